@@ -113,7 +113,9 @@ func broadcastLoop(shape, sta, stb []int, inner func(o, ia, ib, sa, sb, n int)) 
 }
 
 // Add returns a + b with broadcasting.
-func Add(a, b *Tensor) *Tensor { return binaryOp("Add", a, b, func(x, y float32) float32 { return x + y }) }
+func Add(a, b *Tensor) *Tensor {
+	return binaryOp("Add", a, b, func(x, y float32) float32 { return x + y })
+}
 
 // AddInto adds src to dst element-wise, in place. The shapes must be equal.
 func AddInto(dst, src *Tensor) {
