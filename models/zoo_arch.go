@@ -73,3 +73,18 @@ r2_k5_s11_e6_i192_o192_se0.5_nonlocal0.125      # 17-18   7
 r1_k5_s11_e6_i192_o192_se0.5                    # 19      7
 r1_k5_s11_e6_i192_o320_se0.5_nonlocal0.25       # 20      7
 `
+
+// MobileNetV2Arch is MobileNetV2 1.0 (Sandler et al., CVPR 2018) with the
+// structure of torchvision's mobilenet_v2: the stages (t, c, n, s) = (1,16,1,1)
+// (6,24,2,2) (6,32,3,2) (6,64,4,2) (6,96,3,1) (6,160,3,2) (6,320,1,1), all
+// with 3×3 depthwise kernels and no squeeze-excite: 7 block strings, 17
+// layers. (MobileNetV2 uses ReLU6; activations are not part of the strings.)
+const MobileNetV2Arch = `
+r1_k3_s11_e1_i32_o16           # 0       112
+r2_k3_s22_e6_i16_o24           # 1-2     56
+r3_k3_s22_e6_i24_o32           # 3-5     28
+r4_k3_s22_e6_i32_o64           # 6-9     14
+r3_k3_s11_e6_i64_o96           # 10-12   14
+r3_k3_s22_e6_i96_o160          # 13-15   7
+r1_k3_s11_e6_i160_o320         # 16      7
+`

@@ -61,6 +61,18 @@ var autoNLLTable = []tableRow{
 	{from: 20, to: 20, in: 192, out: 320, e: 6, k: 5, s: 1, res: 7, se: 0.5, nlRatio: 0.25, nlStride: 1},
 }
 
+// MobileNetV2 1.0 per layer: stages (t, c, n, s) = (1,16,1,1) (6,24,2,2)
+// (6,32,3,2) (6,64,4,2) (6,96,3,1) (6,160,3,2) (6,320,1,1), 3×3 kernels.
+var mobileNetV2Table = []tableRow{
+	{from: 0, to: 0, in: 32, out: 16, e: 1, k: 3, s: 1, res: 112},
+	{from: 1, to: 2, in: 16, out: 24, e: 6, k: 3, s: 2, res: 56},
+	{from: 3, to: 5, in: 24, out: 32, e: 6, k: 3, s: 2, res: 28},
+	{from: 6, to: 9, in: 32, out: 64, e: 6, k: 3, s: 2, res: 14},
+	{from: 10, to: 12, in: 64, out: 96, e: 6, k: 3, s: 1, res: 14},
+	{from: 13, to: 15, in: 96, out: 160, e: 6, k: 3, s: 2, res: 7},
+	{from: 16, to: 16, in: 160, out: 320, e: 6, k: 3, s: 1, res: 7},
+}
+
 // MnasNet-A1 per layer (Tan et al. 2019, figure 7: SepConv, MBConv6 ×2,
 // MBConv3 5×5 SE ×3, MBConv6 ×4, MBConv6 SE ×2, MBConv6 5×5 SE ×3, MBConv6).
 var mnasNetA1Table = []tableRow{
@@ -97,6 +109,7 @@ func TestZooArchs(t *testing.T) {
 		lightNL  int // layers followed by LightNL
 		seLayers int
 	}{
+		{"MobileNetV2 1.0", models.MobileNetV2Arch, mobileNetV2Table, 7, 17, 0, 0},
 		{"MnasNet-A1", models.MnasNetA1Arch, mnasNetA1Table, 7, 16, 0, 8},
 		{"Single-Path NAS", models.SinglePathNASArch, singlePathNASTable, 10, 21, 0, 0},
 		{"AutoNL-S", models.AutoNLSArch, autoNLSTable, 13, 18, 7, 12},
@@ -165,7 +178,7 @@ func TestZooArchs(t *testing.T) {
 }
 
 func TestZooMustParse(t *testing.T) {
-	for _, text := range []string{models.MnasNetA1Arch, models.SinglePathNASArch, models.AutoNLSArch, models.AutoNLLArch} {
+	for _, text := range []string{models.MobileNetV2Arch, models.MnasNetA1Arch, models.SinglePathNASArch, models.AutoNLSArch, models.AutoNLLArch} {
 		require.NotPanics(t, func() { models.MustParseArch(text) })
 	}
 }
