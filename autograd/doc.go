@@ -11,7 +11,7 @@
 // of the contributions.
 //
 //	x := autograd.Param(tensor.FromSlice([]float32{1, 2, 3}, 3))
-//	y := autograd.Sum(autograd.Mul(x, x))
+//	y := autograd.Sum(autograd.Mul(x, x), false)
 //	y.Backward()
 //	// x.Grad holds 2·x = [2 4 6].
 //
