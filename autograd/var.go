@@ -153,15 +153,23 @@ func (v *Var) BackwardWith(grad *tensor.Tensor) {
 	if !v.requiresGrad {
 		panic("autograd: Backward: the output does not require a gradient: no input of its graph is a Param, or it was computed under NoGrad")
 	}
+	if v.node == nil {
+		v.accumulate(grad) // a leaf: Backward of a Param adds grad to it
+		return
+	}
 	order := topoOrder(v)
-	v.accumulate(grad)
+	if v.retainGrad {
+		v.accumulate(grad)
+	} else {
+		v.Grad, v.gradShared = grad, true
+	}
 	for i := len(order) - 1; i >= 0; i-- {
 		u := order[i]
 		if u.Grad == nil {
 			continue
 		}
 		u.node.backward(u.Grad)
-		if !u.retainGrad && u != v {
+		if !u.retainGrad {
 			u.Grad, u.gradShared = nil, false
 		}
 	}
