@@ -21,7 +21,7 @@ type Tensor struct {
 // It panics if any dimension is negative.
 func New(shape ...int) *Tensor {
 	n := checkShape("New", shape)
-	return &Tensor{shape: cloneInts(shape), data: make([]float32, n)}
+	return &Tensor{shape: cloneInts(shape), data: getBuffer(n)}
 }
 
 // Zeros is a synonym for New.
