@@ -1,0 +1,211 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// naive computes α·op(A)·op(B) + β·C in float64 with a triple loop.
+func naive(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) []float64 {
+	out := make([]float64, len(c))
+	for i := range c {
+		out[i] = float64(c[i])
+	}
+	for i := range m {
+		for j := range n {
+			var s float64
+			for p := range k {
+				var av, bv float32
+				if transA {
+					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
+				}
+				if transB {
+					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
+				}
+				s += float64(av) * float64(bv)
+			}
+			cv := float64(beta) * float64(c[i*ldc+j])
+			if beta == 0 {
+				cv = 0
+			}
+			out[i*ldc+j] = float64(alpha)*s + cv
+		}
+	}
+	return out
+}
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.Float64()*2 - 1)
+	}
+	return s
+}
+
+type gemmCase struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	padA, padB     int // extra leading-dimension elements
+	padC           int
+}
+
+func (tc gemmCase) String() string {
+	return fmt.Sprintf("tA=%v tB=%v m=%d n=%d k=%d α=%g β=%g pads=%d,%d,%d",
+		tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, tc.beta, tc.padA, tc.padB, tc.padC)
+}
+
+func runCase(t *testing.T, rng *rand.Rand, tc gemmCase) {
+	t.Helper()
+	ar, ac := tc.m, tc.k
+	if tc.transA {
+		ar, ac = tc.k, tc.m
+	}
+	br, bc := tc.k, tc.n
+	if tc.transB {
+		br, bc = tc.n, tc.k
+	}
+	lda, ldb, ldc := max(ac, 1)+tc.padA, max(bc, 1)+tc.padB, max(tc.n, 1)+tc.padC
+	a := randSlice(rng, ar*lda)
+	b := randSlice(rng, br*ldb)
+	c := randSlice(rng, tc.m*ldc)
+	if tc.beta == 0 && tc.m > 0 && tc.n > 0 {
+		c[0] = float32(math.NaN()) // β = 0 must not read C
+	}
+	want := naive(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+	Sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+	tol := 1e-5 * float64(tc.k+1)
+	for i := range tc.m {
+		for j := range ldc {
+			got, w := float64(c[i*ldc+j]), want[i*ldc+j]
+			if j >= tc.n { // padding columns are untouched
+				require.Equal(t, float32(w), float32(got), "%v: padding C[%d,%d] changed", tc, i, j)
+				continue
+			}
+			require.InDelta(t, w, got, tol*(1+math.Abs(w)), "%v: C[%d,%d]", tc, i, j)
+		}
+	}
+}
+
+func TestSgemmMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	shapes := [][3]int{
+		{1, 1, 1}, {1, 7, 3}, {5, 1, 4}, {3, 3, 1}, {4, 8, 5}, {5, 9, 7},
+		{13, 17, 19}, {1, 300, 70}, {300, 1, 70}, {2, 2, 600},
+		{129, 9, 3}, {3, 1100, 5}, {64, 64, 64}, {130, 131, 257},
+		{7, 1500, 33}, {517, 6, 300}, {40, 200, 513},
+	}
+	for _, s := range shapes {
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				runCase(t, rng, gemmCase{transA: tA, transB: tB, m: s[0], n: s[1], k: s[2], alpha: 1, beta: 0})
+			}
+		}
+	}
+}
+
+func TestSgemmAlphaBetaAndStrides(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, tc := range []gemmCase{
+		{m: 9, n: 11, k: 13, alpha: 0.5, beta: 1},
+		{m: 9, n: 11, k: 13, alpha: -2, beta: 0.25, transA: true},
+		{m: 33, n: 20, k: 7, alpha: 1, beta: -1, transB: true, padA: 3, padB: 5, padC: 2},
+		{m: 33, n: 20, k: 300, alpha: 1.5, beta: 2, transA: true, transB: true, padA: 1, padB: 1, padC: 7},
+		{m: 1, n: 20, k: 30, alpha: 2, beta: 0.5, padA: 2, padB: 3},
+		{m: 1, n: 20, k: 30, alpha: 2, beta: 0.5, transA: true, transB: true, padA: 2, padB: 3},
+		{m: 25, n: 1, k: 30, alpha: 2, beta: 0.5, padA: 2, padB: 3, padC: 1},
+		{m: 25, n: 1, k: 30, alpha: 2, beta: 0.5, transA: true, transB: true, padA: 2, padB: 3, padC: 1},
+		{m: 6, n: 5, k: 4, alpha: 0, beta: 3},   // α = 0: only scales C
+		{m: 6, n: 5, k: 0, alpha: 1, beta: 0.5}, // k = 0: only scales C
+		{m: 6, n: 5, k: 0, alpha: 1, beta: 0},   // k = 0, β = 0: clears C
+		{m: 0, n: 5, k: 3, alpha: 1, beta: 0},
+		{m: 4, n: 0, k: 3, alpha: 1, beta: 0},
+	} {
+		runCase(t, rng, tc)
+	}
+}
+
+func TestSgemmPanics(t *testing.T) {
+	buf := make([]float32, 100)
+	for _, tc := range []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"negative", func() { Sgemm(false, false, -1, 2, 2, 1, buf, 2, buf, 2, 0, buf, 2) },
+			"gemm: Sgemm: negative dimension m=-1 n=2 k=2"},
+		{"lda", func() { Sgemm(false, false, 2, 2, 3, 1, buf, 2, buf, 2, 0, buf, 2) },
+			"gemm: Sgemm: leading dimension lda=2 is less than the 3 columns of A (2×3 as stored)"},
+		{"ldb trans", func() { Sgemm(false, true, 2, 4, 3, 1, buf, 3, buf, 2, 0, buf, 4) },
+			"gemm: Sgemm: leading dimension ldb=2 is less than the 3 columns of B (4×3 as stored)"},
+		{"short C", func() { Sgemm(false, false, 20, 20, 1, 1, buf, 1, buf, 20, 0, buf, 20) },
+			"gemm: Sgemm: C (20×20 as stored, ldc=20) needs 400 elements, slice has 100"},
+	} {
+		require.PanicsWithValue(t, tc.want, tc.f, tc.name)
+	}
+}
+
+// TestSgemmDeterministic checks that results are bit-identical whatever
+// GOMAXPROCS is.
+func TestSgemmDeterministic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	m, n, k := 300, 700, 600
+	a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+	run := func(procs int) []float32 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		c := make([]float32, m*n)
+		Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n)
+		return c
+	}
+	require.Equal(t, run(1), run(2))
+}
+
+func BenchmarkSgemm(b *testing.B) {
+	for _, s := range [][3]int{{256, 256, 256}, {512, 512, 512}, {96, 3136, 24}} {
+		m, n, k := s[0], s[1], s[2]
+		b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 1))
+			x, y, z := randSlice(rng, m*k), randSlice(rng, k*n), make([]float32, m*n)
+			for b.Loop() {
+				Sgemm(false, false, m, n, k, 1, x, k, y, n, 0, z, n)
+			}
+			b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// TestSgemmOtherRegisterTiles swaps in a plain micro-kernel with other
+// register tiles, as a SIMD kernel would, and checks that packing, tiling
+// and edge handling follow mr and nr.
+func TestSgemmOtherRegisterTiles(t *testing.T) {
+	defer func(m, n int, k func(int, []float32, []float32, []float32, int)) { mr, nr, kernel = m, n, k }(mr, nr, kernel)
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, tile := range [][2]int{{6, 16}, {3, 5}, {1, 1}, {14, 32}} {
+		mr, nr = tile[0], tile[1]
+		kernel = func(kc int, a, b, c []float32, ldc int) {
+			for i := range mr {
+				for j := range nr {
+					var s float32
+					for p := range kc {
+						s += a[p*mr+i] * b[p*nr+j]
+					}
+					c[i*ldc+j] += s
+				}
+			}
+		}
+		for _, s := range [][3]int{{7, 9, 5}, {130, 70, 300}, {5, 1030, 3}, {129, 17, 2}} {
+			for _, tA := range []bool{false, true} {
+				runCase(t, rng, gemmCase{transA: tA, transB: !tA, m: s[0], n: s[1], k: s[2], alpha: 1.5, beta: 0.5, padA: 1})
+			}
+		}
+	}
+}
