@@ -1,0 +1,70 @@
+package testref
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/autonl-go/autonl/safetensors"
+	"github.com/autonl-go/autonl/tensor"
+)
+
+// TestFilesRoundTrip checks that every reference file decodes and that Go's
+// writer reproduces the bytes of gen.py's writer, so both follow the same
+// layout.
+func TestFilesRoundTrip(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join(TestdataDir(t), "*.safetensors"))
+	require.NoError(t, err)
+	require.Len(t, paths, 6)
+	for _, path := range paths {
+		raw, err := os.ReadFile(path)
+		require.NoError(t, err)
+		f, err := safetensors.Decode(raw)
+		require.NoError(t, err, path)
+		require.Equal(t, "testdata/gen/gen.py", f.Metadata["generator"])
+		ts, err := f.Tensors()
+		require.NoError(t, err)
+		again, err := safetensors.Encode(ts, f.Metadata)
+		require.NoError(t, err)
+		require.True(t, bytes.Equal(raw, again), "%s: Go's encoding differs from gen.py's", path)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	f := Load(t, "conv2d.safetensors")
+	cases := f.Cases("case")
+	require.Greater(t, len(cases), 100)
+	require.Equal(t, "case000", cases[0])
+	c := f.Case(t, cases[0])
+	var p struct {
+		Stride, Padding, Dilation [2]int
+		Groups                    int
+	}
+	c.Params(&p)
+	require.Equal(t, [2]int{1, 1}, p.Stride)
+	require.Equal(t, 1, p.Groups)
+	x := c.Tensor("x")
+	require.Equal(t, []int{2, 4, 11, 9}, x.Shape())
+	require.True(t, c.Has("dw"))
+	require.False(t, c.Has("nope"))
+
+	labels := Load(t, "softmax.safetensors").Case(t, "ce000").Ints("labels")
+	require.Len(t, labels, 6)
+	for _, l := range labels {
+		require.True(t, l >= 0 && l < 5)
+	}
+}
+
+func TestChecker(t *testing.T) {
+	c := NewChecker(t, "self-test")
+	want := tensor.FromSlice([]float32{1, -100, 3}, 3)
+	rel := c.Check(t, "case0", "y", tensor.FromSlice([]float32{1.001, -100, 3}, 3), want)
+	require.InDelta(t, 1e-5, rel, 1e-7)
+	require.Equal(t, "case0", c.worst["y"].at)
+	c.Check(t, "case1", "y", want, want)
+	require.Equal(t, "case0", c.worst["y"].at, "the worst case is kept")
+	require.Equal(t, []int{1, 1, 1}, unravel(1*8+1*4+1, []int{3, 2, 4}))
+}
