@@ -55,7 +55,9 @@ func im2col(g *convGeom, x, col []float32) {
 						clear(dst[:j0])
 						clear(dst[j1:])
 						if g.sw == 1 {
-							copy(dst[j0:j1], src[j0+off:j1+off])
+							if j0 < j1 { // off may be out of range when nothing is read
+								copy(dst[j0:j1], src[j0+off:j1+off])
+							}
 							continue
 						}
 						for j := j0; j < j1; j++ {
@@ -93,7 +95,9 @@ func col2im(g *convGeom, col, dx []float32) {
 						dst = dst[:g.w]
 						src := row[i*g.wo : (i+1)*g.wo]
 						if g.sw == 1 {
-							addPartial(dst[j0+off:j1+off], src[j0:j1])
+							if j0 < j1 {
+								addPartial(dst[j0+off:j1+off], src[j0:j1])
+							}
 							continue
 						}
 						for j := j0; j < j1; j++ {
