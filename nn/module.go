@@ -25,8 +25,11 @@ import (
 type Module interface {
 	// Forward computes the module's output for a batch x.
 	Forward(x *autograd.Var) *autograd.Var
-	// Base returns the module's registry; Base provides it.
-	Base() *Base
+	// Registry returns the module's registry, the embedded Base, which
+	// provides this method. (It cannot be called Base: the embedded
+	// field's name, Base, would hide a promoted method of that name, and
+	// types embedding Base would not implement Module.)
+	Registry() *Base
 }
 
 // Param is a named parameter: a trainable Var.
@@ -61,9 +64,9 @@ type Base struct {
 	eval     bool
 }
 
-// Base returns b, so that every type embedding Base implements the Base
-// method of Module.
-func (b *Base) Base() *Base { return b }
+// Registry returns b, so that every type embedding Base implements the
+// Registry method of Module.
+func (b *Base) Registry() *Base { return b }
 
 // RegisterParam records v as the parameter name and returns v.
 // It panics if name is taken or invalid.
@@ -126,7 +129,7 @@ func (b *Base) checkName(op, name string) {
 // running statistics only in training mode; dropout drops only in training
 // mode.
 func SetTraining(m Module, on bool) {
-	Walk(m, func(_ string, m Module) { m.Base().eval = !on })
+	Walk(m, func(_ string, m Module) { m.Registry().eval = !on })
 }
 
 // Walk calls f for m and every module below it, parents before children,
@@ -137,7 +140,7 @@ func Walk(m Module, f func(path string, m Module)) {
 
 func walk(path string, m Module, f func(string, Module)) {
 	f(path, m)
-	for _, c := range m.Base().children {
+	for _, c := range m.Registry().children {
 		walk(join(path, c.Name), c.Module, f)
 	}
 }
@@ -157,7 +160,7 @@ func join(prefix, name string) string {
 func NamedParams(m Module) []Param {
 	var ps []Param
 	Walk(m, func(path string, m Module) {
-		for _, p := range m.Base().params {
+		for _, p := range m.Registry().params {
 			ps = append(ps, Param{join(path, p.Name), p.Var})
 		}
 	})
@@ -169,7 +172,7 @@ func NamedParams(m Module) []Param {
 func NamedBuffers(m Module) []Buffer {
 	var bs []Buffer
 	Walk(m, func(path string, m Module) {
-		for _, b := range m.Base().buffers {
+		for _, b := range m.Registry().buffers {
 			bs = append(bs, Buffer{join(path, b.Name), b.Tensor})
 		}
 	})

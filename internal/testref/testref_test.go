@@ -18,19 +18,34 @@ import (
 func TestFilesRoundTrip(t *testing.T) {
 	paths, err := filepath.Glob(filepath.Join(TestdataDir(t), "*.safetensors"))
 	require.NoError(t, err)
-	require.Len(t, paths, 6)
+	require.GreaterOrEqual(t, len(paths), 8)
 	for _, path := range paths {
 		raw, err := os.ReadFile(path)
 		require.NoError(t, err)
 		f, err := safetensors.Decode(raw)
 		require.NoError(t, err, path)
-		require.Equal(t, "testdata/gen/gen.py", f.Metadata["generator"])
+		require.Contains(t, []string{"testdata/gen/gen.py", "testdata/gen/gen_nn.py"}, f.Metadata["generator"], path)
+		if !allF32(f) {
+			// nn_state.safetensors stores num_batches_tracked as I64,
+			// as PyTorch does; Tensors reads only floats.
+			continue
+		}
 		ts, err := f.Tensors()
 		require.NoError(t, err)
 		again, err := safetensors.Encode(ts, f.Metadata)
 		require.NoError(t, err)
 		require.True(t, bytes.Equal(raw, again), "%s: Go's encoding differs from gen.py's", path)
 	}
+}
+
+// allF32 reports whether every tensor of f is F32.
+func allF32(f *safetensors.File) bool {
+	for _, name := range f.Names() {
+		if info, _ := f.Info(name); info.DType != safetensors.F32 {
+			return false
+		}
+	}
+	return true
 }
 
 func TestLoad(t *testing.T) {

@@ -46,12 +46,14 @@ import torch.nn.functional as F
 OUT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 
-def write_safetensors(path, tensors, metadata):
+def write_safetensors(path, tensors, metadata, keep_int64=False):
     """Write tensors (name -> torch.Tensor) as F32 safetensors.
 
     The layout matches Go's safetensors.Write: metadata first, tensors
     sorted by name with their data in the same order, header padded with
-    spaces to a multiple of 8 bytes.
+    spaces to a multiple of 8 bytes. With keep_int64, int64 tensors are
+    stored as I64, as safetensors.torch.save_file stores them (for example
+    batch norm's num_batches_tracked); otherwise everything is F32.
     """
     header = {}
     if metadata:
@@ -59,10 +61,15 @@ def write_safetensors(path, tensors, metadata):
     chunks = []
     offset = 0
     for name in sorted(tensors):
-        t = tensors[name].detach().to(torch.float32).contiguous()
-        data = t.numpy().astype("<f4").tobytes()
+        t = tensors[name].detach()
+        if keep_int64 and t.dtype == torch.int64:
+            dtype, t = "I64", t.contiguous()
+            data = t.numpy().astype("<i8").tobytes()
+        else:
+            dtype, t = "F32", t.to(torch.float32).contiguous()
+            data = t.numpy().astype("<f4").tobytes()
         header[name] = {
-            "dtype": "F32",
+            "dtype": dtype,
             "shape": list(t.shape),
             "data_offsets": [offset, offset + len(data)],
         }

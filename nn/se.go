@@ -1,0 +1,77 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/autonl-go/autonl/autograd"
+)
+
+// SqueezeExcite is a squeeze-and-excitation block (Hu et al. 2018), with
+// the structure and names of torchvision's
+// torchvision.ops.SqueezeExcitation, under whose name it prints. For x of
+// shape N×C×H×W it rescales each channel by a gate computed from the
+// channel means:
+//
+//	s = gate(fc2(act(fc1(avgpool(x)))))   (N×C×1×1)
+//	y = x·s                               (broadcast over H and W)
+//
+// where fc1 is a 1×1 convolution with bias from C to the reduced width R
+// and fc2 one from R back to C. Its submodules, in torchvision's order,
+// are "avgpool", "fc1", "fc2", "activation" and "scale_activation", so the
+// parameters are "fc1.weight", "fc1.bias", "fc2.weight" and "fc2.bias".
+type SqueezeExcite struct {
+	Base
+	// AvgPool squeezes each channel to its mean.
+	AvgPool *GlobalAvgPool2d
+	// FC1 reduces C channels to R, FC2 expands R back to C.
+	FC1, FC2 *Conv2d
+	// Act follows FC1; Gate (the scale activation) follows FC2.
+	Act, Gate Module
+}
+
+// NewSqueezeExcite returns a squeeze-and-excitation block on channels
+// channels reduced to reduced, with activation act after fc1 (nil means
+// ReLU) and gate after fc2 (nil means Sigmoid), the convolutions
+// initialized as NewConv2d does. It panics if a width is not positive.
+func NewSqueezeExcite(rng *rand.Rand, channels, reduced int, act, gate Module) *SqueezeExcite {
+	if channels < 1 || reduced < 1 {
+		panic(fmt.Sprintf("nn: NewSqueezeExcite: channels %d and reduced %d must be positive", channels, reduced))
+	}
+	if act == nil {
+		act = &ReLU{}
+	}
+	if gate == nil {
+		gate = &Sigmoid{}
+	}
+	se := &SqueezeExcite{
+		AvgPool: &GlobalAvgPool2d{},
+		FC1:     NewConv2d(rng, channels, reduced, 1, ConvOptions{Bias: true}),
+		FC2:     NewConv2d(rng, reduced, channels, 1, ConvOptions{Bias: true}),
+		Act:     act,
+		Gate:    gate,
+	}
+	se.AddChild("avgpool", se.AvgPool)
+	se.AddChild("fc1", se.FC1)
+	se.AddChild("fc2", se.FC2)
+	se.AddChild("activation", se.Act)
+	se.AddChild("scale_activation", se.Gate)
+	return se
+}
+
+// Forward returns x·gate(fc2(act(fc1(avgpool(x))))). It panics if x is not
+// N×C×H×W with the block's C channels.
+func (se *SqueezeExcite) Forward(x *autograd.Var) *autograd.Var {
+	s := x.Shape()
+	if len(s) != 4 || s[1] != se.FC1.In {
+		panic(fmt.Sprintf("nn: SqueezeExcite: input %v is not N×%d×H×W", s, se.FC1.In))
+	}
+	scale := se.Gate.Forward(se.FC2.Forward(se.Act.Forward(se.FC1.Forward(se.AvgPool.Forward(x)))))
+	return autograd.Mul(scale, x)
+}
+
+// Describe returns "SqueezeExcitation", torchvision's name, and "".
+func (*SqueezeExcite) Describe() (name, extra string) { return "SqueezeExcitation", "" }
+
+// String returns Format(se).
+func (se *SqueezeExcite) String() string { return Format(se) }
