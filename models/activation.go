@@ -1,0 +1,84 @@
+package models
+
+import (
+	"fmt"
+
+	"github.com/autonl-go/autonl/nn"
+)
+
+// Activation names an element-wise nonlinearity of a network: the
+// activation of its convolutions, or the gate of its squeeze-excite units.
+// The zero value, DefaultActivation, means "the default of whatever is
+// being configured" (see [Config] and [MBConvOptions]).
+type Activation int
+
+const (
+	// DefaultActivation leaves the choice to the builder.
+	DefaultActivation Activation = iota
+	// ReLU is max(x, 0) (MnasNet, Single-Path NAS).
+	ReLU
+	// ReLU6 is min(max(x, 0), 6) (MobileNetV2).
+	ReLU6
+	// Swish is x·σ(x), PyTorch's SiLU (AutoNL).
+	Swish
+	// HardSwish is x·ReLU6(x + 3)/6 (MobileNetV3).
+	HardSwish
+	// Sigmoid is σ(x), the usual squeeze-excite gate.
+	Sigmoid
+	// HardSigmoid is ReLU6(x + 3)/6, MobileNetV3's squeeze-excite gate.
+	HardSigmoid
+)
+
+// String returns the activation's name as PyTorch prints its module
+// ("ReLU", "ReLU6", "SiLU", "Hardswish", "Sigmoid", "Hardsigmoid"), or
+// "default".
+func (a Activation) String() string {
+	switch a {
+	case DefaultActivation:
+		return "default"
+	case ReLU:
+		return "ReLU"
+	case ReLU6:
+		return "ReLU6"
+	case Swish:
+		return "SiLU"
+	case HardSwish:
+		return "Hardswish"
+	case Sigmoid:
+		return "Sigmoid"
+	case HardSigmoid:
+		return "Hardsigmoid"
+	}
+	return fmt.Sprintf("Activation(%d)", int(a))
+}
+
+// valid reports whether a names a nonlinearity (DefaultActivation does not).
+func (a Activation) valid() bool { return a >= ReLU && a <= HardSigmoid }
+
+// Module returns a new layer computing a. It panics for DefaultActivation
+// and for values that are not one of the constants.
+func (a Activation) Module() nn.Module {
+	switch a {
+	case ReLU:
+		return nn.NewReLU()
+	case ReLU6:
+		return nn.NewReLU6()
+	case Swish:
+		return nn.NewSwish()
+	case HardSwish:
+		return nn.NewHardSwish()
+	case Sigmoid:
+		return nn.NewSigmoid()
+	case HardSigmoid:
+		return nn.NewHardSigmoid()
+	}
+	panic(fmt.Sprintf("models: Activation.Module: %v is not an activation", a))
+}
+
+// or returns a, or def if a is DefaultActivation.
+func (a Activation) or(def Activation) Activation {
+	if a == DefaultActivation {
+		return def
+	}
+	return a
+}

@@ -1,0 +1,219 @@
+package models
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/autonl-go/autonl/autograd"
+	"github.com/autonl-go/autonl/lightnl"
+	"github.com/autonl-go/autonl/nn"
+)
+
+// LightNLFactory builds the LightNL block that follows the projection of an
+// MBConv layer: a module mapping N×channels×H×W to the same shape, with
+// channel ratio ratio and key stride stride (see package lightnl). A
+// LightNL block adds its own residual, z = x + BN(DW3×3(y)), and is
+// expected to be the identity when freshly initialized.
+type LightNLFactory func(channels int, ratio float64, stride int) nn.Module
+
+// ConvBNAct is a convolution without bias followed by batch normalization
+// and an optional activation: torchvision's Conv2dNormActivation, under
+// whose name it prints. It is a Sequential with children "0" (Conv2d),
+// "1" (BatchNorm2d) and, if there is an activation, "2", so its
+// parameters are "0.weight", "1.weight", "1.bias" as in torchvision.
+type ConvBNAct struct {
+	nn.Sequential
+	// Conv, BN and Act are the children; Act is nil if there is none.
+	Conv *nn.Conv2d
+	BN   *nn.BatchNorm2d
+	Act  nn.Module
+}
+
+// NewConvBNAct returns a k×k convolution from in to out channels with the
+// given strides (rows, columns), groups and padding k/2 (torchvision's
+// (k−1)/2 for odd k), no bias, followed by BN with options bn and by act
+// if act is not nil. It panics on sizes NewConv2d rejects.
+func NewConvBNAct(rng *rand.Rand, in, out, kernel int, strides [2]int, groups int, bn nn.BatchNormOptions, act nn.Module) *ConvBNAct {
+	c := &ConvBNAct{
+		Conv: nn.NewConv2d(rng, in, out, kernel, nn.ConvOptions{
+			StrideHW: strides, Padding: kernel / 2, Groups: groups,
+		}),
+		BN:  nn.NewBatchNorm2d(out, bn),
+		Act: act,
+	}
+	c.Append(c.Conv)
+	c.Append(c.BN)
+	if act != nil {
+		c.Append(act)
+	}
+	return c
+}
+
+// Describe returns "Conv2dNormActivation", torchvision's name, and "".
+func (*ConvBNAct) Describe() (name, extra string) { return "Conv2dNormActivation", "" }
+
+// String returns nn.Format(c).
+func (c *ConvBNAct) String() string { return nn.Format(c) }
+
+// MBConvOptions configures NewMBConv.
+type MBConvOptions struct {
+	// Activation follows the expansion and the depthwise convolutions and
+	// the squeeze-excite unit's reducing convolution; DefaultActivation
+	// means ReLU.
+	Activation Activation
+	// SEGate is the squeeze-excite gate; DefaultActivation means Sigmoid.
+	SEGate Activation
+	// BN configures every batch normalization of the layer (not those
+	// inside a LightNL block, which its factory configures).
+	BN nn.BatchNormOptions
+	// LightNL builds the LightNL block of a layer that has one; nil means
+	// lightnl's block (see [DefaultLightNL]).
+	LightNL LightNLFactory
+}
+
+// MBConv is one inverted-residual (MBConv) layer, with the structure and
+// names of torchvision's InvertedResidual, under whose name it prints, and
+// the squeeze-excite and LightNL parts of MnasNet and AutoNL. Its only
+// child is the Sequential "conv", holding in order
+//
+//	expansion      ConvBNAct 1×1, In → hidden              (only if Expand ≠ 1)
+//	depthwise      ConvBNAct k×k, hidden channels, stride s, padding k/2
+//	squeeze-excite nn.SqueezeExcite on hidden, reduced to
+//	               BlockArgs.SEWidth (fc1, fc2)             (only with SE)
+//	projection     Conv2d 1×1, hidden → Out, no bias
+//	BN             BatchNorm2d(Out)
+//	LightNL        the LightNL block on Out channels        (only with one)
+//
+// numbered from "0", so that the parameters of MobileNetV2's layers are
+// torchvision's: "conv.0.0.weight" is the expansion conv (or, with
+// Expand = 1, the depthwise conv), "conv.2.weight" the projection of an
+// expanding layer. Forward returns x + conv(x) when the layer has an
+// identity skip (BlockArgs.HasSkip) and conv(x) otherwise.
+type MBConv struct {
+	nn.Base
+	// Conv is the child "conv" holding the parts below in order.
+	Conv *nn.Sequential
+	// Expand is the expansion ConvBNAct, or nil when Expand is 1.
+	Expand *ConvBNAct
+	// Depthwise is the depthwise ConvBNAct.
+	Depthwise *ConvBNAct
+	// SE is the squeeze-excite unit, or nil.
+	SE *nn.SqueezeExcite
+	// Project and ProjectBN are the projection conv and its BN.
+	Project   *nn.Conv2d
+	ProjectBN *nn.BatchNorm2d
+	// NonLocal is the LightNL block, or nil.
+	NonLocal nn.Module
+	// Args describes the layer (Repeats 1).
+	Args BlockArgs
+	// Skip reports whether Forward adds the input.
+	Skip bool
+}
+
+// NewMBConv returns the MBConv layer described by b, which must be valid
+// (see [BlockArgs.Validate]) and describe one layer (Repeats 1; see
+// [Expand]). A LightNL block needs at least one query channel,
+// ⌊r·Out⌋ ≥ 1. Errors are *[ArchError] values naming the block.
+func NewMBConv(rng *rand.Rand, b BlockArgs, opt MBConvOptions) (*MBConv, error) {
+	if err := b.Validate(); err != nil {
+		return nil, err
+	}
+	if b.Repeats != 1 {
+		return nil, &ArchError{Text: b.String(), Token: fmt.Sprintf("r%d", b.Repeats), Kind: ErrOutOfRange,
+			Msg: "an MBConv layer has one repeat; unroll the block with Expand"}
+	}
+	if err := checkNonLocalWidth(b); err != nil {
+		return nil, err
+	}
+	if !opt.Activation.valid() && opt.Activation != DefaultActivation {
+		return nil, fmt.Errorf("models: NewMBConv: invalid activation %v", opt.Activation)
+	}
+	if !opt.SEGate.valid() && opt.SEGate != DefaultActivation {
+		return nil, fmt.Errorf("models: NewMBConv: invalid squeeze-excite gate %v", opt.SEGate)
+	}
+	if err := checkBN(opt.BN); err != nil {
+		return nil, err
+	}
+	act := opt.Activation.or(ReLU)
+	factory := opt.LightNL
+	if factory == nil {
+		factory = DefaultLightNL(rng, opt.BN)
+	}
+	if b.HasNonLocal() && factory == nil {
+		return nil, fmt.Errorf("models: block %q has a LightNL block but no LightNL factory was given", b.String())
+	}
+
+	m := &MBConv{Conv: nn.NewSequential(), Args: b, Skip: b.HasSkip()}
+	hidden := b.HiddenWidth()
+	if b.HasExpandConv() {
+		m.Expand = NewConvBNAct(rng, b.In, hidden, 1, [2]int{1, 1}, 1, opt.BN, act.Module())
+		m.Conv.Append(m.Expand)
+	}
+	m.Depthwise = NewConvBNAct(rng, hidden, hidden, b.Kernel, b.Strides, hidden, opt.BN, act.Module())
+	m.Conv.Append(m.Depthwise)
+	if b.HasSE() {
+		m.SE = nn.NewSqueezeExcite(rng, hidden, b.SEWidth(), act.Module(), opt.SEGate.or(Sigmoid).Module())
+		m.Conv.Append(m.SE)
+	}
+	m.Project = nn.NewConv2d(rng, hidden, b.Out, 1, nn.ConvOptions{})
+	m.ProjectBN = nn.NewBatchNorm2d(b.Out, opt.BN)
+	m.Conv.Append(m.Project)
+	m.Conv.Append(m.ProjectBN)
+	if b.HasNonLocal() {
+		m.NonLocal = factory(b.Out, b.NonLocal.Ratio, b.NonLocal.Stride)
+		if m.NonLocal == nil {
+			return nil, fmt.Errorf("models: block %q: the LightNL factory returned nil", b.String())
+		}
+		m.Conv.Append(m.NonLocal)
+	}
+	m.AddChild("conv", m.Conv)
+	return m, nil
+}
+
+// Forward returns conv(x), plus x if the layer has an identity skip.
+func (m *MBConv) Forward(x *autograd.Var) *autograd.Var {
+	y := m.Conv.Forward(x)
+	if m.Skip {
+		return autograd.Add(x, y)
+	}
+	return y
+}
+
+// Describe returns "InvertedResidual", torchvision's name, and "".
+func (*MBConv) Describe() (name, extra string) { return "InvertedResidual", "" }
+
+// String returns nn.Format(m).
+func (m *MBConv) String() string { return nn.Format(m) }
+
+// DefaultLightNL returns the factory of the LightNL block used when none
+// is configured, drawing its initial weights from rng and configuring its
+// BN with bn. Package lightnl does not hold the block yet (only its cost
+// formulas), so for now it returns nil: layers with a LightNL block need
+// an explicit factory.
+func DefaultLightNL(rng *rand.Rand, bn nn.BatchNormOptions) LightNLFactory {
+	_, _ = rng, bn
+	return nil
+}
+
+// checkNonLocalWidth rejects a LightNL block without query channels.
+func checkNonLocalWidth(b BlockArgs) error {
+	if b.HasNonLocal() && lightnl.ReducedChannels(b.Out, b.NonLocal.Ratio) < 1 {
+		return &ArchError{
+			Text: b.String(), Token: formatNonLocal(b.NonLocal), Kind: ErrOutOfRange,
+			Msg: fmt.Sprintf("LightNL channel ratio %s leaves no query channel at width %d",
+				formatNum(b.NonLocal.Ratio), b.Out),
+		}
+	}
+	return nil
+}
+
+// checkBN reports BN options that nn.NewBatchNorm2d would reject.
+func checkBN(bn nn.BatchNormOptions) error {
+	if !(bn.Momentum >= 0 && bn.Momentum <= 1) {
+		return fmt.Errorf("models: BN momentum %v out of range (0, 1] (0 means PyTorch's 0.1)", bn.Momentum)
+	}
+	if !(bn.Eps >= 0) {
+		return fmt.Errorf("models: BN eps %v is negative (0 means PyTorch's 1e-5)", bn.Eps)
+	}
+	return nil
+}

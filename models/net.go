@@ -1,0 +1,410 @@
+package models
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/autonl-go/autonl/autograd"
+	"github.com/autonl-go/autonl/nn"
+)
+
+// Defaults of [Build] for zero fields of [Config].
+const (
+	DefaultInputChannels = 3
+	DefaultStemStride    = 2
+	DefaultHeadWidth     = 1280
+	DefaultClasses       = 1000
+	DefaultDropout       = 0.2
+	DefaultRoundNearest  = 8
+)
+
+// NoDropout, as Config.Dropout, builds the classifier's dropout layer with
+// probability 0 (a zero Dropout means DefaultDropout). Any negative value
+// has the same effect.
+const NoDropout = -1.0
+
+// InitScheme selects how [Build] initializes the weights of the network.
+type InitScheme int
+
+const (
+	// DefaultInit leaves the choice to the builder: TorchvisionInit for
+	// Build, the model's own scheme for the zoo.
+	DefaultInit InitScheme = iota
+	// TorchvisionInit is torchvision's MobileNetV2 initialization: every
+	// conv weight from kaiming_normal_(mode="fan_out"), that is
+	// N(0, 2/(Out·k·k)) also for depthwise convs, conv biases 0, BN γ = 1
+	// and β = 0, Linear weights from N(0, 0.01²) and biases 0.
+	TorchvisionInit
+	// MnasNetInit is the initialization of the MnasNet and AutoNL
+	// TensorFlow code: conv weights from N(0, 2/fanOut) with TensorFlow's
+	// fan out (k·k·Out/groups; see nn.MnasNetConvInit), Linear weights from
+	// U(±1/√Out) (nn.MnasNetDenseInit), biases 0, BN γ = 1 and β = 0.
+	MnasNetInit
+	// PyTorchInit keeps the layers' own PyTorch defaults (weights and
+	// biases from U(±1/√fanIn), BN γ = 1 and β = 0).
+	PyTorchInit
+)
+
+// String returns the scheme's name.
+func (s InitScheme) String() string {
+	switch s {
+	case DefaultInit:
+		return "default"
+	case TorchvisionInit:
+		return "torchvision"
+	case MnasNetInit:
+		return "mnasnet"
+	case PyTorchInit:
+		return "pytorch"
+	}
+	return fmt.Sprintf("InitScheme(%d)", int(s))
+}
+
+// Config configures [Build]: everything about a network that its block
+// list does not say. Zero fields take the defaults given with each field;
+// [New] fills them from the zoo model's [Defaults] instead.
+type Config struct {
+	// Name is the network's printed name, such as "MobileNetV2"; "" means
+	// "Net".
+	Name string
+	// InputChannels is the number of channels of the input images; 0 means
+	// 3.
+	InputChannels int
+	// StemWidth is the output width of the stem conv before the width
+	// multiplier; it must equal the first block's input width, and 0
+	// means that width.
+	StemWidth int
+	// StemStride is the stride of the 3×3 stem conv; 0 means 2.
+	StemStride int
+	// HeadWidth is the output width of the head's 1×1 conv; 0 means 1280.
+	// As in torchvision, the width multiplier scales it only when greater
+	// than 1.
+	HeadWidth int
+	// Classes is the number of classifier outputs; 0 means 1000.
+	Classes int
+	// Dropout is the dropout probability before the classifier, in [0, 1);
+	// 0 means DefaultDropout (0.2), a negative value (NoDropout) means
+	// none. The dropout layer exists in every case, so that the
+	// classifier's parameters are "classifier.1.weight" and
+	// "classifier.1.bias" as in torchvision.
+	Dropout float64
+	// Activation follows every convolution but the projections, and the
+	// reducing convolution of squeeze-excite units; DefaultActivation means
+	// ReLU.
+	Activation Activation
+	// SEGate is the gate of squeeze-excite units; DefaultActivation means
+	// Sigmoid.
+	SEGate Activation
+	// BN configures every batch normalization; zero fields mean PyTorch's
+	// defaults (momentum 0.1, eps 1e-5).
+	BN nn.BatchNormOptions
+	// WidthMultiplier scales every width: the stem's and each block's
+	// input and output widths w become torchvision's _make_divisible(w·m,
+	// RoundNearest), the head's width is scaled by max(1, m). 0 means 1,
+	// which leaves every width, rounded or not, as it is.
+	WidthMultiplier float64
+	// RoundNearest is the divisor of the width rounding; 0 means 8.
+	RoundNearest int
+	// SmallInput adapts the network to small images such as CIFAR's
+	// 32×32: the stem and the first layer with a stride greater than 1
+	// get stride 1, so the network downsamples 8 times less. (If that
+	// layer's widths are equal, it is given no skip, so that the network
+	// keeps the structure of the full-size one.)
+	SmallInput bool
+	// LightNL builds the LightNL blocks of layers that have one; nil means
+	// DefaultLightNL(rng, BN).
+	LightNL LightNLFactory
+	// Init selects the weight initialization; DefaultInit means
+	// TorchvisionInit. The weights of LightNL blocks are left as their
+	// factory initialized them.
+	Init InitScheme
+}
+
+// Net is a mobile network built from MBConv layers, with torchvision
+// MobileNetV2's layout and names. Its children are
+//
+//	features    Sequential: "0" the stem (ConvBNAct 3×3, stride StemStride),
+//	            "1" … "L" the MBConv layers, "L+1" the head (ConvBNAct 1×1)
+//	classifier  Sequential: "0" Dropout, "1" Linear with bias
+//
+// and Forward computes classifier(flatten(global average pool(features(x))))
+// for x of shape N×InputChannels×H×W, giving N×Classes logits.
+type Net struct {
+	nn.Base
+	// Features and Classifier are the two children.
+	Features   *nn.Sequential
+	Classifier *nn.Sequential
+	// Layers holds the arguments of the MBConv layers as built: one per
+	// layer (Repeats 1), with the width multiplier and SmallInput applied.
+	Layers []BlockArgs
+	// Config is the configuration the network was built with, defaults
+	// filled in.
+	Config Config
+}
+
+// Build builds the network made of cfg's stem, the MBConv layers of blocks
+// (unrolled with [Expand]) and cfg's head and classifier, drawing its
+// initial weights from rng. The blocks must pass [CheckArch], and every
+// LightNL block must keep at least one query channel after the width
+// multiplier. Errors in the blocks are *[ArchError] values naming the
+// block.
+func Build(blocks []BlockArgs, cfg Config, rng *rand.Rand) (*Net, error) {
+	if err := CheckArch(blocks); err != nil {
+		return nil, err
+	}
+	cfg, err := cfg.resolve(blocks)
+	if err != nil {
+		return nil, err
+	}
+	layers := scaleLayers(Expand(blocks), cfg)
+
+	n := &Net{Features: nn.NewSequential(), Classifier: nn.NewSequential(), Layers: layers, Config: cfg}
+	act := cfg.Activation
+	stride := cfg.StemStride
+	if cfg.SmallInput {
+		stride = 1
+	}
+	n.Features.Append(NewConvBNAct(rng, cfg.InputChannels, layers[0].In, 3, [2]int{stride, stride}, 1, cfg.BN, act.Module()))
+	opt := MBConvOptions{Activation: act, SEGate: cfg.SEGate, BN: cfg.BN, LightNL: cfg.LightNL}
+	if opt.LightNL == nil {
+		opt.LightNL = DefaultLightNL(rng, cfg.BN)
+	}
+	for i, l := range layers {
+		m, err := NewMBConv(rng, l, opt)
+		if err != nil {
+			return nil, layerError(err, blocks, i)
+		}
+		n.Features.Append(m)
+	}
+	last := layers[len(layers)-1].Out
+	head := cfg.HeadWidth
+	if cfg.WidthMultiplier > 1 {
+		head = makeDivisible(float64(head)*cfg.WidthMultiplier, cfg.RoundNearest)
+	}
+	n.Features.Append(NewConvBNAct(rng, last, head, 1, [2]int{1, 1}, 1, cfg.BN, act.Module()))
+	n.Classifier.Append(nn.NewDropout(max(cfg.Dropout, 0), rng))
+	n.Classifier.Append(nn.NewLinear(rng, head, cfg.Classes, true))
+	n.AddChild("features", n.Features)
+	n.AddChild("classifier", n.Classifier)
+	n.initWeights(rng)
+	return n, nil
+}
+
+// resolve fills in the defaults of zero fields and checks the ranges.
+func (cfg Config) resolve(blocks []BlockArgs) (Config, error) {
+	if cfg.Name == "" {
+		cfg.Name = "Net"
+	}
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&cfg.InputChannels, DefaultInputChannels)
+	def(&cfg.StemWidth, blocks[0].In)
+	def(&cfg.StemStride, DefaultStemStride)
+	def(&cfg.HeadWidth, DefaultHeadWidth)
+	def(&cfg.Classes, DefaultClasses)
+	def(&cfg.RoundNearest, DefaultRoundNearest)
+	switch {
+	case cfg.Dropout == 0:
+		cfg.Dropout = DefaultDropout
+	case cfg.Dropout < 0:
+		cfg.Dropout = NoDropout
+	}
+	if cfg.WidthMultiplier == 0 {
+		cfg.WidthMultiplier = 1
+	}
+	cfg.Activation = cfg.Activation.or(ReLU)
+	cfg.SEGate = cfg.SEGate.or(Sigmoid)
+	if cfg.Init == DefaultInit {
+		cfg.Init = TorchvisionInit
+	}
+
+	for _, f := range []struct {
+		name string
+		v    int
+	}{
+		{"InputChannels", cfg.InputChannels}, {"StemStride", cfg.StemStride}, {"HeadWidth", cfg.HeadWidth},
+		{"Classes", cfg.Classes}, {"RoundNearest", cfg.RoundNearest},
+	} {
+		if f.v < 1 {
+			return cfg, fmt.Errorf("models: Config.%s is %d, want at least 1 (or 0 for the default)", f.name, f.v)
+		}
+	}
+	if cfg.StemWidth != blocks[0].In {
+		return cfg, &ArchError{
+			Block: 1, Text: blocks[0].String(), Token: fmt.Sprintf("i%d", blocks[0].In), Kind: ErrWidthMismatch,
+			Msg: fmt.Sprintf("input width %d does not match the stem width %d", blocks[0].In, cfg.StemWidth),
+		}
+	}
+	if !(cfg.Dropout < 1) {
+		return cfg, fmt.Errorf("models: Config.Dropout is %v, want less than 1", cfg.Dropout)
+	}
+	if !(cfg.WidthMultiplier > 0) || math.IsInf(cfg.WidthMultiplier, 0) {
+		return cfg, fmt.Errorf("models: Config.WidthMultiplier is %v, want a positive finite number", cfg.WidthMultiplier)
+	}
+	if !cfg.Activation.valid() {
+		return cfg, fmt.Errorf("models: Config.Activation %v is not an activation", cfg.Activation)
+	}
+	if !cfg.SEGate.valid() {
+		return cfg, fmt.Errorf("models: Config.SEGate %v is not an activation", cfg.SEGate)
+	}
+	if cfg.Init < TorchvisionInit || cfg.Init > PyTorchInit {
+		return cfg, fmt.Errorf("models: Config.Init %v is not an initialization scheme", cfg.Init)
+	}
+	if err := checkBN(cfg.BN); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// makeDivisible is torchvision's _make_divisible(v, divisor): v rounded to
+// the nearest multiple of divisor, at least divisor, and not more than 10%
+// below v.
+func makeDivisible(v float64, divisor int) int {
+	d := float64(divisor)
+	n := max(divisor, int(math.Floor(v+d/2))/divisor*divisor)
+	if float64(n) < 0.9*v {
+		n += divisor
+	}
+	return n
+}
+
+// scaleLayers applies cfg's width multiplier and small-input strides to
+// the unrolled layers.
+func scaleLayers(layers []BlockArgs, cfg Config) []BlockArgs {
+	out := make([]BlockArgs, len(layers))
+	smallDone := !cfg.SmallInput
+	for i, l := range layers {
+		if cfg.WidthMultiplier != 1 {
+			l.In = makeDivisible(float64(l.In)*cfg.WidthMultiplier, cfg.RoundNearest)
+			l.Out = makeDivisible(float64(l.Out)*cfg.WidthMultiplier, cfg.RoundNearest)
+		}
+		if !smallDone && l.Strides != [2]int{1, 1} {
+			if !l.HasSkip() && l.In == l.Out {
+				l.NoSkip = true
+			}
+			l.Strides = [2]int{1, 1}
+			smallDone = true
+		}
+		out[i] = l
+	}
+	return out
+}
+
+// layerError names the block of blocks that unrolled layer i came from.
+func layerError(err error, blocks []BlockArgs, layer int) error {
+	ae, ok := err.(*ArchError)
+	if !ok {
+		return err
+	}
+	for b, n := 0, 0; b < len(blocks); b++ {
+		n += blocks[b].Repeats
+		if layer < n {
+			ae.Block = b + 1
+			ae.Msg += fmt.Sprintf(" (layer %d, as built)", layer)
+			break
+		}
+	}
+	return ae
+}
+
+// initWeights applies n.Config.Init to every layer but LightNL blocks.
+func (n *Net) initWeights(rng *rand.Rand) {
+	skip := map[nn.Module]bool{}
+	for _, b := range n.Blocks() {
+		if b.NonLocal != nil {
+			skip[b.NonLocal] = true
+		}
+	}
+	var visit func(m nn.Module)
+	visit = func(m nn.Module) {
+		if skip[m] {
+			return
+		}
+		switch l := m.(type) {
+		case *nn.Conv2d:
+			switch n.Config.Init {
+			case TorchvisionInit:
+				nn.KaimingNormal(rng, l.Weight.Value, nn.FanOut, nn.Gain("relu", 0))
+				if l.Bias != nil {
+					nn.Zeros(l.Bias.Value)
+				}
+			case MnasNetInit:
+				nn.MnasNetConvInit(rng, l)
+			}
+		case *nn.Linear:
+			switch n.Config.Init {
+			case TorchvisionInit:
+				nn.Normal(rng, l.Weight.Value, 0, 0.01)
+				if l.Bias != nil {
+					nn.Zeros(l.Bias.Value)
+				}
+			case MnasNetInit:
+				nn.MnasNetDenseInit(rng, l)
+			}
+		case *nn.BatchNorm2d:
+			nn.Ones(l.Weight.Value)
+			nn.Zeros(l.Bias.Value)
+		}
+		for _, c := range m.Registry().Children() {
+			visit(c.Module)
+		}
+	}
+	visit(n)
+}
+
+// Forward returns the logits, N×Classes, for the images x,
+// N×InputChannels×H×W.
+func (n *Net) Forward(x *autograd.Var) *autograd.Var {
+	y := autograd.GlobalAvgPool2D(n.Features.Forward(x))
+	s := y.Shape()
+	return n.Classifier.Forward(autograd.Reshape(y, s[0], s[1]))
+}
+
+// Stem returns the stem, features.0.
+func (n *Net) Stem() *ConvBNAct { return n.Features.At(0).(*ConvBNAct) }
+
+// Blocks returns the MBConv layers, features.1 to features.L.
+func (n *Net) Blocks() []*MBConv {
+	bs := make([]*MBConv, len(n.Layers))
+	for i := range bs {
+		bs[i] = n.Features.At(i + 1).(*MBConv)
+	}
+	return bs
+}
+
+// Head returns the head, the last module of features.
+func (n *Net) Head() *ConvBNAct { return n.Features.At(n.Features.Len() - 1).(*ConvBNAct) }
+
+// Dropout returns the classifier's dropout layer, classifier.0. Set its P
+// to change the probability.
+func (n *Net) Dropout() *nn.Dropout { return n.Classifier.At(0).(*nn.Dropout) }
+
+// Linear returns the classifier's fully connected layer, classifier.1.
+func (n *Net) Linear() *nn.Linear { return n.Classifier.At(1).(*nn.Linear) }
+
+// Cost counts the network's multiply-adds and parameters for one
+// inputSize×inputSize image with [CountArch], from its layers as built
+// (width multiplier and SmallInput applied). Its parameter count equals
+// nn.NumParams(n) whenever the LightNL blocks have the parameters of
+// lightnl.LightNLParams.
+func (n *Net) Cost(inputSize int) (NetCost, error) {
+	return CountArch(n.Layers, NetConfig{
+		InputSize:     inputSize,
+		InputChannels: n.Config.InputChannels,
+		StemWidth:     n.Stem().Conv.Out,
+		StemStride:    n.Stem().Conv.Params.Stride[0],
+		HeadWidth:     n.Head().Conv.Out,
+		Classes:       n.Config.Classes,
+	})
+}
+
+// Describe returns the network's name (Config.Name) and "".
+func (n *Net) Describe() (name, extra string) { return n.Config.Name, "" }
+
+// String returns nn.Format(n): the module tree as PyTorch prints it, with
+// parameter counts.
+func (n *Net) String() string { return nn.Format(n) }
