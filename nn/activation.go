@@ -60,7 +60,9 @@ type HardSwish struct{ Base }
 func NewHardSwish() *HardSwish { return &HardSwish{} }
 
 // Forward returns x·min(max(x + 3, 0), 6)/6.
-func (m *HardSwish) Forward(x *autograd.Var) *autograd.Var { return Traced(m, x, autograd.HardSwish(x)) }
+func (m *HardSwish) Forward(x *autograd.Var) *autograd.Var {
+	return Traced(m, x, autograd.HardSwish(x))
+}
 
 // Describe returns "Hardswish" and "".
 func (*HardSwish) Describe() (name, extra string) { return "Hardswish", "" }
@@ -90,7 +92,9 @@ type HardSigmoid struct{ Base }
 func NewHardSigmoid() *HardSigmoid { return &HardSigmoid{} }
 
 // Forward returns min(max(x + 3, 0), 6)/6.
-func (m *HardSigmoid) Forward(x *autograd.Var) *autograd.Var { return Traced(m, x, autograd.HardSigmoid(x)) }
+func (m *HardSigmoid) Forward(x *autograd.Var) *autograd.Var {
+	return Traced(m, x, autograd.HardSigmoid(x))
+}
 
 // Describe returns "Hardsigmoid" and "".
 func (*HardSigmoid) Describe() (name, extra string) { return "Hardsigmoid", "" }
