@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/autonl-go/autonl/lightnl"
 )
@@ -48,6 +49,9 @@ type LayerCost struct {
 	// 0-based layer index after [Expand] and part one of expand, dw, se,
 	// project, lightnl; then "head", "pool", "classifier".
 	Name string
+	// Kind is the layer's type, such as "Conv2d", in profiles of modules
+	// (see [Profile]); the analytic count leaves it empty.
+	Kind string
 	Out  Shape // output shape of the layer for one image
 	Cost
 }
@@ -74,12 +78,28 @@ func (n NetCost) Prefix(prefix string) Cost {
 // Table formats the layers and the total as an aligned text table with one
 // line per layer, for logs and the command line.
 func (n NetCost) Table() string {
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "%-20s %-14s %14s %12s\n", "layer", "output", "MACs", "params")
+	nameWidth, kindWidth := len("total"), 0
 	for _, l := range n.Layers {
-		fmt.Fprintf(&sb, "%-20s %-14s %14d %12d\n", l.Name, l.Out, l.MACs, l.Params)
+		nameWidth = max(nameWidth, utf8.RuneCountInString(l.Name))
+		kindWidth = max(kindWidth, utf8.RuneCountInString(l.Kind))
 	}
-	fmt.Fprintf(&sb, "%-20s %-14s %14d %12d\n", "total", "", n.Total.MACs, n.Total.Params)
+	var sb strings.Builder
+	row := func(name, kind, out string, macs, params any) {
+		fmt.Fprintf(&sb, "%-*s  ", nameWidth, name)
+		if kindWidth > 0 {
+			fmt.Fprintf(&sb, "%-*s  ", kindWidth, kind)
+		}
+		fmt.Fprintf(&sb, "%-14s %14v %12v\n", out, macs, params)
+	}
+	kind := ""
+	if kindWidth > 0 {
+		kind = "type"
+	}
+	row("layer", kind, "output", "MACs", "params")
+	for _, l := range n.Layers {
+		row(l.Name, l.Kind, l.Out.String(), l.MACs, l.Params)
+	}
+	row("total", "", "", n.Total.MACs, n.Total.Params)
 	return sb.String()
 }
 

@@ -14,7 +14,7 @@ type ReLU struct{ Base }
 func NewReLU() *ReLU { return &ReLU{} }
 
 // Forward returns max(x, 0).
-func (*ReLU) Forward(x *autograd.Var) *autograd.Var { return autograd.ReLU(x) }
+func (m *ReLU) Forward(x *autograd.Var) *autograd.Var { return Traced(m, x, autograd.ReLU(x)) }
 
 // Describe returns "ReLU" and "".
 func (*ReLU) Describe() (name, extra string) { return "ReLU", "" }
@@ -29,7 +29,7 @@ type ReLU6 struct{ Base }
 func NewReLU6() *ReLU6 { return &ReLU6{} }
 
 // Forward returns min(max(x, 0), 6).
-func (*ReLU6) Forward(x *autograd.Var) *autograd.Var { return autograd.ReLU6(x) }
+func (m *ReLU6) Forward(x *autograd.Var) *autograd.Var { return Traced(m, x, autograd.ReLU6(x)) }
 
 // Describe returns "ReLU6" and "".
 func (*ReLU6) Describe() (name, extra string) { return "ReLU6", "" }
@@ -45,7 +45,7 @@ type Swish struct{ Base }
 func NewSwish() *Swish { return &Swish{} }
 
 // Forward returns x·σ(x).
-func (*Swish) Forward(x *autograd.Var) *autograd.Var { return autograd.Swish(x) }
+func (m *Swish) Forward(x *autograd.Var) *autograd.Var { return Traced(m, x, autograd.Swish(x)) }
 
 // Describe returns "SiLU" and "", PyTorch's name of the function.
 func (*Swish) Describe() (name, extra string) { return "SiLU", "" }
@@ -60,7 +60,9 @@ type HardSwish struct{ Base }
 func NewHardSwish() *HardSwish { return &HardSwish{} }
 
 // Forward returns x·min(max(x + 3, 0), 6)/6.
-func (*HardSwish) Forward(x *autograd.Var) *autograd.Var { return autograd.HardSwish(x) }
+func (m *HardSwish) Forward(x *autograd.Var) *autograd.Var {
+	return Traced(m, x, autograd.HardSwish(x))
+}
 
 // Describe returns "Hardswish" and "".
 func (*HardSwish) Describe() (name, extra string) { return "Hardswish", "" }
@@ -75,7 +77,7 @@ type Sigmoid struct{ Base }
 func NewSigmoid() *Sigmoid { return &Sigmoid{} }
 
 // Forward returns σ(x).
-func (*Sigmoid) Forward(x *autograd.Var) *autograd.Var { return autograd.Sigmoid(x) }
+func (m *Sigmoid) Forward(x *autograd.Var) *autograd.Var { return Traced(m, x, autograd.Sigmoid(x)) }
 
 // Describe returns "Sigmoid" and "".
 func (*Sigmoid) Describe() (name, extra string) { return "Sigmoid", "" }
@@ -90,7 +92,9 @@ type HardSigmoid struct{ Base }
 func NewHardSigmoid() *HardSigmoid { return &HardSigmoid{} }
 
 // Forward returns min(max(x + 3, 0), 6)/6.
-func (*HardSigmoid) Forward(x *autograd.Var) *autograd.Var { return autograd.HardSigmoid(x) }
+func (m *HardSigmoid) Forward(x *autograd.Var) *autograd.Var {
+	return Traced(m, x, autograd.HardSigmoid(x))
+}
 
 // Describe returns "Hardsigmoid" and "".
 func (*HardSigmoid) Describe() (name, extra string) { return "Hardsigmoid", "" }

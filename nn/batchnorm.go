@@ -87,7 +87,8 @@ func NewBatchNorm2d(c int, opt BatchNormOptions) *BatchNorm2d {
 // statistics in evaluation mode. The update happens under NoGrad too. It
 // panics if x has the wrong number of channels, or, in training mode, only
 // one value per channel, whose variance is undefined.
-func (bn *BatchNorm2d) Forward(x *autograd.Var) *autograd.Var {
+func (bn *BatchNorm2d) Forward(x *autograd.Var) (y *autograd.Var) {
+	defer func() { Traced(bn, x, y) }()
 	s := x.Shape()
 	if len(s) != 2 && len(s) != 4 {
 		panic(fmt.Sprintf("nn: BatchNorm2d: input %v is not N×C×H×W or N×C", s))

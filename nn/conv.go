@@ -99,7 +99,8 @@ func NewConv2d(rng *rand.Rand, in, out, kernel int, opt ConvOptions) *Conv2d {
 
 // Forward convolves x (N×In×H×W). It panics if x is not 4-D, has the wrong
 // number of channels or is too small for the kernel.
-func (c *Conv2d) Forward(x *autograd.Var) *autograd.Var {
+func (c *Conv2d) Forward(x *autograd.Var) (y *autograd.Var) {
+	defer func() { Traced(c, x, y) }()
 	s := x.Shape()
 	if len(s) != 4 {
 		panic(fmt.Sprintf("nn: Conv2d: input %v is not 4-D N×C×H×W", s))

@@ -42,7 +42,8 @@ func NewDropout(p float64, rng *rand.Rand) *Dropout {
 // Forward returns x with a random mask applied in training mode and x
 // itself in evaluation mode or when P is 0. It panics if P is outside
 // [0, 1], or if it must draw a mask without a random source.
-func (d *Dropout) Forward(x *autograd.Var) *autograd.Var {
+func (d *Dropout) Forward(x *autograd.Var) (y *autograd.Var) {
+	defer func() { Traced(d, x, y) }()
 	if !(d.P >= 0 && d.P <= 1) {
 		panic(fmt.Sprintf("nn: Dropout: probability %v out of range [0, 1]", d.P))
 	}

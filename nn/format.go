@@ -151,3 +151,10 @@ func pyBool(b bool) string {
 
 // pair formats an [H, W] pair as a Python tuple, "(3, 3)".
 func pair(p [2]int) string { return fmt.Sprintf("(%d, %d)", p[0], p[1]) }
+
+// TypeName returns the name under which m prints, such as "Conv2d": its
+// Describe name, or its Go type name if it does not implement Describer.
+func TypeName(m Module) string {
+	name, _ := describe(m)
+	return name
+}

@@ -48,7 +48,8 @@ func NewLinear(rng *rand.Rand, in, out int, bias bool) *Linear {
 // Forward computes x·Wᵀ + b for x of shape N×In, or any shape ending in
 // In, whose leading axes are flattened for the product and restored
 // afterwards. It panics if the last axis of x is not In.
-func (l *Linear) Forward(x *autograd.Var) *autograd.Var {
+func (l *Linear) Forward(x *autograd.Var) (y *autograd.Var) {
+	defer func() { Traced(l, x, y) }()
 	s := x.Shape()
 	if len(s) < 1 || s[len(s)-1] != l.In {
 		last := 0
@@ -61,7 +62,7 @@ func (l *Linear) Forward(x *autograd.Var) *autograd.Var {
 	if len(s) != 2 {
 		in = autograd.Reshape(x, -1, l.In)
 	}
-	y := autograd.MatMul(in, l.Weight, false, true)
+	y = autograd.MatMul(in, l.Weight, false, true)
 	if l.Bias != nil {
 		y = autograd.Add(y, l.Bias)
 	}

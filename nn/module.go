@@ -132,6 +132,27 @@ func SetTraining(m Module, on bool) {
 	Walk(m, func(_ string, m Module) { m.Registry().eval = !on })
 }
 
+// EvalMode puts m and every module below it in evaluation mode and returns
+// a function that restores each module's previous mode, for evaluating a
+// model in the middle of training:
+//
+//	restore := nn.EvalMode(model)
+//	defer restore()
+func EvalMode(m Module) (restore func()) {
+	var eval []bool
+	Walk(m, func(_ string, m Module) {
+		eval = append(eval, m.Registry().eval)
+		m.Registry().eval = true
+	})
+	return func() {
+		i := 0
+		Walk(m, func(_ string, m Module) {
+			m.Registry().eval = eval[i]
+			i++
+		})
+	}
+}
+
 // Walk calls f for m and every module below it, parents before children,
 // in registration order, with the dotted path of each ("" for m).
 func Walk(m Module, f func(path string, m Module)) {

@@ -25,7 +25,8 @@ type AvgPool2d struct {
 
 // Forward pools x (N×C×H×W). It panics if x is not 4-D or the window does
 // not fit.
-func (a *AvgPool2d) Forward(x *autograd.Var) *autograd.Var {
+func (a *AvgPool2d) Forward(x *autograd.Var) (y *autograd.Var) {
+	defer func() { Traced(a, x, y) }()
 	if s := x.Shape(); len(s) != 4 {
 		panic(fmt.Sprintf("nn: AvgPool2d: input %v is not 4-D N×C×H×W", s))
 	}
@@ -62,7 +63,8 @@ func (a *AvgPool2d) String() string { return leafString(a) }
 type GlobalAvgPool2d struct{ Base }
 
 // Forward pools x (N×C×H×W) to N×C×1×1. It panics if x is not 4-D.
-func (*GlobalAvgPool2d) Forward(x *autograd.Var) *autograd.Var {
+func (g *GlobalAvgPool2d) Forward(x *autograd.Var) (y *autograd.Var) {
+	defer func() { Traced(g, x, y) }()
 	if s := x.Shape(); len(s) != 4 {
 		panic(fmt.Sprintf("nn: GlobalAvgPool2d: input %v is not 4-D N×C×H×W", s))
 	}
@@ -81,7 +83,8 @@ type Flatten struct{ Base }
 
 // Forward flattens all axes of x but the first. It panics if x has fewer
 // than 2 dimensions.
-func (*Flatten) Forward(x *autograd.Var) *autograd.Var {
+func (f *Flatten) Forward(x *autograd.Var) (y *autograd.Var) {
+	defer func() { Traced(f, x, y) }()
 	s := x.Shape()
 	if len(s) < 2 {
 		panic(fmt.Sprintf("nn: Flatten: input %v has fewer than 2 dimensions", s))
