@@ -174,9 +174,9 @@ func NewMBConv(rng *rand.Rand, b BlockArgs, opt MBConvOptions) (*MBConv, error) 
 func (m *MBConv) Forward(x *autograd.Var) *autograd.Var {
 	y := m.Conv.Forward(x)
 	if m.Skip {
-		return autograd.Add(x, y)
+		y = autograd.Add(x, y)
 	}
-	return y
+	return nn.Traced(m, x, y)
 }
 
 // Describe returns "InvertedResidual", torchvision's name, and "".

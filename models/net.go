@@ -7,6 +7,7 @@ import (
 
 	"github.com/autonl-go/autonl/autograd"
 	"github.com/autonl-go/autonl/nn"
+	"github.com/autonl-go/autonl/tensor"
 )
 
 // Defaults of [Build] for zero fields of [Config].
@@ -159,17 +160,23 @@ func Build(blocks []BlockArgs, cfg Config, rng *rand.Rand) (*Net, error) {
 	}
 	layers := scaleLayers(Expand(blocks), cfg)
 
-	n := &Net{Features: nn.NewSequential(), Classifier: nn.NewSequential(), Layers: layers, Config: cfg}
 	act := cfg.Activation
+	opt := MBConvOptions{Activation: act, SEGate: cfg.SEGate, BN: cfg.BN, LightNL: cfg.LightNL}
+	if opt.LightNL == nil {
+		opt.LightNL = DefaultLightNL(rng, cfg.BN)
+	}
+	for i, b := range blocks {
+		if b.HasNonLocal() && opt.LightNL == nil {
+			return nil, fmt.Errorf("models: block %d %q has a LightNL block but no LightNL factory was given", i+1, b.String())
+		}
+	}
+
+	n := &Net{Features: nn.NewSequential(), Classifier: nn.NewSequential(), Layers: layers, Config: cfg}
 	stride := cfg.StemStride
 	if cfg.SmallInput {
 		stride = 1
 	}
 	n.Features.Append(NewConvBNAct(rng, cfg.InputChannels, layers[0].In, 3, [2]int{stride, stride}, 1, cfg.BN, act.Module()))
-	opt := MBConvOptions{Activation: act, SEGate: cfg.SEGate, BN: cfg.BN, LightNL: cfg.LightNL}
-	if opt.LightNL == nil {
-		opt.LightNL = DefaultLightNL(rng, cfg.BN)
-	}
 	for i, l := range layers {
 		m, err := NewMBConv(rng, l, opt)
 		if err != nil {
@@ -358,11 +365,22 @@ func (n *Net) initWeights(rng *rand.Rand) {
 
 // Forward returns the logits, N×Classes, for the images x,
 // N×InputChannels×H×W.
+//
+// The pooling between features and classifier is a function, as in
+// torchvision, not a child module. So that profilers (see [Profile]) count
+// it, the network reports itself to nn's tracer with the features' output
+// as its input: its own work is that pooling (see [Net.MACs]).
 func (n *Net) Forward(x *autograd.Var) *autograd.Var {
-	y := autograd.GlobalAvgPool2D(n.Features.Forward(x))
+	f := n.Features.Forward(x)
+	y := autograd.GlobalAvgPool2D(f)
 	s := y.Shape()
-	return n.Classifier.Forward(autograd.Reshape(y, s[0], s[1]))
+	return nn.Traced(n, f, n.Classifier.Forward(autograd.Reshape(y, s[0], s[1])))
 }
+
+// MACs returns the multiply-adds of the network's own work, the global
+// average pooling of the features' output in, N·C·H·W (the children count
+// themselves); it implements nn.MACCounter.
+func (n *Net) MACs(in, out []int) int64 { return int64(tensor.NumElements(in)) }
 
 // Stem returns the stem, features.0.
 func (n *Net) Stem() *ConvBNAct { return n.Features.At(0).(*ConvBNAct) }
