@@ -9,17 +9,22 @@ import (
 type Order int
 
 const (
+	// OrderAuto, the zero value, is not an order of its own: it tells a
+	// [Block] to use [CheaperOrder] for each input's shape.
+	OrderAuto Order = iota
 	// OrderA computes the affinity KᵀQ (M×HW) first and then V·(KᵀQ):
 	// HW·M·(rC + C) MACs.
-	OrderA Order = iota
+	OrderA
 	// OrderB computes the context V·Kᵀ (C×rC) first and then (VKᵀ)·Q:
 	// (HW + M)·C·rC MACs.
 	OrderB
 )
 
-// String returns "A" or "B".
+// String returns "auto", "A" or "B".
 func (o Order) String() string {
 	switch o {
+	case OrderAuto:
+		return "auto"
 	case OrderA:
 		return "A"
 	case OrderB:

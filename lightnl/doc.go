@@ -1,11 +1,19 @@
 // Package lightnl holds the LightNL block of the AutoNL paper (Li et al.,
 // "Neural Architecture Search for Lightweight Non-Local Networks", CVPR
 // 2020) and the conventional non-local block of Wang et al. ("Non-local
-// Neural Networks", CVPR 2018) it is measured against. So far it holds their
-// cost formulas: multiply-adds (MACs) and parameter counts, counted the way
-// the paper's released profiler counts them. The blocks themselves, and the
-// model builders in package models, use these formulas, so that a network's
-// counted cost and the search's cost model agree by construction.
+// Neural Networks", CVPR 2018) it is measured against: the blocks as
+// nn.Modules ([Block], built by [New], and [NonLocal], built by
+// [NewNonLocal]) and their cost formulas, multiply-adds (MACs) and
+// parameter counts, counted the way the paper's released profiler counts
+// them. The blocks' MACs and ParamCount methods, and the model builders in
+// package models, use these formulas, so that a network's counted cost and
+// the search's cost model agree by construction; a block picks its
+// association order with the same formula ([CheaperOrder]).
+//
+// Both blocks are checked against PyTorch implementations
+// (testdata/gen/gen_lightnl.py) in training and evaluation mode, outputs and
+// the gradients of the input and of every parameter, and start as the
+// identity: their last batch norm's γ is initialised to 0.
 //
 // # LightNL
 //

@@ -1,11 +1,11 @@
 // Package testref loads the PyTorch reference data in the repository's
 // testdata directory for tests, and compares results with it.
 //
-// The data files are written by testdata/gen/gen.py and gen_nn.py. Each
-// holds float32 tensors named "<case>/<tensor>", such as "case012/dx", and
-// metadata mapping every case name to a JSON object of its parameters
-// (except nn_state.safetensors, a plain PyTorch state dict). Tests load a
-// file once, iterate over its cases, and compare each result with a
+// The data files are written by testdata/gen/gen.py, gen_nn.py and
+// gen_lightnl.py. Each holds float32 tensors named "<case>/<tensor>", such
+// as "case012/dx", and metadata mapping every case name to a JSON object of
+// its parameters (except nn_state.safetensors, a plain PyTorch state dict).
+// Tests load a file once, iterate over its cases, and compare each result with a
 // Checker, which applies the tolerance
 //
 //	|got − want| ≤ RTol·max|want| + ATol
