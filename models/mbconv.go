@@ -139,9 +139,6 @@ func NewMBConv(rng *rand.Rand, b BlockArgs, opt MBConvOptions) (*MBConv, error) 
 	if factory == nil {
 		factory = DefaultLightNL(rng, opt.BN)
 	}
-	if b.HasNonLocal() && factory == nil {
-		return nil, fmt.Errorf("models: block %q has a LightNL block but no LightNL factory was given", b.String())
-	}
 
 	m := &MBConv{Conv: nn.NewSequential(), Args: b, Skip: b.HasSkip()}
 	hidden := b.HiddenWidth()
@@ -185,14 +182,14 @@ func (*MBConv) Describe() (name, extra string) { return "InvertedResidual", "" }
 // String returns nn.Format(m).
 func (m *MBConv) String() string { return nn.Format(m) }
 
-// DefaultLightNL returns the factory of the LightNL block used when none
-// is configured, drawing its initial weights from rng and configuring its
-// BN with bn. Package lightnl does not hold the block yet (only its cost
-// formulas), so for now it returns nil: layers with a LightNL block need
-// an explicit factory.
+// DefaultLightNL returns the factory of lightnl's LightNL block
+// ([lightnl.New]), drawing its initial weights from rng and configuring its
+// BN with bn: DW3×3 from N(0, 2/9) and BN γ = 0, so a fresh block is the
+// identity.
 func DefaultLightNL(rng *rand.Rand, bn nn.BatchNormOptions) LightNLFactory {
-	_, _ = rng, bn
-	return nil
+	return func(channels int, ratio float64, stride int) nn.Module {
+		return lightnl.New(rng, channels, lightnl.Options{Ratio: ratio, Stride: stride, BN: bn})
+	}
 }
 
 // checkNonLocalWidth rejects a LightNL block without query channels.

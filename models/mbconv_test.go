@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/autonl-go/autonl/autograd"
+	"github.com/autonl-go/autonl/lightnl"
 	"github.com/autonl-go/autonl/models"
 	"github.com/autonl-go/autonl/nn"
 	"github.com/autonl-go/autonl/tensor"
@@ -67,7 +68,6 @@ func TestMBConvNames(t *testing.T) {
 	m, err = models.NewMBConv(rng, b, models.MBConvOptions{
 		Activation: models.Swish,
 		BN:         nn.BatchNormOptions{Momentum: 0.01, Eps: 1e-3},
-		LightNL:    stubFactory(rng, nn.BatchNormOptions{}),
 	})
 	require.NoError(t, err)
 	assert.Equal(t, map[string][]int{
@@ -88,7 +88,7 @@ func TestMBConvNames(t *testing.T) {
 	assert.IsType(t, &nn.Swish{}, m.SE.Act)
 	assert.IsType(t, &nn.Sigmoid{}, m.SE.Gate)
 	assert.Equal(t, 1e-3, m.Expand.BN.Eps)
-	assert.Equal(t, 2, m.NonLocal.(*stubLightNL).Stride)
+	assert.Equal(t, 2, m.NonLocal.(*lightnl.Block).Stride)
 	cost, _ := models.MBConvCost(b, models.Shape{C: 24, H: 16, W: 16})
 	assert.Equal(t, cost.Params, int64(nn.NumParams(m)))
 
@@ -131,16 +131,11 @@ func TestMBConvErrors(t *testing.T) {
 	}{
 		{"r2_k3_s11_e6_i24_o24", models.MBConvOptions{},
 			`models: block "r2_k3_s11_e6_i24_o24": token "r2": an MBConv layer has one repeat; unroll the block with Expand`},
-		{"r1_k3_s11_e6_i24_o24_nonlocal0.25", models.MBConvOptions{},
-			`models: block "r1_k3_s11_e6_i24_o24_nonlocal0.25" has a LightNL block but no LightNL factory was given`},
-		{"r1_k3_s11_e6_i24_o3_nonlocal0.25", models.MBConvOptions{LightNL: stubFactory(rng, nn.BatchNormOptions{})},
+		{"r1_k3_s11_e6_i24_o3_nonlocal0.25", models.MBConvOptions{},
 			`models: block "r1_k3_s11_e6_i24_o3_nonlocal0.25": token "nonlocal0.25": LightNL channel ratio 0.25 leaves no query channel at width 3`},
 		{"r1_k3_s11_e6_i24_o24", models.MBConvOptions{Activation: 99}, "models: NewMBConv: invalid activation Activation(99)"},
 		{"r1_k3_s11_e6_i24_o24", models.MBConvOptions{BN: nn.BatchNormOptions{Eps: -1}}, "models: BN eps -1 is negative (0 means PyTorch's 1e-5)"},
 	} {
-		if tc.opt.LightNL == nil && models.DefaultLightNL(rng, nn.BatchNormOptions{}) != nil && mustBlock(t, tc.block).HasNonLocal() {
-			continue // package lightnl provides the default
-		}
 		_, err := models.NewMBConv(rng, mustBlock(t, tc.block), tc.opt)
 		assert.EqualError(t, err, tc.want)
 	}
@@ -149,7 +144,7 @@ func TestMBConvErrors(t *testing.T) {
 
 	// Build names the block a layer came from.
 	blocks := models.MustParseArch("r1_k3_s11_e1_i16_o16\nr2_k3_s11_e2_i16_o16_nonlocal0.125")
-	_, err = models.Build(blocks, models.Config{WidthMultiplier: 0.25, RoundNearest: 1, LightNL: stubFactory(rng, nn.BatchNormOptions{})}, rng)
+	_, err = models.Build(blocks, models.Config{WidthMultiplier: 0.25, RoundNearest: 1}, rng)
 	assert.EqualError(t, err, `models: block 2 "r1_k3_s11_e2_i4_o4_nonlocal0.125": token "nonlocal0.125": LightNL channel ratio 0.125 leaves no query channel at width 4 (layer 1, as built)`)
 }
 

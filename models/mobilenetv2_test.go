@@ -12,11 +12,13 @@ package models_test
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -27,6 +29,7 @@ import (
 	"github.com/autonl-go/autonl/internal/testref"
 	"github.com/autonl-go/autonl/models"
 	"github.com/autonl-go/autonl/nn"
+	"github.com/autonl-go/autonl/nn/optim"
 	"github.com/autonl-go/autonl/tensor"
 )
 
@@ -177,16 +180,11 @@ func TestMobileNetV2TrainStepMatchesTorchvision(t *testing.T) {
 	}
 
 	// One step of torch.optim.SGD(lr, momentum, weight_decay) over every
-	// parameter, written out: d = g + wd·w; the momentum buffer of a first
-	// step is d itself (PyTorch clones it), so momentum has no effect yet;
-	// w ← w − lr·d. (Package nn/optim has not landed in main yet.)
-	for _, q := range nn.NamedParams(net) {
-		w, g := q.Var.Value.Data(), q.Var.Grad.Data()
-		for i := range w {
-			d := float64(g[i]) + p.WeightDecay*float64(w[i])
-			w[i] = float32(float64(w[i]) - p.LR*d)
-		}
-	}
+	// parameter.
+	opt := optim.NewSGD(optim.OneGroup(nn.NamedParams(net)), optim.SGDConfig{
+		LR: p.LR, Momentum: p.Momentum, WeightDecay: p.WeightDecay,
+	})
+	opt.Step()
 	for _, name := range p.Grads {
 		check("after "+name, "after/"+name, params[name].Var.Value, c.Tensor("after/"+name))
 	}
@@ -241,4 +239,53 @@ func TestMobileNetV2SaveLoad(t *testing.T) {
 	autograd.NoGrad(func() {
 		assert.Equal(t, a.Forward(x).Value.Data(), b.Forward(x).Value.Data())
 	})
+}
+
+var writeForPyTorch = flag.String("write", "", "TestMobileNetV2WriteForPyTorch: also save its checkpoint to this path, for testdata/gen/gen_mobilenetv2.py --check")
+
+// TestMobileNetV2WriteForPyTorch saves a MobileNetV2(0.5, 10) initialized
+// here, with moved running statistics, and its evaluation-mode logits for
+// the eval64 reference input in the metadata. With -write=FILE it writes
+// FILE for the check in torchvision:
+//
+//	go test ./models -run TestMobileNetV2WriteForPyTorch -args -write=/tmp/m.safetensors
+//	/usr/bin/python3 testdata/gen/gen_mobilenetv2.py --check /tmp/m.safetensors
+func TestMobileNetV2WriteForPyTorch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	net, err := models.MobileNetV2(rng, models.MobileNetV2Config{WidthMult: 0.5, Classes: 10})
+	require.NoError(t, err)
+	for range 2 {
+		net.Forward(autograd.Const(tensor.Normal(rng, 0.5, 2, 4, 3, 64, 64)))
+	}
+	nn.SetTraining(net, false)
+	x := testref.Load(t, "mobilenetv2_ref.safetensors").Case(t, "eval64").Tensor("x")
+	var y *tensor.Tensor
+	autograd.NoGrad(func() { y = net.Forward(autograd.Const(x)).Value })
+	vals := make([]string, y.Len())
+	for i, v := range y.Data() {
+		vals[i] = strconv.FormatFloat(float64(v), 'g', -1, 32)
+	}
+	shape, err := json.Marshal(y.Shape())
+	require.NoError(t, err)
+	meta := map[string]string{
+		"eval_output":       "[" + strings.Join(vals, ",") + "]",
+		"eval_output_shape": string(shape),
+		"input":             "testdata/mobilenetv2_ref.safetensors: eval64/x",
+	}
+	path := *writeForPyTorch
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "go.safetensors")
+	}
+	require.NoError(t, nn.Save(path, net, meta))
+	back, err := models.MobileNetV2(rand.New(rand.NewPCG(1, 1)), models.MobileNetV2Config{WidthMult: 0.5, Classes: 10})
+	require.NoError(t, err)
+	_, err = nn.Load(path, back, true)
+	require.NoError(t, err)
+	nn.SetTraining(back, false)
+	autograd.NoGrad(func() {
+		assert.Equal(t, y.Data(), back.Forward(autograd.Const(x)).Value.Data())
+	})
+	if *writeForPyTorch != "" {
+		t.Logf("wrote %s; check it with /usr/bin/python3 testdata/gen/gen_mobilenetv2.py --check %s", path, path)
+	}
 }

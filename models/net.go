@@ -165,11 +165,6 @@ func Build(blocks []BlockArgs, cfg Config, rng *rand.Rand) (*Net, error) {
 	if opt.LightNL == nil {
 		opt.LightNL = DefaultLightNL(rng, cfg.BN)
 	}
-	for i, b := range blocks {
-		if b.HasNonLocal() && opt.LightNL == nil {
-			return nil, fmt.Errorf("models: block %d %q has a LightNL block but no LightNL factory was given", i+1, b.String())
-		}
-	}
 
 	n := &Net{Features: nn.NewSequential(), Classifier: nn.NewSequential(), Layers: layers, Config: cfg}
 	stride := cfg.StemStride

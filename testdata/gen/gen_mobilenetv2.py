@@ -43,8 +43,21 @@ It writes two files into testdata/:
 Reference values are computed in float64 from the stored float32 values and
 rounded to float32 once, as in gen.py, whose writer this script reuses. The
 Go tests (models/mobilenetv2_test.go) read only these files.
+
+Check a Go checkpoint in torchvision (the reverse direction):
+
+    go test ./models -run TestMobileNetV2WriteForPyTorch -args -write=/tmp/m.safetensors
+    /usr/bin/python3 testdata/gen/gen_mobilenetv2.py --check /tmp/m.safetensors
+
+The Go test builds models.MobileNetV2(0.5, 10) with its own initialization,
+moves the running statistics with two training-mode passes and saves it with
+nn.Save, its evaluation-mode logits for the eval64 input in the metadata.
+--check loads the file into torchvision's model with
+load_state_dict(strict=True), runs it on that input and compares; it exits
+with status 1 if anything differs.
 """
 
+import argparse
 import copy
 import json
 import os
@@ -187,5 +200,41 @@ def generate():
     write_safetensors(os.path.join(OUT, "mobilenetv2_ref.safetensors"), tensors, meta)
 
 
-if __name__ == "__main__":
+def check(path):
+    from gen_nn import read_safetensors
+    tensors, meta = read_safetensors(path)
+    model = build()
+    print("%s: %d tensors, metadata keys %s" % (path, len(tensors), sorted(meta)))
+    result = model.load_state_dict(tensors, strict=True)
+    print("load_state_dict(strict=True):", result)
+    ok = True
+    for k, v in model.state_dict().items():
+        if not torch.equal(v.double(), tensors[k].double()):
+            print("  value of %s changed on loading" % k)
+            ok = False
+    ref, _ = read_safetensors(os.path.join(OUT, "mobilenetv2_ref.safetensors"))
+    x = ref["eval64/x"]
+    shape = json.loads(meta["eval_output_shape"])
+    go = torch.tensor(json.loads(meta["eval_output"]), dtype=torch.float64).reshape(shape)
+    model.eval()
+    with torch.no_grad():
+        y = model.double()(x.double())
+    err = ((y - go).abs().max() / y.abs().max()).item()
+    print("eval logits %s: max|torch − go|/max|torch| = %.3g" % (list(y.shape), err))
+    if err > 1e-4:
+        ok = False
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--check", metavar="FILE", help="load a Go checkpoint in torchvision and compare its output")
+    args = ap.parse_args()
+    if args.check:
+        sys.exit(check(args.check))
     generate()
+
+
+if __name__ == "__main__":
+    main()
