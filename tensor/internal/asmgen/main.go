@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"strings"
 )
 
 func main() {
@@ -39,6 +38,7 @@ func main() {
 	case "dwconv":
 		dwTaps(g, avx2, "tapsAVX2")
 		dwGradTaps(g, avx2, "gradTapsAVX2")
+		copyRows(g, avx2, "copyRowsAVX2")
 	default:
 		log.Fatalf("asmgen: unknown -kind %q", *kind)
 	}
@@ -183,10 +183,6 @@ func gemmKernel(g *gen, s isa, mr, nr int, name string) {
 	g.i("RET")
 }
 
-// Tap tables of the depthwise kernels: one entry of 2·lanes float32 per
-// tap, the tap's weights for each lane followed by the tap's byte offset
-// into x as an int32 (the rest is padding).
-
 // dwIndex returns the address of vector k of a block, k < 8, relative to
 // base register b, where consecutive vectors are step bytes apart and S1,
 // S3, S5 and S7 hold 1, 3, 5 and 7 times step.
@@ -223,32 +219,31 @@ func dwStepRegs(g *gen, arg string) {
 
 // dwTaps emits
 //
-//	func name(y, x *float32, taps *float32, ntaps, nvec, xstep, ystep, nrows, xrow, yrow, acc int)
+//	func name(y, x, w *float32, offs *int32, ntaps, nvec, xstep, ystep, nrows, xrow, yrow, acc int)
 //
 // For r < nrows and v < nvec, with X = x + r·xrow + v·xstep and Y = y +
 // r·yrow + v·ystep (bytes), it sets the vector of lanes at Y to
 //
-//	s = s0 + Σ_{t<ntaps} taps[t].w ⊙ X[taps[t].off]   (fused, t increasing)
+//	s = s0 + Σ_{t<ntaps} w[t] · X[offs[t]]   (fused, t increasing; offs in elements)
 //
 // where s0 is the vector at Y if acc != 0 and 0 otherwise. Vectors are
 // processed in blocks of 8, 4, 2 and 1, each tap's weights loaded once per
 // block. ntaps must be at least 1.
 func dwTaps(g *gen, s isa, name string) {
-	entry := 8 * s.lanes // bytes per tap entry
 	wreg := s.r(s.regs - 1)
 	g.p("")
-	g.p("// func %s(y, x *float32, taps *float32, ntaps, nvec, xstep, ystep, nrows, xrow, yrow, acc int)", name)
+	g.p("// func %s(y, x, w *float32, offs *int32, ntaps, nvec, xstep, ystep, nrows, xrow, yrow, acc int)", name)
 	g.p("// %s depthwise tap kernel; see dwTaps in tensor/internal/asmgen.", s.name)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-88", name)
-	dwStepRegs(g, "xstep+40(FP)")
-	g.i("MOVQ ystep+48(FP), R12")
-	g.i("MOVQ nrows+56(FP), R14")
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-96", name)
+	dwStepRegs(g, "xstep+48(FP)")
+	g.i("MOVQ ystep+56(FP), R12")
+	g.i("MOVQ nrows+64(FP), R14")
 	g.i("TESTQ R14, R14")
 	g.i("JZ %s_done", name)
 	g.p("%s_row:", name)
 	g.i("MOVQ y+0(FP), DI")
 	g.i("MOVQ x+8(FP), SI")
-	g.i("MOVQ nvec+32(FP), R13")
+	g.i("MOVQ nvec+40(FP), R13")
 	for _, bs := range []int{8, 4, 2, 1} {
 		lbl := fmt.Sprintf("%s_b%d", name, bs)
 		next := fmt.Sprintf("%s_b%d_end", name, bs)
@@ -256,7 +251,7 @@ func dwTaps(g *gen, s isa, name string) {
 		g.i("CMPQ R13, $%d", bs)
 		g.i("JLT %s", next)
 		// Initialise the accumulators.
-		g.i("MOVQ acc+80(FP), AX")
+		g.i("MOVQ acc+88(FP), AX")
 		g.i("TESTQ AX, AX")
 		g.i("JNZ %s_load", lbl)
 		for k := range bs {
@@ -272,16 +267,18 @@ func dwTaps(g *gen, s isa, name string) {
 			}
 		}
 		g.p("%s_taps:", lbl)
-		g.i("MOVQ taps+16(FP), BX")
-		g.i("MOVQ ntaps+24(FP), CX")
+		g.i("MOVQ w+16(FP), BX")
+		g.i("MOVQ offs+24(FP), DX")
+		g.i("MOVQ ntaps+32(FP), CX")
 		g.p("%s_tap:", lbl)
-		g.i("VMOVUPS (BX), %s", wreg)
-		g.i("MOVLQSX %d(BX), AX", 4*s.lanes)
-		g.i("ADDQ SI, AX")
+		g.i("VBROADCASTSS (BX), %s", wreg)
+		g.i("MOVLQSX (DX), AX")
+		g.i("LEAQ (SI)(AX*4), AX")
 		for k := range bs {
 			g.i("VFMADD231PS %s, %s, %s", dwIndex("AX", k), wreg, s.r(k))
 		}
-		g.i("ADDQ $%d, BX", entry)
+		g.i("ADDQ $4, BX")
+		g.i("ADDQ $4, DX")
 		g.i("DECQ CX")
 		g.i("JNZ %s_tap", lbl)
 		for k := range bs {
@@ -297,9 +294,9 @@ func dwTaps(g *gen, s isa, name string) {
 		g.i("JMP %s", lbl)
 		g.p("%s:", next)
 	}
-	g.i("MOVQ xrow+64(FP), AX")
+	g.i("MOVQ xrow+72(FP), AX")
 	g.i("ADDQ AX, x+8(FP)")
-	g.i("MOVQ yrow+72(FP), AX")
+	g.i("MOVQ yrow+80(FP), AX")
 	g.i("ADDQ AX, y+0(FP)")
 	g.i("DECQ R14")
 	g.i("JNZ %s_row", name)
@@ -404,4 +401,79 @@ func dwGradTaps(g *gen, s isa, name string) {
 	g.i("RET")
 }
 
-var _ = strings.Repeat
+
+// copyRows emits
+//
+//	func name(dst, src *float32, n, rows, dstride, sstride, maskLast int)
+//
+// which copies rows rows of n float32 (strides in bytes). Whole vectors are
+// copied as they are; a tail of n mod lanes elements is read with a masked
+// load and written as a whole vector whose lanes past n are zero — except,
+// if maskLast != 0, in the last row, whose tail is written with a masked
+// store that leaves the elements past n alone.
+func copyRows(g *gen, s isa, name string) {
+	if s.lanes != 8 {
+		log.Fatal("asmgen: copyRows is written for 8 lanes")
+	}
+	g.p("")
+	g.p("// Masks for tails of r elements: 8 words from copyMask+4·(8−r).")
+	for i := range 16 {
+		v := "$0xffffffff"
+		if i >= 8 {
+			v = "$0"
+		}
+		g.p("DATA copyMask<>+%d(SB)/4, %s", 4*i, v)
+	}
+	g.p("GLOBL copyMask<>(SB), RODATA|NOPTR, $64")
+	g.p("")
+	g.p("// func %s(dst, src *float32, n, rows, dstride, sstride, maskLast int)", name)
+	g.p("// %s row copy; see copyRows in tensor/internal/asmgen.", s.name)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ src+8(FP), SI")
+	g.i("MOVQ n+16(FP), BX")
+	g.i("MOVQ rows+24(FP), CX")
+	g.i("MOVQ dstride+32(FP), R8")
+	g.i("MOVQ sstride+40(FP), R9")
+	g.i("MOVQ BX, DX")
+	g.i("ANDQ $7, DX") // tail length
+	g.i("SHRQ $3, BX") // whole vectors
+	g.i("LEAQ copyMask<>(SB), AX")
+	g.i("MOVQ $8, R10")
+	g.i("SUBQ DX, R10")
+	g.i("VMOVUPS (AX)(R10*4), Y15") // tail mask
+	g.i("TESTQ CX, CX")
+	g.i("JZ %s_done", name)
+	g.p("%s_row:", name)
+	g.i("XORQ R10, R10") // byte offset in the row
+	g.i("MOVQ BX, R11")
+	g.i("TESTQ R11, R11")
+	g.i("JZ %s_tail", name)
+	g.p("%s_vec:", name)
+	g.i("VMOVUPS (SI)(R10*1), Y0")
+	g.i("VMOVUPS Y0, (DI)(R10*1)")
+	g.i("ADDQ $32, R10")
+	g.i("DECQ R11")
+	g.i("JNZ %s_vec", name)
+	g.p("%s_tail:", name)
+	g.i("TESTQ DX, DX")
+	g.i("JZ %s_next", name)
+	g.i("VMASKMOVPS (SI)(R10*1), Y15, Y0")
+	g.i("CMPQ CX, $1")
+	g.i("JNE %s_full", name)
+	g.i("MOVQ maskLast+48(FP), R11")
+	g.i("TESTQ R11, R11")
+	g.i("JZ %s_full", name)
+	g.i("VMASKMOVPS Y0, Y15, (DI)(R10*1)")
+	g.i("JMP %s_next", name)
+	g.p("%s_full:", name)
+	g.i("VMOVUPS Y0, (DI)(R10*1)")
+	g.p("%s_next:", name)
+	g.i("ADDQ R8, DI")
+	g.i("ADDQ R9, SI")
+	g.i("DECQ CX")
+	g.i("JNZ %s_row", name)
+	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
