@@ -57,6 +57,10 @@ func newDWLayout(kh, kw, sh, sw, dh, dw, ho, wo, hin, win, uh, uw, pt, pl int) *
 		// fill copies whole vectors, zero past the source row.
 		L.phase = max(L.phase, pl+(win+lanes-1)/lanes*lanes)
 	}
+	if sw == 2 && uw == 1 && pl >= 0 {
+		// fill splits whole chunks of 16 source columns, zero past the row.
+		L.phase = max(L.phase, (pl+1)/2+(win+15)/16*8)
+	}
 	L.ldx = sw * L.phase
 	L.rows = (ho-1)*sh + (kh-1)*dh + 1
 	L.direct = wo%lanes == 0
@@ -93,6 +97,18 @@ func (L *dwLayout) fill(buf, src []float32) {
 		a0, a1 := max(0, -L.pt), min(L.hin, L.rows-L.pt)
 		if a0 < a1 {
 			dwconv.CopyRows(buf[(a0+L.pt)*L.ldx+L.pl:], src[a0*L.win:], L.win, a1-a0, L.ldx, L.win, false)
+		}
+		return
+	}
+	if L.uh == 1 && L.uw == 1 && L.sw == 2 && L.pl >= 0 {
+		// Source column b is buffer column c = b + pl: even b go to phase
+		// pl mod 2 from index pl/2, odd b to the other from (pl+1)/2.
+		a0, a1 := max(0, -L.pt), min(L.hin, L.rows-L.pt)
+		if a0 < a1 {
+			row := buf[(a0+L.pt)*L.ldx:]
+			even := row[L.pl%2*L.phase+L.pl/2:]
+			odd := row[(L.pl+1)%2*L.phase+(L.pl+1)/2:]
+			dwconv.Deinterleave2(even, odd, src[a0*L.win:], L.win, a1-a0, L.ldx, L.win)
 		}
 		return
 	}

@@ -39,6 +39,7 @@ func main() {
 		dwTaps(g, avx2, "tapsAVX2")
 		dwGradTaps(g, avx2, "gradTapsAVX2")
 		copyRows(g, avx2, "copyRowsAVX2")
+		deinterleave2(g, avx2, "deinterleave2AVX2")
 	default:
 		log.Fatalf("asmgen: unknown -kind %q", *kind)
 	}
@@ -401,7 +402,6 @@ func dwGradTaps(g *gen, s isa, name string) {
 	g.i("RET")
 }
 
-
 // copyRows emits
 //
 //	func name(dst, src *float32, n, rows, dstride, sstride, maskLast int)
@@ -471,6 +471,75 @@ func copyRows(g *gen, s isa, name string) {
 	g.p("%s_next:", name)
 	g.i("ADDQ R8, DI")
 	g.i("ADDQ R9, SI")
+	g.i("DECQ CX")
+	g.i("JNZ %s_row", name)
+	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// deinterleave2 emits
+//
+//	func name(even, odd, src *float32, n, rows, dstride, sstride int)
+//
+// which, for each of rows rows (strides in bytes), writes the elements of
+// src with even index to even[0, 1, …] and those with odd index to odd[0,
+// 1, …], 16 source elements (8 of each) at a time: source elements past n
+// are read as zero (masked loads) and written, up to ⌈n/16⌉·8 elements per
+// destination row. It uses the masks of copyRows.
+func deinterleave2(g *gen, s isa, name string) {
+	g.p("")
+	g.p("// func %s(even, odd, src *float32, n, rows, dstride, sstride int)", name)
+	g.p("// %s stride-2 column split; see deinterleave2 in tensor/internal/asmgen.", s.name)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	g.i("MOVQ even+0(FP), DI")
+	g.i("MOVQ odd+8(FP), DX")
+	g.i("MOVQ src+16(FP), SI")
+	g.i("MOVQ rows+32(FP), CX")
+	g.i("LEAQ copyMask<>(SB), R12")
+	g.i("TESTQ CX, CX")
+	g.i("JZ %s_done", name)
+	g.p("%s_row:", name)
+	g.i("XORQ R10, R10")      // source element index
+	g.i("MOVQ n+24(FP), R11") // elements left
+	g.p("%s_chunk:", name)
+	g.i("TESTQ R11, R11")
+	g.i("JLE %s_next", name)
+	// Masks for min(left, 8) and clamp(left-8, 0, 8) elements.
+	g.i("MOVQ R11, AX")
+	g.i("MOVQ $8, BX")
+	g.i("CMPQ AX, BX")
+	g.i("CMOVQGT BX, AX") // AX = min(left, 8)
+	g.i("MOVQ $8, R13")
+	g.i("SUBQ AX, R13")
+	g.i("VMOVUPS (R12)(R13*4), Y14")
+	g.i("MOVQ R11, AX")
+	g.i("SUBQ $8, AX")
+	g.i("XORQ R13, R13")
+	g.i("CMPQ AX, R13")
+	g.i("CMOVQLT R13, AX") // max(left-8, 0)
+	g.i("CMPQ AX, BX")
+	g.i("CMOVQGT BX, AX") // min(·, 8)
+	g.i("MOVQ $8, R13")
+	g.i("SUBQ AX, R13")
+	g.i("VMOVUPS (R12)(R13*4), Y15")
+	g.i("VMASKMOVPS (SI)(R10*4), Y14, Y0")
+	g.i("VMASKMOVPS 32(SI)(R10*4), Y15, Y1")
+	g.i("VSHUFPS $0x88, Y1, Y0, Y2")
+	g.i("VSHUFPS $0xdd, Y1, Y0, Y3")
+	g.i("VPERMPD $0xd8, Y2, Y2")
+	g.i("VPERMPD $0xd8, Y3, Y3")
+	g.i("MOVQ R10, AX")
+	g.i("SHRQ $1, AX")
+	g.i("VMOVUPS Y2, (DI)(AX*4)")
+	g.i("VMOVUPS Y3, (DX)(AX*4)")
+	g.i("ADDQ $16, R10")
+	g.i("SUBQ $16, R11")
+	g.i("JMP %s_chunk", name)
+	g.p("%s_next:", name)
+	g.i("ADDQ dstride+40(FP), DI")
+	g.i("ADDQ dstride+40(FP), DX")
+	g.i("ADDQ sstride+48(FP), SI")
 	g.i("DECQ CX")
 	g.i("JNZ %s_row", name)
 	g.p("%s_done:", name)

@@ -25,7 +25,7 @@ const MaxGradTaps = 4
 // Geometry of a family of vectors: vector (r, v), r < Rows and v < Vecs,
 // starts at element r·Row + v·Step of its slice.
 type Grid struct {
-	Vecs, Rows int
+	Vecs, Rows  int
 	XStep, XRow int // of the input
 	YStep, YRow int // of the output (Taps) or the output gradient (GradTaps)
 }
@@ -99,6 +99,42 @@ func CopyRows(dst, src []float32, n, rows, dstride, sstride int, maskLast bool) 
 			rows, n, dstride, sstride, len(dst), len(src)))
 	}
 	copyRowsImpl(dst, src, n, rows, dstride, sstride, maskLast)
+}
+
+// Deinterleave2 splits rows rows of n elements of src (rows sstride
+// apart) by the parity of their index: element 2k goes to even[k] and
+// element 2k+1 to odd[k] (destination rows dstride apart). Each destination
+// row is written up to ⌈n/16⌉·8 elements, zeros past the source.
+func Deinterleave2(even, odd, src []float32, n, rows, dstride, sstride int) {
+	if n < 0 || rows < 0 || dstride < 0 || sstride < 0 {
+		panic(fmt.Sprintf("dwconv: Deinterleave2: negative size or stride n=%d rows=%d strides %d, %d", n, rows, dstride, sstride))
+	}
+	if n == 0 || rows == 0 {
+		return
+	}
+	w := (n + 15) / 16 * 8
+	if (rows-1)*sstride+n > len(src) || (rows-1)*dstride+w > min(len(even), len(odd)) {
+		panic(fmt.Sprintf("dwconv: Deinterleave2: %d rows of %d (strides %d, %d) do not fit even of %d, odd of %d or src of %d",
+			rows, n, dstride, sstride, len(even), len(odd), len(src)))
+	}
+	deinterleave2Impl(even, odd, src, n, rows, dstride, sstride)
+}
+
+// deinterleave2Generic is the pure-Go twin of Deinterleave2.
+func deinterleave2Generic(even, odd, src []float32, n, rows, dstride, sstride int) {
+	w := (n + 15) / 16 * 8
+	for r := range rows {
+		e, o, sr := even[r*dstride:r*dstride+w], odd[r*dstride:r*dstride+w], src[r*sstride:r*sstride+n]
+		for k := range w {
+			e[k], o[k] = 0, 0
+			if 2*k < n {
+				e[k] = sr[2*k]
+			}
+			if 2*k+1 < n {
+				o[k] = sr[2*k+1]
+			}
+		}
+	}
 }
 
 // copyRowsGeneric is the pure-Go twin of the CopyRows kernel.

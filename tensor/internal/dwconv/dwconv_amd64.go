@@ -17,6 +17,11 @@ func tapsAVX2(y, x, w *float32, offs *int32, ntaps, nvec, xstep, ystep, nrows, x
 //go:noescape
 func copyRowsAVX2(dst, src *float32, n, rows, dstride, sstride, maskLast int)
 
+// deinterleave2AVX2 is the Deinterleave2 kernel with strides in bytes.
+//
+//go:noescape
+func deinterleave2AVX2(even, odd, src *float32, n, rows, dstride, sstride int)
+
 // gradTapsAVX2 is the GradTaps kernel with strides and offsets in bytes.
 //
 //go:noescape
@@ -25,14 +30,16 @@ func gradTapsAVX2(out, dy, x *float32, offs *int64, ntaps, nvec, xstep, ystep, n
 var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 var (
-	tapsImpl     = tapsGeneric
-	gradTapsImpl = gradTapsGeneric
-	copyRowsImpl = copyRowsGeneric
+	tapsImpl          = tapsGeneric
+	gradTapsImpl      = gradTapsGeneric
+	copyRowsImpl      = copyRowsGeneric
+	deinterleave2Impl = deinterleave2Generic
 )
 
 func init() {
 	if hasAVX2 {
 		tapsImpl, gradTapsImpl, copyRowsImpl = tapsAsm, gradTapsAsm, copyRowsAsm
+		deinterleave2Impl = deinterleave2Asm
 	}
 }
 
@@ -66,4 +73,8 @@ func gradTapsAsm(out, dy, x []float32, offs []int, g Grid) {
 		o[t] = 4 * int64(v)
 	}
 	gradTapsAVX2(&out[0], &dy[0], &x[0], &o[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow)
+}
+
+func deinterleave2Asm(even, odd, src []float32, n, rows, dstride, sstride int) {
+	deinterleave2AVX2(&even[0], &odd[0], &src[0], n, rows, 4*dstride, 4*sstride)
 }

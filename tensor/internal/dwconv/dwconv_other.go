@@ -3,9 +3,10 @@
 package dwconv
 
 var (
-	tapsImpl     = tapsGeneric
-	gradTapsImpl = gradTapsGeneric
-	copyRowsImpl = copyRowsGeneric
+	tapsImpl          = tapsGeneric
+	gradTapsImpl      = gradTapsGeneric
+	copyRowsImpl      = copyRowsGeneric
+	deinterleave2Impl = deinterleave2Generic
 )
 
 // Kernel returns the name of the kernels in use.

@@ -134,6 +134,24 @@ func TestCopyRowsMatchesGeneric(t *testing.T) {
 	}
 }
 
+// TestDeinterleave2MatchesGeneric compares the stride-2 split with its
+// twin for every chunk remainder.
+func TestDeinterleave2MatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for n := 1; n <= 40; n++ {
+		for _, rows := range []int{1, 3} {
+			w := (n + 15) / 16 * 8
+			ds, ss := w+rng.IntN(3), n+rng.IntN(4)
+			src := randSlice(rng, (rows-1)*ss+n)
+			buf0 := randSlice(rng, 2*rows*ds)
+			want, got := append([]float32(nil), buf0...), append([]float32(nil), buf0...)
+			deinterleave2Generic(want[rows*ds:], want, src, n, rows, ds, ss)
+			Deinterleave2(got[rows*ds:], got, src, n, rows, ds, ss)
+			require.Equal(t, want, got, "n=%d rows=%d", n, rows)
+		}
+	}
+}
+
 func TestBoundsPanics(t *testing.T) {
 	w, offs := []float32{1}, []int32{4}
 	g := Grid{Vecs: 2, Rows: 2, XStep: Lanes, XRow: 2 * Lanes, YStep: Lanes, YRow: 2 * Lanes}

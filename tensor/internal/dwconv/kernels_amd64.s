@@ -376,3 +376,59 @@ copyRowsAVX2_next:
 copyRowsAVX2_done:
 	VZEROUPPER
 	RET
+
+// func deinterleave2AVX2(even, odd, src *float32, n, rows, dstride, sstride int)
+// AVX2 stride-2 column split; see deinterleave2 in tensor/internal/asmgen.
+TEXT ·deinterleave2AVX2(SB), NOSPLIT, $0-56
+	MOVQ even+0(FP), DI
+	MOVQ odd+8(FP), DX
+	MOVQ src+16(FP), SI
+	MOVQ rows+32(FP), CX
+	LEAQ copyMask<>(SB), R12
+	TESTQ CX, CX
+	JZ deinterleave2AVX2_done
+deinterleave2AVX2_row:
+	XORQ R10, R10
+	MOVQ n+24(FP), R11
+deinterleave2AVX2_chunk:
+	TESTQ R11, R11
+	JLE deinterleave2AVX2_next
+	MOVQ R11, AX
+	MOVQ $8, BX
+	CMPQ AX, BX
+	CMOVQGT BX, AX
+	MOVQ $8, R13
+	SUBQ AX, R13
+	VMOVUPS (R12)(R13*4), Y14
+	MOVQ R11, AX
+	SUBQ $8, AX
+	XORQ R13, R13
+	CMPQ AX, R13
+	CMOVQLT R13, AX
+	CMPQ AX, BX
+	CMOVQGT BX, AX
+	MOVQ $8, R13
+	SUBQ AX, R13
+	VMOVUPS (R12)(R13*4), Y15
+	VMASKMOVPS (SI)(R10*4), Y14, Y0
+	VMASKMOVPS 32(SI)(R10*4), Y15, Y1
+	VSHUFPS $0x88, Y1, Y0, Y2
+	VSHUFPS $0xdd, Y1, Y0, Y3
+	VPERMPD $0xd8, Y2, Y2
+	VPERMPD $0xd8, Y3, Y3
+	MOVQ R10, AX
+	SHRQ $1, AX
+	VMOVUPS Y2, (DI)(AX*4)
+	VMOVUPS Y3, (DX)(AX*4)
+	ADDQ $16, R10
+	SUBQ $16, R11
+	JMP deinterleave2AVX2_chunk
+deinterleave2AVX2_next:
+	ADDQ dstride+40(FP), DI
+	ADDQ dstride+40(FP), DX
+	ADDQ sstride+48(FP), SI
+	DECQ CX
+	JNZ deinterleave2AVX2_row
+deinterleave2AVX2_done:
+	VZEROUPPER
+	RET
