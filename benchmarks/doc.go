@@ -4,15 +4,29 @@
 // Every benchmark reports its arithmetic rate as a custom "GFLOP/s" metric,
 // counting 2·M·N·K floating-point operations for a product of an M×K and a
 // K×N matrix; a convolution counts as the product it is equivalent to,
-// M = Cout, K = (C/groups)·kh·kw and N = Ho·Wo per image and group. Shapes
-// are square matrices and the layers of MobileNetV2 at 224×224 input
-// (batch 1): its 1×1 convolutions as matrix products Cout×Cin·Cin×HW, a
-// dense 3×3 convolution, its depthwise 3×3 convolutions at stride 1 and 2,
-// and a 1×1 convolution through Conv2D.
+// M = Cout, K = (C/groups)·kh·kw and N = Ho·Wo per image and group.
+// Memory-bound kernels (depthwise convolutions, batch norm) also report
+// "GB/s" of compulsory traffic: each input and output read or written once.
 //
-// Run them with, for example,
+// Suites:
 //
-//	go test ./benchmarks -run '^$' -bench . -benchtime 3x
+//   - BenchmarkPeak: the clock (a chain of dependent additions) and the rate
+//     of independent FMAs per vector width — the machine's limits.
+//   - BenchmarkMatMul: squares 128–1024 and the 1×1 convolutions of
+//     MobileNetV2 as W[Cout×Cin]·X[Cin×HW].
+//   - BenchmarkConv2D, BenchmarkConv2DBackward: a dense 3×3, depthwise 3×3
+//     and a 1×1 convolution through Conv2D.
+//   - BenchmarkDepthwise: the depthwise layers of MobileNetV2 (batch 8),
+//     forward, input and weight gradients, plus 5×5 and 7×7 kernels.
+//   - BenchmarkBatchNorm: training-mode batch norm forward and backward.
+//
+// reference.py measures the same cases in PyTorch (NCHW and channels_last)
+// and GEMM in OpenBLAS through numpy; README.md has the table and the
+// commands. Run, for example,
+//
+//	GOMAXPROCS=1 go test ./benchmarks -run '^$' -bench . -count 5 -benchtime 0.2s > go1.txt
+//	go run golang.org/x/perf/cmd/benchstat@latest go1.txt
+//	/usr/bin/python3 benchmarks/reference.py --threads 1
 //
 // On a shared machine, compare results only between runs made under the
 // same load.

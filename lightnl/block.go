@@ -158,7 +158,16 @@ func (b *Block) OrderFor(h, w int) Order {
 // block's C channels.
 func (b *Block) Forward(x *autograd.Var) *autograd.Var {
 	y := b.Attention(x)
-	return autograd.Add(x, b.BN.Forward(b.Conv.Forward(y)))
+	return nn.Traced(b, x, autograd.Add(x, b.BN.Forward(b.Conv.Forward(y))))
+}
+
+// ForwardMACs returns the multiply-adds of the attention for input shape
+// in (N×C×H×W), the smaller of the two association orders' counts times N,
+// for profilers (see [nn.MACCounter]); the depthwise conv, a child module,
+// counts its own 9·C·H·W.
+func (b *Block) ForwardMACs(in, out []int) int64 {
+	a, c := AttentionMACs(b.Channels, in[2], in[3], b.Ratio, b.Stride)
+	return int64(in[0]) * min(a, c)
 }
 
 // Attention returns the block's parameter-free part,

@@ -118,7 +118,15 @@ func (b *NonLocal) Forward(x *autograd.Var) *autograd.Var {
 	g := autograd.MulScalar(autograd.Reshape(b.G.Forward(xp), n, ci, m), float32(1/float64(m)))
 	f := autograd.MatMul(theta, phi, true, false)                          // θᵀφ: N×HW×M
 	y := autograd.Reshape(autograd.MatMul(g, f, false, true), n, ci, h, w) // (g/M)·fᵀ: N×C'×HW
-	return autograd.Add(x, b.BN.Forward(b.WZ.Forward(y)))
+	return nn.Traced(b, x, autograd.Add(x, b.BN.Forward(b.WZ.Forward(y))))
+}
+
+// ForwardMACs returns the multiply-adds of the affinity and the aggregation
+// for input shape in (N×C×H×W), 2·HW·M·C′ per image, for profilers (see
+// [nn.MACCounter]); the four 1×1 convs, child modules, count their own.
+func (b *NonLocal) ForwardMACs(in, out []int) int64 {
+	h, w := in[2], in[3]
+	return int64(in[0]) * 2 * int64(h*w) * int64(Keys(h, w, b.Stride)) * int64(b.Inner)
 }
 
 // MACs returns the multiply-adds of the block for one h×w image,

@@ -44,7 +44,7 @@ func Profile(m nn.Module, in Shape) (cost NetCost, err error) {
 			layer.Name = "(not in the module tree)"
 		}
 		if c, ok := mod.(nn.MACCounter); ok {
-			layer.MACs = c.MACs(x.Shape(), y.Shape())
+			layer.MACs = c.ForwardMACs(x.Shape(), y.Shape())
 		}
 		if !counted[mod] {
 			counted[mod] = true

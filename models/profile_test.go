@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/autonl-go/autonl/autograd"
+	"github.com/autonl-go/autonl/lightnl"
 	"github.com/autonl-go/autonl/nn"
 	"github.com/autonl-go/autonl/tensor"
 )
@@ -79,4 +80,30 @@ func TestProfileReportsForwardFailures(t *testing.T) {
 	require.ErrorContains(t, err, "models: Profile: forward pass of a 1×4×8×8 input failed: nn: Conv2d: input [1 4 8 8] has 4 channels, want 3")
 	_, err = Profile(net, Shape{3, 0, 8})
 	require.EqualError(t, err, "models: Profile: input shape 3×0×8 is not positive")
+}
+
+func TestProfileOfNonLocalBlocksMatchesTheirFormulas(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, tc := range []struct {
+		c, h, w, stride int
+		ratio           float64
+	}{
+		{24, 56, 56, 1, 0.25},
+		{40, 28, 28, 2, 0.25},
+		{96, 14, 14, 1, 0.125},
+		{192, 7, 7, 1, 0.25}, // order A is cheaper here
+		{16, 9, 11, 2, 0.25},
+	} {
+		in := Shape{tc.c, tc.h, tc.w}
+		light := lightnl.New(rng, tc.c, lightnl.Options{Ratio: tc.ratio, Stride: tc.stride})
+		cost, err := Profile(light, in)
+		require.NoError(t, err)
+		require.Equal(t, Cost{lightnl.LightNLMACs(tc.c, tc.h, tc.w, tc.ratio, tc.stride), int64(lightnl.LightNLParams(tc.c))}, cost.Total, "LightNL %+v", tc)
+		require.Equal(t, LightNLCost(in, NonLocalArgs{Ratio: tc.ratio, Stride: tc.stride}), cost.Total, "analytic LightNL %+v", tc)
+
+		nl := lightnl.NewNonLocal(rng, tc.c, lightnl.NonLocalOptions{Stride: tc.stride})
+		cost, err = Profile(nl, in)
+		require.NoError(t, err)
+		require.Equal(t, Cost{lightnl.NonLocalMACs(tc.c, tc.h, tc.w, tc.stride), int64(lightnl.NonLocalParams(tc.c))}, cost.Total, "non-local %+v", tc)
+	}
 }

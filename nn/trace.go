@@ -15,12 +15,12 @@ type Tracer func(m Module, in, out *autograd.Var)
 
 // MACCounter is implemented by modules whose forward pass costs
 // multiply-adds under the counting rules of the mobile-network literature
-// (package models' profiler sums them). MACs returns the multiply-adds of
-// one forward pass from input shape in to output shape out, including the
-// batch dimension, and not counting work done by the module's children,
-// which count themselves.
+// (package models' profiler sums them). ForwardMACs returns the
+// multiply-adds of one forward pass from input shape in to output shape
+// out, including the batch dimension, and not counting work done by the
+// module's children, which count themselves.
 type MACCounter interface {
-	MACs(in, out []int) int64
+	ForwardMACs(in, out []int) int64
 }
 
 var (

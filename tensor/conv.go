@@ -169,7 +169,7 @@ func Conv2DOutputShape(xShape, wShape []int, p Conv2DParams) []int {
 // is larger than the padded input.
 func Conv2D(x, w *Tensor, p Conv2DParams) *Tensor {
 	g := newConvGeom("Conv2D", x.shape, w.shape, p)
-	y := newOut(g.outShape())
+	y := newOutUninit(g.outShape()) // every path writes every element
 	if y.Len() == 0 {
 		return y
 	}
@@ -209,8 +209,17 @@ func Conv2D(x, w *Tensor, p Conv2DParams) *Tensor {
 func Conv2DGradInput(dy, w *Tensor, xShape []int, p Conv2DParams) *Tensor {
 	g := newConvGeom("Conv2DGradInput", xShape, w.shape, p)
 	g.checkDy("Conv2DGradInput", dy)
-	dx := newOut(xShape)
-	if dx.Len() == 0 || dy.Len() == 0 {
+	var dx *Tensor
+	if g.depthwise() || g.pointwise() { // these paths write every element
+		dx = newOutUninit(xShape)
+	} else {
+		dx = newOut(xShape) // col2im adds into it
+	}
+	if dx.Len() == 0 {
+		return dx
+	}
+	if dy.Len() == 0 {
+		clear(dx.data)
 		return dx
 	}
 	if g.depthwise() {

@@ -170,7 +170,7 @@ func TestSgemmDeterministic(t *testing.T) {
 }
 
 func BenchmarkSgemm(b *testing.B) {
-	for _, s := range [][3]int{{256, 256, 256}, {512, 512, 512}, {96, 3136, 24}} {
+	for _, s := range [][3]int{{256, 256, 256}, {512, 512, 512}, {1024, 1024, 1024}, {96, 3136, 24}, {96, 12544, 16}, {960, 49, 160}} {
 		m, n, k := s[0], s[1], s[2]
 		b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 1))
@@ -183,29 +183,79 @@ func BenchmarkSgemm(b *testing.B) {
 	}
 }
 
-// TestSgemmOtherRegisterTiles swaps in a plain micro-kernel with other
-// register tiles, as a SIMD kernel would, and checks that packing, tiling
-// and edge handling follow mr and nr.
-func TestSgemmOtherRegisterTiles(t *testing.T) {
-	defer func(m, n int, k func(int, []float32, []float32, []float32, int)) { mr, nr, kernel = m, n, k }(mr, nr, kernel)
+// configs returns the portable kernel and every SIMD kernel this CPU runs,
+// plus plain kernels with odd register tiles.
+func testConfigs() []kernelConfig {
+	cs := append([]kernelConfig{genericConfig}, simdConfigs()...)
+	for _, t := range [][4]int{{6, 16, 256, 144}, {3, 5, 7, 8}, {1, 1, 16, 4}, {14, 32, 100, 28}} {
+		mr, nr := t[0], t[1]
+		cs = append(cs, kernelConfig{name: fmt.Sprintf("plain%dx%d", mr, nr), mr: mr, nr: nr, kc: t[2], mc: t[3],
+			fn: func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
+				kernelGeneric(mr, nr, k, a, b, ldb, c, ldc, store)
+			}})
+	}
+	return cs
+}
+
+// TestSgemmAllKernels runs the driver with every kernel and register tile,
+// which checks that packing, blocking and edge handling follow mr, nr, kc
+// and mc.
+func TestSgemmAllKernels(t *testing.T) {
+	defer func(c kernelConfig) { cfg = c }(cfg)
 	rng := rand.New(rand.NewPCG(9, 10))
-	for _, tile := range [][2]int{{6, 16}, {3, 5}, {1, 1}, {14, 32}} {
-		mr, nr = tile[0], tile[1]
-		kernel = func(kc int, a, b, c []float32, ldc int) {
-			for i := range mr {
-				for j := range nr {
-					var s float32
-					for p := range kc {
-						s += a[p*mr+i] * b[p*nr+j]
-					}
-					c[i*ldc+j] += s
+	for _, kc := range testConfigs() {
+		cfg = kc
+		for _, s := range [][3]int{{7, 9, 5}, {130, 70, 300}, {5, 1030, 3}, {129, 17, 2}, {40, 300, 64}, {20, 4200, 9}} {
+			for _, tA := range []bool{false, true} {
+				for _, beta := range []float32{0, 0.5, 1} {
+					runCase(t, rng, gemmCase{transA: tA, transB: !tA, m: s[0], n: s[1], k: s[2], alpha: 1.5, beta: beta, padA: 1})
+					runCase(t, rng, gemmCase{transA: tA, transB: tA, m: s[0], n: s[1], k: s[2], alpha: 1, beta: beta, padB: 3, padC: 1})
 				}
 			}
 		}
-		for _, s := range [][3]int{{7, 9, 5}, {130, 70, 300}, {5, 1030, 3}, {129, 17, 2}} {
-			for _, tA := range []bool{false, true} {
-				runCase(t, rng, gemmCase{transA: tA, transB: !tA, m: s[0], n: s[1], k: s[2], alpha: 1.5, beta: 0.5, padA: 1})
+	}
+}
+
+// TestKernelsMatchGeneric compares every SIMD micro-kernel (and the
+// portable 4×8 one) with kernelGeneric, its specification, for every k
+// remainder of the unrolled loop, in store and add mode, with B packed and
+// in place (ldb > nr).
+func TestKernelsMatchGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, kc := range append([]kernelConfig{genericConfig}, simdConfigs()...) {
+		mr, nr := kc.mr, kc.nr
+		for k := 0; k <= 19; k++ {
+			for _, ldb := range []int{nr, nr + 5} {
+				for _, store := range []bool{false, true} {
+					ldc := nr + 3
+					a, b := randSlice(rng, k*mr), randSlice(rng, max(k, 1)*ldb)
+					c0 := randSlice(rng, mr*ldc)
+					want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
+					kernelGeneric(mr, nr, k, a, b, ldb, want, ldc, store)
+					kc.fn(k, a, b, ldb, got, ldc, store)
+					for i := range want {
+						if i%ldc >= nr {
+							require.Equal(t, want[i], got[i], "%s k=%d: padding of C changed", kc.name, k)
+							continue
+						}
+						// FMA rounds once per step where the spec rounds twice.
+						require.InDelta(t, want[i], got[i], 1e-6*float64(k+1)*(1+math.Abs(float64(want[i]))),
+							"%s k=%d ldb=%d store=%v: C[%d,%d]", kc.name, k, ldb, store, i/ldc, i%ldc)
+					}
+				}
 			}
 		}
 	}
+}
+
+// TestKernelSelection checks that a kernel can be chosen by name and that
+// an unknown name falls back to the best one.
+func TestKernelSelection(t *testing.T) {
+	require.Equal(t, "generic4x8", selectConfig("generic4x8").name)
+	best := selectConfig("")
+	require.Equal(t, best.name, selectConfig("no such kernel").name)
+	if cs := simdConfigs(); len(cs) > 0 {
+		require.Equal(t, cs[0].name, best.name)
+	}
+	t.Logf("kernel in use: %s", KernelName())
 }

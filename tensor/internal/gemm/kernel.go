@@ -1,27 +1,70 @@
 package gemm
 
-// kernelGeneric4x8 is the portable micro-kernel for mr = 4, nr = 8:
+// kernelFunc is the signature of a micro-kernel with register tile mr×nr.
+// It computes, for i < mr and j < nr,
 //
-//	c[i·ldc+j] += Σ_{p<kc} a[p·4+i]·b[p·8+j],  i < 4, j < 8,
+//	s = Σ_{p<k} a[p·mr+i]·b[p·ldb+j]   (p increasing, starting from 0)
+//	c[i·ldc+j] = s                      if store
+//	c[i·ldc+j] = c[i·ldc+j] + s         otherwise
 //
-// where a is a packed panel of 4 rows of A and b a packed panel of 8
-// columns of B (see packA and packB). The sum over p runs in increasing
-// order and is added to c once at the end.
+// where a is a packed panel of mr rows of A (see packA) and b holds k rows
+// of nr columns of B, ldb apart: a packed panel (ldb = nr) or, when B is
+// not transposed, B itself. C is not read when store is set. Whether the
+// products are fused with the additions (FMA) is the kernel's choice; the
+// order of the operations is not.
+type kernelFunc func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool)
+
+// kernelConfig is a micro-kernel with its register tile and the cache
+// blocking that suits it.
+type kernelConfig struct {
+	name   string
+	mr, nr int
+	kc     int // rows of a packed B panel (kc·nr·4 bytes should fit L1)
+	mc     int // rows of a packed block of A (mc·kc·4 bytes should fit L2)
+	fn     kernelFunc
+}
+
+// genericConfig is the portable kernel, used where no SIMD kernel applies
+// (and with the purego build tag).
+var genericConfig = kernelConfig{name: "generic4x8", mr: 4, nr: 8, kc: 256, mc: 128, fn: kernelGeneric4x8}
+
+// kernelGeneric is the specification of every micro-kernel: the plain loops
+// of kernelFunc for any mr×nr. SIMD kernels are tested against it.
+func kernelGeneric(mr, nr, k int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
+	a = a[:k*mr]
+	for i := range mr {
+		for j := range nr {
+			var s float32
+			for p := range k {
+				s += a[p*mr+i] * b[p*ldb+j]
+			}
+			if store {
+				c[i*ldc+j] = s
+			} else {
+				c[i*ldc+j] += s
+			}
+		}
+	}
+}
+
+// kernelGeneric4x8 is the portable micro-kernel for mr = 4, nr = 8, with
+// the arithmetic of kernelGeneric.
 //
 // Go does not vectorize and has 15 usable floating-point registers on
 // amd64, so the kernel computes one row of the block at a time with eight
-// accumulators, re-reading the 8 KiB B panel from L1 for each row; the p
-// loop is unrolled four times. A SIMD kernel replaces this function (and
-// mr, nr) wholesale.
-func kernelGeneric4x8(kc int, a, b, c []float32, ldc int) {
-	a = a[:kc*4]
-	b = b[:kc*8]
+// accumulators, re-reading the B panel from L1 for each row; the p loop is
+// unrolled four times.
+func kernelGeneric4x8(k int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
+	a = a[:k*4]
+	if k > 0 {
+		b = b[:(k-1)*ldb+8]
+	}
 	for i := range 4 {
 		var c0, c1, c2, c3, c4, c5, c6, c7 float32
 		p := 0
-		for ; p+4 <= kc; p += 4 {
+		for ; p+4 <= k; p += 4 {
 			aa := a[p*4+i : p*4+i+13]
-			bb := (*[32]float32)(b[p*8 : p*8+32])
+			bb := (*[8]float32)(b[p*ldb : p*ldb+8])
 			ai := aa[0]
 			c0 += ai * bb[0]
 			c1 += ai * bb[1]
@@ -31,37 +74,40 @@ func kernelGeneric4x8(kc int, a, b, c []float32, ldc int) {
 			c5 += ai * bb[5]
 			c6 += ai * bb[6]
 			c7 += ai * bb[7]
+			bb = (*[8]float32)(b[(p+1)*ldb : (p+1)*ldb+8])
 			ai = aa[4]
-			c0 += ai * bb[8]
-			c1 += ai * bb[9]
-			c2 += ai * bb[10]
-			c3 += ai * bb[11]
-			c4 += ai * bb[12]
-			c5 += ai * bb[13]
-			c6 += ai * bb[14]
-			c7 += ai * bb[15]
+			c0 += ai * bb[0]
+			c1 += ai * bb[1]
+			c2 += ai * bb[2]
+			c3 += ai * bb[3]
+			c4 += ai * bb[4]
+			c5 += ai * bb[5]
+			c6 += ai * bb[6]
+			c7 += ai * bb[7]
+			bb = (*[8]float32)(b[(p+2)*ldb : (p+2)*ldb+8])
 			ai = aa[8]
-			c0 += ai * bb[16]
-			c1 += ai * bb[17]
-			c2 += ai * bb[18]
-			c3 += ai * bb[19]
-			c4 += ai * bb[20]
-			c5 += ai * bb[21]
-			c6 += ai * bb[22]
-			c7 += ai * bb[23]
+			c0 += ai * bb[0]
+			c1 += ai * bb[1]
+			c2 += ai * bb[2]
+			c3 += ai * bb[3]
+			c4 += ai * bb[4]
+			c5 += ai * bb[5]
+			c6 += ai * bb[6]
+			c7 += ai * bb[7]
+			bb = (*[8]float32)(b[(p+3)*ldb : (p+3)*ldb+8])
 			ai = aa[12]
-			c0 += ai * bb[24]
-			c1 += ai * bb[25]
-			c2 += ai * bb[26]
-			c3 += ai * bb[27]
-			c4 += ai * bb[28]
-			c5 += ai * bb[29]
-			c6 += ai * bb[30]
-			c7 += ai * bb[31]
+			c0 += ai * bb[0]
+			c1 += ai * bb[1]
+			c2 += ai * bb[2]
+			c3 += ai * bb[3]
+			c4 += ai * bb[4]
+			c5 += ai * bb[5]
+			c6 += ai * bb[6]
+			c7 += ai * bb[7]
 		}
-		for ; p < kc; p++ {
+		for ; p < k; p++ {
 			ai := a[p*4+i]
-			bb := (*[8]float32)(b[p*8 : p*8+8])
+			bb := (*[8]float32)(b[p*ldb : p*ldb+8])
 			c0 += ai * bb[0]
 			c1 += ai * bb[1]
 			c2 += ai * bb[2]
@@ -72,6 +118,10 @@ func kernelGeneric4x8(kc int, a, b, c []float32, ldc int) {
 			c7 += ai * bb[7]
 		}
 		r := (*[8]float32)(c[i*ldc : i*ldc+8])
+		if store {
+			*r = [8]float32{c0, c1, c2, c3, c4, c5, c6, c7}
+			continue
+		}
 		r[0] += c0
 		r[1] += c1
 		r[2] += c2

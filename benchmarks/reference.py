@@ -1,0 +1,155 @@
+#!/usr/bin/python3
+"""Reference timings for autonl's benchmarks: the same cases in PyTorch
+(NCHW and channels_last) and GEMM in OpenBLAS through numpy.
+
+Run with Debian's Python (python3-torch, python3-numpy, libopenblas0-pthread):
+
+    /usr/bin/python3 benchmarks/reference.py --threads 1
+    /usr/bin/python3 benchmarks/reference.py --threads 2
+
+--threads should equal the GOMAXPROCS of the Go run it is compared with.
+OpenBLAS 0.3.21 does not recognise recent CPUs; on AVX-512 machines the
+script sets OPENBLAS_CORETYPE=SkylakeX (for this benchmark only), else
+Haswell (the AVX2 kernels). Each line gives the case, the median time of
+--repeat runs and the rate in GFLOP/s (or GB/s), named like the Go
+benchmarks.
+"""
+import argparse
+import os
+import sys
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--threads", type=int, default=1)
+ap.add_argument("--repeat", type=int, default=5)
+ap.add_argument("--only", default="", help="run only cases whose name contains this")
+args = ap.parse_args()
+
+flags = open("/proc/cpuinfo").read()
+os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX" if "avx512f" in flags else "Haswell")
+os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
+os.environ["OMP_NUM_THREADS"] = str(args.threads)
+
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+torch.set_num_threads(args.threads)
+torch.manual_seed(0)
+
+
+def timeit(f, min_time=0.2):
+    """Median seconds per call over args.repeat batches of calls."""
+    f()
+    f()
+    t0 = time.perf_counter()
+    f()
+    once = max(time.perf_counter() - t0, 1e-6)
+    n = max(1, int(min_time / once))
+    meds = []
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            f()
+        meds.append((time.perf_counter() - t0) / n)
+    meds.sort()
+    return meds[len(meds) // 2]
+
+
+def report(name, sec, flops=None, nbytes=None):
+    if args.only and args.only not in name:
+        return
+    parts = [f"{name:<58s}", f"{sec * 1e3:10.3f} ms"]
+    if flops is not None:
+        parts.append(f"{flops / sec / 1e9:9.2f} GFLOP/s")
+    if nbytes is not None:
+        parts.append(f"{nbytes / sec / 1e9:9.2f} GB/s")
+    print("  ".join(parts), flush=True)
+
+
+def want(name):
+    return not args.only or args.only in name
+
+
+print(f"# torch {torch.__version__}, numpy {np.__version__}, threads {args.threads}, "
+      f"OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']}")
+try:
+    np.show_config(mode="dicts")  # numpy >= 1.25
+except TypeError:
+    pass
+
+# GEMM: M×K times K×N (BenchmarkMatMul).
+gemm = [("square128", 128, 128, 128), ("square256", 256, 256, 256), ("square512", 512, 512, 512),
+        ("square1024", 1024, 1024, 1024),
+        ("mnv2_16x32x12544", 16, 32, 12544), ("mnv2_96x16x12544", 96, 16, 12544),
+        ("mnv2_24x144x3136", 24, 144, 3136), ("mnv2_144x24x3136", 144, 24, 3136),
+        ("mnv2_192x32x784", 192, 32, 784), ("mnv2_384x64x196", 384, 64, 196),
+        ("mnv2_960x160x49", 960, 160, 49), ("mnv2_1280x320x49", 1280, 320, 49)]
+for name, m, k, n in gemm:
+    fl = 2.0 * m * n * k
+    if want("MatMul/" + name):
+        a, b = torch.randn(m, k), torch.randn(k, n)
+        report(f"MatMul/{name}/torch", timeit(lambda: torch.mm(a, b)), fl)
+        an, bn = a.numpy(), b.numpy()
+        cn = np.empty((m, n), dtype=np.float32)
+        report(f"MatMul/{name}/openblas", timeit(lambda: np.matmul(an, bn, out=cn)), fl)
+
+# Dense and pointwise convolutions (BenchmarkConv2D), batch as in Go.
+convs = [("dense3x3_32to32_56x56", 1, 32, 56, 32, 3, 1), ("pointwise1x1_144to24_56x56", 1, 144, 56, 24, 1, 0),
+         ("dense3x3_32to32_56x56_batch8", 8, 32, 56, 32, 3, 1)]
+for name, n, c, hw, co, k, p in convs:
+    fl = 2.0 * n * co * hw * hw * c * k * k
+    if not want("Conv2D/" + name):
+        continue
+    for fmt in ("nchw", "cl"):
+        x, w = torch.randn(n, c, hw, hw), torch.randn(co, c, k, k)
+        if fmt == "cl":
+            x, w = x.contiguous(memory_format=torch.channels_last), w.contiguous(memory_format=torch.channels_last)
+        report(f"Conv2D/{name}/torch_{fmt}", timeit(lambda: F.conv2d(x, w, padding=p)), fl)
+
+# Depthwise convolutions (BenchmarkDepthwise): padding k/2, batch 8.
+dw = [(8, 32, 112, 3, 1), (8, 96, 112, 3, 2), (8, 96, 56, 3, 1), (8, 144, 56, 3, 1), (8, 144, 56, 3, 2),
+      (8, 192, 28, 3, 1), (8, 192, 28, 3, 2), (8, 384, 14, 3, 1), (8, 576, 14, 3, 2), (8, 960, 7, 3, 1),
+      (8, 144, 56, 5, 1), (8, 240, 14, 7, 1)]
+for n, c, hw, k, s in dw:
+    name = f"Depthwise/k{k}_c{c}_{hw}x{hw}_s{s}_n{n}"
+    if not want(name):
+        continue
+    p = k // 2
+    ho = (hw + 2 * p - k) // s + 1
+    fl = 2.0 * n * c * ho * ho * k * k
+    nb = 4.0 * n * c * (hw * hw + ho * ho)
+    for fmt in ("nchw", "cl"):
+        x, w, dy = torch.randn(n, c, hw, hw), torch.randn(c, 1, k, k), torch.randn(n, c, ho, ho)
+        if fmt == "cl":
+            cl = torch.channels_last
+            x, w, dy = x.contiguous(memory_format=cl), w.contiguous(memory_format=cl), dy.contiguous(memory_format=cl)
+        report(f"{name}/forward/torch_{fmt}",
+               timeit(lambda: F.conv2d(x, w, stride=s, padding=p, groups=c)), fl, nb)
+
+        def bwd(mask):
+            return lambda: torch.ops.aten.convolution_backward(
+                dy, x, w, None, [s, s], [p, p], [1, 1], False, [0, 0], c, mask)
+        report(f"{name}/input/torch_{fmt}", timeit(bwd([True, False, False])), fl, nb)
+        report(f"{name}/weight/torch_{fmt}", timeit(bwd([False, True, False])), fl, nb)
+
+# Batch norm, training mode (BenchmarkBatchNorm).
+for n, c, hw in [(8, 96, 112), (8, 144, 56), (8, 576, 14)]:
+    name = f"BatchNorm/c{c}_{hw}x{hw}_n{n}"
+    if not want(name):
+        continue
+    el = float(n * c * hw * hw)
+    for fmt in ("nchw", "cl"):
+        x = torch.randn(n, c, hw, hw)
+        if fmt == "cl":
+            x = x.contiguous(memory_format=torch.channels_last)
+        g, b = torch.randn(c), torch.randn(c)
+        report(f"{name}/forward/torch_{fmt}",
+               timeit(lambda: F.batch_norm(x, None, None, g, b, training=True, eps=1e-5)), nbytes=8 * el)
+        xr, gr = x.clone().requires_grad_(), g.clone().requires_grad_()
+        y = F.batch_norm(xr, None, None, gr, b, training=True, eps=1e-5)
+        dy = torch.randn_like(y)
+        report(f"{name}/backward/torch_{fmt}",
+               timeit(lambda: torch.autograd.grad(y, (xr, gr), dy, retain_graph=True)), nbytes=12 * el)
+sys.exit(0)

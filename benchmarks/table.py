@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""Markdown table from Go benchmark output and reference.py output.
+
+    /usr/bin/python3 benchmarks/table.py go1.txt ref1.txt [threads]
+
+Takes the median of repeated Go runs (-count), matches each case with the
+best PyTorch layout and OpenBLAS, and gives the share of peak: the
+benchmark's GFLOP/s over FLOP/cycle/core × GHz × threads, with the clock
+from BenchmarkPeak/clock and 64 FLOP/cycle with AVX-512, else 32 (AVX2).
+"""
+import re
+import statistics
+import sys
+from collections import defaultdict
+
+go_file, ref_file = sys.argv[1], sys.argv[2]
+threads = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+flags = open("/proc/cpuinfo").read()
+flop_per_cycle = 64 if "avx512f" in flags else 32
+
+vals = defaultdict(lambda: defaultdict(list))
+for line in open(go_file):
+    if not line.startswith("Benchmark"):
+        continue
+    name = re.sub(r"-\d+$", "", line.split()[0])
+    name = name[len("Benchmark"):]
+    for v, unit in re.findall(r"([\d.]+) (GFLOP/s|GB/s|GHz)", line):
+        vals[name][unit].append(float(v))
+go = {n: {u: statistics.median(v) for u, v in us.items()} for n, us in vals.items()}
+
+ref = defaultdict(dict)
+for line in open(ref_file):
+    m = re.match(r"(\S+)/(torch_nchw|torch_cl|torch|openblas)\s+([\d.]+) ms\s+(?:([\d.]+) GFLOP/s)?\s*(?:([\d.]+) GB/s)?", line)
+    if m:
+        ref[m.group(1)][m.group(2)] = (float(m.group(4) or 0), float(m.group(5) or 0))
+
+ghz = go.get("Peak/clock", {}).get("GHz", 0)
+peak = flop_per_cycle * ghz * threads
+print(f"clock {ghz:.2f} GHz, peak {peak:.0f} GFLOP/s ({flop_per_cycle} FLOP/cycle/core × {threads} thread(s))\n")
+print("| case | ours GFLOP/s | ours GB/s | PyTorch NCHW | PyTorch channels_last | OpenBLAS | ours / best reference | share of peak |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+for name, m in go.items():
+    if name.startswith("Peak/"):
+        if "GFLOP/s" in m:
+            print(f"| {name} | {m['GFLOP/s']:.1f} | | | | | | {m['GFLOP/s'] / (flop_per_cycle * ghz):.0%} of 1 core |")
+        continue
+    key = name.replace("MatMul/", "MatMul/")
+    r = ref.get(key, {})
+    gf, gb = m.get("GFLOP/s", 0), m.get("GB/s", 0)
+    cells = []
+    best = 0
+    idx = 0 if gf else 1  # compare GB/s where there is no GFLOP/s
+    for k in ("torch_nchw", "torch_cl", "openblas"):
+        rv = r.get(k) or (r.get("torch") if k == "torch_nchw" else None)
+        if rv:
+            cells.append(f"{rv[idx]:.1f}")
+            best = max(best, rv[idx])
+        else:
+            cells.append("")
+    ratio = f"{(gf or gb) / best:.2f}" if best else ""
+    gbs = f"{gb:.1f}" if gb else ""
+    gfs = f"{gf:.1f}" if gf else ""
+    share = f"{gf / peak:.0%}" if gf else ""
+    print(f"| {name} | {gfs} | {gbs} | {' | '.join(cells)} | {ratio} | {share} |")

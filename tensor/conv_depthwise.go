@@ -1,0 +1,332 @@
+package tensor
+
+import (
+	"github.com/autonl-go/autonl/tensor/internal/dwconv"
+	"github.com/autonl-go/autonl/tensor/internal/parallel"
+)
+
+// Depthwise convolutions run as direct SIMD kernels (package dwconv) on
+// one plane at a time. A plane is first copied into a zero-padded buffer
+// whose column order makes every tap of the kernel a unit-stride shift: for
+// a horizontal stride s the columns are split into s phases (column c at
+// (c mod s)·phase + c/s), so output column j of tap q reads column j +
+// (q·d)/s of phase (q·d) mod s. The kernels then compute vectors of Lanes
+// outputs along a row, with row padding up to a whole vector, and iterate
+// over vectors down the columns when the plane has more rows than vectors
+// per row (narrow maps such as 7×7 or 14×14), so that the inner loop always
+// has the longer run of vectors. The input gradient is the same
+// correlation, with the flipped kernel, of dy spread over a zero buffer
+// (dy[i][j] at row i·sh and column j·sw). The weight gradient multiplies dy
+// vectors by the shifted buffer vectors and sums the lanes at the end.
+
+// dwLayout is the geometry of one depthwise correlation
+//
+//	out[i][j] = Σ_{p<kh, q<kw} w[p][q] · B[i·sh + p·dh][j·sw + q·dw],  i < ho, j < wo,
+//
+// whose buffer B holds a source plane (hin×win) at B[a·uh + pt][b·uw + pl]
+// and zeros elsewhere.
+type dwLayout struct {
+	kh, kw, sh, sw, dh, dw int
+	ho, wo                 int
+	hin, win               int
+	uh, uw, pt, pl         int
+
+	nvec  int // vectors per output row
+	phase int // columns per phase of a buffer row
+	ldx   int // buffer row length, sw·phase
+	rows  int // buffer rows
+	ldy   int // row length of the output vectors: wo if direct, else nvec·Lanes
+	// direct reports whether the output vectors tile the output plane
+	// exactly (wo is a multiple of Lanes), so that they are written in
+	// place rather than through a buffer.
+	direct bool
+	offs   []int32     // buffer offsets of the taps, in (p, q) order
+	rev    []int32     // offs reversed, for the flipped kernel
+	ioffs  []int       // offs as int
+	grid   dwconv.Grid // output vectors: buffer and output positions
+}
+
+func newDWLayout(kh, kw, sh, sw, dh, dw, ho, wo, hin, win, uh, uw, pt, pl int) *dwLayout {
+	L := &dwLayout{kh: kh, kw: kw, sh: sh, sw: sw, dh: dh, dw: dw, ho: ho, wo: wo,
+		hin: hin, win: win, uh: uh, uw: uw, pt: pt, pl: pl}
+	const lanes = dwconv.Lanes
+	L.nvec = (wo + lanes - 1) / lanes
+	cmax := (L.nvec*lanes-1)*sw + (kw-1)*dw // last buffer column read
+	L.phase = cmax/sw + 1
+	if sw == 1 && uw == 1 && pl >= 0 {
+		// fill copies whole vectors, zero past the source row.
+		L.phase = max(L.phase, pl+(win+lanes-1)/lanes*lanes)
+	}
+	if sw == 2 && uw == 1 && pl >= 0 {
+		// fill splits whole chunks of 16 source columns, zero past the row.
+		L.phase = max(L.phase, (pl+1)/2+(win+15)/16*8)
+	}
+	L.ldx = sw * L.phase
+	L.rows = (ho-1)*sh + (kh-1)*dh + 1
+	L.direct = wo%lanes == 0
+	L.ldy = L.nvec * lanes
+	if L.direct {
+		L.ldy = wo
+	}
+	kk := kh * kw
+	L.offs, L.rev, L.ioffs = make([]int32, kk), make([]int32, kk), make([]int, kk)
+	for p := range kh {
+		for q := range kw {
+			t := p*kw + q
+			L.ioffs[t] = p*dh*L.ldx + (q*dw)%sw*L.phase + q*dw/sw
+			L.offs[t] = int32(L.ioffs[t])
+			L.rev[kk-1-t] = L.offs[t]
+		}
+	}
+	if ho > L.nvec { // vectors down the columns
+		L.grid = dwconv.Grid{Vecs: ho, Rows: L.nvec, XStep: sh * L.ldx, XRow: lanes, YStep: L.ldy, YRow: lanes}
+	} else {
+		L.grid = dwconv.Grid{Vecs: L.nvec, Rows: ho, XStep: lanes, XRow: sh * L.ldx, YStep: lanes, YRow: L.ldy}
+	}
+	return L
+}
+
+func (L *dwLayout) bufLen() int { return L.rows * L.ldx }
+func (L *dwLayout) outLen() int { return L.ho * L.ldy }
+
+// fill writes the source plane src into buf, a zeroed buffer or one last
+// filled for the same layout: it writes exactly the positions that hold
+// source elements, so the zeros around them stay.
+func (L *dwLayout) fill(buf, src []float32) {
+	if L.uh == 1 && L.uw == 1 && L.sw == 1 && L.pl >= 0 {
+		a0, a1 := max(0, -L.pt), min(L.hin, L.rows-L.pt)
+		if a0 < a1 {
+			dwconv.CopyRows(buf[(a0+L.pt)*L.ldx+L.pl:], src[a0*L.win:], L.win, a1-a0, L.ldx, L.win, false)
+		}
+		return
+	}
+	if L.uh == 1 && L.uw == 1 && L.sw == 2 && L.pl >= 0 {
+		// Source column b is buffer column c = b + pl: even b go to phase
+		// pl mod 2 from index pl/2, odd b to the other from (pl+1)/2.
+		a0, a1 := max(0, -L.pt), min(L.hin, L.rows-L.pt)
+		if a0 < a1 {
+			row := buf[(a0+L.pt)*L.ldx:]
+			even := row[L.pl%2*L.phase+L.pl/2:]
+			odd := row[(L.pl+1)%2*L.phase+(L.pl+1)/2:]
+			dwconv.Deinterleave2(even, odd, src[a0*L.win:], L.win, a1-a0, L.ldx, L.win)
+		}
+		return
+	}
+	for a := range L.hin {
+		r := a*L.uh + L.pt
+		if r < 0 || r >= L.rows {
+			continue
+		}
+		row := buf[r*L.ldx : (r+1)*L.ldx]
+		srow := src[a*L.win : (a+1)*L.win]
+		if L.uw == 1 && L.sw == 1 {
+			b0, b1 := max(0, -L.pl), min(L.win, L.ldx-L.pl)
+			if b0 < b1 {
+				copy(row[b0+L.pl:b1+L.pl], srow[b0:b1])
+			}
+			continue
+		}
+		switch {
+		case L.uw == 1: // columns split into sw phases: c = b + pl
+			for ph := range L.sw {
+				dst := row[ph*L.phase : (ph+1)*L.phase]
+				// Phase column k holds c = ph + k·sw, that is b = ph + k·sw − pl.
+				k0 := 0
+				if b := ph - L.pl; b < 0 {
+					k0 = (-b + L.sw - 1) / L.sw
+				}
+				for k := k0; k < len(dst); k++ {
+					b := ph + k*L.sw - L.pl
+					if b >= L.win {
+						break
+					}
+					dst[k] = srow[b]
+				}
+			}
+		case L.sw == 1: // spread source columns uw apart: c = b·uw + pl
+			for b, v := range srow {
+				if c := b*L.uw + L.pl; c >= 0 && c < L.ldx {
+					row[c] = v
+				}
+			}
+		default:
+			for b, v := range srow {
+				if c := b*L.uw + L.pl; c >= 0 && c/L.sw < L.phase {
+					row[c%L.sw*L.phase+c/L.sw] = v
+				}
+			}
+		}
+	}
+}
+
+// copyOut copies the ho×wo outputs from the vectors in out (rows ldy
+// apart) to the plane dst.
+func (L *dwLayout) copyOut(dst, out []float32) {
+	// Rows copied whole write zeros past wo, up to a whole vector, into
+	// the next rows, which are copied after them; the rows whose vector
+	// would pass the end of dst are copied one by one with masked stores.
+	const lanes = dwconv.Lanes
+	whole := 0
+	if pad := (L.wo + lanes - 1) / lanes * lanes; len(dst) >= pad {
+		whole = min(L.ho-1, (len(dst)-pad)/L.wo+1)
+	}
+	if whole > 0 {
+		dwconv.CopyRows(dst, out, L.wo, whole, L.wo, L.ldy, false)
+	}
+	for i := whole; i < L.ho; i++ {
+		dwconv.CopyRows(dst[i*L.wo:], out[i*L.ldy:], L.wo, 1, L.wo, L.ldy, true)
+	}
+}
+
+// newOutUninit allocates an output of the given shape from the buffer pool
+// without clearing it, for kernels that write every element.
+func newOutUninit(shape []int) *Tensor {
+	return &Tensor{shape: cloneInts(shape), data: getScratch(NumElements(shape))}
+}
+
+// depthwiseForward computes a depthwise convolution (G = C, Cg = 1, Og =
+// Cout/C outputs per input channel):
+//
+//	y[n,o,i,j] = Σ_{p,q} x[n, o/Og, i·sh − ph + p·dh, j·sw − pw + q·dw] · w[o,0,p,q]
+//
+// in parallel over the input planes, each output element summing its taps
+// in row-major (p, q) order. Every element of y is written.
+func depthwiseForward(g *convGeom, x, w, y []float32) {
+	hw, howo, kk := g.hw(), g.howo(), g.kk()
+	L := newDWLayout(g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ho, g.wo, g.h, g.w, 1, 1, g.ph, g.pw)
+	grain := max(1, depthwiseGrain/(g.og*howo*kk))
+	parallel.For(g.n*g.c, grain, func(lo, hi int) {
+		buf := getScratch(L.bufLen())
+		clear(buf)
+		var out []float32
+		if !L.direct {
+			out = getScratch(L.outLen())
+		}
+		for pl := lo; pl < hi; pl++ {
+			n, c := pl/g.c, pl%g.c
+			L.fill(buf, x[pl*hw:(pl+1)*hw])
+			for m := range g.og {
+				o := c*g.og + m
+				wo := w[o*kk : (o+1)*kk]
+				dst := y[(n*g.cout+o)*howo : (n*g.cout+o+1)*howo]
+				if L.direct {
+					dwconv.Taps(dst, buf, wo, L.offs, L.grid, false)
+					continue
+				}
+				dwconv.Taps(out, buf, wo, L.offs, L.grid, false)
+				L.copyOut(dst, out)
+			}
+		}
+		putScratch(buf)
+		if out != nil {
+			putScratch(out)
+		}
+	})
+}
+
+// depthwiseGradInput computes the input gradient of a depthwise
+// convolution,
+//
+//	dx[n,c,h,v] = Σ_{o in c·Og..c·Og+Og−1} Σ_{i,j,p,q : i·sh−ph+p·dh = h, j·sw−pw+q·dw = v} dy[n,o,i,j] · w[o,0,p,q],
+//
+// as the stride-1 correlation of each dy plane, spread over a zero buffer,
+// with the flipped kernel, added over o in increasing order, in parallel
+// over the input planes. Every element of dx is written.
+func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
+	hw, howo, kk := g.hw(), g.howo(), g.kk()
+	L := newDWLayout(g.kh, g.kw, 1, 1, g.dh, g.dw, g.h, g.w, g.ho, g.wo, g.sh, g.sw,
+		(g.kh-1)*g.dh-g.ph, (g.kw-1)*g.dw-g.pw)
+	grain := max(1, depthwiseGrain/(g.og*hw*kk))
+	parallel.For(g.n*g.c, grain, func(lo, hi int) {
+		buf := getScratch(L.bufLen())
+		clear(buf)
+		var out []float32
+		if !L.direct {
+			out = getScratch(L.outLen())
+		}
+		for pl := lo; pl < hi; pl++ {
+			n, c := pl/g.c, pl%g.c
+			dst := dx[pl*hw : (pl+1)*hw]
+			for m := range g.og {
+				o := c*g.og + m
+				L.fill(buf, dy[(n*g.cout+o)*howo:(n*g.cout+o+1)*howo])
+				// The flipped kernel: weight t with the offset of tap kk−1−t.
+				wo := w[o*kk : (o+1)*kk]
+				if L.direct {
+					dwconv.Taps(dst, buf, wo, L.rev, L.grid, m > 0)
+				} else {
+					dwconv.Taps(out, buf, wo, L.rev, L.grid, m > 0)
+				}
+			}
+			if !L.direct {
+				L.copyOut(dst, out)
+			}
+		}
+		putScratch(buf)
+		if out != nil {
+			putScratch(out)
+		}
+	})
+}
+
+// depthwiseGradWeight computes the weight gradient of a depthwise
+// convolution,
+//
+//	dw[o,0,p,q] = Σ_n Σ_{i,j} dy[n,o,i,j] · x[n, o/Og, i·sh − ph + p·dh, j·sw − pw + q·dw],
+//
+// in parallel over output channels. For each tap, products are summed per
+// lane into an even and an odd partial sum over the images in order (see
+// dwconv.GradTaps), and the lanes are added at the end, in an order fixed
+// by the geometry. Every element of dw is written.
+//
+// Lanes past the output width multiply a zero of dy by a buffer element;
+// an infinite input there turns the tap's gradient into NaN, where it would
+// otherwise be infinite.
+func depthwiseGradWeight(g *convGeom, x, dy, dw []float32) {
+	hw, howo, kk := g.hw(), g.howo(), g.kk()
+	L := newDWLayout(g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ho, g.wo, g.h, g.w, 1, 1, g.ph, g.pw)
+	const lanes, group = dwconv.Lanes, dwconv.MaxGradTaps
+	groups := (kk + group - 1) / group
+	grain := max(1, depthwiseGrain/(g.n*howo*kk))
+	parallel.For(g.cout, grain, func(lo, hi int) {
+		buf := getScratch(L.bufLen())
+		clear(buf)
+		sums := getScratch(groups * 2 * group * lanes)
+		var dyb []float32
+		if !L.direct {
+			dyb = getScratch(L.outLen())
+			clear(dyb)
+		}
+		for o := lo; o < hi; o++ {
+			c := o / g.og
+			clear(sums)
+			for n := range g.n {
+				L.fill(buf, x[(n*g.c+c)*hw:(n*g.c+c+1)*hw])
+				dyp := dy[(n*g.cout+o)*howo : (n*g.cout+o+1)*howo]
+				if !L.direct {
+					dwconv.CopyRows(dyb, dyp, L.wo, L.ho, L.ldy, L.wo, false)
+					dyp = dyb
+				}
+				for k := range groups {
+					t0, t1 := k*group, min(kk, (k+1)*group)
+					dwconv.GradTaps(sums[k*2*group*lanes:(k+1)*2*group*lanes], dyp, buf, L.ioffs[t0:t1], L.grid)
+				}
+			}
+			for t := range kk {
+				k, u := t/group, t%group
+				even := sums[(k*2*group+2*u)*lanes:][:lanes]
+				odd := sums[(k*2*group+2*u+1)*lanes:][:lanes]
+				var s float32
+				for l := range lanes {
+					s += even[l] + odd[l]
+				}
+				dw[o*kk+t] = s
+			}
+		}
+		putScratch(buf)
+		putScratch(sums)
+		if dyb != nil {
+			putScratch(dyb)
+		}
+	})
+}

@@ -1,0 +1,168 @@
+package dwconv
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.Float64()*2 - 1)
+	}
+	return s
+}
+
+// grids returns vector geometries that exercise every block size and
+// remainder of the kernels (vector counts 1..19), both orientations
+// (vectors along a row or down a column) and unit and non-unit strides.
+func grids() []Grid {
+	var gs []Grid
+	for _, vecs := range []int{1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 19} {
+		for _, rows := range []int{1, 3} {
+			gs = append(gs,
+				Grid{Vecs: vecs, Rows: rows, XStep: Lanes, XRow: vecs*Lanes + 5, YStep: Lanes, YRow: vecs * Lanes},
+				Grid{Vecs: vecs, Rows: rows, XStep: 3*Lanes + 1, XRow: 2, YStep: rows * Lanes, YRow: Lanes},
+				Grid{Vecs: vecs, Rows: rows, XStep: 1, XRow: 37, YStep: Lanes + 3, YRow: vecs*(Lanes+3) + 1})
+		}
+	}
+	return gs
+}
+
+func xLen(g Grid, maxOff int) int {
+	lx, _ := g.last()
+	return lx + maxOff + Lanes + 3
+}
+
+func yLen(g Grid) int {
+	_, ly := g.last()
+	return ly + Lanes + 2
+}
+
+func closeTo(t *testing.T, want, got []float32, terms int, msg string) {
+	t.Helper()
+	for i := range want {
+		tol := 2e-6 * float64(terms+1) * (1 + math.Abs(float64(want[i])))
+		if math.Abs(float64(want[i]-got[i])) > tol {
+			require.Failf(t, "mismatch", "%s: element %d: want %v, got %v", msg, i, want[i], got[i])
+		}
+	}
+}
+
+// TestTapsMatchesGeneric compares the kernel in use with its pure-Go twin.
+func TestTapsMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	t.Logf("kernel: %s", Kernel())
+	for _, g := range grids() {
+		for _, ntaps := range []int{1, 3, 9, 25, 49} {
+			w := randSlice(rng, ntaps)
+			offs := make([]int32, ntaps)
+			maxOff := 0
+			for tp := range offs {
+				offs[tp] = int32(rng.IntN(40))
+				maxOff = max(maxOff, int(offs[tp]))
+			}
+			x := randSlice(rng, xLen(g, maxOff))
+			for _, acc := range []bool{false, true} {
+				y0 := randSlice(rng, yLen(g))
+				want, got := append([]float32(nil), y0...), append([]float32(nil), y0...)
+				tapsGeneric(want, x, w, offs, g, acc)
+				Taps(got, x, w, offs, g, acc)
+				closeTo(t, want, got, ntaps, fmt.Sprintf("%+v ntaps=%d acc=%v", g, ntaps, acc))
+				// Elements outside the output vectors are untouched.
+				touched := make([]bool, len(y0))
+				for r := range g.Rows {
+					for v := range g.Vecs {
+						for l := range Lanes {
+							touched[r*g.YRow+v*g.YStep+l] = true
+						}
+					}
+				}
+				for i := range y0 {
+					if !touched[i] {
+						require.Equal(t, y0[i], got[i], "%+v: y[%d] outside the output changed", g, i)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestGradTapsMatchesGeneric compares the kernel in use with its twin for
+// 1 to MaxGradTaps taps.
+func TestGradTapsMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, g := range grids() {
+		for n := 1; n <= MaxGradTaps; n++ {
+			offs := make([]int, n)
+			maxOff := 0
+			for i := range offs {
+				offs[i] = rng.IntN(30)
+				maxOff = max(maxOff, offs[i])
+			}
+			x, dy := randSlice(rng, xLen(g, maxOff)), randSlice(rng, yLen(g))
+			out0 := randSlice(rng, 2*MaxGradTaps*Lanes)
+			want, got := append([]float32(nil), out0...), append([]float32(nil), out0...)
+			gradTapsGeneric(want, dy, x, offs, g)
+			GradTaps(got[:2*n*Lanes], dy, x, offs, g)
+			closeTo(t, want, got, g.Vecs*g.Rows, fmt.Sprintf("%+v offs=%v", g, offs))
+			require.Equal(t, out0[2*n*Lanes:], got[2*n*Lanes:], "outputs past the taps changed")
+		}
+	}
+}
+
+// TestCopyRowsMatchesGeneric compares the row copy with its twin for
+// every tail length, with and without a masked last row.
+func TestCopyRowsMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for n := 1; n <= 27; n++ {
+		for _, rows := range []int{1, 2, 5} {
+			for _, maskLast := range []bool{false, true} {
+				ds, ss := (n+Lanes-1)/Lanes*Lanes+rng.IntN(3), n+rng.IntN(4)
+				src := randSlice(rng, (rows-1)*ss+n)
+				dst0 := randSlice(rng, rows*ds+Lanes)
+				want, got := append([]float32(nil), dst0...), append([]float32(nil), dst0...)
+				copyRowsGeneric(want, src, n, rows, ds, ss, maskLast)
+				CopyRows(got, src, n, rows, ds, ss, maskLast)
+				require.Equal(t, want, got, "n=%d rows=%d maskLast=%v", n, rows, maskLast)
+			}
+		}
+	}
+}
+
+// TestDeinterleave2MatchesGeneric compares the stride-2 split with its
+// twin for every chunk remainder.
+func TestDeinterleave2MatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for n := 1; n <= 40; n++ {
+		for _, rows := range []int{1, 3} {
+			w := (n + 15) / 16 * 8
+			ds, ss := w+rng.IntN(3), n+rng.IntN(4)
+			src := randSlice(rng, (rows-1)*ss+n)
+			buf0 := randSlice(rng, 2*rows*ds)
+			want, got := append([]float32(nil), buf0...), append([]float32(nil), buf0...)
+			deinterleave2Generic(want[rows*ds:], want, src, n, rows, ds, ss)
+			Deinterleave2(got[rows*ds:], got, src, n, rows, ds, ss)
+			require.Equal(t, want, got, "n=%d rows=%d", n, rows)
+		}
+	}
+}
+
+func TestBoundsPanics(t *testing.T) {
+	w, offs := []float32{1}, []int32{4}
+	g := Grid{Vecs: 2, Rows: 2, XStep: Lanes, XRow: 2 * Lanes, YStep: Lanes, YRow: 2 * Lanes}
+	require.Panics(t, func() { Taps(make([]float32, 32), make([]float32, 35), w, offs, g, false) })
+	require.Panics(t, func() { Taps(make([]float32, 31), make([]float32, 36), w, offs, g, false) })
+	require.Panics(t, func() { Taps(make([]float32, 32), make([]float32, 36), w, []int32{-1}, g, false) })
+	require.NotPanics(t, func() { Taps(make([]float32, 32), make([]float32, 36), w, offs, g, false) })
+	require.Panics(t, func() { GradTaps(make([]float32, 16), make([]float32, 32), make([]float32, 35), []int{4}, g) })
+	require.Panics(t, func() { GradTaps(make([]float32, 16), make([]float32, 32), make([]float32, 40), []int{-1}, g) })
+	require.NotPanics(t, func() { GradTaps(make([]float32, 16), make([]float32, 32), make([]float32, 36), []int{4}, g) })
+	require.Panics(t, func() { CopyRows(make([]float32, 15), make([]float32, 14), 7, 2, 8, 7, false) })
+	require.NotPanics(t, func() { CopyRows(make([]float32, 15), make([]float32, 14), 7, 2, 8, 7, true) })
+	require.Panics(t, func() { CopyRows(make([]float32, 16), make([]float32, 13), 7, 2, 8, 7, false) })
+}
