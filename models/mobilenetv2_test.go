@@ -110,13 +110,15 @@ func TestMobileNetV2EvalMatchesTorchvision(t *testing.T) {
 }
 
 // TestMobileNetV2TrainStepMatchesTorchvision runs one SGD training step at
-// 32×32 in training mode. That problem is ill-conditioned: the last stages
-// see 1×1 maps, so their BNs normalize over the 4 values of the batch, and
-// PyTorch's own float32 computation of the step is up to 2e-3 from the
-// float64 reference. The reference file records that error per quantity
-// (torch_float32_rel); each quantity here must be within
-// max(1e-4, 2·torch_float32_rel) of the reference, that is, about as close
-// to the exact result as PyTorch's float32 is.
+// 32×32 in training mode. The last stages see 1×1 maps there, so their BNs
+// normalize over the 4 values of the batch, which amplifies rounding
+// errors: PyTorch's own float32 computation of the step is up to 8e-4 from
+// the float64 reference in the gradients. The reference file records that
+// error per quantity (torch_float32_rel); each quantity here must be
+// within max(1e-4, 3·torch_float32_rel) of the reference, that is, about
+// as close to the exact result as PyTorch's float32 is. (The generator
+// keeps ReLU6's inputs away from its kinks, where gradients jump; see
+// seed_weights in testdata/gen/gen_mobilenetv2.py.)
 func TestMobileNetV2TrainStepMatchesTorchvision(t *testing.T) {
 	net, _ := torchMobileNetV2(t)
 	ref := testref.Load(t, "mobilenetv2_ref.safetensors")
@@ -140,7 +142,7 @@ func TestMobileNetV2TrainStepMatchesTorchvision(t *testing.T) {
 		t.Helper()
 		torch32, ok := p.Torch32[key]
 		require.True(t, ok, "no torch_float32_rel for %s", key)
-		tol := max(1e-4, 2*torch32)
+		tol := max(1e-4, 3*torch32)
 		rel := relErr(got, want)
 		if !(rel <= tol) {
 			t.Errorf("%s: relative error %.3g > tolerance %.3g (PyTorch float32: %.3g)", what, rel, tol, torch32)

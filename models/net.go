@@ -364,7 +364,7 @@ func (n *Net) initWeights(rng *rand.Rand) {
 // The pooling between features and classifier is a function, as in
 // torchvision, not a child module. So that profilers (see [Profile]) count
 // it, the network reports itself to nn's tracer with the features' output
-// as its input: its own work is that pooling (see [Net.MACs]).
+// as its input: its own work is that pooling (see [Net.ForwardMACs]).
 func (n *Net) Forward(x *autograd.Var) *autograd.Var {
 	f := n.Features.Forward(x)
 	y := autograd.GlobalAvgPool2D(f)
@@ -372,10 +372,10 @@ func (n *Net) Forward(x *autograd.Var) *autograd.Var {
 	return nn.Traced(n, f, n.Classifier.Forward(autograd.Reshape(y, s[0], s[1])))
 }
 
-// MACs returns the multiply-adds of the network's own work, the global
-// average pooling of the features' output in, N·C·H·W (the children count
-// themselves); it implements nn.MACCounter.
-func (n *Net) MACs(in, out []int) int64 { return int64(tensor.NumElements(in)) }
+// ForwardMACs returns the multiply-adds of the network's own work, the
+// global average pooling of the features' output in, N·C·H·W (the children
+// count themselves); it implements nn.MACCounter.
+func (n *Net) ForwardMACs(in, out []int) int64 { return int64(tensor.NumElements(in)) }
 
 // Stem returns the stem, features.0.
 func (n *Net) Stem() *ConvBNAct { return n.Features.At(0).(*ConvBNAct) }
