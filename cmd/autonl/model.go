@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/autonl-go/autonl/models"
+	"github.com/autonl-go/autonl/nn"
+)
+
+// defaultArch is the network autonl train builds without -model and -arch:
+// a small MBConv network for 32×32 inputs with LightNL blocks in its last
+// stages, where attention across the whole map is cheap. (The stem is a
+// 3×3 conv, stride 1, to the first block's input width.)
+const defaultArch = `# autonl train's default network for 32×32 images
+r1_k3_s22_e1_i16_o16
+r1_k3_s22_e4_i16_o24
+r1_k3_s11_e4_i24_o24_nonlocal0.25
+r1_k3_s22_e4_i24_o40_nonlocal0.25
+r1_k3_s11_e4_i40_o40_nonlocal0.25
+`
+
+// defaultHead is the head width of the default network.
+const defaultHead = 128
+
+func zooNames() []string { return models.Names() }
+
+func isZooName(name string) bool {
+	return slices.Contains(models.Names(), strings.ToLower(name))
+}
+
+// builtModel is a network built for a run.
+type builtModel struct {
+	model nn.Module
+	name  string // what to call it in messages
+	arch  string // its layers as built, as arch strings with a comment
+	macs  int64  // multiply-adds per image
+}
+
+// smallInput reports whether images of side h get CIFAR-style strides.
+func smallInput(h int) bool { return h <= 64 }
+
+// buildModel builds the network that o describes for o.Input images and
+// len(o.Classes) classes: the zoo network o.Model, or the network of the
+// arch strings arch (from -arch, or the default network when arch is "").
+// It records the arch strings in o.Arch and the head width in o.Head, so
+// that the same network can be rebuilt from o.
+//
+// Zoo networks on inputs of at most 64 pixels get CIFAR-style strides
+// (models.Config.SmallInput: stride 1 in the stem and in the first strided
+// layer). Networks from arch strings keep their strides, with a stride-1
+// stem on such inputs and a stride-2 stem on larger ones.
+func buildModel(rng *rand.Rand, o *trainOptions, arch string) (builtModel, error) {
+	c, h := o.Input[0], o.Input[1]
+	cfg := models.Config{
+		InputChannels:   c,
+		Classes:         len(o.Classes),
+		WidthMultiplier: o.Width,
+	}
+	var (
+		net  *models.Net
+		name string
+		err  error
+	)
+	if o.Model != "" {
+		name = strings.ToLower(o.Model)
+		cfg.SmallInput = smallInput(h)
+		net, err = models.New(name, rng, cfg)
+	} else {
+		name = "default LightNL network"
+		if o.ArchFile != "" {
+			name = "arch " + o.ArchFile
+		}
+		if arch == "" {
+			arch = defaultArch
+		}
+		var blocks []models.BlockArgs
+		if blocks, err = models.ParseArch(arch); err != nil {
+			return builtModel{}, err
+		}
+		cfg.Name = "Net"
+		cfg.StemStride = 2
+		if smallInput(h) {
+			cfg.StemStride = 1
+		}
+		if o.Head == 0 { // resolved once, and stored with the options
+			o.Head = 4 * blocks[len(blocks)-1].Out
+			if arch == defaultArch {
+				o.Head = defaultHead
+			}
+		}
+		cfg.HeadWidth = o.Head
+		cfg.Activation = models.ReLU6
+		cfg.Dropout = models.NoDropout
+		net, err = models.Build(blocks, cfg, rng)
+	}
+	if err != nil {
+		return builtModel{}, err
+	}
+	cost, err := net.Cost(h)
+	if err != nil {
+		return builtModel{}, err
+	}
+	o.Arch = arch
+	// arch.txt: the layers as built, width multiplier and strides applied.
+	stem := net.Config.StemStride
+	if net.Config.SmallInput {
+		stem = 1
+	}
+	text := fmt.Sprintf("# %s: %d×%d×%d input, stem stride %d, head %d, width %g\n%s",
+		name, c, h, o.Input[2], stem, net.Config.HeadWidth, o.Width, models.FormatArch(net.Layers))
+	return builtModel{model: net, name: name, arch: text, macs: cost.Total.MACs}, nil
+}
