@@ -18,7 +18,9 @@ import (
 // custom network is profiled as exactly as a zoo one. Each module's
 // parameters are counted once, at its first call.
 //
-// Layers are named by their dotted paths in m, as in the state dict. A
+// Layers are named by their dotted paths in m, as in the state dict, and m
+// itself, if it reports to tracers (as models.Net does for its pooling), as
+// "(root)". A
 // module that holds parameters of its own but is not traced (a custom
 // module that does not end its Forward with [nn.Traced]) is listed after
 // the traced layers with its parameters and no MACs. The total's Params is
@@ -40,7 +42,10 @@ func Profile(m nn.Module, in Shape) (cost NetCost, err error) {
 	counted := map[nn.Module]bool{}
 	record := func(mod nn.Module, x, y *autograd.Var) {
 		layer := LayerCost{Name: paths[mod], Kind: nn.TypeName(mod), Out: imageShape(y.Shape())}
-		if layer.Name == "" && mod != m {
+		switch {
+		case mod == m:
+			layer.Name = "(root)"
+		case layer.Name == "":
 			layer.Name = "(not in the module tree)"
 		}
 		if c, ok := mod.(nn.MACCounter); ok {

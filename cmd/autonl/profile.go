@@ -1,0 +1,90 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"strings"
+
+	"github.com/autonl-go/autonl/models"
+)
+
+func init() {
+	commands["profile"] = command{
+		summary: "print a network's multiply-adds and parameters, layer by layer",
+		run:     func(args []string) error { return runProfile(args, os.Stdout, os.Stderr) },
+	}
+}
+
+// runProfile builds the network that the flags name, profiles it with
+// models.Profile and prints the per-layer table and the totals.
+func runProfile(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("autonl profile", flag.ContinueOnError)
+	model := fs.String("model", "", "zoo network: "+strings.Join(models.Names(), ", "))
+	archFile := fs.String("arch", "", "file of arch strings, one block per line (instead of -model)")
+	input := fs.Int("input", 224, "input height and width in pixels")
+	channels := fs.Int("channels", 3, "input channels")
+	classes := fs.Int("classes", 1000, "classifier outputs")
+	width := fs.Float64("width", 1, "width multiplier")
+	small := fs.Bool("small", false, "CIFAR-style strides for small inputs (stride 1 in the stem and the first stride-2 stage)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: autonl profile (-model NAME | -arch FILE) [flags]\n\n"+
+			"Prints every layer's output shape, multiply-adds (MACs) and parameters, counted\n"+
+			"from the built modules by the rules of the MnasNet/AutoNL profilers, and the totals.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	switch {
+	case (*model == "") == (*archFile == ""):
+		return usagef("give exactly one of -model and -arch")
+	case *input < 1:
+		return usagef("-input %d: the input size must be positive", *input)
+	case *channels < 1:
+		return usagef("-channels %d: the number of input channels must be positive", *channels)
+	case *classes < 1:
+		return usagef("-classes %d: the number of classes must be positive", *classes)
+	case !(*width > 0):
+		return usagef("-width %v: the width multiplier must be positive", *width)
+	}
+
+	cfg := models.Config{InputChannels: *channels, Classes: *classes, WidthMultiplier: *width, SmallInput: *small}
+	rng := rand.New(rand.NewPCG(1, 1))
+	var (
+		net  *models.Net
+		name string
+		err  error
+	)
+	if *model != "" {
+		name = *model
+		net, err = models.New(*model, rng, cfg)
+		if err != nil {
+			return usagef("-model: %v", err)
+		}
+	} else {
+		name = *archFile
+		text, err := os.ReadFile(*archFile)
+		if err != nil {
+			return usagef("-arch: %v", err)
+		}
+		blocks, err := models.ParseArch(string(text))
+		if err != nil {
+			return fmt.Errorf("-arch %s: %w", *archFile, err)
+		}
+		if net, err = models.Build(blocks, cfg, rng); err != nil {
+			return fmt.Errorf("-arch %s: %w", *archFile, err)
+		}
+	}
+	cost, err := models.Profile(net, models.Shape{C: *channels, H: *input, W: *input})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s at %d×%d×%d, %d classes\n\n", name, *channels, *input, *input, *classes)
+	fmt.Fprint(stdout, cost.Table())
+	fmt.Fprintf(stdout, "\nMACs:   %d (%.1fM)\nparams: %d (%.2fM)\n",
+		cost.Total.MACs, float64(cost.Total.MACs)/1e6, cost.Total.Params, float64(cost.Total.Params)/1e6)
+	return nil
+}
