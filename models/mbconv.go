@@ -2,11 +2,13 @@ package models
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/autonl-go/autonl/autograd"
 	"github.com/autonl-go/autonl/lightnl"
 	"github.com/autonl-go/autonl/nn"
+	"github.com/autonl-go/autonl/tensor"
 )
 
 // LightNLFactory builds the LightNL block that follows the projection of an
@@ -47,6 +49,40 @@ func NewConvBNAct(rng *rand.Rand, in, out, kernel int, strides [2]int, groups in
 		c.Append(act)
 	}
 	return c
+}
+
+// Forward returns Act(BN(Conv(x))). A ReLU or ReLU6 activation is fused
+// into the batch norm (nn.BatchNorm2d.ForwardClamp), which then writes the
+// activation's output in the same pass; the activation is traced with that
+// output as its input and output. Under NoGrad (inference) the
+// convolution's output, an intermediate, goes back to the tensor buffer
+// pool once normalized: tracers must not keep the values they observe. A
+// ConvBNAct whose modules were changed or appended to runs them in order
+// as a Sequential.
+func (c *ConvBNAct) Forward(x *autograd.Var) *autograd.Var {
+	lo, hi, ok := clampBounds(c.Act)
+	if !ok || c.Len() != 3 || c.At(0) != nn.Module(c.Conv) || c.At(1) != nn.Module(c.BN) || c.At(2) != c.Act {
+		return c.Sequential.Forward(x)
+	}
+	y := c.Conv.Forward(x)
+	z := c.BN.ForwardClamp(y, lo, hi)
+	if !autograd.GradEnabled() {
+		tensor.Release(y.Value)
+		y.Value = nil
+	}
+	return nn.Traced(c.Act, z, z)
+}
+
+// clampBounds returns the bounds of act as a clamp, if it is one: [0, +Inf)
+// for ReLU and [0, 6] for ReLU6.
+func clampBounds(act nn.Module) (lo, hi float32, ok bool) {
+	switch act.(type) {
+	case *nn.ReLU:
+		return 0, float32(math.Inf(1)), true
+	case *nn.ReLU6:
+		return 0, 6, true
+	}
+	return 0, 0, false
 }
 
 // Describe returns "Conv2dNormActivation", torchvision's name, and "".

@@ -1,6 +1,7 @@
 // Command asmgen writes the amd64 assembly of autonl's SIMD kernels: the
-// GEMM micro-kernels of package gemm and the depthwise-convolution kernels
-// of package dwconv. Each kernel is emitted from one template for AVX2 (ymm,
+// GEMM micro-kernels of package gemm, the depthwise-convolution kernels
+// of package dwconv and the element-wise and batch-norm kernels of package
+// vec. Each kernel is emitted from one template for AVX2 (ymm,
 // 8 lanes, 16 registers) and, where there is one, AVX-512 (zmm, 16 lanes,
 // 32 registers), so that both widths share their structure.
 //
@@ -8,6 +9,7 @@
 //
 //	go run ../asmgen -kind gemm -out kernel_amd64.s
 //	go run ../asmgen -kind dwconv -out kernels_amd64.s
+//	go run ../asmgen -kind vec -out vec_amd64.s
 //
 // The output is deterministic; CI can check that go generate leaves the
 // committed .s files unchanged.
@@ -22,7 +24,7 @@ import (
 )
 
 func main() {
-	kind := flag.String("kind", "", "gemm or dwconv")
+	kind := flag.String("kind", "", "gemm, dwconv or vec")
 	out := flag.String("out", "", "output .s file")
 	flag.Parse()
 	g := &gen{}
@@ -35,6 +37,8 @@ func main() {
 	case "gemm":
 		gemmKernel(g, avx2, 6, 16, "sgemmKernel6x16AVX2")
 		gemmKernel(g, avx512, 12, 32, "sgemmKernel12x32AVX512")
+	case "vec":
+		vecKernels(g)
 	case "dwconv":
 		dwTaps(g, avx2, "tapsAVX2")
 		dwGradTaps(g, avx2, "gradTapsAVX2")

@@ -1,0 +1,124 @@
+//go:build amd64 && !purego
+
+package vec
+
+import "golang.org/x/sys/cpu"
+
+//go:generate go run ../asmgen -kind vec -out vec_amd64.s
+
+// The assembly kernels (see ../asmgen/vec.go); n is a multiple of 8, or
+// of 16 for the sums.
+
+//go:noescape
+func clampAVX2(dst, x *float32, n int, lo, hi float32)
+
+//go:noescape
+func clampMaskAVX2(dx, x, dy *float32, n int, lo, hi float32)
+
+//go:noescape
+func positiveMaskAVX2(dx, x, dy *float32, n int)
+
+//go:noescape
+func sumsAVX2(acc *[32]float64, x *float32, n int, shift float64)
+
+//go:noescape
+func dotsAVX2(acc *[32]float64, dy, x *float32, n int, mean float64)
+
+//go:noescape
+func dotsMaskAVX2(acc *[32]float64, dy, x, y *float32, n int, mean float64, lo, hi float32)
+
+//go:noescape
+func normAVX2(dst, x *float32, n int, mean, a, b, lo, hi float32)
+
+//go:noescape
+func bnGradAVX2(dx, dy, x *float32, n int, mean, k, db, kx float32)
+
+//go:noescape
+func bnGradMaskAVX2(dx, dy, x, y *float32, n int, mean, k, db, kx, lo, hi float32)
+
+// useAsm reports whether the AVX2 kernels run.
+var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// Kernel returns the name of the kernels in use, "avx2" or "generic".
+func Kernel() string {
+	if useAsm {
+		return "avx2"
+	}
+	return "generic"
+}
+
+// The *Asm functions run the assembly kernel on the longest prefix of the
+// slices that is a whole number of its blocks (all of the same length as
+// the first) and return its length.
+
+func clampAsm(dst, x []float32, lo, hi float32) int {
+	n := len(dst) &^ 7
+	if n > 0 {
+		clampAVX2(&dst[0], &x[0], n, lo, hi)
+	}
+	return n
+}
+
+func clampMaskAsm(dx, x, dy []float32, lo, hi float32) int {
+	n := len(dx) &^ 7
+	if n > 0 {
+		clampMaskAVX2(&dx[0], &x[0], &dy[0], n, lo, hi)
+	}
+	return n
+}
+
+func positiveMaskAsm(dx, x, dy []float32) int {
+	n := len(dx) &^ 7
+	if n > 0 {
+		positiveMaskAVX2(&dx[0], &x[0], &dy[0], n)
+	}
+	return n
+}
+
+func sumsAsm(acc *Acc, x []float32, shift float64) int {
+	n := len(x) &^ (Lanes - 1)
+	if n > 0 {
+		sumsAVX2((*[32]float64)(acc), &x[0], n, shift)
+	}
+	return n
+}
+
+func dotsAsm(acc *Acc, dy, x []float32, mean float64) int {
+	n := len(dy) &^ (Lanes - 1)
+	if n > 0 {
+		dotsAVX2((*[32]float64)(acc), &dy[0], &x[0], n, mean)
+	}
+	return n
+}
+
+func dotsMaskAsm(acc *Acc, dy, x, y []float32, mean float64, lo, hi float32) int {
+	n := len(dy) &^ (Lanes - 1)
+	if n > 0 {
+		dotsMaskAVX2((*[32]float64)(acc), &dy[0], &x[0], &y[0], n, mean, lo, hi)
+	}
+	return n
+}
+
+func normAsm(dst, x []float32, mean, a, b, lo, hi float32) int {
+	n := len(dst) &^ 7
+	if n > 0 {
+		normAVX2(&dst[0], &x[0], n, mean, a, b, lo, hi)
+	}
+	return n
+}
+
+func bnGradAsm(dx, dy, x []float32, mean, k, db, kx float32) int {
+	n := len(dx) &^ 7
+	if n > 0 {
+		bnGradAVX2(&dx[0], &dy[0], &x[0], n, mean, k, db, kx)
+	}
+	return n
+}
+
+func bnGradMaskAsm(dx, dy, x, y []float32, mean, k, db, kx, lo, hi float32) int {
+	n := len(dx) &^ 7
+	if n > 0 {
+		bnGradMaskAVX2(&dx[0], &dy[0], &x[0], &y[0], n, mean, k, db, kx, lo, hi)
+	}
+	return n
+}
