@@ -203,13 +203,57 @@ func NewMBConv(rng *rand.Rand, b BlockArgs, opt MBConvOptions) (*MBConv, error) 
 	return m, nil
 }
 
-// Forward returns conv(x), plus x if the layer has an identity skip.
+// Forward returns conv(x), plus x if the layer has an identity skip. Under
+// NoGrad (inference) the intermediate results go back to the tensor buffer
+// pool as soon as the next part has used them (see forwardReleasing).
 func (m *MBConv) Forward(x *autograd.Var) *autograd.Var {
-	y := m.Conv.Forward(x)
+	y := forwardReleasing(m.Conv, x)
 	if m.Skip {
-		y = autograd.Add(x, y)
+		s := autograd.Add(x, y)
+		releaseIntermediate(y, x, s)
+		y = s
 	}
 	return nn.Traced(m, x, y)
+}
+
+// forwardReleasing returns seq.Forward(x). Under NoGrad, where no graph
+// keeps them, it returns each intermediate result's storage to the tensor
+// buffer pool once the next module has consumed it, so that inference
+// reuses a few buffers instead of allocating every activation; results
+// that share storage with the input or with the next result (a module
+// that returns its input or a reshaped view of it) are kept. The modules
+// must not keep their inputs, and tracers must not keep the values they
+// observe, beyond the call.
+func forwardReleasing(seq *nn.Sequential, x *autograd.Var) *autograd.Var {
+	if autograd.GradEnabled() {
+		return seq.Forward(x)
+	}
+	y := x
+	for _, c := range seq.Children() {
+		next := c.Module.Forward(y)
+		if y != x {
+			releaseIntermediate(y, x, next)
+		}
+		y = next
+	}
+	return y
+}
+
+// releaseIntermediate returns the storage of v, a result that is no
+// longer needed, to the tensor buffer pool if gradients are disabled and
+// it shares storage with neither in nor out.
+func releaseIntermediate(v, in, out *autograd.Var) {
+	if autograd.GradEnabled() || v.Value == nil || v.Value.Len() == 0 {
+		return
+	}
+	p := &v.Value.Data()[0]
+	for _, o := range []*autograd.Var{in, out} {
+		if o != nil && o.Value != nil && o.Value.Len() > 0 && &o.Value.Data()[0] == p {
+			return
+		}
+	}
+	tensor.Release(v.Value)
+	v.Value = nil
 }
 
 // Describe returns "InvertedResidual", torchvision's name, and "".
