@@ -37,6 +37,11 @@ func main() {
 	case "gemm":
 		gemmKernel(g, avx2, 6, 16, "sgemmKernel6x16AVX2")
 		gemmKernel(g, avx512, 12, 32, "sgemmKernel12x32AVX512")
+		packBCopy(g, 16, "packB16AVX2")
+		packBCopy(g, 32, "packB32AVX2")
+		packBTrans(g, 16, "packBT16AVX2")
+		packBTrans(g, 32, "packBT32AVX2")
+		packARows(g, 6, "packA6AVX2")
 	case "vec":
 		vecKernels(g)
 	case "dwconv":
@@ -546,6 +551,167 @@ func deinterleave2(g *gen, s isa, name string) {
 	g.i("ADDQ sstride+48(FP), SI")
 	g.i("DECQ CX")
 	g.i("JNZ %s_row", name)
+	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// transpose8 transposes the 8×8 block of float32 held in rows r[0..7]
+// (ymm registers, row i in r[i]) using the registers t[0..7]; on return
+// column i of the block is in out[i], where out is t or r.
+func transpose8(g *gen, r, t [8]string) (out [8]string) {
+	for i := 0; i < 8; i += 2 {
+		g.i("VUNPCKLPS %s, %s, %s", r[i+1], r[i], t[i])
+		g.i("VUNPCKHPS %s, %s, %s", r[i+1], r[i], t[i+1])
+	}
+	// t0 = (r0,r1 interleaved low), t1 = high, t2/t3 from r2,r3, ...
+	for q := 0; q < 8; q += 4 {
+		g.i("VSHUFPS $0x44, %s, %s, %s", t[q+2], t[q], r[q])
+		g.i("VSHUFPS $0xee, %s, %s, %s", t[q+2], t[q], r[q+1])
+		g.i("VSHUFPS $0x44, %s, %s, %s", t[q+3], t[q+1], r[q+2])
+		g.i("VSHUFPS $0xee, %s, %s, %s", t[q+3], t[q+1], r[q+3])
+	}
+	// r0..r3 hold columns 0..3 of rows 0-3 (low lane) and 4-7 (high lane)
+	// for the first four rows; r4..r7 the same for rows 4-7.
+	for i := range 4 {
+		g.i("VPERM2F128 $0x20, %s, %s, %s", r[4+i], r[i], t[i])
+		g.i("VPERM2F128 $0x31, %s, %s, %s", r[4+i], r[i], t[4+i])
+	}
+	return t
+}
+
+// packBCopy emits
+//
+//	func name(dst, src *float32, kc, ldb int)
+//
+// which copies kc rows of nr float32, ldb elements apart in src, to dst,
+// nr apart: a full panel of a non-transposed B.
+func packBCopy(g *gen, nr int, name string) {
+	nv := nr / 8
+	g.p("")
+	g.p("// func %s(dst, src *float32, kc, ldb int)", name)
+	g.p("// AVX2 packing of a %d-column panel of B; see packBCopy in tensor/internal/asmgen.", nr)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ src+8(FP), SI")
+	g.i("MOVQ kc+16(FP), CX")
+	g.i("MOVQ ldb+24(FP), R8")
+	g.i("SHLQ $2, R8")
+	g.i("TESTQ CX, CX")
+	g.i("JZ %s_done", name)
+	g.p("%s_row:", name)
+	for v := range nv {
+		g.i("VMOVUPS %d(SI), Y%d", 32*v, v)
+	}
+	for v := range nv {
+		g.i("VMOVUPS Y%d, %d(DI)", v, 32*v)
+	}
+	g.i("ADDQ R8, SI")
+	g.i("ADDQ $%d, DI", 4*nr)
+	g.i("DECQ CX")
+	g.i("JNZ %s_row", name)
+	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// packBTrans emits
+//
+//	func name(dst, src *float32, kc, ldb int)
+//
+// which packs a full panel of nr columns of a transposed B: dst[p·nr+j] =
+// src[j·ldb+p] for j < nr and p < kc, kc a multiple of 8, by 8×8
+// transposes.
+func packBTrans(g *gen, nr int, name string) {
+	g.p("")
+	g.p("// func %s(dst, src *float32, kc, ldb int)", name)
+	g.p("// AVX2 packing of a %d-column panel of a transposed B; see packBTrans in tensor/internal/asmgen.", nr)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ src+8(FP), SI")
+	g.i("MOVQ kc+16(FP), CX")
+	g.i("MOVQ ldb+24(FP), R8")
+	g.i("SHLQ $2, R8")
+	g.i("LEAQ (R8)(R8*2), R9") // 3·ldb
+	g.i("SHRQ $3, CX")
+	g.i("JZ %s_done", name)
+	g.p("%s_block:", name)
+	r := [8]string{"Y0", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7"}
+	t := [8]string{"Y8", "Y9", "Y10", "Y11", "Y12", "Y13", "Y14", "Y15"}
+	g.i("MOVQ SI, AX")
+	for h := range nr / 8 {
+		// Rows 8h..8h+7 from AX.
+		g.i("VMOVUPS (AX), %s", r[0])
+		g.i("VMOVUPS (AX)(R8*1), %s", r[1])
+		g.i("VMOVUPS (AX)(R8*2), %s", r[2])
+		g.i("VMOVUPS (AX)(R9*1), %s", r[3])
+		g.i("LEAQ (AX)(R8*4), AX")
+		g.i("VMOVUPS (AX), %s", r[4])
+		g.i("VMOVUPS (AX)(R8*1), %s", r[5])
+		g.i("VMOVUPS (AX)(R8*2), %s", r[6])
+		g.i("VMOVUPS (AX)(R9*1), %s", r[7])
+		g.i("LEAQ (AX)(R8*4), AX")
+		out := transpose8(g, r, t)
+		for p := range 8 {
+			g.i("VMOVUPS %s, %d(DI)", out[p], 4*(p*nr+8*h))
+		}
+	}
+	g.i("ADDQ $32, SI")
+	g.i("ADDQ $%d, DI", 4*8*nr)
+	g.i("DECQ CX")
+	g.i("JNZ %s_block", name)
+	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// packARows emits
+//
+//	func name(dst, src *float32, kc, lda int, alpha float32)
+//
+// which packs a full panel of mr ≤ 8 rows of a non-transposed A scaled by
+// alpha: dst[p·mr+i] = alpha·src[i·lda+p] for i < mr and p < kc, kc a
+// multiple of 8, by 8×8 transposes. Each column is stored as a whole
+// vector, so the kernel writes 8 − mr elements past dst[kc·mr−1]; dst
+// must have room for them.
+func packARows(g *gen, mr int, name string) {
+	g.p("")
+	g.p("// func %s(dst, src *float32, kc, lda int, alpha float32)", name)
+	g.p("// AVX2 packing of a %d-row panel of A; see packARows in tensor/internal/asmgen.", mr)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-36", name)
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ src+8(FP), SI")
+	g.i("MOVQ kc+16(FP), CX")
+	g.i("MOVQ lda+24(FP), R8")
+	g.i("SHLQ $2, R8")
+	g.i("VBROADCASTSS alpha+32(FP), Y15")
+	g.i("SHRQ $3, CX")
+	g.i("JZ %s_done", name)
+	g.p("%s_block:", name)
+	r := [8]string{"Y0", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7"}
+	// Y15 holds alpha until the rows are scaled; the transpose then uses
+	// it as a temporary, and it is reloaded for the next block.
+	t := [8]string{"Y8", "Y9", "Y10", "Y11", "Y12", "Y13", "Y14", "Y15"}
+	g.i("MOVQ SI, AX")
+	for i := range 8 {
+		if i < mr {
+			g.i("VMULPS (AX), Y15, %s", r[i])
+			if i < mr-1 {
+				g.i("ADDQ R8, AX")
+			}
+		} else {
+			g.i("VXORPS %s, %s, %s", r[i], r[i], r[i])
+		}
+	}
+	out := transpose8(g, r, t)
+	for p := range 8 {
+		g.i("VMOVUPS %s, %d(DI)", out[p], 4*p*mr)
+	}
+	g.i("VBROADCASTSS alpha+32(FP), Y15")
+	g.i("ADDQ $32, SI")
+	g.i("ADDQ $%d, DI", 4*8*mr)
+	g.i("DECQ CX")
+	g.i("JNZ %s_block", name)
 	g.p("%s_done:", name)
 	g.i("VZEROUPPER")
 	g.i("RET")

@@ -140,6 +140,88 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	g.run()
 }
 
+// SgemmBatchN computes nb products that share op(A), for i < nb:
+//
+//	C_i ← α·op(A)·B_i + β·C_i,  B_i = b[i·strideB:] (k×n, ldb),  C_i = c[i·strideC:] (m×n, ldc),
+//
+// as one product whose columns are those of every B_i, so that op(A) is
+// packed once and narrow products (small n) fill the micro-kernel's tiles.
+// Each element of C receives the same arithmetic as from Sgemm of its own
+// block (and is computed by one goroutine), so results are bit-for-bit
+// identical whatever GOMAXPROCS is. It panics like Sgemm, for any block.
+func SgemmBatchN(transA bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC, nb int) {
+	if nb < 0 {
+		panic(fmt.Sprintf("gemm: SgemmBatchN: negative batch %d", nb))
+	}
+	if nb <= 1 || n <= 1 || m <= 1 || alpha == 0 || k == 0 {
+		for i := range nb {
+			Sgemm(transA, false, m, n, k, alpha, a, lda, b[i*strideB:], ldb, beta, c[i*strideC:], ldc)
+		}
+		return
+	}
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("gemm: Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	checkMatrix("A", ar, ac, a, lda)
+	checkMatrix("B", k, n, b[(nb-1)*strideB:], ldb)
+	checkMatrix("C", m, n, c[(nb-1)*strideC:], ldc)
+	g := &gemmArgs{kernelConfig: cfg, transA: transA, m: m, n: nb * n, k: k, alpha: alpha,
+		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+		segN: true, n0: n, strideB: strideB, strideC: strideC}
+	g.run()
+}
+
+// SgemmBatchK computes one product summed over nb blocks of the inner
+// dimension:
+//
+//	C ← α·Σ_{i<nb} op(A_i)·op(B_i) + β·C,  A_i = a[i·strideA:],  B_i = b[i·strideB:],
+//
+// where op(A_i) is m×k (lda) and op(B_i) is k×n (ldb), as one product of
+// inner dimension nb·k: C's elements sum their products block by block, in
+// increasing order within each block as Sgemm does, and each is computed by
+// one goroutine, so results are bit-for-bit identical whatever GOMAXPROCS
+// is. It panics like Sgemm, for any block.
+func SgemmBatchK(transA, transB bool, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, nb int) {
+	if nb < 0 {
+		panic(fmt.Sprintf("gemm: SgemmBatchK: negative batch %d", nb))
+	}
+	if nb <= 1 || n <= 1 || m <= 1 || alpha == 0 || k == 0 {
+		for i := range nb {
+			bt := beta
+			if i > 0 {
+				bt = 1
+			}
+			Sgemm(transA, transB, m, n, k, alpha, a[i*strideA:], lda, b[i*strideB:], ldb, bt, c, ldc)
+		}
+		if nb == 0 {
+			Sgemm(transA, transB, m, n, 0, alpha, a, lda, b, ldb, beta, c, ldc)
+		}
+		return
+	}
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("gemm: Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMatrix("A", ar, ac, a[(nb-1)*strideA:], lda)
+	checkMatrix("B", br, bc, b[(nb-1)*strideB:], ldb)
+	checkMatrix("C", m, n, c, ldc)
+	g := &gemmArgs{kernelConfig: cfg, transA: transA, transB: transB, m: m, n: n, k: nb * k, alpha: alpha,
+		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+		segK: true, k0: k, strideA: strideA, strideB: strideB}
+	g.run()
+}
+
 func checkMatrix(name string, rows, cols int, s []float32, ld int) {
 	if ld < max(cols, 1) {
 		panic(fmt.Sprintf("gemm: Sgemm: leading dimension ld%s=%d is less than the %d columns of %s (%d×%d as stored)",
@@ -179,7 +261,7 @@ func scale(m, n int, beta float32, c []float32, ldc int) {
 type gemmArgs struct {
 	kernelConfig
 	transA, transB bool
-	m, n, k        int
+	m, n, k        int // logical sizes: n = nb·n0 with segN, k = nb·k0 with segK
 	alpha          float32
 	a              []float32
 	lda            int
@@ -189,12 +271,56 @@ type gemmArgs struct {
 	c              []float32
 	ldc            int
 
+	// Batched layouts (SgemmBatchN, SgemmBatchK). With segN the columns of
+	// op(B) and C are nb blocks of n0, block i of B at b[i·strideB:] and
+	// of C at c[i·strideC:]; with segK the inner dimension is nb blocks of
+	// k0, block i of op(A) at a[i·strideA:] and of op(B) at b[i·strideB:].
+	segN, segK                bool
+	n0, k0                    int
+	strideA, strideB, strideC int
+
 	// The current block: rows [pc, pc+kcur) of op(B) and columns
 	// [jc, jc+ncur), packed in bp unless directB.
 	mcur, pc, kcur, jc, ncur int
 	directB, store           bool
 	bp                       []float32
 	chunk                    int // columns per task, a multiple of nr
+}
+
+// piece is a run of a logical dimension that lies in one block of a
+// batched layout: logical indices [off, off+n) relative to the start of the
+// range that was split, at index q of block img.
+type piece struct{ img, q, off, n int }
+
+// split splits the logical range [lo, lo+n) of a dimension made of blocks
+// of length seg (0: not batched) into pieces, calling f for each.
+func split(seg, lo, n int, f func(piece)) {
+	if seg == 0 {
+		f(piece{q: lo, n: n})
+		return
+	}
+	for off := 0; off < n; {
+		j := lo + off
+		l := min(n-off, seg-j%seg)
+		f(piece{img: j / seg, q: j % seg, off: off, n: l})
+		off += l
+	}
+}
+
+// nSeg and kSeg return the block lengths of the batched dimensions, 0 if
+// they are not batched.
+func (g *gemmArgs) nSeg() int {
+	if g.segN {
+		return g.n0
+	}
+	return 0
+}
+
+func (g *gemmArgs) kSeg() int {
+	if g.segK {
+		return g.k0
+	}
+	return 0
 }
 
 // workspace holds one goroutine's packing buffers.
@@ -223,6 +349,17 @@ func getWorkspace(kc kernelConfig) *workspace {
 // packBuffers holds shared packed blocks of B.
 var packBuffers = sync.Pool{New: func() any { return new([]float32) }}
 
+// scaleC sets C to β·C, for β ≠ 0, 1 (every block of a batched C).
+func (g *gemmArgs) scaleC() {
+	if !g.segN {
+		scale(g.m, g.n, g.beta, g.c, g.ldc)
+		return
+	}
+	for i := range g.n / g.n0 {
+		scale(g.m, g.n0, g.beta, g.c[i*g.strideC:], g.ldc)
+	}
+}
+
 // run computes the product in the manner of BLIS. For each block of at
 // most ncBlock columns of op(B) and kc rows of it, the block is packed (or,
 // for a small non-transposed k, read in place), then tasks — a block of at
@@ -237,12 +374,12 @@ var packBuffers = sync.Pool{New: func() any { return new([]float32) }}
 // whatever GOMAXPROCS is.
 func (g *gemmArgs) run() {
 	if g.beta != 0 && g.beta != 1 {
-		scale(g.m, g.n, g.beta, g.c, g.ldc)
+		g.scaleC()
 	}
 	// Balanced blocks of A: ceil(m/mc) blocks of equal height (up to mr).
 	g.mcur = roundUp(ceilDiv(g.m, ceilDiv(g.m, g.mc)), g.mr)
 	mBlocks := ceilDiv(g.m, g.mcur)
-	g.directB = !g.transB && g.k <= directBMaxK
+	g.directB = !g.transB && !g.segK && g.k <= directBMaxK
 	serial := g.m*g.n*g.k < serialWork
 	var bufp *[]float32
 	if !g.directB {
@@ -293,19 +430,43 @@ func (g *gemmArgs) run() {
 func (g *gemmArgs) packB(lo, hi int) {
 	kc := g.kcur
 	for q := lo; q < hi; q++ {
-		packBPanel(g.bp[q*g.nr*kc:(q+1)*g.nr*kc], g.nr, g.transB, g.b, g.ldb, g.pc, kc, g.jc+q*g.nr, min(g.nr, g.ncur-q*g.nr))
+		g.packBInto(g.bp[q*g.nr*kc:(q+1)*g.nr*kc], g.jc+q*g.nr, min(g.nr, g.ncur-q*g.nr))
+	}
+}
+
+// packBInto packs rows [pc, pc+kcur) and the cols columns from j0 of
+// op(B) into dst as a panel of nr columns, zero past cols.
+func (g *gemmArgs) packBInto(dst []float32, j0, cols int) {
+	kc, nr := g.kcur, g.nr
+	switch {
+	case g.segN:
+		split(g.n0, j0, cols, func(pc piece) {
+			packBPanel(dst[pc.off:], nr, g.transB, g.b[pc.img*g.strideB:], g.ldb, g.pc, kc, pc.q, pc.n)
+		})
+	case g.segK:
+		split(g.k0, g.pc, kc, func(pk piece) {
+			packBPanel(dst[pk.off*nr:], nr, g.transB, g.b[pk.img*g.strideB:], g.ldb, pk.q, pk.n, j0, cols)
+		})
+	default:
+		packBPanel(dst, nr, g.transB, g.b, g.ldb, g.pc, kc, j0, cols)
+	}
+	if cols < nr {
+		for p := range kc {
+			clear(dst[p*nr+cols : p*nr+nr])
+		}
 	}
 }
 
 // packBPanel packs rows [p0, p0+kc) and columns [j0, j0+cols) of op(B)
-// into dst as a panel of nr columns, zero past cols.
+// into the first cols columns of dst, a panel of rows nr apart.
 func packBPanel(dst []float32, nr int, trans bool, b []float32, ldb, p0, kc, j0, cols int) {
+	if done := packBAsm(dst, nr, trans, b, ldb, p0, kc, j0, cols); done > 0 {
+		dst, p0, kc = dst[done*nr:], p0+done, kc-done
+	}
 	if !trans { // opB(p,j) = b[p·ldb+j]: columns of the panel are contiguous in b
 		for p := range kc {
 			src := b[(p0+p)*ldb+j0:]
-			d := dst[p*nr : p*nr+nr]
-			copy(d, src[:cols])
-			clear(d[cols:])
+			copy(dst[p*nr:p*nr+cols], src[:cols])
 		}
 		return
 	}
@@ -314,11 +475,6 @@ func packBPanel(dst []float32, nr int, trans bool, b []float32, ldb, p0, kc, j0,
 		src = src[:kc]
 		for p, v := range src {
 			dst[p*nr+j] = v
-		}
-	}
-	if cols < nr {
-		for p := range kc {
-			clear(dst[p*nr+cols : p*nr+nr])
 		}
 	}
 }
@@ -335,7 +491,13 @@ func (g *gemmArgs) tasks(lo, hi int) {
 		i0 := ib * g.mcur
 		mc := min(g.mcur, g.m-i0)
 		if ib != packed {
-			packA(w.a, g.mr, g.transA, g.a, g.lda, i0, mc, g.pc, g.kcur, g.alpha)
+			if g.segK {
+				split(g.k0, g.pc, g.kcur, func(pk piece) {
+					packA(w.a, g.mr, g.transA, g.a[pk.img*g.strideA:], g.lda, i0, mc, pk.q, pk.n, g.kcur, pk.off, g.alpha)
+				})
+			} else {
+				packA(w.a, g.mr, g.transA, g.a, g.lda, i0, mc, g.pc, g.kcur, g.kcur, 0, g.alpha)
+			}
 			packed = ib
 		}
 		j0 := cb * g.chunk // relative to jc
@@ -345,11 +507,12 @@ func (g *gemmArgs) tasks(lo, hi int) {
 }
 
 // packA packs rows [i0, i0+mc) and columns [p0, p0+kc) of α·op(A) into
-// ceil(mc/mr) panels of mr rows: element (i, p) of the block goes to
-// dst[(i/mr)·mr·kc + p·mr + i%mr]. Rows past mc are zero.
-func packA(dst []float32, mr int, trans bool, a []float32, lda, i0, mc, p0, kc int, alpha float32) {
+// ceil(mc/mr) panels of mr rows and ldp columns, at column poff: element
+// (i, p) of the block goes to dst[(i/mr)·mr·ldp + (poff+p)·mr + i%mr].
+// Rows past mc are zero.
+func packA(dst []float32, mr int, trans bool, a []float32, lda, i0, mc, p0, kc, ldp, poff int, alpha float32) {
 	for r := 0; r < mc; r += mr {
-		panel := dst[r*kc : (r+mr)*kc]
+		panel := dst[r*ldp+poff*mr : (r+mr)*ldp]
 		rows := min(mr, mc-r)
 		if trans { // opA(i,p) = a[p·lda+i]: rows of the panel are contiguous in a
 			for p := range kc {
@@ -363,11 +526,17 @@ func packA(dst []float32, mr int, trans bool, a []float32, lda, i0, mc, p0, kc i
 			}
 			continue
 		}
+		done := 0
+		if rows == mr {
+			// The kernel may overwrite elements up to the end of the
+			// panel's columns: columns of later pieces, packed afterwards.
+			done = packAAsm(panel, mr, a[(i0+r)*lda+p0:], lda, kc, alpha, (ldp-poff)*mr)
+		}
 		for i := range rows { // opA(i,p) = a[i·lda+p]
-			src := a[(i0+r+i)*lda+p0:]
-			src = src[:kc]
+			src := a[(i0+r+i)*lda+p0+done:]
+			src = src[:kc-done]
 			for p, v := range src {
-				panel[p*mr+i] = alpha * v
+				panel[(done+p)*mr+i] = alpha * v
 			}
 		}
 		for i := rows; i < mr; i++ {
@@ -380,44 +549,65 @@ func packA(dst []float32, mr int, trans bool, a []float32, lda, i0, mc, p0, kc i
 
 // macroKernel updates the block of C of rows [i0, i0+mc) and columns
 // jc+[j0, j0+nc) from the packed block of A in w and the current block of
-// B. Blocks of C that are not a full mr×nr are computed into w.edge and
+// B. Blocks of C that are not a full mr×nr block in one place (at the
+// edges, or across two blocks of a batched C) are computed into w.edge and
 // then stored or added, so that every element receives exactly the same
 // arithmetic as in a full block.
 func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 	mr, nr, kc := g.mr, g.nr, g.kcur
 	for q := j0; q < j0+nc; q += nr {
 		cols := min(nr, g.ncur-q)
+		col := g.jc + q // logical column of the tile
+		// C in place if the tile's columns lie in one block of C.
+		c, inPlace := g.c[i0*g.ldc+col:], true
+		if g.segN {
+			img, cq := col/g.n0, col%g.n0
+			inPlace = cq+cols <= g.n0
+			c = g.c[img*g.strideC+i0*g.ldc+cq:]
+		}
 		var bpanel []float32
 		ldb := nr
 		switch {
 		case !g.directB:
 			bpanel = g.bp[q*kc : (q+nr)*kc]
-		case cols == nr: // read B in place
-			bpanel = g.b[g.pc*g.ldb+g.jc+q:]
+		case cols == nr && inPlace: // read B in place
+			bq := col
+			base := 0
+			if g.segN {
+				base, bq = col/g.n0*g.strideB, col%g.n0
+			}
+			bpanel = g.b[base+g.pc*g.ldb+bq:]
 			ldb = g.ldb
 		default:
-			packBPanel(w.bedge, nr, false, g.b, g.ldb, g.pc, kc, g.jc+q, cols)
+			g.packBInto(w.bedge, col, cols)
 			bpanel = w.bedge
 		}
-		c := g.c[i0*g.ldc+g.jc+q:]
 		for r := 0; r < mc; r += mr {
 			apanel := w.a[r*kc : (r+mr)*kc]
 			rows := min(mr, mc-r)
-			if rows == mr && cols == nr {
+			if rows == mr && cols == nr && inPlace {
 				g.fn(kc, apanel, bpanel, ldb, c[r*g.ldc:], g.ldc, g.store)
 				continue
 			}
 			g.fn(kc, apanel, bpanel, ldb, w.edge, nr, true)
 			for i := range rows {
-				dst := c[(r+i)*g.ldc : (r+i)*g.ldc+cols]
-				src := w.edge[i*nr : i*nr+cols]
-				if g.store {
-					copy(dst, src)
-					continue
-				}
-				for j, v := range src {
-					dst[j] += v
-				}
+				row := i0 + r + i
+				split(g.nSeg(), col, cols, func(pc piece) {
+					var dst []float32
+					if g.segN {
+						dst = g.c[pc.img*g.strideC+row*g.ldc+pc.q:][:pc.n]
+					} else {
+						dst = g.c[row*g.ldc+pc.q:][:pc.n]
+					}
+					src := w.edge[i*nr+pc.off : i*nr+pc.off+pc.n]
+					if g.store {
+						copy(dst, src)
+						return
+					}
+					for j, v := range src {
+						dst[j] += v
+					}
+				})
 			}
 		}
 	}

@@ -16,6 +16,84 @@ func sgemmKernel6x16AVX2(k int, a, b *float32, ldb int, c *float32, ldc int, sto
 //go:noescape
 func sgemmKernel12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
 
+// Packing kernels (see packBCopy, packBTrans and packARows in ../asmgen):
+// full panels of a non-transposed and a transposed B, nr = 16 or 32, and
+// of a non-transposed A, mr = 6; the transposing ones take kc a multiple
+// of 8, and packA6AVX2 writes 2 elements past the panel's kc columns.
+
+//go:noescape
+func packB16AVX2(dst, src *float32, kc, ldb int)
+
+//go:noescape
+func packB32AVX2(dst, src *float32, kc, ldb int)
+
+//go:noescape
+func packBT16AVX2(dst, src *float32, kc, ldb int)
+
+//go:noescape
+func packBT32AVX2(dst, src *float32, kc, ldb int)
+
+//go:noescape
+func packA6AVX2(dst, src *float32, kc, lda int, alpha float32)
+
+var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// packBAsm packs the leading rows of a full panel of op(B) (cols = nr)
+// with assembly where there is a kernel for it, as packBPanel would, and
+// returns the number of rows it packed.
+func packBAsm(dst []float32, nr int, trans bool, b []float32, ldb, p0, kc, j0, cols int) int {
+	if !hasAVX2 || cols != nr || (nr != 16 && nr != 32) {
+		return 0
+	}
+	if !trans {
+		if kc == 0 {
+			return 0
+		}
+		_ = b[(p0+kc-1)*ldb+j0+nr-1]
+		_ = dst[(kc-1)*nr+nr-1]
+		if nr == 16 {
+			packB16AVX2(&dst[0], &b[p0*ldb+j0], kc, ldb)
+		} else {
+			packB32AVX2(&dst[0], &b[p0*ldb+j0], kc, ldb)
+		}
+		return kc
+	}
+	k8 := kc &^ 7
+	if k8 == 0 {
+		return 0
+	}
+	_ = b[(j0+nr-1)*ldb+p0+k8-1]
+	_ = dst[k8*nr-1]
+	if nr == 16 {
+		packBT16AVX2(&dst[0], &b[j0*ldb+p0], k8, ldb)
+	} else {
+		packBT32AVX2(&dst[0], &b[j0*ldb+p0], k8, ldb)
+	}
+	return k8
+}
+
+// packAAsm packs the leading columns of a full panel of mr rows of a
+// non-transposed α·A with assembly where there is a kernel for it, as
+// packA would, and returns the number of columns it packed. panel holds
+// the panel from the first column to pack; room is the number of elements
+// of panel that may be overwritten.
+func packAAsm(panel []float32, mr int, a []float32, lda, kc int, alpha float32, room int) int {
+	if !hasAVX2 || mr != 6 {
+		return 0
+	}
+	k8 := kc &^ 7
+	if k8*mr+2 > room {
+		k8 -= 8 // the kernel's last store would pass the room
+	}
+	if k8 <= 0 {
+		return 0
+	}
+	_ = a[5*lda+k8-1]
+	_ = panel[k8*mr+1]
+	packA6AVX2(&panel[0], &a[0], k8, lda, alpha)
+	return k8
+}
+
 // asmKernel wraps an assembly kernel of tile mr×nr in a kernelFunc that
 // checks the slice bounds first.
 func asmKernel(mr, nr int, f func(k int, a, b *float32, ldb int, c *float32, ldc int, store int)) kernelFunc {
