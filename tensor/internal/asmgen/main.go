@@ -45,10 +45,13 @@ func main() {
 	case "vec":
 		vecKernels(g)
 	case "dwconv":
-		dwTaps(g, avx2, "tapsAVX2")
+		dwTaps(g, avx2, "tapsAVX2", false)
+		dwTaps(g, avx2, "tapsVecAVX2", true)
 		dwGradTaps(g, avx2, "gradTapsAVX2")
 		copyRows(g, avx2, "copyRowsAVX2")
 		deinterleave2(g, avx2, "deinterleave2AVX2")
+		packC8(g, "packC8AVX2")
+		unpackC8(g, "unpackC8AVX2")
 	default:
 		log.Fatalf("asmgen: unknown -kind %q", *kind)
 	}
@@ -239,11 +242,19 @@ func dwStepRegs(g *gen, arg string) {
 // where s0 is the vector at Y if acc != 0 and 0 otherwise. Vectors are
 // processed in blocks of 8, 4, 2 and 1, each tap's weights loaded once per
 // block. ntaps must be at least 1.
-func dwTaps(g *gen, s isa, name string) {
+//
+// With vecW, w holds a vector of lanes weights per tap, multiplied lane by
+// lane (the weights of channels interleaved across the lanes), instead of
+// one weight broadcast to every lane.
+func dwTaps(g *gen, s isa, name string, vecW bool) {
 	wreg := s.r(s.regs - 1)
 	g.p("")
 	g.p("// func %s(y, x, w *float32, offs *int32, ntaps, nvec, xstep, ystep, nrows, xrow, yrow, acc int)", name)
-	g.p("// %s depthwise tap kernel; see dwTaps in tensor/internal/asmgen.", s.name)
+	if vecW {
+		g.p("// %s depthwise tap kernel with a weight vector per tap; see dwTaps in tensor/internal/asmgen.", s.name)
+	} else {
+		g.p("// %s depthwise tap kernel; see dwTaps in tensor/internal/asmgen.", s.name)
+	}
 	g.p("TEXT ·%s(SB), NOSPLIT, $0-96", name)
 	dwStepRegs(g, "xstep+48(FP)")
 	g.i("MOVQ ystep+56(FP), R12")
@@ -281,13 +292,19 @@ func dwTaps(g *gen, s isa, name string) {
 		g.i("MOVQ offs+24(FP), DX")
 		g.i("MOVQ ntaps+32(FP), CX")
 		g.p("%s_tap:", lbl)
-		g.i("VBROADCASTSS (BX), %s", wreg)
+		wstep := 4
+		if vecW {
+			g.i("VMOVUPS (BX), %s", wreg)
+			wstep = s.bytes
+		} else {
+			g.i("VBROADCASTSS (BX), %s", wreg)
+		}
 		g.i("MOVLQSX (DX), AX")
 		g.i("LEAQ (SI)(AX*4), AX")
 		for k := range bs {
 			g.i("VFMADD231PS %s, %s, %s", dwIndex("AX", k), wreg, s.r(k))
 		}
-		g.i("ADDQ $4, BX")
+		g.i("ADDQ $%d, BX", wstep)
 		g.i("ADDQ $4, DX")
 		g.i("DECQ CX")
 		g.i("JNZ %s_tap", lbl)
@@ -712,6 +729,130 @@ func packARows(g *gen, mr int, name string) {
 	g.i("ADDQ $%d, DI", 4*8*mr)
 	g.i("DECQ CX")
 	g.i("JNZ %s_block", name)
+	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// packC8 emits
+//
+//	func name(dst, src *float32, plane, rows, w, srow, drow int)
+//
+// which interleaves 8 planes into pixels: for r < rows and b < w, the
+// vector at dst + r·drow + 32·b receives, in lane l, the element at
+// src + l·plane + r·srow + 4·b (strides in bytes). Blocks of 8 columns
+// are moved by 8×8 transposes; a tail of w mod 8 columns is read with
+// masked loads (the masks of copyRows).
+func packC8(g *gen, name string) {
+	g.p("")
+	g.p("// func %s(dst, src *float32, plane, rows, w, srow, drow int)", name)
+	g.p("// AVX2 interleaving of 8 planes into pixels; see packC8 in tensor/internal/asmgen.")
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	dwStepRegs(g, "plane+16(FP)")
+	g.i("MOVQ rows+24(FP), R14")
+	g.i("TESTQ R14, R14")
+	g.i("JZ %s_done", name)
+	g.i("MOVQ src+8(FP), R12")
+	g.i("MOVQ dst+0(FP), R13")
+	r := [8]string{"Y0", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7"}
+	t := [8]string{"Y8", "Y9", "Y10", "Y11", "Y12", "Y13", "Y14", "Y15"}
+	g.p("%s_row:", name)
+	g.i("MOVQ R12, AX")
+	g.i("MOVQ R13, DI")
+	g.i("MOVQ w+32(FP), CX")
+	g.p("%s_block:", name)
+	g.i("CMPQ CX, $8")
+	g.i("JLT %s_tail", name)
+	for k := range 8 {
+		g.i("VMOVUPS %s, %s", dwIndex("AX", k), r[k])
+	}
+	out := transpose8(g, r, t)
+	for p := range 8 {
+		g.i("VMOVUPS %s, %d(DI)", out[p], 32*p)
+	}
+	g.i("ADDQ $32, AX")
+	g.i("ADDQ $256, DI")
+	g.i("SUBQ $8, CX")
+	g.i("JMP %s_block", name)
+	g.p("%s_tail:", name)
+	g.i("TESTQ CX, CX")
+	g.i("JZ %s_next", name)
+	g.i("LEAQ copyMask<>(SB), BX")
+	g.i("MOVQ $8, DX")
+	g.i("SUBQ CX, DX")
+	g.i("VMOVUPS (BX)(DX*4), Y15")
+	for k := range 8 {
+		g.i("VMASKMOVPS %s, Y15, %s", dwIndex("AX", k), r[k])
+	}
+	out = transpose8(g, r, t)
+	for p := range 8 {
+		g.i("VMOVUPS %s, %d(DI)", out[p], 32*p)
+		if p < 7 {
+			g.i("CMPQ CX, $%d", p+1)
+			g.i("JEQ %s_next", name)
+		}
+	}
+	g.p("%s_next:", name)
+	g.i("ADDQ srow+40(FP), R12")
+	g.i("ADDQ drow+48(FP), R13")
+	g.i("DECQ R14")
+	g.i("JNZ %s_row", name)
+	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// unpackC8 emits
+//
+//	func name(dst, src *float32, plane, n int)
+//
+// the inverse of packC8 for one row: for k < n, lane l of the vector at
+// src + 32·k goes to dst + l·plane + 4·k (plane in bytes). A tail of n mod 8
+// pixels is written with masked stores.
+func unpackC8(g *gen, name string) {
+	g.p("")
+	g.p("// func %s(dst, src *float32, plane, n int)", name)
+	g.p("// AVX2 split of pixels into 8 planes; see unpackC8 in tensor/internal/asmgen.")
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	dwStepRegs(g, "plane+16(FP)")
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ src+8(FP), SI")
+	g.i("MOVQ n+24(FP), CX")
+	r := [8]string{"Y0", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7"}
+	t := [8]string{"Y8", "Y9", "Y10", "Y11", "Y12", "Y13", "Y14", "Y15"}
+	g.p("%s_block:", name)
+	g.i("CMPQ CX, $8")
+	g.i("JLT %s_tail", name)
+	for p := range 8 {
+		g.i("VMOVUPS %d(SI), %s", 32*p, r[p])
+	}
+	out := transpose8(g, r, t)
+	for l := range 8 {
+		g.i("VMOVUPS %s, %s", out[l], dwIndex("DI", l))
+	}
+	g.i("ADDQ $256, SI")
+	g.i("ADDQ $32, DI")
+	g.i("SUBQ $8, CX")
+	g.i("JMP %s_block", name)
+	g.p("%s_tail:", name)
+	g.i("TESTQ CX, CX")
+	g.i("JZ %s_done", name)
+	for p := range 8 {
+		if p > 0 {
+			g.i("CMPQ CX, $%d", p)
+			g.i("JLE %s_tload_end", name)
+		}
+		g.i("VMOVUPS %d(SI), %s", 32*p, r[p])
+	}
+	g.p("%s_tload_end:", name)
+	out = transpose8(g, r, t)
+	g.i("LEAQ copyMask<>(SB), BX")
+	g.i("MOVQ $8, DX")
+	g.i("SUBQ CX, DX")
+	g.i("VMOVUPS (BX)(DX*4), Y0")
+	for l := range 8 {
+		g.i("VMASKMOVPS %s, Y0, %s", out[l], dwIndex("DI", l))
+	}
 	g.p("%s_done:", name)
 	g.i("VZEROUPPER")
 	g.i("RET")
