@@ -39,6 +39,8 @@ func main() {
 		gemmKernel(g, avx512, 12, 32, "sgemmKernel12x32AVX512")
 		packBCopy(g, 16, "packB16AVX2")
 		packBCopy(g, 32, "packB32AVX2")
+		packBRows(g, 16, "packBRows16AVX2")
+		packBRows(g, 32, "packBRows32AVX2")
 		packBTrans(g, 16, "packBT16AVX2")
 		packBTrans(g, 32, "packBT32AVX2")
 		packARows(g, 6, "packA6AVX2")
@@ -853,6 +855,55 @@ func unpackC8(g *gen, name string) {
 	for l := range 8 {
 		g.i("VMASKMOVPS %s, Y0, %s", out[l], dwIndex("DI", l))
 	}
+	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// packBRows emits
+//
+//	func name(dst, src *float32, kc, ldb, np, pstride int)
+//
+// which packs np consecutive full panels of nr columns of a non-transposed
+// B row by row, reading each row of B sequentially: for p < kc, q < np and
+// j < nr, dst[q·pstride + p·nr + j] = src[p·ldb + q·nr + j] (strides in
+// elements).
+func packBRows(g *gen, nr int, name string) {
+	nv := nr / 8
+	g.p("")
+	g.p("// func %s(dst, src *float32, kc, ldb, np, pstride int)", name)
+	g.p("// AVX2 packing of %d-column panels of B, row by row; see packBRows in tensor/internal/asmgen.", nr)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-48", name)
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ src+8(FP), SI")
+	g.i("MOVQ kc+16(FP), DX")
+	g.i("MOVQ ldb+24(FP), R8")
+	g.i("SHLQ $2, R8")
+	g.i("MOVQ pstride+40(FP), R9")
+	g.i("SHLQ $2, R9")
+	g.i("TESTQ DX, DX")
+	g.i("JZ %s_done", name)
+	g.p("%s_row:", name)
+	g.i("MOVQ SI, AX")
+	g.i("MOVQ DI, BX")
+	g.i("MOVQ np+32(FP), CX")
+	g.i("TESTQ CX, CX")
+	g.i("JZ %s_done", name)
+	g.p("%s_panel:", name)
+	for v := range nv {
+		g.i("VMOVUPS %d(AX), Y%d", 32*v, v)
+	}
+	for v := range nv {
+		g.i("VMOVUPS Y%d, %d(BX)", v, 32*v)
+	}
+	g.i("ADDQ $%d, AX", 4*nr)
+	g.i("ADDQ R9, BX")
+	g.i("DECQ CX")
+	g.i("JNZ %s_panel", name)
+	g.i("ADDQ R8, SI")
+	g.i("ADDQ $%d, DI", 4*nr)
+	g.i("DECQ DX")
+	g.i("JNZ %s_row", name)
 	g.p("%s_done:", name)
 	g.i("VZEROUPPER")
 	g.i("RET")

@@ -43,11 +43,6 @@ const (
 	// so that packing its A block (mc·kc) stays small next to the
 	// mc·kc·chunk multiply-adds.
 	chunkMin = 256
-	// directBMaxK is the largest k for which a non-transposed B is read by
-	// the micro-kernel in place instead of being packed: its k rows of nr
-	// columns then stay in L1 whatever ldb is, and packing would cost as
-	// much as the multiplication.
-	directBMaxK = 64
 	// serialWork is the number of multiply-adds below which Sgemm does not
 	// dispatch tasks to the worker pool.
 	serialWork = 1 << 16
@@ -280,9 +275,9 @@ type gemmArgs struct {
 	strideA, strideB, strideC int
 
 	// The current block: rows [pc, pc+kcur) of op(B) and columns
-	// [jc, jc+ncur), packed in bp unless directB.
+	// [jc, jc+ncur), packed in bp.
 	mcur, pc, kcur, jc, ncur int
-	directB, store           bool
+	store                    bool
 	bp                       []float32
 	chunk                    int // columns per task, a multiple of nr
 }
@@ -325,9 +320,8 @@ func (g *gemmArgs) kSeg() int {
 
 // workspace holds one goroutine's packing buffers.
 type workspace struct {
-	a     []float32 // an mc×kc block of A
-	bedge []float32 // a kc×nr panel of B for partial panels read in place
-	edge  []float32 // an mr×nr block for partial tiles at the edges of C
+	a    []float32 // an mc×kc block of A
+	edge []float32 // an mr×nr block for partial tiles at the edges of C
 }
 
 var workspaces = sync.Pool{New: func() any { return new(workspace) }}
@@ -336,9 +330,6 @@ func getWorkspace(kc kernelConfig) *workspace {
 	w := workspaces.Get().(*workspace)
 	if n := roundUp(kc.mc, kc.mr) * kc.kc; len(w.a) < n {
 		w.a = make([]float32, n)
-	}
-	if n := kc.kc * kc.nr; len(w.bedge) < n {
-		w.bedge = make([]float32, n)
 	}
 	if len(w.edge) < kc.mr*kc.nr {
 		w.edge = make([]float32, kc.mr*kc.nr)
@@ -361,8 +352,8 @@ func (g *gemmArgs) scaleC() {
 }
 
 // run computes the product in the manner of BLIS. For each block of at
-// most ncBlock columns of op(B) and kc rows of it, the block is packed (or,
-// for a small non-transposed k, read in place), then tasks — a block of at
+// most ncBlock columns of op(B) and kc rows of it, the block is packed,
+// then tasks — a block of at
 // most mc rows of op(A), packed by the task, times a chunk of the block's
 // columns — update C concurrently. Each element of C receives
 //
@@ -379,16 +370,12 @@ func (g *gemmArgs) run() {
 	// Balanced blocks of A: ceil(m/mc) blocks of equal height (up to mr).
 	g.mcur = roundUp(ceilDiv(g.m, ceilDiv(g.m, g.mc)), g.mr)
 	mBlocks := ceilDiv(g.m, g.mcur)
-	g.directB = !g.transB && !g.segK && g.k <= directBMaxK
 	serial := g.m*g.n*g.k < serialWork
-	var bufp *[]float32
-	if !g.directB {
-		bufp = packBuffers.Get().(*[]float32)
-		if need := g.kc * roundUp(min(ncBlock, g.n), g.nr); len(*bufp) < need {
-			*bufp = make([]float32, need)
-		}
-		g.bp = *bufp
+	bufp := packBuffers.Get().(*[]float32)
+	if need := g.kc * roundUp(min(ncBlock, g.n), g.nr); len(*bufp) < need {
+		*bufp = make([]float32, need)
 	}
+	g.bp = *bufp
 	for g.jc = 0; g.jc < g.n; g.jc += ncBlock {
 		g.ncur = min(ncBlock, g.n-g.jc)
 		panels := ceilDiv(g.ncur, g.nr)
@@ -404,12 +391,10 @@ func (g *gemmArgs) run() {
 		for g.pc = 0; g.pc < g.k; g.pc += g.kc {
 			g.kcur = min(g.kc, g.k-g.pc)
 			g.store = g.pc == 0 && g.beta == 0
-			if !g.directB {
-				if serial {
-					g.packB(0, panels)
-				} else {
-					parallel.For(panels, max(1, 64*256/g.kcur/g.nr), g.packB)
-				}
+			if serial {
+				g.packB(0, panels)
+			} else {
+				parallel.For(panels, max(1, 64*256/g.kcur/g.nr), g.packB)
 			}
 			if serial {
 				g.tasks(0, mBlocks*chunks)
@@ -418,10 +403,8 @@ func (g *gemmArgs) run() {
 			}
 		}
 	}
-	if bufp != nil {
-		g.bp = nil
-		packBuffers.Put(bufp)
-	}
+	g.bp = nil
+	packBuffers.Put(bufp)
 }
 
 // packB packs panels [lo, hi) of the current block of op(B): element (p, j)
@@ -429,6 +412,27 @@ func (g *gemmArgs) run() {
 // Columns past the block are zero.
 func (g *gemmArgs) packB(lo, hi int) {
 	kc := g.kcur
+	if !g.transB && !g.segK {
+		// Runs of full panels in one block of B are packed row by row,
+		// reading B sequentially rather than down its columns.
+		for q := lo; q < hi; {
+			j0, img, bq := g.jc+q*g.nr, 0, g.jc+q*g.nr
+			if g.segN {
+				img, bq = j0/g.n0, j0%g.n0
+			}
+			np := 0
+			for q+np < hi && g.ncur-(q+np)*g.nr >= g.nr && (!g.segN || bq+(np+1)*g.nr <= g.n0) {
+				np++
+			}
+			if np > 0 && packBRowsAsm(g.bp[q*g.nr*kc:], g.nr, g.b[img*g.strideB:], g.ldb, g.pc, kc, bq, np, g.nr*kc) {
+				q += np
+				continue
+			}
+			g.packBInto(g.bp[q*g.nr*kc:(q+1)*g.nr*kc], j0, min(g.nr, g.ncur-q*g.nr))
+			q++
+		}
+		return
+	}
 	for q := lo; q < hi; q++ {
 		g.packBInto(g.bp[q*g.nr*kc:(q+1)*g.nr*kc], g.jc+q*g.nr, min(g.nr, g.ncur-q*g.nr))
 	}
@@ -565,31 +569,15 @@ func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 			inPlace = cq+cols <= g.n0
 			c = g.c[img*g.strideC+i0*g.ldc+cq:]
 		}
-		var bpanel []float32
-		ldb := nr
-		switch {
-		case !g.directB:
-			bpanel = g.bp[q*kc : (q+nr)*kc]
-		case cols == nr && inPlace: // read B in place
-			bq := col
-			base := 0
-			if g.segN {
-				base, bq = col/g.n0*g.strideB, col%g.n0
-			}
-			bpanel = g.b[base+g.pc*g.ldb+bq:]
-			ldb = g.ldb
-		default:
-			g.packBInto(w.bedge, col, cols)
-			bpanel = w.bedge
-		}
+		bpanel := g.bp[q*kc : (q+nr)*kc]
 		for r := 0; r < mc; r += mr {
 			apanel := w.a[r*kc : (r+mr)*kc]
 			rows := min(mr, mc-r)
 			if rows == mr && cols == nr && inPlace {
-				g.fn(kc, apanel, bpanel, ldb, c[r*g.ldc:], g.ldc, g.store)
+				g.fn(kc, apanel, bpanel, nr, c[r*g.ldc:], g.ldc, g.store)
 				continue
 			}
-			g.fn(kc, apanel, bpanel, ldb, w.edge, nr, true)
+			g.fn(kc, apanel, bpanel, nr, w.edge, nr, true)
 			for i := range rows {
 				row := i0 + r + i
 				split(g.nSeg(), col, cols, func(pc piece) {

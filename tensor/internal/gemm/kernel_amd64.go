@@ -28,6 +28,12 @@ func packB16AVX2(dst, src *float32, kc, ldb int)
 func packB32AVX2(dst, src *float32, kc, ldb int)
 
 //go:noescape
+func packBRows16AVX2(dst, src *float32, kc, ldb, np, pstride int)
+
+//go:noescape
+func packBRows32AVX2(dst, src *float32, kc, ldb, np, pstride int)
+
+//go:noescape
 func packBT16AVX2(dst, src *float32, kc, ldb int)
 
 //go:noescape
@@ -70,6 +76,23 @@ func packBAsm(dst []float32, nr int, trans bool, b []float32, ldb, p0, kc, j0, c
 		packBT32AVX2(&dst[0], &b[j0*ldb+p0], k8, ldb)
 	}
 	return k8
+}
+
+// packBRowsAsm packs np consecutive full panels of nr columns of a
+// non-transposed B with assembly, row by row (dst[q·pstride + p·nr + j] =
+// b[(p0+p)·ldb + j0 + q·nr + j]), and reports whether it did.
+func packBRowsAsm(dst []float32, nr int, b []float32, ldb, p0, kc, j0, np, pstride int) bool {
+	if !hasAVX2 || (nr != 16 && nr != 32) || kc == 0 || np == 0 {
+		return false
+	}
+	_ = b[(p0+kc-1)*ldb+j0+np*nr-1]
+	_ = dst[(np-1)*pstride+kc*nr-1]
+	if nr == 16 {
+		packBRows16AVX2(&dst[0], &b[p0*ldb+j0], kc, ldb, np, pstride)
+	} else {
+		packBRows32AVX2(&dst[0], &b[p0*ldb+j0], kc, ldb, np, pstride)
+	}
+	return true
 }
 
 // packAAsm packs the leading columns of a full panel of mr rows of a

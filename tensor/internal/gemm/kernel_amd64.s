@@ -656,6 +656,80 @@ packB32AVX2_done:
 	VZEROUPPER
 	RET
 
+// func packBRows16AVX2(dst, src *float32, kc, ldb, np, pstride int)
+// AVX2 packing of 16-column panels of B, row by row; see packBRows in tensor/internal/asmgen.
+TEXT ·packBRows16AVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ kc+16(FP), DX
+	MOVQ ldb+24(FP), R8
+	SHLQ $2, R8
+	MOVQ pstride+40(FP), R9
+	SHLQ $2, R9
+	TESTQ DX, DX
+	JZ packBRows16AVX2_done
+packBRows16AVX2_row:
+	MOVQ SI, AX
+	MOVQ DI, BX
+	MOVQ np+32(FP), CX
+	TESTQ CX, CX
+	JZ packBRows16AVX2_done
+packBRows16AVX2_panel:
+	VMOVUPS 0(AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS Y0, 0(BX)
+	VMOVUPS Y1, 32(BX)
+	ADDQ $64, AX
+	ADDQ R9, BX
+	DECQ CX
+	JNZ packBRows16AVX2_panel
+	ADDQ R8, SI
+	ADDQ $64, DI
+	DECQ DX
+	JNZ packBRows16AVX2_row
+packBRows16AVX2_done:
+	VZEROUPPER
+	RET
+
+// func packBRows32AVX2(dst, src *float32, kc, ldb, np, pstride int)
+// AVX2 packing of 32-column panels of B, row by row; see packBRows in tensor/internal/asmgen.
+TEXT ·packBRows32AVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ kc+16(FP), DX
+	MOVQ ldb+24(FP), R8
+	SHLQ $2, R8
+	MOVQ pstride+40(FP), R9
+	SHLQ $2, R9
+	TESTQ DX, DX
+	JZ packBRows32AVX2_done
+packBRows32AVX2_row:
+	MOVQ SI, AX
+	MOVQ DI, BX
+	MOVQ np+32(FP), CX
+	TESTQ CX, CX
+	JZ packBRows32AVX2_done
+packBRows32AVX2_panel:
+	VMOVUPS 0(AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS Y0, 0(BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ $128, AX
+	ADDQ R9, BX
+	DECQ CX
+	JNZ packBRows32AVX2_panel
+	ADDQ R8, SI
+	ADDQ $128, DI
+	DECQ DX
+	JNZ packBRows32AVX2_row
+packBRows32AVX2_done:
+	VZEROUPPER
+	RET
+
 // func packBT16AVX2(dst, src *float32, kc, ldb int)
 // AVX2 packing of a 16-column panel of a transposed B; see packBTrans in tensor/internal/asmgen.
 TEXT ·packBT16AVX2(SB), NOSPLIT, $0-32

@@ -15,3 +15,8 @@ func packBAsm(dst []float32, nr int, trans bool, b []float32, ldb, p0, kc, j0, c
 func packAAsm(panel []float32, mr int, a []float32, lda, kc int, alpha float32, room int) int {
 	return 0
 }
+
+// packBRowsAsm packs nothing: there is no assembly.
+func packBRowsAsm(dst []float32, nr int, b []float32, ldb, p0, kc, j0, np, pstride int) bool {
+	return false
+}
