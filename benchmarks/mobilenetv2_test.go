@@ -3,7 +3,9 @@ package benchmarks
 import (
 	"fmt"
 	"math/rand/v2"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/autonl-go/autonl/autograd"
 	"github.com/autonl-go/autonl/models"
@@ -73,16 +75,29 @@ func (s *mnv2Step) infer() {
 	autograd.NoGrad(func() { tensor.Release(s.net.Forward(s.x).Value) })
 }
 
-func reportImages(b *testing.B, batch int) {
+func reportImages(b *testing.B, batch int, cpu0 time.Duration) {
 	b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "images/s")
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1e3/float64(b.N), "cpu-ms/op")
+}
+
+// cpuTime returns the CPU time the process has used (user and system, all
+// threads). On a shared machine it is less sensitive than the elapsed
+// time to other processes competing for the cores.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkMobileNetV2 measures torchvision's MobileNetV2 1.0 (as
 // models.MobileNetV2) at 224×224, batch 1 and 8, and at 32×32 with
 // SmallInput and 10 classes, batch 32: inference (evaluation mode, NoGrad)
 // and a training step (forward, cross-entropy, backward, SGD with momentum
-// and weight decay, ReleaseGraph). Run with -benchmem to see the
-// allocations of the steady state.
+// and weight decay, ReleaseGraph). Besides images/s it reports the CPU
+// time per operation of all threads (cpu-ms/op). Run with -benchmem to see
+// the allocations of the steady state.
 func BenchmarkMobileNetV2(b *testing.B) {
 	for _, c := range mnv2Cases {
 		b.Run(c.name()+"/inference", func(b *testing.B) {
@@ -90,20 +105,22 @@ func BenchmarkMobileNetV2(b *testing.B) {
 			nn.SetTraining(s.net, false)
 			s.infer()
 			b.ResetTimer()
+			cpu0 := cpuTime()
 			for b.Loop() {
 				s.infer()
 			}
-			reportImages(b, c.batch)
+			reportImages(b, c.batch, cpu0)
 		})
 		b.Run(c.name()+"/train", func(b *testing.B) {
 			s := newMNV2(b, c)
 			s.step()
 			s.step()
 			b.ResetTimer()
+			cpu0 := cpuTime()
 			for b.Loop() {
 				s.step()
 			}
-			reportImages(b, c.batch)
+			reportImages(b, c.batch, cpu0)
 		})
 	}
 }
