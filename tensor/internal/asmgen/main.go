@@ -44,6 +44,7 @@ func main() {
 		packBTrans(g, 16, "packBT16AVX2")
 		packBTrans(g, 32, "packBT32AVX2")
 		packARows(g, 6, "packA6AVX2")
+		dotAcc(g, "dotAccAVX2")
 	case "vec":
 		vecKernels(g)
 	case "dwconv":
@@ -905,6 +906,44 @@ func packBRows(g *gen, nr int, name string) {
 	g.i("DECQ DX")
 	g.i("JNZ %s_row", name)
 	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// dotAcc emits
+//
+//	func name(acc *[32]float32, x, y *float32, n int)
+//
+// which, for i < n (a multiple of 32), adds x[i]·y[i] (rounded, then
+// added: no fused multiply-add) to acc[i mod 32], in increasing i.
+func dotAcc(g *gen, name string) {
+	g.p("")
+	g.p("// func %s(acc *[32]float32, x, y *float32, n int)", name)
+	g.p("// AVX2 dot-product lanes; see dotAcc in tensor/internal/asmgen.")
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	g.i("MOVQ acc+0(FP), AX")
+	g.i("MOVQ x+8(FP), SI")
+	g.i("MOVQ y+16(FP), DI")
+	g.i("MOVQ n+24(FP), CX")
+	for v := range 4 {
+		g.i("VMOVUPS %d(AX), Y%d", 32*v, v)
+	}
+	g.i("SHRQ $5, CX")
+	g.i("JZ %s_store", name)
+	g.p("%s_loop:", name)
+	for v := range 4 {
+		g.i("VMOVUPS %d(SI), Y%d", 32*v, 4+v)
+		g.i("VMULPS %d(DI), Y%d, Y%d", 32*v, 4+v, 4+v)
+		g.i("VADDPS Y%d, Y%d, Y%d", 4+v, v, v)
+	}
+	g.i("ADDQ $128, SI")
+	g.i("ADDQ $128, DI")
+	g.i("DECQ CX")
+	g.i("JNZ %s_loop", name)
+	g.p("%s_store:", name)
+	for v := range 4 {
+		g.i("VMOVUPS Y%d, %d(AX)", v, 32*v)
+	}
 	g.i("VZEROUPPER")
 	g.i("RET")
 }

@@ -603,7 +603,8 @@ func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 
 // gemv computes y[i·incy] ← α·Σ_{p<k} M(i,p)·x[p·incx] + β·y[i·incy] for
 // i < m, where M(i,p) = mat[i·rs + p·cs] and rs or cs is 1. The sum over p
-// runs in increasing order.
+// is formed by dot when rows of M and x are contiguous, and otherwise in
+// increasing p.
 func gemv(m, k int, alpha float32, mat []float32, rs, cs int, x []float32, incx int, beta float32, y []float32, incy int) {
 	grain := gemvGrain
 	if m*k < serialWork {
@@ -644,14 +645,40 @@ func betaTimes(beta, y float32) float32 {
 	return beta * y
 }
 
-// dot returns Σ x[i]·y[i], summed in increasing i.
+// dotLanes is the number of partial sums of dot.
+const dotLanes = 32
+
+// dot returns Σ x[i]·y[i]: the products of the elements before the last
+// multiple of dotLanes go to dotLanes partial sums by index modulo
+// dotLanes (in increasing i; on amd64 with AVX2 in assembly, dotAccAsm),
+// which are added pairwise; the remaining products are then added in
+// increasing i.
 func dot(x, y []float32) float32 {
 	y = y[:len(x)]
-	var s float32
-	for i, v := range x {
-		s += v * y[i]
+	n := len(x) &^ (dotLanes - 1)
+	var acc [dotLanes]float32
+	if n > 0 && !dotAccAsm(&acc, x[:n], y[:n]) {
+		dotAccGeneric(&acc, x[:n], y[:n])
+	}
+	for w := dotLanes / 2; w > 0; w /= 2 {
+		for l := range w {
+			acc[l] += acc[l+w]
+		}
+	}
+	s := acc[0]
+	for i := n; i < len(x); i++ {
+		s += float32(x[i] * y[i])
 	}
 	return s
+}
+
+// dotAccGeneric adds x[i]·y[i] (rounded, then added) to acc[i mod
+// dotLanes], in increasing i: the specification of dotAccAsm.
+func dotAccGeneric(acc *[dotLanes]float32, x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		acc[i%dotLanes] += float32(v * y[i])
+	}
 }
 
 // axpy computes y[i] += α·x[i].

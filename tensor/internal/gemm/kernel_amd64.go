@@ -78,6 +78,20 @@ func packBAsm(dst []float32, nr int, trans bool, b []float32, ldb, p0, kc, j0, c
 	return k8
 }
 
+//go:noescape
+func dotAccAVX2(acc *[32]float32, x, y *float32, n int)
+
+// dotAccAsm runs dotAccGeneric's computation in assembly, for len(x) a
+// multiple of dotLanes, and reports whether it did.
+func dotAccAsm(acc *[dotLanes]float32, x, y []float32) bool {
+	if !hasAVX2 || len(x) == 0 {
+		return false
+	}
+	_ = y[len(x)-1]
+	dotAccAVX2(acc, &x[0], &y[0], len(x))
+	return true
+}
+
 // packBRowsAsm packs np consecutive full panels of nr columns of a
 // non-transposed B with assembly, row by row (dst[q·pstride + p·nr + j] =
 // b[(p0+p)·ldb + j0 + q·nr + j]), and reports whether it did.

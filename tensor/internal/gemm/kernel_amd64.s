@@ -1090,3 +1090,41 @@ packA6AVX2_block:
 packA6AVX2_done:
 	VZEROUPPER
 	RET
+
+// func dotAccAVX2(acc *[32]float32, x, y *float32, n int)
+// AVX2 dot-product lanes; see dotAcc in tensor/internal/asmgen.
+TEXT ·dotAccAVX2(SB), NOSPLIT, $0-32
+	MOVQ acc+0(FP), AX
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DI
+	MOVQ n+24(FP), CX
+	VMOVUPS 0(AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	SHRQ $5, CX
+	JZ dotAccAVX2_store
+dotAccAVX2_loop:
+	VMOVUPS 0(SI), Y4
+	VMULPS 0(DI), Y4, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS 32(SI), Y5
+	VMULPS 32(DI), Y5, Y5
+	VADDPS Y5, Y1, Y1
+	VMOVUPS 64(SI), Y6
+	VMULPS 64(DI), Y6, Y6
+	VADDPS Y6, Y2, Y2
+	VMOVUPS 96(SI), Y7
+	VMULPS 96(DI), Y7, Y7
+	VADDPS Y7, Y3, Y3
+	ADDQ $128, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ dotAccAVX2_loop
+dotAccAVX2_store:
+	VMOVUPS Y0, 0(AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	VZEROUPPER
+	RET

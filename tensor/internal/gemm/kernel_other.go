@@ -20,3 +20,6 @@ func packAAsm(panel []float32, mr int, a []float32, lda, kc int, alpha float32, 
 func packBRowsAsm(dst []float32, nr int, b []float32, ldb, p0, kc, j0, np, pstride int) bool {
 	return false
 }
+
+// dotAccAsm does nothing: there is no assembly.
+func dotAccAsm(acc *[dotLanes]float32, x, y []float32) bool { return false }
