@@ -1,6 +1,8 @@
 package tensor
 
 import (
+	"sync"
+
 	"github.com/autonl-go/autonl/tensor/internal/dwconv"
 	"github.com/autonl-go/autonl/tensor/internal/parallel"
 )
@@ -290,6 +292,10 @@ func dwInterleavedGradInput(g *convGeom, dy, w, dx []float32) {
 	})
 }
 
+// float64Scratch holds float64 buffers for the sums of
+// dwInterleavedGradWeight.
+var float64Scratch = sync.Pool{New: func() any { return new([]float64) }}
+
 // dwInterleavedGradWeight is depthwiseGradWeight for dwInterleaved
 // geometries, in parallel over groups of channels. Each lane holds one
 // channel's whole sum, so, to keep the float32 chains short, the products
@@ -315,7 +321,12 @@ func dwInterleavedGradWeight(g *convGeom, x, dy, dw []float32) {
 		clear(buf)
 		dyb := getScratch(howo * lanes)
 		sums := getScratch(ngroups * 2 * group * lanes)
-		total := make([]float64, kk*lanes)
+		tp := float64Scratch.Get().(*[]float64)
+		if len(*tp) < kk*lanes {
+			*tp = make([]float64, kk*lanes)
+		}
+		total := (*tp)[:kk*lanes]
+		defer float64Scratch.Put(tp)
 		for grp := lo; grp < hi; grp++ {
 			c0 := grp * lanes
 			nc := min(lanes, g.c-c0)

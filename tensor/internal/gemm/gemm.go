@@ -324,10 +324,37 @@ type workspace struct {
 	edge []float32 // an mr×nr block for partial tiles at the edges of C
 }
 
-var workspaces = sync.Pool{New: func() any { return new(workspace) }}
+// freeList keeps buffers for reuse. Unlike a sync.Pool it is not emptied
+// by the garbage collector and hands out whatever any goroutine put back,
+// so that a steady sequence of products allocates nothing.
+type freeList[T any] struct {
+	mu    sync.Mutex
+	items []*T
+}
+
+// get returns a kept item, or a new one.
+func (l *freeList[T]) get() *T {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.items); n > 0 {
+		it := l.items[n-1]
+		l.items = l.items[:n-1]
+		return it
+	}
+	return new(T)
+}
+
+// put keeps it for a later get.
+func (l *freeList[T]) put(it *T) {
+	l.mu.Lock()
+	l.items = append(l.items, it)
+	l.mu.Unlock()
+}
+
+var workspaces freeList[workspace]
 
 func getWorkspace(kc kernelConfig) *workspace {
-	w := workspaces.Get().(*workspace)
+	w := workspaces.get()
 	if n := roundUp(kc.mc, kc.mr) * kc.kc; len(w.a) < n {
 		w.a = make([]float32, n)
 	}
@@ -338,7 +365,7 @@ func getWorkspace(kc kernelConfig) *workspace {
 }
 
 // packBuffers holds shared packed blocks of B.
-var packBuffers = sync.Pool{New: func() any { return new([]float32) }}
+var packBuffers freeList[[]float32]
 
 // scaleC sets C to β·C, for β ≠ 0, 1 (every block of a batched C).
 func (g *gemmArgs) scaleC() {
@@ -371,9 +398,11 @@ func (g *gemmArgs) run() {
 	g.mcur = roundUp(ceilDiv(g.m, ceilDiv(g.m, g.mc)), g.mr)
 	mBlocks := ceilDiv(g.m, g.mcur)
 	serial := g.m*g.n*g.k < serialWork
-	bufp := packBuffers.Get().(*[]float32)
+	bufp := packBuffers.get()
 	if need := g.kc * roundUp(min(ncBlock, g.n), g.nr); len(*bufp) < need {
-		*bufp = make([]float32, need)
+		// The largest block any product packs, so that the buffer is not
+		// replaced again.
+		*bufp = make([]float32, max(need, g.kc*ncBlock))
 	}
 	g.bp = *bufp
 	for g.jc = 0; g.jc < g.n; g.jc += ncBlock {
@@ -404,7 +433,7 @@ func (g *gemmArgs) run() {
 		}
 	}
 	g.bp = nil
-	packBuffers.Put(bufp)
+	packBuffers.put(bufp)
 }
 
 // packB packs panels [lo, hi) of the current block of op(B): element (p, j)
@@ -507,7 +536,7 @@ func (g *gemmArgs) tasks(lo, hi int) {
 		j0 := cb * g.chunk // relative to jc
 		g.macroKernel(w, i0, mc, j0, min(g.chunk, g.ncur-j0))
 	}
-	workspaces.Put(w)
+	workspaces.put(w)
 }
 
 // packA packs rows [i0, i0+mc) and columns [p0, p0+kc) of α·op(A) into
