@@ -44,6 +44,7 @@ func main() {
 		packBTrans(g, 16, "packBT16AVX2")
 		packBTrans(g, 32, "packBT32AVX2")
 		packARows(g, 6, "packA6AVX2")
+		packACols(g, 6, "packAT6AVX2")
 		dotAcc(g, "dotAccAVX2")
 	case "vec":
 		vecKernels(g)
@@ -944,6 +945,40 @@ func dotAcc(g *gen, name string) {
 	for v := range 4 {
 		g.i("VMOVUPS Y%d, %d(AX)", v, 32*v)
 	}
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// packACols emits
+//
+//	func name(dst, src *float32, kc, lda int, alpha float32)
+//
+// which packs a full panel of mr ≤ 8 rows of a transposed A (the panel's
+// rows contiguous in src) scaled by alpha: dst[p·mr+i] = alpha·src[p·lda+i]
+// for i < mr and p < kc. It reads and writes whole vectors of 8: it reads
+// src[p·lda+mr .. p·lda+7] too, and writes 8 − mr elements past
+// dst[kc·mr−1]; both must be in bounds.
+func packACols(g *gen, mr int, name string) {
+	g.p("")
+	g.p("// func %s(dst, src *float32, kc, lda int, alpha float32)", name)
+	g.p("// AVX2 packing of a %d-row panel of a transposed A; see packACols in tensor/internal/asmgen.", mr)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-36", name)
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ src+8(FP), SI")
+	g.i("MOVQ kc+16(FP), CX")
+	g.i("MOVQ lda+24(FP), R8")
+	g.i("SHLQ $2, R8")
+	g.i("VBROADCASTSS alpha+32(FP), Y15")
+	g.i("TESTQ CX, CX")
+	g.i("JZ %s_done", name)
+	g.p("%s_loop:", name)
+	g.i("VMULPS (SI), Y15, Y0")
+	g.i("VMOVUPS Y0, (DI)")
+	g.i("ADDQ R8, SI")
+	g.i("ADDQ $%d, DI", 4*mr)
+	g.i("DECQ CX")
+	g.i("JNZ %s_loop", name)
+	g.p("%s_done:", name)
 	g.i("VZEROUPPER")
 	g.i("RET")
 }

@@ -548,7 +548,11 @@ func packA(dst []float32, mr int, trans bool, a []float32, lda, i0, mc, p0, kc, 
 		panel := dst[r*ldp+poff*mr : (r+mr)*ldp]
 		rows := min(mr, mc-r)
 		if trans { // opA(i,p) = a[p·lda+i]: rows of the panel are contiguous in a
-			for p := range kc {
+			done := 0
+			if rows == mr {
+				done = packATAsm(panel, mr, a[p0*lda+i0+r:], lda, kc, alpha, (ldp-poff)*mr)
+			}
+			for p := done; p < kc; p++ {
 				src := a[(p0+p)*lda+i0+r:]
 				src = src[:rows]
 				d := panel[p*mr : p*mr+mr]

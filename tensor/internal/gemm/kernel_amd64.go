@@ -42,6 +42,9 @@ func packBT32AVX2(dst, src *float32, kc, ldb int)
 //go:noescape
 func packA6AVX2(dst, src *float32, kc, lda int, alpha float32)
 
+//go:noescape
+func packAT6AVX2(dst, src *float32, kc, lda int, alpha float32)
+
 var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // packBAsm packs the leading rows of a full panel of op(B) (cols = nr)
@@ -129,6 +132,33 @@ func packAAsm(panel []float32, mr int, a []float32, lda, kc int, alpha float32, 
 	_ = panel[k8*mr+1]
 	packA6AVX2(&panel[0], &a[0], k8, lda, alpha)
 	return k8
+}
+
+// packATAsm packs the leading columns of a full panel of mr rows of a
+// transposed α·A (a holds the panel's first row at a[0], rows of the
+// panel contiguous, columns lda apart) with assembly where there is a
+// kernel for it, as packA would, and returns the number of columns it
+// packed. room is the number of elements of panel that may be
+// overwritten.
+func packATAsm(panel []float32, mr int, a []float32, lda, kc int, alpha float32, room int) int {
+	if !hasAVX2 || mr != 6 || kc == 0 {
+		return 0
+	}
+	// The kernel reads 8 elements per column and writes 8 per column.
+	n := kc
+	if (n-1)*lda+8 > len(a) {
+		n-- // the last column would read past a: left to Go
+	}
+	if n*mr+2 > room {
+		n--
+	}
+	if n <= 0 {
+		return 0
+	}
+	_ = a[(n-1)*lda+7]
+	_ = panel[n*mr+1]
+	packAT6AVX2(&panel[0], &a[0], n, lda, alpha)
+	return n
 }
 
 // asmKernel wraps an assembly kernel of tile mr×nr in a kernelFunc that

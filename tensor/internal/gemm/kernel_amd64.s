@@ -1091,6 +1091,28 @@ packA6AVX2_done:
 	VZEROUPPER
 	RET
 
+// func packAT6AVX2(dst, src *float32, kc, lda int, alpha float32)
+// AVX2 packing of a 6-row panel of a transposed A; see packACols in tensor/internal/asmgen.
+TEXT ·packAT6AVX2(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ kc+16(FP), CX
+	MOVQ lda+24(FP), R8
+	SHLQ $2, R8
+	VBROADCASTSS alpha+32(FP), Y15
+	TESTQ CX, CX
+	JZ packAT6AVX2_done
+packAT6AVX2_loop:
+	VMULPS (SI), Y15, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ R8, SI
+	ADDQ $24, DI
+	DECQ CX
+	JNZ packAT6AVX2_loop
+packAT6AVX2_done:
+	VZEROUPPER
+	RET
+
 // func dotAccAVX2(acc *[32]float32, x, y *float32, n int)
 // AVX2 dot-product lanes; see dotAcc in tensor/internal/asmgen.
 TEXT ·dotAccAVX2(SB), NOSPLIT, $0-32
