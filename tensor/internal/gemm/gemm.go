@@ -177,9 +177,12 @@ func SgemmBatchN(transA bool, m, n, k int, alpha float32, a []float32, lda int, 
 //
 // where op(A_i) is m×k (lda) and op(B_i) is k×n (ldb), as one product of
 // inner dimension nb·k: C's elements sum their products block by block, in
-// increasing order within each block as Sgemm does, and each is computed by
-// one goroutine, so results are bit-for-bit identical whatever GOMAXPROCS
-// is. It panics like Sgemm, for any block.
+// increasing order within each block as Sgemm does. When C is too small
+// to give every worker tiles, the blocks are split into groups (a number
+// fixed by the sizes) whose partial products are computed concurrently
+// and then added in group order. Either way each element's arithmetic is
+// fixed by the sizes alone, so results are bit-for-bit identical whatever
+// GOMAXPROCS is. It panics like Sgemm, for any block.
 func SgemmBatchK(transA, transB bool, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, nb int) {
 	if nb < 0 {
 		panic(fmt.Sprintf("gemm: SgemmBatchK: negative batch %d", nb))
@@ -211,11 +214,62 @@ func SgemmBatchK(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 	checkMatrix("A", ar, ac, a[(nb-1)*strideA:], lda)
 	checkMatrix("B", br, bc, b[(nb-1)*strideB:], ldb)
 	checkMatrix("C", m, n, c, ldc)
-	g := &gemmArgs{kernelConfig: cfg, transA: transA, transB: transB, m: m, n: n, k: nb * k, alpha: alpha,
-		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
-		segK: true, k0: k, strideA: strideA, strideB: strideB}
-	g.run()
+	batchK := func(a, b []float32, beta float32, c []float32, ldc, nb int) {
+		g := &gemmArgs{kernelConfig: cfg, transA: transA, transB: transB, m: m, n: n, k: nb * k, alpha: alpha,
+			a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+			segK: true, k0: k, strideA: strideA, strideB: strideB}
+		g.run()
+	}
+	// A small C has too few tiles to keep the workers busy, however long
+	// the inner dimension: the blocks are then split into a fixed number of
+	// groups whose products are computed concurrently and added in order.
+	tiles := ceilDiv(m, cfg.mc) * max(1, n/chunkMin)
+	groups := min(nb, kSplitGroups)
+	if tiles >= kSplitTiles || groups < 2 || m*n*k*nb < 4*serialWork {
+		batchK(a, b, beta, c, ldc, nb)
+		return
+	}
+	buf := partialBuffers.get()
+	if len(*buf) < groups*m*n {
+		*buf = make([]float32, groups*m*n)
+	}
+	parts := (*buf)[:groups*m*n]
+	parallel.For(groups, 1, func(lo, hi int) {
+		for s := lo; s < hi; s++ {
+			i0, i1 := s*nb/groups, (s+1)*nb/groups
+			batchK(a[i0*strideA:], b[i0*strideB:], 0, parts[s*m*n:(s+1)*m*n], n, i1-i0)
+		}
+	})
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		for j := range row {
+			v := parts[i*n+j]
+			for s := 1; s < groups; s++ {
+				v += parts[s*m*n+i*n+j]
+			}
+			switch beta {
+			case 0:
+				row[j] = v
+			case 1:
+				row[j] += v
+			default:
+				row[j] = beta*row[j] + v
+			}
+		}
+	}
+	partialBuffers.put(buf)
 }
+
+// Splitting of SgemmBatchK: products whose C has fewer than kSplitTiles
+// tiles (blocks of mc rows times chunkMin columns) are computed as up to
+// kSplitGroups concurrent partial products over groups of blocks.
+const (
+	kSplitTiles  = 8
+	kSplitGroups = 8
+)
+
+// partialBuffers holds the partial products of SgemmBatchK.
+var partialBuffers freeList[[]float32]
 
 func checkMatrix(name string, rows, cols int, s []float32, ld int) {
 	if ld < max(cols, 1) {
