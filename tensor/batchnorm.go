@@ -19,6 +19,11 @@ type BatchNormStats struct {
 	Var *Tensor
 	// InvStd is 1/sqrt(Var + eps).
 	InvStd *Tensor
+
+	// scale and shift are the float32 a_c and b_c with which
+	// BatchNormTrainClamp normalized channel c, (x − Mean_c)·a_c + b_c;
+	// BatchNormClampGrad recomputes the clamp's mask from them.
+	scale, shift []float32
 }
 
 // bnGrain is the minimum number of elements per range of the parallel
@@ -75,11 +80,13 @@ func forChannels(c, perChannel int, fn func(ch int)) {
 // newStats returns statistics for c channels in one allocation. They stay
 // out of the buffer pool: a graph keeps them until it is dropped.
 func newStats(c int) BatchNormStats {
-	b := make([]float32, 3*c)
+	b := make([]float32, 5*c)
 	return BatchNormStats{
 		Mean:   &Tensor{shape: []int{c}, data: b[:c:c]},
 		Var:    &Tensor{shape: []int{c}, data: b[c : 2*c : 2*c]},
-		InvStd: &Tensor{shape: []int{c}, data: b[2*c:]},
+		InvStd: &Tensor{shape: []int{c}, data: b[2*c : 3*c : 3*c]},
+		scale:  b[3*c : 4*c : 4*c],
+		shift:  b[4*c:],
 	}
 }
 
@@ -143,8 +150,9 @@ func batchNormTrain(op string, x, gamma, beta *Tensor, eps, lo, hi float32) (y *
 		mean := shift + d
 		inv := 1 / math.Sqrt(variance+float64(eps))
 		s.Mean.data[ch], s.Var.data[ch], s.InvStd.data[ch] = float32(mean), float32(variance), float32(inv)
-		a := inv * channelValue(gamma, ch, 1)
-		normalizeChannel(x.data, y.data, n, c, sp, ch, float32(mean), float32(a), float32(channelValue(beta, ch, 0)), lo, hi)
+		a, b := float32(inv*channelValue(gamma, ch, 1)), float32(channelValue(beta, ch, 0))
+		s.scale[ch], s.shift[ch] = a, b
+		normalizeChannel(x.data, y.data, n, c, sp, ch, float32(mean), a, b, lo, hi)
 	})
 	return y, s
 }
@@ -213,7 +221,9 @@ func BatchNormGrad(dy, x, gamma *Tensor, s BatchNormStats) (dx, dgamma, dbeta *T
 // gamma, beta, eps, lo, hi) (with statistics s), given y and dy = ∂L/∂y:
 // BatchNormGrad with dy replaced by 0 wherever y is not strictly inside
 // (lo, hi) — the subgradient of PyTorch's ReLU and ReLU6, 0 at the kinks.
-// It panics as BatchNormGrad does, and if y and x differ in shape.
+// When s comes from BatchNormTrainClamp, which records its normalization
+// constants in it, the mask is recomputed from x, exactly, and y is not
+// read. It panics as BatchNormGrad does, and if y and x differ in shape.
 func BatchNormClampGrad(dy, x, y, gamma *Tensor, s BatchNormStats, lo, hi float32) (dx, dgamma, dbeta *Tensor) {
 	const op = "BatchNormClampGrad"
 	if !SameShape(y.shape, x.shape) {
@@ -236,11 +246,19 @@ func batchNormGrad(op string, dy, x, y, gamma *Tensor, s BatchNormStats, lo, hi 
 	forChannels(c, n*sp, func(ch int) {
 		mean, inv := float64(s.Mean.data[ch]), float64(s.InvStd.data[ch])
 		var acc vec.Acc
+		fromX := y != nil && s.scale != nil
+		f := vec.Affine{Mean: s.Mean.data[ch], Lo: lo, Hi: hi}
+		if fromX {
+			f.A, f.B = s.scale[ch], s.shift[ch]
+		}
 		for i := range n {
 			off := (i*c + ch) * sp
-			if y != nil {
+			switch {
+			case fromX:
+				vec.DotsMaskedX(&acc, dy.data[off:off+sp], x.data[off:off+sp], mean, f)
+			case y != nil:
 				vec.DotsMasked(&acc, dy.data[off:off+sp], x.data[off:off+sp], y.data[off:off+sp], mean, lo, hi)
-			} else {
+			default:
 				vec.Dots(&acc, dy.data[off:off+sp], x.data[off:off+sp], mean)
 			}
 		}
@@ -254,9 +272,12 @@ func batchNormGrad(op string, dy, x, y, gamma *Tensor, s BatchNormStats, lo, hi 
 		fdb, fmean := float32(sdy/m), float32(mean)
 		for i := range n {
 			off := (i*c + ch) * sp
-			if y != nil {
+			switch {
+			case fromX:
+				vec.BNGradMaskedX(dx.data[off:off+sp], dy.data[off:off+sp], x.data[off:off+sp], fk, fdb, fkx, f)
+			case y != nil:
 				vec.BNGradMasked(dx.data[off:off+sp], dy.data[off:off+sp], x.data[off:off+sp], y.data[off:off+sp], fmean, fk, fdb, fkx, lo, hi)
-			} else {
+			default:
 				vec.BNGrad(dx.data[off:off+sp], dy.data[off:off+sp], x.data[off:off+sp], fmean, fk, fdb, fkx)
 			}
 		}

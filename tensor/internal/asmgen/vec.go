@@ -20,6 +20,8 @@ func vecKernels(g *gen) {
 	vecNorm(g)
 	vecBNGrad(g, false)
 	vecBNGrad(g, true)
+	vecDotsX(g)
+	vecBNGradX(g)
 }
 
 // vecLoop emits a loop over n/8 vectors of 8 float32, n in CX: blocks of 4
@@ -342,6 +344,120 @@ func vecBNGrad(g *gen, masked bool) {
 		g.i("VSUBPS Y10, %s, %s", xr, xr)
 		g.i("VMULPS Y13, %s, %s", xr, xr)
 		g.i("VSUBPS %s, %s, %s", xr, gr, gr)
+		g.i("VMOVUPS %s, %d(DI)", gr, off)
+	})
+}
+
+// The kernels below mask the gradient of batch normalization followed by a
+// clamp with the batch norm's output recomputed from its input,
+// t = (x − mean)·a + b (each operation rounded to float32, as vecNorm
+// computes it), instead of reading the clamp's output y: lo < y < hi
+// exactly when lo < t < hi. The float32 constants mean, a and b are kept
+// as vectors in the local frame, at 0, 32 and 64(SP), for want of
+// registers.
+
+// vecSpill broadcasts the float32 arguments at the given frame offsets
+// into the local vectors 0, 32, 64(SP), using Y0.
+func vecSpill(g *gen, args ...string) {
+	for i, a := range args {
+		g.i("VBROADCASTSS %s, Y0", a)
+		g.i("VMOVUPS Y0, %d(SP)", 32*i)
+	}
+}
+
+// vecMaskX emits, for the 8 inputs at src (a memory operand), the mask
+// lo < (x − mean)·a + b < hi into dst, using tmp, with lo and hi in Y14 and
+// Y15 and the vectors mean, a, b at 0, 32, 64(SP). If xm is not "", it
+// also leaves x − mean there.
+func vecMaskX(g *gen, src, dst, tmp, xm string) {
+	t := tmp
+	if xm != "" {
+		t = xm
+	}
+	g.i("VMOVUPS %s, %s", src, t)
+	g.i("VSUBPS 0(SP), %s, %s", t, t)
+	if xm != "" {
+		g.i("VMULPS 32(SP), %s, %s", t, tmp)
+		t = tmp
+	} else {
+		g.i("VMULPS 32(SP), %s, %s", t, t)
+	}
+	g.i("VADDPS 64(SP), %s, %s", t, t)
+	g.i("VCMPPS $0x%x, Y14, %s, %s", cmpGT, t, dst)
+	g.i("VCMPPS $0x%x, Y15, %s, %s", cmpLT, t, t)
+	g.i("VANDPS %s, %s, %s", t, dst, dst)
+}
+
+// vecDotsX emits
+//
+//	func dotsMaskXAVX2(acc *[32]float64, dy, x *float32, n int, mean float64, mean32, a, b, lo, hi float32)
+//
+// dotsMaskAVX2 with the mask lo < (x − mean32)·a + b < hi computed from x.
+func vecDotsX(g *gen) {
+	const name = "dotsMaskXAVX2"
+	g.p("")
+	g.p("// func %s(acc *[32]float64, dy, x *float32, n int, mean float64, mean32, a, b, lo, hi float32)", name)
+	g.p("// AVX2 sums of a gradient masked by a clamp recomputed from x; see vecDotsX in tensor/internal/asmgen.")
+	g.p("TEXT ·%s(SB), NOSPLIT, $96-60", name)
+	g.i("MOVQ acc+0(FP), AX")
+	g.i("MOVQ dy+8(FP), DI")
+	g.i("MOVQ x+16(FP), SI")
+	g.i("MOVQ n+24(FP), CX")
+	vecSpill(g, "mean32+40(FP)", "a+44(FP)", "b+48(FP)")
+	g.i("VBROADCASTSD mean+32(FP), Y13")
+	g.i("VBROADCASTSS lo+52(FP), Y14")
+	g.i("VBROADCASTSS hi+56(FP), Y15")
+	vecLoadAcc(g)
+	vecSumsLoop(g, name, []string{"DI", "SI"}, func() {
+		for h := range 2 {
+			d, m := fmt.Sprintf("Y%d", 2*h), fmt.Sprintf("Y%d", 2*h+1)
+			vecMaskX(g, fmt.Sprintf("%d(SI)", 32*h), m, "Y12", "")
+			g.i("VANDPS %d(DI), %s, %s", 32*h, m, d)
+		}
+		for h := range 2 {
+			g.i("VEXTRACTF128 $1, Y%d, X%d", 2*h, 2*h+1)
+			g.i("VCVTPS2PD X%d, Y%d", 2*h, 2*h)
+			g.i("VCVTPS2PD X%d, Y%d", 2*h+1, 2*h+1)
+		}
+		for q := range 4 {
+			g.i("VCVTPS2PD %d(SI), Y12", 16*q)
+			g.i("VSUBPD Y13, Y12, Y12")
+			g.i("VADDPD Y%d, Y%d, Y%d", q, 4+q, 4+q)
+			g.i("VFMADD231PD Y12, Y%d, Y%d", q, 8+q)
+		}
+	})
+}
+
+// vecBNGradX emits
+//
+//	func bnGradMaskXAVX2(dx, dy, x *float32, n int, mean, k, db, kx, a, b, lo, hi float32)
+//
+// bnGradMaskAVX2 with the mask lo < (x − mean)·a + b < hi computed from x.
+func vecBNGradX(g *gen) {
+	const name = "bnGradMaskXAVX2"
+	g.p("")
+	g.p("// func %s(dx, dy, x *float32, n int, mean, k, db, kx, a, b, lo, hi float32)", name)
+	g.p("// AVX2 batch-norm input gradient masked by a clamp recomputed from x; see vecBNGradX in tensor/internal/asmgen.")
+	g.p("TEXT ·%s(SB), NOSPLIT, $96-64", name)
+	g.i("MOVQ dx+0(FP), DI")
+	g.i("MOVQ dy+8(FP), DX")
+	g.i("MOVQ x+16(FP), SI")
+	g.i("MOVQ n+24(FP), CX")
+	vecSpill(g, "mean+32(FP)", "a+48(FP)", "b+52(FP)")
+	g.i("VBROADCASTSS k+36(FP), Y11")
+	g.i("VBROADCASTSS db+40(FP), Y12")
+	g.i("VBROADCASTSS kx+44(FP), Y13")
+	g.i("VBROADCASTSS lo+56(FP), Y14")
+	g.i("VBROADCASTSS hi+60(FP), Y15")
+	vecLoop(g, name, []string{"DI", "DX", "SI"}, func(k, off int) {
+		gr, xm := fmt.Sprintf("Y%d", 3*(k%2)), fmt.Sprintf("Y%d", 3*(k%2)+1)
+		m, t := fmt.Sprintf("Y%d", 3*(k%2)+2), fmt.Sprintf("Y%d", 6+k%2)
+		vecMaskX(g, fmt.Sprintf("%d(SI)", off), m, t, xm)
+		g.i("VANDPS %d(DX), %s, %s", off, m, gr)
+		g.i("VSUBPS Y12, %s, %s", gr, gr)
+		g.i("VMULPS Y11, %s, %s", gr, gr)
+		g.i("VMULPS Y13, %s, %s", xm, xm)
+		g.i("VSUBPS %s, %s, %s", xm, gr, gr)
 		g.i("VMOVUPS %s, %d(DI)", gr, off)
 	})
 }

@@ -163,6 +163,72 @@ func DotsMaskedGeneric(acc *Acc, dy, x, y []float32, mean float64, lo, hi float3
 	dotsGeneric(acc, dy, x[:len(dy)], y[:len(dy)], 0, mean, lo, hi)
 }
 
+// Affine holds the float32 constants of batch normalization's output
+// t = (x − Mean)·A + B, each operation rounded to float32 as Normalize
+// computes it, and the bounds Lo, Hi of the clamp that follows it.
+type Affine struct{ Mean, A, B, Lo, Hi float32 }
+
+// inside reports whether lo < t < hi for t = (x − Mean)·A + B.
+func (f Affine) inside(x float32) bool {
+	t := float32(float32(x-f.Mean)*f.A) + f.B
+	return f.Lo < t && t < f.Hi
+}
+
+// DotsMaskedX is DotsMasked with the clamp's output recomputed from x:
+// dy[i] counts only where f.Lo < (x[i] − f.Mean)·f.A + f.B < f.Hi, which,
+// when f holds the constants Normalize was called with, is where the
+// clamped output y[i] is strictly inside the bounds. It reads no y.
+func DotsMaskedX(acc *Acc, dy, x []float32, mean float64, f Affine) {
+	x = x[:len(dy)]
+	n := 0
+	if useAsm {
+		n = dotsMaskXAsm(acc, dy, x, mean, f)
+	}
+	dotsXGeneric(acc, dy, x, n, mean, f)
+}
+
+// DotsMaskedXGeneric is the pure-Go twin of DotsMaskedX.
+func DotsMaskedXGeneric(acc *Acc, dy, x []float32, mean float64, f Affine) {
+	dotsXGeneric(acc, dy, x[:len(dy)], 0, mean, f)
+}
+
+func dotsXGeneric(acc *Acc, dy, x []float32, n0 int, mean float64, f Affine) {
+	for i := n0; i < len(dy); i++ {
+		l := i % Lanes
+		gv := dy[i]
+		if !f.inside(x[i]) {
+			gv = 0
+		}
+		g := float64(gv)
+		d := float64(x[i]) - mean
+		acc[l] += g
+		acc[Lanes+l] = math.FMA(g, d, acc[Lanes+l])
+	}
+}
+
+// BNGradMaskedX is BNGradMasked with the clamp's output recomputed from x
+// as in DotsMaskedX (f.Mean is the mean of BNGrad).
+func BNGradMaskedX(dx, dy, x []float32, k, db, kx float32, f Affine) {
+	dy, x = dy[:len(dx)], x[:len(dx)]
+	n := 0
+	if useAsm {
+		n = bnGradMaskXAsm(dx, dy, x, k, db, kx, f)
+	}
+	BNGradMaskedXGeneric(dx[n:], dy[n:], x[n:], k, db, kx, f)
+}
+
+// BNGradMaskedXGeneric is the pure-Go twin of BNGradMaskedX.
+func BNGradMaskedXGeneric(dx, dy, x []float32, k, db, kx float32, f Affine) {
+	dy, x = dy[:len(dx)], x[:len(dx)]
+	for i := range dx {
+		g := dy[i]
+		if !f.inside(x[i]) {
+			g = 0
+		}
+		dx[i] = float32(float32(g-db)*k) - float32(float32(x[i]-f.Mean)*kx)
+	}
+}
+
 // dotsGeneric is Dots, or DotsMasked if y is not nil, from element n0 on,
 // a multiple of Lanes.
 func dotsGeneric(acc *Acc, dy, x, y []float32, n0 int, mean float64, lo, hi float32) {

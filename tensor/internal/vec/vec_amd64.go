@@ -36,6 +36,12 @@ func bnGradAVX2(dx, dy, x *float32, n int, mean, k, db, kx float32)
 //go:noescape
 func bnGradMaskAVX2(dx, dy, x, y *float32, n int, mean, k, db, kx, lo, hi float32)
 
+//go:noescape
+func dotsMaskXAVX2(acc *[32]float64, dy, x *float32, n int, mean float64, mean32, a, b, lo, hi float32)
+
+//go:noescape
+func bnGradMaskXAVX2(dx, dy, x *float32, n int, mean, k, db, kx, a, b, lo, hi float32)
+
 // useAsm reports whether the AVX2 kernels run.
 var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
@@ -119,6 +125,22 @@ func bnGradMaskAsm(dx, dy, x, y []float32, mean, k, db, kx, lo, hi float32) int 
 	n := len(dx) &^ 7
 	if n > 0 {
 		bnGradMaskAVX2(&dx[0], &dy[0], &x[0], &y[0], n, mean, k, db, kx, lo, hi)
+	}
+	return n
+}
+
+func dotsMaskXAsm(acc *Acc, dy, x []float32, mean float64, f Affine) int {
+	n := len(dy) &^ (Lanes - 1)
+	if n > 0 {
+		dotsMaskXAVX2((*[32]float64)(acc), &dy[0], &x[0], n, mean, f.Mean, f.A, f.B, f.Lo, f.Hi)
+	}
+	return n
+}
+
+func bnGradMaskXAsm(dx, dy, x []float32, k, db, kx float32, f Affine) int {
+	n := len(dx) &^ 7
+	if n > 0 {
+		bnGradMaskXAVX2(&dx[0], &dy[0], &x[0], n, f.Mean, k, db, kx, f.A, f.B, f.Lo, f.Hi)
 	}
 	return n
 }

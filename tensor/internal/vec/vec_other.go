@@ -17,3 +17,6 @@ func dotsMaskAsm(acc *Acc, dy, x, y []float32, mean float64, lo, hi float32) int
 func normAsm(dst, x []float32, mean, a, b, lo, hi float32) int                   { return 0 }
 func bnGradAsm(dx, dy, x []float32, mean, k, db, kx float32) int                 { return 0 }
 func bnGradMaskAsm(dx, dy, x, y []float32, mean, k, db, kx, lo, hi float32) int  { return 0 }
+
+func dotsMaskXAsm(acc *Acc, dy, x []float32, mean float64, f Affine) int  { return 0 }
+func bnGradMaskXAsm(dx, dy, x []float32, k, db, kx float32, f Affine) int { return 0 }

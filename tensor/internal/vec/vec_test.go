@@ -74,6 +74,16 @@ func TestElementwiseMatchTwins(t *testing.T) {
 			NormalizeGeneric(want[:n], x, 0.5, 1.7, -0.3, lo, hi)
 			sameBits(t, "Normalize", n, got, want)
 
+			f := Affine{Mean: 0.25, A: 1.7, B: -0.3, Lo: lo, Hi: hi}
+			BNGradMaskedX(got[:n], dy, x, 1.3, 0.1, 0.7, f)
+			BNGradMaskedXGeneric(want[:n], dy, x, 1.3, 0.1, 0.7, f)
+			sameBits(t, "BNGradMaskedX", n, got, want)
+			// The mask from x is the mask from Normalize's output.
+			yn := make([]float32, n)
+			Normalize(yn, x, f.Mean, f.A, f.B, lo, hi)
+			BNGradMasked(want[:n], dy, x, yn, 0.25, 1.3, 0.1, 0.7, lo, hi)
+			sameBits(t, "BNGradMaskedX against BNGradMasked", n, got, want)
+
 			BNGradMasked(got[:n], dy, x, y, 0.25, 1.3, 0.1, 0.7, lo, hi)
 			BNGradMaskedGeneric(want[:n], dy, x, y, 0.25, 1.3, 0.1, 0.7, lo, hi)
 			sameBits(t, "BNGradMasked", n, got, want)
@@ -104,6 +114,20 @@ func TestSumsMatchTwins(t *testing.T) {
 		DotsGeneric(&want, dy, x, -0.5)
 		if got != want {
 			t.Fatalf("Dots n=%d: lanes %v, twin %v", n, got, want)
+		}
+		f := Affine{Mean: -0.5, A: 1.3, B: 0.2, Lo: 0, Hi: 6}
+		got, want = Acc{}, Acc{}
+		DotsMaskedX(&got, dy, x, -0.5, f)
+		DotsMaskedXGeneric(&want, dy, x, -0.5, f)
+		if got != want {
+			t.Fatalf("DotsMaskedX n=%d: lanes %v, twin %v", n, got, want)
+		}
+		yn := make([]float32, n)
+		Normalize(yn, x, f.Mean, f.A, f.B, f.Lo, f.Hi)
+		want = Acc{}
+		DotsMasked(&want, dy, x, yn, -0.5, 0, 6)
+		if got != want {
+			t.Fatalf("DotsMaskedX n=%d differs from DotsMasked on Normalize's output", n)
 		}
 		got, want = Acc{}, Acc{}
 		DotsMasked(&got, dy, x, y, -0.5, 0, 6)
