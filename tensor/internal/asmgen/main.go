@@ -35,8 +35,10 @@ func main() {
 	g.p(`#include "textflag.h"`)
 	switch *kind {
 	case "gemm":
-		gemmKernel(g, avx2, 6, 16, "sgemmKernel6x16AVX2")
-		gemmKernel(g, avx512, 12, 32, "sgemmKernel12x32AVX512")
+		gemmKernel(g, avx2, 6, 16, "sgemmKernel6x16AVX2", false)
+		gemmKernel(g, avx512, 12, 32, "sgemmKernel12x32AVX512", false)
+		gemmKernel(g, avx2, 6, 16, "sgemmPanels6x16AVX2", true)
+		gemmKernel(g, avx512, 12, 32, "sgemmPanels12x32AVX512", true)
 		packBCopy(g, 16, "packB16AVX2")
 		packBCopy(g, 32, "packB32AVX2")
 		packBRows(g, 16, "packBRows16AVX2")
@@ -109,7 +111,15 @@ func (s isa) r(n int) string { return fmt.Sprintf("%s%d", s.reg, n) }
 // Accumulators: mr·nr/lanes registers; B row p in nr/lanes registers; A
 // elements broadcast into two alternating registers. The k loop is
 // unrolled four times.
-func gemmKernel(g *gen, s isa, mr, nr int, name string) {
+//
+// With panels, the kernel takes a last argument panels ≥ 1,
+//
+//	func name(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)
+//
+// and computes that many blocks one after the other with the same B: block
+// t reads the A panel at a + t·k·mr and updates the C block at
+// c + t·mr·ldc, so that a column of blocks costs one call.
+func gemmKernel(g *gen, s isa, mr, nr int, name string, panels bool) {
 	nv := nr / s.lanes
 	nacc := mr * nv
 	if nacc+nv+2 > s.regs {
@@ -121,17 +131,27 @@ func gemmKernel(g *gen, s isa, mr, nr int, name string) {
 	const unroll = 4
 
 	g.p("")
-	g.p("// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, store int)", name)
-	g.p("// %s %d×%d micro-kernel; see gemmKernel in tensor/internal/asmgen.", s.name, mr, nr)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
-	g.i("MOVQ k+0(FP), CX")
+	if panels {
+		g.p("// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)", name)
+		g.p("// %s %d×%d micro-kernel over a column of blocks; see gemmKernel in tensor/internal/asmgen.", s.name, mr, nr)
+		g.p("TEXT ·%s(SB), NOSPLIT, $0-64", name)
+	} else {
+		g.p("// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, store int)", name)
+		g.p("// %s %d×%d micro-kernel; see gemmKernel in tensor/internal/asmgen.", s.name, mr, nr)
+		g.p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	}
 	g.i("MOVQ a+8(FP), SI")
-	g.i("MOVQ b+16(FP), DX")
 	g.i("MOVQ ldb+24(FP), R8")
 	g.i("SHLQ $2, R8")
 	g.i("MOVQ c+32(FP), DI")
 	g.i("MOVQ ldc+40(FP), R9")
 	g.i("SHLQ $2, R9")
+	if panels {
+		g.i("MOVQ panels+56(FP), R11")
+		g.p("%s_panel:", name)
+	}
+	g.i("MOVQ k+0(FP), CX")
+	g.i("MOVQ b+16(FP), DX")
 	for n := range nacc {
 		g.i("%s %s, %s, %s", s.zero, s.r(n), s.r(n), s.r(n))
 	}
@@ -185,8 +205,12 @@ func gemmKernel(g *gen, s isa, mr, nr int, name string) {
 			g.i("ADDQ R9, DI")
 		}
 	}
-	g.i("VZEROUPPER")
-	g.i("RET")
+	if panels {
+		g.i("JMP %s_next", name)
+	} else {
+		g.i("VZEROUPPER")
+		g.i("RET")
+	}
 	g.p("%s_overwrite:", name)
 	for i := range mr {
 		for v := range nv {
@@ -195,6 +219,13 @@ func gemmKernel(g *gen, s isa, mr, nr int, name string) {
 		if i < mr-1 {
 			g.i("ADDQ R9, DI")
 		}
+	}
+	if panels {
+		// SI already points at the next A panel; C moves to its next row.
+		g.p("%s_next:", name)
+		g.i("ADDQ R9, DI")
+		g.i("DECQ R11")
+		g.i("JNZ %s_panel", name)
 	}
 	g.i("VZEROUPPER")
 	g.i("RET")

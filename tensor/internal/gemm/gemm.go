@@ -657,7 +657,14 @@ func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 			c = g.c[img*g.strideC+i0*g.ldc+cq:]
 		}
 		bpanel := g.bp[q*kc : (q+nr)*kc]
-		for r := 0; r < mc; r += mr {
+		r0 := 0
+		if cols == nr && inPlace && g.panels != nil {
+			// The full blocks of the column in one call.
+			full := mc / mr
+			g.panels(kc, w.a[:full*mr*kc], bpanel, nr, c, g.ldc, g.store, full)
+			r0 = full * mr
+		}
+		for r := r0; r < mc; r += mr {
 			apanel := w.a[r*kc : (r+mr)*kc]
 			rows := min(mr, mc-r)
 			if rows == mr && cols == nr && inPlace {

@@ -233,6 +233,16 @@ func TestKernelsMatchGeneric(t *testing.T) {
 					want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
 					kernelGeneric(mr, nr, k, a, b, ldb, want, ldc, store)
 					kc.fn(k, a, b, ldb, got, ldc, store)
+					if kc.panels != nil {
+						// The same block three times over: the panel kernel
+						// must give each block what fn gives.
+						a3 := append(append(append([]float32(nil), a...), a...), a...)
+						c3 := append(append(append([]float32(nil), c0...), c0...), c0...)
+						kc.panels(k, a3, b, ldb, c3, ldc, store, 3)
+						for p := range 3 {
+							require.Equal(t, got, c3[p*len(c0):(p+1)*len(c0)], "%s panels k=%d block %d", kc.name, k, p)
+						}
+					}
 					for i := range want {
 						if i%ldc >= nr {
 							require.Equal(t, want[i], got[i], "%s k=%d: padding of C changed", kc.name, k)

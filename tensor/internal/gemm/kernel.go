@@ -22,6 +22,10 @@ type kernelConfig struct {
 	kc     int // rows of a packed B panel (kc·nr·4 bytes should fit L1)
 	mc     int // rows of a packed block of A (mc·kc·4 bytes should fit L2)
 	fn     kernelFunc
+	// panels, if not nil, is fn over n consecutive blocks in one call:
+	// block t reads the A panel a[t·k·mr:] and updates the C block
+	// c[t·mr·ldc:], all with the same B panel.
+	panels func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n int)
 }
 
 // genericConfig is the portable kernel, used where no SIMD kernel applies

@@ -16,6 +16,41 @@ func sgemmKernel6x16AVX2(k int, a, b *float32, ldb int, c *float32, ldc int, sto
 //go:noescape
 func sgemmKernel12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
 
+// sgemmPanels6x16AVX2 and sgemmPanels12x32AVX512 are the same kernels
+// over a column of panels blocks (kernelConfig.panels).
+//
+//go:noescape
+func sgemmPanels6x16AVX2(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)
+
+//go:noescape
+func sgemmPanels12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)
+
+// asmPanels wraps an assembly kernel over a column of blocks, checking the
+// slice bounds first.
+func asmPanels(mr, nr int, f func(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)) func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n int) {
+	return func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n int) {
+		if n <= 0 {
+			return
+		}
+		if k <= 0 {
+			if store {
+				for i := range n * mr {
+					clear(c[i*ldc : i*ldc+nr])
+				}
+			}
+			return
+		}
+		_ = a[n*k*mr-1]
+		_ = b[(k-1)*ldb+nr-1]
+		_ = c[(n*mr-1)*ldc+nr-1]
+		st := 0
+		if store {
+			st = 1
+		}
+		f(k, &a[0], &b[0], ldb, &c[0], ldc, st, n)
+	}
+}
+
 // Packing kernels (see packBCopy, packBTrans and packARows in ../asmgen):
 // full panels of a non-transposed and a transposed B, nr = 16 or 32, and
 // of a non-transposed A, mr = 6; the transposing ones take kc a multiple
@@ -186,9 +221,9 @@ func asmKernel(mr, nr int, f func(k int, a, b *float32, ldb int, c *float32, ldc
 
 var (
 	avx2Config = kernelConfig{name: "avx2_6x16", mr: 6, nr: 16, kc: 256, mc: 144,
-		fn: asmKernel(6, 16, sgemmKernel6x16AVX2)}
+		fn: asmKernel(6, 16, sgemmKernel6x16AVX2), panels: asmPanels(6, 16, sgemmPanels6x16AVX2)}
 	avx512Config = kernelConfig{name: "avx512_12x32", mr: 12, nr: 32, kc: 192, mc: 144,
-		fn: asmKernel(12, 32, sgemmKernel12x32AVX512)}
+		fn: asmKernel(12, 32, sgemmKernel12x32AVX512), panels: asmPanels(12, 32, sgemmPanels12x32AVX512)}
 )
 
 // simdConfigs lists the SIMD micro-kernels this CPU can run, best first.
