@@ -102,8 +102,9 @@ var (
 //	y[n,c,…] = (x[n,c,…] − μ_c) / sqrt(σ²_c + eps) · γ_c + β_c.
 //
 // gamma and beta have shape [C]; nil means γ = 1 and β = 0. The statistics
-// are accumulated in float64 in one pass, as sums of x − K and (x − K)²
-// for K the channel's first element, and returned in s for BatchNormGrad
+// are accumulated in one pass, as sums of x − K and (x − K)² for K the
+// channel's first element, in float64 from float32 partial sums over short
+// blocks (see package vec), and returned in s for BatchNormGrad
 // and for updating running statistics. It panics if x has fewer than 2
 // dimensions or no elements per channel, gamma or beta does not have shape
 // [C], or eps is negative.
@@ -139,7 +140,7 @@ func batchNormTrain(op string, x, gamma, beta *Tensor, eps, lo, hi float32) (y *
 	y = newOutUninit(x.shape)
 	s = newStats(c)
 	forChannels(c, m, func(ch int) {
-		shift := float64(x.data[ch*sp])
+		shift := x.data[ch*sp]
 		var acc vec.Acc
 		for i := range n {
 			vec.Sums(&acc, x.data[(i*c+ch)*sp:(i*c+ch+1)*sp], shift)
@@ -147,7 +148,7 @@ func batchNormTrain(op string, x, gamma, beta *Tensor, eps, lo, hi float32) (y *
 		s1, s2 := acc.Totals()
 		d := s1 / float64(m) // mean − shift
 		variance := max(s2/float64(m)-d*d, 0)
-		mean := shift + d
+		mean := float64(shift) + d
 		inv := 1 / math.Sqrt(variance+float64(eps))
 		s.Mean.data[ch], s.Var.data[ch], s.InvStd.data[ch] = float32(mean), float32(variance), float32(inv)
 		a, b := float32(inv*channelValue(gamma, ch, 1)), float32(channelValue(beta, ch, 0))
@@ -210,9 +211,11 @@ func batchNormInference(op string, x, gamma, beta, mean, variance *Tensor, eps, 
 //	dβ_c = Σ dy[n,c,…],  dγ_c = Σ dy[n,c,…]·x̂[n,c,…],
 //	dx[n,c,…] = γ_c·InvStd_c · (dy[n,c,…] − dβ_c/M − x̂[n,c,…]·dγ_c/M).
 //
-// The sums are accumulated in float64. gamma is nil for γ = 1; dgamma and
-// dbeta are returned with shape [C] either way. It panics if dy and x
-// differ in shape, or gamma, s.Mean or s.InvStd does not have shape [C].
+// The sums are accumulated in float64 from float32 partial sums over short
+// blocks, with x̂ formed from x − μ_c in float32. gamma is nil for γ = 1;
+// dgamma and dbeta are returned with shape [C] either way. It panics if dy
+// and x differ in shape, or gamma, s.Mean or s.InvStd does not have shape
+// [C].
 func BatchNormGrad(dy, x, gamma *Tensor, s BatchNormStats) (dx, dgamma, dbeta *Tensor) {
 	return batchNormGrad("BatchNormGrad", dy, x, nil, gamma, s, 0, 0)
 }
@@ -244,10 +247,10 @@ func batchNormGrad(op string, dy, x, y, gamma *Tensor, s BatchNormStats, lo, hi 
 	dx = newOutUninit(x.shape)
 	dgamma, dbeta = newOut([]int{c}), newOut([]int{c})
 	forChannels(c, n*sp, func(ch int) {
-		mean, inv := float64(s.Mean.data[ch]), float64(s.InvStd.data[ch])
+		fmean, inv := s.Mean.data[ch], float64(s.InvStd.data[ch])
 		var acc vec.Acc
 		fromX := y != nil && s.scale != nil
-		f := vec.Affine{Mean: s.Mean.data[ch], Lo: lo, Hi: hi}
+		f := vec.Affine{Mean: fmean, Lo: lo, Hi: hi}
 		if fromX {
 			f.A, f.B = s.scale[ch], s.shift[ch]
 		}
@@ -255,11 +258,11 @@ func batchNormGrad(op string, dy, x, y, gamma *Tensor, s BatchNormStats, lo, hi 
 			off := (i*c + ch) * sp
 			switch {
 			case fromX:
-				vec.DotsMaskedX(&acc, dy.data[off:off+sp], x.data[off:off+sp], mean, f)
+				vec.DotsMaskedX(&acc, dy.data[off:off+sp], x.data[off:off+sp], f)
 			case y != nil:
-				vec.DotsMasked(&acc, dy.data[off:off+sp], x.data[off:off+sp], y.data[off:off+sp], mean, lo, hi)
+				vec.DotsMasked(&acc, dy.data[off:off+sp], x.data[off:off+sp], y.data[off:off+sp], fmean, lo, hi)
 			default:
-				vec.Dots(&acc, dy.data[off:off+sp], x.data[off:off+sp], mean)
+				vec.Dots(&acc, dy.data[off:off+sp], x.data[off:off+sp], fmean)
 			}
 		}
 		sdy, sdyx := acc.Totals()
@@ -269,7 +272,7 @@ func batchNormGrad(op string, dy, x, y, gamma *Tensor, s BatchNormStats, lo, hi 
 		// kx = k·inv·dγ/M.
 		k := channelValue(gamma, ch, 1) * inv
 		fk, fkx := float32(k), float32(k*inv*dg/m)
-		fdb, fmean := float32(sdy/m), float32(mean)
+		fdb := float32(sdy / m)
 		for i := range n {
 			off := (i*c + ch) * sp
 			switch {

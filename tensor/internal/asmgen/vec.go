@@ -14,13 +14,13 @@ func vecKernels(g *gen) {
 	vecClamp(g)
 	vecClampMask(g, true)
 	vecClampMask(g, false)
-	vecSums(g)
-	vecDots(g, false)
-	vecDots(g, true)
+	vecSums(g, "sumsAVX2", sumPlain)
+	vecSums(g, "dotsAVX2", sumDots)
+	vecSums(g, "dotsMaskAVX2", sumDotsMaskY)
+	vecSums(g, "dotsMaskXAVX2", sumDotsMaskX)
 	vecNorm(g)
 	vecBNGrad(g, false)
 	vecBNGrad(g, true)
-	vecDotsX(g)
 	vecBNGradX(g)
 }
 
@@ -134,127 +134,6 @@ func vecClampMask(g *gen, upper bool) {
 		}
 		g.i("VANDPS %d(DX), %s, %s", off, m, m)
 		g.i("VMOVUPS %s, %d(DI)", m, off)
-	})
-}
-
-// vecSumsLoop emits a loop over n/16 blocks of 16 float32, n in CX; body
-// emits the work on a block, ptrs are advanced by 64 bytes after it.
-func vecSumsLoop(g *gen, name string, ptrs []string, body func()) {
-	g.i("SHRQ $4, CX")
-	g.i("JZ %s_store", name)
-	g.p("%s_loop:", name)
-	body()
-	for _, p := range ptrs {
-		g.i("ADDQ $64, %s", p)
-	}
-	g.i("DECQ CX")
-	g.i("JNZ %s_loop", name)
-	g.p("%s_store:", name)
-	for q := range 4 {
-		g.i("VMOVUPD Y%d, %d(AX)", 4+q, 32*q)
-		g.i("VMOVUPD Y%d, %d(AX)", 8+q, 128+32*q)
-	}
-	g.i("VZEROUPPER")
-	g.i("RET")
-}
-
-// vecLoadAcc loads the 32 float64 lanes at AX: the first sums into Y4-Y7,
-// the second into Y8-Y11.
-func vecLoadAcc(g *gen) {
-	for q := range 4 {
-		g.i("VMOVUPD %d(AX), Y%d", 32*q, 4+q)
-		g.i("VMOVUPD %d(AX), Y%d", 128+32*q, 8+q)
-	}
-}
-
-// vecSums emits
-//
-//	func sumsAVX2(acc *[32]float64, x *float32, n int, shift float64)
-//
-// For i < n, n a multiple of 16, with d = float64(x[i]) − shift and lane
-// l = i mod 16, it adds d to acc[l] and d·d to acc[16+l] (fused).
-func vecSums(g *gen) {
-	const name = "sumsAVX2"
-	g.p("")
-	g.p("// func %s(acc *[32]float64, x *float32, n int, shift float64)", name)
-	g.p("// AVX2 sums of shifted values and their squares in float64; see vecSums in tensor/internal/asmgen.")
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-32", name)
-	g.i("MOVQ acc+0(FP), AX")
-	g.i("MOVQ x+8(FP), SI")
-	g.i("MOVQ n+16(FP), CX")
-	g.i("VBROADCASTSD shift+24(FP), Y15")
-	vecLoadAcc(g)
-	vecSumsLoop(g, name, []string{"SI"}, func() {
-		for q := range 4 {
-			g.i("VCVTPS2PD %d(SI), Y%d", 16*q, q)
-		}
-		for q := range 4 {
-			g.i("VSUBPD Y15, Y%d, Y%d", q, q)
-			g.i("VADDPD Y%d, Y%d, Y%d", q, 4+q, 4+q)
-			g.i("VFMADD231PD Y%d, Y%d, Y%d", q, q, 8+q)
-		}
-	})
-}
-
-// vecDots emits
-//
-//	func dotsAVX2(acc *[32]float64, dy, x *float32, n int, mean float64)
-//	func dotsMaskAVX2(acc *[32]float64, dy, x, y *float32, n int, mean float64, lo, hi float32)
-//
-// For i < n, n a multiple of 16, with g = float64(dy[i]) (0 in the masked
-// kernel unless lo < y[i] < hi), d = float64(x[i]) − mean and lane
-// l = i mod 16, it adds g to acc[l] and g·d to acc[16+l] (fused).
-func vecDots(g *gen, masked bool) {
-	name, sig, size := "dotsAVX2", "acc *[32]float64, dy, x *float32, n int, mean float64", 40
-	if masked {
-		name, sig, size = "dotsMaskAVX2", "acc *[32]float64, dy, x, y *float32, n int, mean float64, lo, hi float32", 56
-	}
-	g.p("")
-	g.p("// func %s(%s)", name, sig)
-	g.p("// AVX2 sums of a gradient and its products with centred values in float64; see vecDots in tensor/internal/asmgen.")
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-%d", name, size)
-	g.i("MOVQ acc+0(FP), AX")
-	g.i("MOVQ dy+8(FP), DI")
-	g.i("MOVQ x+16(FP), SI")
-	ptrs := []string{"DI", "SI"}
-	if masked {
-		g.i("MOVQ y+24(FP), DX")
-		g.i("MOVQ n+32(FP), CX")
-		g.i("VBROADCASTSD mean+40(FP), Y13")
-		g.i("VBROADCASTSS lo+48(FP), Y14")
-		g.i("VBROADCASTSS hi+52(FP), Y15")
-		ptrs = append(ptrs, "DX")
-	} else {
-		g.i("MOVQ n+24(FP), CX")
-		g.i("VBROADCASTSD mean+32(FP), Y13")
-	}
-	vecLoadAcc(g)
-	vecSumsLoop(g, name, ptrs, func() {
-		if masked {
-			// Masked dy in Y0 and Y2 (8 float32 each), halves converted
-			// into Y0-Y3.
-			for h := range 2 {
-				d, m, t := fmt.Sprintf("Y%d", 2*h), "Y12", fmt.Sprintf("Y%d", 2*h+1)
-				g.i("VMOVUPS %d(DX), %s", 32*h, t)
-				vecMask(g, t, m, d)
-				g.i("VANDPS %d(DI), %s, %s", 32*h, m, d)
-			}
-			for h := range 2 {
-				g.i("VEXTRACTF128 $1, Y%d, X%d", 2*h, 2*h+1)
-				g.i("VCVTPS2PD X%d, Y%d", 2*h, 2*h)
-				g.i("VCVTPS2PD X%d, Y%d", 2*h+1, 2*h+1)
-			}
-		} else {
-			for q := range 4 {
-				g.i("VCVTPS2PD %d(DI), Y%d", 16*q, q)
-			}
-		}
-		for q := range 4 {
-			g.i("VCVTPS2PD %d(SI), Y12", 16*q)
-			g.i("VSUBPD Y13, Y12, Y12")
-			g.i("VADDPD Y%d, Y%d, Y%d", q, 4+q, 4+q)
-			g.i("VFMADD231PD Y12, Y%d, Y%d", q, 8+q)
-		}
 	})
 }
 
@@ -388,46 +267,6 @@ func vecMaskX(g *gen, src, dst, tmp, xm string) {
 	g.i("VANDPS %s, %s, %s", t, dst, dst)
 }
 
-// vecDotsX emits
-//
-//	func dotsMaskXAVX2(acc *[32]float64, dy, x *float32, n int, mean float64, mean32, a, b, lo, hi float32)
-//
-// dotsMaskAVX2 with the mask lo < (x − mean32)·a + b < hi computed from x.
-func vecDotsX(g *gen) {
-	const name = "dotsMaskXAVX2"
-	g.p("")
-	g.p("// func %s(acc *[32]float64, dy, x *float32, n int, mean float64, mean32, a, b, lo, hi float32)", name)
-	g.p("// AVX2 sums of a gradient masked by a clamp recomputed from x; see vecDotsX in tensor/internal/asmgen.")
-	g.p("TEXT ·%s(SB), NOSPLIT, $96-60", name)
-	g.i("MOVQ acc+0(FP), AX")
-	g.i("MOVQ dy+8(FP), DI")
-	g.i("MOVQ x+16(FP), SI")
-	g.i("MOVQ n+24(FP), CX")
-	vecSpill(g, "mean32+40(FP)", "a+44(FP)", "b+48(FP)")
-	g.i("VBROADCASTSD mean+32(FP), Y13")
-	g.i("VBROADCASTSS lo+52(FP), Y14")
-	g.i("VBROADCASTSS hi+56(FP), Y15")
-	vecLoadAcc(g)
-	vecSumsLoop(g, name, []string{"DI", "SI"}, func() {
-		for h := range 2 {
-			d, m := fmt.Sprintf("Y%d", 2*h), fmt.Sprintf("Y%d", 2*h+1)
-			vecMaskX(g, fmt.Sprintf("%d(SI)", 32*h), m, "Y12", "")
-			g.i("VANDPS %d(DI), %s, %s", 32*h, m, d)
-		}
-		for h := range 2 {
-			g.i("VEXTRACTF128 $1, Y%d, X%d", 2*h, 2*h+1)
-			g.i("VCVTPS2PD X%d, Y%d", 2*h, 2*h)
-			g.i("VCVTPS2PD X%d, Y%d", 2*h+1, 2*h+1)
-		}
-		for q := range 4 {
-			g.i("VCVTPS2PD %d(SI), Y12", 16*q)
-			g.i("VSUBPD Y13, Y12, Y12")
-			g.i("VADDPD Y%d, Y%d, Y%d", q, 4+q, 4+q)
-			g.i("VFMADD231PD Y12, Y%d, Y%d", q, 8+q)
-		}
-	})
-}
-
 // vecBNGradX emits
 //
 //	func bnGradMaskXAVX2(dx, dy, x *float32, n int, mean, k, db, kx, a, b, lo, hi float32)
@@ -460,4 +299,149 @@ func vecBNGradX(g *gen) {
 		g.i("VSUBPS %s, %s, %s", xm, gr, gr)
 		g.i("VMOVUPS %s, %d(DI)", gr, off)
 	})
+}
+
+// The sum kernels accumulate two sums of per-element terms over blocks of
+// 64 elements (8 vectors): within a block, vectors alternate between two
+// float32 partial sums per term (even and odd vectors), which are added and
+// converted to float64 at the end of the block and added to 8 float64
+// lanes per term (lane l for elements ≡ l mod 8). Products are rounded
+// before they are added (no fused multiply-add), so that a pure-Go twin
+// can compute the same bits. acc holds the first term's lanes at 0..7 and
+// the second's at 8..15.
+
+// sumKind selects the terms of a sum kernel.
+type sumKind int
+
+const (
+	// sumPlain: d = x − shift; terms d and d·d.
+	sumPlain sumKind = iota
+	// sumDots: d = x − mean; terms dy and dy·d.
+	sumDots
+	// sumDotsMaskY: sumDots with dy masked where not lo < y < hi.
+	sumDotsMaskY
+	// sumDotsMaskX: sumDots with dy masked where not lo < d·a + b < hi.
+	sumDotsMaskX
+)
+
+// vecSums emits, for n a multiple of 64,
+//
+//	func sumsAVX2(acc *[16]float64, x *float32, n int, shift float32)
+//	func dotsAVX2(acc *[16]float64, dy, x *float32, n int, mean float32)
+//	func dotsMaskAVX2(acc *[16]float64, dy, x, y *float32, n int, mean, lo, hi float32)
+//	func dotsMaskXAVX2(acc *[16]float64, dy, x *float32, n int, mean, a, b, lo, hi float32)
+//
+// Registers: Y0-Y3 temporaries, Y4-Y7 the float64 lanes (first term 0-3,
+// 4-7, second term 0-3, 4-7), Y8/Y9 and Y10/Y11 the even/odd float32
+// partial sums of the two terms, Y12-Y15 constants (mean or shift, a, lo,
+// hi); b of sumDotsMaskX is a vector in the local frame at 0(SP).
+func vecSums(g *gen, name string, kind sumKind) {
+	sig, frame, args := "acc *[16]float64, x *float32, n int, shift float32", 0, 28
+	switch kind {
+	case sumDots:
+		sig, args = "acc *[16]float64, dy, x *float32, n int, mean float32", 36
+	case sumDotsMaskY:
+		sig, args = "acc *[16]float64, dy, x, y *float32, n int, mean, lo, hi float32", 52
+	case sumDotsMaskX:
+		sig, frame, args = "acc *[16]float64, dy, x *float32, n int, mean, a, b, lo, hi float32", 32, 52
+	}
+	g.p("")
+	g.p("// func %s(%s)", name, sig)
+	g.p("// AVX2 sums over blocks of 64 elements; see vecSums in tensor/internal/asmgen.")
+	g.p("TEXT ·%s(SB), NOSPLIT, $%d-%d", name, frame, args)
+	g.i("MOVQ acc+0(FP), AX")
+	ptrs := []string{"SI"}
+	switch kind {
+	case sumPlain:
+		g.i("MOVQ x+8(FP), SI")
+		g.i("MOVQ n+16(FP), CX")
+		g.i("VBROADCASTSS shift+24(FP), Y12")
+	case sumDots:
+		g.i("MOVQ dy+8(FP), DI")
+		g.i("MOVQ x+16(FP), SI")
+		g.i("MOVQ n+24(FP), CX")
+		g.i("VBROADCASTSS mean+32(FP), Y12")
+		ptrs = append(ptrs, "DI")
+	case sumDotsMaskY:
+		g.i("MOVQ dy+8(FP), DI")
+		g.i("MOVQ x+16(FP), SI")
+		g.i("MOVQ y+24(FP), DX")
+		g.i("MOVQ n+32(FP), CX")
+		g.i("VBROADCASTSS mean+40(FP), Y12")
+		g.i("VBROADCASTSS lo+44(FP), Y14")
+		g.i("VBROADCASTSS hi+48(FP), Y15")
+		ptrs = append(ptrs, "DI", "DX")
+	case sumDotsMaskX:
+		g.i("MOVQ dy+8(FP), DI")
+		g.i("MOVQ x+16(FP), SI")
+		g.i("MOVQ n+24(FP), CX")
+		g.i("VBROADCASTSS b+40(FP), Y0")
+		g.i("VMOVUPS Y0, 0(SP)")
+		g.i("VBROADCASTSS mean+32(FP), Y12")
+		g.i("VBROADCASTSS a+36(FP), Y13")
+		g.i("VBROADCASTSS lo+44(FP), Y14")
+		g.i("VBROADCASTSS hi+48(FP), Y15")
+		ptrs = append(ptrs, "DI")
+	}
+	for q := range 4 {
+		g.i("VMOVUPD %d(AX), Y%d", 32*q, 4+q)
+	}
+	g.i("SHRQ $6, CX")
+	g.i("JZ %s_store", name)
+	g.p("%s_block:", name)
+	for r := 8; r < 12; r++ {
+		g.i("VXORPS Y%d, Y%d, Y%d", r, r, r)
+	}
+	for v := range 8 {
+		off := 32 * v
+		s1, s2 := fmt.Sprintf("Y%d", 8+v%2), fmt.Sprintf("Y%d", 10+v%2)
+		g.i("VMOVUPS %d(SI), Y0", off)
+		g.i("VSUBPS Y12, Y0, Y0") // d
+		switch kind {
+		case sumPlain:
+			g.i("VADDPS Y0, %s, %s", s1, s1)
+			g.i("VMULPS Y0, Y0, Y1")
+			g.i("VADDPS Y1, %s, %s", s2, s2)
+			continue
+		case sumDots:
+			g.i("VMOVUPS %d(DI), Y2", off)
+		case sumDotsMaskY:
+			g.i("VMOVUPS %d(DX), Y1", off)
+			g.i("VCMPPS $0x%x, Y14, Y1, Y2", cmpGT)
+			g.i("VCMPPS $0x%x, Y15, Y1, Y1", cmpLT)
+			g.i("VANDPS Y1, Y2, Y2")
+			g.i("VANDPS %d(DI), Y2, Y2", off)
+		case sumDotsMaskX:
+			g.i("VMULPS Y13, Y0, Y1")
+			g.i("VADDPS 0(SP), Y1, Y1")
+			g.i("VCMPPS $0x%x, Y14, Y1, Y2", cmpGT)
+			g.i("VCMPPS $0x%x, Y15, Y1, Y1", cmpLT)
+			g.i("VANDPS Y1, Y2, Y2")
+			g.i("VANDPS %d(DI), Y2, Y2", off)
+		}
+		g.i("VADDPS Y2, %s, %s", s1, s1)
+		g.i("VMULPS Y0, Y2, Y2")
+		g.i("VADDPS Y2, %s, %s", s2, s2)
+	}
+	// Block totals into the float64 lanes.
+	g.i("VADDPS Y9, Y8, Y8")
+	g.i("VADDPS Y11, Y10, Y10")
+	for t, r := range []int{8, 10} {
+		g.i("VEXTRACTF128 $1, Y%d, X1", r)
+		g.i("VCVTPS2PD X%d, Y0", r)
+		g.i("VCVTPS2PD X1, Y1")
+		g.i("VADDPD Y0, Y%d, Y%d", 4+2*t, 4+2*t)
+		g.i("VADDPD Y1, Y%d, Y%d", 5+2*t, 5+2*t)
+	}
+	for _, p := range ptrs {
+		g.i("ADDQ $256, %s", p)
+	}
+	g.i("DECQ CX")
+	g.i("JNZ %s_block", name)
+	g.p("%s_store:", name)
+	for q := range 4 {
+		g.i("VMOVUPD Y%d, %d(AX)", 4+q, 32*q)
+	}
+	g.i("VZEROUPPER")
+	g.i("RET")
 }

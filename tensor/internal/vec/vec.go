@@ -1,7 +1,7 @@
 // Package vec holds the element-wise kernels of package tensor that are
 // worth SIMD code: clamps (ReLU, ReLU6 and their gradients) and the passes
-// of batch normalization (statistics in float64, normalization fused with
-// a clamp, input gradient).
+// of batch normalization (statistics accumulated in float64 from short
+// float32 partial sums, normalization fused with a clamp, input gradient).
 //
 // Each kernel works on raw slices and has a pure-Go twin (the *Generic
 // functions) that is its specification. On amd64 with AVX2 the exported
@@ -12,14 +12,20 @@
 // or a CPU without AVX2, selects the twins alone.
 package vec
 
-import "math"
+// Lanes is the number of float64 partial sums of an Acc per sum: element
+// i of a slice passed to Sums or Dots goes to lane i mod Lanes.
+const Lanes = 8
 
-// Lanes is the number of float64 partial sums of an Acc per sum: element i
-// of a slice passed to Sums or Dots goes to lane i mod Lanes.
-const Lanes = 16
+// Block is the number of elements whose terms the sum kernels first add in
+// float32: within a block, the terms of even and of odd vectors of Lanes
+// elements go to two float32 partial sums per lane, which are added and
+// converted to float64 at the end of the block. Short float32 chains keep
+// the rounding error of float64 accumulation; the conversions, once per
+// block, are cheap.
+const Block = 64
 
 // Acc holds two sums as Lanes float64 partial sums each, filled by Sums,
-// Dots and DotsMasked. The zero value is empty.
+// Dots, DotsMasked and DotsMaskedX. The zero value is empty.
 type Acc [2 * Lanes]float64
 
 // Totals returns the two sums, adding the lanes in increasing order.
@@ -29,6 +35,31 @@ func (a *Acc) Totals() (s1, s2 float64) {
 		s2 += a[Lanes+l]
 	}
 	return s1, s2
+}
+
+// blockSums adds to acc the terms term(i) of elements i in [n0, n), in
+// blocks of Block as described there: term returns the pair of terms of
+// element i, each already rounded to float32. It is the specification of
+// the sum kernels and computes the elements they leave.
+func blockSums(acc *Acc, n0, n int, term func(i int) (t1, t2 float32)) {
+	for b0 := n0; b0 < n; b0 += Block {
+		var s1, s2 [2][Lanes]float32
+		for v := 0; v < Block/Lanes && b0+v*Lanes < n; v++ {
+			for l := range Lanes {
+				i := b0 + v*Lanes + l
+				if i >= n {
+					break
+				}
+				t1, t2 := term(i)
+				s1[v%2][l] += t1
+				s2[v%2][l] += t2
+			}
+		}
+		for l := range Lanes {
+			acc[l] += float64(s1[0][l] + s1[1][l])
+			acc[Lanes+l] += float64(s2[0][l] + s2[1][l])
+		}
+	}
 }
 
 // Clamp sets dst[i] = min(max(x[i], lo), hi) for i < len(dst); a NaN
@@ -104,10 +135,9 @@ func PositiveMaskGeneric(dx, x, dy []float32) {
 	}
 }
 
-// Sums adds, for every element x[i] with d = float64(x[i]) − shift, d to
-// lane i mod Lanes of the first sum of acc and d·d (fused multiply-add) to
-// the same lane of the second.
-func Sums(acc *Acc, x []float32, shift float64) {
+// Sums adds to acc, for every element x[i] with d = x[i] − shift
+// (rounded to float32), the terms d and d·d, in blocks (see Block).
+func Sums(acc *Acc, x []float32, shift float32) {
 	n := 0
 	if useAsm {
 		n = sumsAsm(acc, x, shift)
@@ -116,51 +146,51 @@ func Sums(acc *Acc, x []float32, shift float64) {
 }
 
 // SumsGeneric is the pure-Go twin of Sums.
-func SumsGeneric(acc *Acc, x []float32, shift float64) { sumsGeneric(acc, x, 0, shift) }
+func SumsGeneric(acc *Acc, x []float32, shift float32) { sumsGeneric(acc, x, 0, shift) }
 
-// sumsGeneric is Sums from element n0 on, a multiple of Lanes.
-func sumsGeneric(acc *Acc, x []float32, n0 int, shift float64) {
-	for i := n0; i < len(x); i++ {
-		l := i % Lanes
-		d := float64(x[i]) - shift
-		acc[l] += d
-		acc[Lanes+l] = math.FMA(d, d, acc[Lanes+l])
-	}
+// sumsGeneric is Sums from element n0 on, a multiple of Block.
+func sumsGeneric(acc *Acc, x []float32, n0 int, shift float32) {
+	blockSums(acc, n0, len(x), func(i int) (float32, float32) {
+		d := x[i] - shift
+		return d, float32(d * d)
+	})
 }
 
-// Dots adds, for every i < len(dy) with g = float64(dy[i]) and
-// d = float64(x[i]) − mean, g to lane i mod Lanes of the first sum of acc
-// and g·d (fused multiply-add) to the same lane of the second: the sums of
-// batch normalization's backward pass.
-func Dots(acc *Acc, dy, x []float32, mean float64) {
+// Dots adds to acc, for every i < len(dy) with d = x[i] − mean (rounded
+// to float32), the terms dy[i] and dy[i]·d, in blocks (see Block): the sums
+// of batch normalization's backward pass.
+func Dots(acc *Acc, dy, x []float32, mean float32) {
 	x = x[:len(dy)]
 	n := 0
 	if useAsm {
 		n = dotsAsm(acc, dy, x, mean)
 	}
-	dotsGeneric(acc, dy, x, nil, n, mean, 0, 0)
+	dotsGeneric(acc, dy, x, n, mean, keepAll)
 }
 
 // DotsGeneric is the pure-Go twin of Dots.
-func DotsGeneric(acc *Acc, dy, x []float32, mean float64) {
-	dotsGeneric(acc, dy, x[:len(dy)], nil, 0, mean, 0, 0)
+func DotsGeneric(acc *Acc, dy, x []float32, mean float32) {
+	dotsGeneric(acc, dy, x[:len(dy)], 0, mean, keepAll)
 }
+
+func keepAll(int, float32) bool { return true }
 
 // DotsMasked is Dots with dy[i] taken as 0 unless lo < y[i] < hi: the sums
 // of batch normalization followed by a clamp to [lo, hi] whose output is
 // y.
-func DotsMasked(acc *Acc, dy, x, y []float32, mean float64, lo, hi float32) {
+func DotsMasked(acc *Acc, dy, x, y []float32, mean, lo, hi float32) {
 	x, y = x[:len(dy)], y[:len(dy)]
 	n := 0
 	if useAsm {
 		n = dotsMaskAsm(acc, dy, x, y, mean, lo, hi)
 	}
-	dotsGeneric(acc, dy, x, y, n, mean, lo, hi)
+	dotsGeneric(acc, dy, x, n, mean, func(i int, _ float32) bool { return lo < y[i] && y[i] < hi })
 }
 
 // DotsMaskedGeneric is the pure-Go twin of DotsMasked.
-func DotsMaskedGeneric(acc *Acc, dy, x, y []float32, mean float64, lo, hi float32) {
-	dotsGeneric(acc, dy, x[:len(dy)], y[:len(dy)], 0, mean, lo, hi)
+func DotsMaskedGeneric(acc *Acc, dy, x, y []float32, mean, lo, hi float32) {
+	x, y = x[:len(dy)], y[:len(dy)]
+	dotsGeneric(acc, dy, x, 0, mean, func(i int, _ float32) bool { return lo < y[i] && y[i] < hi })
 }
 
 // Affine holds the float32 constants of batch normalization's output
@@ -168,42 +198,28 @@ func DotsMaskedGeneric(acc *Acc, dy, x, y []float32, mean float64, lo, hi float3
 // computes it, and the bounds Lo, Hi of the clamp that follows it.
 type Affine struct{ Mean, A, B, Lo, Hi float32 }
 
-// inside reports whether lo < t < hi for t = (x − Mean)·A + B.
-func (f Affine) inside(x float32) bool {
-	t := float32(float32(x-f.Mean)*f.A) + f.B
+// insideD reports whether Lo < t < Hi for t = d·A + B, d = x − Mean.
+func (f Affine) insideD(d float32) bool {
+	t := float32(d*f.A) + f.B
 	return f.Lo < t && t < f.Hi
 }
 
-// DotsMaskedX is DotsMasked with the clamp's output recomputed from x:
-// dy[i] counts only where f.Lo < (x[i] − f.Mean)·f.A + f.B < f.Hi, which,
-// when f holds the constants Normalize was called with, is where the
-// clamped output y[i] is strictly inside the bounds. It reads no y.
-func DotsMaskedX(acc *Acc, dy, x []float32, mean float64, f Affine) {
+// DotsMaskedX is Dots with the mean f.Mean and dy[i] taken as 0 unless
+// f.Lo < (x[i] − f.Mean)·f.A + f.B < f.Hi, which, when f holds the
+// constants Normalize was called with, is where the clamped output y[i] is
+// strictly inside the bounds: DotsMasked without reading y.
+func DotsMaskedX(acc *Acc, dy, x []float32, f Affine) {
 	x = x[:len(dy)]
 	n := 0
 	if useAsm {
-		n = dotsMaskXAsm(acc, dy, x, mean, f)
+		n = dotsMaskXAsm(acc, dy, x, f)
 	}
-	dotsXGeneric(acc, dy, x, n, mean, f)
+	dotsGeneric(acc, dy, x, n, f.Mean, func(_ int, d float32) bool { return f.insideD(d) })
 }
 
 // DotsMaskedXGeneric is the pure-Go twin of DotsMaskedX.
-func DotsMaskedXGeneric(acc *Acc, dy, x []float32, mean float64, f Affine) {
-	dotsXGeneric(acc, dy, x[:len(dy)], 0, mean, f)
-}
-
-func dotsXGeneric(acc *Acc, dy, x []float32, n0 int, mean float64, f Affine) {
-	for i := n0; i < len(dy); i++ {
-		l := i % Lanes
-		gv := dy[i]
-		if !f.inside(x[i]) {
-			gv = 0
-		}
-		g := float64(gv)
-		d := float64(x[i]) - mean
-		acc[l] += g
-		acc[Lanes+l] = math.FMA(g, d, acc[Lanes+l])
-	}
+func DotsMaskedXGeneric(acc *Acc, dy, x []float32, f Affine) {
+	dotsGeneric(acc, dy, x[:len(dy)], 0, f.Mean, func(_ int, d float32) bool { return f.insideD(d) })
 }
 
 // BNGradMaskedX is BNGradMasked with the clamp's output recomputed from x
@@ -221,28 +237,26 @@ func BNGradMaskedX(dx, dy, x []float32, k, db, kx float32, f Affine) {
 func BNGradMaskedXGeneric(dx, dy, x []float32, k, db, kx float32, f Affine) {
 	dy, x = dy[:len(dx)], x[:len(dx)]
 	for i := range dx {
+		d := x[i] - f.Mean
 		g := dy[i]
-		if !f.inside(x[i]) {
+		if !f.insideD(d) {
 			g = 0
 		}
-		dx[i] = float32(float32(g-db)*k) - float32(float32(x[i]-f.Mean)*kx)
+		dx[i] = float32(float32(g-db)*k) - float32(d*kx)
 	}
 }
 
-// dotsGeneric is Dots, or DotsMasked if y is not nil, from element n0 on,
-// a multiple of Lanes.
-func dotsGeneric(acc *Acc, dy, x, y []float32, n0 int, mean float64, lo, hi float32) {
-	for i := n0; i < len(dy); i++ {
-		l := i % Lanes
-		gv := dy[i]
-		if y != nil && !(lo < y[i] && y[i] < hi) {
-			gv = 0
+// dotsGeneric is the Dots family from element n0 on, a multiple of Block:
+// keep reports whether dy[i] counts, given i and d = x[i] − mean.
+func dotsGeneric(acc *Acc, dy, x []float32, n0 int, mean float32, keep func(i int, d float32) bool) {
+	blockSums(acc, n0, len(dy), func(i int) (float32, float32) {
+		d := x[i] - mean
+		g := dy[i]
+		if !keep(i, d) {
+			g = 0
 		}
-		g := float64(gv)
-		d := float64(x[i]) - mean
-		acc[l] += g
-		acc[Lanes+l] = math.FMA(g, d, acc[Lanes+l])
-	}
+		return g, float32(g * d)
+	})
 }
 
 // Normalize sets dst[i] = min(max((x[i] − mean)·a + b, lo), hi) for

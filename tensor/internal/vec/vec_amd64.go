@@ -7,7 +7,7 @@ import "golang.org/x/sys/cpu"
 //go:generate go run ../asmgen -kind vec -out vec_amd64.s
 
 // The assembly kernels (see ../asmgen/vec.go); n is a multiple of 8, or
-// of 16 for the sums.
+// of Block for the sums.
 
 //go:noescape
 func clampAVX2(dst, x *float32, n int, lo, hi float32)
@@ -19,13 +19,13 @@ func clampMaskAVX2(dx, x, dy *float32, n int, lo, hi float32)
 func positiveMaskAVX2(dx, x, dy *float32, n int)
 
 //go:noescape
-func sumsAVX2(acc *[32]float64, x *float32, n int, shift float64)
+func sumsAVX2(acc *[16]float64, x *float32, n int, shift float32)
 
 //go:noescape
-func dotsAVX2(acc *[32]float64, dy, x *float32, n int, mean float64)
+func dotsAVX2(acc *[16]float64, dy, x *float32, n int, mean float32)
 
 //go:noescape
-func dotsMaskAVX2(acc *[32]float64, dy, x, y *float32, n int, mean float64, lo, hi float32)
+func dotsMaskAVX2(acc *[16]float64, dy, x, y *float32, n int, mean, lo, hi float32)
 
 //go:noescape
 func normAVX2(dst, x *float32, n int, mean, a, b, lo, hi float32)
@@ -37,7 +37,7 @@ func bnGradAVX2(dx, dy, x *float32, n int, mean, k, db, kx float32)
 func bnGradMaskAVX2(dx, dy, x, y *float32, n int, mean, k, db, kx, lo, hi float32)
 
 //go:noescape
-func dotsMaskXAVX2(acc *[32]float64, dy, x *float32, n int, mean float64, mean32, a, b, lo, hi float32)
+func dotsMaskXAVX2(acc *[16]float64, dy, x *float32, n int, mean, a, b, lo, hi float32)
 
 //go:noescape
 func bnGradMaskXAVX2(dx, dy, x *float32, n int, mean, k, db, kx, a, b, lo, hi float32)
@@ -81,26 +81,26 @@ func positiveMaskAsm(dx, x, dy []float32) int {
 	return n
 }
 
-func sumsAsm(acc *Acc, x []float32, shift float64) int {
-	n := len(x) &^ (Lanes - 1)
+func sumsAsm(acc *Acc, x []float32, shift float32) int {
+	n := len(x) &^ (Block - 1)
 	if n > 0 {
-		sumsAVX2((*[32]float64)(acc), &x[0], n, shift)
+		sumsAVX2((*[16]float64)(acc), &x[0], n, shift)
 	}
 	return n
 }
 
-func dotsAsm(acc *Acc, dy, x []float32, mean float64) int {
-	n := len(dy) &^ (Lanes - 1)
+func dotsAsm(acc *Acc, dy, x []float32, mean float32) int {
+	n := len(dy) &^ (Block - 1)
 	if n > 0 {
-		dotsAVX2((*[32]float64)(acc), &dy[0], &x[0], n, mean)
+		dotsAVX2((*[16]float64)(acc), &dy[0], &x[0], n, mean)
 	}
 	return n
 }
 
-func dotsMaskAsm(acc *Acc, dy, x, y []float32, mean float64, lo, hi float32) int {
-	n := len(dy) &^ (Lanes - 1)
+func dotsMaskAsm(acc *Acc, dy, x, y []float32, mean, lo, hi float32) int {
+	n := len(dy) &^ (Block - 1)
 	if n > 0 {
-		dotsMaskAVX2((*[32]float64)(acc), &dy[0], &x[0], &y[0], n, mean, lo, hi)
+		dotsMaskAVX2((*[16]float64)(acc), &dy[0], &x[0], &y[0], n, mean, lo, hi)
 	}
 	return n
 }
@@ -129,10 +129,10 @@ func bnGradMaskAsm(dx, dy, x, y []float32, mean, k, db, kx, lo, hi float32) int 
 	return n
 }
 
-func dotsMaskXAsm(acc *Acc, dy, x []float32, mean float64, f Affine) int {
-	n := len(dy) &^ (Lanes - 1)
+func dotsMaskXAsm(acc *Acc, dy, x []float32, f Affine) int {
+	n := len(dy) &^ (Block - 1)
 	if n > 0 {
-		dotsMaskXAVX2((*[32]float64)(acc), &dy[0], &x[0], n, mean, f.Mean, f.A, f.B, f.Lo, f.Hi)
+		dotsMaskXAVX2((*[16]float64)(acc), &dy[0], &x[0], n, f.Mean, f.A, f.B, f.Lo, f.Hi)
 	}
 	return n
 }

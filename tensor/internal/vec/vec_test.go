@@ -117,8 +117,8 @@ func TestSumsMatchTwins(t *testing.T) {
 		}
 		f := Affine{Mean: -0.5, A: 1.3, B: 0.2, Lo: 0, Hi: 6}
 		got, want = Acc{}, Acc{}
-		DotsMaskedX(&got, dy, x, -0.5, f)
-		DotsMaskedXGeneric(&want, dy, x, -0.5, f)
+		DotsMaskedX(&got, dy, x, f)
+		DotsMaskedXGeneric(&want, dy, x, f)
 		if got != want {
 			t.Fatalf("DotsMaskedX n=%d: lanes %v, twin %v", n, got, want)
 		}
@@ -135,6 +135,38 @@ func TestSumsMatchTwins(t *testing.T) {
 		if got != want {
 			t.Fatalf("DotsMasked n=%d: lanes %v, twin %v", n, got, want)
 		}
+	}
+}
+
+// TestSumsAccuracy checks that the float32 partial sums of the blocks
+// keep the sums within a few float32 roundings of the exact ones, on
+// long inputs with a large mean.
+func TestSumsAccuracy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	n := 100003
+	x, dy := make([]float32, n), make([]float32, n)
+	var e1, e2, f1, f2 float64
+	for i := range x {
+		x[i] = float32(50 + 3*rng.NormFloat64())
+		dy[i] = float32(rng.NormFloat64())
+		d := float64(x[i] - 49)
+		e1 += d
+		e2 += d * d
+		g := float64(dy[i])
+		f1 += g
+		f2 += g * float64(x[i]-50)
+	}
+	var a Acc
+	Sums(&a, x, 49)
+	s1, s2 := a.Totals()
+	if math.Abs(s1-e1) > 1e-5*math.Abs(e1)+1e-3 || math.Abs(s2-e2) > 1e-6*e2 {
+		t.Errorf("Sums: %v %v, want %v %v", s1, s2, e1, e2)
+	}
+	a = Acc{}
+	Dots(&a, dy, x, 50)
+	s1, s2 = a.Totals()
+	if math.Abs(s1-f1) > 1e-4 || math.Abs(s2-f2) > 1e-5*math.Sqrt(float64(n))*3 {
+		t.Errorf("Dots: %v %v, want %v %v", s1, s2, f1, f2)
 	}
 }
 
