@@ -307,8 +307,12 @@ func vecBNGradX(g *gen) {
 // converted to float64 at the end of the block and added to 8 float64
 // lanes per term (lane l for elements ≡ l mod 8). Products are rounded
 // before they are added (no fused multiply-add), so that a pure-Go twin
-// can compute the same bits. acc holds the first term's lanes at 0..7 and
-// the second's at 8..15.
+// can compute the same bits; the dot kernels also sum the rounding errors
+// of their products, g·d − round(g·d) (exact, by a fused multiply-subtract),
+// in a third float32 partial sum, added to the second term's lanes after
+// its block total, so that products that cancel (few values per channel)
+// keep their precision. acc holds the first term's lanes at 0..7 and the
+// second's at 8..15.
 
 // sumKind selects the terms of a sum kernel.
 type sumKind int
@@ -333,8 +337,9 @@ const (
 //
 // Registers: Y0-Y3 temporaries, Y4-Y7 the float64 lanes (first term 0-3,
 // 4-7, second term 0-3, 4-7), Y8/Y9 and Y10/Y11 the even/odd float32
-// partial sums of the two terms, Y12-Y15 constants (mean or shift, a, lo,
-// hi); b of sumDotsMaskX is a vector in the local frame at 0(SP).
+// partial sums of the two terms, Y13 the sum of product errors, Y12, Y14,
+// Y15 constants (mean or shift, lo, hi); a and b of sumDotsMaskX are
+// vectors in the local frame at 0 and 32(SP).
 func vecSums(g *gen, name string, kind sumKind) {
 	sig, frame, args := "acc *[16]float64, x *float32, n int, shift float32", 0, 28
 	switch kind {
@@ -343,7 +348,7 @@ func vecSums(g *gen, name string, kind sumKind) {
 	case sumDotsMaskY:
 		sig, args = "acc *[16]float64, dy, x, y *float32, n int, mean, lo, hi float32", 52
 	case sumDotsMaskX:
-		sig, frame, args = "acc *[16]float64, dy, x *float32, n int, mean, a, b, lo, hi float32", 32, 52
+		sig, frame, args = "acc *[16]float64, dy, x *float32, n int, mean, a, b, lo, hi float32", 64, 52
 	}
 	g.p("")
 	g.p("// func %s(%s)", name, sig)
@@ -375,10 +380,11 @@ func vecSums(g *gen, name string, kind sumKind) {
 		g.i("MOVQ dy+8(FP), DI")
 		g.i("MOVQ x+16(FP), SI")
 		g.i("MOVQ n+24(FP), CX")
-		g.i("VBROADCASTSS b+40(FP), Y0")
+		g.i("VBROADCASTSS a+36(FP), Y0")
 		g.i("VMOVUPS Y0, 0(SP)")
+		g.i("VBROADCASTSS b+40(FP), Y0")
+		g.i("VMOVUPS Y0, 32(SP)")
 		g.i("VBROADCASTSS mean+32(FP), Y12")
-		g.i("VBROADCASTSS a+36(FP), Y13")
 		g.i("VBROADCASTSS lo+44(FP), Y14")
 		g.i("VBROADCASTSS hi+48(FP), Y15")
 		ptrs = append(ptrs, "DI")
@@ -389,7 +395,10 @@ func vecSums(g *gen, name string, kind sumKind) {
 	g.i("SHRQ $6, CX")
 	g.i("JZ %s_store", name)
 	g.p("%s_block:", name)
-	for r := 8; r < 12; r++ {
+	for r := 8; r < 14; r++ {
+		if r == 12 {
+			continue
+		}
 		g.i("VXORPS Y%d, Y%d, Y%d", r, r, r)
 	}
 	for v := range 8 {
@@ -412,21 +421,28 @@ func vecSums(g *gen, name string, kind sumKind) {
 			g.i("VANDPS Y1, Y2, Y2")
 			g.i("VANDPS %d(DI), Y2, Y2", off)
 		case sumDotsMaskX:
-			g.i("VMULPS Y13, Y0, Y1")
-			g.i("VADDPS 0(SP), Y1, Y1")
+			g.i("VMULPS 0(SP), Y0, Y1")
+			g.i("VADDPS 32(SP), Y1, Y1")
 			g.i("VCMPPS $0x%x, Y14, Y1, Y2", cmpGT)
 			g.i("VCMPPS $0x%x, Y15, Y1, Y1", cmpLT)
 			g.i("VANDPS Y1, Y2, Y2")
 			g.i("VANDPS %d(DI), Y2, Y2", off)
 		}
 		g.i("VADDPS Y2, %s, %s", s1, s1)
-		g.i("VMULPS Y0, Y2, Y2")
-		g.i("VADDPS Y2, %s, %s", s2, s2)
+		g.i("VMULPS Y0, Y2, Y3") // p = g·d, rounded
+		g.i("VADDPS Y3, %s, %s", s2, s2)
+		g.i("VFMSUB231PS Y0, Y2, Y3") // g·d − p, exact
+		g.i("VADDPS Y3, Y13, Y13")
 	}
 	// Block totals into the float64 lanes.
 	g.i("VADDPS Y9, Y8, Y8")
 	g.i("VADDPS Y11, Y10, Y10")
-	for t, r := range []int{8, 10} {
+	sums := []int{8, 10}
+	if kind != sumPlain {
+		sums = append(sums, 13) // the product errors, after the products
+	}
+	for t, r := range sums {
+		t = min(t, 1)
 		g.i("VEXTRACTF128 $1, Y%d, X1", r)
 		g.i("VCVTPS2PD X%d, Y0", r)
 		g.i("VCVTPS2PD X1, Y1")

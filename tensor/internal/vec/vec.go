@@ -21,7 +21,10 @@ const Lanes = 8
 // elements go to two float32 partial sums per lane, which are added and
 // converted to float64 at the end of the block. Short float32 chains keep
 // the rounding error of float64 accumulation; the conversions, once per
-// block, are cheap.
+// block, are cheap. The elements after the last whole block of a call
+// (all of them in calls shorter than a block) are added one by one in
+// float64, their terms computed in float64 too, so that few values per
+// channel, where batch norm's sums cancel, keep float64 precision.
 const Block = 64
 
 // Acc holds two sums as Lanes float64 partial sums each, filled by Sums,
@@ -37,29 +40,48 @@ func (a *Acc) Totals() (s1, s2 float64) {
 	return s1, s2
 }
 
-// blockSums adds to acc the terms term(i) of elements i in [n0, n), in
-// blocks of Block as described there: term returns the pair of terms of
-// element i, each already rounded to float32. It is the specification of
-// the sum kernels and computes the elements they leave.
-func blockSums(acc *Acc, n0, n int, term func(i int) (t1, t2 float32)) {
-	for b0 := n0; b0 < n; b0 += Block {
+// blockSums adds to acc the terms of elements i in [n0, n): in whole
+// blocks of Block as described there, with term returning the pair of
+// terms of element i, each already rounded to float32, and the rounding
+// error of the second (a product) — with errs, the errors are summed in a
+// third float32 partial sum per lane and added to the second term's lanes
+// after the block's total —, then, for the elements after the last whole
+// block, exact64's float64 terms, one by one into lane i mod Lanes. It is
+// the specification of the sum kernels and computes the elements they
+// leave.
+func blockSums(acc *Acc, n0, n int, errs bool, term func(i int) (t1, t2, e float32), exact64 func(i int) (t1, t2 float64)) {
+	whole := n0 + (n-n0)/Block*Block
+	for b0 := n0; b0 < whole; b0 += Block {
 		var s1, s2 [2][Lanes]float32
-		for v := 0; v < Block/Lanes && b0+v*Lanes < n; v++ {
+		var se [Lanes]float32
+		for v := range Block / Lanes {
 			for l := range Lanes {
-				i := b0 + v*Lanes + l
-				if i >= n {
-					break
-				}
-				t1, t2 := term(i)
+				t1, t2, e := term(b0 + v*Lanes + l)
 				s1[v%2][l] += t1
 				s2[v%2][l] += t2
+				se[l] += e
 			}
 		}
 		for l := range Lanes {
 			acc[l] += float64(s1[0][l] + s1[1][l])
 			acc[Lanes+l] += float64(s2[0][l] + s2[1][l])
+			if errs {
+				acc[Lanes+l] += float64(se[l])
+			}
 		}
 	}
+	for i := whole; i < n; i++ {
+		t1, t2 := exact64(i)
+		acc[i%Lanes] += t1
+		acc[Lanes+i%Lanes] += t2
+	}
+}
+
+// product returns g·d rounded to float32 and its rounding error
+// g·d − round(g·d), which a float32 holds exactly.
+func product(g, d float32) (p, e float32) {
+	p = float32(g * d)
+	return p, float32(float64(g)*float64(d) - float64(p))
 }
 
 // Clamp sets dst[i] = min(max(x[i], lo), hi) for i < len(dst); a NaN
@@ -150,15 +172,19 @@ func SumsGeneric(acc *Acc, x []float32, shift float32) { sumsGeneric(acc, x, 0, 
 
 // sumsGeneric is Sums from element n0 on, a multiple of Block.
 func sumsGeneric(acc *Acc, x []float32, n0 int, shift float32) {
-	blockSums(acc, n0, len(x), func(i int) (float32, float32) {
+	blockSums(acc, n0, len(x), false, func(i int) (float32, float32, float32) {
 		d := x[i] - shift
-		return d, float32(d * d)
+		return d, float32(d * d), 0
+	}, func(i int) (float64, float64) {
+		d := float64(x[i]) - float64(shift)
+		return d, d * d
 	})
 }
 
 // Dots adds to acc, for every i < len(dy) with d = x[i] − mean (rounded
-// to float32), the terms dy[i] and dy[i]·d, in blocks (see Block): the sums
-// of batch normalization's backward pass.
+// to float32), the terms dy[i] and dy[i]·d, in blocks (see Block), the
+// products with their rounding errors: the sums of batch normalization's
+// backward pass.
 func Dots(acc *Acc, dy, x []float32, mean float32) {
 	x = x[:len(dy)]
 	n := 0
@@ -249,13 +275,20 @@ func BNGradMaskedXGeneric(dx, dy, x []float32, k, db, kx float32, f Affine) {
 // dotsGeneric is the Dots family from element n0 on, a multiple of Block:
 // keep reports whether dy[i] counts, given i and d = x[i] − mean.
 func dotsGeneric(acc *Acc, dy, x []float32, n0 int, mean float32, keep func(i int, d float32) bool) {
-	blockSums(acc, n0, len(dy), func(i int) (float32, float32) {
+	blockSums(acc, n0, len(dy), true, func(i int) (float32, float32, float32) {
 		d := x[i] - mean
 		g := dy[i]
 		if !keep(i, d) {
 			g = 0
 		}
-		return g, float32(g * d)
+		p, e := product(g, d)
+		return g, p, e
+	}, func(i int) (float64, float64) {
+		g := float64(dy[i])
+		if !keep(i, x[i]-mean) {
+			g = 0
+		}
+		return g, g * (float64(x[i]) - float64(mean))
 	})
 }
 
