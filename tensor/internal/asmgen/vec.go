@@ -14,10 +14,14 @@ func vecKernels(g *gen) {
 	vecClamp(g)
 	vecClampMask(g, true)
 	vecClampMask(g, false)
-	vecSums(g, "sumsAVX2", sumPlain)
-	vecSums(g, "dotsAVX2", sumDots)
-	vecSums(g, "dotsMaskAVX2", sumDotsMaskY)
-	vecSums(g, "dotsMaskXAVX2", sumDotsMaskX)
+	vecSums(g, "sumsAVX2", sumPlain, false)
+	vecSums(g, "dotsAVX2", sumDots, false)
+	vecSums(g, "dotsMaskAVX2", sumDotsMaskY, false)
+	vecSums(g, "dotsMaskXAVX2", sumDotsMaskX, false)
+	vecSums(g, "sumsTailAVX2", sumPlain, true)
+	vecSums(g, "dotsTailAVX2", sumDots, true)
+	vecSums(g, "dotsMaskTailAVX2", sumDotsMaskY, true)
+	vecSums(g, "dotsMaskXTailAVX2", sumDotsMaskX, true)
 	vecNorm(g)
 	vecBNGrad(g, false)
 	vecBNGrad(g, true)
@@ -340,7 +344,15 @@ const (
 // partial sums of the two terms, Y13 the sum of product errors, Y12, Y14,
 // Y15 constants (mean or shift, lo, hi); a and b of sumDotsMaskX are
 // vectors in the local frame at 0 and 32(SP).
-func vecSums(g *gen, name string, kind sumKind) {
+//
+// With tail, the kernel (same signature) instead adds, for n a multiple of
+// 8, each element's terms in float64, one vector of 8 elements at a time:
+// d = float64(x) − float64(mean or shift), the first term (d, or dy) added
+// and the second (d·d, or dy·d) fused-multiply-added into the lanes. The
+// mask of the masked kernels is computed in float32 as in the block
+// kernels. Registers as in the block kernels, with Y13 the mean or shift
+// as four float64.
+func vecSums(g *gen, name string, kind sumKind, tail bool) {
 	sig, frame, args := "acc *[16]float64, x *float32, n int, shift float32", 0, 28
 	switch kind {
 	case sumDots:
@@ -352,7 +364,11 @@ func vecSums(g *gen, name string, kind sumKind) {
 	}
 	g.p("")
 	g.p("// func %s(%s)", name, sig)
-	g.p("// AVX2 sums over blocks of 64 elements; see vecSums in tensor/internal/asmgen.")
+	if tail {
+		g.p("// AVX2 float64 sums, 8 elements at a time; see vecSums in tensor/internal/asmgen.")
+	} else {
+		g.p("// AVX2 sums over blocks of 64 elements; see vecSums in tensor/internal/asmgen.")
+	}
 	g.p("TEXT ·%s(SB), NOSPLIT, $%d-%d", name, frame, args)
 	g.i("MOVQ acc+0(FP), AX")
 	ptrs := []string{"SI"}
@@ -391,6 +407,10 @@ func vecSums(g *gen, name string, kind sumKind) {
 	}
 	for q := range 4 {
 		g.i("VMOVUPD %d(AX), Y%d", 32*q, 4+q)
+	}
+	if tail {
+		vecSumsTail(g, name, kind, ptrs)
+		return
 	}
 	g.i("SHRQ $6, CX")
 	g.i("JZ %s_store", name)
@@ -454,6 +474,65 @@ func vecSums(g *gen, name string, kind sumKind) {
 	}
 	g.i("DECQ CX")
 	g.i("JNZ %s_block", name)
+	g.p("%s_store:", name)
+	for q := range 4 {
+		g.i("VMOVUPD Y%d, %d(AX)", 4+q, 32*q)
+	}
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// vecSumsTail emits the loop of vecSums's tail kernels; the constants and
+// the lanes are loaded.
+func vecSumsTail(g *gen, name string, kind sumKind, ptrs []string) {
+	g.i("VCVTPS2PD X12, Y13")
+	g.i("SHRQ $3, CX")
+	g.i("JZ %s_store", name)
+	g.p("%s_vec:", name)
+	// The float32 term g (dy, masked) in Y2.
+	switch kind {
+	case sumDots:
+		g.i("VMOVUPS (DI), Y2")
+	case sumDotsMaskY:
+		g.i("VMOVUPS (DX), Y1")
+		g.i("VCMPPS $0x%x, Y14, Y1, Y2", cmpGT)
+		g.i("VCMPPS $0x%x, Y15, Y1, Y1", cmpLT)
+		g.i("VANDPS Y1, Y2, Y2")
+		g.i("VANDPS (DI), Y2, Y2")
+	case sumDotsMaskX:
+		g.i("VMOVUPS (SI), Y0")
+		g.i("VSUBPS Y12, Y0, Y0")
+		g.i("VMULPS 0(SP), Y0, Y1")
+		g.i("VADDPS 32(SP), Y1, Y1")
+		g.i("VCMPPS $0x%x, Y14, Y1, Y2", cmpGT)
+		g.i("VCMPPS $0x%x, Y15, Y1, Y1", cmpLT)
+		g.i("VANDPS Y1, Y2, Y2")
+		g.i("VANDPS (DI), Y2, Y2")
+	}
+	// d in float64 in Y0 (elements 0-3) and Y1 (4-7).
+	g.i("VCVTPS2PD 0(SI), Y0")
+	g.i("VCVTPS2PD 16(SI), Y1")
+	g.i("VSUBPD Y13, Y0, Y0")
+	g.i("VSUBPD Y13, Y1, Y1")
+	if kind == sumPlain {
+		g.i("VADDPD Y0, Y4, Y4")
+		g.i("VADDPD Y1, Y5, Y5")
+		g.i("VFMADD231PD Y0, Y0, Y6")
+		g.i("VFMADD231PD Y1, Y1, Y7")
+	} else {
+		g.i("VEXTRACTF128 $1, Y2, X3")
+		g.i("VCVTPS2PD X2, Y2")
+		g.i("VCVTPS2PD X3, Y3")
+		g.i("VADDPD Y2, Y4, Y4")
+		g.i("VADDPD Y3, Y5, Y5")
+		g.i("VFMADD231PD Y0, Y2, Y6")
+		g.i("VFMADD231PD Y1, Y3, Y7")
+	}
+	for _, p := range ptrs {
+		g.i("ADDQ $32, %s", p)
+	}
+	g.i("DECQ CX")
+	g.i("JNZ %s_vec", name)
 	g.p("%s_store:", name)
 	for q := range 4 {
 		g.i("VMOVUPD Y%d, %d(AX)", 4+q, 32*q)

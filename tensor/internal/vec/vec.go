@@ -12,6 +12,8 @@
 // or a CPU without AVX2, selects the twins alone.
 package vec
 
+import "math"
+
 // Lanes is the number of float64 partial sums of an Acc per sum: element
 // i of a slice passed to Sums or Dots goes to lane i mod Lanes.
 const Lanes = 8
@@ -23,8 +25,9 @@ const Lanes = 8
 // the rounding error of float64 accumulation; the conversions, once per
 // block, are cheap. The elements after the last whole block of a call
 // (all of them in calls shorter than a block) are added one by one in
-// float64, their terms computed in float64 too, so that few values per
-// channel, where batch norm's sums cancel, keep float64 precision.
+// float64, their terms computed in float64 too (the products fused into
+// the sums), so that few values per channel, where batch norm's sums
+// cancel, keep float64 precision.
 const Block = 64
 
 // Acc holds two sums as Lanes float64 partial sums each, filled by Sums,
@@ -40,17 +43,19 @@ func (a *Acc) Totals() (s1, s2 float64) {
 	return s1, s2
 }
 
-// blockSums adds to acc the terms of elements i in [n0, n): in whole
-// blocks of Block as described there, with term returning the pair of
-// terms of element i, each already rounded to float32, and the rounding
-// error of the second (a product) — with errs, the errors are summed in a
-// third float32 partial sum per lane and added to the second term's lanes
-// after the block's total —, then, for the elements after the last whole
-// block, exact64's float64 terms, one by one into lane i mod Lanes. It is
+// blockSums adds to acc the terms of elements i in [n0, n), where n0 is a
+// multiple of Block or lies after the last whole block: in the whole
+// blocks, as described at Block, with term returning the pair of terms of
+// element i, each already rounded to float32, and the rounding error of
+// the second (a product) — with errs, the errors are summed in a third
+// float32 partial sum per lane and added to the second term's lanes after
+// the block's total; after the last whole block, one element at a time in
+// float64, with exact64 returning the first term and the two factors of
+// the second, which is fused-multiply-added into lane i mod Lanes. It is
 // the specification of the sum kernels and computes the elements they
 // leave.
-func blockSums(acc *Acc, n0, n int, errs bool, term func(i int) (t1, t2, e float32), exact64 func(i int) (t1, t2 float64)) {
-	whole := n0 + (n-n0)/Block*Block
+func blockSums(acc *Acc, n0, n int, errs bool, term func(i int) (t1, t2, e float32), exact64 func(i int) (t1, a, b float64)) {
+	whole := n / Block * Block
 	for b0 := n0; b0 < whole; b0 += Block {
 		var s1, s2 [2][Lanes]float32
 		var se [Lanes]float32
@@ -70,10 +75,11 @@ func blockSums(acc *Acc, n0, n int, errs bool, term func(i int) (t1, t2, e float
 			}
 		}
 	}
-	for i := whole; i < n; i++ {
-		t1, t2 := exact64(i)
-		acc[i%Lanes] += t1
-		acc[Lanes+i%Lanes] += t2
+	for i := max(n0, whole); i < n; i++ {
+		t1, a, b := exact64(i)
+		l := i % Lanes
+		acc[l] += t1
+		acc[Lanes+l] = math.FMA(a, b, acc[Lanes+l])
 	}
 }
 
@@ -175,9 +181,9 @@ func sumsGeneric(acc *Acc, x []float32, n0 int, shift float32) {
 	blockSums(acc, n0, len(x), false, func(i int) (float32, float32, float32) {
 		d := x[i] - shift
 		return d, float32(d * d), 0
-	}, func(i int) (float64, float64) {
+	}, func(i int) (float64, float64, float64) {
 		d := float64(x[i]) - float64(shift)
-		return d, d * d
+		return d, d, d
 	})
 }
 
@@ -283,12 +289,12 @@ func dotsGeneric(acc *Acc, dy, x []float32, n0 int, mean float32, keep func(i in
 		}
 		p, e := product(g, d)
 		return g, p, e
-	}, func(i int) (float64, float64) {
+	}, func(i int) (float64, float64, float64) {
 		g := float64(dy[i])
 		if !keep(i, x[i]-mean) {
 			g = 0
 		}
-		return g, g * (float64(x[i]) - float64(mean))
+		return g, g, float64(x[i]) - float64(mean)
 	})
 }
 

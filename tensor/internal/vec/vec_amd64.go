@@ -39,6 +39,21 @@ func bnGradMaskAVX2(dx, dy, x, y *float32, n int, mean, k, db, kx, lo, hi float3
 //go:noescape
 func dotsMaskXAVX2(acc *[16]float64, dy, x *float32, n int, mean, a, b, lo, hi float32)
 
+// The tail kernels: the same sums, one float64 term at a time, for n a
+// multiple of 8.
+
+//go:noescape
+func sumsTailAVX2(acc *[16]float64, x *float32, n int, shift float32)
+
+//go:noescape
+func dotsTailAVX2(acc *[16]float64, dy, x *float32, n int, mean float32)
+
+//go:noescape
+func dotsMaskTailAVX2(acc *[16]float64, dy, x, y *float32, n int, mean, lo, hi float32)
+
+//go:noescape
+func dotsMaskXTailAVX2(acc *[16]float64, dy, x *float32, n int, mean, a, b, lo, hi float32)
+
 //go:noescape
 func bnGradMaskXAVX2(dx, dy, x *float32, n int, mean, k, db, kx, a, b, lo, hi float32)
 
@@ -81,28 +96,47 @@ func positiveMaskAsm(dx, x, dy []float32) int {
 	return n
 }
 
+// split returns the lengths of the whole blocks of n elements and of the
+// whole vectors after them, for the block and tail kernels.
+func split(n int) (nb, nt int) {
+	nb = n &^ (Block - 1)
+	return nb, (n - nb) &^ 7
+}
+
 func sumsAsm(acc *Acc, x []float32, shift float32) int {
-	n := len(x) &^ (Block - 1)
-	if n > 0 {
-		sumsAVX2((*[16]float64)(acc), &x[0], n, shift)
+	nb, nt := split(len(x))
+	a := (*[16]float64)(acc)
+	if nb > 0 {
+		sumsAVX2(a, &x[0], nb, shift)
 	}
-	return n
+	if nt > 0 {
+		sumsTailAVX2(a, &x[nb], nt, shift)
+	}
+	return nb + nt
 }
 
 func dotsAsm(acc *Acc, dy, x []float32, mean float32) int {
-	n := len(dy) &^ (Block - 1)
-	if n > 0 {
-		dotsAVX2((*[16]float64)(acc), &dy[0], &x[0], n, mean)
+	nb, nt := split(len(dy))
+	a := (*[16]float64)(acc)
+	if nb > 0 {
+		dotsAVX2(a, &dy[0], &x[0], nb, mean)
 	}
-	return n
+	if nt > 0 {
+		dotsTailAVX2(a, &dy[nb], &x[nb], nt, mean)
+	}
+	return nb + nt
 }
 
 func dotsMaskAsm(acc *Acc, dy, x, y []float32, mean, lo, hi float32) int {
-	n := len(dy) &^ (Block - 1)
-	if n > 0 {
-		dotsMaskAVX2((*[16]float64)(acc), &dy[0], &x[0], &y[0], n, mean, lo, hi)
+	nb, nt := split(len(dy))
+	a := (*[16]float64)(acc)
+	if nb > 0 {
+		dotsMaskAVX2(a, &dy[0], &x[0], &y[0], nb, mean, lo, hi)
 	}
-	return n
+	if nt > 0 {
+		dotsMaskTailAVX2(a, &dy[nb], &x[nb], &y[nb], nt, mean, lo, hi)
+	}
+	return nb + nt
 }
 
 func normAsm(dst, x []float32, mean, a, b, lo, hi float32) int {
@@ -130,11 +164,15 @@ func bnGradMaskAsm(dx, dy, x, y []float32, mean, k, db, kx, lo, hi float32) int 
 }
 
 func dotsMaskXAsm(acc *Acc, dy, x []float32, f Affine) int {
-	n := len(dy) &^ (Block - 1)
-	if n > 0 {
-		dotsMaskXAVX2((*[16]float64)(acc), &dy[0], &x[0], n, f.Mean, f.A, f.B, f.Lo, f.Hi)
+	nb, nt := split(len(dy))
+	a := (*[16]float64)(acc)
+	if nb > 0 {
+		dotsMaskXAVX2(a, &dy[0], &x[0], nb, f.Mean, f.A, f.B, f.Lo, f.Hi)
 	}
-	return n
+	if nt > 0 {
+		dotsMaskXTailAVX2(a, &dy[nb], &x[nb], nt, f.Mean, f.A, f.B, f.Lo, f.Hi)
+	}
+	return nb + nt
 }
 
 func bnGradMaskXAsm(dx, dy, x []float32, k, db, kx float32, f Affine) int {

@@ -669,6 +669,181 @@ dotsMaskXAVX2_store:
 	VZEROUPPER
 	RET
 
+// func sumsTailAVX2(acc *[16]float64, x *float32, n int, shift float32)
+// AVX2 float64 sums, 8 elements at a time; see vecSums in tensor/internal/asmgen.
+TEXT ·sumsTailAVX2(SB), NOSPLIT, $0-28
+	MOVQ acc+0(FP), AX
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS shift+24(FP), Y12
+	VMOVUPD 0(AX), Y4
+	VMOVUPD 32(AX), Y5
+	VMOVUPD 64(AX), Y6
+	VMOVUPD 96(AX), Y7
+	VCVTPS2PD X12, Y13
+	SHRQ $3, CX
+	JZ sumsTailAVX2_store
+sumsTailAVX2_vec:
+	VCVTPS2PD 0(SI), Y0
+	VCVTPS2PD 16(SI), Y1
+	VSUBPD Y13, Y0, Y0
+	VSUBPD Y13, Y1, Y1
+	VADDPD Y0, Y4, Y4
+	VADDPD Y1, Y5, Y5
+	VFMADD231PD Y0, Y0, Y6
+	VFMADD231PD Y1, Y1, Y7
+	ADDQ $32, SI
+	DECQ CX
+	JNZ sumsTailAVX2_vec
+sumsTailAVX2_store:
+	VMOVUPD Y4, 0(AX)
+	VMOVUPD Y5, 32(AX)
+	VMOVUPD Y6, 64(AX)
+	VMOVUPD Y7, 96(AX)
+	VZEROUPPER
+	RET
+
+// func dotsTailAVX2(acc *[16]float64, dy, x *float32, n int, mean float32)
+// AVX2 float64 sums, 8 elements at a time; see vecSums in tensor/internal/asmgen.
+TEXT ·dotsTailAVX2(SB), NOSPLIT, $0-36
+	MOVQ acc+0(FP), AX
+	MOVQ dy+8(FP), DI
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	VBROADCASTSS mean+32(FP), Y12
+	VMOVUPD 0(AX), Y4
+	VMOVUPD 32(AX), Y5
+	VMOVUPD 64(AX), Y6
+	VMOVUPD 96(AX), Y7
+	VCVTPS2PD X12, Y13
+	SHRQ $3, CX
+	JZ dotsTailAVX2_store
+dotsTailAVX2_vec:
+	VMOVUPS (DI), Y2
+	VCVTPS2PD 0(SI), Y0
+	VCVTPS2PD 16(SI), Y1
+	VSUBPD Y13, Y0, Y0
+	VSUBPD Y13, Y1, Y1
+	VEXTRACTF128 $1, Y2, X3
+	VCVTPS2PD X2, Y2
+	VCVTPS2PD X3, Y3
+	VADDPD Y2, Y4, Y4
+	VADDPD Y3, Y5, Y5
+	VFMADD231PD Y0, Y2, Y6
+	VFMADD231PD Y1, Y3, Y7
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ dotsTailAVX2_vec
+dotsTailAVX2_store:
+	VMOVUPD Y4, 0(AX)
+	VMOVUPD Y5, 32(AX)
+	VMOVUPD Y6, 64(AX)
+	VMOVUPD Y7, 96(AX)
+	VZEROUPPER
+	RET
+
+// func dotsMaskTailAVX2(acc *[16]float64, dy, x, y *float32, n int, mean, lo, hi float32)
+// AVX2 float64 sums, 8 elements at a time; see vecSums in tensor/internal/asmgen.
+TEXT ·dotsMaskTailAVX2(SB), NOSPLIT, $0-52
+	MOVQ acc+0(FP), AX
+	MOVQ dy+8(FP), DI
+	MOVQ x+16(FP), SI
+	MOVQ y+24(FP), DX
+	MOVQ n+32(FP), CX
+	VBROADCASTSS mean+40(FP), Y12
+	VBROADCASTSS lo+44(FP), Y14
+	VBROADCASTSS hi+48(FP), Y15
+	VMOVUPD 0(AX), Y4
+	VMOVUPD 32(AX), Y5
+	VMOVUPD 64(AX), Y6
+	VMOVUPD 96(AX), Y7
+	VCVTPS2PD X12, Y13
+	SHRQ $3, CX
+	JZ dotsMaskTailAVX2_store
+dotsMaskTailAVX2_vec:
+	VMOVUPS (DX), Y1
+	VCMPPS $0x1e, Y14, Y1, Y2
+	VCMPPS $0x11, Y15, Y1, Y1
+	VANDPS Y1, Y2, Y2
+	VANDPS (DI), Y2, Y2
+	VCVTPS2PD 0(SI), Y0
+	VCVTPS2PD 16(SI), Y1
+	VSUBPD Y13, Y0, Y0
+	VSUBPD Y13, Y1, Y1
+	VEXTRACTF128 $1, Y2, X3
+	VCVTPS2PD X2, Y2
+	VCVTPS2PD X3, Y3
+	VADDPD Y2, Y4, Y4
+	VADDPD Y3, Y5, Y5
+	VFMADD231PD Y0, Y2, Y6
+	VFMADD231PD Y1, Y3, Y7
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	DECQ CX
+	JNZ dotsMaskTailAVX2_vec
+dotsMaskTailAVX2_store:
+	VMOVUPD Y4, 0(AX)
+	VMOVUPD Y5, 32(AX)
+	VMOVUPD Y6, 64(AX)
+	VMOVUPD Y7, 96(AX)
+	VZEROUPPER
+	RET
+
+// func dotsMaskXTailAVX2(acc *[16]float64, dy, x *float32, n int, mean, a, b, lo, hi float32)
+// AVX2 float64 sums, 8 elements at a time; see vecSums in tensor/internal/asmgen.
+TEXT ·dotsMaskXTailAVX2(SB), NOSPLIT, $64-52
+	MOVQ acc+0(FP), AX
+	MOVQ dy+8(FP), DI
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	VBROADCASTSS a+36(FP), Y0
+	VMOVUPS Y0, 0(SP)
+	VBROADCASTSS b+40(FP), Y0
+	VMOVUPS Y0, 32(SP)
+	VBROADCASTSS mean+32(FP), Y12
+	VBROADCASTSS lo+44(FP), Y14
+	VBROADCASTSS hi+48(FP), Y15
+	VMOVUPD 0(AX), Y4
+	VMOVUPD 32(AX), Y5
+	VMOVUPD 64(AX), Y6
+	VMOVUPD 96(AX), Y7
+	VCVTPS2PD X12, Y13
+	SHRQ $3, CX
+	JZ dotsMaskXTailAVX2_store
+dotsMaskXTailAVX2_vec:
+	VMOVUPS (SI), Y0
+	VSUBPS Y12, Y0, Y0
+	VMULPS 0(SP), Y0, Y1
+	VADDPS 32(SP), Y1, Y1
+	VCMPPS $0x1e, Y14, Y1, Y2
+	VCMPPS $0x11, Y15, Y1, Y1
+	VANDPS Y1, Y2, Y2
+	VANDPS (DI), Y2, Y2
+	VCVTPS2PD 0(SI), Y0
+	VCVTPS2PD 16(SI), Y1
+	VSUBPD Y13, Y0, Y0
+	VSUBPD Y13, Y1, Y1
+	VEXTRACTF128 $1, Y2, X3
+	VCVTPS2PD X2, Y2
+	VCVTPS2PD X3, Y3
+	VADDPD Y2, Y4, Y4
+	VADDPD Y3, Y5, Y5
+	VFMADD231PD Y0, Y2, Y6
+	VFMADD231PD Y1, Y3, Y7
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ dotsMaskXTailAVX2_vec
+dotsMaskXTailAVX2_store:
+	VMOVUPD Y4, 0(AX)
+	VMOVUPD Y5, 32(AX)
+	VMOVUPD Y6, 64(AX)
+	VMOVUPD Y7, 96(AX)
+	VZEROUPPER
+	RET
+
 // func normAVX2(dst, x *float32, n int, mean, a, b, lo, hi float32)
 // AVX2 batch-norm normalization and clamp; see vecNorm in tensor/internal/asmgen.
 TEXT ·normAVX2(SB), NOSPLIT, $0-44
