@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -159,4 +160,57 @@ func TestBatchNormTrainReturnsStats(t *testing.T) {
 	require.Equal(t, []float32{2, 15}, s.Mean.Data())
 	require.Equal(t, []float32{1, 25}, s.Var.Data())
 	require.Equal(t, []float32{-1, -1, 1, 1}, y.Value.Data())
+}
+
+// TestBatchNormClampMatchesUnfused checks that the fused BN + clamp ops
+// compute exactly what BN followed by ReLU or ReLU6 does, values and
+// gradients, in training and evaluation mode.
+func TestBatchNormClampMatchesUnfused(t *testing.T) {
+	rng := rand.New(rand.NewPCG(109, 110))
+	inf := float32(math.Inf(1))
+	for _, shape := range [][]int{{4, 3, 5, 7}, {2, 5, 1, 1}, {3, 4, 8, 8}} {
+		c := shape[1]
+		mean, variance := tensor.Normal(rng, 0, 1, c), tensor.Uniform(rng, 0.5, 2, c)
+		x0 := tensor.Normal(rng, 1, 3, shape...)
+		g0, b0 := tensor.Uniform(rng, 0.5, 1.5, c), tensor.Normal(rng, 1, 1, c)
+		dy := tensor.Normal(rng, 0, 1, shape...)
+		for _, hi := range []float32{6, inf} {
+			for _, train := range []bool{true, false} {
+				run := func(fused bool) (y, dx, dg, db *tensor.Tensor) {
+					x, g, b := Param(x0.Clone()), Param(g0.Clone()), Param(b0.Clone())
+					var out *Var
+					switch {
+					case train && fused:
+						out, _ = BatchNormTrainClamp(x, g, b, 1e-5, 0, hi)
+					case train:
+						out, _ = BatchNormTrain(x, g, b, 1e-5)
+					case fused:
+						out = BatchNormEvalClamp(x, g, b, mean, variance, 1e-5, 0, hi)
+					default:
+						out = BatchNormEval(x, g, b, mean, variance, 1e-5)
+					}
+					if !fused {
+						if hi == 6 {
+							out = ReLU6(out)
+						} else {
+							out = ReLU(out)
+						}
+					}
+					out.BackwardWith(dy)
+					return out.Value, x.Grad, g.Grad, b.Grad
+				}
+				y1, dx1, dg1, db1 := run(true)
+				y2, dx2, dg2, db2 := run(false)
+				what := fmt.Sprintf("%v hi=%v train=%v", shape, hi, train)
+				require.Equal(t, y2.Data(), y1.Data(), "y %s", what)
+				if train {
+					require.Equal(t, dx2.Data(), dx1.Data(), "dx %s", what)
+				} else {
+					require.InDeltaSlice(t, dx2.Data(), dx1.Data(), 1e-6, "dx %s", what)
+				}
+				require.Equal(t, dg2.Data(), dg1.Data(), "dgamma %s", what)
+				require.Equal(t, db2.Data(), db1.Data(), "dbeta %s", what)
+			}
+		}
+	}
 }

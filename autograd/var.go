@@ -22,8 +22,14 @@ type Var struct {
 
 	requiresGrad bool
 	retainGrad   bool
-	gradShared   bool // Grad aliases a tensor that is not this Var's own
-	node         *node
+	// ownGrad is the gradient tensor v owns exclusively, storage from the
+	// tensor buffer pool that no other Var or caller refers to; Grad is
+	// updated in place and returned to the pool by ReleaseGrad only when it
+	// is ownGrad. Any other Grad may alias other tensors and is copied
+	// before an update.
+	ownGrad *tensor.Tensor
+	node    *node
+	pass    *pass // the backward pass in progress that v takes part in
 }
 
 // node records how a Var was computed.
@@ -61,7 +67,20 @@ func (v *Var) Shape() []int { return v.Value.Shape() }
 func (v *Var) RetainGrad() { v.retainGrad = true }
 
 // ZeroGrad drops v's gradient.
-func (v *Var) ZeroGrad() { v.Grad, v.gradShared = nil, false }
+func (v *Var) ZeroGrad() { v.Grad, v.ownGrad = nil, nil }
+
+// ReleaseGrad drops v's gradient as ZeroGrad does and, if Backward left v
+// the only holder of the gradient's storage (a gradient computed for v
+// alone rather than shared with another Var or given by the caller),
+// returns that storage to the tensor buffer pool, so that the next
+// Backward reuses it. The previous Grad tensor must not be used afterwards;
+// optimizers call ReleaseGrad from their ZeroGrad.
+func (v *Var) ReleaseGrad() {
+	if v.Grad != nil && v.Grad == v.ownGrad {
+		tensor.Release(v.Grad)
+	}
+	v.Grad, v.ownGrad = nil, nil
+}
 
 // Detach returns a leaf Var that shares v's value and requires no gradient.
 func (v *Var) Detach() *Var { return &Var{Value: v.Value} }
@@ -115,7 +134,14 @@ func record(op string, value *tensor.Tensor, inputs []*Var, backward func(grad *
 
 // accumulate adds g to v's gradient if v requires one. The first
 // contribution is kept without copying; it is copied before any in-place
-// update, so g may alias other tensors but must not be modified afterwards.
+// update, so g may alias other tensors (in practice, the gradient that the
+// calling backward rule received) but must not be modified afterwards.
+//
+// During a backward pass, a g that aliases no gradient of the pass is a
+// fresh result of the calling rule: accumulate takes it over and returns
+// its storage to the pool once added into an existing gradient. A rule must
+// therefore pass a fresh tensor to one accumulate call only, and not use it
+// afterwards.
 func (v *Var) accumulate(g *tensor.Tensor) {
 	if !v.requiresGrad {
 		return
@@ -123,13 +149,82 @@ func (v *Var) accumulate(g *tensor.Tensor) {
 	if !tensor.SameShape(g.Shape(), v.Value.Shape()) {
 		panic(fmt.Sprintf("autograd: %s: gradient of shape %v for a value of shape %v", v.Op(), g.Shape(), v.Value.Shape()))
 	}
+	p := v.pass
 	switch {
 	case v.Grad == nil:
-		v.Grad, v.gradShared = g, true
-	case v.gradShared:
-		v.Grad, v.gradShared = tensor.Add(v.Grad, g), false
+		v.Grad, v.ownGrad = g, nil
+		p.hold(g)
+	case v.Grad != v.ownGrad:
+		old := v.Grad
+		v.Grad = tensor.Add(old, g)
+		v.ownGrad = v.Grad
+		p.hold(v.Grad)
+		p.drop(old)
+		p.dropFresh(g)
 	default:
 		tensor.AddInto(v.Grad, g)
+		p.dropFresh(g)
+	}
+}
+
+// pass tracks the gradient storage of one backward pass, so that
+// gradients are returned to the tensor buffer pool as soon as the last Var
+// holding them is done with them. Storage is identified by its first
+// element: gradients share storage only as whole tensors (reshaped views).
+type pass struct {
+	// refs counts, for storage that became a gradient during the pass, the
+	// Vars of the pass whose Grad it is.
+	refs map[*float32]int32
+	// seed is the output gradient given by the caller, never released.
+	seed *float32
+}
+
+// key returns the identity of t's storage, or nil if t is empty.
+func key(t *tensor.Tensor) *float32 {
+	if t == nil || t.Len() == 0 {
+		return nil
+	}
+	return &t.Data()[0]
+}
+
+// hold records that a Var of the pass now holds t as its gradient.
+func (p *pass) hold(t *tensor.Tensor) {
+	if k := key(t); p != nil && k != nil {
+		p.refs[k]++
+	}
+}
+
+// drop records that a Var of the pass no longer holds its gradient t, and
+// releases t's storage if no other one does.
+func (p *pass) drop(t *tensor.Tensor) {
+	k := key(t)
+	if p == nil || k == nil {
+		return
+	}
+	n, ok := p.refs[k]
+	if !ok {
+		return // storage from before the pass
+	}
+	if n > 1 {
+		p.refs[k] = n - 1
+		return
+	}
+	delete(p.refs, k)
+	if k != p.seed {
+		tensor.Release(t)
+	}
+}
+
+// dropFresh releases g, a contribution that accumulate has added into an
+// existing gradient, unless a Var of the pass holds it as its gradient (or
+// it is the seed).
+func (p *pass) dropFresh(g *tensor.Tensor) {
+	k := key(g)
+	if p == nil || k == nil || k == p.seed {
+		return
+	}
+	if _, held := p.refs[k]; !held {
+		tensor.Release(g)
 	}
 }
 
@@ -158,10 +253,25 @@ func (v *Var) BackwardWith(grad *tensor.Tensor) {
 		return
 	}
 	order := topoOrder(v)
+	p := &pass{refs: make(map[*float32]int32, 2*len(order)), seed: key(grad)}
+	var kept []*Var // Vars that keep their gradient: leaves and retained ones
+	for _, u := range order {
+		u.pass = p
+		if u.retainGrad {
+			kept = append(kept, u)
+		}
+		for _, in := range u.node.inputs {
+			if in.requiresGrad && in.node == nil && in.pass != p {
+				in.pass = p
+				kept = append(kept, in)
+			}
+		}
+	}
 	if v.retainGrad {
 		v.accumulate(grad)
 	} else {
-		v.Grad, v.gradShared = grad, true
+		v.Grad, v.ownGrad = grad, nil
+		p.hold(grad)
 	}
 	for i := len(order) - 1; i >= 0; i-- {
 		u := order[i]
@@ -170,8 +280,24 @@ func (v *Var) BackwardWith(grad *tensor.Tensor) {
 		}
 		u.node.backward(u.Grad)
 		if !u.retainGrad {
-			u.Grad, u.gradShared = nil, false
+			g := u.Grad
+			u.Grad, u.ownGrad = nil, nil
+			p.drop(g)
 		}
+	}
+	// A kept gradient computed during the pass that no other Var holds is
+	// its Var's own: later passes add into it in place and ReleaseGrad
+	// returns it to the pool.
+	for _, u := range kept {
+		if k := key(u.Grad); k != nil && k != p.seed && p.refs[k] == 1 {
+			u.ownGrad = u.Grad
+		}
+	}
+	for _, u := range order {
+		u.pass = nil
+	}
+	for _, u := range kept {
+		u.pass = nil
 	}
 }
 

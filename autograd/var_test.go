@@ -108,3 +108,53 @@ func TestCheckGradFindsAWrongRule(t *testing.T) {
 	require.Equal(t, 4, r.Elements)
 	require.Contains(t, r.String(), "worst of 4 elements")
 }
+
+func TestReleaseGradKeepsSharedGradients(t *testing.T) {
+	// Add hands its output gradient to both inputs: neither owns it, so
+	// releasing one must leave the other intact even when the pool hands
+	// the storage out again.
+	a := Param(tensor.Ones(128))
+	b := Param(tensor.Ones(128))
+	Sum(Add(a, b), false).Backward()
+	a.ReleaseGrad()
+	require.Nil(t, a.Grad)
+	other := tensor.Full(7, 128)
+	require.Equal(t, float32(1), b.Grad.Data()[0])
+	require.Equal(t, float32(1), b.Grad.Data()[127])
+	tensor.Release(other)
+}
+
+func TestGradientsAccumulateOverPasses(t *testing.T) {
+	// The first pass leaves w the owner of its gradient; the second adds
+	// into it in place; a gradient handed out by the caller is not owned.
+	w := Param(tensor.Full(2, 100))
+	c := Const(tensor.Full(3, 100))
+	Sum(Mul(w, c), false).Backward()
+	Sum(Mul(w, c), false).Backward()
+	require.Equal(t, float32(6), w.Grad.Data()[0])
+	w.ReleaseGrad()
+	require.Nil(t, w.Grad)
+
+	seed := tensor.Full(1, 100)
+	w.BackwardWith(seed)
+	w.ReleaseGrad()
+	require.Equal(t, float32(1), seed.Data()[99], "the caller's gradient is not released")
+	Sum(Mul(w, c), false).Backward()
+	require.Equal(t, float32(3), w.Grad.Data()[0])
+}
+
+func TestIntermediateGradientsReturnToThePool(t *testing.T) {
+	// A chain of reshapes and element-wise ops passes gradients through and
+	// replaces them; every released intermediate must leave the leaves'
+	// gradients correct.
+	x := Param(tensor.Full(1, 8, 16))
+	h := Reshape(MulScalar(x, 2), 128)
+	k := AddScalar(h, 1)
+	y := Sum(Add(Mul(k, k), Reshape(x, 128)), false)
+	y.Backward()
+	// ∂/∂x of Σ (2x+1)² + x = 4(2x+1) + 1 = 13 at x = 1.
+	for _, v := range x.Grad.Data() {
+		require.Equal(t, float32(13), v)
+	}
+	y.ReleaseGraph()
+}

@@ -1,10 +1,11 @@
 // Package benchmarks holds the performance benchmarks of autonl's dense
-// kernels; it contains no library code.
+// kernels and of a whole model; it contains no library code.
 //
-// Every benchmark reports its arithmetic rate as a custom "GFLOP/s" metric,
-// counting 2·M·N·K floating-point operations for a product of an M×K and a
-// K×N matrix; a convolution counts as the product it is equivalent to,
-// M = Cout, K = (C/groups)·kh·kw and N = Ho·Wo per image and group.
+// Every kernel benchmark reports its arithmetic rate as a custom "GFLOP/s"
+// metric, counting 2·M·N·K floating-point operations for a product of an
+// M×K and a K×N matrix; a convolution counts as the product it is
+// equivalent to, M = Cout, K = (C/groups)·kh·kw and N = Ho·Wo per image and
+// group.
 // Memory-bound kernels (depthwise convolutions, batch norm) also report
 // "GB/s" of compulsory traffic: each input and output read or written once.
 //
@@ -19,6 +20,10 @@
 //   - BenchmarkDepthwise: the depthwise layers of MobileNetV2 (batch 8),
 //     forward, input and weight gradients, plus 5×5 and 7×7 kernels.
 //   - BenchmarkBatchNorm: training-mode batch norm forward and backward.
+//   - BenchmarkMobileNetV2: MobileNetV2 1.0 inference and training step
+//     (forward, cross-entropy, backward, SGD, ReleaseGraph) at 224×224,
+//     batch 1 and 8, and at 32×32 (SmallInput, 10 classes), batch 32, in
+//     images/s, with the CPU time per operation (cpu-ms/op).
 //
 // reference.py measures the same cases in PyTorch (NCHW and channels_last)
 // and GEMM in OpenBLAS through numpy; README.md has the table and the

@@ -152,4 +152,45 @@ for n, c, hw in [(8, 96, 112), (8, 144, 56), (8, 576, 14)]:
         dy = torch.randn_like(y)
         report(f"{name}/backward/torch_{fmt}",
                timeit(lambda: torch.autograd.grad(y, (xr, gr), dy, retain_graph=True)), nbytes=12 * el)
+# MobileNetV2 1.0 (BenchmarkMobileNetV2): torchvision's mobilenet_v2,
+# inference (eval, no_grad) and a training step (forward, cross-entropy,
+# backward, SGD with momentum 0.9 and weight decay 4e-5). 224×224 inputs use
+# 1000 classes; 32×32 inputs 10 classes with the stem and the first strided
+# stage at stride 1 (autonl's SmallInput).
+for size, n in [(224, 1), (224, 8), (32, 32)]:
+    name = f"MobileNetV2/{size}x{size}_n{n}"
+    if not want(name):
+        continue
+    import torchvision  # noqa: E402
+    classes = 1000 if size >= 64 else 10
+    for fmt in ("nchw", "cl"):
+        torch.manual_seed(0)
+        m = torchvision.models.mobilenet_v2(num_classes=classes)
+        if size < 64:
+            m.features[0][0].stride = (1, 1)
+            m.features[2].conv[1][0].stride = (1, 1)
+        x = torch.randn(n, 3, size, size)
+        labels = torch.tensor([i * 7 % classes for i in range(n)])
+        if fmt == "cl":
+            m = m.to(memory_format=torch.channels_last)
+            x = x.contiguous(memory_format=torch.channels_last)
+        m.eval()
+
+        def infer():
+            with torch.no_grad():
+                m(x)
+        sec = timeit(infer, min_time=1.0)
+        report(f"{name}/inference/torch_{fmt}", sec)
+        print(f"{'':58s}  {n / sec:10.2f} images/s", flush=True)
+        m.train()
+        opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, weight_decay=4e-5)
+
+        def train():
+            opt.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(m(x), labels)
+            loss.backward()
+            opt.step()
+        sec = timeit(train, min_time=1.0)
+        report(f"{name}/train/torch_{fmt}", sec)
+        print(f"{'':58s}  {n / sec:10.2f} images/s", flush=True)
 sys.exit(0)

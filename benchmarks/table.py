@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Markdown table from Go benchmark output and reference.py output.
+"""Markdown tables from Go benchmark output and reference.py output.
 
     /usr/bin/python3 benchmarks/table.py go1.txt ref1.txt [threads]
 
@@ -7,6 +7,8 @@ Takes the median of repeated Go runs (-count), matches each case with the
 best PyTorch layout and OpenBLAS, and gives the share of peak: the
 benchmark's GFLOP/s over FLOP/cycle/core × GHz × threads, with the clock
 from BenchmarkPeak/clock and 64 FLOP/cycle with AVX-512, else 32 (AVX2).
+Whole-model cases (MobileNetV2) get a table of their own, in milliseconds
+per batch, with the ratio of our time to PyTorch's best.
 """
 import re
 import statistics
@@ -24,7 +26,7 @@ for line in open(go_file):
         continue
     name = re.sub(r"-\d+$", "", line.split()[0])
     name = name[len("Benchmark"):]
-    for v, unit in re.findall(r"([\d.]+) (GFLOP/s|GB/s|GHz)", line):
+    for v, unit in re.findall(r"([\d.]+) (GFLOP/s|GB/s|GHz|ns/op|images/s)", line):
         vals[name][unit].append(float(v))
 go = {n: {u: statistics.median(v) for u, v in us.items()} for n, us in vals.items()}
 
@@ -32,14 +34,17 @@ ref = defaultdict(dict)
 for line in open(ref_file):
     m = re.match(r"(\S+)/(torch_nchw|torch_cl|torch|openblas)\s+([\d.]+) ms\s+(?:([\d.]+) GFLOP/s)?\s*(?:([\d.]+) GB/s)?", line)
     if m:
-        ref[m.group(1)][m.group(2)] = (float(m.group(4) or 0), float(m.group(5) or 0))
+        ref[m.group(1)][m.group(2)] = (float(m.group(4) or 0), float(m.group(5) or 0), float(m.group(3)))
 
 ghz = go.get("Peak/clock", {}).get("GHz", 0)
 peak = flop_per_cycle * ghz * threads
 print(f"clock {ghz:.2f} GHz, peak {peak:.0f} GFLOP/s ({flop_per_cycle} FLOP/cycle/core × {threads} thread(s))\n")
 print("| case | ours GFLOP/s | ours GB/s | PyTorch NCHW | PyTorch channels_last | OpenBLAS | ours / best reference | share of peak |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|")
+models = {n: m for n, m in go.items() if n.startswith("MobileNetV2/")}
 for name, m in go.items():
+    if name in models:
+        continue
     if name.startswith("Peak/"):
         if "GFLOP/s" in m:
             print(f"| {name} | {m['GFLOP/s']:.1f} | | | | | | {m['GFLOP/s'] / (flop_per_cycle * ghz):.0%} of 1 core |")
@@ -60,5 +65,16 @@ for name, m in go.items():
     ratio = f"{(gf or gb) / best:.2f}" if best else ""
     gbs = f"{gb:.1f}" if gb else ""
     gfs = f"{gf:.1f}" if gf else ""
-    share = f"{gf / peak:.0%}" if gf else ""
+    share = f"{gf / peak:.0%}" if gf and peak else ""
     print(f"| {name} | {gfs} | {gbs} | {' | '.join(cells)} | {ratio} | {share} |")
+
+if models:
+    print("\n| case | ours ms | ours images/s | PyTorch NCHW ms | PyTorch channels_last ms | ours / best PyTorch (time) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, m in models.items():
+        r = ref.get(name, {})
+        ms = m.get("ns/op", 0) / 1e6
+        times = [r[k][2] for k in ("torch_nchw", "torch_cl") if k in r]
+        cells = [f"{r[k][2]:.1f}" if k in r else "" for k in ("torch_nchw", "torch_cl")]
+        ratio = f"{ms / min(times):.2f}" if times else ""
+        print(f"| {name} | {ms:.1f} | {m.get('images/s', 0):.1f} | {' | '.join(cells)} | {ratio} |")

@@ -2,11 +2,13 @@ package models
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/autonl-go/autonl/autograd"
 	"github.com/autonl-go/autonl/lightnl"
 	"github.com/autonl-go/autonl/nn"
+	"github.com/autonl-go/autonl/tensor"
 )
 
 // LightNLFactory builds the LightNL block that follows the projection of an
@@ -47,6 +49,40 @@ func NewConvBNAct(rng *rand.Rand, in, out, kernel int, strides [2]int, groups in
 		c.Append(act)
 	}
 	return c
+}
+
+// Forward returns Act(BN(Conv(x))). A ReLU or ReLU6 activation is fused
+// into the batch norm (nn.BatchNorm2d.ForwardClamp), which then writes the
+// activation's output in the same pass; the activation is traced with that
+// output as its input and output. Under NoGrad (inference) the
+// convolution's output, an intermediate, goes back to the tensor buffer
+// pool once normalized: tracers must not keep the values they observe. A
+// ConvBNAct whose modules were changed or appended to runs them in order
+// as a Sequential.
+func (c *ConvBNAct) Forward(x *autograd.Var) *autograd.Var {
+	lo, hi, ok := clampBounds(c.Act)
+	if !ok || c.Len() != 3 || c.At(0) != nn.Module(c.Conv) || c.At(1) != nn.Module(c.BN) || c.At(2) != c.Act {
+		return c.Sequential.Forward(x)
+	}
+	y := c.Conv.Forward(x)
+	z := c.BN.ForwardClamp(y, lo, hi)
+	if !autograd.GradEnabled() {
+		tensor.Release(y.Value)
+		y.Value = nil
+	}
+	return nn.Traced(c.Act, z, z)
+}
+
+// clampBounds returns the bounds of act as a clamp, if it is one: [0, +Inf)
+// for ReLU and [0, 6] for ReLU6.
+func clampBounds(act nn.Module) (lo, hi float32, ok bool) {
+	switch act.(type) {
+	case *nn.ReLU:
+		return 0, float32(math.Inf(1)), true
+	case *nn.ReLU6:
+		return 0, 6, true
+	}
+	return 0, 0, false
 }
 
 // Describe returns "Conv2dNormActivation", torchvision's name, and "".
@@ -167,13 +203,57 @@ func NewMBConv(rng *rand.Rand, b BlockArgs, opt MBConvOptions) (*MBConv, error) 
 	return m, nil
 }
 
-// Forward returns conv(x), plus x if the layer has an identity skip.
+// Forward returns conv(x), plus x if the layer has an identity skip. Under
+// NoGrad (inference) the intermediate results go back to the tensor buffer
+// pool as soon as the next part has used them (see forwardReleasing).
 func (m *MBConv) Forward(x *autograd.Var) *autograd.Var {
-	y := m.Conv.Forward(x)
+	y := forwardReleasing(m.Conv, x)
 	if m.Skip {
-		y = autograd.Add(x, y)
+		s := autograd.Add(x, y)
+		releaseIntermediate(y, x, s)
+		y = s
 	}
 	return nn.Traced(m, x, y)
+}
+
+// forwardReleasing returns seq.Forward(x). Under NoGrad, where no graph
+// keeps them, it returns each intermediate result's storage to the tensor
+// buffer pool once the next module has consumed it, so that inference
+// reuses a few buffers instead of allocating every activation; results
+// that share storage with the input or with the next result (a module
+// that returns its input or a reshaped view of it) are kept. The modules
+// must not keep their inputs, and tracers must not keep the values they
+// observe, beyond the call.
+func forwardReleasing(seq *nn.Sequential, x *autograd.Var) *autograd.Var {
+	if autograd.GradEnabled() {
+		return seq.Forward(x)
+	}
+	y := x
+	for _, c := range seq.Children() {
+		next := c.Module.Forward(y)
+		if y != x {
+			releaseIntermediate(y, x, next)
+		}
+		y = next
+	}
+	return y
+}
+
+// releaseIntermediate returns the storage of v, a result that is no
+// longer needed, to the tensor buffer pool if gradients are disabled and
+// it shares storage with neither in nor out.
+func releaseIntermediate(v, in, out *autograd.Var) {
+	if autograd.GradEnabled() || v.Value == nil || v.Value.Len() == 0 {
+		return
+	}
+	p := &v.Value.Data()[0]
+	for _, o := range []*autograd.Var{in, out} {
+		if o != nil && o.Value != nil && o.Value.Len() > 0 && &o.Value.Data()[0] == p {
+			return
+		}
+	}
+	tensor.Release(v.Value)
+	v.Value = nil
 }
 
 // Describe returns "InvertedResidual", torchvision's name, and "".

@@ -365,11 +365,19 @@ func (n *Net) initWeights(rng *rand.Rand) {
 // torchvision, not a child module. So that profilers (see [Profile]) count
 // it, the network reports itself to nn's tracer with the features' output
 // as its input: its own work is that pooling (see [Net.ForwardMACs]).
+//
+// Under NoGrad (inference) intermediate results go back to the tensor
+// buffer pool as soon as they have been used (see forwardReleasing).
 func (n *Net) Forward(x *autograd.Var) *autograd.Var {
-	f := n.Features.Forward(x)
+	f := forwardReleasing(n.Features, x)
 	y := autograd.GlobalAvgPool2D(f)
 	s := y.Shape()
-	return nn.Traced(n, f, n.Classifier.Forward(autograd.Reshape(y, s[0], s[1])))
+	out := nn.Traced(n, f, n.Classifier.Forward(autograd.Reshape(y, s[0], s[1])))
+	if f != x {
+		releaseIntermediate(f, x, out)
+	}
+	releaseIntermediate(y, x, out)
+	return out
 }
 
 // ForwardMACs returns the multiply-adds of the network's own work, the

@@ -89,6 +89,21 @@ func NewBatchNorm2d(c int, opt BatchNormOptions) *BatchNorm2d {
 // one value per channel, whose variance is undefined.
 func (bn *BatchNorm2d) Forward(x *autograd.Var) (y *autograd.Var) {
 	defer func() { Traced(bn, x, y) }()
+	return bn.forward(x, false, 0, 0)
+}
+
+// ForwardClamp is Forward followed by a clamp of the output to [lo, hi],
+// computed in the same pass over memory (autograd.BatchNormTrainClamp and
+// BatchNormEvalClamp): with lo = 0 and hi = 6 it is BatchNorm2d followed by
+// ReLU6, with hi = +Inf by ReLU, gradients included. It is traced as the
+// batch norm's forward pass, with the clamped output. It panics as Forward
+// does, and if lo > hi.
+func (bn *BatchNorm2d) ForwardClamp(x *autograd.Var, lo, hi float32) (y *autograd.Var) {
+	defer func() { Traced(bn, x, y) }()
+	return bn.forward(x, true, lo, hi)
+}
+
+func (bn *BatchNorm2d) forward(x *autograd.Var, clamp bool, lo, hi float32) *autograd.Var {
 	s := x.Shape()
 	if len(s) != 2 && len(s) != 4 {
 		panic(fmt.Sprintf("nn: BatchNorm2d: input %v is not N×C×H×W or N×C", s))
@@ -98,13 +113,22 @@ func (bn *BatchNorm2d) Forward(x *autograd.Var) (y *autograd.Var) {
 	}
 	eps := float32(bn.Eps)
 	if !bn.Training() {
+		if clamp {
+			return autograd.BatchNormEvalClamp(x, bn.Weight, bn.Bias, bn.RunningMean, bn.RunningVar, eps, lo, hi)
+		}
 		return autograd.BatchNormEval(x, bn.Weight, bn.Bias, bn.RunningMean, bn.RunningVar, eps)
 	}
 	m := x.Value.Len() / bn.Channels
 	if m < 2 {
 		panic(fmt.Sprintf("nn: BatchNorm2d: expected more than 1 value per channel when training, got input %v", s))
 	}
-	y, st := autograd.BatchNormTrain(x, bn.Weight, bn.Bias, eps)
+	var y *autograd.Var
+	var st tensor.BatchNormStats
+	if clamp {
+		y, st = autograd.BatchNormTrainClamp(x, bn.Weight, bn.Bias, eps, lo, hi)
+	} else {
+		y, st = autograd.BatchNormTrain(x, bn.Weight, bn.Bias, eps)
+	}
 	mom := bn.Momentum
 	unbias := float64(m) / float64(m-1)
 	rm, rv := bn.RunningMean.Data(), bn.RunningVar.Data()

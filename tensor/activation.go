@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"github.com/autonl-go/autonl/tensor/internal/vec"
 )
 
 // The activation functions below return a tensor of t's shape. Their
@@ -56,50 +58,23 @@ func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
 // ReLU returns max(x, 0) element-wise; NaN stays NaN.
 func ReLU(t *Tensor) *Tensor {
-	return unaryOp(t, func(dst, x []float32) {
-		x = x[:len(dst)]
-		for i, v := range x {
-			if v < 0 {
-				v = 0
-			}
-			dst[i] = v
-		}
-	})
+	return unaryOpUninit(t, func(dst, x []float32) { vec.Clamp(dst, x, 0, posInf) })
 }
 
 // ReLUGrad returns dy where x > 0 and 0 elsewhere (relu'(0) = 0).
 func ReLUGrad(x, dy *Tensor) *Tensor {
-	return gradOp("ReLUGrad", x, dy, func(dx, x, dy []float32) {
-		x, dy = x[:len(dx)], dy[:len(dx)]
-		for i := range dx {
-			if x[i] > 0 {
-				dx[i] = dy[i]
-			}
-		}
-	})
+	return gradOpUninit("ReLUGrad", x, dy, vec.PositiveMask)
 }
 
 // ReLU6 returns min(max(x, 0), 6) element-wise; NaN stays NaN.
 func ReLU6(t *Tensor) *Tensor {
-	return unaryOp(t, func(dst, x []float32) {
-		x = x[:len(dst)]
-		for i := range dst {
-			dst[i] = relu6(x[i])
-		}
-	})
+	return unaryOpUninit(t, func(dst, x []float32) { vec.Clamp(dst, x, 0, 6) })
 }
 
 // ReLU6Grad returns dy where 0 < x < 6 and 0 elsewhere, including at
 // x = 0 and x = 6.
 func ReLU6Grad(x, dy *Tensor) *Tensor {
-	return gradOp("ReLU6Grad", x, dy, func(dx, x, dy []float32) {
-		x, dy = x[:len(dx)], dy[:len(dx)]
-		for i := range dx {
-			if x[i] > 0 && x[i] < 6 {
-				dx[i] = dy[i]
-			}
-		}
-	})
+	return gradOpUninit("ReLU6Grad", x, dy, func(dx, x, dy []float32) { vec.ClampMask(dx, x, dy, 0, 6) })
 }
 
 func relu6(v float32) float32 {
@@ -190,17 +165,7 @@ func Clamp(t *Tensor, lo, hi float32) *Tensor {
 	if lo > hi {
 		panic(fmt.Sprintf("tensor: Clamp: lower bound %v exceeds upper bound %v", lo, hi))
 	}
-	return unaryOp(t, func(dst, x []float32) {
-		x = x[:len(dst)]
-		for i, v := range x {
-			if v < lo {
-				v = lo
-			} else if v > hi {
-				v = hi
-			}
-			dst[i] = v
-		}
-	})
+	return unaryOpUninit(t, func(dst, x []float32) { vec.Clamp(dst, x, lo, hi) })
 }
 
 // ClampGrad returns dy where lo ≤ x ≤ hi and 0 elsewhere; the bounds

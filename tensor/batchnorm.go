@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/autonl-go/autonl/tensor/internal/parallel"
+	"github.com/autonl-go/autonl/tensor/internal/vec"
 )
 
 // BatchNormStats holds the per-channel batch statistics computed by
@@ -18,6 +19,11 @@ type BatchNormStats struct {
 	Var *Tensor
 	// InvStd is 1/sqrt(Var + eps).
 	InvStd *Tensor
+
+	// scale and shift are the float32 a_c and b_c with which
+	// BatchNormTrainClamp normalized channel c, (x − Mean_c)·a_c + b_c;
+	// BatchNormClampGrad recomputes the clamp's mask from them.
+	scale, shift []float32
 }
 
 // bnGrain is the minimum number of elements per range of the parallel
@@ -62,7 +68,7 @@ func channelValue(t *Tensor, ch int, def float64) float64 {
 }
 
 // forChannels runs fn(ch) for every channel in parallel; each channel
-// touches n·s elements.
+// touches perChannel elements.
 func forChannels(c, perChannel int, fn func(ch int)) {
 	parallel.For(c, max(1, bnGrain/max(1, perChannel)), func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
@@ -71,18 +77,23 @@ func forChannels(c, perChannel int, fn func(ch int)) {
 	})
 }
 
-// normalizeChannel sets y = (x − mean)·a + b over channel ch of every
-// image. Subtracting the mean first avoids the cancellation of x·a against
-// a folded shift when the mean is large against the spread.
-func normalizeChannel(x, y []float32, n, c, s, ch int, mean, a, b float32) {
-	for i := range n {
-		off := (i*c + ch) * s
-		src, dst := x[off:off+s], y[off:off+s]
-		for k, v := range src {
-			dst[k] = (v-mean)*a + b
-		}
+// newStats returns statistics for c channels in one allocation. They stay
+// out of the buffer pool: a graph keeps them until it is dropped.
+func newStats(c int) BatchNormStats {
+	b := make([]float32, 5*c)
+	return BatchNormStats{
+		Mean:   &Tensor{shape: []int{c}, data: b[:c:c]},
+		Var:    &Tensor{shape: []int{c}, data: b[c : 2*c : 2*c]},
+		InvStd: &Tensor{shape: []int{c}, data: b[2*c : 3*c : 3*c]},
+		scale:  b[3*c : 4*c : 4*c],
+		shift:  b[4*c:],
 	}
 }
+
+var (
+	negInf = float32(math.Inf(-1))
+	posInf = float32(math.Inf(1))
+)
 
 // BatchNormTrain normalizes x (N×C or N×C×H×W…, channel axis 1) with its
 // own batch statistics, as PyTorch's batch_norm in training mode:
@@ -91,12 +102,33 @@ func normalizeChannel(x, y []float32, n, c, s, ch int, mean, a, b float32) {
 //	y[n,c,…] = (x[n,c,…] − μ_c) / sqrt(σ²_c + eps) · γ_c + β_c.
 //
 // gamma and beta have shape [C]; nil means γ = 1 and β = 0. The statistics
-// are accumulated in float64 (two passes) and returned in s for
-// BatchNormGrad and for updating running statistics. It panics if x has
-// fewer than 2 dimensions or no elements per channel, gamma or beta does
-// not have shape [C], or eps is negative.
+// are accumulated in one pass, as sums of x − K and (x − K)² for K the
+// channel's first element, in float64 from float32 partial sums over short
+// blocks (see package vec), and returned in s for BatchNormGrad
+// and for updating running statistics. It panics if x has fewer than 2
+// dimensions or no elements per channel, gamma or beta does not have shape
+// [C], or eps is negative.
 func BatchNormTrain(x, gamma, beta *Tensor, eps float32) (y *Tensor, s BatchNormStats) {
-	const op = "BatchNormTrain"
+	return batchNormTrain("BatchNormTrain", x, gamma, beta, eps, negInf, posInf)
+}
+
+// BatchNormTrainClamp is BatchNormTrain followed by a clamp of the output
+// to [lo, hi], min(max(y, lo), hi), in the same pass: with lo = 0 and
+// hi = +Inf it is BN followed by ReLU, with hi = 6 by ReLU6. A NaN stays
+// NaN. Its gradient is BatchNormClampGrad. It panics as BatchNormTrain
+// does, and if lo > hi.
+func BatchNormTrainClamp(x, gamma, beta *Tensor, eps, lo, hi float32) (y *Tensor, s BatchNormStats) {
+	checkBounds("BatchNormTrainClamp", lo, hi)
+	return batchNormTrain("BatchNormTrainClamp", x, gamma, beta, eps, lo, hi)
+}
+
+func checkBounds(op string, lo, hi float32) {
+	if !(lo <= hi) {
+		panic(fmt.Sprintf("tensor: %s: lower bound %v exceeds upper bound %v", op, lo, hi))
+	}
+}
+
+func batchNormTrain(op string, x, gamma, beta *Tensor, eps, lo, hi float32) (y *Tensor, s BatchNormStats) {
 	n, c, sp := bnLayout(op, x)
 	checkChannelParam(op, "gamma", gamma, c, x.shape, true)
 	checkChannelParam(op, "beta", beta, c, x.shape, true)
@@ -105,30 +137,35 @@ func BatchNormTrain(x, gamma, beta *Tensor, eps float32) (y *Tensor, s BatchNorm
 	if m == 0 && c > 0 {
 		panic(fmt.Sprintf("tensor: %s: x %v has no values per channel", op, x.shape))
 	}
-	y = newOut(x.shape)
-	s = BatchNormStats{Mean: newOut([]int{c}), Var: newOut([]int{c}), InvStd: newOut([]int{c})}
+	y = newOutUninit(x.shape)
+	s = newStats(c)
 	forChannels(c, m, func(ch int) {
-		var sum float64
+		shift := x.data[ch*sp]
+		var acc vec.Acc
 		for i := range n {
-			for _, v := range x.data[(i*c+ch)*sp : (i*c+ch+1)*sp] {
-				sum += float64(v)
-			}
+			vec.Sums(&acc, x.data[(i*c+ch)*sp:(i*c+ch+1)*sp], shift)
 		}
-		mean := sum / float64(m)
-		var ss float64
-		for i := range n {
-			for _, v := range x.data[(i*c+ch)*sp : (i*c+ch+1)*sp] {
-				d := float64(v) - mean
-				ss += d * d
-			}
-		}
-		variance := ss / float64(m)
+		s1, s2 := acc.Totals()
+		d := s1 / float64(m) // mean − shift
+		variance := max(s2/float64(m)-d*d, 0)
+		mean := float64(shift) + d
 		inv := 1 / math.Sqrt(variance+float64(eps))
 		s.Mean.data[ch], s.Var.data[ch], s.InvStd.data[ch] = float32(mean), float32(variance), float32(inv)
-		a := inv * channelValue(gamma, ch, 1)
-		normalizeChannel(x.data, y.data, n, c, sp, ch, float32(mean), float32(a), float32(channelValue(beta, ch, 0)))
+		a, b := float32(inv*channelValue(gamma, ch, 1)), float32(channelValue(beta, ch, 0))
+		s.scale[ch], s.shift[ch] = a, b
+		normalizeChannel(x.data, y.data, n, c, sp, ch, float32(mean), a, b, lo, hi)
 	})
 	return y, s
+}
+
+// normalizeChannel sets y = clamp((x − mean)·a + b, lo, hi) over channel
+// ch of every image. Subtracting the mean first avoids the cancellation of
+// x·a against a folded shift when the mean is large against the spread.
+func normalizeChannel(x, y []float32, n, c, s, ch int, mean, a, b, lo, hi float32) {
+	for i := range n {
+		off := (i*c + ch) * s
+		vec.Normalize(y[off:off+s], x[off:off+s], mean, a, b, lo, hi)
+	}
 }
 
 // BatchNormInference normalizes x (N×C or N×C×H×W…, channel axis 1) with
@@ -141,17 +178,28 @@ func BatchNormTrain(x, gamma, beta *Tensor, eps float32) (y *Tensor, s BatchNorm
 // β = 0). It panics if x has fewer than 2 dimensions, a parameter does not
 // have shape [C], or eps is negative.
 func BatchNormInference(x, gamma, beta, mean, variance *Tensor, eps float32) *Tensor {
-	const op = "BatchNormInference"
+	return batchNormInference("BatchNormInference", x, gamma, beta, mean, variance, eps, negInf, posInf)
+}
+
+// BatchNormInferenceClamp is BatchNormInference followed by a clamp of the
+// output to [lo, hi] in the same pass (see BatchNormTrainClamp). It panics
+// as BatchNormInference does, and if lo > hi.
+func BatchNormInferenceClamp(x, gamma, beta, mean, variance *Tensor, eps, lo, hi float32) *Tensor {
+	checkBounds("BatchNormInferenceClamp", lo, hi)
+	return batchNormInference("BatchNormInferenceClamp", x, gamma, beta, mean, variance, eps, lo, hi)
+}
+
+func batchNormInference(op string, x, gamma, beta, mean, variance *Tensor, eps, lo, hi float32) *Tensor {
 	n, c, sp := bnLayout(op, x)
 	checkChannelParam(op, "gamma", gamma, c, x.shape, true)
 	checkChannelParam(op, "beta", beta, c, x.shape, true)
 	checkChannelParam(op, "mean", mean, c, x.shape, false)
 	checkChannelParam(op, "variance", variance, c, x.shape, false)
 	checkEps(op, eps)
-	y := newOut(x.shape)
+	y := newOutUninit(x.shape)
 	forChannels(c, n*sp, func(ch int) {
 		a := channelValue(gamma, ch, 1) / math.Sqrt(float64(variance.data[ch])+float64(eps))
-		normalizeChannel(x.data, y.data, n, c, sp, ch, mean.data[ch], float32(a), float32(channelValue(beta, ch, 0)))
+		normalizeChannel(x.data, y.data, n, c, sp, ch, mean.data[ch], float32(a), float32(channelValue(beta, ch, 0)), lo, hi)
 	})
 	return y
 }
@@ -163,11 +211,31 @@ func BatchNormInference(x, gamma, beta, mean, variance *Tensor, eps float32) *Te
 //	dβ_c = Σ dy[n,c,…],  dγ_c = Σ dy[n,c,…]·x̂[n,c,…],
 //	dx[n,c,…] = γ_c·InvStd_c · (dy[n,c,…] − dβ_c/M − x̂[n,c,…]·dγ_c/M).
 //
-// The sums are accumulated in float64. gamma is nil for γ = 1; dgamma and
-// dbeta are returned with shape [C] either way. It panics if dy and x
-// differ in shape, or gamma, s.Mean or s.InvStd does not have shape [C].
+// The sums are accumulated in float64 from float32 partial sums over short
+// blocks, with x̂ formed from x − μ_c in float32. gamma is nil for γ = 1;
+// dgamma and dbeta are returned with shape [C] either way. It panics if dy
+// and x differ in shape, or gamma, s.Mean or s.InvStd does not have shape
+// [C].
 func BatchNormGrad(dy, x, gamma *Tensor, s BatchNormStats) (dx, dgamma, dbeta *Tensor) {
-	const op = "BatchNormGrad"
+	return batchNormGrad("BatchNormGrad", dy, x, nil, gamma, s, 0, 0)
+}
+
+// BatchNormClampGrad returns the gradients of y = BatchNormTrainClamp(x,
+// gamma, beta, eps, lo, hi) (with statistics s), given y and dy = ∂L/∂y:
+// BatchNormGrad with dy replaced by 0 wherever y is not strictly inside
+// (lo, hi) — the subgradient of PyTorch's ReLU and ReLU6, 0 at the kinks.
+// When s comes from BatchNormTrainClamp, which records its normalization
+// constants in it, the mask is recomputed from x, exactly, and y is not
+// read. It panics as BatchNormGrad does, and if y and x differ in shape.
+func BatchNormClampGrad(dy, x, y, gamma *Tensor, s BatchNormStats, lo, hi float32) (dx, dgamma, dbeta *Tensor) {
+	const op = "BatchNormClampGrad"
+	if !SameShape(y.shape, x.shape) {
+		panic(fmt.Sprintf("tensor: %s: y %v and x %v differ in shape", op, y.shape, x.shape))
+	}
+	return batchNormGrad(op, dy, x, y, gamma, s, lo, hi)
+}
+
+func batchNormGrad(op string, dy, x, y, gamma *Tensor, s BatchNormStats, lo, hi float32) (dx, dgamma, dbeta *Tensor) {
 	n, c, sp := bnLayout(op, x)
 	if !SameShape(dy.shape, x.shape) {
 		panic(fmt.Sprintf("tensor: %s: dy %v and x %v differ in shape", op, dy.shape, x.shape))
@@ -176,32 +244,44 @@ func BatchNormGrad(dy, x, gamma *Tensor, s BatchNormStats) (dx, dgamma, dbeta *T
 	checkChannelParam(op, "s.Mean", s.Mean, c, x.shape, false)
 	checkChannelParam(op, "s.InvStd", s.InvStd, c, x.shape, false)
 	m := float64(n * sp)
-	dx = newOut(x.shape)
+	dx = newOutUninit(x.shape)
 	dgamma, dbeta = newOut([]int{c}), newOut([]int{c})
 	forChannels(c, n*sp, func(ch int) {
-		mean, inv := float64(s.Mean.data[ch]), float64(s.InvStd.data[ch])
-		var sdy, sdyx float64
+		fmean, inv := s.Mean.data[ch], float64(s.InvStd.data[ch])
+		var acc vec.Acc
+		fromX := y != nil && s.scale != nil
+		f := vec.Affine{Mean: fmean, Lo: lo, Hi: hi}
+		if fromX {
+			f.A, f.B = s.scale[ch], s.shift[ch]
+		}
 		for i := range n {
 			off := (i*c + ch) * sp
-			xs, ds := x.data[off:off+sp], dy.data[off:off+sp]
-			for k, v := range xs {
-				d := float64(ds[k])
-				sdy += d
-				sdyx += d * (float64(v) - mean)
+			switch {
+			case fromX:
+				vec.DotsMaskedX(&acc, dy.data[off:off+sp], x.data[off:off+sp], f)
+			case y != nil:
+				vec.DotsMasked(&acc, dy.data[off:off+sp], x.data[off:off+sp], y.data[off:off+sp], fmean, lo, hi)
+			default:
+				vec.Dots(&acc, dy.data[off:off+sp], x.data[off:off+sp], fmean)
 			}
 		}
+		sdy, sdyx := acc.Totals()
 		dg := sdyx * inv // Σ dy·x̂
 		dbeta.data[ch], dgamma.data[ch] = float32(sdy), float32(dg)
 		// dx = k·(dy − dβ/M) − kx·(x − μ) with k = γ·inv and
 		// kx = k·inv·dγ/M.
 		k := channelValue(gamma, ch, 1) * inv
 		fk, fkx := float32(k), float32(k*inv*dg/m)
-		fdb, fmean := float32(sdy/m), float32(mean)
+		fdb := float32(sdy / m)
 		for i := range n {
 			off := (i*c + ch) * sp
-			xs, ds, out := x.data[off:off+sp], dy.data[off:off+sp], dx.data[off:off+sp]
-			for j, v := range xs {
-				out[j] = fk*(ds[j]-fdb) - fkx*(v-fmean)
+			switch {
+			case fromX:
+				vec.BNGradMaskedX(dx.data[off:off+sp], dy.data[off:off+sp], x.data[off:off+sp], fk, fdb, fkx, f)
+			case y != nil:
+				vec.BNGradMasked(dx.data[off:off+sp], dy.data[off:off+sp], x.data[off:off+sp], y.data[off:off+sp], fmean, fk, fdb, fkx, lo, hi)
+			default:
+				vec.BNGrad(dx.data[off:off+sp], dy.data[off:off+sp], x.data[off:off+sp], fmean, fk, fdb, fkx)
 			}
 		}
 	})

@@ -181,3 +181,25 @@ func TestBatchNormPanics(t *testing.T) {
 		require.PanicsWithValue(t, tc.want, tc.f, tc.name)
 	}
 }
+
+// TestBatchNormClampGradMaskFromInput checks that the gradient of the
+// fused BN + clamp computed with the mask recomputed from x (statistics
+// that carry the forward pass's constants) is bit-for-bit the one that
+// reads the clamp's output y.
+func TestBatchNormClampGradMaskFromInput(t *testing.T) {
+	rng := rand.New(rand.NewPCG(61, 62))
+	for _, shape := range [][]int{{4, 5, 7, 7}, {3, 8, 16, 17}, {2, 3, 1, 5}} {
+		x := denseRandn(rng, shape...)
+		gamma, beta := denseRandn(rng, shape[1]), denseRandn(rng, shape[1])
+		dy := denseRandn(rng, shape...)
+		for _, b := range [][2]float32{{0, 6}, {0, float32(math.Inf(1))}, {-0.5, 0.5}} {
+			y, s := BatchNormTrainClamp(x, gamma, beta, 1e-5, b[0], b[1])
+			dx1, dg1, db1 := BatchNormClampGrad(dy, x, y, gamma, s, b[0], b[1])
+			s.scale, s.shift = nil, nil
+			dx2, dg2, db2 := BatchNormClampGrad(dy, x, y, gamma, s, b[0], b[1])
+			require.Equal(t, dx2.Data(), dx1.Data(), "dx %v %v", shape, b)
+			require.Equal(t, dg2.Data(), dg1.Data(), "dgamma %v %v", shape, b)
+			require.Equal(t, db2.Data(), db1.Data(), "dbeta %v %v", shape, b)
+		}
+	}
+}

@@ -14,6 +14,32 @@ const (
 
 var bufferPools [maxPoolClass + 1]sync.Pool
 
+// boxes recycles the *[]float32 boxes in which bufferPools hold slices, so
+// that moving a buffer in and out of the pool does not allocate.
+var boxes sync.Pool
+
+// poolGet returns a slice of capacity 1<<c from the pool, or nil.
+func poolGet(c int) []float32 {
+	p, ok := bufferPools[c].Get().(*[]float32)
+	if !ok {
+		return nil
+	}
+	b := *p
+	*p = nil
+	boxes.Put(p)
+	return b
+}
+
+// poolPut puts b, of capacity 1<<c, into the pool.
+func poolPut(c int, b []float32) {
+	p, ok := boxes.Get().(*[]float32)
+	if !ok {
+		p = new([]float32)
+	}
+	*p = b[:0]
+	bufferPools[c].Put(p)
+}
+
 func sizeClass(n int) int { return bits.Len(uint(n - 1)) }
 
 // getBuffer returns a zero-filled slice of length n, from the pool when one
@@ -23,8 +49,8 @@ func getBuffer(n int) []float32 {
 	if n < 1<<minPoolClass || c > maxPoolClass {
 		return make([]float32, n)
 	}
-	if p, ok := bufferPools[c].Get().(*[]float32); ok {
-		b := (*p)[:n]
+	if b := poolGet(c); b != nil {
+		b = b[:n]
 		clear(b)
 		return b
 	}
@@ -43,6 +69,5 @@ func Release(t *Tensor) {
 	if cap(b) < 1<<minPoolClass || c > maxPoolClass || cap(b) != 1<<c {
 		return
 	}
-	b = b[:0]
-	bufferPools[c].Put(&b)
+	poolPut(c, b)
 }

@@ -159,7 +159,8 @@ func Conv2DOutputShape(xShape, wShape []int, p Conv2DParams) []int {
 // Conv2DOutputShape).
 //
 // 1×1 convolutions with stride 1 and no padding are one matrix product per
-// image and group; depthwise convolutions (G = C > 1) use direct loops;
+// image and group (one batched product, gemm.SgemmBatchN, for the whole
+// batch when G = 1); depthwise convolutions (G = C > 1) use direct loops;
 // all others unfold each image and group with im2col into a
 // (C/G·kh·kw)×(Ho·Wo) matrix and multiply it by the group's
 // (Cout/G)×(C/G·kh·kw) filters.
@@ -175,6 +176,10 @@ func Conv2D(x, w *Tensor, p Conv2DParams) *Tensor {
 	}
 	if g.depthwise() {
 		depthwiseForward(g, x.data, w.data, y.data)
+		return y
+	}
+	if g.pointwise() && g.groups == 1 { // y_n = W [Cout×C] · x_n [C×HW], one product for the batch
+		gemm.SgemmBatchN(false, g.cout, g.hw(), g.c, 1, w.data, g.c, x.data, g.hw(), g.c*g.hw(), 0, y.data, g.hw(), g.cout*g.hw(), g.n)
 		return y
 	}
 	parallel.For(g.n, 1, func(lo, hi int) {
@@ -204,8 +209,8 @@ func Conv2D(x, w *Tensor, p Conv2DParams) *Tensor {
 //	dx[n, g·C/G+c, h, v] = Σ_{o in group g, i, j, p, q : i·sh−ph+p·dh = h, j·sw−pw+q·dw = v} dy[n,o,i,j] · w[o,c,p,q]
 //
 // computed per image and group as col = W_gᵀ·dy_g followed by col2im
-// (a direct product for 1×1 convolutions, direct loops for depthwise
-// ones). It panics like Conv2D and if dy does not have the output shape.
+// (a direct product for 1×1 convolutions, batched over the images when
+// G = 1, and direct loops for depthwise ones). It panics like Conv2D and if dy does not have the output shape.
 func Conv2DGradInput(dy, w *Tensor, xShape []int, p Conv2DParams) *Tensor {
 	g := newConvGeom("Conv2DGradInput", xShape, w.shape, p)
 	g.checkDy("Conv2DGradInput", dy)
@@ -224,6 +229,10 @@ func Conv2DGradInput(dy, w *Tensor, xShape []int, p Conv2DParams) *Tensor {
 	}
 	if g.depthwise() {
 		depthwiseGradInput(g, dy.data, w.data, dx.data)
+		return dx
+	}
+	if g.pointwise() && g.groups == 1 { // dx_n = Wᵀ [C×Cout] · dy_n [Cout×HW], one product for the batch
+		gemm.SgemmBatchN(true, g.c, g.hw(), g.cout, 1, w.data, g.c, dy.data, g.hw(), g.cout*g.hw(), 0, dx.data, g.hw(), g.c*g.hw(), g.n)
 		return dx
 	}
 	parallel.For(g.n, 1, func(lo, hi int) {
@@ -261,7 +270,9 @@ const convWeightChunk = 4
 // computed per image and group as dy_g·colᵀ. The per-image partial
 // gradients are computed concurrently in chunks of a fixed number of images
 // and added to the result in image order, so the result is the same
-// whatever GOMAXPROCS is. Depthwise convolutions use direct loops,
+// whatever GOMAXPROCS is. 1×1 convolutions with G = 1 are instead one
+// product over the whole batch, dy·xᵀ with inner dimension N·H·W
+// (gemm.SgemmBatchK), and depthwise convolutions use direct loops,
 // parallel over output channels. It panics like Conv2D and if dy does not
 // have the output shape.
 func Conv2DGradWeight(x, dy *Tensor, wShape []int, p Conv2DParams) *Tensor {
@@ -273,6 +284,10 @@ func Conv2DGradWeight(x, dy *Tensor, wShape []int, p Conv2DParams) *Tensor {
 	}
 	if g.depthwise() {
 		depthwiseGradWeight(g, x.data, dy.data, dw.data)
+		return dw
+	}
+	if g.pointwise() && g.groups == 1 { // dw = Σ_n dy_n [Cout×HW] · x_nᵀ [HW×C], one product over the batch
+		gemm.SgemmBatchK(false, true, g.cout, g.c, g.hw(), 1, dy.data, g.hw(), g.cout*g.hw(), x.data, g.hw(), g.c*g.hw(), 0, dw.data, g.c, g.n)
 		return dw
 	}
 	// imageGrad computes the gradient contribution of image n into out.

@@ -192,6 +192,10 @@ func newOutUninit(shape []int) *Tensor {
 // in parallel over the input planes, each output element summing its taps
 // in row-major (p, q) order. Every element of y is written.
 func depthwiseForward(g *convGeom, x, w, y []float32) {
+	if dwInterleaved(g) {
+		dwInterleavedForward(g, x, w, y)
+		return
+	}
 	hw, howo, kk := g.hw(), g.howo(), g.kk()
 	L := newDWLayout(g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ho, g.wo, g.h, g.w, 1, 1, g.ph, g.pw)
 	grain := max(1, depthwiseGrain/(g.og*howo*kk))
@@ -233,6 +237,10 @@ func depthwiseForward(g *convGeom, x, w, y []float32) {
 // with the flipped kernel, added over o in increasing order, in parallel
 // over the input planes. Every element of dx is written.
 func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
+	if dwInterleaved(g) {
+		dwInterleavedGradInput(g, dy, w, dx)
+		return
+	}
 	hw, howo, kk := g.hw(), g.howo(), g.kk()
 	L := newDWLayout(g.kh, g.kw, 1, 1, g.dh, g.dw, g.h, g.w, g.ho, g.wo, g.sh, g.sw,
 		(g.kh-1)*g.dh-g.ph, (g.kw-1)*g.dw-g.pw)
@@ -283,6 +291,10 @@ func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
 // an infinite input there turns the tap's gradient into NaN, where it would
 // otherwise be infinite.
 func depthwiseGradWeight(g *convGeom, x, dy, dw []float32) {
+	if dwInterleaved(g) {
+		dwInterleavedGradWeight(g, x, dy, dw)
+		return
+	}
 	hw, howo, kk := g.hw(), g.howo(), g.kk()
 	L := newDWLayout(g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ho, g.wo, g.h, g.w, 1, 1, g.ph, g.pw)
 	const lanes, group = dwconv.Lanes, dwconv.MaxGradTaps

@@ -48,3 +48,49 @@ func TestDepthwiseMatchesReference(t *testing.T) {
 		t.Fatalf("only %d cases checked", checked)
 	}
 }
+
+// TestDepthwiseInterleavedMatchesReference checks the kernels that
+// interleave channels across lanes (small maps, see dwInterleaved)
+// with channel counts that fill several groups of lanes and leave a
+// partial one, strides 1 to 3 (the polyphase input gradient), dilation and
+// uneven padding.
+func TestDepthwiseInterleavedMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	var cases []convCase
+	for _, c := range []int{8, 11, 19} {
+		for _, hw := range [][2]int{{7, 7}, {14, 14}, {5, 9}, {16, 16}, {2, 3}} {
+			for _, k := range []int{3, 5} {
+				for _, s := range [][2]int{{1, 1}, {2, 2}, {1, 2}, {3, 3}} {
+					for _, pd := range []struct{ pad, dil [2]int }{
+						{[2]int{k / 2, k / 2}, [2]int{1, 1}}, {[2]int{0, 1}, [2]int{1, 1}}, {[2]int{k - 1, 2}, [2]int{2, 1}},
+					} {
+						cases = append(cases, convCase{n: 3, c: c, h: hw[0], w: hw[1], cout: c, kh: k, kw: k,
+							stride: s, pad: pd.pad, dil: pd.dil, groups: c})
+					}
+				}
+			}
+		}
+	}
+	checked := 0
+	for _, tc := range cases {
+		ref, ok := newRefConv(tc)
+		if !ok {
+			continue
+		}
+		g := newConvGeom("test", []int{tc.n, tc.c, tc.h, tc.w}, []int{tc.cout, 1, tc.kh, tc.kw}, tc.params())
+		if !dwInterleaved(g) {
+			continue // the old kernels (maps too wide)
+		}
+		checked++
+		x := denseRandn(rng, tc.n, tc.c, tc.h, tc.w)
+		w := denseRandn(rng, tc.cout, 1, tc.kh, tc.kw)
+		dy := denseRandn(rng, tc.n, tc.cout, ref.ho, ref.wo)
+		p := tc.params()
+		requireCloseTo64(t, ref.forward(x.Data(), w.Data()), Conv2D(x, w, p).Data(), 1e-5, "Conv2D %v", tc)
+		requireCloseTo64(t, ref.gradInput(dy.Data(), w.Data()), Conv2DGradInput(dy, w, x.Shape(), p).Data(), 1e-5, "Conv2DGradInput %v", tc)
+		requireCloseTo64(t, ref.gradWeight(x.Data(), dy.Data()), Conv2DGradWeight(x, dy, w.Shape(), p).Data(), 1e-5, "Conv2DGradWeight %v", tc)
+	}
+	if checked < 150 {
+		t.Fatalf("only %d cases checked", checked)
+	}
+}

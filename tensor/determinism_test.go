@@ -27,6 +27,12 @@ func denseWorkload() []*Tensor {
 		{n: 5, c: 32, h: 18, w: 18, cout: 64, kh: 3, kw: 3, stride: [2]int{2, 2}, pad: [2]int{1, 1}, groups: 32},
 		{n: 7, c: 48, h: 14, w: 14, cout: 40, kh: 1, kw: 1, stride: [2]int{1, 1}, groups: 1},
 		{n: 1, c: 64, h: 30, w: 30, cout: 64, kh: 3, kw: 3, stride: [2]int{1, 1}, pad: [2]int{1, 1}, groups: 2},
+		// Batched 1×1 products over narrow maps, and depthwise layers with
+		// channels interleaved across lanes (stride 1, and 2 with the
+		// polyphase input gradient).
+		{n: 8, c: 96, h: 7, w: 7, cout: 40, kh: 1, kw: 1, stride: [2]int{1, 1}, groups: 1},
+		{n: 6, c: 88, h: 7, w: 7, cout: 88, kh: 3, kw: 3, stride: [2]int{1, 1}, pad: [2]int{1, 1}, groups: 88},
+		{n: 6, c: 72, h: 14, w: 14, cout: 72, kh: 3, kw: 3, stride: [2]int{2, 2}, pad: [2]int{1, 1}, groups: 72},
 	} {
 		p := tc.params()
 		x := denseRandn(rng, tc.n, tc.c, tc.h, tc.w)
@@ -38,6 +44,9 @@ func denseWorkload() []*Tensor {
 	x := denseRandn(rng, 8, 64, 17, 17)
 	y, s := BatchNormTrain(x, nil, nil, 1e-5)
 	dx, dg, db := BatchNormGrad(y, x, nil, s)
+	yc, sc := BatchNormTrainClamp(x, nil, nil, 1e-5, 0, 1)
+	dxc, dgc, dbc := BatchNormClampGrad(y, x, yc, nil, sc, 0, 1)
+	out = append(out, yc, dxc, dgc, dbc, ReLU6(y), ReLU6Grad(y, x))
 	pp := Pool2DParams{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}
 	mp, _ := MaxPool2D(x, pp)
 	return append(out, y, s.Mean, s.Var, dx, dg, db, AvgPool2D(x, pp), mp, GlobalAvgPool2D(x))

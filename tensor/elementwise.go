@@ -155,6 +155,25 @@ func unaryOp(t *Tensor, f func(dst, x []float32)) *Tensor {
 	return out
 }
 
+// unaryOpUninit is unaryOp for functions f that write every element of
+// dst: the output is not cleared first.
+func unaryOpUninit(t *Tensor, f func(dst, x []float32)) *Tensor {
+	out := newOutUninit(t.shape)
+	parallel.For(len(t.data), elemGrain, func(lo, hi int) { f(out.data[lo:hi], t.data[lo:hi]) })
+	return out
+}
+
+// gradOpUninit is gradOp for functions f that write every element of dx:
+// the output is not cleared first.
+func gradOpUninit(op string, x, dy *Tensor, f func(dx, x, dy []float32)) *Tensor {
+	if !SameShape(x.shape, dy.shape) {
+		panic(fmt.Sprintf("tensor: %s: input shape %v and gradient shape %v differ", op, x.shape, dy.shape))
+	}
+	dx := newOutUninit(x.shape)
+	parallel.For(len(x.data), elemGrain, func(lo, hi int) { f(dx.data[lo:hi], x.data[lo:hi], dy.data[lo:hi]) })
+	return dx
+}
+
 // gradOp returns f applied to x and dy, which must have the same shape:
 // f(dx, x, dy) sets dx[i] from x[i] and dy[i]. It serves the backward
 // kernels of element-wise functions.

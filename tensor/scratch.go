@@ -8,8 +8,8 @@ func getScratch(n int) []float32 {
 	if n < 1<<minPoolClass || c > maxPoolClass {
 		return make([]float32, n)
 	}
-	if p, ok := bufferPools[c].Get().(*[]float32); ok {
-		return (*p)[:n]
+	if b := poolGet(c); b != nil {
+		return b[:n]
 	}
 	return make([]float32, n, 1<<c)
 }

@@ -30,7 +30,10 @@ type Optimizer interface {
 	// torch.optim. Step does not allocate.
 	Step()
 	// ZeroGrad drops the gradient of every parameter (sets Grad to nil,
-	// PyTorch's set_to_none), so that the next Backward starts afresh.
+	// PyTorch's set_to_none), so that the next Backward starts afresh. It
+	// returns gradient storage to the tensor buffer pool (see
+	// autograd.Var.ReleaseGrad): gradient tensors read before ZeroGrad
+	// must not be used after it.
 	ZeroGrad()
 	// LR returns the learning rate. A group's effective learning rate is
 	// LR times its LRScale.
@@ -224,10 +227,12 @@ func (c *core) reset(i int) {
 	}
 }
 
-// ZeroGrad drops every parameter's gradient.
+// ZeroGrad drops every parameter's gradient, returning the storage that
+// Backward computed for it alone to the tensor buffer pool
+// (autograd.Var.ReleaseGrad).
 func (c *core) ZeroGrad() {
 	for i := range c.params {
-		c.params[i].v.ZeroGrad()
+		c.params[i].v.ReleaseGrad()
 	}
 }
 

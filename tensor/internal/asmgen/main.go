@@ -1,6 +1,7 @@
 // Command asmgen writes the amd64 assembly of autonl's SIMD kernels: the
-// GEMM micro-kernels of package gemm and the depthwise-convolution kernels
-// of package dwconv. Each kernel is emitted from one template for AVX2 (ymm,
+// GEMM micro-kernels of package gemm, the depthwise-convolution kernels
+// of package dwconv and the element-wise and batch-norm kernels of package
+// vec. Each kernel is emitted from one template for AVX2 (ymm,
 // 8 lanes, 16 registers) and, where there is one, AVX-512 (zmm, 16 lanes,
 // 32 registers), so that both widths share their structure.
 //
@@ -8,6 +9,7 @@
 //
 //	go run ../asmgen -kind gemm -out kernel_amd64.s
 //	go run ../asmgen -kind dwconv -out kernels_amd64.s
+//	go run ../asmgen -kind vec -out vec_amd64.s
 //
 // The output is deterministic; CI can check that go generate leaves the
 // committed .s files unchanged.
@@ -22,7 +24,7 @@ import (
 )
 
 func main() {
-	kind := flag.String("kind", "", "gemm or dwconv")
+	kind := flag.String("kind", "", "gemm, dwconv or vec")
 	out := flag.String("out", "", "output .s file")
 	flag.Parse()
 	g := &gen{}
@@ -33,13 +35,29 @@ func main() {
 	g.p(`#include "textflag.h"`)
 	switch *kind {
 	case "gemm":
-		gemmKernel(g, avx2, 6, 16, "sgemmKernel6x16AVX2")
-		gemmKernel(g, avx512, 12, 32, "sgemmKernel12x32AVX512")
+		gemmKernel(g, avx2, 6, 16, "sgemmKernel6x16AVX2", false)
+		gemmKernel(g, avx512, 12, 32, "sgemmKernel12x32AVX512", false)
+		gemmKernel(g, avx2, 6, 16, "sgemmPanels6x16AVX2", true)
+		gemmKernel(g, avx512, 12, 32, "sgemmPanels12x32AVX512", true)
+		packBCopy(g, 16, "packB16AVX2")
+		packBCopy(g, 32, "packB32AVX2")
+		packBRows(g, 16, "packBRows16AVX2")
+		packBRows(g, 32, "packBRows32AVX2")
+		packBTrans(g, 16, "packBT16AVX2")
+		packBTrans(g, 32, "packBT32AVX2")
+		packARows(g, 6, "packA6AVX2")
+		packACols(g, 6, "packAT6AVX2")
+		dotAcc(g, "dotAccAVX2")
+	case "vec":
+		vecKernels(g)
 	case "dwconv":
-		dwTaps(g, avx2, "tapsAVX2")
+		dwTaps(g, avx2, "tapsAVX2", false)
+		dwTaps(g, avx2, "tapsVecAVX2", true)
 		dwGradTaps(g, avx2, "gradTapsAVX2")
 		copyRows(g, avx2, "copyRowsAVX2")
 		deinterleave2(g, avx2, "deinterleave2AVX2")
+		packC8(g, "packC8AVX2")
+		unpackC8(g, "unpackC8AVX2")
 	default:
 		log.Fatalf("asmgen: unknown -kind %q", *kind)
 	}
@@ -93,7 +111,15 @@ func (s isa) r(n int) string { return fmt.Sprintf("%s%d", s.reg, n) }
 // Accumulators: mr·nr/lanes registers; B row p in nr/lanes registers; A
 // elements broadcast into two alternating registers. The k loop is
 // unrolled four times.
-func gemmKernel(g *gen, s isa, mr, nr int, name string) {
+//
+// With panels, the kernel takes a last argument panels ≥ 1,
+//
+//	func name(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)
+//
+// and computes that many blocks one after the other with the same B: block
+// t reads the A panel at a + t·k·mr and updates the C block at
+// c + t·mr·ldc, so that a column of blocks costs one call.
+func gemmKernel(g *gen, s isa, mr, nr int, name string, panels bool) {
 	nv := nr / s.lanes
 	nacc := mr * nv
 	if nacc+nv+2 > s.regs {
@@ -105,17 +131,27 @@ func gemmKernel(g *gen, s isa, mr, nr int, name string) {
 	const unroll = 4
 
 	g.p("")
-	g.p("// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, store int)", name)
-	g.p("// %s %d×%d micro-kernel; see gemmKernel in tensor/internal/asmgen.", s.name, mr, nr)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
-	g.i("MOVQ k+0(FP), CX")
+	if panels {
+		g.p("// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)", name)
+		g.p("// %s %d×%d micro-kernel over a column of blocks; see gemmKernel in tensor/internal/asmgen.", s.name, mr, nr)
+		g.p("TEXT ·%s(SB), NOSPLIT, $0-64", name)
+	} else {
+		g.p("// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, store int)", name)
+		g.p("// %s %d×%d micro-kernel; see gemmKernel in tensor/internal/asmgen.", s.name, mr, nr)
+		g.p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	}
 	g.i("MOVQ a+8(FP), SI")
-	g.i("MOVQ b+16(FP), DX")
 	g.i("MOVQ ldb+24(FP), R8")
 	g.i("SHLQ $2, R8")
 	g.i("MOVQ c+32(FP), DI")
 	g.i("MOVQ ldc+40(FP), R9")
 	g.i("SHLQ $2, R9")
+	if panels {
+		g.i("MOVQ panels+56(FP), R11")
+		g.p("%s_panel:", name)
+	}
+	g.i("MOVQ k+0(FP), CX")
+	g.i("MOVQ b+16(FP), DX")
 	for n := range nacc {
 		g.i("%s %s, %s, %s", s.zero, s.r(n), s.r(n), s.r(n))
 	}
@@ -169,8 +205,12 @@ func gemmKernel(g *gen, s isa, mr, nr int, name string) {
 			g.i("ADDQ R9, DI")
 		}
 	}
-	g.i("VZEROUPPER")
-	g.i("RET")
+	if panels {
+		g.i("JMP %s_next", name)
+	} else {
+		g.i("VZEROUPPER")
+		g.i("RET")
+	}
 	g.p("%s_overwrite:", name)
 	for i := range mr {
 		for v := range nv {
@@ -179,6 +219,13 @@ func gemmKernel(g *gen, s isa, mr, nr int, name string) {
 		if i < mr-1 {
 			g.i("ADDQ R9, DI")
 		}
+	}
+	if panels {
+		// SI already points at the next A panel; C moves to its next row.
+		g.p("%s_next:", name)
+		g.i("ADDQ R9, DI")
+		g.i("DECQ R11")
+		g.i("JNZ %s_panel", name)
 	}
 	g.i("VZEROUPPER")
 	g.i("RET")
@@ -230,11 +277,19 @@ func dwStepRegs(g *gen, arg string) {
 // where s0 is the vector at Y if acc != 0 and 0 otherwise. Vectors are
 // processed in blocks of 8, 4, 2 and 1, each tap's weights loaded once per
 // block. ntaps must be at least 1.
-func dwTaps(g *gen, s isa, name string) {
+//
+// With vecW, w holds a vector of lanes weights per tap, multiplied lane by
+// lane (the weights of channels interleaved across the lanes), instead of
+// one weight broadcast to every lane.
+func dwTaps(g *gen, s isa, name string, vecW bool) {
 	wreg := s.r(s.regs - 1)
 	g.p("")
 	g.p("// func %s(y, x, w *float32, offs *int32, ntaps, nvec, xstep, ystep, nrows, xrow, yrow, acc int)", name)
-	g.p("// %s depthwise tap kernel; see dwTaps in tensor/internal/asmgen.", s.name)
+	if vecW {
+		g.p("// %s depthwise tap kernel with a weight vector per tap; see dwTaps in tensor/internal/asmgen.", s.name)
+	} else {
+		g.p("// %s depthwise tap kernel; see dwTaps in tensor/internal/asmgen.", s.name)
+	}
 	g.p("TEXT ·%s(SB), NOSPLIT, $0-96", name)
 	dwStepRegs(g, "xstep+48(FP)")
 	g.i("MOVQ ystep+56(FP), R12")
@@ -272,13 +327,19 @@ func dwTaps(g *gen, s isa, name string) {
 		g.i("MOVQ offs+24(FP), DX")
 		g.i("MOVQ ntaps+32(FP), CX")
 		g.p("%s_tap:", lbl)
-		g.i("VBROADCASTSS (BX), %s", wreg)
+		wstep := 4
+		if vecW {
+			g.i("VMOVUPS (BX), %s", wreg)
+			wstep = s.bytes
+		} else {
+			g.i("VBROADCASTSS (BX), %s", wreg)
+		}
 		g.i("MOVLQSX (DX), AX")
 		g.i("LEAQ (SI)(AX*4), AX")
 		for k := range bs {
 			g.i("VFMADD231PS %s, %s, %s", dwIndex("AX", k), wreg, s.r(k))
 		}
-		g.i("ADDQ $4, BX")
+		g.i("ADDQ $%d, BX", wstep)
 		g.i("ADDQ $4, DX")
 		g.i("DECQ CX")
 		g.i("JNZ %s_tap", lbl)
@@ -542,6 +603,412 @@ func deinterleave2(g *gen, s isa, name string) {
 	g.i("ADDQ sstride+48(FP), SI")
 	g.i("DECQ CX")
 	g.i("JNZ %s_row", name)
+	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// transpose8 transposes the 8×8 block of float32 held in rows r[0..7]
+// (ymm registers, row i in r[i]) using the registers t[0..7]; on return
+// column i of the block is in out[i], where out is t or r.
+func transpose8(g *gen, r, t [8]string) (out [8]string) {
+	for i := 0; i < 8; i += 2 {
+		g.i("VUNPCKLPS %s, %s, %s", r[i+1], r[i], t[i])
+		g.i("VUNPCKHPS %s, %s, %s", r[i+1], r[i], t[i+1])
+	}
+	// t0 = (r0,r1 interleaved low), t1 = high, t2/t3 from r2,r3, ...
+	for q := 0; q < 8; q += 4 {
+		g.i("VSHUFPS $0x44, %s, %s, %s", t[q+2], t[q], r[q])
+		g.i("VSHUFPS $0xee, %s, %s, %s", t[q+2], t[q], r[q+1])
+		g.i("VSHUFPS $0x44, %s, %s, %s", t[q+3], t[q+1], r[q+2])
+		g.i("VSHUFPS $0xee, %s, %s, %s", t[q+3], t[q+1], r[q+3])
+	}
+	// r0..r3 hold columns 0..3 of rows 0-3 (low lane) and 4-7 (high lane)
+	// for the first four rows; r4..r7 the same for rows 4-7.
+	for i := range 4 {
+		g.i("VPERM2F128 $0x20, %s, %s, %s", r[4+i], r[i], t[i])
+		g.i("VPERM2F128 $0x31, %s, %s, %s", r[4+i], r[i], t[4+i])
+	}
+	return t
+}
+
+// packBCopy emits
+//
+//	func name(dst, src *float32, kc, ldb int)
+//
+// which copies kc rows of nr float32, ldb elements apart in src, to dst,
+// nr apart: a full panel of a non-transposed B.
+func packBCopy(g *gen, nr int, name string) {
+	nv := nr / 8
+	g.p("")
+	g.p("// func %s(dst, src *float32, kc, ldb int)", name)
+	g.p("// AVX2 packing of a %d-column panel of B; see packBCopy in tensor/internal/asmgen.", nr)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ src+8(FP), SI")
+	g.i("MOVQ kc+16(FP), CX")
+	g.i("MOVQ ldb+24(FP), R8")
+	g.i("SHLQ $2, R8")
+	g.i("TESTQ CX, CX")
+	g.i("JZ %s_done", name)
+	g.p("%s_row:", name)
+	for v := range nv {
+		g.i("VMOVUPS %d(SI), Y%d", 32*v, v)
+	}
+	for v := range nv {
+		g.i("VMOVUPS Y%d, %d(DI)", v, 32*v)
+	}
+	g.i("ADDQ R8, SI")
+	g.i("ADDQ $%d, DI", 4*nr)
+	g.i("DECQ CX")
+	g.i("JNZ %s_row", name)
+	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// packBTrans emits
+//
+//	func name(dst, src *float32, kc, ldb int)
+//
+// which packs a full panel of nr columns of a transposed B: dst[p·nr+j] =
+// src[j·ldb+p] for j < nr and p < kc, kc a multiple of 8, by 8×8
+// transposes.
+func packBTrans(g *gen, nr int, name string) {
+	g.p("")
+	g.p("// func %s(dst, src *float32, kc, ldb int)", name)
+	g.p("// AVX2 packing of a %d-column panel of a transposed B; see packBTrans in tensor/internal/asmgen.", nr)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ src+8(FP), SI")
+	g.i("MOVQ kc+16(FP), CX")
+	g.i("MOVQ ldb+24(FP), R8")
+	g.i("SHLQ $2, R8")
+	g.i("LEAQ (R8)(R8*2), R9") // 3·ldb
+	g.i("SHRQ $3, CX")
+	g.i("JZ %s_done", name)
+	g.p("%s_block:", name)
+	r := [8]string{"Y0", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7"}
+	t := [8]string{"Y8", "Y9", "Y10", "Y11", "Y12", "Y13", "Y14", "Y15"}
+	g.i("MOVQ SI, AX")
+	for h := range nr / 8 {
+		// Rows 8h..8h+7 from AX.
+		g.i("VMOVUPS (AX), %s", r[0])
+		g.i("VMOVUPS (AX)(R8*1), %s", r[1])
+		g.i("VMOVUPS (AX)(R8*2), %s", r[2])
+		g.i("VMOVUPS (AX)(R9*1), %s", r[3])
+		g.i("LEAQ (AX)(R8*4), AX")
+		g.i("VMOVUPS (AX), %s", r[4])
+		g.i("VMOVUPS (AX)(R8*1), %s", r[5])
+		g.i("VMOVUPS (AX)(R8*2), %s", r[6])
+		g.i("VMOVUPS (AX)(R9*1), %s", r[7])
+		g.i("LEAQ (AX)(R8*4), AX")
+		out := transpose8(g, r, t)
+		for p := range 8 {
+			g.i("VMOVUPS %s, %d(DI)", out[p], 4*(p*nr+8*h))
+		}
+	}
+	g.i("ADDQ $32, SI")
+	g.i("ADDQ $%d, DI", 4*8*nr)
+	g.i("DECQ CX")
+	g.i("JNZ %s_block", name)
+	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// packARows emits
+//
+//	func name(dst, src *float32, kc, lda int, alpha float32)
+//
+// which packs a full panel of mr ≤ 8 rows of a non-transposed A scaled by
+// alpha: dst[p·mr+i] = alpha·src[i·lda+p] for i < mr and p < kc, kc a
+// multiple of 8, by 8×8 transposes. Each column is stored as a whole
+// vector, so the kernel writes 8 − mr elements past dst[kc·mr−1]; dst
+// must have room for them.
+func packARows(g *gen, mr int, name string) {
+	g.p("")
+	g.p("// func %s(dst, src *float32, kc, lda int, alpha float32)", name)
+	g.p("// AVX2 packing of a %d-row panel of A; see packARows in tensor/internal/asmgen.", mr)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-36", name)
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ src+8(FP), SI")
+	g.i("MOVQ kc+16(FP), CX")
+	g.i("MOVQ lda+24(FP), R8")
+	g.i("SHLQ $2, R8")
+	g.i("VBROADCASTSS alpha+32(FP), Y15")
+	g.i("SHRQ $3, CX")
+	g.i("JZ %s_done", name)
+	g.p("%s_block:", name)
+	r := [8]string{"Y0", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7"}
+	// Y15 holds alpha until the rows are scaled; the transpose then uses
+	// it as a temporary, and it is reloaded for the next block.
+	t := [8]string{"Y8", "Y9", "Y10", "Y11", "Y12", "Y13", "Y14", "Y15"}
+	g.i("MOVQ SI, AX")
+	for i := range 8 {
+		if i < mr {
+			g.i("VMULPS (AX), Y15, %s", r[i])
+			if i < mr-1 {
+				g.i("ADDQ R8, AX")
+			}
+		} else {
+			g.i("VXORPS %s, %s, %s", r[i], r[i], r[i])
+		}
+	}
+	out := transpose8(g, r, t)
+	for p := range 8 {
+		g.i("VMOVUPS %s, %d(DI)", out[p], 4*p*mr)
+	}
+	g.i("VBROADCASTSS alpha+32(FP), Y15")
+	g.i("ADDQ $32, SI")
+	g.i("ADDQ $%d, DI", 4*8*mr)
+	g.i("DECQ CX")
+	g.i("JNZ %s_block", name)
+	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// packC8 emits
+//
+//	func name(dst, src *float32, plane, rows, w, srow, drow int)
+//
+// which interleaves 8 planes into pixels: for r < rows and b < w, the
+// vector at dst + r·drow + 32·b receives, in lane l, the element at
+// src + l·plane + r·srow + 4·b (strides in bytes). Blocks of 8 columns
+// are moved by 8×8 transposes; a tail of w mod 8 columns is read with
+// masked loads (the masks of copyRows).
+func packC8(g *gen, name string) {
+	g.p("")
+	g.p("// func %s(dst, src *float32, plane, rows, w, srow, drow int)", name)
+	g.p("// AVX2 interleaving of 8 planes into pixels; see packC8 in tensor/internal/asmgen.")
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	dwStepRegs(g, "plane+16(FP)")
+	g.i("MOVQ rows+24(FP), R14")
+	g.i("TESTQ R14, R14")
+	g.i("JZ %s_done", name)
+	g.i("MOVQ src+8(FP), R12")
+	g.i("MOVQ dst+0(FP), R13")
+	r := [8]string{"Y0", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7"}
+	t := [8]string{"Y8", "Y9", "Y10", "Y11", "Y12", "Y13", "Y14", "Y15"}
+	g.p("%s_row:", name)
+	g.i("MOVQ R12, AX")
+	g.i("MOVQ R13, DI")
+	g.i("MOVQ w+32(FP), CX")
+	g.p("%s_block:", name)
+	g.i("CMPQ CX, $8")
+	g.i("JLT %s_tail", name)
+	for k := range 8 {
+		g.i("VMOVUPS %s, %s", dwIndex("AX", k), r[k])
+	}
+	out := transpose8(g, r, t)
+	for p := range 8 {
+		g.i("VMOVUPS %s, %d(DI)", out[p], 32*p)
+	}
+	g.i("ADDQ $32, AX")
+	g.i("ADDQ $256, DI")
+	g.i("SUBQ $8, CX")
+	g.i("JMP %s_block", name)
+	g.p("%s_tail:", name)
+	g.i("TESTQ CX, CX")
+	g.i("JZ %s_next", name)
+	g.i("LEAQ copyMask<>(SB), BX")
+	g.i("MOVQ $8, DX")
+	g.i("SUBQ CX, DX")
+	g.i("VMOVUPS (BX)(DX*4), Y15")
+	for k := range 8 {
+		g.i("VMASKMOVPS %s, Y15, %s", dwIndex("AX", k), r[k])
+	}
+	out = transpose8(g, r, t)
+	for p := range 8 {
+		g.i("VMOVUPS %s, %d(DI)", out[p], 32*p)
+		if p < 7 {
+			g.i("CMPQ CX, $%d", p+1)
+			g.i("JEQ %s_next", name)
+		}
+	}
+	g.p("%s_next:", name)
+	g.i("ADDQ srow+40(FP), R12")
+	g.i("ADDQ drow+48(FP), R13")
+	g.i("DECQ R14")
+	g.i("JNZ %s_row", name)
+	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// unpackC8 emits
+//
+//	func name(dst, src *float32, plane, n int)
+//
+// the inverse of packC8 for one row: for k < n, lane l of the vector at
+// src + 32·k goes to dst + l·plane + 4·k (plane in bytes). A tail of n mod 8
+// pixels is written with masked stores.
+func unpackC8(g *gen, name string) {
+	g.p("")
+	g.p("// func %s(dst, src *float32, plane, n int)", name)
+	g.p("// AVX2 split of pixels into 8 planes; see unpackC8 in tensor/internal/asmgen.")
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	dwStepRegs(g, "plane+16(FP)")
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ src+8(FP), SI")
+	g.i("MOVQ n+24(FP), CX")
+	r := [8]string{"Y0", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7"}
+	t := [8]string{"Y8", "Y9", "Y10", "Y11", "Y12", "Y13", "Y14", "Y15"}
+	g.p("%s_block:", name)
+	g.i("CMPQ CX, $8")
+	g.i("JLT %s_tail", name)
+	for p := range 8 {
+		g.i("VMOVUPS %d(SI), %s", 32*p, r[p])
+	}
+	out := transpose8(g, r, t)
+	for l := range 8 {
+		g.i("VMOVUPS %s, %s", out[l], dwIndex("DI", l))
+	}
+	g.i("ADDQ $256, SI")
+	g.i("ADDQ $32, DI")
+	g.i("SUBQ $8, CX")
+	g.i("JMP %s_block", name)
+	g.p("%s_tail:", name)
+	g.i("TESTQ CX, CX")
+	g.i("JZ %s_done", name)
+	for p := range 8 {
+		if p > 0 {
+			g.i("CMPQ CX, $%d", p)
+			g.i("JLE %s_tload_end", name)
+		}
+		g.i("VMOVUPS %d(SI), %s", 32*p, r[p])
+	}
+	g.p("%s_tload_end:", name)
+	out = transpose8(g, r, t)
+	g.i("LEAQ copyMask<>(SB), BX")
+	g.i("MOVQ $8, DX")
+	g.i("SUBQ CX, DX")
+	g.i("VMOVUPS (BX)(DX*4), Y0")
+	for l := range 8 {
+		g.i("VMASKMOVPS %s, Y0, %s", out[l], dwIndex("DI", l))
+	}
+	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// packBRows emits
+//
+//	func name(dst, src *float32, kc, ldb, np, pstride int)
+//
+// which packs np consecutive full panels of nr columns of a non-transposed
+// B row by row, reading each row of B sequentially: for p < kc, q < np and
+// j < nr, dst[q·pstride + p·nr + j] = src[p·ldb + q·nr + j] (strides in
+// elements).
+func packBRows(g *gen, nr int, name string) {
+	nv := nr / 8
+	g.p("")
+	g.p("// func %s(dst, src *float32, kc, ldb, np, pstride int)", name)
+	g.p("// AVX2 packing of %d-column panels of B, row by row; see packBRows in tensor/internal/asmgen.", nr)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-48", name)
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ src+8(FP), SI")
+	g.i("MOVQ kc+16(FP), DX")
+	g.i("MOVQ ldb+24(FP), R8")
+	g.i("SHLQ $2, R8")
+	g.i("MOVQ pstride+40(FP), R9")
+	g.i("SHLQ $2, R9")
+	g.i("TESTQ DX, DX")
+	g.i("JZ %s_done", name)
+	g.p("%s_row:", name)
+	g.i("MOVQ SI, AX")
+	g.i("MOVQ DI, BX")
+	g.i("MOVQ np+32(FP), CX")
+	g.i("TESTQ CX, CX")
+	g.i("JZ %s_done", name)
+	g.p("%s_panel:", name)
+	for v := range nv {
+		g.i("VMOVUPS %d(AX), Y%d", 32*v, v)
+	}
+	for v := range nv {
+		g.i("VMOVUPS Y%d, %d(BX)", v, 32*v)
+	}
+	g.i("ADDQ $%d, AX", 4*nr)
+	g.i("ADDQ R9, BX")
+	g.i("DECQ CX")
+	g.i("JNZ %s_panel", name)
+	g.i("ADDQ R8, SI")
+	g.i("ADDQ $%d, DI", 4*nr)
+	g.i("DECQ DX")
+	g.i("JNZ %s_row", name)
+	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// dotAcc emits
+//
+//	func name(acc *[32]float32, x, y *float32, n int)
+//
+// which, for i < n (a multiple of 32), adds x[i]·y[i] (rounded, then
+// added: no fused multiply-add) to acc[i mod 32], in increasing i.
+func dotAcc(g *gen, name string) {
+	g.p("")
+	g.p("// func %s(acc *[32]float32, x, y *float32, n int)", name)
+	g.p("// AVX2 dot-product lanes; see dotAcc in tensor/internal/asmgen.")
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	g.i("MOVQ acc+0(FP), AX")
+	g.i("MOVQ x+8(FP), SI")
+	g.i("MOVQ y+16(FP), DI")
+	g.i("MOVQ n+24(FP), CX")
+	for v := range 4 {
+		g.i("VMOVUPS %d(AX), Y%d", 32*v, v)
+	}
+	g.i("SHRQ $5, CX")
+	g.i("JZ %s_store", name)
+	g.p("%s_loop:", name)
+	for v := range 4 {
+		g.i("VMOVUPS %d(SI), Y%d", 32*v, 4+v)
+		g.i("VMULPS %d(DI), Y%d, Y%d", 32*v, 4+v, 4+v)
+		g.i("VADDPS Y%d, Y%d, Y%d", 4+v, v, v)
+	}
+	g.i("ADDQ $128, SI")
+	g.i("ADDQ $128, DI")
+	g.i("DECQ CX")
+	g.i("JNZ %s_loop", name)
+	g.p("%s_store:", name)
+	for v := range 4 {
+		g.i("VMOVUPS Y%d, %d(AX)", v, 32*v)
+	}
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// packACols emits
+//
+//	func name(dst, src *float32, kc, lda int, alpha float32)
+//
+// which packs a full panel of mr ≤ 8 rows of a transposed A (the panel's
+// rows contiguous in src) scaled by alpha: dst[p·mr+i] = alpha·src[p·lda+i]
+// for i < mr and p < kc. It reads and writes whole vectors of 8: it reads
+// src[p·lda+mr .. p·lda+7] too, and writes 8 − mr elements past
+// dst[kc·mr−1]; both must be in bounds.
+func packACols(g *gen, mr int, name string) {
+	g.p("")
+	g.p("// func %s(dst, src *float32, kc, lda int, alpha float32)", name)
+	g.p("// AVX2 packing of a %d-row panel of a transposed A; see packACols in tensor/internal/asmgen.", mr)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-36", name)
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ src+8(FP), SI")
+	g.i("MOVQ kc+16(FP), CX")
+	g.i("MOVQ lda+24(FP), R8")
+	g.i("SHLQ $2, R8")
+	g.i("VBROADCASTSS alpha+32(FP), Y15")
+	g.i("TESTQ CX, CX")
+	g.i("JZ %s_done", name)
+	g.p("%s_loop:", name)
+	g.i("VMULPS (SI), Y15, Y0")
+	g.i("VMOVUPS Y0, (DI)")
+	g.i("ADDQ R8, SI")
+	g.i("ADDQ $%d, DI", 4*mr)
+	g.i("DECQ CX")
+	g.i("JNZ %s_loop", name)
 	g.p("%s_done:", name)
 	g.i("VZEROUPPER")
 	g.i("RET")

@@ -75,6 +75,31 @@ func Taps(y, x, w []float32, offs []int32, g Grid, acc bool) {
 	tapsImpl(y, x, w, offs, g, acc)
 }
 
+// TapsVec is Taps with a vector of weights per tap, lane by lane:
+//
+//	y[Y+l] = s0 + Σ_{t<len(offs)} w[t·Lanes + l] · x[X + offs[t] + l],
+//
+// for data whose lanes are different channels of a depthwise convolution
+// (each with its own weights). w must hold len(offs)·Lanes weights.
+func TapsVec(y, x, w []float32, offs []int32, g Grid, acc bool) {
+	if len(offs) < 1 || len(w) < len(offs)*Lanes {
+		panic(fmt.Sprintf("dwconv: TapsVec: %d taps with %d weights", len(offs), len(w)))
+	}
+	maxOff := 0
+	for _, o := range offs {
+		if o < 0 {
+			maxOff = -1
+			break
+		}
+		maxOff = max(maxOff, int(o))
+	}
+	g.check("TapsVec", len(y), len(x), maxOff)
+	if g.Vecs == 0 || g.Rows == 0 {
+		return
+	}
+	tapsVecImpl(y, x, w, offs, g, acc)
+}
+
 // CopyRows copies rows rows of n elements from src (rows sstride apart) to
 // dst (rows dstride apart). In dst, each row is followed by zeros up to a
 // whole number of vectors (elements n to ⌈n/Lanes⌉·Lanes − 1), except the
@@ -194,6 +219,86 @@ func tapsGeneric(y, x, w []float32, offs []int32, g Grid, acc bool) {
 				xv := (*[Lanes]float32)(x[base+int(off):])
 				for l := range Lanes {
 					s[l] += wt * xv[l]
+				}
+			}
+			*yv = s
+		}
+	}
+}
+
+// PackC8 interleaves Lanes planes into pixels: for r < rows and b < w,
+// lane l of pixel dst[r·drow + b·Lanes:] receives src[l·plane + r·srow + b]
+// (strides in elements). The other elements of dst are untouched.
+func PackC8(dst, src []float32, plane, rows, w, srow, drow int) {
+	if plane < 0 || rows < 0 || w < 0 || srow < 0 || drow < 0 {
+		panic(fmt.Sprintf("dwconv: PackC8: negative size or stride plane=%d rows=%d w=%d strides %d, %d", plane, rows, w, srow, drow))
+	}
+	if rows == 0 || w == 0 {
+		return
+	}
+	if (Lanes-1)*plane+(rows-1)*srow+w > len(src) || (rows-1)*drow+w*Lanes > len(dst) {
+		panic(fmt.Sprintf("dwconv: PackC8: %d rows of %d (plane %d, strides %d, %d) do not fit src of %d or dst of %d",
+			rows, w, plane, srow, drow, len(src), len(dst)))
+	}
+	packC8Impl(dst, src, plane, rows, w, srow, drow)
+}
+
+// packC8Generic is the pure-Go twin of PackC8.
+func packC8Generic(dst, src []float32, plane, rows, w, srow, drow int) {
+	for r := range rows {
+		d := dst[r*drow : r*drow+w*Lanes]
+		for l := range Lanes {
+			s := src[l*plane+r*srow : l*plane+r*srow+w]
+			for b, v := range s {
+				d[b*Lanes+l] = v
+			}
+		}
+	}
+}
+
+// UnpackC8 is the inverse of PackC8 for one row: lane l of pixel
+// src[k·Lanes:] goes to dst[l·plane + k], for k < n.
+func UnpackC8(dst, src []float32, plane, n int) {
+	if plane < 0 || n < 0 {
+		panic(fmt.Sprintf("dwconv: UnpackC8: negative size or stride plane=%d n=%d", plane, n))
+	}
+	if n == 0 {
+		return
+	}
+	if (Lanes-1)*plane+n > len(dst) || n*Lanes > len(src) {
+		panic(fmt.Sprintf("dwconv: UnpackC8: %d pixels (plane %d) do not fit dst of %d or src of %d", n, plane, len(dst), len(src)))
+	}
+	unpackC8Impl(dst, src, plane, n)
+}
+
+// unpackC8Generic is the pure-Go twin of UnpackC8.
+func unpackC8Generic(dst, src []float32, plane, n int) {
+	src = src[:n*Lanes]
+	for l := range Lanes {
+		d := dst[l*plane : l*plane+n]
+		for k := range d {
+			d[k] = src[k*Lanes+l]
+		}
+	}
+}
+
+// tapsVecGeneric is the pure-Go twin of the TapsVec kernel.
+func tapsVecGeneric(y, x, w []float32, offs []int32, g Grid, acc bool) {
+	var s [Lanes]float32
+	for r := range g.Rows {
+		for v := range g.Vecs {
+			yv := (*[Lanes]float32)(y[r*g.YRow+v*g.YStep:])
+			if acc {
+				s = *yv
+			} else {
+				s = [Lanes]float32{}
+			}
+			base := r*g.XRow + v*g.XStep
+			for t, off := range offs {
+				wv := (*[Lanes]float32)(w[t*Lanes:])
+				xv := (*[Lanes]float32)(x[base+int(off):])
+				for l := range Lanes {
+					s[l] += wv[l] * xv[l]
 				}
 			}
 			*yv = s

@@ -11,6 +11,11 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func tapsAVX2(y, x, w *float32, offs *int32, ntaps, nvec, xstep, ystep, nrows, xrow, yrow, acc int)
 
+// tapsVecAVX2 is the TapsVec kernel with strides in bytes; acc is 0 or 1.
+//
+//go:noescape
+func tapsVecAVX2(y, x, w *float32, offs *int32, ntaps, nvec, xstep, ystep, nrows, xrow, yrow, acc int)
+
 // copyRowsAVX2 is the CopyRows kernel with strides in bytes; maskLast is
 // 0 or 1.
 //
@@ -27,19 +32,33 @@ func deinterleave2AVX2(even, odd, src *float32, n, rows, dstride, sstride int)
 //go:noescape
 func gradTapsAVX2(out, dy, x *float32, offs *int64, ntaps, nvec, xstep, ystep, nrows, xrow, yrow int)
 
+// packC8AVX2 and unpackC8AVX2 are the PackC8 and UnpackC8 kernels with
+// strides in bytes.
+//
+//go:noescape
+func packC8AVX2(dst, src *float32, plane, rows, w, srow, drow int)
+
+//go:noescape
+func unpackC8AVX2(dst, src *float32, plane, n int)
+
 var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 var (
 	tapsImpl          = tapsGeneric
+	tapsVecImpl       = tapsVecGeneric
 	gradTapsImpl      = gradTapsGeneric
 	copyRowsImpl      = copyRowsGeneric
 	deinterleave2Impl = deinterleave2Generic
+	packC8Impl        = packC8Generic
+	unpackC8Impl      = unpackC8Generic
 )
 
 func init() {
 	if hasAVX2 {
 		tapsImpl, gradTapsImpl, copyRowsImpl = tapsAsm, gradTapsAsm, copyRowsAsm
+		tapsVecImpl = tapsVecAsm
 		deinterleave2Impl = deinterleave2Asm
+		packC8Impl, unpackC8Impl = packC8Asm, unpackC8Asm
 	}
 }
 
@@ -57,6 +76,14 @@ func tapsAsm(y, x, w []float32, offs []int32, g Grid, acc bool) {
 		a = 1
 	}
 	tapsAVX2(&y[0], &x[0], &w[0], &offs[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow, a)
+}
+
+func tapsVecAsm(y, x, w []float32, offs []int32, g Grid, acc bool) {
+	a := 0
+	if acc {
+		a = 1
+	}
+	tapsVecAVX2(&y[0], &x[0], &w[0], &offs[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow, a)
 }
 
 func copyRowsAsm(dst, src []float32, n, rows, dstride, sstride int, maskLast bool) {
@@ -77,4 +104,12 @@ func gradTapsAsm(out, dy, x []float32, offs []int, g Grid) {
 
 func deinterleave2Asm(even, odd, src []float32, n, rows, dstride, sstride int) {
 	deinterleave2AVX2(&even[0], &odd[0], &src[0], n, rows, 4*dstride, 4*sstride)
+}
+
+func packC8Asm(dst, src []float32, plane, rows, w, srow, drow int) {
+	packC8AVX2(&dst[0], &src[0], 4*plane, rows, w, 4*srow, 4*drow)
+}
+
+func unpackC8Asm(dst, src []float32, plane, n int) {
+	unpackC8AVX2(&dst[0], &src[0], 4*plane, n)
 }

@@ -4,9 +4,12 @@ package dwconv
 
 var (
 	tapsImpl          = tapsGeneric
+	tapsVecImpl       = tapsVecGeneric
 	gradTapsImpl      = gradTapsGeneric
 	copyRowsImpl      = copyRowsGeneric
 	deinterleave2Impl = deinterleave2Generic
+	packC8Impl        = packC8Generic
+	unpackC8Impl      = unpackC8Generic
 )
 
 // Kernel returns the name of the kernels in use.

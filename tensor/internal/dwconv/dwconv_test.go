@@ -53,13 +53,14 @@ func closeTo(t *testing.T, want, got []float32, terms int, msg string) {
 	}
 }
 
-// TestTapsMatchesGeneric compares the kernel in use with its pure-Go twin.
+// TestTapsMatchesGeneric compares the kernels in use, Taps and TapsVec,
+// with their pure-Go twins.
 func TestTapsMatchesGeneric(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	t.Logf("kernel: %s", Kernel())
 	for _, g := range grids() {
 		for _, ntaps := range []int{1, 3, 9, 25, 49} {
-			w := randSlice(rng, ntaps)
+			w := randSlice(rng, ntaps*Lanes)
 			offs := make([]int32, ntaps)
 			maxOff := 0
 			for tp := range offs {
@@ -73,6 +74,10 @@ func TestTapsMatchesGeneric(t *testing.T) {
 				tapsGeneric(want, x, w, offs, g, acc)
 				Taps(got, x, w, offs, g, acc)
 				closeTo(t, want, got, ntaps, fmt.Sprintf("%+v ntaps=%d acc=%v", g, ntaps, acc))
+				wantV, gotV := append([]float32(nil), y0...), append([]float32(nil), y0...)
+				tapsVecGeneric(wantV, x, w, offs, g, acc)
+				TapsVec(gotV, x, w, offs, g, acc)
+				closeTo(t, wantV, gotV, ntaps, fmt.Sprintf("TapsVec %+v ntaps=%d acc=%v", g, ntaps, acc))
 				// Elements outside the output vectors are untouched.
 				touched := make([]bool, len(y0))
 				for r := range g.Rows {
@@ -149,6 +154,32 @@ func TestDeinterleave2MatchesGeneric(t *testing.T) {
 			Deinterleave2(got[rows*ds:], got, src, n, rows, ds, ss)
 			require.Equal(t, want, got, "n=%d rows=%d", n, rows)
 		}
+	}
+}
+
+// TestPackC8MatchesGeneric compares the interleaving kernels with their
+// twins for widths and pixel counts that leave every tail of a vector.
+func TestPackC8MatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for w := 1; w <= 19; w++ {
+		for _, rows := range []int{1, 3} {
+			srow, drow := w+2, (w+3)*Lanes
+			plane := rows*srow + 5
+			src := randSlice(rng, (Lanes-1)*plane+rows*srow)
+			d0 := randSlice(rng, rows*drow)
+			want, got := append([]float32(nil), d0...), append([]float32(nil), d0...)
+			packC8Generic(want, src, plane, rows, w, srow, drow)
+			PackC8(got, src, plane, rows, w, srow, drow)
+			require.Equal(t, want, got, "PackC8 w=%d rows=%d", w, rows)
+		}
+		n := w * 3
+		plane := n + 4
+		src := randSlice(rng, n*Lanes)
+		d0 := randSlice(rng, Lanes*plane)
+		want, got := append([]float32(nil), d0...), append([]float32(nil), d0...)
+		unpackC8Generic(want, src, plane, n)
+		UnpackC8(got, src, plane, n)
+		require.Equal(t, want, got, "UnpackC8 n=%d", n)
 	}
 }
 

@@ -43,11 +43,6 @@ const (
 	// so that packing its A block (mc·kc) stays small next to the
 	// mc·kc·chunk multiply-adds.
 	chunkMin = 256
-	// directBMaxK is the largest k for which a non-transposed B is read by
-	// the micro-kernel in place instead of being packed: its k rows of nr
-	// columns then stay in L1 whatever ldb is, and packing would cost as
-	// much as the multiplication.
-	directBMaxK = 64
 	// serialWork is the number of multiply-adds below which Sgemm does not
 	// dispatch tasks to the worker pool.
 	serialWork = 1 << 16
@@ -140,6 +135,142 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	g.run()
 }
 
+// SgemmBatchN computes nb products that share op(A), for i < nb:
+//
+//	C_i ← α·op(A)·B_i + β·C_i,  B_i = b[i·strideB:] (k×n, ldb),  C_i = c[i·strideC:] (m×n, ldc),
+//
+// as one product whose columns are those of every B_i, so that op(A) is
+// packed once and narrow products (small n) fill the micro-kernel's tiles.
+// Each element of C receives the same arithmetic as from Sgemm of its own
+// block (and is computed by one goroutine), so results are bit-for-bit
+// identical whatever GOMAXPROCS is. It panics like Sgemm, for any block.
+func SgemmBatchN(transA bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC, nb int) {
+	if nb < 0 {
+		panic(fmt.Sprintf("gemm: SgemmBatchN: negative batch %d", nb))
+	}
+	if nb <= 1 || n <= 1 || m <= 1 || alpha == 0 || k == 0 {
+		for i := range nb {
+			Sgemm(transA, false, m, n, k, alpha, a, lda, b[i*strideB:], ldb, beta, c[i*strideC:], ldc)
+		}
+		return
+	}
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("gemm: Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	checkMatrix("A", ar, ac, a, lda)
+	checkMatrix("B", k, n, b[(nb-1)*strideB:], ldb)
+	checkMatrix("C", m, n, c[(nb-1)*strideC:], ldc)
+	g := &gemmArgs{kernelConfig: cfg, transA: transA, m: m, n: nb * n, k: k, alpha: alpha,
+		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+		segN: true, n0: n, strideB: strideB, strideC: strideC}
+	g.run()
+}
+
+// SgemmBatchK computes one product summed over nb blocks of the inner
+// dimension:
+//
+//	C ← α·Σ_{i<nb} op(A_i)·op(B_i) + β·C,  A_i = a[i·strideA:],  B_i = b[i·strideB:],
+//
+// where op(A_i) is m×k (lda) and op(B_i) is k×n (ldb), as one product of
+// inner dimension nb·k: C's elements sum their products block by block, in
+// increasing order within each block as Sgemm does. When C is too small
+// to give every worker tiles, the blocks are split into groups (a number
+// fixed by the sizes) whose partial products are computed concurrently
+// and then added in group order. Either way each element's arithmetic is
+// fixed by the sizes alone, so results are bit-for-bit identical whatever
+// GOMAXPROCS is. It panics like Sgemm, for any block.
+func SgemmBatchK(transA, transB bool, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, nb int) {
+	if nb < 0 {
+		panic(fmt.Sprintf("gemm: SgemmBatchK: negative batch %d", nb))
+	}
+	if nb <= 1 || n <= 1 || m <= 1 || alpha == 0 || k == 0 {
+		for i := range nb {
+			bt := beta
+			if i > 0 {
+				bt = 1
+			}
+			Sgemm(transA, transB, m, n, k, alpha, a[i*strideA:], lda, b[i*strideB:], ldb, bt, c, ldc)
+		}
+		if nb == 0 {
+			Sgemm(transA, transB, m, n, 0, alpha, a, lda, b, ldb, beta, c, ldc)
+		}
+		return
+	}
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("gemm: Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMatrix("A", ar, ac, a[(nb-1)*strideA:], lda)
+	checkMatrix("B", br, bc, b[(nb-1)*strideB:], ldb)
+	checkMatrix("C", m, n, c, ldc)
+	batchK := func(a, b []float32, beta float32, c []float32, ldc, nb int) {
+		g := &gemmArgs{kernelConfig: cfg, transA: transA, transB: transB, m: m, n: n, k: nb * k, alpha: alpha,
+			a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+			segK: true, k0: k, strideA: strideA, strideB: strideB}
+		g.run()
+	}
+	// A small C has too few tiles to keep the workers busy, however long
+	// the inner dimension: the blocks are then split into a fixed number of
+	// groups whose products are computed concurrently and added in order.
+	tiles := ceilDiv(m, cfg.mc) * max(1, n/chunkMin)
+	groups := min(nb, kSplitGroups)
+	if tiles >= kSplitTiles || groups < 2 || m*n*k*nb < 4*serialWork {
+		batchK(a, b, beta, c, ldc, nb)
+		return
+	}
+	buf := partialBuffers.get()
+	if len(*buf) < groups*m*n {
+		*buf = make([]float32, groups*m*n)
+	}
+	parts := (*buf)[:groups*m*n]
+	parallel.For(groups, 1, func(lo, hi int) {
+		for s := lo; s < hi; s++ {
+			i0, i1 := s*nb/groups, (s+1)*nb/groups
+			batchK(a[i0*strideA:], b[i0*strideB:], 0, parts[s*m*n:(s+1)*m*n], n, i1-i0)
+		}
+	})
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		for j := range row {
+			v := parts[i*n+j]
+			for s := 1; s < groups; s++ {
+				v += parts[s*m*n+i*n+j]
+			}
+			switch beta {
+			case 0:
+				row[j] = v
+			case 1:
+				row[j] += v
+			default:
+				row[j] = beta*row[j] + v
+			}
+		}
+	}
+	partialBuffers.put(buf)
+}
+
+// Splitting of SgemmBatchK: products whose C has fewer than kSplitTiles
+// tiles (blocks of mc rows times chunkMin columns) are computed as up to
+// kSplitGroups concurrent partial products over groups of blocks.
+const (
+	kSplitTiles  = 8
+	kSplitGroups = 8
+)
+
+// partialBuffers holds the partial products of SgemmBatchK.
+var partialBuffers freeList[[]float32]
+
 func checkMatrix(name string, rows, cols int, s []float32, ld int) {
 	if ld < max(cols, 1) {
 		panic(fmt.Sprintf("gemm: Sgemm: leading dimension ld%s=%d is less than the %d columns of %s (%d×%d as stored)",
@@ -179,7 +310,7 @@ func scale(m, n int, beta float32, c []float32, ldc int) {
 type gemmArgs struct {
 	kernelConfig
 	transA, transB bool
-	m, n, k        int
+	m, n, k        int // logical sizes: n = nb·n0 with segN, k = nb·k0 with segK
 	alpha          float32
 	a              []float32
 	lda            int
@@ -189,30 +320,97 @@ type gemmArgs struct {
 	c              []float32
 	ldc            int
 
+	// Batched layouts (SgemmBatchN, SgemmBatchK). With segN the columns of
+	// op(B) and C are nb blocks of n0, block i of B at b[i·strideB:] and
+	// of C at c[i·strideC:]; with segK the inner dimension is nb blocks of
+	// k0, block i of op(A) at a[i·strideA:] and of op(B) at b[i·strideB:].
+	segN, segK                bool
+	n0, k0                    int
+	strideA, strideB, strideC int
+
 	// The current block: rows [pc, pc+kcur) of op(B) and columns
-	// [jc, jc+ncur), packed in bp unless directB.
+	// [jc, jc+ncur), packed in bp.
 	mcur, pc, kcur, jc, ncur int
-	directB, store           bool
+	store                    bool
 	bp                       []float32
 	chunk                    int // columns per task, a multiple of nr
 }
 
-// workspace holds one goroutine's packing buffers.
-type workspace struct {
-	a     []float32 // an mc×kc block of A
-	bedge []float32 // a kc×nr panel of B for partial panels read in place
-	edge  []float32 // an mr×nr block for partial tiles at the edges of C
+// piece is a run of a logical dimension that lies in one block of a
+// batched layout: logical indices [off, off+n) relative to the start of the
+// range that was split, at index q of block img.
+type piece struct{ img, q, off, n int }
+
+// split splits the logical range [lo, lo+n) of a dimension made of blocks
+// of length seg (0: not batched) into pieces, calling f for each.
+func split(seg, lo, n int, f func(piece)) {
+	if seg == 0 {
+		f(piece{q: lo, n: n})
+		return
+	}
+	for off := 0; off < n; {
+		j := lo + off
+		l := min(n-off, seg-j%seg)
+		f(piece{img: j / seg, q: j % seg, off: off, n: l})
+		off += l
+	}
 }
 
-var workspaces = sync.Pool{New: func() any { return new(workspace) }}
+// nSeg and kSeg return the block lengths of the batched dimensions, 0 if
+// they are not batched.
+func (g *gemmArgs) nSeg() int {
+	if g.segN {
+		return g.n0
+	}
+	return 0
+}
+
+func (g *gemmArgs) kSeg() int {
+	if g.segK {
+		return g.k0
+	}
+	return 0
+}
+
+// workspace holds one goroutine's packing buffers.
+type workspace struct {
+	a    []float32 // an mc×kc block of A
+	edge []float32 // an mr×nr block for partial tiles at the edges of C
+}
+
+// freeList keeps buffers for reuse. Unlike a sync.Pool it is not emptied
+// by the garbage collector and hands out whatever any goroutine put back,
+// so that a steady sequence of products allocates nothing.
+type freeList[T any] struct {
+	mu    sync.Mutex
+	items []*T
+}
+
+// get returns a kept item, or a new one.
+func (l *freeList[T]) get() *T {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.items); n > 0 {
+		it := l.items[n-1]
+		l.items = l.items[:n-1]
+		return it
+	}
+	return new(T)
+}
+
+// put keeps it for a later get.
+func (l *freeList[T]) put(it *T) {
+	l.mu.Lock()
+	l.items = append(l.items, it)
+	l.mu.Unlock()
+}
+
+var workspaces freeList[workspace]
 
 func getWorkspace(kc kernelConfig) *workspace {
-	w := workspaces.Get().(*workspace)
+	w := workspaces.get()
 	if n := roundUp(kc.mc, kc.mr) * kc.kc; len(w.a) < n {
 		w.a = make([]float32, n)
-	}
-	if n := kc.kc * kc.nr; len(w.bedge) < n {
-		w.bedge = make([]float32, n)
 	}
 	if len(w.edge) < kc.mr*kc.nr {
 		w.edge = make([]float32, kc.mr*kc.nr)
@@ -221,11 +419,22 @@ func getWorkspace(kc kernelConfig) *workspace {
 }
 
 // packBuffers holds shared packed blocks of B.
-var packBuffers = sync.Pool{New: func() any { return new([]float32) }}
+var packBuffers freeList[[]float32]
+
+// scaleC sets C to β·C, for β ≠ 0, 1 (every block of a batched C).
+func (g *gemmArgs) scaleC() {
+	if !g.segN {
+		scale(g.m, g.n, g.beta, g.c, g.ldc)
+		return
+	}
+	for i := range g.n / g.n0 {
+		scale(g.m, g.n0, g.beta, g.c[i*g.strideC:], g.ldc)
+	}
+}
 
 // run computes the product in the manner of BLIS. For each block of at
-// most ncBlock columns of op(B) and kc rows of it, the block is packed (or,
-// for a small non-transposed k, read in place), then tasks — a block of at
+// most ncBlock columns of op(B) and kc rows of it, the block is packed,
+// then tasks — a block of at
 // most mc rows of op(A), packed by the task, times a chunk of the block's
 // columns — update C concurrently. Each element of C receives
 //
@@ -237,21 +446,19 @@ var packBuffers = sync.Pool{New: func() any { return new([]float32) }}
 // whatever GOMAXPROCS is.
 func (g *gemmArgs) run() {
 	if g.beta != 0 && g.beta != 1 {
-		scale(g.m, g.n, g.beta, g.c, g.ldc)
+		g.scaleC()
 	}
 	// Balanced blocks of A: ceil(m/mc) blocks of equal height (up to mr).
 	g.mcur = roundUp(ceilDiv(g.m, ceilDiv(g.m, g.mc)), g.mr)
 	mBlocks := ceilDiv(g.m, g.mcur)
-	g.directB = !g.transB && g.k <= directBMaxK
 	serial := g.m*g.n*g.k < serialWork
-	var bufp *[]float32
-	if !g.directB {
-		bufp = packBuffers.Get().(*[]float32)
-		if need := g.kc * roundUp(min(ncBlock, g.n), g.nr); len(*bufp) < need {
-			*bufp = make([]float32, need)
-		}
-		g.bp = *bufp
+	bufp := packBuffers.get()
+	if need := g.kc * roundUp(min(ncBlock, g.n), g.nr); len(*bufp) < need {
+		// The largest block any product packs, so that the buffer is not
+		// replaced again.
+		*bufp = make([]float32, max(need, g.kc*ncBlock))
 	}
+	g.bp = *bufp
 	for g.jc = 0; g.jc < g.n; g.jc += ncBlock {
 		g.ncur = min(ncBlock, g.n-g.jc)
 		panels := ceilDiv(g.ncur, g.nr)
@@ -267,12 +474,10 @@ func (g *gemmArgs) run() {
 		for g.pc = 0; g.pc < g.k; g.pc += g.kc {
 			g.kcur = min(g.kc, g.k-g.pc)
 			g.store = g.pc == 0 && g.beta == 0
-			if !g.directB {
-				if serial {
-					g.packB(0, panels)
-				} else {
-					parallel.For(panels, max(1, 64*256/g.kcur/g.nr), g.packB)
-				}
+			if serial {
+				g.packB(0, panels)
+			} else {
+				parallel.For(panels, max(1, 64*256/g.kcur/g.nr), g.packB)
 			}
 			if serial {
 				g.tasks(0, mBlocks*chunks)
@@ -281,10 +486,8 @@ func (g *gemmArgs) run() {
 			}
 		}
 	}
-	if bufp != nil {
-		g.bp = nil
-		packBuffers.Put(bufp)
-	}
+	g.bp = nil
+	packBuffers.put(bufp)
 }
 
 // packB packs panels [lo, hi) of the current block of op(B): element (p, j)
@@ -292,20 +495,65 @@ func (g *gemmArgs) run() {
 // Columns past the block are zero.
 func (g *gemmArgs) packB(lo, hi int) {
 	kc := g.kcur
+	if !g.transB && !g.segK {
+		// Runs of full panels in one block of B are packed row by row,
+		// reading B sequentially rather than down its columns.
+		for q := lo; q < hi; {
+			j0, img, bq := g.jc+q*g.nr, 0, g.jc+q*g.nr
+			if g.segN {
+				img, bq = j0/g.n0, j0%g.n0
+			}
+			np := 0
+			for q+np < hi && g.ncur-(q+np)*g.nr >= g.nr && (!g.segN || bq+(np+1)*g.nr <= g.n0) {
+				np++
+			}
+			if np > 0 && packBRowsAsm(g.bp[q*g.nr*kc:], g.nr, g.b[img*g.strideB:], g.ldb, g.pc, kc, bq, np, g.nr*kc) {
+				q += np
+				continue
+			}
+			g.packBInto(g.bp[q*g.nr*kc:(q+1)*g.nr*kc], j0, min(g.nr, g.ncur-q*g.nr))
+			q++
+		}
+		return
+	}
 	for q := lo; q < hi; q++ {
-		packBPanel(g.bp[q*g.nr*kc:(q+1)*g.nr*kc], g.nr, g.transB, g.b, g.ldb, g.pc, kc, g.jc+q*g.nr, min(g.nr, g.ncur-q*g.nr))
+		g.packBInto(g.bp[q*g.nr*kc:(q+1)*g.nr*kc], g.jc+q*g.nr, min(g.nr, g.ncur-q*g.nr))
+	}
+}
+
+// packBInto packs rows [pc, pc+kcur) and the cols columns from j0 of
+// op(B) into dst as a panel of nr columns, zero past cols.
+func (g *gemmArgs) packBInto(dst []float32, j0, cols int) {
+	kc, nr := g.kcur, g.nr
+	switch {
+	case g.segN:
+		split(g.n0, j0, cols, func(pc piece) {
+			packBPanel(dst[pc.off:], nr, g.transB, g.b[pc.img*g.strideB:], g.ldb, g.pc, kc, pc.q, pc.n)
+		})
+	case g.segK:
+		split(g.k0, g.pc, kc, func(pk piece) {
+			packBPanel(dst[pk.off*nr:], nr, g.transB, g.b[pk.img*g.strideB:], g.ldb, pk.q, pk.n, j0, cols)
+		})
+	default:
+		packBPanel(dst, nr, g.transB, g.b, g.ldb, g.pc, kc, j0, cols)
+	}
+	if cols < nr {
+		for p := range kc {
+			clear(dst[p*nr+cols : p*nr+nr])
+		}
 	}
 }
 
 // packBPanel packs rows [p0, p0+kc) and columns [j0, j0+cols) of op(B)
-// into dst as a panel of nr columns, zero past cols.
+// into the first cols columns of dst, a panel of rows nr apart.
 func packBPanel(dst []float32, nr int, trans bool, b []float32, ldb, p0, kc, j0, cols int) {
+	if done := packBAsm(dst, nr, trans, b, ldb, p0, kc, j0, cols); done > 0 {
+		dst, p0, kc = dst[done*nr:], p0+done, kc-done
+	}
 	if !trans { // opB(p,j) = b[p·ldb+j]: columns of the panel are contiguous in b
 		for p := range kc {
 			src := b[(p0+p)*ldb+j0:]
-			d := dst[p*nr : p*nr+nr]
-			copy(d, src[:cols])
-			clear(d[cols:])
+			copy(dst[p*nr:p*nr+cols], src[:cols])
 		}
 		return
 	}
@@ -314,11 +562,6 @@ func packBPanel(dst []float32, nr int, trans bool, b []float32, ldb, p0, kc, j0,
 		src = src[:kc]
 		for p, v := range src {
 			dst[p*nr+j] = v
-		}
-	}
-	if cols < nr {
-		for p := range kc {
-			clear(dst[p*nr+cols : p*nr+nr])
 		}
 	}
 }
@@ -335,24 +578,35 @@ func (g *gemmArgs) tasks(lo, hi int) {
 		i0 := ib * g.mcur
 		mc := min(g.mcur, g.m-i0)
 		if ib != packed {
-			packA(w.a, g.mr, g.transA, g.a, g.lda, i0, mc, g.pc, g.kcur, g.alpha)
+			if g.segK {
+				split(g.k0, g.pc, g.kcur, func(pk piece) {
+					packA(w.a, g.mr, g.transA, g.a[pk.img*g.strideA:], g.lda, i0, mc, pk.q, pk.n, g.kcur, pk.off, g.alpha)
+				})
+			} else {
+				packA(w.a, g.mr, g.transA, g.a, g.lda, i0, mc, g.pc, g.kcur, g.kcur, 0, g.alpha)
+			}
 			packed = ib
 		}
 		j0 := cb * g.chunk // relative to jc
 		g.macroKernel(w, i0, mc, j0, min(g.chunk, g.ncur-j0))
 	}
-	workspaces.Put(w)
+	workspaces.put(w)
 }
 
 // packA packs rows [i0, i0+mc) and columns [p0, p0+kc) of α·op(A) into
-// ceil(mc/mr) panels of mr rows: element (i, p) of the block goes to
-// dst[(i/mr)·mr·kc + p·mr + i%mr]. Rows past mc are zero.
-func packA(dst []float32, mr int, trans bool, a []float32, lda, i0, mc, p0, kc int, alpha float32) {
+// ceil(mc/mr) panels of mr rows and ldp columns, at column poff: element
+// (i, p) of the block goes to dst[(i/mr)·mr·ldp + (poff+p)·mr + i%mr].
+// Rows past mc are zero.
+func packA(dst []float32, mr int, trans bool, a []float32, lda, i0, mc, p0, kc, ldp, poff int, alpha float32) {
 	for r := 0; r < mc; r += mr {
-		panel := dst[r*kc : (r+mr)*kc]
+		panel := dst[r*ldp+poff*mr : (r+mr)*ldp]
 		rows := min(mr, mc-r)
 		if trans { // opA(i,p) = a[p·lda+i]: rows of the panel are contiguous in a
-			for p := range kc {
+			done := 0
+			if rows == mr {
+				done = packATAsm(panel, mr, a[p0*lda+i0+r:], lda, kc, alpha, (ldp-poff)*mr)
+			}
+			for p := done; p < kc; p++ {
 				src := a[(p0+p)*lda+i0+r:]
 				src = src[:rows]
 				d := panel[p*mr : p*mr+mr]
@@ -363,11 +617,17 @@ func packA(dst []float32, mr int, trans bool, a []float32, lda, i0, mc, p0, kc i
 			}
 			continue
 		}
+		done := 0
+		if rows == mr {
+			// The kernel may overwrite elements up to the end of the
+			// panel's columns: columns of later pieces, packed afterwards.
+			done = packAAsm(panel, mr, a[(i0+r)*lda+p0:], lda, kc, alpha, (ldp-poff)*mr)
+		}
 		for i := range rows { // opA(i,p) = a[i·lda+p]
-			src := a[(i0+r+i)*lda+p0:]
-			src = src[:kc]
+			src := a[(i0+r+i)*lda+p0+done:]
+			src = src[:kc-done]
 			for p, v := range src {
-				panel[p*mr+i] = alpha * v
+				panel[(done+p)*mr+i] = alpha * v
 			}
 		}
 		for i := rows; i < mr; i++ {
@@ -380,44 +640,56 @@ func packA(dst []float32, mr int, trans bool, a []float32, lda, i0, mc, p0, kc i
 
 // macroKernel updates the block of C of rows [i0, i0+mc) and columns
 // jc+[j0, j0+nc) from the packed block of A in w and the current block of
-// B. Blocks of C that are not a full mr×nr are computed into w.edge and
+// B. Blocks of C that are not a full mr×nr block in one place (at the
+// edges, or across two blocks of a batched C) are computed into w.edge and
 // then stored or added, so that every element receives exactly the same
 // arithmetic as in a full block.
 func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 	mr, nr, kc := g.mr, g.nr, g.kcur
 	for q := j0; q < j0+nc; q += nr {
 		cols := min(nr, g.ncur-q)
-		var bpanel []float32
-		ldb := nr
-		switch {
-		case !g.directB:
-			bpanel = g.bp[q*kc : (q+nr)*kc]
-		case cols == nr: // read B in place
-			bpanel = g.b[g.pc*g.ldb+g.jc+q:]
-			ldb = g.ldb
-		default:
-			packBPanel(w.bedge, nr, false, g.b, g.ldb, g.pc, kc, g.jc+q, cols)
-			bpanel = w.bedge
+		col := g.jc + q // logical column of the tile
+		// C in place if the tile's columns lie in one block of C.
+		c, inPlace := g.c[i0*g.ldc+col:], true
+		if g.segN {
+			img, cq := col/g.n0, col%g.n0
+			inPlace = cq+cols <= g.n0
+			c = g.c[img*g.strideC+i0*g.ldc+cq:]
 		}
-		c := g.c[i0*g.ldc+g.jc+q:]
-		for r := 0; r < mc; r += mr {
+		bpanel := g.bp[q*kc : (q+nr)*kc]
+		r0 := 0
+		if cols == nr && inPlace && g.panels != nil {
+			// The full blocks of the column in one call.
+			full := mc / mr
+			g.panels(kc, w.a[:full*mr*kc], bpanel, nr, c, g.ldc, g.store, full)
+			r0 = full * mr
+		}
+		for r := r0; r < mc; r += mr {
 			apanel := w.a[r*kc : (r+mr)*kc]
 			rows := min(mr, mc-r)
-			if rows == mr && cols == nr {
-				g.fn(kc, apanel, bpanel, ldb, c[r*g.ldc:], g.ldc, g.store)
+			if rows == mr && cols == nr && inPlace {
+				g.fn(kc, apanel, bpanel, nr, c[r*g.ldc:], g.ldc, g.store)
 				continue
 			}
-			g.fn(kc, apanel, bpanel, ldb, w.edge, nr, true)
+			g.fn(kc, apanel, bpanel, nr, w.edge, nr, true)
 			for i := range rows {
-				dst := c[(r+i)*g.ldc : (r+i)*g.ldc+cols]
-				src := w.edge[i*nr : i*nr+cols]
-				if g.store {
-					copy(dst, src)
-					continue
-				}
-				for j, v := range src {
-					dst[j] += v
-				}
+				row := i0 + r + i
+				split(g.nSeg(), col, cols, func(pc piece) {
+					var dst []float32
+					if g.segN {
+						dst = g.c[pc.img*g.strideC+row*g.ldc+pc.q:][:pc.n]
+					} else {
+						dst = g.c[row*g.ldc+pc.q:][:pc.n]
+					}
+					src := w.edge[i*nr+pc.off : i*nr+pc.off+pc.n]
+					if g.store {
+						copy(dst, src)
+						return
+					}
+					for j, v := range src {
+						dst[j] += v
+					}
+				})
 			}
 		}
 	}
@@ -425,7 +697,8 @@ func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 
 // gemv computes y[i·incy] ← α·Σ_{p<k} M(i,p)·x[p·incx] + β·y[i·incy] for
 // i < m, where M(i,p) = mat[i·rs + p·cs] and rs or cs is 1. The sum over p
-// runs in increasing order.
+// is formed by dot when rows of M and x are contiguous, and otherwise in
+// increasing p.
 func gemv(m, k int, alpha float32, mat []float32, rs, cs int, x []float32, incx int, beta float32, y []float32, incy int) {
 	grain := gemvGrain
 	if m*k < serialWork {
@@ -466,14 +739,40 @@ func betaTimes(beta, y float32) float32 {
 	return beta * y
 }
 
-// dot returns Σ x[i]·y[i], summed in increasing i.
+// dotLanes is the number of partial sums of dot.
+const dotLanes = 32
+
+// dot returns Σ x[i]·y[i]: the products of the elements before the last
+// multiple of dotLanes go to dotLanes partial sums by index modulo
+// dotLanes (in increasing i; on amd64 with AVX2 in assembly, dotAccAsm),
+// which are added pairwise; the remaining products are then added in
+// increasing i.
 func dot(x, y []float32) float32 {
 	y = y[:len(x)]
-	var s float32
-	for i, v := range x {
-		s += v * y[i]
+	n := len(x) &^ (dotLanes - 1)
+	var acc [dotLanes]float32
+	if n > 0 && !dotAccAsm(&acc, x[:n], y[:n]) {
+		dotAccGeneric(&acc, x[:n], y[:n])
+	}
+	for w := dotLanes / 2; w > 0; w /= 2 {
+		for l := range w {
+			acc[l] += acc[l+w]
+		}
+	}
+	s := acc[0]
+	for i := n; i < len(x); i++ {
+		s += float32(x[i] * y[i])
 	}
 	return s
+}
+
+// dotAccGeneric adds x[i]·y[i] (rounded, then added) to acc[i mod
+// dotLanes], in increasing i: the specification of dotAccAsm.
+func dotAccGeneric(acc *[dotLanes]float32, x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		acc[i%dotLanes] += float32(v * y[i])
+	}
 }
 
 // axpy computes y[i] += α·x[i].

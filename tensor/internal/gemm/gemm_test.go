@@ -233,6 +233,16 @@ func TestKernelsMatchGeneric(t *testing.T) {
 					want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
 					kernelGeneric(mr, nr, k, a, b, ldb, want, ldc, store)
 					kc.fn(k, a, b, ldb, got, ldc, store)
+					if kc.panels != nil {
+						// The same block three times over: the panel kernel
+						// must give each block what fn gives.
+						a3 := append(append(append([]float32(nil), a...), a...), a...)
+						c3 := append(append(append([]float32(nil), c0...), c0...), c0...)
+						kc.panels(k, a3, b, ldb, c3, ldc, store, 3)
+						for p := range 3 {
+							require.Equal(t, got, c3[p*len(c0):(p+1)*len(c0)], "%s panels k=%d block %d", kc.name, k, p)
+						}
+					}
 					for i := range want {
 						if i%ldc >= nr {
 							require.Equal(t, want[i], got[i], "%s k=%d: padding of C changed", kc.name, k)
@@ -258,4 +268,193 @@ func TestKernelSelection(t *testing.T) {
 		require.Equal(t, cs[0].name, best.name)
 	}
 	t.Logf("kernel in use: %s", KernelName())
+}
+
+// TestSgemmBatchNMatchesSgemm checks that a batched product gives, bit for
+// bit, what a product per block gives, with every kernel and register tile
+// (tiles straddle blocks when n is not a multiple of nr), for β = 0, 1
+// and other values, with padded strides.
+func TestSgemmBatchNMatchesSgemm(t *testing.T) {
+	defer func(c kernelConfig) { cfg = c }(cfg)
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, kc := range testConfigs() {
+		cfg = kc
+		for _, s := range [][4]int{{7, 9, 5, 3}, {30, 49, 70, 8}, {24, 16, 144, 4}, {130, 196, 40, 3}, {6, 1, 9, 4}, {1, 20, 9, 3}, {17, 3, 300, 5}} {
+			m, n, k, nb := s[0], s[1], s[2], s[3]
+			for _, tA := range []bool{false, true} {
+				for _, beta := range []float32{0, 1, 0.5} {
+					lda := k + 1
+					if tA {
+						lda = m + 2
+					}
+					ldb, ldc := n+1, n+3
+					strideB, strideC := k*ldb+5, m*ldc+7
+					a := randSlice(rng, max(m, k)*lda)
+					b := randSlice(rng, nb*strideB)
+					c0 := randSlice(rng, nb*strideC)
+					got, want := append([]float32(nil), c0...), append([]float32(nil), c0...)
+					SgemmBatchN(tA, m, n, k, 1.5, a, lda, b, ldb, strideB, beta, got, ldc, strideC, nb)
+					for i := range nb {
+						Sgemm(tA, false, m, n, k, 1.5, a, lda, b[i*strideB:], ldb, beta, want[i*strideC:], ldc)
+					}
+					require.Equal(t, want, got, "%s m=%d n=%d k=%d nb=%d tA=%v β=%v", kc.name, m, n, k, nb, tA, beta)
+				}
+			}
+		}
+	}
+}
+
+// TestSgemmBatchKMatchesNaive checks a product summed over blocks of the
+// inner dimension against the float64 triple loop, with every kernel and
+// register tile (k blocks straddle the batch's blocks), and that it does
+// not depend on GOMAXPROCS.
+func TestSgemmBatchKMatchesNaive(t *testing.T) {
+	defer func(c kernelConfig) { cfg = c }(cfg)
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, kc := range testConfigs() {
+		cfg = kc
+		for _, s := range [][4]int{{7, 9, 5, 3}, {24, 144, 49, 8}, {33, 20, 196, 3}, {16, 32, 100, 5}, {6, 1, 9, 4}, {1, 20, 9, 3}} {
+			m, n, k, nb := s[0], s[1], s[2], s[3]
+			for _, tA := range []bool{false, true} {
+				for _, tB := range []bool{false, true} {
+					for _, beta := range []float32{0, 1, -0.5} {
+						ar, ac, br, bc := m, k, k, n
+						if tA {
+							ar, ac = k, m
+						}
+						if tB {
+							br, bc = n, k
+						}
+						lda, ldb, ldc := ac+1, bc+2, n+1
+						strideA, strideB := ar*lda+3, br*ldb+1
+						a, b := randSlice(rng, nb*strideA), randSlice(rng, nb*strideB)
+						c := randSlice(rng, m*ldc)
+						want := make([]float64, len(c))
+						for i := range c {
+							want[i] = float64(beta) * float64(c[i])
+							if beta == 0 {
+								want[i] = 0
+							}
+						}
+						for i := range nb {
+							part := naive(tA, tB, m, n, k, 1, a[i*strideA:], lda, b[i*strideB:], ldb, 0, make([]float32, len(c)), ldc)
+							for j := range part {
+								want[j] += part[j]
+							}
+						}
+						got := append([]float32(nil), c...)
+						SgemmBatchK(tA, tB, m, n, k, 1, a, lda, strideA, b, ldb, strideB, beta, got, ldc, nb)
+						tol := 1e-5 * float64(nb*k+1)
+						for i := range m {
+							for j := range ldc {
+								if j >= n {
+									require.Equal(t, c[i*ldc+j], got[i*ldc+j], "padding")
+									continue
+								}
+								w := want[i*ldc+j]
+								require.InDelta(t, w, float64(got[i*ldc+j]), tol*(1+math.Abs(w)),
+									"%s m=%d n=%d k=%d nb=%d tA=%v tB=%v β=%v C[%d,%d]", kc.name, m, n, k, nb, tA, tB, beta, i, j)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	m, n, k, nb := 200, 300, 250, 6
+	a, b := randSlice(rng, nb*m*k), randSlice(rng, nb*n*k)
+	run := func(procs int) []float32 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		c := make([]float32, m*n)
+		SgemmBatchK(false, true, m, n, k, 1, a, k, m*k, b, k, n*k, 0, c, n, nb)
+		return c
+	}
+	require.Equal(t, run(1), run(2))
+}
+
+// TestPackingMatchesSpec compares packBPanel and packA, which use the
+// assembly packers on full panels where the CPU has them, with the plain
+// definition of the packed layouts, for every remainder of the 8-row
+// blocks, partial panels, and A panels packed in pieces.
+func TestPackingMatchesSpec(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, nr := range []int{16, 32, 8} {
+		for _, trans := range []bool{false, true} {
+			for kc := 0; kc <= 41; kc++ {
+				for _, cols := range []int{nr, nr - 3} {
+					ldb := 50
+					b := randSlice(rng, 60*ldb)
+					p0, j0 := 3, 2
+					got := randSlice(rng, kc*nr+8)
+					want := append([]float32(nil), got...)
+					packBPanel(got, nr, trans, b, ldb, p0, kc, j0, cols)
+					for p := range kc {
+						for j := range cols {
+							if trans {
+								want[p*nr+j] = b[(j0+j)*ldb+p0+p]
+							} else {
+								want[p*nr+j] = b[(p0+p)*ldb+j0+j]
+							}
+						}
+					}
+					require.Equal(t, want, got, "packBPanel nr=%d trans=%v kc=%d cols=%d", nr, trans, kc, cols)
+				}
+			}
+		}
+	}
+	for _, mr := range []int{6, 4} {
+		for _, trans := range []bool{false, true} {
+			for kc := 1; kc <= 41; kc++ {
+				for _, mc := range []int{2 * mr, 2*mr - 1} {
+					lda := 70
+					a := randSlice(rng, 80*lda)
+					i0, p0 := 1, 2
+					ldp := kc + 5 // panels of ldp columns, packed in two pieces
+					got := randSlice(rng, ceilDiv(mc, mr)*mr*ldp)
+					want := append([]float32(nil), got...)
+					packA(got, mr, trans, a, lda, i0, mc, p0, kc, ldp, 0, 0.5)
+					packA(got, mr, trans, a, lda, i0, mc, p0+kc, 5, ldp, kc, 0.5)
+					for r := 0; r < mc; r += mr {
+						for p := range ldp {
+							for i := range mr {
+								var v float32
+								if r+i < mc {
+									if trans {
+										v = 0.5 * a[(p0+p)*lda+i0+r+i]
+									} else {
+										v = 0.5 * a[(i0+r+i)*lda+p0+p]
+									}
+								}
+								want[r*ldp+p*mr+i] = v
+							}
+						}
+					}
+					require.Equal(t, want, got, "packA mr=%d trans=%v kc=%d mc=%d", mr, trans, kc, mc)
+				}
+			}
+		}
+	}
+}
+
+// TestDotMatchesGeneric compares the dot product of the matrix-vector
+// paths, whose lanes run in assembly where the CPU allows, with its
+// pure-Go specification, bit for bit, for every tail.
+func TestDotMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	for n := 0; n <= 200; n++ {
+		x, y := randSlice(rng, n), randSlice(rng, n)
+		m := n &^ (dotLanes - 1)
+		var acc [dotLanes]float32
+		dotAccGeneric(&acc, x[:m], y[:m])
+		for w := dotLanes / 2; w > 0; w /= 2 {
+			for l := range w {
+				acc[l] += acc[l+w]
+			}
+		}
+		want := acc[0]
+		for i := m; i < n; i++ {
+			want += float32(x[i] * y[i])
+		}
+		require.Equal(t, want, dot(x, y), "n=%d", n)
+	}
 }

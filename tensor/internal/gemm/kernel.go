@@ -8,8 +8,8 @@ package gemm
 //	c[i·ldc+j] = c[i·ldc+j] + s         otherwise
 //
 // where a is a packed panel of mr rows of A (see packA) and b holds k rows
-// of nr columns of B, ldb apart: a packed panel (ldb = nr) or, when B is
-// not transposed, B itself. C is not read when store is set. Whether the
+// of nr columns of B, ldb apart (the driver passes packed panels, ldb =
+// nr). C is not read when store is set. Whether the
 // products are fused with the additions (FMA) is the kernel's choice; the
 // order of the operations is not.
 type kernelFunc func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool)
@@ -22,6 +22,10 @@ type kernelConfig struct {
 	kc     int // rows of a packed B panel (kc·nr·4 bytes should fit L1)
 	mc     int // rows of a packed block of A (mc·kc·4 bytes should fit L2)
 	fn     kernelFunc
+	// panels, if not nil, is fn over n consecutive blocks in one call:
+	// block t reads the A panel a[t·k·mr:] and updates the C block
+	// c[t·mr·ldc:], all with the same B panel.
+	panels func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n int)
 }
 
 // genericConfig is the portable kernel, used where no SIMD kernel applies

@@ -16,6 +16,186 @@ func sgemmKernel6x16AVX2(k int, a, b *float32, ldb int, c *float32, ldc int, sto
 //go:noescape
 func sgemmKernel12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
 
+// sgemmPanels6x16AVX2 and sgemmPanels12x32AVX512 are the same kernels
+// over a column of panels blocks (kernelConfig.panels).
+//
+//go:noescape
+func sgemmPanels6x16AVX2(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)
+
+//go:noescape
+func sgemmPanels12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)
+
+// asmPanels wraps an assembly kernel over a column of blocks, checking the
+// slice bounds first.
+func asmPanels(mr, nr int, f func(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)) func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n int) {
+	return func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n int) {
+		if n <= 0 {
+			return
+		}
+		if k <= 0 {
+			if store {
+				for i := range n * mr {
+					clear(c[i*ldc : i*ldc+nr])
+				}
+			}
+			return
+		}
+		_ = a[n*k*mr-1]
+		_ = b[(k-1)*ldb+nr-1]
+		_ = c[(n*mr-1)*ldc+nr-1]
+		st := 0
+		if store {
+			st = 1
+		}
+		f(k, &a[0], &b[0], ldb, &c[0], ldc, st, n)
+	}
+}
+
+// Packing kernels (see packBCopy, packBTrans and packARows in ../asmgen):
+// full panels of a non-transposed and a transposed B, nr = 16 or 32, and
+// of a non-transposed A, mr = 6; the transposing ones take kc a multiple
+// of 8, and packA6AVX2 writes 2 elements past the panel's kc columns.
+
+//go:noescape
+func packB16AVX2(dst, src *float32, kc, ldb int)
+
+//go:noescape
+func packB32AVX2(dst, src *float32, kc, ldb int)
+
+//go:noescape
+func packBRows16AVX2(dst, src *float32, kc, ldb, np, pstride int)
+
+//go:noescape
+func packBRows32AVX2(dst, src *float32, kc, ldb, np, pstride int)
+
+//go:noescape
+func packBT16AVX2(dst, src *float32, kc, ldb int)
+
+//go:noescape
+func packBT32AVX2(dst, src *float32, kc, ldb int)
+
+//go:noescape
+func packA6AVX2(dst, src *float32, kc, lda int, alpha float32)
+
+//go:noescape
+func packAT6AVX2(dst, src *float32, kc, lda int, alpha float32)
+
+var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// packBAsm packs the leading rows of a full panel of op(B) (cols = nr)
+// with assembly where there is a kernel for it, as packBPanel would, and
+// returns the number of rows it packed.
+func packBAsm(dst []float32, nr int, trans bool, b []float32, ldb, p0, kc, j0, cols int) int {
+	if !hasAVX2 || cols != nr || (nr != 16 && nr != 32) {
+		return 0
+	}
+	if !trans {
+		if kc == 0 {
+			return 0
+		}
+		_ = b[(p0+kc-1)*ldb+j0+nr-1]
+		_ = dst[(kc-1)*nr+nr-1]
+		if nr == 16 {
+			packB16AVX2(&dst[0], &b[p0*ldb+j0], kc, ldb)
+		} else {
+			packB32AVX2(&dst[0], &b[p0*ldb+j0], kc, ldb)
+		}
+		return kc
+	}
+	k8 := kc &^ 7
+	if k8 == 0 {
+		return 0
+	}
+	_ = b[(j0+nr-1)*ldb+p0+k8-1]
+	_ = dst[k8*nr-1]
+	if nr == 16 {
+		packBT16AVX2(&dst[0], &b[j0*ldb+p0], k8, ldb)
+	} else {
+		packBT32AVX2(&dst[0], &b[j0*ldb+p0], k8, ldb)
+	}
+	return k8
+}
+
+//go:noescape
+func dotAccAVX2(acc *[32]float32, x, y *float32, n int)
+
+// dotAccAsm runs dotAccGeneric's computation in assembly, for len(x) a
+// multiple of dotLanes, and reports whether it did.
+func dotAccAsm(acc *[dotLanes]float32, x, y []float32) bool {
+	if !hasAVX2 || len(x) == 0 {
+		return false
+	}
+	_ = y[len(x)-1]
+	dotAccAVX2(acc, &x[0], &y[0], len(x))
+	return true
+}
+
+// packBRowsAsm packs np consecutive full panels of nr columns of a
+// non-transposed B with assembly, row by row (dst[q·pstride + p·nr + j] =
+// b[(p0+p)·ldb + j0 + q·nr + j]), and reports whether it did.
+func packBRowsAsm(dst []float32, nr int, b []float32, ldb, p0, kc, j0, np, pstride int) bool {
+	if !hasAVX2 || (nr != 16 && nr != 32) || kc == 0 || np == 0 {
+		return false
+	}
+	_ = b[(p0+kc-1)*ldb+j0+np*nr-1]
+	_ = dst[(np-1)*pstride+kc*nr-1]
+	if nr == 16 {
+		packBRows16AVX2(&dst[0], &b[p0*ldb+j0], kc, ldb, np, pstride)
+	} else {
+		packBRows32AVX2(&dst[0], &b[p0*ldb+j0], kc, ldb, np, pstride)
+	}
+	return true
+}
+
+// packAAsm packs the leading columns of a full panel of mr rows of a
+// non-transposed α·A with assembly where there is a kernel for it, as
+// packA would, and returns the number of columns it packed. panel holds
+// the panel from the first column to pack; room is the number of elements
+// of panel that may be overwritten.
+func packAAsm(panel []float32, mr int, a []float32, lda, kc int, alpha float32, room int) int {
+	if !hasAVX2 || mr != 6 {
+		return 0
+	}
+	k8 := kc &^ 7
+	if k8*mr+2 > room {
+		k8 -= 8 // the kernel's last store would pass the room
+	}
+	if k8 <= 0 {
+		return 0
+	}
+	_ = a[5*lda+k8-1]
+	_ = panel[k8*mr+1]
+	packA6AVX2(&panel[0], &a[0], k8, lda, alpha)
+	return k8
+}
+
+// packATAsm packs the leading columns of a full panel of mr rows of a
+// transposed α·A (a holds the panel's first row at a[0], rows of the
+// panel contiguous, columns lda apart) with assembly where there is a
+// kernel for it, as packA would, and returns the number of columns it
+// packed. room is the number of elements of panel that may be
+// overwritten.
+func packATAsm(panel []float32, mr int, a []float32, lda, kc int, alpha float32, room int) int {
+	if !hasAVX2 || mr != 6 || kc == 0 {
+		return 0
+	}
+	// The kernel reads 8 elements per column and writes 8 per column.
+	n := kc
+	if (n-1)*lda+8 > len(a) {
+		n-- // the last column would read past a: left to Go
+	}
+	if n*mr+2 > room {
+		n--
+	}
+	if n <= 0 {
+		return 0
+	}
+	_ = a[(n-1)*lda+7]
+	_ = panel[n*mr+1]
+	packAT6AVX2(&panel[0], &a[0], n, lda, alpha)
+	return n
+}
+
 // asmKernel wraps an assembly kernel of tile mr×nr in a kernelFunc that
 // checks the slice bounds first.
 func asmKernel(mr, nr int, f func(k int, a, b *float32, ldb int, c *float32, ldc int, store int)) kernelFunc {
@@ -41,9 +221,9 @@ func asmKernel(mr, nr int, f func(k int, a, b *float32, ldb int, c *float32, ldc
 
 var (
 	avx2Config = kernelConfig{name: "avx2_6x16", mr: 6, nr: 16, kc: 256, mc: 144,
-		fn: asmKernel(6, 16, sgemmKernel6x16AVX2)}
+		fn: asmKernel(6, 16, sgemmKernel6x16AVX2), panels: asmPanels(6, 16, sgemmPanels6x16AVX2)}
 	avx512Config = kernelConfig{name: "avx512_12x32", mr: 12, nr: 32, kc: 192, mc: 144,
-		fn: asmKernel(12, 32, sgemmKernel12x32AVX512)}
+		fn: asmKernel(12, 32, sgemmKernel12x32AVX512), panels: asmPanels(12, 32, sgemmPanels12x32AVX512)}
 )
 
 // simdConfigs lists the SIMD micro-kernels this CPU can run, best first.

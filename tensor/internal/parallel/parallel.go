@@ -5,34 +5,84 @@
 // and the grain the caller gives, never on the number of workers, so a
 // kernel that writes each output from exactly one range computes bit-for-bit
 // the same result whatever GOMAXPROCS is.
+//
+// A loop is published once to the idle workers; the caller and the workers
+// then claim its ranges one at a time with an atomic counter, so that a
+// range costs an atomic addition rather than a message, and whoever is free
+// takes the next range. Workers and the waiting caller spin briefly before
+// they block, because a loop's ranges are often only microseconds long and
+// waking a parked goroutine costs about as much.
 package parallel
 
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
-type task struct {
-	fn     func(lo, hi int)
-	lo, hi int
-	wg     *sync.WaitGroup
+// job is one call of For: ranges [i·grain, min((i+1)·grain, n)) for
+// i < ranges, claimed in increasing i.
+type job struct {
+	fn      func(lo, hi int)
+	n       int
+	grain   int
+	ranges  int64
+	next    atomic.Int64 // the next range to claim
+	pending atomic.Int64 // ranges not finished
+	wg      sync.WaitGroup
+}
+
+// work claims and runs ranges of j until none is left.
+func (j *job) work() {
+	for {
+		i := j.next.Add(1) - 1
+		if i >= j.ranges {
+			return
+		}
+		lo := int(i) * j.grain
+		j.fn(lo, min(lo+j.grain, j.n))
+		j.pending.Add(-1)
+		j.wg.Done()
+	}
 }
 
 var (
 	startOnce sync.Once
-	tasks     chan task
+	jobs      chan *job
 	workers   int
 )
 
+// spins is the number of polls of a worker for a new loop, and of a
+// caller for the end of its loop, before they block: tens of
+// microseconds.
+const spins = 2000
+
 func start() {
 	workers = runtime.GOMAXPROCS(0)
-	tasks = make(chan task, 4*workers)
+	jobs = make(chan *job, 4*workers)
 	for range workers {
-		go func() {
-			for t := range tasks {
-				t.run()
+		go worker()
+	}
+}
+
+// worker runs the loops published to it. After a loop it polls for the
+// next one for a while before it blocks on the channel.
+func worker() {
+	for {
+		var j *job
+		for i := 0; i < spins && j == nil; i++ {
+			select {
+			case j = <-jobs:
+			default:
+				if i%64 == 63 {
+					runtime.Gosched()
+				}
 			}
-		}()
+		}
+		if j == nil {
+			j = <-jobs
+		}
+		j.work()
 	}
 }
 
@@ -46,7 +96,8 @@ func Workers() int {
 // most grain long (the last may be shorter), and returns when all calls have
 // finished. Ranges run concurrently on the pool; a loop with a single range
 // runs on the calling goroutine. fn must be safe to call concurrently on
-// disjoint ranges. grain values below 1 are treated as 1.
+// disjoint ranges. grain values below 1 are treated as 1. Calls may be
+// nested: a range may itself call For.
 func For(n, grain int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
@@ -60,34 +111,29 @@ func For(n, grain int, fn func(lo, hi int)) {
 		}
 		return
 	}
-	var wg sync.WaitGroup
-	for lo := grain; lo < n; lo += grain {
-		t := task{fn: fn, lo: lo, hi: min(lo+grain, n), wg: &wg}
-		wg.Add(1)
+	ranges := (n + grain - 1) / grain
+	j := &job{fn: fn, n: n, grain: grain, ranges: int64(ranges)}
+	j.pending.Store(int64(ranges))
+	j.wg.Add(ranges)
+	// Offer the loop to as many workers as can take part; a worker that
+	// is busy elsewhere picks it up later and finds nothing left, or
+	// helps with what is.
+	for range min(workers, ranges-1) {
 		select {
-		case tasks <- t:
-		default: // queue full: run it here rather than block
-			t.run()
-		}
-	}
-	fn(0, min(grain, n))
-	// Help with queued work while waiting, so that nested loops called
-	// from inside fn cannot leave every worker blocked.
-	for {
-		select {
-		case t := <-tasks:
-			t.run()
-			continue
+		case jobs <- j:
 		default:
 		}
-		break
 	}
-	wg.Wait()
-}
-
-func (t task) run() {
-	t.fn(t.lo, t.hi)
-	t.wg.Done()
+	j.work()
+	for i := 0; i < spins; i++ {
+		if j.pending.Load() == 0 {
+			return
+		}
+		if i%64 == 63 {
+			runtime.Gosched()
+		}
+	}
+	j.wg.Wait()
 }
 
 // Grain returns a range length that splits n items into about

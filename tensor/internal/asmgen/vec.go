@@ -1,0 +1,542 @@
+package main
+
+import "fmt"
+
+// The kernels of package vec: element-wise clamps and the passes of batch
+// normalization, AVX2 only (they are memory-bound; wider vectors would not
+// help). Every kernel takes a count n of elements that is a multiple of
+// the block it processes (8 or 16); the Go wrappers handle the rest with
+// the kernels' pure-Go twins, which compute the same operations in the
+// same order.
+
+// vecKernels emits all kernels of package vec.
+func vecKernels(g *gen) {
+	vecClamp(g)
+	vecClampMask(g, true)
+	vecClampMask(g, false)
+	vecSums(g, "sumsAVX2", sumPlain, false)
+	vecSums(g, "dotsAVX2", sumDots, false)
+	vecSums(g, "dotsMaskAVX2", sumDotsMaskY, false)
+	vecSums(g, "dotsMaskXAVX2", sumDotsMaskX, false)
+	vecSums(g, "sumsTailAVX2", sumPlain, true)
+	vecSums(g, "dotsTailAVX2", sumDots, true)
+	vecSums(g, "dotsMaskTailAVX2", sumDotsMaskY, true)
+	vecSums(g, "dotsMaskXTailAVX2", sumDotsMaskX, true)
+	vecNorm(g)
+	vecBNGrad(g, false)
+	vecBNGrad(g, true)
+	vecBNGradX(g)
+}
+
+// vecLoop emits a loop over n/8 vectors of 8 float32, n in CX: blocks of 4
+// vectors, then single vectors. body(k, off) emits the work on vector k of
+// a block at byte offset off from every pointer register; ptrs are the
+// pointer registers advanced after each block.
+func vecLoop(g *gen, name string, ptrs []string, body func(k, off int)) {
+	g.i("SHRQ $3, CX")
+	g.i("MOVQ CX, BX")
+	g.i("SHRQ $2, BX")
+	g.i("JZ %s_one", name)
+	g.p("%s_four:", name)
+	for k := range 4 {
+		body(k, 32*k)
+	}
+	for _, p := range ptrs {
+		g.i("ADDQ $128, %s", p)
+	}
+	g.i("DECQ BX")
+	g.i("JNZ %s_four", name)
+	g.p("%s_one:", name)
+	g.i("ANDQ $3, CX")
+	g.i("JZ %s_done", name)
+	g.p("%s_loop1:", name)
+	body(0, 0)
+	for _, p := range ptrs {
+		g.i("ADDQ $32, %s", p)
+	}
+	g.i("DECQ CX")
+	g.i("JNZ %s_loop1", name)
+	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// vecClamp emits
+//
+//	func clampAVX2(dst, x *float32, n int, lo, hi float32)
+//
+// dst[i] = min(max(x[i], lo), hi) for i < n, n a multiple of 8, with a
+// NaN x[i] passed through: VMAXPS and VMINPS return their second source
+// operand, x, when either operand is NaN.
+func vecClamp(g *gen) {
+	const name = "clampAVX2"
+	g.p("")
+	g.p("// func %s(dst, x *float32, n int, lo, hi float32)", name)
+	g.p("// AVX2 clamp; see vecClamp in tensor/internal/asmgen.")
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ x+8(FP), SI")
+	g.i("MOVQ n+16(FP), CX")
+	g.i("VBROADCASTSS lo+24(FP), Y14")
+	g.i("VBROADCASTSS hi+28(FP), Y15")
+	vecLoop(g, name, []string{"SI", "DI"}, func(k, off int) {
+		r := fmt.Sprintf("Y%d", k)
+		g.i("VMOVUPS %d(SI), %s", off, r)
+		g.i("VMAXPS %s, Y14, %s", r, r)
+		g.i("VMINPS %s, Y15, %s", r, r)
+		g.i("VMOVUPS %s, %d(DI)", r, off)
+	})
+}
+
+// Comparison predicates of VCMPPS (ordered, quiet: false for NaN).
+const (
+	cmpLT = 0x11
+	cmpGT = 0x1e
+)
+
+// vecMask emits the mask lo < src < hi into dst, using tmp; lo and hi are
+// in Y14 and Y15.
+func vecMask(g *gen, src, dst, tmp string) {
+	g.i("VCMPPS $0x%x, Y14, %s, %s", cmpGT, src, dst)
+	g.i("VCMPPS $0x%x, Y15, %s, %s", cmpLT, src, tmp)
+	g.i("VANDPS %s, %s, %s", tmp, dst, dst)
+}
+
+// vecClampMask emits
+//
+//	func clampMaskAVX2(dx, x, dy *float32, n int, lo, hi float32)
+//	func positiveMaskAVX2(dx, x, dy *float32, n int)
+//
+// dx[i] = dy[i] if lo < x[i] < hi (x[i] > 0 in the second kernel) and 0
+// otherwise (also for a NaN x[i]), for i < n, n a multiple of 8.
+func vecClampMask(g *gen, upper bool) {
+	name, sig, size := "clampMaskAVX2", "dx, x, dy *float32, n int, lo, hi float32", 40
+	if !upper {
+		name, sig, size = "positiveMaskAVX2", "dx, x, dy *float32, n int", 32
+	}
+	g.p("")
+	g.p("// func %s(%s)", name, sig)
+	g.p("// AVX2 masked copy of a gradient; see vecClampMask in tensor/internal/asmgen.")
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-%d", name, size)
+	g.i("MOVQ dx+0(FP), DI")
+	g.i("MOVQ x+8(FP), SI")
+	g.i("MOVQ dy+16(FP), DX")
+	g.i("MOVQ n+24(FP), CX")
+	if upper {
+		g.i("VBROADCASTSS lo+32(FP), Y14")
+		g.i("VBROADCASTSS hi+36(FP), Y15")
+	} else {
+		g.i("VXORPS Y14, Y14, Y14")
+	}
+	vecLoop(g, name, []string{"SI", "DI", "DX"}, func(k, off int) {
+		x, m, t := fmt.Sprintf("Y%d", k), fmt.Sprintf("Y%d", 4+k), fmt.Sprintf("Y%d", 8+k)
+		g.i("VMOVUPS %d(SI), %s", off, x)
+		if upper {
+			vecMask(g, x, m, t)
+		} else {
+			g.i("VCMPPS $0x%x, Y14, %s, %s", cmpGT, x, m)
+		}
+		g.i("VANDPS %d(DX), %s, %s", off, m, m)
+		g.i("VMOVUPS %s, %d(DI)", m, off)
+	})
+}
+
+// vecNorm emits
+//
+//	func normAVX2(dst, x *float32, n int, mean, a, b, lo, hi float32)
+//
+// dst[i] = min(max((x[i] − mean)·a + b, lo), hi) for i < n, n a multiple
+// of 8, each operation rounded to float32 (no fused multiply-add), NaN
+// passed through as in clampAVX2.
+func vecNorm(g *gen) {
+	const name = "normAVX2"
+	g.p("")
+	g.p("// func %s(dst, x *float32, n int, mean, a, b, lo, hi float32)", name)
+	g.p("// AVX2 batch-norm normalization and clamp; see vecNorm in tensor/internal/asmgen.")
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-44", name)
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ x+8(FP), SI")
+	g.i("MOVQ n+16(FP), CX")
+	g.i("VBROADCASTSS mean+24(FP), Y11")
+	g.i("VBROADCASTSS a+28(FP), Y12")
+	g.i("VBROADCASTSS b+32(FP), Y13")
+	g.i("VBROADCASTSS lo+36(FP), Y14")
+	g.i("VBROADCASTSS hi+40(FP), Y15")
+	vecLoop(g, name, []string{"SI", "DI"}, func(k, off int) {
+		r := fmt.Sprintf("Y%d", k)
+		g.i("VMOVUPS %d(SI), %s", off, r)
+		g.i("VSUBPS Y11, %s, %s", r, r)
+		g.i("VMULPS Y12, %s, %s", r, r)
+		g.i("VADDPS Y13, %s, %s", r, r)
+		g.i("VMAXPS %s, Y14, %s", r, r)
+		g.i("VMINPS %s, Y15, %s", r, r)
+		g.i("VMOVUPS %s, %d(DI)", r, off)
+	})
+}
+
+// vecBNGrad emits
+//
+//	func bnGradAVX2(dx, dy, x *float32, n int, mean, k, db, kx float32)
+//	func bnGradMaskAVX2(dx, dy, x, y *float32, n int, mean, k, db, kx, lo, hi float32)
+//
+// dx[i] = (g − db)·k − (x[i] − mean)·kx for i < n, n a multiple of 8,
+// each operation rounded to float32, where g = dy[i] (in the masked
+// kernel, 0 unless lo < y[i] < hi).
+func vecBNGrad(g *gen, masked bool) {
+	name, sig, size := "bnGradAVX2", "dx, dy, x *float32, n int, mean, k, db, kx float32", 48
+	if masked {
+		name, sig, size = "bnGradMaskAVX2", "dx, dy, x, y *float32, n int, mean, k, db, kx, lo, hi float32", 64
+	}
+	g.p("")
+	g.p("// func %s(%s)", name, sig)
+	g.p("// AVX2 batch-norm input gradient; see vecBNGrad in tensor/internal/asmgen.")
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-%d", name, size)
+	g.i("MOVQ dx+0(FP), DI")
+	g.i("MOVQ dy+8(FP), DX")
+	g.i("MOVQ x+16(FP), SI")
+	ptrs := []string{"DI", "DX", "SI"}
+	base := 24
+	if masked {
+		g.i("MOVQ y+24(FP), R8")
+		ptrs = append(ptrs, "R8")
+		base = 32
+	}
+	g.i("MOVQ n+%d(FP), CX", base)
+	g.i("VBROADCASTSS mean+%d(FP), Y10", base+8)
+	g.i("VBROADCASTSS k+%d(FP), Y11", base+12)
+	g.i("VBROADCASTSS db+%d(FP), Y12", base+16)
+	g.i("VBROADCASTSS kx+%d(FP), Y13", base+20)
+	if masked {
+		g.i("VBROADCASTSS lo+%d(FP), Y14", base+24)
+		g.i("VBROADCASTSS hi+%d(FP), Y15", base+28)
+	}
+	// Two vectors per step in the blocks of four (registers Y0-Y9).
+	vecLoop(g, name, ptrs, func(k, off int) {
+		gr, xr := fmt.Sprintf("Y%d", 2*(k%2)), fmt.Sprintf("Y%d", 2*(k%2)+1)
+		if masked {
+			m, t := fmt.Sprintf("Y%d", 4+2*(k%2)), fmt.Sprintf("Y%d", 5+2*(k%2))
+			g.i("VMOVUPS %d(R8), %s", off, t)
+			vecMask(g, t, m, gr)
+			g.i("VANDPS %d(DX), %s, %s", off, m, gr)
+		} else {
+			g.i("VMOVUPS %d(DX), %s", off, gr)
+		}
+		g.i("VSUBPS Y12, %s, %s", gr, gr)
+		g.i("VMULPS Y11, %s, %s", gr, gr)
+		g.i("VMOVUPS %d(SI), %s", off, xr)
+		g.i("VSUBPS Y10, %s, %s", xr, xr)
+		g.i("VMULPS Y13, %s, %s", xr, xr)
+		g.i("VSUBPS %s, %s, %s", xr, gr, gr)
+		g.i("VMOVUPS %s, %d(DI)", gr, off)
+	})
+}
+
+// The kernels below mask the gradient of batch normalization followed by a
+// clamp with the batch norm's output recomputed from its input,
+// t = (x − mean)·a + b (each operation rounded to float32, as vecNorm
+// computes it), instead of reading the clamp's output y: lo < y < hi
+// exactly when lo < t < hi. The float32 constants mean, a and b are kept
+// as vectors in the local frame, at 0, 32 and 64(SP), for want of
+// registers.
+
+// vecSpill broadcasts the float32 arguments at the given frame offsets
+// into the local vectors 0, 32, 64(SP), using Y0.
+func vecSpill(g *gen, args ...string) {
+	for i, a := range args {
+		g.i("VBROADCASTSS %s, Y0", a)
+		g.i("VMOVUPS Y0, %d(SP)", 32*i)
+	}
+}
+
+// vecMaskX emits, for the 8 inputs at src (a memory operand), the mask
+// lo < (x − mean)·a + b < hi into dst, using tmp, with lo and hi in Y14 and
+// Y15 and the vectors mean, a, b at 0, 32, 64(SP). If xm is not "", it
+// also leaves x − mean there.
+func vecMaskX(g *gen, src, dst, tmp, xm string) {
+	t := tmp
+	if xm != "" {
+		t = xm
+	}
+	g.i("VMOVUPS %s, %s", src, t)
+	g.i("VSUBPS 0(SP), %s, %s", t, t)
+	if xm != "" {
+		g.i("VMULPS 32(SP), %s, %s", t, tmp)
+		t = tmp
+	} else {
+		g.i("VMULPS 32(SP), %s, %s", t, t)
+	}
+	g.i("VADDPS 64(SP), %s, %s", t, t)
+	g.i("VCMPPS $0x%x, Y14, %s, %s", cmpGT, t, dst)
+	g.i("VCMPPS $0x%x, Y15, %s, %s", cmpLT, t, t)
+	g.i("VANDPS %s, %s, %s", t, dst, dst)
+}
+
+// vecBNGradX emits
+//
+//	func bnGradMaskXAVX2(dx, dy, x *float32, n int, mean, k, db, kx, a, b, lo, hi float32)
+//
+// bnGradMaskAVX2 with the mask lo < (x − mean)·a + b < hi computed from x.
+func vecBNGradX(g *gen) {
+	const name = "bnGradMaskXAVX2"
+	g.p("")
+	g.p("// func %s(dx, dy, x *float32, n int, mean, k, db, kx, a, b, lo, hi float32)", name)
+	g.p("// AVX2 batch-norm input gradient masked by a clamp recomputed from x; see vecBNGradX in tensor/internal/asmgen.")
+	g.p("TEXT ·%s(SB), NOSPLIT, $96-64", name)
+	g.i("MOVQ dx+0(FP), DI")
+	g.i("MOVQ dy+8(FP), DX")
+	g.i("MOVQ x+16(FP), SI")
+	g.i("MOVQ n+24(FP), CX")
+	vecSpill(g, "mean+32(FP)", "a+48(FP)", "b+52(FP)")
+	g.i("VBROADCASTSS k+36(FP), Y11")
+	g.i("VBROADCASTSS db+40(FP), Y12")
+	g.i("VBROADCASTSS kx+44(FP), Y13")
+	g.i("VBROADCASTSS lo+56(FP), Y14")
+	g.i("VBROADCASTSS hi+60(FP), Y15")
+	vecLoop(g, name, []string{"DI", "DX", "SI"}, func(k, off int) {
+		gr, xm := fmt.Sprintf("Y%d", 3*(k%2)), fmt.Sprintf("Y%d", 3*(k%2)+1)
+		m, t := fmt.Sprintf("Y%d", 3*(k%2)+2), fmt.Sprintf("Y%d", 6+k%2)
+		vecMaskX(g, fmt.Sprintf("%d(SI)", off), m, t, xm)
+		g.i("VANDPS %d(DX), %s, %s", off, m, gr)
+		g.i("VSUBPS Y12, %s, %s", gr, gr)
+		g.i("VMULPS Y11, %s, %s", gr, gr)
+		g.i("VMULPS Y13, %s, %s", xm, xm)
+		g.i("VSUBPS %s, %s, %s", xm, gr, gr)
+		g.i("VMOVUPS %s, %d(DI)", gr, off)
+	})
+}
+
+// The sum kernels accumulate two sums of per-element terms over blocks of
+// 64 elements (8 vectors): within a block, vectors alternate between two
+// float32 partial sums per term (even and odd vectors), which are added and
+// converted to float64 at the end of the block and added to 8 float64
+// lanes per term (lane l for elements ≡ l mod 8). Products are rounded
+// before they are added (no fused multiply-add), so that a pure-Go twin
+// can compute the same bits; the dot kernels also sum the rounding errors
+// of their products, g·d − round(g·d) (exact, by a fused multiply-subtract),
+// in a third float32 partial sum, added to the second term's lanes after
+// its block total, so that products that cancel (few values per channel)
+// keep their precision. acc holds the first term's lanes at 0..7 and the
+// second's at 8..15.
+
+// sumKind selects the terms of a sum kernel.
+type sumKind int
+
+const (
+	// sumPlain: d = x − shift; terms d and d·d.
+	sumPlain sumKind = iota
+	// sumDots: d = x − mean; terms dy and dy·d.
+	sumDots
+	// sumDotsMaskY: sumDots with dy masked where not lo < y < hi.
+	sumDotsMaskY
+	// sumDotsMaskX: sumDots with dy masked where not lo < d·a + b < hi.
+	sumDotsMaskX
+)
+
+// vecSums emits, for n a multiple of 64,
+//
+//	func sumsAVX2(acc *[16]float64, x *float32, n int, shift float32)
+//	func dotsAVX2(acc *[16]float64, dy, x *float32, n int, mean float32)
+//	func dotsMaskAVX2(acc *[16]float64, dy, x, y *float32, n int, mean, lo, hi float32)
+//	func dotsMaskXAVX2(acc *[16]float64, dy, x *float32, n int, mean, a, b, lo, hi float32)
+//
+// Registers: Y0-Y3 temporaries, Y4-Y7 the float64 lanes (first term 0-3,
+// 4-7, second term 0-3, 4-7), Y8/Y9 and Y10/Y11 the even/odd float32
+// partial sums of the two terms, Y13 the sum of product errors, Y12, Y14,
+// Y15 constants (mean or shift, lo, hi); a and b of sumDotsMaskX are
+// vectors in the local frame at 0 and 32(SP).
+//
+// With tail, the kernel (same signature) instead adds, for n a multiple of
+// 8, each element's terms in float64, one vector of 8 elements at a time:
+// d = float64(x) − float64(mean or shift), the first term (d, or dy) added
+// and the second (d·d, or dy·d) fused-multiply-added into the lanes. The
+// mask of the masked kernels is computed in float32 as in the block
+// kernels. Registers as in the block kernels, with Y13 the mean or shift
+// as four float64.
+func vecSums(g *gen, name string, kind sumKind, tail bool) {
+	sig, frame, args := "acc *[16]float64, x *float32, n int, shift float32", 0, 28
+	switch kind {
+	case sumDots:
+		sig, args = "acc *[16]float64, dy, x *float32, n int, mean float32", 36
+	case sumDotsMaskY:
+		sig, args = "acc *[16]float64, dy, x, y *float32, n int, mean, lo, hi float32", 52
+	case sumDotsMaskX:
+		sig, frame, args = "acc *[16]float64, dy, x *float32, n int, mean, a, b, lo, hi float32", 64, 52
+	}
+	g.p("")
+	g.p("// func %s(%s)", name, sig)
+	if tail {
+		g.p("// AVX2 float64 sums, 8 elements at a time; see vecSums in tensor/internal/asmgen.")
+	} else {
+		g.p("// AVX2 sums over blocks of 64 elements; see vecSums in tensor/internal/asmgen.")
+	}
+	g.p("TEXT ·%s(SB), NOSPLIT, $%d-%d", name, frame, args)
+	g.i("MOVQ acc+0(FP), AX")
+	ptrs := []string{"SI"}
+	switch kind {
+	case sumPlain:
+		g.i("MOVQ x+8(FP), SI")
+		g.i("MOVQ n+16(FP), CX")
+		g.i("VBROADCASTSS shift+24(FP), Y12")
+	case sumDots:
+		g.i("MOVQ dy+8(FP), DI")
+		g.i("MOVQ x+16(FP), SI")
+		g.i("MOVQ n+24(FP), CX")
+		g.i("VBROADCASTSS mean+32(FP), Y12")
+		ptrs = append(ptrs, "DI")
+	case sumDotsMaskY:
+		g.i("MOVQ dy+8(FP), DI")
+		g.i("MOVQ x+16(FP), SI")
+		g.i("MOVQ y+24(FP), DX")
+		g.i("MOVQ n+32(FP), CX")
+		g.i("VBROADCASTSS mean+40(FP), Y12")
+		g.i("VBROADCASTSS lo+44(FP), Y14")
+		g.i("VBROADCASTSS hi+48(FP), Y15")
+		ptrs = append(ptrs, "DI", "DX")
+	case sumDotsMaskX:
+		g.i("MOVQ dy+8(FP), DI")
+		g.i("MOVQ x+16(FP), SI")
+		g.i("MOVQ n+24(FP), CX")
+		g.i("VBROADCASTSS a+36(FP), Y0")
+		g.i("VMOVUPS Y0, 0(SP)")
+		g.i("VBROADCASTSS b+40(FP), Y0")
+		g.i("VMOVUPS Y0, 32(SP)")
+		g.i("VBROADCASTSS mean+32(FP), Y12")
+		g.i("VBROADCASTSS lo+44(FP), Y14")
+		g.i("VBROADCASTSS hi+48(FP), Y15")
+		ptrs = append(ptrs, "DI")
+	}
+	for q := range 4 {
+		g.i("VMOVUPD %d(AX), Y%d", 32*q, 4+q)
+	}
+	if tail {
+		vecSumsTail(g, name, kind, ptrs)
+		return
+	}
+	g.i("SHRQ $6, CX")
+	g.i("JZ %s_store", name)
+	g.p("%s_block:", name)
+	for r := 8; r < 14; r++ {
+		if r == 12 {
+			continue
+		}
+		g.i("VXORPS Y%d, Y%d, Y%d", r, r, r)
+	}
+	for v := range 8 {
+		off := 32 * v
+		s1, s2 := fmt.Sprintf("Y%d", 8+v%2), fmt.Sprintf("Y%d", 10+v%2)
+		g.i("VMOVUPS %d(SI), Y0", off)
+		g.i("VSUBPS Y12, Y0, Y0") // d
+		switch kind {
+		case sumPlain:
+			g.i("VADDPS Y0, %s, %s", s1, s1)
+			g.i("VMULPS Y0, Y0, Y1")
+			g.i("VADDPS Y1, %s, %s", s2, s2)
+			continue
+		case sumDots:
+			g.i("VMOVUPS %d(DI), Y2", off)
+		case sumDotsMaskY:
+			g.i("VMOVUPS %d(DX), Y1", off)
+			g.i("VCMPPS $0x%x, Y14, Y1, Y2", cmpGT)
+			g.i("VCMPPS $0x%x, Y15, Y1, Y1", cmpLT)
+			g.i("VANDPS Y1, Y2, Y2")
+			g.i("VANDPS %d(DI), Y2, Y2", off)
+		case sumDotsMaskX:
+			g.i("VMULPS 0(SP), Y0, Y1")
+			g.i("VADDPS 32(SP), Y1, Y1")
+			g.i("VCMPPS $0x%x, Y14, Y1, Y2", cmpGT)
+			g.i("VCMPPS $0x%x, Y15, Y1, Y1", cmpLT)
+			g.i("VANDPS Y1, Y2, Y2")
+			g.i("VANDPS %d(DI), Y2, Y2", off)
+		}
+		g.i("VADDPS Y2, %s, %s", s1, s1)
+		g.i("VMULPS Y0, Y2, Y3") // p = g·d, rounded
+		g.i("VADDPS Y3, %s, %s", s2, s2)
+		g.i("VFMSUB231PS Y0, Y2, Y3") // g·d − p, exact
+		g.i("VADDPS Y3, Y13, Y13")
+	}
+	// Block totals into the float64 lanes.
+	g.i("VADDPS Y9, Y8, Y8")
+	g.i("VADDPS Y11, Y10, Y10")
+	sums := []int{8, 10}
+	if kind != sumPlain {
+		sums = append(sums, 13) // the product errors, after the products
+	}
+	for t, r := range sums {
+		t = min(t, 1)
+		g.i("VEXTRACTF128 $1, Y%d, X1", r)
+		g.i("VCVTPS2PD X%d, Y0", r)
+		g.i("VCVTPS2PD X1, Y1")
+		g.i("VADDPD Y0, Y%d, Y%d", 4+2*t, 4+2*t)
+		g.i("VADDPD Y1, Y%d, Y%d", 5+2*t, 5+2*t)
+	}
+	for _, p := range ptrs {
+		g.i("ADDQ $256, %s", p)
+	}
+	g.i("DECQ CX")
+	g.i("JNZ %s_block", name)
+	g.p("%s_store:", name)
+	for q := range 4 {
+		g.i("VMOVUPD Y%d, %d(AX)", 4+q, 32*q)
+	}
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// vecSumsTail emits the loop of vecSums's tail kernels; the constants and
+// the lanes are loaded.
+func vecSumsTail(g *gen, name string, kind sumKind, ptrs []string) {
+	g.i("VCVTPS2PD X12, Y13")
+	g.i("SHRQ $3, CX")
+	g.i("JZ %s_store", name)
+	g.p("%s_vec:", name)
+	// The float32 term g (dy, masked) in Y2.
+	switch kind {
+	case sumDots:
+		g.i("VMOVUPS (DI), Y2")
+	case sumDotsMaskY:
+		g.i("VMOVUPS (DX), Y1")
+		g.i("VCMPPS $0x%x, Y14, Y1, Y2", cmpGT)
+		g.i("VCMPPS $0x%x, Y15, Y1, Y1", cmpLT)
+		g.i("VANDPS Y1, Y2, Y2")
+		g.i("VANDPS (DI), Y2, Y2")
+	case sumDotsMaskX:
+		g.i("VMOVUPS (SI), Y0")
+		g.i("VSUBPS Y12, Y0, Y0")
+		g.i("VMULPS 0(SP), Y0, Y1")
+		g.i("VADDPS 32(SP), Y1, Y1")
+		g.i("VCMPPS $0x%x, Y14, Y1, Y2", cmpGT)
+		g.i("VCMPPS $0x%x, Y15, Y1, Y1", cmpLT)
+		g.i("VANDPS Y1, Y2, Y2")
+		g.i("VANDPS (DI), Y2, Y2")
+	}
+	// d in float64 in Y0 (elements 0-3) and Y1 (4-7).
+	g.i("VCVTPS2PD 0(SI), Y0")
+	g.i("VCVTPS2PD 16(SI), Y1")
+	g.i("VSUBPD Y13, Y0, Y0")
+	g.i("VSUBPD Y13, Y1, Y1")
+	if kind == sumPlain {
+		g.i("VADDPD Y0, Y4, Y4")
+		g.i("VADDPD Y1, Y5, Y5")
+		g.i("VFMADD231PD Y0, Y0, Y6")
+		g.i("VFMADD231PD Y1, Y1, Y7")
+	} else {
+		g.i("VEXTRACTF128 $1, Y2, X3")
+		g.i("VCVTPS2PD X2, Y2")
+		g.i("VCVTPS2PD X3, Y3")
+		g.i("VADDPD Y2, Y4, Y4")
+		g.i("VADDPD Y3, Y5, Y5")
+		g.i("VFMADD231PD Y0, Y2, Y6")
+		g.i("VFMADD231PD Y1, Y3, Y7")
+	}
+	for _, p := range ptrs {
+		g.i("ADDQ $32, %s", p)
+	}
+	g.i("DECQ CX")
+	g.i("JNZ %s_vec", name)
+	g.p("%s_store:", name)
+	for q := range 4 {
+		g.i("VMOVUPD Y%d, %d(AX)", 4+q, 32*q)
+	}
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
