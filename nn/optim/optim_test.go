@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -293,4 +294,35 @@ func BenchmarkStep(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestSGDLargeStepMatchesSerial checks that SGD's step over a model large
+// enough to be split between two goroutines gives bit-for-bit the updates
+// of a serial step, and does not allocate.
+func TestSGDLargeStepMatchesSerial(t *testing.T) {
+	shapes := [][]int{{300, 400}, {50}, {1000, 90}, {7, 3, 3}, {20000}}
+	run := func(procs int) ([][]float32, float64) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		rng := rand.New(rand.NewPCG(21, 22))
+		ps := testParams(rng, shapes...)
+		opt := NewSGD(OneGroup(ps), SGDConfig{LR: 0.1, Momentum: 0.9, WeightDecay: 1e-3, Nesterov: true})
+		var allocs float64
+		for step := range 3 {
+			randGrads(rng, ps, func(i int) bool { return step == 1 && i == 1 })
+			if step == 2 {
+				allocs = testing.AllocsPerRun(1, opt.Step)
+			} else {
+				opt.Step()
+			}
+		}
+		var out [][]float32
+		for _, p := range ps {
+			out = append(out, p.Var.Value.Data())
+		}
+		return out, allocs
+	}
+	serial, _ := run(1)
+	split, allocs := run(2)
+	assert.Equal(t, serial, split)
+	assert.Zero(t, allocs)
 }

@@ -1,6 +1,10 @@
 package optim
 
-import "fmt"
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
 
 // SGDConfig configures stochastic gradient descent as torch.optim.SGD.
 type SGDConfig struct {
@@ -31,6 +35,38 @@ type SGDConfig struct {
 type SGD struct {
 	core
 	cfg SGDConfig
+
+	// Large models are updated by the caller and a helper goroutine,
+	// each on a fixed half of the parameters (see Step).
+	half     func(lo, hi int) // o.update, bound once
+	halfDone chan struct{}
+}
+
+// parallelMin is the number of parameter elements from which Step splits
+// the update between two goroutines.
+const parallelMin = 1 << 18
+
+// helper is a goroutine that runs halves of optimizer updates, so that a
+// step of a large model uses two cores without allocating.
+var (
+	helperOnce sync.Once
+	helperJobs chan helperJob
+)
+
+type helperJob struct {
+	fn     func(lo, hi int)
+	lo, hi int
+	done   chan struct{}
+}
+
+func startHelper() {
+	helperJobs = make(chan helperJob)
+	go func() {
+		for j := range helperJobs {
+			j.fn(j.lo, j.hi)
+			j.done <- struct{}{}
+		}
+	}()
 }
 
 // NewSGD returns an SGD optimizer over groups. It panics if the
@@ -42,7 +78,8 @@ func NewSGD(groups []Group, cfg SGDConfig) *SGD {
 	if cfg.Nesterov && (cfg.Momentum <= 0 || cfg.Dampening != 0) {
 		panic("optim: sgd: Nesterov momentum requires a momentum and zero dampening")
 	}
-	o := &SGD{cfg: cfg}
+	o := &SGD{cfg: cfg, halfDone: make(chan struct{})}
+	o.half = o.update
 	o.core = newCore("sgd", cfg.LR, groups,
 		hyper{LRScale: 1, WeightDecay: cfg.WeightDecay, Momentum: cfg.Momentum},
 		[maxSlots]slot{{name: "momentum_buffer"}},
@@ -50,11 +87,42 @@ func NewSGD(groups []Group, cfg SGDConfig) *SGD {
 	return o
 }
 
-// Step updates every parameter that has a gradient.
+// Step updates every parameter that has a gradient. With GOMAXPROCS > 1
+// and at least parallelMin elements, the parameters are split into two
+// ranges of about equal size, updated concurrently; every element's update
+// is the same either way.
 func (o *SGD) Step() {
+	n := len(o.params)
+	total := 0
+	for i := range o.params {
+		total += o.params[i].v.Value.Len()
+	}
+	if total < parallelMin || n < 2 || runtime.GOMAXPROCS(0) < 2 {
+		o.update(0, n)
+		o.steps++
+		return
+	}
+	for i := range o.params {
+		o.params[i].data() // shape checks panic here, in the caller
+	}
+	// The first parameter index past half of the elements.
+	k, acc := 0, 0
+	for k < n-1 && 2*acc < total {
+		acc += o.params[k].v.Value.Len()
+		k++
+	}
+	helperOnce.Do(startHelper)
+	helperJobs <- helperJob{fn: o.half, lo: k, hi: n, done: o.halfDone}
+	o.update(0, k)
+	<-o.halfDone
+	o.steps++
+}
+
+// update applies the update to parameters [lo, hi).
+func (o *SGD) update(lo, hi int) {
 	damp := 1 - o.cfg.Dampening
 	nesterov := o.cfg.Nesterov
-	for i := range o.params {
+	for i := lo; i < hi; i++ {
 		p := &o.params[i]
 		g, w := p.data()
 		if g == nil {
@@ -84,5 +152,4 @@ func (o *SGD) Step() {
 		}
 		p.steps++
 	}
-	o.steps++
 }

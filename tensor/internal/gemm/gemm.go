@@ -240,23 +240,30 @@ func SgemmBatchK(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 			batchK(a[i0*strideA:], b[i0*strideB:], 0, parts[s*m*n:(s+1)*m*n], n, i1-i0)
 		}
 	})
-	for i := range m {
-		row := c[i*ldc : i*ldc+n]
-		for j := range row {
-			v := parts[i*n+j]
+	// C = β·C + Σ_s parts[s], groups in order, rows in parallel.
+	parallel.For(m, max(1, gemvGrain*16/max(n*groups, 1)), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			row := c[i*ldc : i*ldc+n]
+			acc := parts[i*n : (i+1)*n]
 			for s := 1; s < groups; s++ {
-				v += parts[s*m*n+i*n+j]
+				for j, v := range parts[s*m*n+i*n : s*m*n+(i+1)*n] {
+					acc[j] += v
+				}
 			}
 			switch beta {
 			case 0:
-				row[j] = v
+				copy(row, acc)
 			case 1:
-				row[j] += v
+				for j, v := range acc {
+					row[j] += v
+				}
 			default:
-				row[j] = beta*row[j] + v
+				for j, v := range acc {
+					row[j] = beta*row[j] + v
+				}
 			}
 		}
-	}
+	})
 	partialBuffers.put(buf)
 }
 
