@@ -67,14 +67,46 @@ func channelValue(t *Tensor, ch int, def float64) float64 {
 	return float64(t.data[ch])
 }
 
-// forChannels runs fn(ch) for every channel in parallel; each channel
-// touches perChannel elements.
-func forChannels(c, perChannel int, fn func(ch int)) {
-	parallel.For(c, max(1, bnGrain/max(1, perChannel)), func(lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			fn(ch)
+// forChannels runs fn(lo, hi) over ranges of channels in parallel; each
+// channel touches perChannel elements.
+func forChannels(c, perChannel int, fn func(lo, hi int)) {
+	parallel.For(c, max(1, bnGrain/max(1, perChannel)), fn)
+}
+
+// bnGather reports whether the passes over the channels of n images of s
+// values each run on contiguous copies of the channels (gatherChannels):
+// with s at most vec.Block, reading a channel image after image would
+// jump between short runs of memory that the hardware prefetchers do not
+// follow, and with s shorter than vec.Block, the values of every image
+// would also fall in the tail that package vec adds one at a time in
+// float64. Copying a range of channels reads each image's part in one
+// run. For s a multiple of vec.Block the results are the same either way.
+func bnGather(n, s int) bool { return s <= vec.Block && n > 1 && n*s >= vec.Block }
+
+// gatherChannels copies channels [lo, hi) of the n images of src (c
+// channels of s values each) to dst, channel after channel and, within a
+// channel, image after image: channel ch is dst[(ch−lo)·n·s:][:n·s]. It
+// reads src in order, image after image.
+func gatherChannels(dst, src []float32, n, c, s, lo, hi int) {
+	m := n * s
+	for i := range n {
+		row := src[(i*c+lo)*s : (i*c+hi)*s]
+		for k := range hi - lo {
+			copy(dst[k*m+i*s:k*m+(i+1)*s], row[k*s:])
 		}
-	})
+	}
+}
+
+// scatterChannels is the inverse of gatherChannels: it copies src, laid
+// out as gatherChannels leaves channels [lo, hi), to their places in dst.
+func scatterChannels(dst, src []float32, n, c, s, lo, hi int) {
+	m := n * s
+	for i := range n {
+		row := dst[(i*c+lo)*s : (i*c+hi)*s]
+		for k := range hi - lo {
+			copy(row[k*s:(k+1)*s], src[k*m+i*s:])
+		}
+	}
 }
 
 // newStats returns statistics for c channels in one allocation. They stay
@@ -104,7 +136,8 @@ var (
 // gamma and beta have shape [C]; nil means γ = 1 and β = 0. The statistics
 // are accumulated in one pass, as sums of x − K and (x − K)² for K the
 // channel's first element, in float64 from float32 partial sums over short
-// blocks (see package vec), and returned in s for BatchNormGrad
+// blocks (see package vec; the blocks run across images when an image has
+// at most vec.Block values per channel), and returned in s for BatchNormGrad
 // and for updating running statistics. It panics if x has fewer than 2
 // dimensions or no elements per channel, gamma or beta does not have shape
 // [C], or eps is negative.
@@ -139,21 +172,43 @@ func batchNormTrain(op string, x, gamma, beta *Tensor, eps, lo, hi float32) (y *
 	}
 	y = newOutUninit(x.shape)
 	s = newStats(c)
-	forChannels(c, m, func(ch int) {
-		shift := x.data[ch*sp]
-		var acc vec.Acc
-		for i := range n {
-			vec.Sums(&acc, x.data[(i*c+ch)*sp:(i*c+ch+1)*sp], shift)
+	gather := bnGather(n, sp)
+	forChannels(c, m, func(c0, c1 int) {
+		var g []float32 // channels [c0, c1) of x, gathered
+		if gather {
+			g = getScratch((c1 - c0) * m)
+			gatherChannels(g, x.data, n, c, sp, c0, c1)
 		}
-		s1, s2 := acc.Totals()
-		d := s1 / float64(m) // mean − shift
-		variance := max(s2/float64(m)-d*d, 0)
-		mean := float64(shift) + d
-		inv := 1 / math.Sqrt(variance+float64(eps))
-		s.Mean.data[ch], s.Var.data[ch], s.InvStd.data[ch] = float32(mean), float32(variance), float32(inv)
-		a, b := float32(inv*channelValue(gamma, ch, 1)), float32(channelValue(beta, ch, 0))
-		s.scale[ch], s.shift[ch] = a, b
-		normalizeChannel(x.data, y.data, n, c, sp, ch, float32(mean), a, b, lo, hi)
+		for ch := c0; ch < c1; ch++ {
+			shift := x.data[ch*sp]
+			var acc vec.Acc
+			if g != nil {
+				vec.Sums(&acc, g[(ch-c0)*m:(ch-c0+1)*m], shift)
+			} else {
+				for i := range n {
+					vec.Sums(&acc, x.data[(i*c+ch)*sp:(i*c+ch+1)*sp], shift)
+				}
+			}
+			s1, s2 := acc.Totals()
+			d := s1 / float64(m) // mean − shift
+			variance := max(s2/float64(m)-d*d, 0)
+			mean := float64(shift) + d
+			inv := 1 / math.Sqrt(variance+float64(eps))
+			s.Mean.data[ch], s.Var.data[ch], s.InvStd.data[ch] = float32(mean), float32(variance), float32(inv)
+			a, b := float32(inv*channelValue(gamma, ch, 1)), float32(channelValue(beta, ch, 0))
+			s.scale[ch], s.shift[ch] = a, b
+			if g != nil {
+				// In place in the gathered copy, scattered below.
+				gc := g[(ch-c0)*m : (ch-c0+1)*m]
+				vec.Normalize(gc, gc, float32(mean), a, b, lo, hi)
+			} else {
+				normalizeChannel(x.data, y.data, n, c, sp, ch, float32(mean), a, b, lo, hi)
+			}
+		}
+		if g != nil {
+			scatterChannels(y.data, g, n, c, sp, c0, c1)
+			putScratch(g)
+		}
 	})
 	return y, s
 }
@@ -197,9 +252,11 @@ func batchNormInference(op string, x, gamma, beta, mean, variance *Tensor, eps, 
 	checkChannelParam(op, "variance", variance, c, x.shape, false)
 	checkEps(op, eps)
 	y := newOutUninit(x.shape)
-	forChannels(c, n*sp, func(ch int) {
-		a := channelValue(gamma, ch, 1) / math.Sqrt(float64(variance.data[ch])+float64(eps))
-		normalizeChannel(x.data, y.data, n, c, sp, ch, mean.data[ch], float32(a), float32(channelValue(beta, ch, 0)), lo, hi)
+	forChannels(c, n*sp, func(c0, c1 int) {
+		for ch := c0; ch < c1; ch++ {
+			a := channelValue(gamma, ch, 1) / math.Sqrt(float64(variance.data[ch])+float64(eps))
+			normalizeChannel(x.data, y.data, n, c, sp, ch, mean.data[ch], float32(a), float32(channelValue(beta, ch, 0)), lo, hi)
+		}
 	})
 	return y
 }
@@ -246,43 +303,94 @@ func batchNormGrad(op string, dy, x, y, gamma *Tensor, s BatchNormStats, lo, hi 
 	m := float64(n * sp)
 	dx = newOutUninit(x.shape)
 	dgamma, dbeta = newOut([]int{c}), newOut([]int{c})
-	forChannels(c, n*sp, func(ch int) {
-		fmean, inv := s.Mean.data[ch], float64(s.InvStd.data[ch])
-		var acc vec.Acc
-		fromX := y != nil && s.scale != nil
-		f := vec.Affine{Mean: fmean, Lo: lo, Hi: hi}
-		if fromX {
-			f.A, f.B = s.scale[ch], s.shift[ch]
-		}
-		for i := range n {
-			off := (i*c + ch) * sp
-			switch {
-			case fromX:
-				vec.DotsMaskedX(&acc, dy.data[off:off+sp], x.data[off:off+sp], f)
-			case y != nil:
-				vec.DotsMasked(&acc, dy.data[off:off+sp], x.data[off:off+sp], y.data[off:off+sp], fmean, lo, hi)
-			default:
-				vec.Dots(&acc, dy.data[off:off+sp], x.data[off:off+sp], fmean)
+	fromX := y != nil && s.scale != nil
+	mi := n * sp
+	gather, ng := bnGather(n, sp), 2 // ng: tensors gathered, dy, x (and y)
+	if y != nil && !fromX {
+		ng = 3
+	}
+	forChannels(c, mi, func(c0, c1 int) {
+		// Channels [c0, c1) of dy, x and y gathered: gathered channel k of
+		// tensor t is g[(t·(c1−c0)+k)·mi:][:mi]; dx is computed in place of
+		// dy and scattered.
+		var g []float32
+		if gather {
+			g = getScratch(ng * (c1 - c0) * mi)
+			gatherChannels(g, dy.data, n, c, sp, c0, c1)
+			gatherChannels(g[(c1-c0)*mi:], x.data, n, c, sp, c0, c1)
+			if ng == 3 {
+				gatherChannels(g[2*(c1-c0)*mi:], y.data, n, c, sp, c0, c1)
 			}
 		}
-		sdy, sdyx := acc.Totals()
-		dg := sdyx * inv // Σ dy·x̂
-		dbeta.data[ch], dgamma.data[ch] = float32(sdy), float32(dg)
-		// dx = k·(dy − dβ/M) − kx·(x − μ) with k = γ·inv and
-		// kx = k·inv·dγ/M.
-		k := channelValue(gamma, ch, 1) * inv
-		fk, fkx := float32(k), float32(k*inv*dg/m)
-		fdb := float32(sdy / m)
-		for i := range n {
-			off := (i*c + ch) * sp
-			switch {
-			case fromX:
-				vec.BNGradMaskedX(dx.data[off:off+sp], dy.data[off:off+sp], x.data[off:off+sp], fk, fdb, fkx, f)
-			case y != nil:
-				vec.BNGradMasked(dx.data[off:off+sp], dy.data[off:off+sp], x.data[off:off+sp], y.data[off:off+sp], fmean, fk, fdb, fkx, lo, hi)
-			default:
-				vec.BNGrad(dx.data[off:off+sp], dy.data[off:off+sp], x.data[off:off+sp], fmean, fk, fdb, fkx)
+		for ch := c0; ch < c1; ch++ {
+			fmean, inv := s.Mean.data[ch], float64(s.InvStd.data[ch])
+			var acc vec.Acc
+			f := vec.Affine{Mean: fmean, Lo: lo, Hi: hi}
+			if fromX {
+				f.A, f.B = s.scale[ch], s.shift[ch]
 			}
+			dots := func(dy, x, y []float32) {
+				switch {
+				case fromX:
+					vec.DotsMaskedX(&acc, dy, x, f)
+				case y != nil:
+					vec.DotsMasked(&acc, dy, x, y, fmean, lo, hi)
+				default:
+					vec.Dots(&acc, dy, x, fmean)
+				}
+			}
+			var gdy, gx, gy []float32 // channel ch gathered
+			if g != nil {
+				at := func(t int) []float32 { return g[(t*(c1-c0)+ch-c0)*mi : (t*(c1-c0)+ch-c0+1)*mi] }
+				gdy, gx = at(0), at(1)
+				if ng == 3 {
+					gy = at(2)
+				}
+				dots(gdy, gx, gy)
+			} else {
+				for i := range n {
+					off := (i*c + ch) * sp
+					var yi []float32
+					if y != nil {
+						yi = y.data[off : off+sp]
+					}
+					dots(dy.data[off:off+sp], x.data[off:off+sp], yi)
+				}
+			}
+			sdy, sdyx := acc.Totals()
+			dg := sdyx * inv // Σ dy·x̂
+			dbeta.data[ch], dgamma.data[ch] = float32(sdy), float32(dg)
+			// dx = k·(dy − dβ/M) − kx·(x − μ) with k = γ·inv and
+			// kx = k·inv·dγ/M.
+			k := channelValue(gamma, ch, 1) * inv
+			fk, fkx := float32(k), float32(k*inv*dg/m)
+			fdb := float32(sdy / m)
+			grad := func(dx, dy, x, y []float32) {
+				switch {
+				case fromX:
+					vec.BNGradMaskedX(dx, dy, x, fk, fdb, fkx, f)
+				case y != nil:
+					vec.BNGradMasked(dx, dy, x, y, fmean, fk, fdb, fkx, lo, hi)
+				default:
+					vec.BNGrad(dx, dy, x, fmean, fk, fdb, fkx)
+				}
+			}
+			if g != nil {
+				grad(gdy, gdy, gx, gy) // in place, scattered below
+				continue
+			}
+			for i := range n {
+				off := (i*c + ch) * sp
+				var yi []float32
+				if y != nil {
+					yi = y.data[off : off+sp]
+				}
+				grad(dx.data[off:off+sp], dy.data[off:off+sp], x.data[off:off+sp], yi)
+			}
+		}
+		if g != nil {
+			scatterChannels(dx.data, g, n, c, sp, c0, c1)
+			putScratch(g)
 		}
 	})
 	return dx, dgamma, dbeta

@@ -104,6 +104,11 @@ func TestBatchNormMatchesReference(t *testing.T) {
 		{[]int{8, 64, 9, 9}, true, 0},  // parallel over channels
 		{[]int{2, 2, 1, 1}, true, 0},   // two values per channel
 		{[]int{1, 3, 1, 1}, true, 0},   // one value per channel: variance 0
+		// Fewer than vec.Block values per image: channels gathered.
+		{[]int{8, 3, 4, 4}, true, 100},
+		{[]int{16, 5, 3, 3}, false, 0},
+		{[]int{32, 40, 4, 4}, true, 0},
+		{[]int{9, 2, 7, 7}, true, 3},
 	} {
 		name := fmt.Sprintf("%v affine=%v offset=%v", tc.shape, tc.affine, tc.offset)
 		r := newRefBN(tc.shape)
@@ -188,7 +193,7 @@ func TestBatchNormPanics(t *testing.T) {
 // reads the clamp's output y.
 func TestBatchNormClampGradMaskFromInput(t *testing.T) {
 	rng := rand.New(rand.NewPCG(61, 62))
-	for _, shape := range [][]int{{4, 5, 7, 7}, {3, 8, 16, 17}, {2, 3, 1, 5}} {
+	for _, shape := range [][]int{{4, 5, 7, 7}, {3, 8, 16, 17}, {2, 3, 1, 5}, {9, 4, 4, 4}, {5, 3, 3, 5}} {
 		x := denseRandn(rng, shape...)
 		gamma, beta := denseRandn(rng, shape[1]), denseRandn(rng, shape[1])
 		dy := denseRandn(rng, shape...)
