@@ -68,9 +68,34 @@ func channelValue(t *Tensor, ch int, def float64) float64 {
 }
 
 // forChannels runs fn(lo, hi) over ranges of channels in parallel; each
-// channel touches perChannel elements.
-func forChannels(c, perChannel int, fn func(lo, hi int)) {
-	parallel.For(c, max(1, bnGrain/max(1, perChannel)), fn)
+// channel touches perChannel elements, and a range holds at least
+// minGrain channels (except the last).
+func forChannels(c, perChannel, minGrain int, fn func(lo, hi int)) {
+	parallel.For(c, max(minGrain, bnGrain/max(1, perChannel)), fn)
+}
+
+// bnGroup is the number of channels whose passes run together, image
+// after image, on maps of vec.Block to bnGroupBelow values (see
+// bnGrouped): each image's part of a group is one run of memory.
+const bnGroup = 8
+
+// bnGroupBelow is the number of values per image and channel (a 4 KiB
+// page) from which a channel's part of an image is a long enough run of
+// memory by itself, and channels are processed one at a time.
+const bnGroupBelow = 1024
+
+// bnGrouped reports whether the passes over channels of s values per image
+// run on groups of bnGroup channels. Each channel's values are still
+// visited in the same order, so the results are the same either way.
+func bnGrouped(s int) bool { return s > vec.Block && s < bnGroupBelow }
+
+// bnMinGrain returns the minimum number of channels of a parallel range
+// of the batch norm passes over maps of s values.
+func bnMinGrain(s int) int {
+	if bnGrouped(s) {
+		return bnGroup
+	}
+	return 1
 }
 
 // bnGather reports whether the passes over the channels of n images of s
@@ -173,49 +198,62 @@ func batchNormTrain(op string, x, gamma, beta *Tensor, eps, lo, hi float32) (y *
 	y = newOutUninit(x.shape)
 	s = newStats(c)
 	gather := bnGather(n, sp)
-	forChannels(c, m, func(c0, c1 int) {
-		var g []float32 // channels [c0, c1) of x, gathered
+	// finish sets the statistics and constants of channel ch from its sums.
+	finish := func(ch int, acc *vec.Acc) {
+		shift := x.data[ch*sp]
+		s1, s2 := acc.Totals()
+		d := s1 / float64(m) // mean − shift
+		variance := max(s2/float64(m)-d*d, 0)
+		mean := float64(shift) + d
+		inv := 1 / math.Sqrt(variance+float64(eps))
+		s.Mean.data[ch], s.Var.data[ch], s.InvStd.data[ch] = float32(mean), float32(variance), float32(inv)
+		s.scale[ch], s.shift[ch] = float32(inv*channelValue(gamma, ch, 1)), float32(channelValue(beta, ch, 0))
+	}
+	forChannels(c, m, bnMinGrain(sp), func(c0, c1 int) {
 		if gather {
-			g = getScratch((c1 - c0) * m)
+			// Channels [c0, c1) of x gathered, normalized in place and
+			// scattered.
+			g := getScratch((c1 - c0) * m)
 			gatherChannels(g, x.data, n, c, sp, c0, c1)
-		}
-		for ch := c0; ch < c1; ch++ {
-			shift := x.data[ch*sp]
-			var acc vec.Acc
-			if g != nil {
-				vec.Sums(&acc, g[(ch-c0)*m:(ch-c0+1)*m], shift)
-			} else {
-				for i := range n {
-					vec.Sums(&acc, x.data[(i*c+ch)*sp:(i*c+ch+1)*sp], shift)
-				}
-			}
-			s1, s2 := acc.Totals()
-			d := s1 / float64(m) // mean − shift
-			variance := max(s2/float64(m)-d*d, 0)
-			mean := float64(shift) + d
-			inv := 1 / math.Sqrt(variance+float64(eps))
-			s.Mean.data[ch], s.Var.data[ch], s.InvStd.data[ch] = float32(mean), float32(variance), float32(inv)
-			a, b := float32(inv*channelValue(gamma, ch, 1)), float32(channelValue(beta, ch, 0))
-			s.scale[ch], s.shift[ch] = a, b
-			if g != nil {
-				// In place in the gathered copy, scattered below.
+			for ch := c0; ch < c1; ch++ {
 				gc := g[(ch-c0)*m : (ch-c0+1)*m]
-				vec.Normalize(gc, gc, float32(mean), a, b, lo, hi)
-			} else {
-				normalizeChannel(x.data, y.data, n, c, sp, ch, float32(mean), a, b, lo, hi)
+				var acc vec.Acc
+				vec.Sums(&acc, gc, x.data[ch*sp])
+				finish(ch, &acc)
+				vec.Normalize(gc, gc, s.Mean.data[ch], s.scale[ch], s.shift[ch], lo, hi)
 			}
-		}
-		if g != nil {
 			scatterChannels(y.data, g, n, c, sp, c0, c1)
 			putScratch(g)
+			return
+		}
+		// Groups of at most bnGroup channels, image after image.
+		// Subtracting the mean before scaling avoids the cancellation of
+		// x·a against a folded shift when the mean is large against the
+		// spread.
+		for g0 := c0; g0 < c1; g0 += bnGroup {
+			g1 := min(g0+bnGroup, c1)
+			var accs [bnGroup]vec.Acc
+			for i := range n {
+				for ch := g0; ch < g1; ch++ {
+					vec.Sums(&accs[ch-g0], x.data[(i*c+ch)*sp:(i*c+ch+1)*sp], x.data[ch*sp])
+				}
+			}
+			for ch := g0; ch < g1; ch++ {
+				finish(ch, &accs[ch-g0])
+			}
+			for i := range n {
+				for ch := g0; ch < g1; ch++ {
+					off := (i*c + ch) * sp
+					vec.Normalize(y.data[off:off+sp], x.data[off:off+sp], s.Mean.data[ch], s.scale[ch], s.shift[ch], lo, hi)
+				}
+			}
 		}
 	})
 	return y, s
 }
 
 // normalizeChannel sets y = clamp((x − mean)·a + b, lo, hi) over channel
-// ch of every image. Subtracting the mean first avoids the cancellation of
-// x·a against a folded shift when the mean is large against the spread.
+// ch of every image (see batchNormTrain for the order of operations).
 func normalizeChannel(x, y []float32, n, c, s, ch int, mean, a, b, lo, hi float32) {
 	for i := range n {
 		off := (i*c + ch) * s
@@ -252,7 +290,7 @@ func batchNormInference(op string, x, gamma, beta, mean, variance *Tensor, eps, 
 	checkChannelParam(op, "variance", variance, c, x.shape, false)
 	checkEps(op, eps)
 	y := newOutUninit(x.shape)
-	forChannels(c, n*sp, func(c0, c1 int) {
+	forChannels(c, n*sp, 1, func(c0, c1 int) {
 		for ch := c0; ch < c1; ch++ {
 			a := channelValue(gamma, ch, 1) / math.Sqrt(float64(variance.data[ch])+float64(eps))
 			normalizeChannel(x.data, y.data, n, c, sp, ch, mean.data[ch], float32(a), float32(channelValue(beta, ch, 0)), lo, hi)
@@ -309,88 +347,109 @@ func batchNormGrad(op string, dy, x, y, gamma *Tensor, s BatchNormStats, lo, hi 
 	if y != nil && !fromX {
 		ng = 3
 	}
-	forChannels(c, mi, func(c0, c1 int) {
-		// Channels [c0, c1) of dy, x and y gathered: gathered channel k of
-		// tensor t is g[(t·(c1−c0)+k)·mi:][:mi]; dx is computed in place of
-		// dy and scattered.
-		var g []float32
+	// affine returns the constants of channel ch's clamp mask.
+	affine := func(ch int) vec.Affine {
+		f := vec.Affine{Mean: s.Mean.data[ch], Lo: lo, Hi: hi}
+		if fromX {
+			f.A, f.B = s.scale[ch], s.shift[ch]
+		}
+		return f
+	}
+	// dots adds channel ch's sums over a slice of dy, x and y (nil unless
+	// the mask reads y) to acc.
+	dots := func(acc *vec.Acc, dy, x, y []float32, f vec.Affine) {
+		switch {
+		case fromX:
+			vec.DotsMaskedX(acc, dy, x, f)
+		case y != nil:
+			vec.DotsMasked(acc, dy, x, y, f.Mean, lo, hi)
+		default:
+			vec.Dots(acc, dy, x, f.Mean)
+		}
+	}
+	// finish sets dβ and dγ of channel ch from its sums and returns the
+	// constants of its input gradient: dx = k·(dy − dβ/M) − kx·(x − μ)
+	// with k = γ·inv and kx = k·inv·dγ/M.
+	finish := func(ch int, acc *vec.Acc) (k, db, kx float32) {
+		inv := float64(s.InvStd.data[ch])
+		sdy, sdyx := acc.Totals()
+		dg := sdyx * inv // Σ dy·x̂
+		dbeta.data[ch], dgamma.data[ch] = float32(sdy), float32(dg)
+		k64 := channelValue(gamma, ch, 1) * inv
+		return float32(k64), float32(sdy / m), float32(k64 * inv * dg / m)
+	}
+	grad := func(dx, dy, x, y []float32, k, db, kx float32, f vec.Affine) {
+		switch {
+		case fromX:
+			vec.BNGradMaskedX(dx, dy, x, k, db, kx, f)
+		case y != nil:
+			vec.BNGradMasked(dx, dy, x, y, f.Mean, k, db, kx, lo, hi)
+		default:
+			vec.BNGrad(dx, dy, x, f.Mean, k, db, kx)
+		}
+	}
+	forChannels(c, mi, bnMinGrain(sp), func(c0, c1 int) {
 		if gather {
-			g = getScratch(ng * (c1 - c0) * mi)
+			// Channels [c0, c1) of dy, x and y gathered: gathered channel
+			// k of tensor t is g[(t·(c1−c0)+k)·mi:][:mi]; dx is computed
+			// in place of dy and scattered.
+			g := getScratch(ng * (c1 - c0) * mi)
 			gatherChannels(g, dy.data, n, c, sp, c0, c1)
 			gatherChannels(g[(c1-c0)*mi:], x.data, n, c, sp, c0, c1)
 			if ng == 3 {
 				gatherChannels(g[2*(c1-c0)*mi:], y.data, n, c, sp, c0, c1)
 			}
-		}
-		for ch := c0; ch < c1; ch++ {
-			fmean, inv := s.Mean.data[ch], float64(s.InvStd.data[ch])
-			var acc vec.Acc
-			f := vec.Affine{Mean: fmean, Lo: lo, Hi: hi}
-			if fromX {
-				f.A, f.B = s.scale[ch], s.shift[ch]
-			}
-			dots := func(dy, x, y []float32) {
-				switch {
-				case fromX:
-					vec.DotsMaskedX(&acc, dy, x, f)
-				case y != nil:
-					vec.DotsMasked(&acc, dy, x, y, fmean, lo, hi)
-				default:
-					vec.Dots(&acc, dy, x, fmean)
-				}
-			}
-			var gdy, gx, gy []float32 // channel ch gathered
-			if g != nil {
-				at := func(t int) []float32 { return g[(t*(c1-c0)+ch-c0)*mi : (t*(c1-c0)+ch-c0+1)*mi] }
-				gdy, gx = at(0), at(1)
+			at := func(t, ch int) []float32 { return g[(t*(c1-c0)+ch-c0)*mi : (t*(c1-c0)+ch-c0+1)*mi] }
+			for ch := c0; ch < c1; ch++ {
+				gdy, gx := at(0, ch), at(1, ch)
+				var gy []float32
 				if ng == 3 {
-					gy = at(2)
+					gy = at(2, ch)
 				}
-				dots(gdy, gx, gy)
-			} else {
-				for i := range n {
-					off := (i*c + ch) * sp
-					var yi []float32
-					if y != nil {
-						yi = y.data[off : off+sp]
-					}
-					dots(dy.data[off:off+sp], x.data[off:off+sp], yi)
-				}
+				f := affine(ch)
+				var acc vec.Acc
+				dots(&acc, gdy, gx, gy, f)
+				k, db, kx := finish(ch, &acc)
+				grad(gdy, gdy, gx, gy, k, db, kx, f)
 			}
-			sdy, sdyx := acc.Totals()
-			dg := sdyx * inv // Σ dy·x̂
-			dbeta.data[ch], dgamma.data[ch] = float32(sdy), float32(dg)
-			// dx = k·(dy − dβ/M) − kx·(x − μ) with k = γ·inv and
-			// kx = k·inv·dγ/M.
-			k := channelValue(gamma, ch, 1) * inv
-			fk, fkx := float32(k), float32(k*inv*dg/m)
-			fdb := float32(sdy / m)
-			grad := func(dx, dy, x, y []float32) {
-				switch {
-				case fromX:
-					vec.BNGradMaskedX(dx, dy, x, fk, fdb, fkx, f)
-				case y != nil:
-					vec.BNGradMasked(dx, dy, x, y, fmean, fk, fdb, fkx, lo, hi)
-				default:
-					vec.BNGrad(dx, dy, x, fmean, fk, fdb, fkx)
-				}
+			scatterChannels(dx.data, g, n, c, sp, c0, c1)
+			putScratch(g)
+			return
+		}
+		// Groups of at most bnGroup channels, image after image.
+		for g0 := c0; g0 < c1; g0 += bnGroup {
+			g1 := min(g0+bnGroup, c1)
+			var accs [bnGroup]vec.Acc
+			var fs [bnGroup]vec.Affine
+			var ks [bnGroup][3]float32
+			for ch := g0; ch < g1; ch++ {
+				fs[ch-g0] = affine(ch)
 			}
-			if g != nil {
-				grad(gdy, gdy, gx, gy) // in place, scattered below
-				continue
-			}
-			for i := range n {
+			slices := func(i, ch int) (dyi, xi, yi []float32) {
 				off := (i*c + ch) * sp
-				var yi []float32
 				if y != nil {
 					yi = y.data[off : off+sp]
 				}
-				grad(dx.data[off:off+sp], dy.data[off:off+sp], x.data[off:off+sp], yi)
+				return dy.data[off : off+sp], x.data[off : off+sp], yi
 			}
-		}
-		if g != nil {
-			scatterChannels(dx.data, g, n, c, sp, c0, c1)
-			putScratch(g)
+			for i := range n {
+				for ch := g0; ch < g1; ch++ {
+					dyi, xi, yi := slices(i, ch)
+					dots(&accs[ch-g0], dyi, xi, yi, fs[ch-g0])
+				}
+			}
+			for ch := g0; ch < g1; ch++ {
+				k, db, kx := finish(ch, &accs[ch-g0])
+				ks[ch-g0] = [3]float32{k, db, kx}
+			}
+			for i := range n {
+				for ch := g0; ch < g1; ch++ {
+					dyi, xi, yi := slices(i, ch)
+					off := (i*c + ch) * sp
+					kc := ks[ch-g0]
+					grad(dx.data[off:off+sp], dyi, xi, yi, kc[0], kc[1], kc[2], fs[ch-g0])
+				}
+			}
 		}
 	})
 	return dx, dgamma, dbeta

@@ -208,3 +208,59 @@ func TestBatchNormClampGradMaskFromInput(t *testing.T) {
 		}
 	}
 }
+
+// channelOf returns channel ch of x (N×C×…) as a tensor with one channel.
+func channelOf(x *Tensor, ch int) *Tensor {
+	n, c, s := bnLayout("channelOf", x)
+	out := make([]float32, n*s)
+	for i := range n {
+		copy(out[i*s:(i+1)*s], x.data[(i*c+ch)*s:])
+	}
+	shape := append([]int{n, 1}, x.shape[2:]...)
+	return FromSlice(out, shape...)
+}
+
+// TestBatchNormChannelsIndependent checks that the results of every
+// channel are bit for bit those of the channel normalized alone, whatever
+// the passes' grouping of channels (one at a time, groups of bnGroup read
+// image after image, gathered copies) and parallel ranges.
+func TestBatchNormChannelsIndependent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(65, 66))
+	for _, shape := range [][]int{
+		{3, 11, 9, 9},    // grouped, one partial group
+		{4, 20, 16, 16},  // grouped, several ranges
+		{2, 9, 32, 33},   // one channel at a time
+		{5, 9, 4, 4},     // gathered
+		{3, 17, 8, 8},    // gathered, whole blocks
+		{2, 700, 10, 10}, // grouped, parallel
+	} {
+		c := shape[1]
+		x := Normal(rng, 1, 2, shape...)
+		gamma, beta := Uniform(rng, 0.5, 1.5, c), denseRandn(rng, c)
+		dy := denseRandn(rng, shape...)
+		y, s := BatchNormTrainClamp(x, gamma, beta, 1e-5, 0, 6)
+		dx, dg, db := BatchNormClampGrad(dy, x, y, gamma, s, 0, 6)
+		sy := s
+		sy.scale, sy.shift = nil, nil
+		dxy, dgy, dby := BatchNormClampGrad(dy, x, y, gamma, sy, 0, 6)
+		dxp, dgp, dbp := BatchNormGrad(dy, x, gamma, s)
+		for ch := range c {
+			name := fmt.Sprintf("%v channel %d", shape, ch)
+			g1, b1 := FromSlice([]float32{gamma.data[ch]}, 1), FromSlice([]float32{beta.data[ch]}, 1)
+			x1, dy1 := channelOf(x, ch), channelOf(dy, ch)
+			y1, s1 := BatchNormTrainClamp(x1, g1, b1, 1e-5, 0, 6)
+			require.Equal(t, channelOf(y, ch).Data(), y1.Data(), "y %s", name)
+			require.Equal(t, []float32{s.Mean.data[ch], s.Var.data[ch], s.InvStd.data[ch]}, []float32{s1.Mean.data[0], s1.Var.data[0], s1.InvStd.data[0]}, "stats %s", name)
+			dx1, dg1, db1 := BatchNormClampGrad(dy1, x1, y1, g1, s1, 0, 6)
+			require.Equal(t, channelOf(dx, ch).Data(), dx1.Data(), "dx %s", name)
+			require.Equal(t, []float32{dg.data[ch], db.data[ch]}, []float32{dg1.data[0], db1.data[0]}, "dgamma, dbeta %s", name)
+			s1.scale, s1.shift = nil, nil
+			dx1, dg1, db1 = BatchNormClampGrad(dy1, x1, y1, g1, s1, 0, 6)
+			require.Equal(t, channelOf(dxy, ch).Data(), dx1.Data(), "dx (mask from y) %s", name)
+			require.Equal(t, []float32{dgy.data[ch], dby.data[ch]}, []float32{dg1.data[0], db1.data[0]}, "dgamma, dbeta (mask from y) %s", name)
+			dx1, dg1, db1 = BatchNormGrad(dy1, x1, g1, s1)
+			require.Equal(t, channelOf(dxp, ch).Data(), dx1.Data(), "dx (no clamp) %s", name)
+			require.Equal(t, []float32{dgp.data[ch], dbp.data[ch]}, []float32{dg1.data[0], db1.data[0]}, "dgamma, dbeta (no clamp) %s", name)
+		}
+	}
+}
