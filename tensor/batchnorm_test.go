@@ -210,15 +210,7 @@ func TestBatchNormClampGradMaskFromInput(t *testing.T) {
 }
 
 // channelOf returns channel ch of x (N×C×…) as a tensor with one channel.
-func channelOf(x *Tensor, ch int) *Tensor {
-	n, c, s := bnLayout("channelOf", x)
-	out := make([]float32, n*s)
-	for i := range n {
-		copy(out[i*s:(i+1)*s], x.data[(i*c+ch)*s:])
-	}
-	shape := append([]int{n, 1}, x.shape[2:]...)
-	return FromSlice(out, shape...)
-}
+func channelOf(x *Tensor, ch int) *Tensor { return channelsOf(x, ch, 1) }
 
 // TestBatchNormChannelsIndependent checks that the results of every
 // channel are bit for bit those of the channel normalized alone, whatever

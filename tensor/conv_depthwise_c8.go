@@ -315,23 +315,28 @@ func dwInterleavedGradWeight(g *convGeom, x, dy, dw []float32) {
 	// (even and odd columns apart), as short as those of the kernels that
 	// vectorize along rows.
 	rowsPerSum := max(1, 64/g.wo)
-	grain := max(1, depthwiseGrain/(g.n*lanes*howo*kk))
+	// A range holds enough groups for an image's part of it to be a run
+	// of at least dwRunFloats values: the groups of a range are read
+	// image after image, and each group's sums still add the images in
+	// order.
+	grain := max(1, depthwiseGrain/(g.n*lanes*howo*kk), dwRunFloats/(lanes*hw))
 	parallel.For(groups, grain, func(lo, hi int) {
 		buf := getScratch(pad.len())
 		clear(buf)
 		dyb := getScratch(howo * lanes)
 		sums := getScratch(ngroups * 2 * group * lanes)
 		tp := float64Scratch.Get().(*[]float64)
-		if len(*tp) < kk*lanes {
-			*tp = make([]float64, kk*lanes)
+		if len(*tp) < (hi-lo)*kk*lanes {
+			*tp = make([]float64, (hi-lo)*kk*lanes)
 		}
-		total := (*tp)[:kk*lanes]
+		totals := (*tp)[:(hi-lo)*kk*lanes]
 		defer float64Scratch.Put(tp)
-		for grp := lo; grp < hi; grp++ {
-			c0 := grp * lanes
-			nc := min(lanes, g.c-c0)
-			clear(total)
-			for n := range g.n {
+		clear(totals)
+		for n := range g.n {
+			for grp := lo; grp < hi; grp++ {
+				c0 := grp * lanes
+				nc := min(lanes, g.c-c0)
+				total := totals[(grp-lo)*kk*lanes : (grp-lo+1)*kk*lanes]
 				packPlanes(buf, x[n*g.c*hw:], hw, c0, nc, g.h, g.w, pad)
 				packPlanes(dyb, dy[n*g.c*howo:], howo, c0, nc, g.ho, g.wo, dyPad)
 				for r0 := 0; r0 < g.ho; r0 += rowsPerSum {
@@ -353,8 +358,12 @@ func dwInterleavedGradWeight(g *convGeom, x, dy, dw []float32) {
 					}
 				}
 			}
+		}
+		for grp := lo; grp < hi; grp++ {
+			c0 := grp * lanes
+			total := totals[(grp-lo)*kk*lanes:]
 			for t := range kk {
-				for l := range nc {
+				for l := range min(lanes, g.c-c0) {
 					dw[(c0+l)*kk+t] = float32(total[t*lanes+l])
 				}
 			}

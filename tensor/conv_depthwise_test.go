@@ -3,6 +3,8 @@ package tensor
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // TestDepthwiseMatchesReference checks the depthwise kernels (forward,
@@ -93,4 +95,42 @@ func TestDepthwiseInterleavedMatchesReference(t *testing.T) {
 	if checked < 150 {
 		t.Fatalf("only %d cases checked", checked)
 	}
+}
+
+// TestDepthwiseInterleavedGradWeightChannelsIndependent checks that the
+// interleaved weight gradient of every channel is bit for bit that of the
+// channel alone, however the channels' groups of lanes are split into
+// parallel ranges read image after image.
+func TestDepthwiseInterleavedGradWeightChannelsIndependent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	for _, tc := range []convCase{
+		{n: 5, c: 43, h: 4, w: 4, cout: 43, kh: 3, kw: 3, stride: [2]int{1, 1}, pad: [2]int{1, 1}, dil: [2]int{1, 1}, groups: 43},
+		{n: 3, c: 70, h: 8, w: 8, cout: 70, kh: 3, kw: 3, stride: [2]int{2, 2}, pad: [2]int{1, 1}, dil: [2]int{1, 1}, groups: 70},
+		{n: 4, c: 200, h: 7, w: 7, cout: 200, kh: 5, kw: 5, stride: [2]int{1, 1}, pad: [2]int{2, 2}, dil: [2]int{1, 1}, groups: 200},
+	} {
+		g := newConvGeom("test", []int{tc.n, tc.c, tc.h, tc.w}, []int{tc.cout, 1, tc.kh, tc.kw}, tc.params())
+		require.True(t, dwInterleaved(g), "%v", tc)
+		x := denseRandn(rng, tc.n, tc.c, tc.h, tc.w)
+		dy := denseRandn(rng, tc.n, tc.c, g.ho, g.wo)
+		dw := Conv2DGradWeight(x, dy, []int{tc.c, 1, tc.kh, tc.kw}, tc.params()).Data()
+		kk := tc.kh * tc.kw
+		// Each group of lanes alone: one group, one range.
+		for c0 := 0; c0 < tc.c; c0 += 8 {
+			nc := min(8, tc.c-c0)
+			p1 := tc.params()
+			p1.Groups = nc
+			dw1 := Conv2DGradWeight(channelsOf(x, c0, nc), channelsOf(dy, c0, nc), []int{nc, 1, tc.kh, tc.kw}, p1).Data()
+			require.Equal(t, dw[c0*kk:(c0+nc)*kk], dw1, "%v channels from %d", tc, c0)
+		}
+	}
+}
+
+// channelsOf returns channels [c0, c0+nc) of x (N×C×…).
+func channelsOf(x *Tensor, c0, nc int) *Tensor {
+	n, c, s := bnLayout("channelsOf", x)
+	out := make([]float32, n*nc*s)
+	for i := range n {
+		copy(out[i*nc*s:(i+1)*nc*s], x.data[(i*c+c0)*s:])
+	}
+	return FromSlice(out, append([]int{n, nc}, x.shape[2:]...)...)
 }

@@ -13,6 +13,12 @@ const (
 	depthwiseGrain = 1 << 15
 )
 
+// dwRunFloats is the minimum length of the runs of memory (in values) in
+// which kernels that loop over images inside a range of channels read an
+// image: shorter runs, one far from the next, defeat the hardware
+// prefetchers.
+const dwRunFloats = 1024
+
 // validRange returns the range [lo, hi) of output positions j < outSize
 // whose input position j·stride + off lies in [0, size). lo == hi if there
 // is none.
