@@ -26,6 +26,13 @@ type BatchNormStats struct {
 	scale, shift []float32
 }
 
+// bnStreamBytes is the output size from which batch norm writes its
+// output (y forward, dx backward, when not gathered) with non-temporal
+// stores (vec.NormalizeStream, vec.BNGradMaskedXStream): such outputs do
+// not stay in the caches until they are read, and streaming them saves
+// reading their lines before writing them. It is a variable for the tests.
+var bnStreamBytes = 8 << 20
+
 // bnGrain is the minimum number of elements per range of the parallel
 // loops over channels.
 const bnGrain = 1 << 14
@@ -198,6 +205,10 @@ func batchNormTrain(op string, x, gamma, beta *Tensor, eps, lo, hi float32) (y *
 	y = newOutUninit(x.shape)
 	s = newStats(c)
 	gather := bnGather(n, sp)
+	norm := vec.Normalize
+	if 4*len(y.data) >= bnStreamBytes {
+		norm = vec.NormalizeStream
+	}
 	// finish sets the statistics and constants of channel ch from its sums.
 	finish := func(ch int, acc *vec.Acc) {
 		shift := x.data[ch*sp]
@@ -244,7 +255,7 @@ func batchNormTrain(op string, x, gamma, beta *Tensor, eps, lo, hi float32) (y *
 			for i := range n {
 				for ch := g0; ch < g1; ch++ {
 					off := (i*c + ch) * sp
-					vec.Normalize(y.data[off:off+sp], x.data[off:off+sp], s.Mean.data[ch], s.scale[ch], s.shift[ch], lo, hi)
+					norm(y.data[off:off+sp], x.data[off:off+sp], s.Mean.data[ch], s.scale[ch], s.shift[ch], lo, hi)
 				}
 			}
 		}
@@ -378,10 +389,14 @@ func batchNormGrad(op string, dy, x, y, gamma *Tensor, s BatchNormStats, lo, hi 
 		k64 := channelValue(gamma, ch, 1) * inv
 		return float32(k64), float32(sdy / m), float32(k64 * inv * dg / m)
 	}
+	gradX := vec.BNGradMaskedX
+	if !gather && 4*len(dx.data) >= bnStreamBytes {
+		gradX = vec.BNGradMaskedXStream
+	}
 	grad := func(dx, dy, x, y []float32, k, db, kx float32, f vec.Affine) {
 		switch {
 		case fromX:
-			vec.BNGradMaskedX(dx, dy, x, k, db, kx, f)
+			gradX(dx, dy, x, k, db, kx, f)
 		case y != nil:
 			vec.BNGradMasked(dx, dy, x, y, f.Mean, k, db, kx, lo, hi)
 		default:

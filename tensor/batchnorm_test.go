@@ -256,3 +256,29 @@ func TestBatchNormChannelsIndependent(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchNormStreamingStores checks that the outputs written with
+// non-temporal stores (outputs of at least bnStreamBytes) are bit-for-bit
+// those of the regular stores, with chunks at every alignment.
+func TestBatchNormStreamingStores(t *testing.T) {
+	old := bnStreamBytes
+	defer func() { bnStreamBytes = old }()
+	rng := rand.New(rand.NewPCG(63, 64))
+	for _, shape := range [][]int{{4, 5, 7, 9}, {3, 8, 16, 17}, {2, 3, 1, 5}, {2, 4, 32, 32}, {3, 2, 4, 4}, {2, 19, 16, 16}} {
+		x := denseRandn(rng, shape...)
+		gamma, beta := denseRandn(rng, shape[1]), denseRandn(rng, shape[1])
+		dy := denseRandn(rng, shape...)
+		for _, b := range [][2]float32{{0, 6}, {0, float32(math.Inf(1))}} {
+			bnStreamBytes = math.MaxInt
+			y1, s1 := BatchNormTrainClamp(x, gamma, beta, 1e-5, b[0], b[1])
+			dx1, dg1, db1 := BatchNormClampGrad(dy, x, y1, gamma, s1, b[0], b[1])
+			bnStreamBytes = 0
+			y2, s2 := BatchNormTrainClamp(x, gamma, beta, 1e-5, b[0], b[1])
+			dx2, dg2, db2 := BatchNormClampGrad(dy, x, y2, gamma, s2, b[0], b[1])
+			require.Equal(t, y1.Data(), y2.Data(), "y %v %v", shape, b)
+			require.Equal(t, dx1.Data(), dx2.Data(), "dx %v %v", shape, b)
+			require.Equal(t, dg1.Data(), dg2.Data(), "dgamma %v %v", shape, b)
+			require.Equal(t, db1.Data(), db2.Data(), "dbeta %v %v", shape, b)
+		}
+	}
+}

@@ -22,17 +22,20 @@ func vecKernels(g *gen) {
 	vecSums(g, "dotsTailAVX2", sumDots, true)
 	vecSums(g, "dotsMaskTailAVX2", sumDotsMaskY, true)
 	vecSums(g, "dotsMaskXTailAVX2", sumDotsMaskX, true)
-	vecNorm(g)
+	vecNorm(g, false)
+	vecNorm(g, true)
 	vecBNGrad(g, false)
 	vecBNGrad(g, true)
-	vecBNGradX(g)
+	vecBNGradX(g, false)
+	vecBNGradX(g, true)
 }
 
 // vecLoop emits a loop over n/8 vectors of 8 float32, n in CX: blocks of 4
 // vectors, then single vectors. body(k, off) emits the work on vector k of
 // a block at byte offset off from every pointer register; ptrs are the
-// pointer registers advanced after each block.
-func vecLoop(g *gen, name string, ptrs []string, body func(k, off int)) {
+// pointer registers advanced after each block. With fence, an SFENCE
+// orders the kernel's non-temporal stores before it returns.
+func vecLoop(g *gen, name string, ptrs []string, fence bool, body func(k, off int)) {
 	g.i("SHRQ $3, CX")
 	g.i("MOVQ CX, BX")
 	g.i("SHRQ $2, BX")
@@ -57,6 +60,9 @@ func vecLoop(g *gen, name string, ptrs []string, body func(k, off int)) {
 	g.i("DECQ CX")
 	g.i("JNZ %s_loop1", name)
 	g.p("%s_done:", name)
+	if fence {
+		g.i("SFENCE")
+	}
 	g.i("VZEROUPPER")
 	g.i("RET")
 }
@@ -79,7 +85,7 @@ func vecClamp(g *gen) {
 	g.i("MOVQ n+16(FP), CX")
 	g.i("VBROADCASTSS lo+24(FP), Y14")
 	g.i("VBROADCASTSS hi+28(FP), Y15")
-	vecLoop(g, name, []string{"SI", "DI"}, func(k, off int) {
+	vecLoop(g, name, []string{"SI", "DI"}, false, func(k, off int) {
 		r := fmt.Sprintf("Y%d", k)
 		g.i("VMOVUPS %d(SI), %s", off, r)
 		g.i("VMAXPS %s, Y14, %s", r, r)
@@ -128,7 +134,7 @@ func vecClampMask(g *gen, upper bool) {
 	} else {
 		g.i("VXORPS Y14, Y14, Y14")
 	}
-	vecLoop(g, name, []string{"SI", "DI", "DX"}, func(k, off int) {
+	vecLoop(g, name, []string{"SI", "DI", "DX"}, false, func(k, off int) {
 		x, m, t := fmt.Sprintf("Y%d", k), fmt.Sprintf("Y%d", 4+k), fmt.Sprintf("Y%d", 8+k)
 		g.i("VMOVUPS %d(SI), %s", off, x)
 		if upper {
@@ -147,9 +153,14 @@ func vecClampMask(g *gen, upper bool) {
 //
 // dst[i] = min(max((x[i] − mean)·a + b, lo), hi) for i < n, n a multiple
 // of 8, each operation rounded to float32 (no fused multiply-add), NaN
-// passed through as in clampAVX2.
-func vecNorm(g *gen) {
-	const name = "normAVX2"
+// passed through as in clampAVX2. With stream it emits normNTAVX2, which
+// writes dst with non-temporal stores (dst 32-byte aligned): outputs much
+// larger than the caches then skip the read for ownership of their lines.
+func vecNorm(g *gen, stream bool) {
+	name, store := "normAVX2", "VMOVUPS"
+	if stream {
+		name, store = "normNTAVX2", "VMOVNTPS"
+	}
 	g.p("")
 	g.p("// func %s(dst, x *float32, n int, mean, a, b, lo, hi float32)", name)
 	g.p("// AVX2 batch-norm normalization and clamp; see vecNorm in tensor/internal/asmgen.")
@@ -162,7 +173,7 @@ func vecNorm(g *gen) {
 	g.i("VBROADCASTSS b+32(FP), Y13")
 	g.i("VBROADCASTSS lo+36(FP), Y14")
 	g.i("VBROADCASTSS hi+40(FP), Y15")
-	vecLoop(g, name, []string{"SI", "DI"}, func(k, off int) {
+	vecLoop(g, name, []string{"SI", "DI"}, stream, func(k, off int) {
 		r := fmt.Sprintf("Y%d", k)
 		g.i("VMOVUPS %d(SI), %s", off, r)
 		g.i("VSUBPS Y11, %s, %s", r, r)
@@ -170,7 +181,7 @@ func vecNorm(g *gen) {
 		g.i("VADDPS Y13, %s, %s", r, r)
 		g.i("VMAXPS %s, Y14, %s", r, r)
 		g.i("VMINPS %s, Y15, %s", r, r)
-		g.i("VMOVUPS %s, %d(DI)", r, off)
+		g.i("%s %s, %d(DI)", store, r, off)
 	})
 }
 
@@ -211,7 +222,7 @@ func vecBNGrad(g *gen, masked bool) {
 		g.i("VBROADCASTSS hi+%d(FP), Y15", base+28)
 	}
 	// Two vectors per step in the blocks of four (registers Y0-Y9).
-	vecLoop(g, name, ptrs, func(k, off int) {
+	vecLoop(g, name, ptrs, false, func(k, off int) {
 		gr, xr := fmt.Sprintf("Y%d", 2*(k%2)), fmt.Sprintf("Y%d", 2*(k%2)+1)
 		if masked {
 			m, t := fmt.Sprintf("Y%d", 4+2*(k%2)), fmt.Sprintf("Y%d", 5+2*(k%2))
@@ -276,8 +287,13 @@ func vecMaskX(g *gen, src, dst, tmp, xm string) {
 //	func bnGradMaskXAVX2(dx, dy, x *float32, n int, mean, k, db, kx, a, b, lo, hi float32)
 //
 // bnGradMaskAVX2 with the mask lo < (x − mean)·a + b < hi computed from x.
-func vecBNGradX(g *gen) {
-	const name = "bnGradMaskXAVX2"
+// With stream it emits bnGradMaskXNTAVX2, which writes dx with
+// non-temporal stores (dx 32-byte aligned), as normNTAVX2.
+func vecBNGradX(g *gen, stream bool) {
+	name, store := "bnGradMaskXAVX2", "VMOVUPS"
+	if stream {
+		name, store = "bnGradMaskXNTAVX2", "VMOVNTPS"
+	}
 	g.p("")
 	g.p("// func %s(dx, dy, x *float32, n int, mean, k, db, kx, a, b, lo, hi float32)", name)
 	g.p("// AVX2 batch-norm input gradient masked by a clamp recomputed from x; see vecBNGradX in tensor/internal/asmgen.")
@@ -292,7 +308,7 @@ func vecBNGradX(g *gen) {
 	g.i("VBROADCASTSS kx+44(FP), Y13")
 	g.i("VBROADCASTSS lo+56(FP), Y14")
 	g.i("VBROADCASTSS hi+60(FP), Y15")
-	vecLoop(g, name, []string{"DI", "DX", "SI"}, func(k, off int) {
+	vecLoop(g, name, []string{"DI", "DX", "SI"}, stream, func(k, off int) {
 		gr, xm := fmt.Sprintf("Y%d", 3*(k%2)), fmt.Sprintf("Y%d", 3*(k%2)+1)
 		m, t := fmt.Sprintf("Y%d", 3*(k%2)+2), fmt.Sprintf("Y%d", 6+k%2)
 		vecMaskX(g, fmt.Sprintf("%d(SI)", off), m, t, xm)
@@ -301,7 +317,7 @@ func vecBNGradX(g *gen) {
 		g.i("VMULPS Y11, %s, %s", gr, gr)
 		g.i("VMULPS Y13, %s, %s", xm, xm)
 		g.i("VSUBPS %s, %s, %s", xm, gr, gr)
-		g.i("VMOVUPS %s, %d(DI)", gr, off)
+		g.i("%s %s, %d(DI)", store, gr, off)
 	})
 }
 

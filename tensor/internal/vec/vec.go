@@ -265,6 +265,17 @@ func BNGradMaskedX(dx, dy, x []float32, k, db, kx float32, f Affine) {
 	BNGradMaskedXGeneric(dx[n:], dy[n:], x[n:], k, db, kx, f)
 }
 
+// BNGradMaskedXStream is BNGradMaskedX (the same results, bit for bit)
+// with dx written by non-temporal stores, as NormalizeStream.
+func BNGradMaskedXStream(dx, dy, x []float32, k, db, kx float32, f Affine) {
+	dy, x = dy[:len(dx)], x[:len(dx)]
+	n := 0
+	if useAsm {
+		n = bnGradMaskXNTAsm(dx, dy, x, k, db, kx, f)
+	}
+	BNGradMaskedXGeneric(dx[n:], dy[n:], x[n:], k, db, kx, f)
+}
+
 // BNGradMaskedXGeneric is the pure-Go twin of BNGradMaskedX.
 func BNGradMaskedXGeneric(dx, dy, x []float32, k, db, kx float32, f Affine) {
 	dy, x = dy[:len(dx)], x[:len(dx)]
@@ -306,6 +317,19 @@ func Normalize(dst, x []float32, mean, a, b, lo, hi float32) {
 	n := 0
 	if useAsm {
 		n = normAsm(dst, x, mean, a, b, lo, hi)
+	}
+	NormalizeGeneric(dst[n:], x[n:], mean, a, b, lo, hi)
+}
+
+// NormalizeStream is Normalize (the same results, bit for bit) with dst
+// written by non-temporal stores where the AVX2 kernels run: the stores
+// bypass the caches and skip reading dst's lines first, which saves memory
+// traffic when dst is too large to stay in the caches until it is read.
+func NormalizeStream(dst, x []float32, mean, a, b, lo, hi float32) {
+	x = x[:len(dst)]
+	n := 0
+	if useAsm {
+		n = normNTAsm(dst, x, mean, a, b, lo, hi)
 	}
 	NormalizeGeneric(dst[n:], x[n:], mean, a, b, lo, hi)
 }

@@ -2,7 +2,11 @@
 
 package vec
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 //go:generate go run ../asmgen -kind vec -out vec_amd64.s
 
@@ -53,6 +57,12 @@ func dotsMaskTailAVX2(acc *[16]float64, dy, x, y *float32, n int, mean, lo, hi f
 
 //go:noescape
 func dotsMaskXTailAVX2(acc *[16]float64, dy, x *float32, n int, mean, a, b, lo, hi float32)
+
+//go:noescape
+func normNTAVX2(dst, x *float32, n int, mean, a, b, lo, hi float32)
+
+//go:noescape
+func bnGradMaskXNTAVX2(dx, dy, x *float32, n int, mean, k, db, kx, a, b, lo, hi float32)
 
 //go:noescape
 func bnGradMaskXAVX2(dx, dy, x *float32, n int, mean, k, db, kx, a, b, lo, hi float32)
@@ -181,4 +191,40 @@ func bnGradMaskXAsm(dx, dy, x []float32, k, db, kx float32, f Affine) int {
 		bnGradMaskXAVX2(&dx[0], &dy[0], &x[0], n, f.Mean, k, db, kx, f.A, f.B, f.Lo, f.Hi)
 	}
 	return n
+}
+
+// aligned returns the number of elements of dst before its first 32-byte
+// aligned element (at most 7, or len(dst)): the streaming kernels start
+// there, after the regular kernel's twin has done the head.
+func aligned(dst []float32) int {
+	if len(dst) == 0 {
+		return 0
+	}
+	return min(int((32-uintptr(unsafe.Pointer(&dst[0]))%32)%32/4), len(dst))
+}
+
+// normNTAsm is normAsm with non-temporal stores from dst's first 32-byte
+// aligned element on; the head before it is computed by the twin.
+func normNTAsm(dst, x []float32, mean, a, b, lo, hi float32) int {
+	h := aligned(dst)
+	n := (len(dst) - h) &^ 7
+	if n == 0 {
+		return 0
+	}
+	NormalizeGeneric(dst[:h], x[:h], mean, a, b, lo, hi)
+	normNTAVX2(&dst[h], &x[h], n, mean, a, b, lo, hi)
+	return h + n
+}
+
+// bnGradMaskXNTAsm is bnGradMaskXAsm with non-temporal stores, as
+// normNTAsm.
+func bnGradMaskXNTAsm(dx, dy, x []float32, k, db, kx float32, f Affine) int {
+	h := aligned(dx)
+	n := (len(dx) - h) &^ 7
+	if n == 0 {
+		return 0
+	}
+	BNGradMaskedXGeneric(dx[:h], dy[:h], x[:h], k, db, kx, f)
+	bnGradMaskXNTAVX2(&dx[h], &dy[h], &x[h], n, f.Mean, k, db, kx, f.A, f.B, f.Lo, f.Hi)
+	return h + n
 }

@@ -20,3 +20,6 @@ func bnGradMaskAsm(dx, dy, x, y []float32, mean, k, db, kx, lo, hi float32) int 
 
 func dotsMaskXAsm(acc *Acc, dy, x []float32, f Affine) int                { return 0 }
 func bnGradMaskXAsm(dx, dy, x []float32, k, db, kx float32, f Affine) int { return 0 }
+
+func normNTAsm(dst, x []float32, mean, a, b, lo, hi float32) int            { return 0 }
+func bnGradMaskXNTAsm(dx, dy, x []float32, k, db, kx float32, f Affine) int { return 0 }

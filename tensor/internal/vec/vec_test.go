@@ -73,11 +73,24 @@ func TestElementwiseMatchTwins(t *testing.T) {
 			Normalize(got[:n], x, 0.5, 1.7, -0.3, lo, hi)
 			NormalizeGeneric(want[:n], x, 0.5, 1.7, -0.3, lo, hi)
 			sameBits(t, "Normalize", n, got, want)
+			// The streaming kernels from every alignment of dst.
+			for o := range 9 {
+				gs := make([]float32, n+o+1)
+				gs[n+o] = 42
+				NormalizeStream(gs[o:n+o], x, 0.5, 1.7, -0.3, lo, hi)
+				sameBits(t, "NormalizeStream", n, gs[o:], want)
+			}
 
 			f := Affine{Mean: 0.25, A: 1.7, B: -0.3, Lo: lo, Hi: hi}
 			BNGradMaskedX(got[:n], dy, x, 1.3, 0.1, 0.7, f)
 			BNGradMaskedXGeneric(want[:n], dy, x, 1.3, 0.1, 0.7, f)
 			sameBits(t, "BNGradMaskedX", n, got, want)
+			for o := range 9 {
+				gs := make([]float32, n+o+1)
+				gs[n+o] = 42
+				BNGradMaskedXStream(gs[o:n+o], dy, x, 1.3, 0.1, 0.7, f)
+				sameBits(t, "BNGradMaskedXStream", n, gs[o:], want)
+			}
 			// The mask from x is the mask from Normalize's output.
 			yn := make([]float32, n)
 			Normalize(yn, x, f.Mean, f.A, f.B, lo, hi)
