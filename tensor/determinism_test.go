@@ -47,6 +47,15 @@ func denseWorkload() []*Tensor {
 	yc, sc := BatchNormTrainClamp(x, nil, nil, 1e-5, 0, 1)
 	dxc, dgc, dbc := BatchNormClampGrad(y, x, yc, nil, sc, 0, 1)
 	out = append(out, yc, dxc, dgc, dbc, ReLU6(y), ReLU6Grad(y, x))
+	// Batch norm on maps whose channels are gathered (4×4, 8×8), read in
+	// groups (16×16), and on an output large enough for streaming stores.
+	for _, shape := range [][]int{{16, 300, 4, 4}, {12, 150, 8, 8}, {10, 100, 16, 16}, {8, 72, 64, 64}} {
+		xb := denseRandn(rng, shape...)
+		dyb := denseRandn(rng, shape...)
+		yb, sb := BatchNormTrainClamp(xb, nil, nil, 1e-5, 0, 1)
+		dxb, dgb, dbb := BatchNormClampGrad(dyb, xb, yb, nil, sb, 0, 1)
+		out = append(out, yb, sb.Mean, sb.Var, dxb, dgb, dbb)
+	}
 	pp := Pool2DParams{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}
 	mp, _ := MaxPool2D(x, pp)
 	return append(out, y, s.Mean, s.Var, dx, dg, db, AvgPool2D(x, pp), mp, GlobalAvgPool2D(x))
