@@ -109,10 +109,10 @@ func bnMinGrain(s int) int {
 // values each run on contiguous copies of the channels (gatherChannels):
 // with s at most vec.Block, reading a channel image after image would
 // jump between short runs of memory that the hardware prefetchers do not
-// follow, and with s shorter than vec.Block, the values of every image
-// would also fall in the tail that package vec adds one at a time in
-// float64. Copying a range of channels reads each image's part in one
-// run. For s a multiple of vec.Block the results are the same either way.
+// follow. Copying a range of channels reads each image's part in one
+// run. The sums still run image by image, so the results are those of the
+// ungathered passes bit for bit (on maps under vec.Block values, package
+// vec adds them one at a time in float64).
 func bnGather(n, s int) bool { return s <= vec.Block && n > 1 && n*s >= vec.Block }
 
 // gatherChannels copies channels [lo, hi) of the n images of src (c
@@ -229,7 +229,9 @@ func batchNormTrain(op string, x, gamma, beta *Tensor, eps, lo, hi float32) (y *
 			for ch := c0; ch < c1; ch++ {
 				gc := g[(ch-c0)*m : (ch-c0+1)*m]
 				var acc vec.Acc
-				vec.Sums(&acc, gc, x.data[ch*sp])
+				for i := range n { // image by image, as ungathered
+					vec.Sums(&acc, gc[i*sp:(i+1)*sp], x.data[ch*sp])
+				}
 				finish(ch, &acc)
 				vec.Normalize(gc, gc, s.Mean.data[ch], s.scale[ch], s.shift[ch], lo, hi)
 			}
@@ -423,7 +425,13 @@ func batchNormGrad(op string, dy, x, y, gamma *Tensor, s BatchNormStats, lo, hi 
 				}
 				f := affine(ch)
 				var acc vec.Acc
-				dots(&acc, gdy, gx, gy, f)
+				for i := range n { // image by image, as ungathered
+					var gyi []float32
+					if gy != nil {
+						gyi = gy[i*sp : (i+1)*sp]
+					}
+					dots(&acc, gdy[i*sp:(i+1)*sp], gx[i*sp:(i+1)*sp], gyi, f)
+				}
 				k, db, kx := finish(ch, &acc)
 				grad(gdy, gdy, gx, gy, k, db, kx, f)
 			}
