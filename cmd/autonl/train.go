@@ -76,7 +76,7 @@ type trainOptions struct {
 }
 
 // defaultEpochs is the number of epochs of the default run.
-const defaultEpochs = 8
+const defaultEpochs = 5
 
 // Defaults of autonl train: a small MBConv network with LightNL blocks on
 // the embedded data, sized to finish in a few minutes on two cores.
@@ -158,8 +158,8 @@ func (o *trainOptions) flags() *flag.FlagSet {
 	fs.Float64Var(&o.Width, "width", o.Width, "width multiplier of the network")
 	fs.IntVar(&o.Head, "head", o.Head, "channels of the head's 1×1 conv of -arch networks (0: 4× the last block's; 128 for the default network)")
 	fs.StringVar(&o.Data, "data", o.Data, "dataset: "+dataKinds)
-	fs.IntVar(&o.TrainSize, "train-size", o.TrainSize, "use this many training examples (0: all; embedded: 10000)")
-	fs.IntVar(&o.TestSize, "test-size", o.TestSize, "use this many test examples (0: all; embedded: 2000)")
+	fs.IntVar(&o.TrainSize, "train-size", o.TrainSize, fmt.Sprintf("use this many training examples (0: all; embedded: %d)", embeddedTrain))
+	fs.IntVar(&o.TestSize, "test-size", o.TestSize, fmt.Sprintf("use this many test examples (0: all; embedded: %d)", embeddedTest))
 	fs.IntVar(&o.ImageSize, "size", o.ImageSize, "side length folder images are resized to")
 	fs.BoolVar(&o.Gray, "gray", o.Gray, "load folder images as one grey channel")
 	fs.StringVar(&o.Augment, "augment", o.Augment, "augmentation: auto, none, crop, flip or crop+flip (auto: none for embedded, crop for mnist, crop+flip otherwise)")
