@@ -165,7 +165,7 @@ func (o *trainOptions) flags() *flag.FlagSet {
 	fs.StringVar(&o.Augment, "augment", o.Augment, "augmentation: auto, none, crop, flip or crop+flip (auto: none for embedded, crop for mnist, crop+flip otherwise)")
 	fs.IntVar(&o.Epochs, "epochs", o.Epochs, "epochs to train, in total when resuming")
 	fs.IntVar(&o.Batch, "batch", o.Batch, "images per step")
-	fs.Var(autoFlag{&o.LR}, "lr", "peak learning rate (auto: 0.1·batch/128 for sgd, 0.016·batch/256 for rmsprop-tf, 0.003 for adam and adamw)")
+	fs.Var(autoFlag{&o.LR}, "lr", "peak learning rate (auto: 0.1·batch/128 for sgd, 0.016·batch/256 for rmsprop-tf, 0.006 for adam and adamw)")
 	fs.StringVar(&o.Schedule, "schedule", o.Schedule, "learning-rate schedule after warm-up: cosine, step (×0.1 at 1/2 and 3/4), exp (×0.97 every 2.4 epochs) or const")
 	fs.Float64Var(&o.Warmup, "warmup", o.Warmup, "epochs of linear warm-up from 0")
 	fs.StringVar(&o.Optimizer, "optimizer", o.Optimizer, "optimizer: adamw, adam, sgd (Nesterov momentum 0.9) or rmsprop-tf")
@@ -437,7 +437,7 @@ func (o *trainOptions) resolvedLR() float64 {
 	case "rmsprop-tf":
 		return 0.016 * float64(o.Batch) / 256
 	default:
-		return 0.003
+		return 0.006
 	}
 }
 
