@@ -14,10 +14,11 @@
 // The package has these datasets:
 //
 //   - [Synthetic], the embedded default: procedurally generated images whose
-//     label is a relation (same or different shape, same or different colour)
-//     between two small shapes placed far apart, so that only a network that
-//     combines distant parts of the image can beat chance, which is where
-//     the non-local blocks of AutoNL should matter. It needs no file, and
+//     label is a relation between two small shapes placed far apart (by
+//     default whether their shapes are the same; other tasks add or
+//     substitute their colours), so that only a network that combines
+//     distant parts of the image can beat chance, which is where the
+//     non-local blocks of AutoNL matter. It needs no file, and
 //     every image is generated from (seed, index) alone. Its generator is
 //     specified exactly on [Synthetic]; [SampleGrid] draws examples of each
 //     class, as in docs/synthetic-samples.png (rewritten by

@@ -261,8 +261,12 @@ func decodeScene(img []float32, c, size int, pal [4][3]float32) [2]SyntheticObje
 // a template matcher that looks at the whole image and compares the two
 // shapes it finds recovers the label.
 func TestSyntheticGlobalOracle(t *testing.T) {
-	for _, gray := range []bool{false, true} {
-		s := newSynth(t, func(c *SyntheticConfig) { c.N, c.Gray = 300, gray })
+	for _, tc := range []struct {
+		task SyntheticTask
+		gray bool
+	}{{ShapeAndColour, false}, {ShapeAndColour, true}, {SameShape, false}, {SameColour, true}} {
+		gray := tc.gray
+		s := newSynth(t, func(c *SyntheticConfig) { c.N, c.Gray, c.Task = 300, gray, tc.task })
 		c, size, _ := s.Shape()
 		pal := rgbPalette
 		if gray {
@@ -272,19 +276,20 @@ func TestSyntheticGlobalOracle(t *testing.T) {
 		for i := range s.Len() {
 			img, label := Get(s, i)
 			o := decodeScene(img, c, size, pal)
-			pred := 0
+			shapes, colours := 0, 0
 			if o[0].Shape != o[1].Shape {
-				pred += 2
+				shapes = 1
 			}
 			if o[0].Colour != o[1].Colour {
-				pred++
+				colours = 1
 			}
+			pred := map[SyntheticTask]int{ShapeAndColour: 2*shapes + colours, SameShape: shapes, SameColour: colours}[tc.task]
 			if pred == label {
 				correct++
 			}
 		}
 		acc := float64(correct) / float64(s.Len())
-		t.Logf("gray=%v: global template-matching oracle accuracy %.3f", gray, acc)
+		t.Logf("%v, gray=%v: global template-matching oracle accuracy %.3f", tc.task, gray, acc)
 		assert.GreaterOrEqual(t, acc, 0.97)
 	}
 }
@@ -293,7 +298,14 @@ func TestSyntheticGlobalOracle(t *testing.T) {
 // does not predict the label: neither the exact shape and colour of one of
 // the two objects, nor a linear classifier on the pixels of a 10×10 window.
 func TestSyntheticLocalChance(t *testing.T) {
-	s := newSynth(t, func(c *SyntheticConfig) { c.N = 20000 })
+	for _, task := range []SyntheticTask{ShapeAndColour, SameShape} {
+		testSyntheticLocalChance(t, task)
+	}
+}
+
+func testSyntheticLocalChance(t *testing.T, task SyntheticTask) {
+	s := newSynth(t, func(c *SyntheticConfig) { c.N, c.Task = 20000, task })
+	chance := 1 / float64(s.NumClasses())
 	// Bayes classifier on (shape, colour, quadrant) of object A or B alone,
 	// fitted on the first half and scored on the second.
 	for obj := range 2 {
@@ -311,7 +323,7 @@ func TestSyntheticLocalChance(t *testing.T) {
 			sc := s.Scene(i)
 			a, b, q := key(sc.Objects[obj])
 			pred := 0
-			for l := range 4 {
+			for l := range s.NumClasses() {
 				if counts[a][b][q][l] > counts[a][b][q][pred] {
 					pred = l
 				}
@@ -322,8 +334,8 @@ func TestSyntheticLocalChance(t *testing.T) {
 			n++
 		}
 		acc := float64(correct) / float64(n)
-		t.Logf("object %d alone (shape, colour, quadrant): accuracy %.3f (chance 0.25)", obj, acc)
-		assert.InDelta(t, 0.25, acc, 0.025)
+		t.Logf("%v: object %d alone (shape, colour, quadrant): accuracy %.3f (chance %.2f)", task, obj, acc, chance)
+		assert.InDelta(t, chance, acc, 0.025)
 	}
 	if testing.Short() {
 		return
@@ -332,8 +344,8 @@ func TestSyntheticLocalChance(t *testing.T) {
 	// two places, on 2000 training and 2000 test images.
 	for _, win := range [][2]int{{0, 0}, {11, 11}} {
 		acc := windowLogReg(s, win[0], win[1], 10, 2000, 2000)
-		t.Logf("logistic regression on the 10×10 window at (%d, %d): test accuracy %.3f (chance 0.25)", win[0], win[1], acc)
-		assert.Less(t, acc, 0.29)
+		t.Logf("%v: logistic regression on the 10×10 window at (%d, %d): test accuracy %.3f (chance %.2f)", task, win[0], win[1], acc, chance)
+		assert.Less(t, acc, chance+0.04)
 	}
 }
 
@@ -424,7 +436,7 @@ func TestSyntheticSamplesPNG(t *testing.T) {
 	img := SampleGrid(s, 8, 3)
 	b := img.Bounds()
 	assert.Equal(t, 8*(32*3+1)+1, b.Dx())
-	assert.Equal(t, 4*(32*3+1)+1, b.Dy())
+	assert.Equal(t, s.NumClasses()*(32*3+1)+1, b.Dy())
 	path := filepath.Join("..", "docs", "synthetic-samples.png")
 	if *updateSamples {
 		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))

@@ -8,7 +8,7 @@
 #   DATASETS=embedded SEEDS="1 2 3" bash experiments/lightnl.sh
 #
 # Environment: DATASETS (default "embedded fashion-mnist"), SEEDS (default
-# "1 2 3"), EPOCHS_embedded (8), EPOCHS_fashion_mnist (3), OUT (runs/lightnl),
+# "1 2 3"), EPOCHS_embedded (5), EPOCHS_fashion_mnist (3), OUT (runs/lightnl),
 # TRAIN_FLAGS (more flags for autonl train, such as "-train-size 2000").
 # Fashion-MNIST comes from Debian's dataset-fashion-mnist package
 # (apt-get install -y dataset-fashion-mnist).
@@ -36,7 +36,7 @@ echo "|---|---|---|---|---|---|"
 for data in $datasets; do
 	var=EPOCHS_${data//-/_}
 	case $data in
-	embedded) epochs=${!var:-8} ;;
+	embedded) epochs=${!var:-5} ;;
 	*) epochs=${!var:-3} ;;
 	esac
 	for net in with without; do

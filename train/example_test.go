@@ -63,7 +63,7 @@ func Example() {
 	fmt.Println("checkpoint after epoch", ck.Epoch)
 	// Output:
 	// epochs: 2 steps: 8
-	// test examples: 32 in 4 classes
+	// test examples: 32 in 2 classes
 	// checkpoint.safetensors true
 	// metrics.csv true
 	// loss.png true

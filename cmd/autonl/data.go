@@ -70,7 +70,7 @@ type dataOptions struct {
 
 // Sizes of the embedded data set when not limited.
 const (
-	embeddedTrain = 10000
+	embeddedTrain = 40000
 	embeddedTest  = 2000
 )
 

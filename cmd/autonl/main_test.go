@@ -147,7 +147,7 @@ func TestTrainEvalResume(t *testing.T) {
 	require.NoError(t, runEval(context.Background(), []string{"-checkpoint", filepath.Join(out, train.CheckpointFile)}, &stdout, &stderr))
 	assert.Contains(t, stdout.String(), "EMA weights")
 	assert.Contains(t, lineWith(stdout.String(), "accuracy:"), pct)
-	assert.Contains(t, stdout.String(), "same shape, same colour")
+	assert.Contains(t, stdout.String(), "different shape")
 
 	// A finished run is overwritten by a fresh one; an unfinished one is
 	// not.

@@ -76,7 +76,7 @@ type trainOptions struct {
 }
 
 // defaultEpochs is the number of epochs of the default run.
-const defaultEpochs = 8
+const defaultEpochs = 5
 
 // Defaults of autonl train: a small MBConv network with LightNL blocks on
 // the embedded data, sized to finish in a few minutes on two cores.
@@ -158,14 +158,14 @@ func (o *trainOptions) flags() *flag.FlagSet {
 	fs.Float64Var(&o.Width, "width", o.Width, "width multiplier of the network")
 	fs.IntVar(&o.Head, "head", o.Head, "channels of the head's 1×1 conv of -arch networks (0: 4× the last block's; 128 for the default network)")
 	fs.StringVar(&o.Data, "data", o.Data, "dataset: "+dataKinds)
-	fs.IntVar(&o.TrainSize, "train-size", o.TrainSize, "use this many training examples (0: all; embedded: 10000)")
-	fs.IntVar(&o.TestSize, "test-size", o.TestSize, "use this many test examples (0: all; embedded: 2000)")
+	fs.IntVar(&o.TrainSize, "train-size", o.TrainSize, fmt.Sprintf("use this many training examples (0: all; embedded: %d)", embeddedTrain))
+	fs.IntVar(&o.TestSize, "test-size", o.TestSize, fmt.Sprintf("use this many test examples (0: all; embedded: %d)", embeddedTest))
 	fs.IntVar(&o.ImageSize, "size", o.ImageSize, "side length folder images are resized to")
 	fs.BoolVar(&o.Gray, "gray", o.Gray, "load folder images as one grey channel")
 	fs.StringVar(&o.Augment, "augment", o.Augment, "augmentation: auto, none, crop, flip or crop+flip (auto: none for embedded, crop for mnist, crop+flip otherwise)")
 	fs.IntVar(&o.Epochs, "epochs", o.Epochs, "epochs to train, in total when resuming")
 	fs.IntVar(&o.Batch, "batch", o.Batch, "images per step")
-	fs.Var(autoFlag{&o.LR}, "lr", "peak learning rate (auto: 0.1·batch/128 for sgd, 0.016·batch/256 for rmsprop-tf, 0.003 for adam and adamw)")
+	fs.Var(autoFlag{&o.LR}, "lr", "peak learning rate (auto: 0.1·batch/128 for sgd, 0.016·batch/256 for rmsprop-tf, 0.006 for adam and adamw)")
 	fs.StringVar(&o.Schedule, "schedule", o.Schedule, "learning-rate schedule after warm-up: cosine, step (×0.1 at 1/2 and 3/4), exp (×0.97 every 2.4 epochs) or const")
 	fs.Float64Var(&o.Warmup, "warmup", o.Warmup, "epochs of linear warm-up from 0")
 	fs.StringVar(&o.Optimizer, "optimizer", o.Optimizer, "optimizer: adamw, adam, sgd (Nesterov momentum 0.9) or rmsprop-tf")
@@ -437,7 +437,7 @@ func (o *trainOptions) resolvedLR() float64 {
 	case "rmsprop-tf":
 		return 0.016 * float64(o.Batch) / 256
 	default:
-		return 0.003
+		return 0.006
 	}
 }
 

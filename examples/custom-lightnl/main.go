@@ -59,7 +59,8 @@ func main() {
 
 // build returns the network: a stem, five MBConv layers of which two carry
 // a LightNL block, one standalone LightNL block with key stride 2 after the
-// 16×16 stage, and a pooled linear classifier for the 4 classes.
+// 16×16 stage, and a pooled linear classifier for the 4 classes of the
+// ShapeAndColour task.
 func build(rng *rand.Rand) (nn.Module, error) {
 	bn := nn.BatchNormOptions{Momentum: 0.01, Eps: 1e-3}
 	opt := models.MBConvOptions{Activation: models.Swish, BN: bn}
@@ -100,7 +101,7 @@ func build(rng *rand.Rand) (nn.Module, error) {
 // and the batch accuracy as the network fits them.
 func train(net nn.Module, steps, batch int, seed uint64) error {
 	cfg := data.DefaultSyntheticConfig()
-	cfg.N, cfg.Seed = 4*batch, seed
+	cfg.N, cfg.Seed, cfg.Task = 4*batch, seed, data.ShapeAndColour
 	ds, err := data.NewSynthetic(cfg)
 	if err != nil {
 		return err
