@@ -4,7 +4,7 @@
 # Fashion-MNIST, SEEDS seeds each; prints a markdown table of multiply-adds,
 # parameters and final test accuracy (mean ± sample standard deviation).
 #
-#   bash experiments/lightnl.sh                # everything (long: hours on 2 cores)
+#   bash experiments/lightnl.sh                # everything (about half an hour on 2 cores)
 #   DATASETS=embedded SEEDS="1 2 3" bash experiments/lightnl.sh
 #
 # Environment: DATASETS (default "embedded fashion-mnist"), SEEDS (default
