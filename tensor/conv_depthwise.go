@@ -19,6 +19,14 @@ import (
 // (dy[i][j] at row i·sh and column j·sw). The weight gradient multiplies dy
 // vectors by the shifted buffer vectors and sums the lanes at the end.
 
+// dwStreamBytes is the output size from which depthwise convolutions
+// (forward and input gradient) whose output vectors tile the output
+// planes write them with
+// non-temporal stores (dwconv.TapsStream), as batch norm does
+// (bnStreamBytes): such outputs do not stay in the caches until they are
+// read, and streaming them saves reading every line before writing it.
+var dwStreamBytes = 8 << 20
+
 // dwLayout is the geometry of one depthwise correlation
 //
 //	out[i][j] = Σ_{p<kh, q<kw} w[p][q] · B[i·sh + p·dh][j·sw + q·dw],  i < ho, j < wo,
@@ -44,6 +52,9 @@ type dwLayout struct {
 	rev    []int32     // offs reversed, for the flipped kernel
 	ioffs  []int       // offs as int
 	grid   dwconv.Grid // output vectors: buffer and output positions
+	// rowGrid is grid with the vectors taken along the output rows, so
+	// that consecutive vectors fill whole cache lines (streaming stores).
+	rowGrid dwconv.Grid
 }
 
 func newDWLayout(kh, kw, sh, sw, dh, dw, ho, wo, hin, win, uh, uw, pt, pl int) *dwLayout {
@@ -78,6 +89,7 @@ func newDWLayout(kh, kw, sh, sw, dh, dw, ho, wo, hin, win, uh, uw, pt, pl int) *
 			L.rev[kk-1-t] = L.offs[t]
 		}
 	}
+	L.rowGrid = dwconv.Grid{Vecs: L.nvec, Rows: ho, XStep: lanes, XRow: sh * L.ldx, YStep: lanes, YRow: L.ldy}
 	if ho > L.nvec { // vectors down the columns
 		L.grid = dwconv.Grid{Vecs: ho, Rows: L.nvec, XStep: sh * L.ldx, XRow: lanes, YStep: L.ldy, YRow: lanes}
 	} else {
@@ -199,6 +211,9 @@ func depthwiseForward(g *convGeom, x, w, y []float32) {
 	hw, howo, kk := g.hw(), g.howo(), g.kk()
 	L := newDWLayout(g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ho, g.wo, g.h, g.w, 1, 1, g.ph, g.pw)
 	grain := max(1, depthwiseGrain/(g.og*howo*kk))
+	// Outputs written in place of dwStreamBytes and more are written with
+	// streaming stores, vectors along the rows.
+	stream := L.direct && 4*len(y) >= dwStreamBytes
 	parallel.For(g.n*g.c, grain, func(lo, hi int) {
 		buf := getScratch(L.bufLen())
 		clear(buf)
@@ -213,6 +228,10 @@ func depthwiseForward(g *convGeom, x, w, y []float32) {
 				o := c*g.og + m
 				wo := w[o*kk : (o+1)*kk]
 				dst := y[(n*g.cout+o)*howo : (n*g.cout+o+1)*howo]
+				if stream {
+					dwconv.TapsStream(dst, buf, wo, L.offs, L.rowGrid, false)
+					continue
+				}
 				if L.direct {
 					dwconv.Taps(dst, buf, wo, L.offs, L.grid, false)
 					continue
@@ -245,6 +264,9 @@ func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
 	L := newDWLayout(g.kh, g.kw, 1, 1, g.dh, g.dw, g.h, g.w, g.ho, g.wo, g.sh, g.sw,
 		(g.kh-1)*g.dh-g.ph, (g.kw-1)*g.dw-g.pw)
 	grain := max(1, depthwiseGrain/(g.og*hw*kk))
+	// As in depthwiseForward; with one output channel per input channel
+	// only, since further ones add to dx.
+	stream := L.direct && g.og == 1 && 4*len(dx) >= dwStreamBytes
 	parallel.For(g.n*g.c, grain, func(lo, hi int) {
 		buf := getScratch(L.bufLen())
 		clear(buf)
@@ -260,7 +282,9 @@ func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
 				L.fill(buf, dy[(n*g.cout+o)*howo:(n*g.cout+o+1)*howo])
 				// The flipped kernel: weight t with the offset of tap kk−1−t.
 				wo := w[o*kk : (o+1)*kk]
-				if L.direct {
+				if stream {
+					dwconv.TapsStream(dst, buf, wo, L.rev, L.rowGrid, false)
+				} else if L.direct {
 					dwconv.Taps(dst, buf, wo, L.rev, L.grid, m > 0)
 				} else {
 					dwconv.Taps(out, buf, wo, L.rev, L.grid, m > 0)

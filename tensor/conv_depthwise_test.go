@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -133,4 +134,43 @@ func channelsOf(x *Tensor, c0, nc int) *Tensor {
 		copy(out[i*nc*s:(i+1)*nc*s], x.data[(i*c+c0)*s:])
 	}
 	return FromSlice(out, append([]int{n, nc}, x.shape[2:]...)...)
+}
+
+// TestDepthwiseStreamingStores checks that the forward and input-gradient
+// outputs written with non-temporal stores (outputs of at least dwStreamBytes whose
+// vectors tile the planes) are bit-for-bit those of the regular stores.
+func TestDepthwiseStreamingStores(t *testing.T) {
+	old := dwStreamBytes
+	defer func() { dwStreamBytes = old }()
+	rng := rand.New(rand.NewPCG(65, 66))
+	cases := []convCase{
+		{n: 2, c: 3, h: 16, w: 16, cout: 3, kh: 3, kw: 3, stride: [2]int{1, 1}, pad: [2]int{1, 1}, dil: [2]int{1, 1}, groups: 3},
+		{n: 2, c: 3, h: 9, w: 24, cout: 3, kh: 3, kw: 3, stride: [2]int{1, 1}, pad: [2]int{1, 1}, dil: [2]int{1, 1}, groups: 3},
+		{n: 1, c: 2, h: 56, w: 56, cout: 2, kh: 3, kw: 3, stride: [2]int{1, 1}, pad: [2]int{1, 1}, dil: [2]int{1, 1}, groups: 2},
+		{n: 2, c: 2, h: 5, w: 40, cout: 4, kh: 5, kw: 5, stride: [2]int{1, 1}, pad: [2]int{2, 2}, dil: [2]int{1, 1}, groups: 2},
+		{n: 1, c: 3, h: 32, w: 32, cout: 3, kh: 3, kw: 3, stride: [2]int{2, 2}, pad: [2]int{1, 1}, dil: [2]int{1, 1}, groups: 3},
+		{n: 1, c: 2, h: 20, w: 20, cout: 2, kh: 3, kw: 3, stride: [2]int{1, 1}, pad: [2]int{0, 0}, dil: [2]int{2, 2}, groups: 2},
+		{n: 2, c: 3, h: 11, w: 13, cout: 3, kh: 3, kw: 3, stride: [2]int{1, 1}, pad: [2]int{1, 1}, dil: [2]int{1, 1}, groups: 3},
+	}
+	for _, tc := range cases {
+		x := denseRandn(rng, tc.n, tc.c, tc.h, tc.w)
+		w := denseRandn(rng, tc.cout, 1, tc.kh, tc.kw)
+		p := tc.params()
+		dwStreamBytes = math.MaxInt
+		y1 := Conv2D(x, w, p)
+		dy := denseRandn(rng, y1.Shape()...)
+		dx1 := Conv2DGradInput(dy, w, x.Shape(), p)
+		dwStreamBytes = 0
+		y2 := Conv2D(x, w, p)
+		dx2 := Conv2DGradInput(dy, w, x.Shape(), p)
+		for _, c := range [][3]any{{"y", y1, y2}, {"dx", dx1, dx2}} {
+			a, b := c[1].(*Tensor), c[2].(*Tensor)
+			require.Equal(t, a.Shape(), b.Shape(), "%s %v", c[0], tc)
+			for i, v := range a.Data() {
+				if math.Float32bits(v) != math.Float32bits(b.Data()[i]) {
+					require.Failf(t, "mismatch", "%s %v: element %d: %v != %v", c[0], tc, i, v, b.Data()[i])
+				}
+			}
+		}
+	}
 }

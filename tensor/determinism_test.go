@@ -33,6 +33,9 @@ func denseWorkload() []*Tensor {
 		{n: 8, c: 96, h: 7, w: 7, cout: 40, kh: 1, kw: 1, stride: [2]int{1, 1}, groups: 1},
 		{n: 6, c: 88, h: 7, w: 7, cout: 88, kh: 3, kw: 3, stride: [2]int{1, 1}, pad: [2]int{1, 1}, groups: 88},
 		{n: 6, c: 72, h: 14, w: 14, cout: 72, kh: 3, kw: 3, stride: [2]int{2, 2}, pad: [2]int{1, 1}, groups: 72},
+		// A depthwise output (and input gradient) of 8 MiB, written with
+		// streaming stores.
+		{n: 8, c: 64, h: 64, w: 64, cout: 64, kh: 3, kw: 3, stride: [2]int{1, 1}, pad: [2]int{1, 1}, groups: 64},
 	} {
 		p := tc.params()
 		x := denseRandn(rng, tc.n, tc.c, tc.h, tc.w)

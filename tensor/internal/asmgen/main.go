@@ -51,8 +51,9 @@ func main() {
 	case "vec":
 		vecKernels(g)
 	case "dwconv":
-		dwTaps(g, avx2, "tapsAVX2", false)
-		dwTaps(g, avx2, "tapsVecAVX2", true)
+		dwTaps(g, avx2, "tapsAVX2", false, false)
+		dwTaps(g, avx2, "tapsNTAVX2", false, true)
+		dwTaps(g, avx2, "tapsVecAVX2", true, false)
 		dwGradTaps(g, avx2, "gradTapsAVX2")
 		copyRows(g, avx2, "copyRowsAVX2")
 		deinterleave2(g, avx2, "deinterleave2AVX2")
@@ -281,7 +282,10 @@ func dwStepRegs(g *gen, arg string) {
 // With vecW, w holds a vector of lanes weights per tap, multiplied lane by
 // lane (the weights of channels interleaved across the lanes), instead of
 // one weight broadcast to every lane.
-func dwTaps(g *gen, s isa, name string, vecW bool) {
+//
+// With nt, the vectors are stored with non-temporal stores (every Y must
+// be 32-byte aligned), followed by an SFENCE before returning.
+func dwTaps(g *gen, s isa, name string, vecW, nt bool) {
 	wreg := s.r(s.regs - 1)
 	g.p("")
 	g.p("// func %s(y, x, w *float32, offs *int32, ntaps, nvec, xstep, ystep, nrows, xrow, yrow, acc int)", name)
@@ -289,6 +293,13 @@ func dwTaps(g *gen, s isa, name string, vecW bool) {
 		g.p("// %s depthwise tap kernel with a weight vector per tap; see dwTaps in tensor/internal/asmgen.", s.name)
 	} else {
 		g.p("// %s depthwise tap kernel; see dwTaps in tensor/internal/asmgen.", s.name)
+	}
+	if nt {
+		g.p("// Non-temporal stores: every output vector must be 32-byte aligned.")
+	}
+	store := "VMOVUPS"
+	if nt {
+		store = "VMOVNTPS"
 	}
 	g.p("TEXT ·%s(SB), NOSPLIT, $0-96", name)
 	dwStepRegs(g, "xstep+48(FP)")
@@ -344,7 +355,7 @@ func dwTaps(g *gen, s isa, name string, vecW bool) {
 		g.i("DECQ CX")
 		g.i("JNZ %s_tap", lbl)
 		for k := range bs {
-			g.i("VMOVUPS %s, (DI)", s.r(k))
+			g.i("%s %s, (DI)", store, s.r(k))
 			g.i("ADDQ R12, DI")
 		}
 		if bs == 8 {
@@ -362,6 +373,9 @@ func dwTaps(g *gen, s isa, name string, vecW bool) {
 	g.i("ADDQ AX, y+0(FP)")
 	g.i("DECQ R14")
 	g.i("JNZ %s_row", name)
+	if nt {
+		g.i("SFENCE")
+	}
 	g.p("%s_done:", name)
 	g.i("VZEROUPPER")
 	g.i("RET")

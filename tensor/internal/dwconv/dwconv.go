@@ -75,6 +75,30 @@ func Taps(y, x, w []float32, offs []int32, g Grid, acc bool) {
 	tapsImpl(y, x, w, offs, g, acc)
 }
 
+// TapsStream is Taps (the same results, bit for bit) with the output
+// vectors written by non-temporal stores when they are all 32-byte
+// aligned (y's first element and the strides YStep and YRow), so that
+// outputs too large for the caches are not read before being written.
+// Vectors along rows of consecutive memory make whole cache lines.
+func TapsStream(y, x, w []float32, offs []int32, g Grid, acc bool) {
+	if len(offs) < 1 || len(w) < len(offs) {
+		panic(fmt.Sprintf("dwconv: TapsStream: %d taps with %d weights", len(offs), len(w)))
+	}
+	maxOff := 0
+	for _, o := range offs {
+		if o < 0 {
+			maxOff = -1
+			break
+		}
+		maxOff = max(maxOff, int(o))
+	}
+	g.check("TapsStream", len(y), len(x), maxOff)
+	if g.Vecs == 0 || g.Rows == 0 {
+		return
+	}
+	tapsStreamImpl(y, x, w, offs, g, acc)
+}
+
 // TapsVec is Taps with a vector of weights per tap, lane by lane:
 //
 //	y[Y+l] = s0 + Σ_{t<len(offs)} w[t·Lanes + l] · x[X + offs[t] + l],

@@ -2,7 +2,11 @@
 
 package dwconv
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 //go:generate go run ../asmgen -kind dwconv -out kernels_amd64.s
 
@@ -10,6 +14,12 @@ import "golang.org/x/sys/cpu"
 //
 //go:noescape
 func tapsAVX2(y, x, w *float32, offs *int32, ntaps, nvec, xstep, ystep, nrows, xrow, yrow, acc int)
+
+// tapsNTAVX2 is tapsAVX2 with non-temporal stores: y and the strides
+// ystep and yrow must be multiples of 32 bytes.
+//
+//go:noescape
+func tapsNTAVX2(y, x, w *float32, offs *int32, ntaps, nvec, xstep, ystep, nrows, xrow, yrow, acc int)
 
 // tapsVecAVX2 is the TapsVec kernel with strides in bytes; acc is 0 or 1.
 //
@@ -45,6 +55,7 @@ var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 var (
 	tapsImpl          = tapsGeneric
+	tapsStreamImpl    = tapsGeneric
 	tapsVecImpl       = tapsVecGeneric
 	gradTapsImpl      = gradTapsGeneric
 	copyRowsImpl      = copyRowsGeneric
@@ -56,6 +67,7 @@ var (
 func init() {
 	if hasAVX2 {
 		tapsImpl, gradTapsImpl, copyRowsImpl = tapsAsm, gradTapsAsm, copyRowsAsm
+		tapsStreamImpl = tapsStreamAsm
 		tapsVecImpl = tapsVecAsm
 		deinterleave2Impl = deinterleave2Asm
 		packC8Impl, unpackC8Impl = packC8Asm, unpackC8Asm
@@ -76,6 +88,20 @@ func tapsAsm(y, x, w []float32, offs []int32, g Grid, acc bool) {
 		a = 1
 	}
 	tapsAVX2(&y[0], &x[0], &w[0], &offs[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow, a)
+}
+
+// tapsStreamAsm runs tapsNTAVX2 when every output vector is 32-byte
+// aligned, and tapsAsm otherwise.
+func tapsStreamAsm(y, x, w []float32, offs []int32, g Grid, acc bool) {
+	if uintptr(unsafe.Pointer(&y[0]))%32 != 0 || g.YStep%Lanes != 0 || g.YRow%Lanes != 0 {
+		tapsAsm(y, x, w, offs, g, acc)
+		return
+	}
+	a := 0
+	if acc {
+		a = 1
+	}
+	tapsNTAVX2(&y[0], &x[0], &w[0], &offs[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow, a)
 }
 
 func tapsVecAsm(y, x, w []float32, offs []int32, g Grid, acc bool) {

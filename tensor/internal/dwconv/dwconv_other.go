@@ -4,6 +4,7 @@ package dwconv
 
 var (
 	tapsImpl          = tapsGeneric
+	tapsStreamImpl    = tapsGeneric
 	tapsVecImpl       = tapsVecGeneric
 	gradTapsImpl      = gradTapsGeneric
 	copyRowsImpl      = copyRowsGeneric

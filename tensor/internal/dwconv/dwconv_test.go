@@ -197,3 +197,49 @@ func TestBoundsPanics(t *testing.T) {
 	require.NotPanics(t, func() { CopyRows(make([]float32, 15), make([]float32, 14), 7, 2, 8, 7, true) })
 	require.Panics(t, func() { CopyRows(make([]float32, 16), make([]float32, 13), 7, 2, 8, 7, false) })
 }
+
+// TestTapsStreamMatchesTaps checks that TapsStream gives Taps's results bit
+// for bit and leaves the rest of y alone, from every alignment of y
+// (streaming stores when y and the strides are 32-byte aligned, regular
+// ones otherwise), with vector counts that exercise every block.
+func TestTapsStreamMatchesTaps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	gs := grids()
+	for _, vecs := range []int{1, 3, 7, 8, 13, 56} {
+		for _, rows := range []int{1, 2, 7, 56} {
+			gs = append(gs,
+				Grid{Vecs: vecs, Rows: rows, XStep: Lanes, XRow: vecs*Lanes + 5, YStep: Lanes, YRow: vecs * Lanes},
+				Grid{Vecs: vecs, Rows: rows, XStep: vecs*Lanes + 5, XRow: Lanes, YStep: rows * Lanes, YRow: Lanes},
+				Grid{Vecs: vecs, Rows: rows, XStep: Lanes, XRow: vecs*Lanes + 3, YStep: 2 * Lanes, YRow: (2*vecs + 1) * Lanes})
+		}
+	}
+	for _, g := range gs {
+		for _, ntaps := range []int{1, 9} {
+			w := randSlice(rng, ntaps)
+			offs := make([]int32, ntaps)
+			maxOff := 0
+			for tp := range offs {
+				offs[tp] = int32(rng.IntN(40))
+				maxOff = max(maxOff, int(offs[tp]))
+			}
+			x := randSlice(rng, xLen(g, maxOff))
+			for _, acc := range []bool{false, true} {
+				y0 := randSlice(rng, yLen(g)+Lanes)
+				want := append([]float32(nil), y0...)
+				got := append([]float32(nil), y0...)
+				for o := range Lanes {
+					copy(want, y0)
+					copy(got, y0)
+					Taps(want[o:], x, w, offs, g, acc)
+					TapsStream(got[o:], x, w, offs, g, acc)
+					for i := range want {
+						if math.Float32bits(want[i]) != math.Float32bits(got[i]) {
+							require.Failf(t, "mismatch", "%+v ntaps=%d acc=%v offset %d: element %d: want %v, got %v",
+								g, ntaps, acc, o, i, want[i], got[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}

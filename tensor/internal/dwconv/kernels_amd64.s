@@ -215,6 +215,219 @@ tapsAVX2_done:
 	VZEROUPPER
 	RET
 
+// func tapsNTAVX2(y, x, w *float32, offs *int32, ntaps, nvec, xstep, ystep, nrows, xrow, yrow, acc int)
+// AVX2 depthwise tap kernel; see dwTaps in tensor/internal/asmgen.
+// Non-temporal stores: every output vector must be 32-byte aligned.
+TEXT ·tapsNTAVX2(SB), NOSPLIT, $0-96
+	MOVQ xstep+48(FP), R8
+	LEAQ (R8)(R8*2), R9
+	LEAQ (R8)(R8*4), R10
+	LEAQ (R9)(R8*4), R11
+	MOVQ ystep+56(FP), R12
+	MOVQ nrows+64(FP), R14
+	TESTQ R14, R14
+	JZ tapsNTAVX2_done
+tapsNTAVX2_row:
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ nvec+40(FP), R13
+tapsNTAVX2_b8:
+	CMPQ R13, $8
+	JLT tapsNTAVX2_b8_end
+	MOVQ acc+88(FP), AX
+	TESTQ AX, AX
+	JNZ tapsNTAVX2_b8_load
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	JMP tapsNTAVX2_b8_taps
+tapsNTAVX2_b8_load:
+	MOVQ DI, AX
+	VMOVUPS (AX), Y0
+	ADDQ R12, AX
+	VMOVUPS (AX), Y1
+	ADDQ R12, AX
+	VMOVUPS (AX), Y2
+	ADDQ R12, AX
+	VMOVUPS (AX), Y3
+	ADDQ R12, AX
+	VMOVUPS (AX), Y4
+	ADDQ R12, AX
+	VMOVUPS (AX), Y5
+	ADDQ R12, AX
+	VMOVUPS (AX), Y6
+	ADDQ R12, AX
+	VMOVUPS (AX), Y7
+tapsNTAVX2_b8_taps:
+	MOVQ w+16(FP), BX
+	MOVQ offs+24(FP), DX
+	MOVQ ntaps+32(FP), CX
+tapsNTAVX2_b8_tap:
+	VBROADCASTSS (BX), Y15
+	MOVLQSX (DX), AX
+	LEAQ (SI)(AX*4), AX
+	VFMADD231PS (AX), Y15, Y0
+	VFMADD231PS (AX)(R8*1), Y15, Y1
+	VFMADD231PS (AX)(R8*2), Y15, Y2
+	VFMADD231PS (AX)(R9*1), Y15, Y3
+	VFMADD231PS (AX)(R8*4), Y15, Y4
+	VFMADD231PS (AX)(R10*1), Y15, Y5
+	VFMADD231PS (AX)(R9*2), Y15, Y6
+	VFMADD231PS (AX)(R11*1), Y15, Y7
+	ADDQ $4, BX
+	ADDQ $4, DX
+	DECQ CX
+	JNZ tapsNTAVX2_b8_tap
+	VMOVNTPS Y0, (DI)
+	ADDQ R12, DI
+	VMOVNTPS Y1, (DI)
+	ADDQ R12, DI
+	VMOVNTPS Y2, (DI)
+	ADDQ R12, DI
+	VMOVNTPS Y3, (DI)
+	ADDQ R12, DI
+	VMOVNTPS Y4, (DI)
+	ADDQ R12, DI
+	VMOVNTPS Y5, (DI)
+	ADDQ R12, DI
+	VMOVNTPS Y6, (DI)
+	ADDQ R12, DI
+	VMOVNTPS Y7, (DI)
+	ADDQ R12, DI
+	LEAQ (SI)(R8*8), SI
+	SUBQ $8, R13
+	JMP tapsNTAVX2_b8
+tapsNTAVX2_b8_end:
+tapsNTAVX2_b4:
+	CMPQ R13, $4
+	JLT tapsNTAVX2_b4_end
+	MOVQ acc+88(FP), AX
+	TESTQ AX, AX
+	JNZ tapsNTAVX2_b4_load
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	JMP tapsNTAVX2_b4_taps
+tapsNTAVX2_b4_load:
+	MOVQ DI, AX
+	VMOVUPS (AX), Y0
+	ADDQ R12, AX
+	VMOVUPS (AX), Y1
+	ADDQ R12, AX
+	VMOVUPS (AX), Y2
+	ADDQ R12, AX
+	VMOVUPS (AX), Y3
+tapsNTAVX2_b4_taps:
+	MOVQ w+16(FP), BX
+	MOVQ offs+24(FP), DX
+	MOVQ ntaps+32(FP), CX
+tapsNTAVX2_b4_tap:
+	VBROADCASTSS (BX), Y15
+	MOVLQSX (DX), AX
+	LEAQ (SI)(AX*4), AX
+	VFMADD231PS (AX), Y15, Y0
+	VFMADD231PS (AX)(R8*1), Y15, Y1
+	VFMADD231PS (AX)(R8*2), Y15, Y2
+	VFMADD231PS (AX)(R9*1), Y15, Y3
+	ADDQ $4, BX
+	ADDQ $4, DX
+	DECQ CX
+	JNZ tapsNTAVX2_b4_tap
+	VMOVNTPS Y0, (DI)
+	ADDQ R12, DI
+	VMOVNTPS Y1, (DI)
+	ADDQ R12, DI
+	VMOVNTPS Y2, (DI)
+	ADDQ R12, DI
+	VMOVNTPS Y3, (DI)
+	ADDQ R12, DI
+	LEAQ (SI)(R8*4), SI
+	SUBQ $4, R13
+	JMP tapsNTAVX2_b4
+tapsNTAVX2_b4_end:
+tapsNTAVX2_b2:
+	CMPQ R13, $2
+	JLT tapsNTAVX2_b2_end
+	MOVQ acc+88(FP), AX
+	TESTQ AX, AX
+	JNZ tapsNTAVX2_b2_load
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	JMP tapsNTAVX2_b2_taps
+tapsNTAVX2_b2_load:
+	MOVQ DI, AX
+	VMOVUPS (AX), Y0
+	ADDQ R12, AX
+	VMOVUPS (AX), Y1
+tapsNTAVX2_b2_taps:
+	MOVQ w+16(FP), BX
+	MOVQ offs+24(FP), DX
+	MOVQ ntaps+32(FP), CX
+tapsNTAVX2_b2_tap:
+	VBROADCASTSS (BX), Y15
+	MOVLQSX (DX), AX
+	LEAQ (SI)(AX*4), AX
+	VFMADD231PS (AX), Y15, Y0
+	VFMADD231PS (AX)(R8*1), Y15, Y1
+	ADDQ $4, BX
+	ADDQ $4, DX
+	DECQ CX
+	JNZ tapsNTAVX2_b2_tap
+	VMOVNTPS Y0, (DI)
+	ADDQ R12, DI
+	VMOVNTPS Y1, (DI)
+	ADDQ R12, DI
+	LEAQ (SI)(R8*2), SI
+	SUBQ $2, R13
+	JMP tapsNTAVX2_b2
+tapsNTAVX2_b2_end:
+tapsNTAVX2_b1:
+	CMPQ R13, $1
+	JLT tapsNTAVX2_b1_end
+	MOVQ acc+88(FP), AX
+	TESTQ AX, AX
+	JNZ tapsNTAVX2_b1_load
+	VXORPS Y0, Y0, Y0
+	JMP tapsNTAVX2_b1_taps
+tapsNTAVX2_b1_load:
+	MOVQ DI, AX
+	VMOVUPS (AX), Y0
+tapsNTAVX2_b1_taps:
+	MOVQ w+16(FP), BX
+	MOVQ offs+24(FP), DX
+	MOVQ ntaps+32(FP), CX
+tapsNTAVX2_b1_tap:
+	VBROADCASTSS (BX), Y15
+	MOVLQSX (DX), AX
+	LEAQ (SI)(AX*4), AX
+	VFMADD231PS (AX), Y15, Y0
+	ADDQ $4, BX
+	ADDQ $4, DX
+	DECQ CX
+	JNZ tapsNTAVX2_b1_tap
+	VMOVNTPS Y0, (DI)
+	ADDQ R12, DI
+	LEAQ (SI)(R8*1), SI
+	SUBQ $1, R13
+	JMP tapsNTAVX2_b1
+tapsNTAVX2_b1_end:
+	MOVQ xrow+72(FP), AX
+	ADDQ AX, x+8(FP)
+	MOVQ yrow+80(FP), AX
+	ADDQ AX, y+0(FP)
+	DECQ R14
+	JNZ tapsNTAVX2_row
+	SFENCE
+tapsNTAVX2_done:
+	VZEROUPPER
+	RET
+
 // func tapsVecAVX2(y, x, w *float32, offs *int32, ntaps, nvec, xstep, ystep, nrows, xrow, yrow, acc int)
 // AVX2 depthwise tap kernel with a weight vector per tap; see dwTaps in tensor/internal/asmgen.
 TEXT ·tapsVecAVX2(SB), NOSPLIT, $0-96
