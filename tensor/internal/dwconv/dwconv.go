@@ -49,16 +49,11 @@ func (g Grid) check(op string, ylen, xlen, maxOff int) {
 	}
 }
 
-// Taps computes, for every vector (r, v) of g and lane l < Lanes,
-//
-//	y[Y+l] = s0 + Σ_{t<len(offs)} w[t] · x[X + offs[t] + l]
-//
-// with X = r·XRow + v·XStep, Y = r·YRow + v·YStep, s0 = y[Y+l] if acc and
-// 0 otherwise, and the taps added in increasing t. Offsets must be
-// non-negative; output vectors must not overlap.
-func Taps(y, x, w []float32, offs []int32, g Grid, acc bool) {
-	if len(offs) < 1 || len(w) < len(offs) {
-		panic(fmt.Sprintf("dwconv: Taps: %d taps with %d weights", len(offs), len(w)))
+// checkTaps panics with op's name unless offs, w (at least nw weights)
+// and g fit y and x, and reports whether g has any vector to compute.
+func checkTaps(op string, y, x, w []float32, offs []int32, g Grid, nw int) bool {
+	if len(offs) < 1 || len(w) < nw {
+		panic(fmt.Sprintf("dwconv: %s: %d taps with %d weights", op, len(offs), len(w)))
 	}
 	maxOff := 0
 	for _, o := range offs {
@@ -68,8 +63,19 @@ func Taps(y, x, w []float32, offs []int32, g Grid, acc bool) {
 		}
 		maxOff = max(maxOff, int(o))
 	}
-	g.check("Taps", len(y), len(x), maxOff)
-	if g.Vecs == 0 || g.Rows == 0 {
+	g.check(op, len(y), len(x), maxOff)
+	return g.Vecs > 0 && g.Rows > 0
+}
+
+// Taps computes, for every vector (r, v) of g and lane l < Lanes,
+//
+//	y[Y+l] = s0 + Σ_{t<len(offs)} w[t] · x[X + offs[t] + l]
+//
+// with X = r·XRow + v·XStep, Y = r·YRow + v·YStep, s0 = y[Y+l] if acc and
+// 0 otherwise, and the taps added in increasing t. Offsets must be
+// non-negative; output vectors must not overlap.
+func Taps(y, x, w []float32, offs []int32, g Grid, acc bool) {
+	if !checkTaps("Taps", y, x, w, offs, g, len(offs)) {
 		return
 	}
 	tapsImpl(y, x, w, offs, g, acc)
@@ -81,19 +87,7 @@ func Taps(y, x, w []float32, offs []int32, g Grid, acc bool) {
 // outputs too large for the caches are not read before being written.
 // Vectors along rows of consecutive memory make whole cache lines.
 func TapsStream(y, x, w []float32, offs []int32, g Grid, acc bool) {
-	if len(offs) < 1 || len(w) < len(offs) {
-		panic(fmt.Sprintf("dwconv: TapsStream: %d taps with %d weights", len(offs), len(w)))
-	}
-	maxOff := 0
-	for _, o := range offs {
-		if o < 0 {
-			maxOff = -1
-			break
-		}
-		maxOff = max(maxOff, int(o))
-	}
-	g.check("TapsStream", len(y), len(x), maxOff)
-	if g.Vecs == 0 || g.Rows == 0 {
+	if !checkTaps("TapsStream", y, x, w, offs, g, len(offs)) {
 		return
 	}
 	tapsStreamImpl(y, x, w, offs, g, acc)
@@ -106,19 +100,7 @@ func TapsStream(y, x, w []float32, offs []int32, g Grid, acc bool) {
 // for data whose lanes are different channels of a depthwise convolution
 // (each with its own weights). w must hold len(offs)·Lanes weights.
 func TapsVec(y, x, w []float32, offs []int32, g Grid, acc bool) {
-	if len(offs) < 1 || len(w) < len(offs)*Lanes {
-		panic(fmt.Sprintf("dwconv: TapsVec: %d taps with %d weights", len(offs), len(w)))
-	}
-	maxOff := 0
-	for _, o := range offs {
-		if o < 0 {
-			maxOff = -1
-			break
-		}
-		maxOff = max(maxOff, int(o))
-	}
-	g.check("TapsVec", len(y), len(x), maxOff)
-	if g.Vecs == 0 || g.Rows == 0 {
+	if !checkTaps("TapsVec", y, x, w, offs, g, len(offs)*Lanes) {
 		return
 	}
 	tapsVecImpl(y, x, w, offs, g, acc)
