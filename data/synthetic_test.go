@@ -2,6 +2,7 @@ package data
 
 import (
 	"flag"
+	"fmt"
 	"image/png"
 	"math"
 	"os"
@@ -296,22 +297,28 @@ func TestSyntheticGlobalOracle(t *testing.T) {
 
 // TestSyntheticLocalChance checks that what lies in one part of the image
 // does not predict the label: neither the exact shape and colour of one of
-// the two objects, nor a linear classifier on the pixels of a 10×10 window.
+// the two objects, nor a linear classifier on the pixels of a window of
+// S/2-6 pixels a side (10 for S = 32, 26 for S = 64).
 func TestSyntheticLocalChance(t *testing.T) {
-	for _, task := range []SyntheticTask{ShapeAndColour, SameShape} {
-		testSyntheticLocalChance(t, task)
+	for _, tc := range []struct {
+		task SyntheticTask
+		size int
+	}{{ShapeAndColour, 32}, {SameShape, 32}, {SameShape, 64}} {
+		t.Run(fmt.Sprintf("%v/%d", tc.task, tc.size), func(t *testing.T) {
+			testSyntheticLocalChance(t, tc.task, tc.size)
+		})
 	}
 }
 
-func testSyntheticLocalChance(t *testing.T, task SyntheticTask) {
-	s := newSynth(t, func(c *SyntheticConfig) { c.N, c.Task = 20000, task })
+func testSyntheticLocalChance(t *testing.T, task SyntheticTask, size int) {
+	s := newSynth(t, func(c *SyntheticConfig) { c.N, c.Task, c.Size = 20000, task, size })
 	chance := 1 / float64(s.NumClasses())
 	// Bayes classifier on (shape, colour, quadrant) of object A or B alone,
 	// fitted on the first half and scored on the second.
 	for obj := range 2 {
 		var counts [4][4][4][4]int // shape, colour, quadrant, label
 		key := func(o SyntheticObject) (int, int, int) {
-			return o.Shape, o.Colour, 2*(o.Y*2/32) + o.X*2/32
+			return o.Shape, o.Colour, 2*(o.Y*2/size) + o.X*2/size
 		}
 		for i := range s.Len() / 2 {
 			sc := s.Scene(i)
@@ -334,17 +341,19 @@ func testSyntheticLocalChance(t *testing.T, task SyntheticTask) {
 			n++
 		}
 		acc := float64(correct) / float64(n)
-		t.Logf("%v: object %d alone (shape, colour, quadrant): accuracy %.3f (chance %.2f)", task, obj, acc, chance)
+		t.Logf("object %d alone (shape, colour, quadrant): accuracy %.3f (chance %.2f)", obj, acc, chance)
 		assert.InDelta(t, chance, acc, 0.025)
 	}
 	if testing.Short() {
 		return
 	}
-	// Multinomial logistic regression on the pixels of 10×10 windows at
-	// two places, on 2000 training and 2000 test images.
-	for _, win := range [][2]int{{0, 0}, {11, 11}} {
-		acc := windowLogReg(s, win[0], win[1], 10, 2000, 2000)
-		t.Logf("%v: logistic regression on the 10×10 window at (%d, %d): test accuracy %.3f (chance %.2f)", task, win[0], win[1], acc, chance)
+	// Multinomial logistic regression on the pixels of the largest window
+	// that cannot hold both shapes, in the corner and in the middle, on
+	// 2000 training and 2000 test images.
+	w := size/2 - 6
+	for _, at := range []int{0, (size - w) / 2} {
+		acc := windowLogReg(s, at, at, w, 2000, 2000)
+		t.Logf("logistic regression on the %d×%d window at (%d, %d): test accuracy %.3f (chance %.2f)", w, w, at, at, acc, chance)
 		assert.Less(t, acc, chance+0.04)
 	}
 }
@@ -433,10 +442,11 @@ func windowLogReg(s *Synthetic, x0, y0, w, nTrain, nTest int) float64 {
 // generator; run with -update-samples to rewrite it.
 func TestSyntheticSamplesPNG(t *testing.T) {
 	s := newSynth(t, nil)
-	img := SampleGrid(s, 8, 3)
+	img := SampleGrid(s, 8, 2)
 	b := img.Bounds()
-	assert.Equal(t, 8*(32*3+1)+1, b.Dx())
-	assert.Equal(t, s.NumClasses()*(32*3+1)+1, b.Dy())
+	_, size, _ := s.Shape()
+	assert.Equal(t, 8*(size*2+1)+1, b.Dx())
+	assert.Equal(t, s.NumClasses()*(size*2+1)+1, b.Dy())
 	path := filepath.Join("..", "docs", "synthetic-samples.png")
 	if *updateSamples {
 		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))

@@ -59,7 +59,8 @@ type dataOptions struct {
 	// TrainSize and TestSize limit the examples used (0: all; for the
 	// embedded data, its default sizes).
 	TrainSize, TestSize int
-	// ImageSize is the side length folder images are resized to.
+	// ImageSize is the side length of the embedded images and the one
+	// folder images are resized to (0: the data's default).
 	ImageSize int
 	// Gray loads folder images as one channel.
 	Gray bool
@@ -74,12 +75,36 @@ const (
 	embeddedTest  = 2000
 )
 
+// Default side lengths of the embedded images and of folder images.
+const (
+	embeddedImageSize = 64
+	folderImageSize   = 32
+)
+
+// imageSizeFor returns the image side length for data of the given kind
+// when -size is size: size itself, or the kind's default for 0. The
+// embedded data needs at least data.MinSyntheticSize.
+func imageSizeFor(kind string, size int) (int, error) {
+	switch {
+	case size == 0 && kind == "embedded":
+		return embeddedImageSize, nil
+	case size == 0:
+		return folderImageSize, nil
+	case kind == "embedded" && size < data.MinSyntheticSize:
+		return 0, usagef("-size %d: the embedded images need a side of at least %d pixels", size, data.MinSyntheticSize)
+	}
+	return size, nil
+}
+
 // loadData returns the training and test sets that spec names.
 func loadData(spec dataSpec, o dataOptions) (trainSet, testSet data.Dataset, err error) {
 	switch spec.kind {
 	case "embedded":
 		cfg := data.DefaultSyntheticConfig()
 		cfg.N = embeddedTrain
+		if o.ImageSize > 0 {
+			cfg.Size = o.ImageSize
+		}
 		if o.TrainSize > 0 {
 			cfg.N = o.TrainSize
 		}

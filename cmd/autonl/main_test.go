@@ -85,6 +85,8 @@ func TestTrainFlagErrors(t *testing.T) {
 		{[]string{"-smoothing", "1"}, []string{"-smoothing 1"}},
 		{[]string{"-ema", "1.5"}, []string{"-ema 1.5"}},
 		{[]string{"-width", "0"}, []string{"-width 0"}},
+		{[]string{"-size", "-1"}, []string{"-size -1"}},
+		{[]string{"-size", "16"}, []string{"-size 16", "embedded", "at least 24"}},
 		{[]string{"-frobnicate"}, []string{"-frobnicate"}},
 		{[]string{"extra"}, []string{`"extra"`}},
 		{[]string{"-arch", filepath.Join(dir, "none.arch")}, []string{"-arch", "no such file"}},
@@ -182,6 +184,8 @@ func TestTrainEvalResume(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 64, o.TrainSize)
 	assert.Equal(t, 0.9, o.EMA)
+	assert.Equal(t, embeddedImageSize, o.ImageSize, "the default size, stored")
+	assert.Equal(t, [3]int{3, embeddedImageSize, embeddedImageSize}, o.Input)
 }
 
 func lineWith(text, s string) string {
@@ -198,13 +202,13 @@ func lineWith(text, s string) string {
 func TestTrainZooWidth(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	var stdout, stderr bytes.Buffer
-	require.NoError(t, runTrain(context.Background(), []string{"-model", "MobileNetV2", "-width", "0.25",
+	require.NoError(t, runTrain(context.Background(), []string{"-model", "MobileNetV2", "-width", "0.25", "-size", "40",
 		"-train-size", "32", "-test-size", "16", "-batch", "16", "-epochs", "1", "-out", out}, &stdout, &stderr))
 	assert.Contains(t, stdout.String(), "model: mobilenetv2")
 	final := lineWith(stdout.String(), "final test accuracy")
 	arch, err := os.ReadFile(filepath.Join(out, "arch.txt"))
 	require.NoError(t, err)
-	assert.Contains(t, string(arch), "stem stride 1")
+	assert.Contains(t, string(arch), "3×40×40 input, stem stride 1")
 	blocks, err := models.ParseArch(string(arch))
 	require.NoError(t, err)
 	assert.Equal(t, 8, blocks[0].In, "32·0.25 channels")

@@ -11,10 +11,11 @@ import (
 )
 
 // defaultArch is the network autonl train builds without -model and -arch:
-// a small MBConv network for 32×32 inputs with LightNL blocks in its last
-// stages, where attention across the whole map is cheap. (The stem is a
-// 3×3 conv, stride 1, to the first block's input width.)
-const defaultArch = `# autonl train's default network for 32×32 images
+// a small MBConv network for small inputs (the 64×64 embedded images, 28×28
+// and 32×32 ones) with LightNL blocks in its last stages, where attention
+// across the whole map is cheap. (The stem is a 3×3 conv, stride 1, to the
+// first block's input width.)
+const defaultArch = `# autonl train's default network for small images
 r1_k3_s22_e1_i16_o16
 r1_k3_s22_e4_i16_o24
 r1_k3_s11_e4_i24_o24_nonlocal0.25

@@ -76,15 +76,15 @@ type trainOptions struct {
 }
 
 // defaultEpochs is the number of epochs of the default run.
-const defaultEpochs = 5
+const defaultEpochs = 4
 
 // Defaults of autonl train: a small MBConv network with LightNL blocks on
-// the embedded data, sized to finish in a few minutes on two cores.
+// the embedded data (64×64), sized to finish in under 10 minutes on two
+// cores.
 func defaultTrainOptions() trainOptions {
 	return trainOptions{
 		Width:     1,
 		Data:      "embedded",
-		ImageSize: 32,
 		Augment:   "auto",
 		Epochs:    defaultEpochs,
 		Batch:     64,
@@ -160,7 +160,7 @@ func (o *trainOptions) flags() *flag.FlagSet {
 	fs.StringVar(&o.Data, "data", o.Data, "dataset: "+dataKinds)
 	fs.IntVar(&o.TrainSize, "train-size", o.TrainSize, fmt.Sprintf("use this many training examples (0: all; embedded: %d)", embeddedTrain))
 	fs.IntVar(&o.TestSize, "test-size", o.TestSize, fmt.Sprintf("use this many test examples (0: all; embedded: %d)", embeddedTest))
-	fs.IntVar(&o.ImageSize, "size", o.ImageSize, "side length folder images are resized to")
+	fs.IntVar(&o.ImageSize, "size", o.ImageSize, fmt.Sprintf("side length of the embedded images, and of folder images after resizing (0: %d for embedded, %d for folders; mnist, fashion-mnist and cifar10 keep their own)", embeddedImageSize, folderImageSize))
 	fs.BoolVar(&o.Gray, "gray", o.Gray, "load folder images as one grey channel")
 	fs.StringVar(&o.Augment, "augment", o.Augment, "augmentation: auto, none, crop, flip or crop+flip (auto: none for embedded, crop for mnist, crop+flip otherwise)")
 	fs.IntVar(&o.Epochs, "epochs", o.Epochs, "epochs to train, in total when resuming")
@@ -231,6 +231,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	spec, err := parseDataSpec(o.Data)
 	if err != nil {
+		return err
+	}
+	if o.ImageSize, err = imageSizeFor(spec.kind, o.ImageSize); err != nil {
 		return err
 	}
 	arch := o.Arch // resuming: the network of the run
@@ -383,8 +386,8 @@ func (o *trainOptions) check() error {
 		return usagef("-train-size %d: want 0 (all) or more", o.TrainSize)
 	case o.TestSize < 0:
 		return usagef("-test-size %d: want 0 (all) or more", o.TestSize)
-	case o.ImageSize < 1:
-		return usagef("-size %d: want a positive side length", o.ImageSize)
+	case o.ImageSize < 0:
+		return usagef("-size %d: want a positive side length, or 0 for the data's default", o.ImageSize)
 	case o.Workers < 1:
 		return usagef("-workers %d: want at least 1", o.Workers)
 	case o.Out == "":

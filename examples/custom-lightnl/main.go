@@ -101,7 +101,7 @@ func build(rng *rand.Rand) (nn.Module, error) {
 // and the batch accuracy as the network fits them.
 func train(net nn.Module, steps, batch int, seed uint64) error {
 	cfg := data.DefaultSyntheticConfig()
-	cfg.N, cfg.Seed, cfg.Task = 4*batch, seed, data.ShapeAndColour
+	cfg.N, cfg.Seed, cfg.Task, cfg.Size = 4*batch, seed, data.ShapeAndColour, 32
 	ds, err := data.NewSynthetic(cfg)
 	if err != nil {
 		return err
