@@ -17,6 +17,16 @@ func randSlice(rng *rand.Rand, n int) []float32 {
 	return s
 }
 
+// randOffsets returns n tap offsets in [0, 40) and the largest of them.
+func randOffsets(rng *rand.Rand, n int) (offs []int32, maxOff int) {
+	offs = make([]int32, n)
+	for i := range offs {
+		offs[i] = int32(rng.IntN(40))
+		maxOff = max(maxOff, int(offs[i]))
+	}
+	return offs, maxOff
+}
+
 // grids returns vector geometries that exercise every block size and
 // remainder of the kernels (vector counts 1..19), both orientations
 // (vectors along a row or down a column) and unit and non-unit strides.
@@ -61,12 +71,7 @@ func TestTapsMatchesGeneric(t *testing.T) {
 	for _, g := range grids() {
 		for _, ntaps := range []int{1, 3, 9, 25, 49} {
 			w := randSlice(rng, ntaps*Lanes)
-			offs := make([]int32, ntaps)
-			maxOff := 0
-			for tp := range offs {
-				offs[tp] = int32(rng.IntN(40))
-				maxOff = max(maxOff, int(offs[tp]))
-			}
+			offs, maxOff := randOffsets(rng, ntaps)
 			x := randSlice(rng, xLen(g, maxOff))
 			for _, acc := range []bool{false, true} {
 				y0 := randSlice(rng, yLen(g))
@@ -216,12 +221,7 @@ func TestTapsStreamMatchesTaps(t *testing.T) {
 	for _, g := range gs {
 		for _, ntaps := range []int{1, 9} {
 			w := randSlice(rng, ntaps)
-			offs := make([]int32, ntaps)
-			maxOff := 0
-			for tp := range offs {
-				offs[tp] = int32(rng.IntN(40))
-				maxOff = max(maxOff, int(offs[tp]))
-			}
+			offs, maxOff := randOffsets(rng, ntaps)
 			x := randSlice(rng, xLen(g, maxOff))
 			for _, acc := range []bool{false, true} {
 				y0 := randSlice(rng, yLen(g)+Lanes)
