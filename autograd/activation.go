@@ -76,3 +76,26 @@ func Clamp(x *Var, lo, hi float32) *Var {
 		x.accumulate(tensor.ClampGrad(x.Value, g, lo, hi))
 	})
 }
+
+// Indicator returns the hard gate d = 1[x > 0] element-wise (1 where x is
+// positive, 0 elsewhere) with a straight-through gradient: the backward
+// rule is that of σ(x), the sigmoid the step function approximates, as in
+// the threshold gates of Single-Path NAS (Stamoulis et al., 2019).
+//
+// Backward: ∂x = g·σ(x)·(1 − σ(x)). This is not the derivative of the
+// forward function (which is 0 almost everywhere), so CheckGrad does not
+// apply; the rule is tested against this formula.
+func Indicator(x *Var) *Var {
+	d := tensor.New(x.Value.Shape()...)
+	dd := d.Data()
+	for i, v := range x.Value.Data() {
+		if v > 0 {
+			dd[i] = 1
+		}
+	}
+	return record("Indicator", d, []*Var{x}, func(g *tensor.Tensor) {
+		s := tensor.Sigmoid(x.Value)
+		x.accumulate(tensor.SigmoidGrad(s, g))
+		tensor.Release(s)
+	})
+}
