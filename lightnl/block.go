@@ -179,31 +179,92 @@ func (b *Block) Attention(x *autograd.Var) *autograd.Var {
 	if len(s) != 4 {
 		panic(fmt.Sprintf("lightnl: Block: input %v is not 4-D N×C×H×W", s))
 	}
-	n, c, h, w := s[0], s[1], s[2], s[3]
-	if c != b.Channels {
-		panic(fmt.Sprintf("lightnl: Block: input %v has %d channels, want %d", s, c, b.Channels))
+	if s[1] != b.Channels {
+		panic(fmt.Sprintf("lightnl: Block: input %v has %d channels, want %d", s, s[1], b.Channels))
 	}
-	stride := b.Stride
+	return Attention(x, AttentionOptions{Reduced: b.Reduced, Stride: b.Stride, Order: b.OrderFor(s[2], s[3])})
+}
+
+// AttentionOptions configures [Attention].
+type AttentionOptions struct {
+	// Reduced is rC, the number of query and key channels, in 1..C.
+	Reduced int
+	// Stride is the key stride s; 0 means 1.
+	Stride int
+	// Order is the association order; OrderAuto means
+	// CheaperOrder(C, H, W, Reduced/C, Stride) with the unrounded ratio.
+	Order Order
+	// KeyScale, if not nil, multiplies the keys element-wise before the
+	// products: K is replaced by K ⊙ KeyScale, with KeyScale of shape
+	// 1×rC×M or N×rC×M (M = ⌈H/s⌉·⌈W/s⌉ key positions in row-major
+	// order). Gradients flow to it. A scale of 0 on some channels or
+	// positions removes their terms from the affinity KᵀQ exactly: this is
+	// how a search relaxes the channel ratio and the key stride.
+	KeyScale *autograd.Var
+}
+
+// Attention returns LightNL's attention y = (1/(H·W)) · V·(K̃ᵀ·Q) for x of
+// shape N×C×H×W, as an N×C×H×W Var, where (with rC = opts.Reduced and
+// s = opts.Stride)
+//
+//	xs = x[:, :, ::s, ::s]           M = ⌈H/s⌉·⌈W/s⌉ positions
+//	Q  = x[:, :rC]  as N×rC×HW
+//	K  = xs[:, :rC] as N×rC×M,  K̃ = K ⊙ KeyScale (K without a scale)
+//	V  = xs         as N×C×M
+//
+// in the association order opts.Order (see [Block]): A computes F = K̃ᵀQ
+// (N×M×HW) and then V·F, B computes G = V·K̃ᵀ (N×C×rC) and then G·Q. The
+// scale 1/(H·W) is applied to G in order B and to V·F in order A.
+// [Block.Attention] is Attention without a key scale. It panics if x is
+// not 4-D, if rC is not in 1..C or s is negative, or if KeyScale has the
+// wrong shape.
+func Attention(x *autograd.Var, opts AttentionOptions) *autograd.Var {
+	s := x.Shape()
+	if len(s) != 4 {
+		panic(fmt.Sprintf("lightnl: Attention: input %v is not 4-D N×C×H×W", s))
+	}
+	n, c, h, w := s[0], s[1], s[2], s[3]
+	rc := opts.Reduced
+	if rc < 1 || rc > c {
+		panic(fmt.Sprintf("lightnl: Attention: %d query channels for an input %v of %d channels; want 1..%d", rc, s, c, c))
+	}
+	if opts.Stride < 0 {
+		panic(fmt.Sprintf("lightnl: Attention: negative key stride %d", opts.Stride))
+	}
+	checkOrder("Attention", opts.Order)
+	stride := max(opts.Stride, 1)
 	xs := x
 	if stride > 1 {
 		xs = autograd.Slice(autograd.Slice(x, 2, 0, h, stride), 3, 0, w, stride)
 	}
 	hs, ws := xs.Shape()[2], xs.Shape()[3]
 	hw, m := h*w, hs*ws
-	q := autograd.Reshape(autograd.Slice(x, 1, 0, b.Reduced, 1), n, b.Reduced, hw)
+	q := autograd.Reshape(autograd.Slice(x, 1, 0, rc, 1), n, rc, hw)
 	k := q
 	if stride > 1 {
-		k = autograd.Reshape(autograd.Slice(xs, 1, 0, b.Reduced, 1), n, b.Reduced, m)
+		k = autograd.Reshape(autograd.Slice(xs, 1, 0, rc, 1), n, rc, m)
+	}
+	if ks := opts.KeyScale; ks != nil {
+		kss := ks.Shape()
+		if len(kss) != 3 || (kss[0] != 1 && kss[0] != n) || kss[1] != rc || kss[2] != m {
+			panic(fmt.Sprintf("lightnl: Attention: key scale of shape %v for keys %d×%d×%d; want 1×%d×%d or %d×%d×%d",
+				kss, n, rc, m, rc, m, n, rc, m))
+		}
+		k = autograd.Mul(k, ks)
 	}
 	v := autograd.Reshape(xs, n, c, m)
+	order := opts.Order
+	if order == OrderAuto {
+		order = CheaperOrder(c, h, w, float64(rc)/float64(c), stride)
+	}
 	scale := float32(1 / float64(hw))
 	var y *autograd.Var
-	switch b.OrderFor(h, w) {
+	switch order {
 	case OrderA:
-		f := autograd.MatMul(k, q, true, false) // KᵀQ: N×M×HW
+		f := autograd.MatMul(k, q, true, false) // K̃ᵀQ: N×M×HW
 		y = autograd.MulScalar(autograd.MatMul(v, f, false, false), scale)
 	default:
-		g := autograd.MulScalar(autograd.MatMul(v, k, false, true), scale) // V·Kᵀ/HW: N×C×rC
+		g := autograd.MulScalar(autograd.MatMul(v, k, false, true), scale) // V·K̃ᵀ/HW: N×C×rC
 		y = autograd.MatMul(g, q, false, false)
 	}
 	return autograd.Reshape(y, n, c, h, w)
