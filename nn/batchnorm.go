@@ -89,7 +89,7 @@ func NewBatchNorm2d(c int, opt BatchNormOptions) *BatchNorm2d {
 // one value per channel, whose variance is undefined.
 func (bn *BatchNorm2d) Forward(x *autograd.Var) (y *autograd.Var) {
 	defer func() { Traced(bn, x, y) }()
-	return bn.forward(x, false, 0, 0)
+	return bn.forward(x, bn.Weight, bn.Bias, false, 0, 0)
 }
 
 // ForwardClamp is Forward followed by a clamp of the output to [lo, hi],
@@ -100,10 +100,42 @@ func (bn *BatchNorm2d) Forward(x *autograd.Var) (y *autograd.Var) {
 // does, and if lo > hi.
 func (bn *BatchNorm2d) ForwardClamp(x *autograd.Var, lo, hi float32) (y *autograd.Var) {
 	defer func() { Traced(bn, x, y) }()
-	return bn.forward(x, true, lo, hi)
+	return bn.forward(x, bn.Weight, bn.Bias, true, lo, hi)
 }
 
-func (bn *BatchNorm2d) forward(x *autograd.Var, clamp bool, lo, hi float32) *autograd.Var {
+// ForwardAffine is Forward with gamma and beta, Vars of shape [Channels],
+// in place of bn.Weight and bn.Bias: for affine parameters computed from
+// them, such as a search's channel gates applied as γ⊙m and β⊙m, which
+// zero the gated channels' output exactly while their gradients reach γ,
+// β and the gates. The running statistics are bn's, updated as Forward
+// updates them. It panics as Forward does, and if gamma or beta has the
+// wrong shape.
+func (bn *BatchNorm2d) ForwardAffine(x, gamma, beta *autograd.Var) (y *autograd.Var) {
+	defer func() { Traced(bn, x, y) }()
+	bn.checkAffine(gamma, beta)
+	return bn.forward(x, gamma, beta, false, 0, 0)
+}
+
+// ForwardAffineClamp is ForwardAffine followed by a clamp of the output to
+// [lo, hi] in the same pass, as ForwardClamp is to Forward.
+func (bn *BatchNorm2d) ForwardAffineClamp(x, gamma, beta *autograd.Var, lo, hi float32) (y *autograd.Var) {
+	defer func() { Traced(bn, x, y) }()
+	bn.checkAffine(gamma, beta)
+	return bn.forward(x, gamma, beta, true, lo, hi)
+}
+
+func (bn *BatchNorm2d) checkAffine(gamma, beta *autograd.Var) {
+	for _, p := range []struct {
+		name string
+		v    *autograd.Var
+	}{{"gamma", gamma}, {"beta", beta}} {
+		if s := p.v.Shape(); len(s) != 1 || s[0] != bn.Channels {
+			panic(fmt.Sprintf("nn: BatchNorm2d: %s of shape %v, want [%d]", p.name, s, bn.Channels))
+		}
+	}
+}
+
+func (bn *BatchNorm2d) forward(x, gamma, beta *autograd.Var, clamp bool, lo, hi float32) *autograd.Var {
 	s := x.Shape()
 	if len(s) != 2 && len(s) != 4 {
 		panic(fmt.Sprintf("nn: BatchNorm2d: input %v is not N×C×H×W or N×C", s))
@@ -114,9 +146,9 @@ func (bn *BatchNorm2d) forward(x *autograd.Var, clamp bool, lo, hi float32) *aut
 	eps := float32(bn.Eps)
 	if !bn.Training() {
 		if clamp {
-			return autograd.BatchNormEvalClamp(x, bn.Weight, bn.Bias, bn.RunningMean, bn.RunningVar, eps, lo, hi)
+			return autograd.BatchNormEvalClamp(x, gamma, beta, bn.RunningMean, bn.RunningVar, eps, lo, hi)
 		}
-		return autograd.BatchNormEval(x, bn.Weight, bn.Bias, bn.RunningMean, bn.RunningVar, eps)
+		return autograd.BatchNormEval(x, gamma, beta, bn.RunningMean, bn.RunningVar, eps)
 	}
 	m := x.Value.Len() / bn.Channels
 	if m < 2 {
@@ -125,9 +157,9 @@ func (bn *BatchNorm2d) forward(x *autograd.Var, clamp bool, lo, hi float32) *aut
 	var y *autograd.Var
 	var st tensor.BatchNormStats
 	if clamp {
-		y, st = autograd.BatchNormTrainClamp(x, bn.Weight, bn.Bias, eps, lo, hi)
+		y, st = autograd.BatchNormTrainClamp(x, gamma, beta, eps, lo, hi)
 	} else {
-		y, st = autograd.BatchNormTrain(x, bn.Weight, bn.Bias, eps)
+		y, st = autograd.BatchNormTrain(x, gamma, beta, eps)
 	}
 	mom := bn.Momentum
 	unbias := float64(m) / float64(m-1)

@@ -140,3 +140,52 @@ func TestBatchNorm2dPanics(t *testing.T) {
 	nn.SetTraining(bn, false)
 	assert.NotPanics(t, func() { bn.Forward(autograd.Const(tensor.New(1, 4, 1, 1))) })
 }
+
+// ForwardAffine with γ⊙m and β⊙m computes Forward's output on the channels
+// m keeps and exactly 0 on the others (ForwardAffineClamp likewise, clamped),
+// updating the running statistics as Forward does; gradients reach γ, β
+// and the mask.
+func TestBatchNorm2dForwardAffine(t *testing.T) {
+	rng := newRNG(5)
+	x := tensor.Normal(rng, 0.5, 2, 3, 4, 5, 5)
+	mask := tensor.FromSlice([]float32{1, 0, 1, 0}, 4)
+	for _, clamp := range []bool{false, true} {
+		for _, training := range []bool{true, false} {
+			ref := nn.NewBatchNorm2d(4, nn.BatchNormOptions{})
+			bn := nn.NewBatchNorm2d(4, nn.BatchNormOptions{})
+			for _, b := range []*nn.BatchNorm2d{ref, bn} {
+				b.Weight.Value.CopyFrom(tensor.FromSlice([]float32{0.5, 2, -1, 1.5}, 4))
+				b.Bias.Value.CopyFrom(tensor.FromSlice([]float32{0.1, -0.2, 0.3, 0.4}, 4))
+				b.RunningVar.CopyFrom(tensor.FromSlice([]float32{2, 3, 0.5, 1}, 4))
+				nn.SetTraining(b, training)
+			}
+			m := autograd.Const(mask)
+			var want, got *autograd.Var
+			if clamp {
+				want = ref.ForwardClamp(autograd.Const(x), 0, 6)
+				got = bn.ForwardAffineClamp(autograd.Const(x), autograd.Mul(bn.Weight, m), autograd.Mul(bn.Bias, m), 0, 6)
+			} else {
+				want = ref.Forward(autograd.Const(x))
+				got = bn.ForwardAffine(autograd.Const(x), autograd.Mul(bn.Weight, m), autograd.Mul(bn.Bias, m))
+			}
+			for i, v := range got.Value.Data() {
+				if mask.Data()[(i/25)%4] == 0 {
+					require.Zero(t, v, "clamp %v training %v element %d", clamp, training, i)
+				} else {
+					require.Equal(t, want.Value.Data()[i], v, "clamp %v training %v element %d", clamp, training, i)
+				}
+			}
+			assert.Equal(t, ref.RunningMean.Data(), bn.RunningMean.Data())
+			assert.Equal(t, ref.RunningVar.Data(), bn.RunningVar.Data())
+		}
+	}
+	bn := nn.NewBatchNorm2d(3, nn.BatchNormOptions{})
+	mv := tensor.Uniform(rng, 0.2, 1, 3)
+	r := autograd.CheckGrad(func(in ...*autograd.Var) *autograd.Var {
+		return bn.ForwardAffine(in[0], autograd.Mul(in[1], in[3]), autograd.Mul(in[2], in[3]))
+	}, tensor.Normal(rng, 0, 1, 2, 3, 3, 3), tensor.Normal(rng, 1, 0.5, 3), tensor.Normal(rng, 0, 0.5, 3), mv)
+	require.Less(t, r.Error, gradTol, "%v", r)
+	require.PanicsWithValue(t, "nn: BatchNorm2d: gamma of shape [4], want [3]", func() {
+		bn.ForwardAffine(autograd.Const(tensor.New(2, 3, 2, 2)), autograd.Const(tensor.New(4)), bn.Bias)
+	})
+}
