@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/autonl-go/autonl/nn"
 )
@@ -81,4 +82,58 @@ func (a Activation) or(def Activation) Activation {
 		return def
 	}
 	return a
+}
+
+// activationNames are the names ParseActivation accepts, lower case, with
+// the activation each names; the first name of each is the one
+// MarshalText writes.
+var activationNames = []struct {
+	name string
+	act  Activation
+}{
+	{"relu", ReLU}, {"relu6", ReLU6}, {"swish", Swish}, {"silu", Swish},
+	{"hardswish", HardSwish}, {"hswish", HardSwish},
+	{"sigmoid", Sigmoid}, {"hardsigmoid", HardSigmoid}, {"hsigmoid", HardSigmoid},
+}
+
+// ParseActivation returns the activation named s, case-insensitively: relu,
+// relu6, swish (or silu), hardswish (or hswish), sigmoid, hardsigmoid (or
+// hsigmoid), or default for DefaultActivation.
+func ParseActivation(s string) (Activation, error) {
+	l := strings.ToLower(strings.TrimSpace(s))
+	if l == "default" {
+		return DefaultActivation, nil
+	}
+	for _, n := range activationNames {
+		if n.name == l {
+			return n.act, nil
+		}
+	}
+	return DefaultActivation, fmt.Errorf("models: unknown activation %q; want relu, relu6, swish, hardswish, sigmoid or hardsigmoid", s)
+}
+
+// MarshalText writes the activation's name as ParseActivation reads it:
+// "relu", "relu6", "swish", "hardswish", "sigmoid", "hardsigmoid" or
+// "default".
+func (a Activation) MarshalText() ([]byte, error) {
+	if a == DefaultActivation {
+		return []byte("default"), nil
+	}
+	for _, n := range activationNames {
+		if n.act == a {
+			return []byte(n.name), nil
+		}
+	}
+	return nil, fmt.Errorf("models: %v is not an activation", a)
+}
+
+// UnmarshalText sets a to the activation named by text (see
+// ParseActivation).
+func (a *Activation) UnmarshalText(text []byte) error {
+	v, err := ParseActivation(string(text))
+	if err != nil {
+		return err
+	}
+	*a = v
+	return nil
 }

@@ -262,6 +262,17 @@ func (cfg Config) resolve(blocks []BlockArgs) (Config, error) {
 	return cfg, nil
 }
 
+// ScaleWidth returns the width w scaled by the width multiplier m as Build
+// scales block widths: torchvision's _make_divisible(w·m, divisor), w·m
+// rounded to the nearest multiple of divisor, at least divisor, and not
+// more than 10% below w·m. It panics if divisor is not positive.
+func ScaleWidth(w int, m float64, divisor int) int {
+	if divisor < 1 {
+		panic(fmt.Sprintf("models: ScaleWidth: divisor %d, want at least 1", divisor))
+	}
+	return makeDivisible(float64(w)*m, divisor)
+}
+
 // makeDivisible is torchvision's _make_divisible(v, divisor): v rounded to
 // the nearest multiple of divisor, at least divisor, and not more than 10%
 // below v.
