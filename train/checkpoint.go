@@ -126,6 +126,14 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 	for k, v := range t.cfg.Metadata {
 		meta[k] = v
 	}
+	if t.cfg.CheckpointMetadata != nil {
+		for k, v := range t.cfg.CheckpointMetadata() {
+			if _, dup := meta[k]; dup || hasReservedPrefix(k) {
+				return fmt.Errorf("train: SaveCheckpoint: checkpoint metadata key %q is taken or reserved", k)
+			}
+			meta[k] = v
+		}
+	}
 	partial, _ := json.Marshal(t.part)
 	data, _ := json.Marshal(t.fingerprint())
 	config, _ := json.Marshal(map[string]any{

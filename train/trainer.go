@@ -86,6 +86,22 @@ type Config struct {
 	Metadata map[string]string
 	// OnStep, if set, is called after every optimizer step.
 	OnStep func(StepInfo)
+	// Regularizer, if set, is called in every training step after the
+	// model's forward pass; its result, a Var of one element, is added to
+	// the loss before the backward pass. It is for terms that depend on
+	// what the forward pass computed, such as a search's cost term. Its
+	// value is reported in StepInfo, not in the training loss.
+	Regularizer func() *autograd.Var
+	// OnEpoch, if set, is called after each epoch's evaluation and
+	// before the epoch's checkpoint and outputs are written, so that what
+	// it records goes into them; an error stops Run.
+	OnEpoch func(EpochMetrics) error
+	// CheckpointMetadata, if set, is called whenever a checkpoint is
+	// written; its entries are stored besides Metadata, for state that
+	// changes during training (ReadCheckpoint returns them with the
+	// rest). Its keys must not be keys of Metadata or start with "train.",
+	// "optim." or "ema.".
+	CheckpointMetadata func() map[string]string
 }
 
 // StepInfo describes one training step, for Config.OnStep.
@@ -98,6 +114,9 @@ type StepInfo struct {
 	// Loss is the batch's training loss, Accuracy the fraction of its
 	// examples that the model (in training mode) classified correctly.
 	Loss, Accuracy float64
+	// Regularizer is the value of Config.Regularizer's term (0 without
+	// one).
+	Regularizer float64
 }
 
 // EpochMetrics are the figures of one completed epoch, one row of the
@@ -312,6 +331,11 @@ func (t *Trainer) runEpoch(ctx context.Context) error {
 	t.epoch++
 	t.batch, t.part = 0, partial{}
 	fmt.Fprintln(t.cfg.Log, t.epochLine(m, n-startBatch, time.Since(epochStart)))
+	if t.cfg.OnEpoch != nil {
+		if err := t.cfg.OnEpoch(m); err != nil {
+			return err
+		}
+	}
 	if t.cfg.OutDir != "" {
 		if err := t.writeOutputs(); err != nil {
 			return err
@@ -388,10 +412,20 @@ func (t *Trainer) step(b data.Batch) error {
 	}
 	loss := cfg.Loss.Forward(logits, b.Labels)
 	lv := float64(loss.Value.Item())
-	if math.IsNaN(lv) || math.IsInf(lv, 0) {
+	var rv float64
+	if cfg.Regularizer != nil {
+		r := cfg.Regularizer()
+		if r.Value.Len() != 1 {
+			loss.ReleaseGraph()
+			return fmt.Errorf("train: epoch %d, batch %d: the regularizer has shape %v; want one element", t.epoch+1, t.batch, r.Shape())
+		}
+		rv = float64(r.Value.Data()[0])
+		loss = autograd.Add(loss, autograd.Reshape(r, loss.Shape()...))
+	}
+	if math.IsNaN(lv+rv) || math.IsInf(lv+rv, 0) {
 		loss.ReleaseGraph()
-		return fmt.Errorf("train: epoch %d, batch %d (step %d): the loss is %v; try a lower learning rate or gradient clipping",
-			t.epoch+1, t.batch, cfg.Optimizer.Steps()+1, lv)
+		return fmt.Errorf("train: epoch %d, batch %d (step %d): the loss is %v (regularizer %v); try a lower learning rate or gradient clipping",
+			t.epoch+1, t.batch, cfg.Optimizer.Steps()+1, lv, rv)
 	}
 	loss.Backward()
 	if cfg.ClipGradNorm > 0 {
@@ -411,7 +445,7 @@ func (t *Trainer) step(b data.Batch) error {
 	if cfg.OnStep != nil {
 		cfg.OnStep(StepInfo{
 			Epoch: t.epoch, Batch: t.batch, Step: cfg.Optimizer.Steps(), LR: lr,
-			Loss: lv, Accuracy: float64(correct) / float64(n),
+			Loss: lv, Accuracy: float64(correct) / float64(n), Regularizer: rv,
 		})
 	}
 	t.batch++

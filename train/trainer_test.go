@@ -3,13 +3,18 @@ package train
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"image/png"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 
+	"github.com/autonl-go/autonl/autograd"
+	"github.com/autonl-go/autonl/nn"
+	"github.com/autonl-go/autonl/nn/optim"
 	"github.com/autonl-go/autonl/safetensors"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -257,4 +262,69 @@ func TestNewErrors(t *testing.T) {
 		_, err := New(c)
 		require.ErrorContains(t, err, tc.want, name)
 	}
+}
+
+// The regularizer's gradient joins the loss's; OnEpoch runs once per epoch
+// before the checkpoint that CheckpointMetadata writes into.
+func TestHooks(t *testing.T) {
+	const c = 3
+	steps := func(reg bool) (nn.Module, []StepInfo) {
+		tr, model := newTrainer(t, setup{epochs: 1, trainN: 16, batch: 16})
+		params := nn.NamedParams(model)
+		tr.cfg.Optimizer = optim.NewSGD(optim.OneGroup(params), optim.SGDConfig{LR: 0.1})
+		tr.cfg.Schedule, tr.cfg.ClipGradNorm = nil, 0
+		var infos []StepInfo
+		tr.cfg.OnStep = func(s StepInfo) { infos = append(infos, s) }
+		if reg {
+			w := params[len(params)-2].Var // the classifier's weight
+			tr.cfg.Regularizer = func() *autograd.Var { return autograd.MulScalar(autograd.Sum(autograd.Mul(w, w), false), c) }
+		}
+		before := params[len(params)-2].Var.Value.Clone()
+		run(t, tr)
+		if reg {
+			var sq float64
+			for _, v := range before.Data() {
+				sq += float64(v) * float64(v)
+			}
+			require.Len(t, infos, 1)
+			assert.InEpsilon(t, c*sq, infos[0].Regularizer, 1e-5)
+		}
+		return model, infos
+	}
+	plain, _ := steps(false)
+	regd, _ := steps(true)
+	w0 := nn.NamedParams(tinyNet(rand.New(rand.NewPCG(1, 99)), 3, 2))
+	pw, rw := nn.NamedParams(plain), nn.NamedParams(regd)
+	k := len(pw) - 2
+	for i, v := range pw[k].Var.Value.Data() {
+		want := float64(v) - 0.1*2*c*float64(w0[k].Var.Value.Data()[i])
+		assert.InDelta(t, want, float64(rw[k].Var.Value.Data()[i]), 1e-5, "element %d", i)
+	}
+	for i := range pw[:k] {
+		assert.Equal(t, pw[i].Var.Value.Data(), rw[i].Var.Value.Data(), "%s: the regularizer touches only the classifier", pw[i].Name)
+	}
+
+	dir := t.TempDir()
+	tr, _ := newTrainer(t, setup{epochs: 3, outDir: dir})
+	calls := 0
+	tr.cfg.OnEpoch = func(m EpochMetrics) error {
+		calls++
+		assert.Equal(t, calls, m.Epoch)
+		return nil
+	}
+	tr.cfg.CheckpointMetadata = func() map[string]string { return map[string]string{"search.epochs": strconv.Itoa(calls)} }
+	run(t, tr)
+	assert.Equal(t, 3, calls)
+	ck, err := ReadCheckpoint(tr.CheckpointPath())
+	require.NoError(t, err)
+	assert.Equal(t, "3", ck.Metadata["search.epochs"])
+
+	tr, _ = newTrainer(t, setup{epochs: 1, outDir: t.TempDir()})
+	tr.cfg.CheckpointMetadata = func() map[string]string { return map[string]string{"model": "x"} }
+	_, err = tr.Run(context.Background())
+	assert.ErrorContains(t, err, `checkpoint metadata key "model" is taken or reserved`)
+	tr, _ = newTrainer(t, setup{epochs: 1})
+	tr.cfg.OnEpoch = func(EpochMetrics) error { return errors.New("stop") }
+	_, err = tr.Run(context.Background())
+	assert.EqualError(t, err, "stop")
 }
