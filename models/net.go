@@ -332,14 +332,28 @@ func (n *Net) initWeights(rng *rand.Rand) {
 			skip[b.NonLocal] = true
 		}
 	}
+	InitWeights(rng, n, n.Config.Init, func(m nn.Module) bool { return skip[m] })
+}
+
+// InitWeights initializes the convolutions, linear layers and batch norms
+// of the module tree m by scheme (TorchvisionInit, MnasNetInit or
+// PyTorchInit; see [InitScheme]), in the order nn.Walk visits them, drawing
+// from rng: BN γ = 1 and β = 0 in every scheme, conv and linear weights
+// and biases as the scheme says (PyTorchInit leaves them as they are). A
+// subtree for which skip returns true is left alone; skip may be nil. It
+// panics if scheme is DefaultInit or not a scheme.
+func InitWeights(rng *rand.Rand, m nn.Module, scheme InitScheme, skip func(nn.Module) bool) {
+	if scheme < TorchvisionInit || scheme > PyTorchInit {
+		panic(fmt.Sprintf("models: InitWeights: %v is not an initialization scheme", scheme))
+	}
 	var visit func(m nn.Module)
 	visit = func(m nn.Module) {
-		if skip[m] {
+		if skip != nil && skip(m) {
 			return
 		}
 		switch l := m.(type) {
 		case *nn.Conv2d:
-			switch n.Config.Init {
+			switch scheme {
 			case TorchvisionInit:
 				nn.KaimingNormal(rng, l.Weight.Value, nn.FanOut, nn.Gain("relu", 0))
 				if l.Bias != nil {
@@ -349,7 +363,7 @@ func (n *Net) initWeights(rng *rand.Rand) {
 				nn.MnasNetConvInit(rng, l)
 			}
 		case *nn.Linear:
-			switch n.Config.Init {
+			switch scheme {
 			case TorchvisionInit:
 				nn.Normal(rng, l.Weight.Value, 0, 0.01)
 				if l.Bias != nil {
@@ -366,7 +380,7 @@ func (n *Net) initWeights(rng *rand.Rand) {
 			visit(c.Module)
 		}
 	}
-	visit(n)
+	visit(m)
 }
 
 // Forward returns the logits, N×Classes, for the images x,
