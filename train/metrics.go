@@ -42,7 +42,7 @@ func WriteMetricsCSV(path string, history []EpochMetrics) error {
 	if err := w.Error(); err != nil {
 		return fmt.Errorf("train: metrics %s: %w", path, err)
 	}
-	return writeFileAtomic(path, buf.Bytes())
+	return WriteFileAtomic(path, buf.Bytes())
 }
 
 // WritePlots draws the loss and accuracy curves of history, per epoch, as
@@ -103,16 +103,16 @@ func WritePlots(dir string, history []EpochMetrics) error {
 		if _, err := wt.WriteTo(&buf); err != nil {
 			return fmt.Errorf("train: plot %s: %w", f.file, err)
 		}
-		if err := writeFileAtomic(filepath.Join(dir, f.file), buf.Bytes()); err != nil {
+		if err := WriteFileAtomic(filepath.Join(dir, f.file), buf.Bytes()); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// writeFileAtomic writes b to a temporary file next to path and renames it
+// WriteFileAtomic writes b to a temporary file next to path and renames it
 // over path, so that readers see the old or the new content.
-func writeFileAtomic(path string, b []byte) error {
+func WriteFileAtomic(path string, b []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("train: %w", err)

@@ -1,0 +1,366 @@
+package nas
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/autonl-go/autonl/autograd"
+	"github.com/autonl-go/autonl/lightnl"
+	"github.com/autonl-go/autonl/models"
+	"github.com/autonl-go/autonl/nn"
+	"github.com/autonl-go/autonl/tensor"
+)
+
+// Layer is a searchable MBConv layer of a [Supernet]: one superkernel MBConv
+// that holds every candidate of its [LayerSpec] at once, as in Single-Path
+// NAS, plus a LightNL block whose ratio and key stride are relaxed the same
+// way. Its parameters have the names of the MBConv layer of package models
+// that the largest configuration would build ("conv.0.0.weight" the
+// expansion, "conv.1.0.weight" the depthwise superkernel, ...), and one
+// threshold per gate ([Gate.Name], shape [1]).
+//
+// With Ch = round(In·emax) hidden channels and a kmax×kmax depthwise
+// superkernel W (Ch×1×kmax×kmax), the forward pass is
+//
+//	h = act(BN(expand(x)))                          Ch channels (no expansion conv if emax = 1)
+//	h = act(BN_{γ⊙m, β⊙m}(DW_{W⊙K}(h)))             K: kernel mask, m: channel mask
+//	h = SE(h) (if any);  p = BN(project(h))
+//	p = p + BN'_{d·γ', d·β'}(DW3×3(A(p)))           LightNL, d its gate (if any)
+//	y = x + g·p  (droppable layers: g the keep gate; other layers with a skip: g = 1; else y = p)
+//
+// where K is 1 on the smallest kernel's centred square and d_k5 (and
+// d_k5·d_k7, ...) on the rings around it, m is 1 on the smallest
+// expansion's channels and d_e6 on the next group (nested likewise), and
+// A is LightNL's attention (lightnl.Attention) of the largest ratio and
+// stride 1 with the keys scaled by a ⊗ b: a is 1 on the smallest ratio's
+// channels and d_r on the next group, b is 1 on the coarsest stride's key
+// grid and d_s on the keys that the finer stride adds. Every mask is exact:
+// with the gates' values, the layer computes what the standalone MBConv of
+// its derived configuration computes (zeroed ring taps add nothing; a
+// channel with γ = β = 0 is 0 after the activation, and so adds nothing to
+// the squeeze-excite unit or the projection; zeroed keys leave the
+// affinity of the smaller ratio or the larger stride, see
+// lightnl.AttentionOptions.KeyScale), so the supernet's cost is that of
+// the largest network and its outputs those of the derived one.
+//
+// # Gate statistics
+//
+// Each gate compares a root mean square (RMS) of weights with its
+// threshold. The RMS, unlike Single-Path NAS's norm, does not grow with the
+// number of weights, so thresholds of layers of any width move on one
+// scale. The depthwise gates use disjoint parts of the superkernel W, so
+// the straight-through gradient of one decision does not move another's
+// statistic:
+//
+//	kernel gate j   RMS of W on ring j (the taps that kernel j+1 adds), all Ch channels
+//	expand gate j   RMS of W on channel group j+1, taps of the smallest kernel
+//	keep gate       RMS of W on channel group 0, taps of the smallest kernel
+//	LightNL gates   RMS of the LightNL block's 3×3 depthwise weights
+//
+// The first three follow Single-Path NAS (the norm of the weights a
+// decision adds). LightNL has no weights for its queries, keys and values
+// (that is what squeezing the transforms means), so its insert, ratio and
+// stride gates compare one statistic, the RMS of its output transform,
+// with three thresholds.
+type Layer struct {
+	nn.Base
+	// Conv holds the parts in the order of models.MBConv.
+	Conv *nn.Sequential
+	// Expand is the expansion ConvBNAct, nil if the largest expansion
+	// is 1.
+	Expand *models.ConvBNAct
+	// Depthwise is the superkernel ConvBNAct.
+	Depthwise *models.ConvBNAct
+	// SE is the squeeze-excite unit on all Ch channels, or nil.
+	SE *nn.SqueezeExcite
+	// Project and ProjectBN are the projection and its BN.
+	Project   *nn.Conv2d
+	ProjectBN *nn.BatchNorm2d
+	// NonLocal is the LightNL block of the largest ratio, or nil.
+	NonLocal *lightnl.Block
+	// Thresholds holds the threshold of each gate, in the order of Gates.
+	Thresholds []*autograd.Var
+	// Spec describes the layer and Gates its decisions.
+	Spec  LayerSpec
+	Gates []Gate
+
+	act      models.Activation
+	skip     bool
+	kernel   []*tensor.Tensor // ringLevels
+	channel  []*tensor.Tensor // channelLevels of the hidden widths
+	queries  []*tensor.Tensor // channelLevels of the LightNL ratios, reshaped 1×rc×1
+	statMask []*tensor.Tensor // per gate: the mask of its statistic (nil: all weights)
+	statN    []int            // per gate: the number of weights the mask selects
+
+	// forced, if set, replaces the gates' values (see SetConfig).
+	forced []float32
+	// dropRNG and keep configure gate dropout (see
+	// Supernet.SetGateDropout): keep < 1 closes each gate with probability
+	// 1 − keep in every forward pass.
+	dropRNG *rand.Rand
+	keep    float64
+	// last holds the gate values of the last forward pass, for the cost.
+	last []*autograd.Var
+	// keys caches keyLevels for the map size keysHW.
+	keys   []*tensor.Tensor
+	keysHW [2]int
+}
+
+// newLayer builds the layer of spec l with activation act and batch norm
+// options bn, drawing weights from rng.
+func newLayer(rng *rand.Rand, l LayerSpec, act models.Activation, bn nn.BatchNormOptions) *Layer {
+	hidden := hiddenWidths(l.In, l.Expansions)
+	ch := hidden[len(hidden)-1]
+	kmax := l.Kernels[len(l.Kernels)-1]
+	m := &Layer{Conv: nn.NewSequential(), Spec: l, Gates: gateLayout(l), act: act}
+	m.skip = l.Stride == 1 && l.In == l.Out
+	if l.Expansions[len(l.Expansions)-1] != 1 {
+		m.Expand = models.NewConvBNAct(rng, l.In, ch, 1, [2]int{1, 1}, 1, bn, act.Module())
+		m.Conv.Append(m.Expand)
+	}
+	m.Depthwise = models.NewConvBNAct(rng, ch, ch, kmax, [2]int{l.Stride, l.Stride}, ch, bn, act.Module())
+	m.Conv.Append(m.Depthwise)
+	if l.SE > 0 {
+		reduced := max(1, int(math.Round(float64(l.In)*l.SE)))
+		m.SE = nn.NewSqueezeExcite(rng, ch, reduced, act.Module(), nn.NewSigmoid())
+		m.Conv.Append(m.SE)
+	}
+	m.Project = nn.NewConv2d(rng, ch, l.Out, 1, nn.ConvOptions{})
+	m.ProjectBN = nn.NewBatchNorm2d(l.Out, bn)
+	m.Conv.Append(m.Project)
+	m.Conv.Append(m.ProjectBN)
+	if l.HasNonLocal() {
+		m.NonLocal = lightnl.New(rng, l.Out, lightnl.Options{Ratio: l.NonLocalRatios[len(l.NonLocalRatios)-1], Stride: 1, BN: bn})
+		m.Conv.Append(m.NonLocal)
+		for _, rc := range channelLevels(nonLocalWidths(l.Out, l.NonLocalRatios)) {
+			m.queries = append(m.queries, rc.Reshape(1, rc.Len(), 1))
+		}
+	}
+	m.AddChild("conv", m.Conv)
+
+	m.kernel = ringLevels(l.Kernels)
+	m.channel = channelLevels(hidden)
+	k0 := l.Kernels[0]
+	for _, g := range m.Gates {
+		t := autograd.Param(tensor.Zeros(1))
+		m.Thresholds = append(m.Thresholds, m.RegisterParam(g.Name, t))
+		var mask *tensor.Tensor
+		n := 0
+		switch g.Kind {
+		case KernelGate:
+			mask = m.kernel[g.Index+1]
+			n = ch * int(sumOf(mask))
+		case ExpandGate, KeepGate:
+			group := 0
+			if g.Kind == ExpandGate {
+				group = g.Index + 1
+			}
+			mask = tensor.Mul(m.channel[group].Reshape(ch, 1, 1, 1), m.kernel[0])
+			n = int(sumOf(m.channel[group])) * k0 * k0
+		default:
+			n = m.NonLocal.Conv.Weight.Value.Len()
+		}
+		m.statMask = append(m.statMask, mask)
+		m.statN = append(m.statN, n)
+	}
+	return m
+}
+
+func sumOf(t *tensor.Tensor) float64 {
+	var s float64
+	for _, v := range t.Data() {
+		s += float64(v)
+	}
+	return s
+}
+
+// Statistics returns the current value of every gate's statistic, in the
+// order of Gates.
+func (m *Layer) Statistics() []float64 {
+	var out []float64
+	autograd.NoGrad(func() {
+		for _, s := range m.statistics() {
+			out = append(out, float64(s.Value.Data()[0]))
+		}
+	})
+	return out
+}
+
+// statistics returns the gates' statistics as Vars of shape [1].
+func (m *Layer) statistics() []*autograd.Var {
+	if len(m.Gates) == 0 {
+		return nil
+	}
+	w := m.Depthwise.Conv.Weight
+	sq := autograd.Mul(w, w)
+	var nlStat *autograd.Var
+	stats := make([]*autograd.Var, len(m.Gates))
+	for i, g := range m.Gates {
+		switch g.Kind {
+		case KernelGate, ExpandGate, KeepGate:
+			stats[i] = rms(sq, m.statMask[i], m.statN[i])
+		default:
+			if nlStat == nil {
+				v := m.NonLocal.Conv.Weight
+				s := autograd.Sum(autograd.Mul(v, v), false)
+				nlStat = autograd.Reshape(autograd.Sqrt(autograd.AddScalar(autograd.MulScalar(s, float32(1/float64(m.statN[i]))), 1e-12)), 1)
+			}
+			stats[i] = nlStat
+		}
+	}
+	return stats
+}
+
+// Margins returns s − t for every gate, in the order of Gates: a gate is
+// open while its margin is positive.
+func (m *Layer) Margins() []float64 {
+	s := m.Statistics()
+	for i, t := range m.Thresholds {
+		s[i] -= float64(t.Value.Data()[0])
+	}
+	return s
+}
+
+// gates returns the gates' values d = 1[s − t > 0] (shape [1] each), with
+// the straight-through gradient of autograd.Indicator, or the forced
+// values of SetConfig; gate dropout multiplies them by its 0/1 draws.
+func (m *Layer) gates() []*autograd.Var {
+	ds := make([]*autograd.Var, len(m.Gates))
+	if m.forced != nil {
+		for i, v := range m.forced {
+			ds[i] = autograd.Const(tensor.FromSlice([]float32{v}, 1))
+		}
+		return ds
+	}
+	for i, s := range m.statistics() {
+		ds[i] = autograd.Indicator(autograd.Sub(s, m.Thresholds[i]))
+		if m.dropRNG != nil && m.keep < 1 && m.Training() && m.dropRNG.Float64() >= m.keep {
+			ds[i] = autograd.Mul(ds[i], autograd.Const(tensor.Zeros(1)))
+		}
+	}
+	return ds
+}
+
+// byKind returns the gate values of one kind, in nesting order.
+func (m *Layer) byKind(ds []*autograd.Var, k GateKind) []*autograd.Var {
+	var out []*autograd.Var
+	for i, g := range m.Gates {
+		if g.Kind == k {
+			out = append(out, ds[i])
+		}
+	}
+	return out
+}
+
+// Forward computes the layer for x (N×In×H×W) with the gates' current
+// values (see Layer); it remembers those values for [Supernet.Cost].
+func (m *Layer) Forward(x *autograd.Var) *autograd.Var {
+	ds := m.gates()
+	m.last = ds
+	h := x
+	if m.Expand != nil {
+		h = m.Expand.Forward(x)
+	}
+	dw := m.Depthwise
+	w := dw.Conv.Weight
+	if len(m.kernel) > 1 {
+		w = autograd.Mul(w, nestedMask(m.kernel, m.byKind(ds, KernelGate)))
+	}
+	h = autograd.Conv2D(h, w, nil, dw.Conv.Params)
+	gamma, beta := dw.BN.Weight, dw.BN.Bias
+	if len(m.channel) > 1 {
+		cm := nestedMask(m.channel, m.byKind(ds, ExpandGate))
+		gamma, beta = autograd.Mul(gamma, cm), autograd.Mul(beta, cm)
+	}
+	h = bnAct(dw.BN, h, gamma, beta, m.act)
+	if m.SE != nil {
+		h = m.SE.Forward(h)
+	}
+	p := m.ProjectBN.Forward(m.Project.Forward(h))
+	if nl := m.NonLocal; nl != nil {
+		s := p.Shape()
+		a := nestedMask(m.queries, m.byKind(ds, RatioGate))
+		if m.keys == nil || m.keysHW != [2]int{s[2], s[3]} {
+			m.keys, m.keysHW = keyLevels(s[2], s[3], m.Spec.NonLocalStrides), [2]int{s[2], s[3]}
+		}
+		b := nestedMask(m.keys, m.byKind(ds, StrideGate))
+		y := lightnl.Attention(p, lightnl.AttentionOptions{
+			Reduced: nl.Reduced, Order: nl.OrderFor(s[2], s[3]), KeyScale: autograd.Mul(a, b),
+		})
+		d := m.byKind(ds, NonLocalGate)[0]
+		o := nl.BN.ForwardAffine(nl.Conv.Forward(y), autograd.Mul(nl.BN.Weight, d), autograd.Mul(nl.BN.Bias, d))
+		p = autograd.Add(p, o)
+	}
+	if !m.skip {
+		return p
+	}
+	if keep := m.byKind(ds, KeepGate); len(keep) > 0 {
+		p = autograd.Mul(p, keep[0])
+	}
+	return autograd.Add(x, p)
+}
+
+// bnAct returns act(bn_{gamma, beta}(x)), with ReLU and ReLU6 fused into
+// the batch norm.
+func bnAct(bn *nn.BatchNorm2d, x, gamma, beta *autograd.Var, act models.Activation) *autograd.Var {
+	switch act {
+	case models.ReLU:
+		return bn.ForwardAffineClamp(x, gamma, beta, 0, float32(math.Inf(1)))
+	case models.ReLU6:
+		return bn.ForwardAffineClamp(x, gamma, beta, 0, 6)
+	case models.Swish:
+		return autograd.Swish(bn.ForwardAffine(x, gamma, beta))
+	case models.HardSwish:
+		return autograd.HardSwish(bn.ForwardAffine(x, gamma, beta))
+	}
+	panic(fmt.Sprintf("nas: activation %v", act))
+}
+
+// SetConfig fixes the gates to the values that select c, whatever the
+// statistics and thresholds say, until ClearConfig; no gradient reaches
+// the thresholds meanwhile. It returns an error if c is not a
+// configuration of the layer.
+func (m *Layer) SetConfig(c Config) error {
+	bits, ok := bitsOf(m.Spec, c)
+	if !ok {
+		return fmt.Errorf("nas: layer %d: %+v is not one of its configurations", m.Spec.Index, c)
+	}
+	m.forced = make([]float32, len(m.Gates))
+	for i := range m.forced {
+		if bits&(1<<i) != 0 {
+			m.forced[i] = 1
+		}
+	}
+	return nil
+}
+
+// ClearConfig undoes SetConfig: the gates follow their thresholds again.
+func (m *Layer) ClearConfig() { m.forced = nil }
+
+// Config returns the configuration the gates select now.
+func (m *Layer) Config() Config {
+	var bits uint
+	for i, mg := range m.Margins() {
+		if mg > 0 {
+			bits |= 1 << i
+		}
+	}
+	if m.forced != nil {
+		bits = 0
+		for i, v := range m.forced {
+			if v != 0 {
+				bits |= 1 << i
+			}
+		}
+	}
+	return configOf(m.Spec, bits)
+}
+
+// Describe returns "SearchLayer" and the layer's widths and stride.
+func (m *Layer) Describe() (name, extra string) {
+	return "SearchLayer", fmt.Sprintf("%d, %d, stride=%d", m.Spec.In, m.Spec.Out, m.Spec.Stride)
+}
+
+// String returns nn.Format(m).
+func (m *Layer) String() string { return nn.Format(m) }
