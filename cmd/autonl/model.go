@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/autonl-go/autonl/models"
+	"github.com/autonl-go/autonl/nas"
 	"github.com/autonl-go/autonl/nn"
 )
 
@@ -65,6 +66,9 @@ func buildModel(rng *rand.Rand, o *trainOptions, arch string) (builtModel, error
 		name string
 		err  error
 	)
+	if o.SearchedArch != nil {
+		return buildSearched(rng, o)
+	}
 	if o.Model != "" {
 		name = strings.ToLower(o.Model)
 		cfg.SmallInput = smallInput(h)
@@ -113,4 +117,32 @@ func buildModel(rng *rand.Rand, o *trainOptions, arch string) (builtModel, error
 	text := fmt.Sprintf("# %s: %d×%d×%d input, stem stride %d, head %d, width %g\n%s",
 		name, c, h, o.Input[2], stem, net.Config.HeadWidth, o.Width, models.FormatArch(net.Layers))
 	return builtModel{model: net, name: name, arch: text, macs: cost.Total.MACs}, nil
+}
+
+// buildSearched builds the network of o.SearchedArch, an arch.json of
+// autonl search, which must fit the data: the space's input size,
+// channels and classes.
+func buildSearched(rng *rand.Rand, o *trainOptions) (builtModel, error) {
+	a, err := nas.ParseArchitecture(o.SearchedArch)
+	if err != nil {
+		return builtModel{}, fmt.Errorf("-searched %s: %v", o.Searched, err)
+	}
+	s := a.Space
+	if s.InputChannels != o.Input[0] || s.InputSize != o.Input[1] || s.InputSize != o.Input[2] || s.Classes != len(o.Classes) {
+		return builtModel{}, usagef("-searched %s: the network was searched for %d×%d×%d images in %d classes; the data has %d×%d×%d in %d",
+			o.Searched, s.InputChannels, s.InputSize, s.InputSize, s.Classes, o.Input[0], o.Input[1], o.Input[2], len(o.Classes))
+	}
+	if o.Width != 1 {
+		return builtModel{}, usagef("-width %v: a searched network has the widths of its search; leave -width at 1", o.Width)
+	}
+	d, err := a.Derive()
+	if err != nil {
+		return builtModel{}, err
+	}
+	net, err := d.NewModel(rng)
+	if err != nil {
+		return builtModel{}, err
+	}
+	o.Head = d.Build.HeadWidth
+	return builtModel{model: net, name: "searched network", arch: d.Arch(), macs: d.Cost.Total.MACs}, nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/autonl-go/autonl/data"
 	"github.com/autonl-go/autonl/models"
+	"github.com/autonl-go/autonl/nas"
 	"github.com/autonl-go/autonl/nn"
 	"github.com/autonl-go/autonl/nn/optim"
 	"github.com/autonl-go/autonl/train"
@@ -42,31 +43,35 @@ const metaOptions = "autonl.train"
 // trainOptions are the settings of a training run, as flags and as stored
 // in its checkpoint (JSON).
 type trainOptions struct {
-	Model     string    `json:"model,omitempty"`
-	ArchFile  string    `json:"arch_file,omitempty"`
-	Arch      string    `json:"arch,omitempty"` // the arch strings the model was built from (not for -model)
-	Width     float64   `json:"width"`
-	Head      int       `json:"head"`
-	Data      string    `json:"data"`
-	TrainSize int       `json:"train_size"`
-	TestSize  int       `json:"test_size"`
-	ImageSize int       `json:"image_size"`
-	Gray      bool      `json:"gray"`
-	Augment   string    `json:"augment"`
-	Epochs    int       `json:"epochs"`
-	Batch     int       `json:"batch"`
-	LR        autoFloat `json:"lr"`
-	Schedule  string    `json:"schedule"`
-	Warmup    float64   `json:"warmup"`
-	Optimizer string    `json:"optimizer"`
-	WD        autoFloat `json:"wd"`
-	Smoothing float64   `json:"smoothing"`
-	EMA       float64   `json:"ema"`
-	Clip      float64   `json:"clip"`
-	Seed      uint64    `json:"seed"`
-	Workers   int       `json:"workers"`
-	Out       string    `json:"out"`
-	Resume    bool      `json:"-"`
+	Model    string `json:"model,omitempty"`
+	ArchFile string `json:"arch_file,omitempty"`
+	Arch     string `json:"arch,omitempty"` // the arch strings the model was built from (not for -model)
+	Searched string `json:"searched,omitempty"`
+	// SearchedArch is the arch.json of -searched, kept so that the network
+	// can be rebuilt without the file.
+	SearchedArch json.RawMessage `json:"searched_arch,omitempty"`
+	Width        float64         `json:"width"`
+	Head         int             `json:"head"`
+	Data         string          `json:"data"`
+	TrainSize    int             `json:"train_size"`
+	TestSize     int             `json:"test_size"`
+	ImageSize    int             `json:"image_size"`
+	Gray         bool            `json:"gray"`
+	Augment      string          `json:"augment"`
+	Epochs       int             `json:"epochs"`
+	Batch        int             `json:"batch"`
+	LR           autoFloat       `json:"lr"`
+	Schedule     string          `json:"schedule"`
+	Warmup       float64         `json:"warmup"`
+	Optimizer    string          `json:"optimizer"`
+	WD           autoFloat       `json:"wd"`
+	Smoothing    float64         `json:"smoothing"`
+	EMA          float64         `json:"ema"`
+	Clip         float64         `json:"clip"`
+	Seed         uint64          `json:"seed"`
+	Workers      int             `json:"workers"`
+	Out          string          `json:"out"`
+	Resume       bool            `json:"-"`
 
 	// Filled in from the data when the model is built.
 	Input   [3]int    `json:"input"` // C, H, W
@@ -155,6 +160,7 @@ func (o *trainOptions) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.StringVar(&o.Model, "model", o.Model, "zoo network: "+strings.Join(zooNames(), ", ")+" (default: the embedded LightNL network)")
 	fs.StringVar(&o.ArchFile, "arch", o.ArchFile, "`file` of arch strings, one block per line, instead of -model")
+	fs.StringVar(&o.Searched, "searched", o.Searched, "the arch.json `file` of autonl search: its network, with the stem, head and activation of its space")
 	fs.Float64Var(&o.Width, "width", o.Width, "width multiplier of the network")
 	fs.IntVar(&o.Head, "head", o.Head, "channels of the head's 1×1 conv of -arch networks (0: 4× the last block's; 128 for the default network)")
 	fs.StringVar(&o.Data, "data", o.Data, "dataset: "+dataKinds)
@@ -239,6 +245,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	arch := o.Arch // resuming: the network of the run
 	if !o.Resume {
 		if arch, err = o.readArch(); err != nil {
+			return err
+		}
+		if o.SearchedArch, err = o.readSearched(); err != nil {
 			return err
 		}
 	}
@@ -360,8 +369,8 @@ func savedOptions(ck *train.Checkpoint) (trainOptions, error) {
 // naming the flag.
 func (o *trainOptions) check() error {
 	switch {
-	case o.Model != "" && o.ArchFile != "":
-		return usagef("-model and -arch exclude each other: give one")
+	case o.Model != "" && o.ArchFile != "", o.Model != "" && o.Searched != "", o.ArchFile != "" && o.Searched != "":
+		return usagef("-model, -arch and -searched exclude each other: give one")
 	case o.Epochs < 1:
 		return usagef("-epochs %d: want at least 1", o.Epochs)
 	case o.Batch < 1:
@@ -428,6 +437,25 @@ func (o *trainOptions) readArch() (string, error) {
 		return "", usagef("-arch %s: %v", o.ArchFile, err)
 	}
 	return string(b), nil
+}
+
+// readSearched returns the checked contents of -searched, or nil without
+// it.
+func (o *trainOptions) readSearched() (json.RawMessage, error) {
+	if o.Searched == "" {
+		return nil, nil
+	}
+	if _, err := nas.ReadArchitecture(o.Searched); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, usagef("-searched %s: no such file", o.Searched)
+		}
+		return nil, usagef("-searched %s: %v", o.Searched, err)
+	}
+	b, err := os.ReadFile(o.Searched)
+	if err != nil {
+		return nil, err
+	}
+	return json.RawMessage(b), nil
 }
 
 func (o *trainOptions) resolvedLR() float64 {

@@ -1,0 +1,468 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/autonl-go/autonl/data"
+	"github.com/autonl-go/autonl/nas"
+	"github.com/autonl-go/autonl/train"
+)
+
+func init() {
+	commands["search"] = command{
+		summary: "search where LightNL blocks go and each layer's kernel and expansion under a MACs target, then train the result",
+		run: func(args []string) error {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			defer stop()
+			return runSearch(ctx, args, os.Stdout, os.Stderr)
+		},
+	}
+}
+
+// metaSearch is the checkpoint metadata key holding the searchOptions of a
+// run.
+const metaSearch = "autonl.search"
+
+// searchOptions are the settings of autonl search, as flags and as stored
+// in its checkpoint (JSON).
+type searchOptions struct {
+	Preset     string  `json:"preset"`
+	SpaceFile  string  `json:"space_file,omitempty"`
+	Target     macs    `json:"target"`
+	Width      float64 `json:"width"`
+	Data       string  `json:"data"`
+	TrainSize  int     `json:"train_size"`
+	ValSize    int     `json:"val_size"`
+	ImageSize  int     `json:"image_size"`
+	Epochs     int     `json:"epochs"`
+	Warmup     float64 `json:"warmup"`
+	GateKeep   float64 `json:"gate_keep"`
+	Batch      int     `json:"batch"`
+	LR         float64 `json:"lr"`
+	WD         float64 `json:"wd"`
+	ArchLR     float64 `json:"arch_lr"`
+	CostWeight float64 `json:"cost_weight"`
+	Tolerance  float64 `json:"tolerance"`
+	Smoothing  float64 `json:"smoothing"`
+	Seed       uint64  `json:"seed"`
+	Workers    int     `json:"workers"`
+	Out        string  `json:"out"`
+	Resume     bool    `json:"-"`
+	// TrainEpochs, if positive, trains the derived network afterwards
+	// with autonl train's recipe, in Out/train.
+	TrainEpochs int `json:"train_epochs"`
+}
+
+// macs is a flag value for multiply-add counts: "350M", "7.6M", "1.2G" or a
+// plain number; 0 means the preset's target.
+type macs int64
+
+func (m *macs) String() string {
+	if m == nil || *m == 0 {
+		return "preset"
+	}
+	return strconv.FormatInt(int64(*m), 10)
+}
+
+func (m *macs) Set(s string) error {
+	v, err := parseMACs(s)
+	if err != nil {
+		return err
+	}
+	*m = macs(v)
+	return nil
+}
+
+// parseMACs parses "350M", "7.6M", "1.2G", "900k" or a plain count.
+func parseMACs(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	mult := 1.0
+	switch {
+	case strings.HasSuffix(t, "G"):
+		mult, t = 1e9, strings.TrimSuffix(t, "G")
+	case strings.HasSuffix(t, "M"):
+		mult, t = 1e6, strings.TrimSuffix(t, "M")
+	case strings.HasSuffix(t, "k"), strings.HasSuffix(t, "K"):
+		mult, t = 1e3, t[:len(t)-1]
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || !(v > 0) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("want a positive count such as 350M, 7.6M or 1.2G")
+	}
+	return int64(math.Round(v * mult)), nil
+}
+
+// defaultSearchOptions: a search on the embedded data in the small
+// preset, then training the result, within 10 minutes on two cores.
+func defaultSearchOptions() searchOptions {
+	return searchOptions{
+		Preset: "small", Width: 1, Data: "embedded",
+		TrainSize: 20000, ValSize: 1000,
+		Epochs: 2, Warmup: 1, GateKeep: 1, Batch: 64,
+		LR: nas.DefaultLR, WD: 0.05, ArchLR: nas.DefaultArchLR, CostWeight: nas.DefaultCostWeight,
+		Tolerance: nas.DefaultTolerance, Smoothing: 0.1, Seed: 1, Workers: 2,
+		Out:         filepath.Join("runs", "search"),
+		TrainEpochs: defaultEpochs,
+	}
+}
+
+func (o *searchOptions) flags() *flag.FlagSet {
+	fs := flag.NewFlagSet("search", flag.ContinueOnError)
+	fs.StringVar(&o.Preset, "preset", o.Preset, "search space: "+strings.Join(nas.PresetNames(), " or "))
+	fs.StringVar(&o.SpaceFile, "space", o.SpaceFile, "search space `file` (JSON, as runs/search/space.json) instead of -preset")
+	fs.Var(&o.Target, "target", "MACs of the derived network, such as 7.6M or 350M (default: the preset's)")
+	fs.Float64Var(&o.Width, "width", o.Width, "width multiplier of the space")
+	fs.StringVar(&o.Data, "data", o.Data, "dataset: "+dataKinds+", or random (Gaussian images of the space's size, random labels)")
+	fs.IntVar(&o.TrainSize, "train-size", o.TrainSize, "training examples of the search (0: all but -val-size)")
+	fs.IntVar(&o.ValSize, "val-size", o.ValSize, "held-out training examples to evaluate the derived network on after every epoch")
+	fs.IntVar(&o.ImageSize, "size", o.ImageSize, "image side length (0: the space's for embedded and random data, the data's otherwise)")
+	fs.IntVar(&o.Epochs, "epochs", o.Epochs, "epochs of the search, warm-up included")
+	fs.Float64Var(&o.Warmup, "warmup", o.Warmup, "epochs at the start that train the weights only: every gate open, no cost term")
+	fs.Float64Var(&o.GateKeep, "gate-keep", o.GateKeep, "probability that a gate stays open in a warm-up step (gate dropout; 1: none)")
+	fs.IntVar(&o.Batch, "batch", o.Batch, "images per step")
+	fs.Float64Var(&o.LR, "lr", o.LR, "peak learning rate of the weights (AdamW, cosine)")
+	fs.Float64Var(&o.WD, "wd", o.WD, "weight decay of the weights, not applied to batch norm and biases")
+	fs.Float64Var(&o.ArchLR, "arch-lr", o.ArchLR, "learning rate of the gates' thresholds (SGD)")
+	fs.Float64Var(&o.CostWeight, "cost-weight", o.CostWeight, "λ of the cost term λ·|log(MACs/target)|")
+	fs.Float64Var(&o.Tolerance, "tolerance", o.Tolerance, "relative distance from the target the derived network must keep")
+	fs.Float64Var(&o.Smoothing, "smoothing", o.Smoothing, "label smoothing")
+	fs.Uint64Var(&o.Seed, "seed", o.Seed, "seed of the supernet, the data order and the gate dropout")
+	fs.IntVar(&o.Workers, "workers", o.Workers, "goroutines preparing batches")
+	fs.StringVar(&o.Out, "out", o.Out, "output `dir`ectory: checkpoint, arch.txt, arch.json, decisions.csv, decisions.png, macs.png, metrics")
+	fs.BoolVar(&o.Resume, "resume", o.Resume, "continue the search in -out from its checkpoint; flags not given are taken from it")
+	fs.IntVar(&o.TrainEpochs, "train-epochs", o.TrainEpochs, "then train the derived network from scratch for this many epochs with autonl train's recipe, in -out/train (0: do not)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: autonl search [flags]\n\n"+
+			"Trains a supernet whose gates decide each layer's kernel size, expansion, whether\n"+
+			"it exists and whether a LightNL block (and which ratio and key stride) follows it,\n"+
+			"under a MACs target; writes the derived network to -out/arch.txt after every epoch\n"+
+			"and then trains it (-train-epochs). Ctrl-C saves a checkpoint; -resume continues it.\n"+
+			"Without flags it searches the small space on the embedded data.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func (o *searchOptions) check() error {
+	switch {
+	case o.Epochs < 1:
+		return usagef("-epochs %d: want at least 1", o.Epochs)
+	case !(o.Warmup >= 0 && o.Warmup < float64(o.Epochs)):
+		return usagef("-warmup %v: want 0 or more epochs, fewer than -epochs %d", o.Warmup, o.Epochs)
+	case !(o.GateKeep > 0 && o.GateKeep <= 1):
+		return usagef("-gate-keep %v: want a probability in (0, 1]", o.GateKeep)
+	case o.Batch < 1:
+		return usagef("-batch %d: want at least 1", o.Batch)
+	case !(o.LR > 0):
+		return usagef("-lr %v: want a positive learning rate", o.LR)
+	case !(o.WD >= 0):
+		return usagef("-wd %v: want 0 or more", o.WD)
+	case !(o.ArchLR > 0):
+		return usagef("-arch-lr %v: want a positive learning rate", o.ArchLR)
+	case !(o.CostWeight > 0):
+		return usagef("-cost-weight %v: want a positive weight", o.CostWeight)
+	case !(o.Tolerance > 0 && o.Tolerance < 1):
+		return usagef("-tolerance %v: want a fraction in (0, 1)", o.Tolerance)
+	case !(o.Smoothing >= 0 && o.Smoothing < 1):
+		return usagef("-smoothing %v: want a value in [0, 1)", o.Smoothing)
+	case !(o.Width > 0) || math.IsInf(o.Width, 0):
+		return usagef("-width %v: want a positive multiplier", o.Width)
+	case o.TrainSize < 0:
+		return usagef("-train-size %d: want 0 (all) or more", o.TrainSize)
+	case o.ValSize < 0:
+		return usagef("-val-size %d: want 0 or more", o.ValSize)
+	case o.ImageSize < 0:
+		return usagef("-size %d: want a positive side length, or 0 for the default", o.ImageSize)
+	case o.Workers < 1:
+		return usagef("-workers %d: want at least 1", o.Workers)
+	case o.TrainEpochs < 0:
+		return usagef("-train-epochs %d: want 0 (no training) or more", o.TrainEpochs)
+	case o.Out == "":
+		return usagef("-out is empty: want a directory")
+	}
+	return nil
+}
+
+// space returns the search space of -preset or -space, with its default
+// target, before the data adapts it.
+func (o *searchOptions) space() (nas.Space, int64, error) {
+	if o.SpaceFile != "" {
+		s, err := nas.LoadSpace(o.SpaceFile)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nas.Space{}, 0, usagef("-space %s: no such file", o.SpaceFile)
+			}
+			return nas.Space{}, 0, usagef("-space %s: %v", o.SpaceFile, err)
+		}
+		return s, 0, nil
+	}
+	p, err := nas.LookupPreset(o.Preset)
+	if err != nil {
+		return nas.Space{}, 0, usagef("-preset %s: unknown; want %s", o.Preset, strings.Join(nas.PresetNames(), " or "))
+	}
+	return p.Space, p.Target, nil
+}
+
+// runSearch runs autonl search with args.
+func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o := defaultSearchOptions()
+	if err := parseFlags(o.flags(), args, stderr); err != nil {
+		return err
+	}
+	ckPath := filepath.Join(o.Out, train.CheckpointFile)
+	if o.Resume {
+		ck, err := train.ReadCheckpoint(ckPath)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return usagef("-resume: no checkpoint %s to resume (is -out right?)", ckPath)
+			}
+			return err
+		}
+		saved, err := savedSearchOptions(ck)
+		if err != nil {
+			return err
+		}
+		saved.Out, saved.Resume = o.Out, true
+		if err := parseFlags(saved.flags(), args, stderr); err != nil {
+			return err
+		}
+		o = saved
+	} else if _, err := os.Stat(ckPath); err == nil {
+		old, err := train.ReadCheckpoint(ckPath)
+		if err != nil {
+			return usagef("-out %s holds a checkpoint that cannot be read (%v): remove it or choose another -out", o.Out, err)
+		}
+		if saved, err := savedSearchOptions(old); err != nil || old.Epoch < saved.Epochs || old.Batch > 0 {
+			return usagef("-out %s holds the checkpoint of an unfinished search (%d epochs done): add -resume to continue it, or remove it or choose another -out to start afresh", o.Out, old.Epoch)
+		}
+		fmt.Fprintf(stdout, "note: starting afresh over the run in %s\n", o.Out)
+	}
+	if err := o.check(); err != nil {
+		return err
+	}
+	space, target, err := o.space()
+	if err != nil {
+		return err
+	}
+	if o.Target > 0 {
+		target = int64(o.Target)
+	}
+	if target == 0 {
+		return usagef("-target is required with -space: the MACs of the derived network, such as 7.6M")
+	}
+	o.Target = macs(target)
+	space.WidthMultiplier *= o.Width
+
+	trainSet, valSet, err := o.loadSearchData(&space)
+	if err != nil {
+		return err
+	}
+	if err := space.Validate(); err != nil {
+		return usagef("the search space does not fit the data: %v", err)
+	}
+	c, h, w := trainSet.Shape()
+	mean, std := data.ChannelStats(trainSet, 5000)
+	trainLoader, err := data.NewLoader(trainSet, data.LoaderConfig{
+		BatchSize: o.Batch, Shuffle: true, DropLast: trainSet.Len() > o.Batch, Seed: o.Seed,
+		Mean: mean, Std: std, Workers: o.Workers,
+	})
+	if err != nil {
+		return err
+	}
+	var valLoader *data.Loader
+	if valSet != nil && valSet.Len() > 0 {
+		if valLoader, err = data.NewLoader(valSet, data.LoaderConfig{BatchSize: max(o.Batch, 128), Mean: mean, Std: std, Workers: o.Workers}); err != nil {
+			return err
+		}
+	}
+	optsJSON, _ := json.Marshal(o)
+	search, err := nas.NewSearch(nas.SearchConfig{
+		Space: space, Target: target, CostWeight: o.CostWeight, Tolerance: o.Tolerance,
+		Train: trainLoader, Val: valLoader, Epochs: o.Epochs, WarmupEpochs: o.Warmup, GateKeep: o.GateKeep,
+		LR: o.LR, LRWarmup: min(1, o.Warmup), WeightDecay: o.WD, ArchLR: o.ArchLR, LabelSmoothing: o.Smoothing,
+		Seed: o.Seed, OutDir: o.Out, Log: stdout, Progress: stderr,
+		Metadata: map[string]string{metaSearch: string(optsJSON)},
+	})
+	if err != nil {
+		return err
+	}
+	if o.Resume {
+		if err := search.Resume(ckPath); err != nil {
+			return err
+		}
+	}
+	net := search.Supernet()
+	largest := net.MACs(net.Configs())
+	fmt.Fprintf(stdout, "data: %d training and %d validation images of %d×%d×%d in %d classes\n", trainSet.Len(), lenOf(valSet), c, h, w, space.Classes)
+	fmt.Fprintf(stdout, "space: %d searchable layers, %d gates; supernet %s MACs (the largest network), target %s\n",
+		len(net.Layers), len(net.Thresholds()), humanCount(largest), humanCount(target))
+	fmt.Fprintf(stdout, "search: %d epochs of %d steps (%.3g warm-up), batch %d, lr %.3g, arch lr %.3g, cost weight %.3g, seed %d, %d threads\n",
+		o.Epochs, trainLoader.NumBatches(), o.Warmup, o.Batch, o.LR, o.ArchLR, o.CostWeight, o.Seed, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(stdout, "output: %s\n", o.Out)
+	start := time.Now()
+	res, err := search.Run(ctx)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("%w\nrerun with -resume (and the same -out) to continue", err)
+		}
+		return err
+	}
+	d := res.Derived
+	fmt.Fprintf(stdout, "searched in %s: %s MACs (target %s, %+.1f%%), %s parameters, %d layers, %d LightNL blocks\n",
+		time.Since(start).Round(time.Second), humanCount(d.Cost.Total.MACs), humanCount(target),
+		100*(float64(d.Cost.Total.MACs)/float64(target)-1), humanCount(d.Cost.Total.Params), len(d.Blocks), countLightNL(d))
+	fmt.Fprint(stdout, d.Arch())
+	fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(o.Out, nas.ArchFile), filepath.Join(o.Out, nas.ArchJSONFile))
+	if o.TrainEpochs == 0 {
+		return nil
+	}
+	fmt.Fprintf(stdout, "\ntraining the searched network from scratch (autonl train -searched %s):\n", filepath.Join(o.Out, nas.ArchJSONFile))
+	trainArgs := []string{
+		"-searched", filepath.Join(o.Out, nas.ArchJSONFile), "-data", o.Data, "-epochs", strconv.Itoa(o.TrainEpochs),
+		"-seed", strconv.FormatUint(o.Seed, 10), "-workers", strconv.Itoa(o.Workers), "-out", filepath.Join(o.Out, "train"),
+	}
+	if o.ImageSize > 0 {
+		trainArgs = append(trainArgs, "-size", strconv.Itoa(o.ImageSize))
+	}
+	return runTrain(ctx, trainArgs, stdout, stderr)
+}
+
+// savedSearchOptions returns the options stored in a checkpoint by autonl
+// search.
+func savedSearchOptions(ck *train.Checkpoint) (searchOptions, error) {
+	o := defaultSearchOptions()
+	s, ok := ck.Metadata[metaSearch]
+	if !ok {
+		return o, fmt.Errorf("checkpoint %s was not written by autonl search (no %s metadata)", ck.Path, metaSearch)
+	}
+	if err := json.Unmarshal([]byte(s), &o); err != nil {
+		return o, fmt.Errorf("checkpoint %s: metadata %s: %v", ck.Path, metaSearch, err)
+	}
+	return o, nil
+}
+
+func lenOf(ds data.Dataset) int {
+	if ds == nil {
+		return 0
+	}
+	return ds.Len()
+}
+
+func countLightNL(d nas.Derived) int {
+	n := 0
+	for _, b := range d.Blocks {
+		if b.HasNonLocal() {
+			n++
+		}
+	}
+	return n
+}
+
+// loadSearchData loads the search's training and validation sets and
+// fits the space to them: input size, channels and classes. The
+// validation examples are held out of the training set (for the embedded
+// data: generated at indices after the training examples, before those of
+// autonl train's test set), so the search never sees a test example.
+func (o *searchOptions) loadSearchData(space *nas.Space) (trainSet, valSet data.Dataset, err error) {
+	if o.Data == "random" {
+		size := space.InputSize
+		if o.ImageSize > 0 {
+			size = o.ImageSize
+		}
+		n := o.TrainSize
+		if n == 0 {
+			n = 4 * o.Batch
+		}
+		trainSet, err = randomDataset(n, space.InputChannels, size, space.Classes, o.Seed)
+		if err != nil {
+			return nil, nil, err
+		}
+		if o.ValSize > 0 {
+			if valSet, err = randomDataset(o.ValSize, space.InputChannels, size, space.Classes, o.Seed+1); err != nil {
+				return nil, nil, err
+			}
+		}
+		space.InputSize = size
+		return trainSet, valSet, nil
+	}
+	spec, err := parseDataSpec(o.Data)
+	if err != nil {
+		return nil, nil, err
+	}
+	size := o.ImageSize
+	if spec.kind == "embedded" && size == 0 {
+		size = space.InputSize
+	}
+	if size, err = imageSizeFor(spec.kind, size); err != nil {
+		return nil, nil, err
+	}
+	if spec.kind == "embedded" {
+		n := o.TrainSize
+		if n == 0 {
+			n = embeddedTrain - o.ValSize
+		}
+		if n+o.ValSize > embeddedTrain {
+			return nil, nil, usagef("-train-size %d and -val-size %d: the embedded search data must stay within autonl train's %d training images, before its test images", n, o.ValSize, embeddedTrain)
+		}
+		cfg := data.DefaultSyntheticConfig()
+		cfg.N, cfg.Size = n, size
+		tr, va, err := data.SyntheticSplits(cfg, o.ValSize)
+		if err != nil {
+			return nil, nil, err
+		}
+		trainSet, valSet = tr, va
+	} else {
+		all, _, err := loadData(spec, dataOptions{ImageSize: size, Seed: o.Seed})
+		if err != nil {
+			return nil, nil, err
+		}
+		if o.ValSize >= all.Len() {
+			return nil, nil, usagef("-val-size %d: the training set has only %d examples", o.ValSize, all.Len())
+		}
+		valSet, trainSet = data.Split(all, o.ValSize, o.Seed)
+		if o.TrainSize > 0 && o.TrainSize < trainSet.Len() {
+			trainSet, _ = data.Split(trainSet, o.TrainSize, o.Seed)
+		}
+	}
+	c, h, _ := trainSet.Shape()
+	space.InputSize, space.InputChannels, space.Classes = h, c, trainSet.NumClasses()
+	return trainSet, valSet, nil
+}
+
+// randomDataset returns n images of Gaussian noise of c×size×size with
+// labels drawn uniformly from classes, deterministic by seed: data to run
+// a search's mechanics on when there is no dataset at hand, such as the
+// imagenet preset at 224×224.
+func randomDataset(n, c, size, classes int, seed uint64) (data.Dataset, error) {
+	if n < 1 {
+		return nil, usagef("-train-size %d: want at least 1 random image", n)
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x72616e64)) // "rand"
+	pix := make([]float32, n*c*size*size)
+	for i := range pix {
+		pix[i] = float32(rng.NormFloat64())
+	}
+	labels := make([]int, n)
+	names := make([]string, classes)
+	for i := range labels {
+		labels[i] = rng.IntN(classes)
+	}
+	for i := range names {
+		names[i] = fmt.Sprintf("class %d", i)
+	}
+	return data.NewMemory(c, size, size, pix, labels, names)
+}
