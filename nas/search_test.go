@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -171,4 +172,39 @@ func TestNewSearchErrors(t *testing.T) {
 	}
 	_, err = NewSearch(ok)
 	require.NoError(t, err)
+}
+
+// Random search draws networks within the budget, trains each on its
+// share of the budget, keeps the best by validation accuracy, and skips
+// the candidates a previous run finished.
+func TestRandomSearch(t *testing.T) {
+	tr, err := data.NewLoader(tinyData(t, 48, 1), data.LoaderConfig{BatchSize: 8, Shuffle: true, Seed: 3, DropLast: true})
+	require.NoError(t, err)
+	val, err := data.NewLoader(tinyData(t, 16, 2), data.LoaderConfig{BatchSize: 8})
+	require.NoError(t, err)
+	const target = 300_000
+	dir := t.TempDir()
+	var log strings.Builder
+	cfg := RandomConfig{Space: tinySpace(), Target: target, Train: tr, Val: val, Candidates: 3, Epochs: 2, Seed: 4, OutDir: dir, Log: &log}
+	res, err := RandomSearch(context.Background(), cfg)
+	require.NoError(t, err)
+	require.Len(t, res.Candidates, 3)
+	assert.Equal(t, 3, strings.Count(log.String(), "candidate "))
+	for k, c := range res.Candidates {
+		assert.InDelta(t, float64(target), float64(c.MACs), 0.05*target, "candidate %d", k)
+		assert.LessOrEqual(t, c.ValAcc, res.Candidates[res.Best].ValAcc)
+	}
+	assert.Equal(t, res.Candidates[res.Best].Configs, res.Derived.Configs)
+	a, err := ReadArchitecture(filepath.Join(dir, ArchJSONFile))
+	require.NoError(t, err)
+	assert.Equal(t, res.Derived.Configs, a.Configs)
+
+	log.Reset()
+	again, err := RandomSearch(context.Background(), cfg)
+	require.NoError(t, err)
+	assert.Equal(t, res.Candidates, again.Candidates)
+	assert.Empty(t, log.String(), "finished candidates are not trained again")
+	cfg.Seed = 5
+	_, err = RandomSearch(context.Background(), cfg)
+	assert.ErrorContains(t, err, "candidate 1 was drawn by another random search")
 }

@@ -65,6 +65,9 @@ type searchOptions struct {
 	// TrainEpochs, if positive, trains the derived network afterwards
 	// with autonl train's recipe, in Out/train.
 	TrainEpochs int `json:"train_epochs"`
+	// Random, if positive, runs the random-search baseline with this many
+	// candidates instead of the supernet search.
+	Random int `json:"random,omitempty"`
 }
 
 // macs is a flag value for multiply-add counts: "350M", "7.6M", "1.2G" or a
@@ -144,6 +147,7 @@ func (o *searchOptions) flags() *flag.FlagSet {
 	fs.IntVar(&o.Workers, "workers", o.Workers, "goroutines preparing batches")
 	fs.StringVar(&o.Out, "out", o.Out, "output `dir`ectory: checkpoint, arch.txt, arch.json, decisions.csv, decisions.png, macs.png, metrics")
 	fs.BoolVar(&o.Resume, "resume", o.Resume, "continue the search in -out from its checkpoint; flags not given are taken from it")
+	fs.IntVar(&o.Random, "random", o.Random, "instead of searching, draw this many random networks within the target, train each on its share of the same budget (-epochs) and keep the best on the validation images (the baseline)")
 	fs.IntVar(&o.TrainEpochs, "train-epochs", o.TrainEpochs, "then train the derived network from scratch for this many epochs with autonl train's recipe, in -out/train (0: do not)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: autonl search [flags]\n\n"+
@@ -189,6 +193,12 @@ func (o *searchOptions) check() error {
 		return usagef("-size %d: want a positive side length, or 0 for the default", o.ImageSize)
 	case o.Workers < 1:
 		return usagef("-workers %d: want at least 1", o.Workers)
+	case o.Random < 0:
+		return usagef("-random %d: want 0 (search) or a number of candidates", o.Random)
+	case o.Random > 0 && o.Resume:
+		return usagef("-random and -resume exclude each other: a random search skips the candidates it finished when rerun with the same -out")
+	case o.Random > 0 && o.ValSize == 0:
+		return usagef("-random needs validation images (-val-size) to pick the best candidate")
 	case o.TrainEpochs < 0:
 		return usagef("-train-epochs %d: want 0 (no training) or more", o.TrainEpochs)
 	case o.Out == "":
@@ -289,6 +299,23 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	}
+	if o.Random > 0 {
+		start := time.Now()
+		fmt.Fprintf(stdout, "data: %d training and %d validation images of %d×%d×%d in %d classes\n", trainSet.Len(), lenOf(valSet), c, h, w, space.Classes)
+		fmt.Fprintf(stdout, "random search: %d networks within %.0f%% of %s MACs, each trained on %.3g epochs' share of %d images, seed %d\n",
+			o.Random, 100*o.Tolerance, humanCount(target), float64(o.Epochs)/float64(o.Random), trainSet.Len(), o.Seed)
+		res, err := nas.RandomSearch(ctx, nas.RandomConfig{
+			Space: space, Target: target, Tolerance: o.Tolerance, Train: trainLoader, Val: valLoader,
+			Candidates: o.Random, Epochs: float64(o.Epochs), LR: o.LR, WeightDecay: o.WD, LabelSmoothing: o.Smoothing,
+			Seed: o.Seed, OutDir: o.Out, Log: stdout, Progress: stderr,
+		})
+		if err != nil {
+			return err
+		}
+		best := res.Candidates[res.Best]
+		fmt.Fprintf(stdout, "random search in %s: candidate %d of %d, validation accuracy %.2f%%\n", time.Since(start).Round(time.Second), res.Best+1, o.Random, 100*best.ValAcc)
+		return o.report(ctx, res.Derived, target, stdout, stderr)
+	}
 	optsJSON, _ := json.Marshal(o)
 	search, err := nas.NewSearch(nas.SearchConfig{
 		Space: space, Target: target, CostWeight: o.CostWeight, Tolerance: o.Tolerance,
@@ -321,9 +348,14 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return err
 	}
-	d := res.Derived
-	fmt.Fprintf(stdout, "searched in %s: %s MACs (target %s, %+.1f%%), %s parameters, %d layers, %d LightNL blocks\n",
-		time.Since(start).Round(time.Second), humanCount(d.Cost.Total.MACs), humanCount(target),
+	fmt.Fprintf(stdout, "searched in %s\n", time.Since(start).Round(time.Second))
+	return o.report(ctx, res.Derived, target, stdout, stderr)
+}
+
+// report prints the derived network d and, with -train-epochs, trains it.
+func (o *searchOptions) report(ctx context.Context, d nas.Derived, target int64, stdout, stderr io.Writer) error {
+	fmt.Fprintf(stdout, "derived network: %s MACs (target %s, %+.1f%%), %s parameters, %d layers, %d LightNL blocks\n",
+		humanCount(d.Cost.Total.MACs), humanCount(target),
 		100*(float64(d.Cost.Total.MACs)/float64(target)-1), humanCount(d.Cost.Total.Params), len(d.Blocks), countLightNL(d))
 	fmt.Fprint(stdout, d.Arch())
 	fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(o.Out, nas.ArchFile), filepath.Join(o.Out, nas.ArchJSONFile))
