@@ -1,0 +1,98 @@
+// Package nas searches mobile networks with LightNL blocks: where the
+// blocks go, with which channel ratio and key stride, and each layer's
+// depthwise kernel size, expansion ratio and existence, under a target of
+// multiply-adds (MACs), by differentiable architecture search as in the
+// AutoNL paper (Li et al., CVPR 2020), whose search code was never
+// published, built on the superkernel relaxation of Single-Path NAS
+// (Stamoulis et al., 2019) on which AutoNL builds.
+//
+// # Search space
+//
+// A [Space] is a MnasNet macro-skeleton: a stem, stages of MBConv layers
+// (width, number of layers, stride of the first, squeeze-excite ratio), a
+// head and a classifier, with a width multiplier, an input size and a
+// number of classes, and the candidates of every searchable layer: kernel
+// sizes (such as {3, 5}), expansion ratios ({3, 6}), dropping the layer
+// (layers after the first of a stage), and a LightNL block (none, or ratio
+// {0.125, 0.25} with key stride {1, 2}). [Presets] holds the paper's
+// ImageNet setting ("imagenet", 224×224, target 350M) and a space for 28
+// to 64 pixel images on two cores ("small"); a Space reads from and writes
+// to JSON ([LoadSpace], [Space.JSON]).
+//
+// # Supernet and gates
+//
+// A [Supernet] holds every network of its space in the weights of the
+// largest one ([Layer] documents the forward pass). Each binary decision
+// is a [Gate]
+//
+//	d = 1[s − t > 0]
+//
+// with s a statistic of the weights the decision adds and t a trainable
+// threshold (0 at the start, so the search starts from the largest
+// network). The forward pass uses the hard d; the backward pass uses the
+// derivative of σ(s − t) (autograd.Indicator), so the gradient of the loss
+// reaches t and, through s, the weights. The decisions act as exact
+// masks: the kernel gates zero the rings of the depthwise superkernel, the
+// expansion gates the batch-norm affine parameters of the extra hidden
+// channels, the keep gate the layer's residual branch, the LightNL gate
+// the block's output batch norm, and the ratio and stride gates scale the
+// keys of a full LightNL block (lightnl.AttentionOptions.KeyScale), which
+// leaves exactly the affinity of the smaller ratio or the larger stride.
+// With the gates set, the supernet computes what the derived network
+// computes, which the tests check in training and evaluation mode with
+// weights inherited by [Supernet.Inherit].
+//
+// The statistic s of each gate is the root mean square (RMS) of the
+// weights the decision adds: the ring of the superkernel for a kernel
+// gate, the additional channels' central taps for an expansion gate, the
+// first channel group's central taps for the keep gate, and the LightNL
+// block's depthwise output transform for its insert, ratio and stride
+// gates (the block has no weights on its queries, keys and values). The
+// RMS, unlike Single-Path NAS's norm, does not grow with the number of
+// weights, so the thresholds of narrow and wide layers move on one scale
+// and one learning rate serves them all.
+//
+// # Cost and loss
+//
+// [Supernet.Cost] is the MACs of the network the gates derive, counted by
+// the rules of models.CountArch, as a function of the gate values: the
+// multilinear extension of the exact count over the gate bits, whose value
+// at hard gates is the derived network's MACs (tested equal to
+// models.Profile of the network built from the derived arch strings) and
+// whose derivative with respect to a gate is the MACs that the decision
+// adds. The search minimizes
+//
+//	L = CE + λ·|log(C/T)|
+//
+// with C the cost and T the target: above the target the cost term
+// closes gates, below it opens them, and the cross-entropy's own gradient
+// through each gate (how much the loss would change with the decision
+// flipped) decides which ones go first. The thresholds are trained by SGD
+// without momentum, so that a decision's push from the cost term is
+// proportional to the MACs it adds (with a normalizing optimizer such as
+// Adam a decision of 0.1% of the MACs would move as fast as one of 20%).
+//
+// # The search
+//
+// [Search] runs the search in a train.Trainer, with its checkpoints, exact
+// resumption and outputs: warm-up epochs with the architecture frozen
+// (every gate open, optionally closed at random with Single-Path NAS's
+// gate dropout, no cost term), then weights (AdamW) and thresholds (SGD,
+// constant and then cosine to zero over the last half, so the decisions
+// settle) together. After every epoch it records the derived network, its
+// MACs and every gate's margin s − t ([EpochRecord]) and writes arch.txt,
+// arch.json, decisions.csv, decisions.png and macs.png. At the end, a
+// network outside the tolerance of the target (5% by default) is
+// projected onto the budget by the gates' own margins
+// ([ProjectToBudget]), and the result says how many decisions that took.
+//
+// [RandomSearch] is the baseline: random networks within the target, each
+// trained on its share of the same budget, the best on validation data.
+//
+// # Derivation
+//
+// [Supernet.Derive] turns the layers' configurations into arch strings of
+// package models (one block per kept layer) and the models.Config that
+// builds them, and [Architecture] stores a result with its space, so that
+// autonl train -searched rebuilds it exactly.
+package nas
