@@ -45,8 +45,8 @@ type RandomConfig struct {
 	// Seed seeds the draws and the candidates' weights.
 	Seed uint64
 	// OutDir, if set, records each finished candidate (RandomFile), so
-	// that a rerun skips them, and receives the winner as ArchFile and
-	// ArchJSONFile.
+	// that a rerun skips them, and receives the winner as ArchFile,
+	// ArchJSONFile and ProfileFile, and the space as SpaceFile.
 	OutDir string
 	// Log receives a line per candidate; Progress the training's bars.
 	Log, Progress io.Writer
@@ -177,10 +177,7 @@ func RandomSearch(ctx context.Context, cfg RandomConfig) (RandomResult, error) {
 		return res, err
 	}
 	if cfg.OutDir != "" {
-		if err := train.WriteFileAtomic(filepath.Join(cfg.OutDir, ArchFile), []byte(res.Derived.Arch())); err != nil {
-			return res, err
-		}
-		if err := WriteArchitecture(filepath.Join(cfg.OutDir, ArchJSONFile), Architecture{Space: cfg.Space, Configs: res.Derived.Configs}); err != nil {
+		if err := writeDerived(cfg.OutDir, cfg.Space, res.Derived); err != nil {
 			return res, err
 		}
 	}

@@ -25,6 +25,7 @@ import (
 const (
 	ArchFile      = "arch.txt"      // the derived network as arch strings
 	ArchJSONFile  = "arch.json"     // the space and layer configurations (ReadArchitecture)
+	ProfileFile   = "profile.txt"   // the derived network's MACs and parameters, layer by layer
 	SpaceFile     = "space.json"    // the search space
 	DecisionsFile = "decisions.csv" // per epoch: MACs and every gate's decision and margin
 	DecisionsPlot = "decisions.png" // the decisions over the epochs
@@ -364,20 +365,27 @@ func (s *Search) checkpointMetadata() map[string]string {
 	return map[string]string{metaHistory: string(h), metaPenalty: string(p)}
 }
 
-// writeArch writes the derived network as arch strings and as JSON, and
-// the space.
+// writeArch writes the derived network d into the output directory.
 func (s *Search) writeArch(d Derived) error {
-	dir := s.cfg.OutDir
+	return writeDerived(s.cfg.OutDir, s.cfg.Space, d)
+}
+
+// writeDerived writes the derived network d of space s into dir: as arch
+// strings, as JSON with the space, and its profile; and the space.
+func writeDerived(dir string, s Space, d Derived) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("nas: %w", err)
 	}
 	if err := train.WriteFileAtomic(filepath.Join(dir, ArchFile), []byte(d.Arch())); err != nil {
 		return err
 	}
-	if err := WriteArchitecture(filepath.Join(dir, ArchJSONFile), Architecture{Space: s.cfg.Space, Configs: d.Configs}); err != nil {
+	if err := WriteArchitecture(filepath.Join(dir, ArchJSONFile), Architecture{Space: s, Configs: d.Configs}); err != nil {
 		return err
 	}
-	return train.WriteFileAtomic(filepath.Join(dir, SpaceFile), s.cfg.Space.JSON())
+	if err := train.WriteFileAtomic(filepath.Join(dir, ProfileFile), []byte(d.Cost.Table())); err != nil {
+		return err
+	}
+	return train.WriteFileAtomic(filepath.Join(dir, SpaceFile), s.JSON())
 }
 
 func countKept(cs []Config) int {

@@ -86,7 +86,7 @@ func TestSearchRun(t *testing.T) {
 	assert.InDelta(t, float64(target), float64(macs), 0.05*float64(target))
 	assert.NotNil(t, res.Final)
 
-	for _, f := range []string{ArchFile, ArchJSONFile, SpaceFile, DecisionsFile, train.CheckpointFile, train.MetricsFile} {
+	for _, f := range []string{ArchFile, ArchJSONFile, SpaceFile, ProfileFile, DecisionsFile, train.CheckpointFile, train.MetricsFile} {
 		_, err := os.Stat(filepath.Join(dir, f))
 		require.NoError(t, err, f)
 	}
