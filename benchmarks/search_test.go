@@ -48,7 +48,7 @@ func (s *trainStep) step() {
 }
 
 // BenchmarkSearchStep measures a supernet's training step, as the search
-// takes it (gates, cost term λ·|log(C/T)|, AdamW on the weights and SGD on
+// takes it (gates, cost term nas.CostTerm, AdamW on the weights and SGD on
 // the thresholds), against the training step of the largest network the
 // supernet can derive (every gate open), built standalone by models.Build
 // and trained with AdamW. The two steps alternate, one of each per
@@ -80,12 +80,9 @@ func BenchmarkSearchStep(b *testing.B) {
 			for i := range labels {
 				labels[i] = i * 7 % p.Space.Classes
 			}
-			target := float32(p.Target)
 			super := &trainStep{
 				forward: sn.Forward, x: x, labels: labels,
-				extra: func() *autograd.Var {
-					return autograd.Abs(autograd.Log(autograd.MulScalar(sn.Cost(), 1/target)))
-				},
+				extra: func() *autograd.Var { return nas.CostTerm(sn.Cost(), p.Target, 1, nas.DefaultTolerance) },
 				opts: []optim.Optimizer{
 					optim.NewAdamW(optim.SplitDecay(sn.Weights(), nil), optim.AdamConfig{LR: 1e-4, WeightDecay: 0.05}),
 					optim.NewSGD(optim.OneGroup(sn.Thresholds()), optim.SGDConfig{LR: 1e-6}),

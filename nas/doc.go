@@ -62,12 +62,14 @@
 // whose derivative with respect to a gate is the MACs that the decision
 // adds. The search minimizes
 //
-//	L = CE + λ·|log(C/T)|
+//	L = CE + λ·h(log(C/T))
 //
-// with C the cost and T the target: above the target the cost term
-// closes gates, below it opens them, and the cross-entropy's own gradient
-// through each gate (how much the loss would change with the decision
-// flipped) decides which ones go first. The thresholds are trained by SGD
+// with C the cost, T the target and h the Huber function with its knee at
+// the tolerance ([CostTerm]): above the target the cost term closes gates,
+// below it opens them, at a constant pace far from the target and fading
+// near it, and the cross-entropy's own gradient through each gate (how
+// much the loss would change with the decision flipped) decides which
+// ones go first. The thresholds are trained by SGD
 // without momentum, so that a decision's push from the cost term is
 // proportional to the MACs it adds (with a normalizing optimizer such as
 // Adam a decision of 0.1% of the MACs would move as fast as one of 20%).

@@ -47,9 +47,10 @@ type SearchConfig struct {
 	// should have.
 	Space  Space
 	Target int64
-	// CostWeight is λ in the loss CE + λ·|log(C/T)|, where C is the
-	// MACs of the network the gates derive (Supernet.Cost) and T the
-	// target; 0 means DefaultCostWeight.
+	// CostWeight is λ in the loss CE + λ·h(log(C/T)), where C is the
+	// MACs of the network the gates derive (Supernet.Cost), T the target
+	// and h the Huber function with knee Tolerance (see CostTerm); 0
+	// means DefaultCostWeight.
 	CostWeight float64
 	// Tolerance is the relative distance from the target within which
 	// the derived network is accepted; a search that ends outside it
@@ -98,7 +99,7 @@ type SearchConfig struct {
 type EpochRecord struct {
 	train.EpochMetrics
 	// MACs is the cost of the network the gates derive, Penalty the mean
-	// cost term λ·|log(C/T)| over the epoch's steps (0 in warm-up).
+	// cost term λ·h(log(C/T)) over the epoch's steps (0 in warm-up).
 	MACs    int64   `json:"macs"`
 	Penalty float64 `json:"penalty"`
 	// Configs are the layers' configurations, Margins every gate's s − t
@@ -300,14 +301,35 @@ func (s *Search) Run(ctx context.Context) (SearchResult, error) {
 	return res, nil
 }
 
-// regularizer is the train.Config.Regularizer: λ·|log(C/T)| after the
+// regularizer is the train.Config.Regularizer: the cost term after the
 // warm-up, 0 before.
 func (s *Search) regularizer() *autograd.Var {
 	if s.opt.Steps() < s.warm {
 		return autograd.Const(tensor.Zeros(1))
 	}
-	ratio := autograd.MulScalar(s.net.Cost(), float32(1/float64(s.cfg.Target)))
-	return autograd.MulScalar(autograd.Abs(autograd.Log(ratio)), float32(s.cfg.CostWeight))
+	return CostTerm(s.net.Cost(), s.cfg.Target, s.cfg.CostWeight, s.cfg.Tolerance)
+}
+
+// CostTerm returns the search's cost term for the cost Var c (MACs, one
+// element) and target T, λ·h(x) with x = log(c/T) and h the Huber
+// function with knee δ:
+//
+//	h(x) = x²/(2δ)      for |x| ≤ δ
+//	h(x) = |x| − δ/2    otherwise
+//
+// Far from the target its gradient, λ·sign(x)/c per MAC, closes (above)
+// or opens (below) gates at a pace that does not depend on the distance;
+// within δ it fades in proportion to x, so that the gates settle near the
+// target instead of swinging across it with each decision.
+func CostTerm(c *autograd.Var, target int64, lambda, delta float64) *autograd.Var {
+	x := autograd.Log(autograd.MulScalar(c, float32(1/float64(target))))
+	var h *autograd.Var
+	if v := float64(x.Value.Data()[0]); math.Abs(v) <= delta {
+		h = autograd.MulScalar(autograd.Mul(x, x), float32(0.5/delta))
+	} else {
+		h = autograd.AddScalar(autograd.Abs(x), float32(-delta/2))
+	}
+	return autograd.MulScalar(h, float32(lambda))
 }
 
 func (s *Search) onStep(st train.StepInfo) {

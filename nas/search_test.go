@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"image/png"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -13,8 +14,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/autonl-go/autonl/autograd"
 	"github.com/autonl-go/autonl/data"
 	"github.com/autonl-go/autonl/nn"
+	"github.com/autonl-go/autonl/tensor"
 	"github.com/autonl-go/autonl/train"
 )
 
@@ -207,4 +210,22 @@ func TestRandomSearch(t *testing.T) {
 	cfg.Seed = 5
 	_, err = RandomSearch(context.Background(), cfg)
 	assert.ErrorContains(t, err, "candidate 1 was drawn by another random search")
+}
+
+// The cost term is λ·h(log(c/T)) with h the Huber function of knee δ, and
+// its gradient λ·h'(x)/c.
+func TestCostTerm(t *testing.T) {
+	const target, lambda, delta = 1000, 3.0, 0.05
+	for _, c := range []float64{500, 960, 1000, 1030, 1200, 4000} {
+		cv := autograd.Param(tensor.FromSlice([]float32{float32(c)}, 1))
+		term := CostTerm(cv, target, lambda, delta)
+		term.Backward()
+		x := math.Log(c / target)
+		want, slope := math.Abs(x)-delta/2, math.Copysign(1, x)
+		if math.Abs(x) <= delta {
+			want, slope = x*x/(2*delta), x/delta
+		}
+		assert.InDelta(t, lambda*want, float64(term.Value.Data()[0]), 1e-5, "c = %v", c)
+		assert.InDelta(t, lambda*slope/c, float64(cv.Grad.Data()[0]), 1e-7, "c = %v", c)
+	}
 }

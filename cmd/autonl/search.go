@@ -140,7 +140,7 @@ func (o *searchOptions) flags() *flag.FlagSet {
 	fs.Float64Var(&o.LR, "lr", o.LR, "peak learning rate of the weights (AdamW, cosine)")
 	fs.Float64Var(&o.WD, "wd", o.WD, "weight decay of the weights, not applied to batch norm and biases")
 	fs.Float64Var(&o.ArchLR, "arch-lr", o.ArchLR, "learning rate of the gates' thresholds (SGD)")
-	fs.Float64Var(&o.CostWeight, "cost-weight", o.CostWeight, "λ of the cost term λ·|log(MACs/target)|")
+	fs.Float64Var(&o.CostWeight, "cost-weight", o.CostWeight, "λ of the cost term λ·h(log(MACs/target)), h the Huber function with its knee at -tolerance")
 	fs.Float64Var(&o.Tolerance, "tolerance", o.Tolerance, "relative distance from the target the derived network must keep")
 	fs.Float64Var(&o.Smoothing, "smoothing", o.Smoothing, "label smoothing")
 	fs.Uint64Var(&o.Seed, "seed", o.Seed, "seed of the supernet, the data order and the gate dropout")
