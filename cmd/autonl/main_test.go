@@ -91,7 +91,10 @@ func TestTrainFlagErrors(t *testing.T) {
 		{[]string{"extra"}, []string{`"extra"`}},
 		{[]string{"-arch", filepath.Join(dir, "none.arch")}, []string{"-arch", "no such file"}},
 		{[]string{"-arch", badArch}, []string{"-arch " + badArch}},
-		{[]string{"-arch", badArch, "-model", "mobilenetv2"}, []string{"-model and -arch"}},
+		{[]string{"-arch", badArch, "-model", "mobilenetv2"}, []string{"-model, -arch and -searched exclude each other"}},
+		{[]string{"-searched", badArch, "-model", "mobilenetv2"}, []string{"-model, -arch and -searched exclude each other"}},
+		{[]string{"-searched", filepath.Join(dir, "none.json")}, []string{"-searched", "no such file"}},
+		{[]string{"-searched", badArch}, []string{"-searched " + badArch}},
 		{[]string{"-resume", "-out", out}, []string{"-resume", "no checkpoint"}},
 		{[]string{"-out", used}, []string{"-out " + used, "cannot be read"}},
 	} {

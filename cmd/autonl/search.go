@@ -161,6 +161,11 @@ func (o *searchOptions) flags() *flag.FlagSet {
 	return fs
 }
 
+func (o *searchOptions) outDir() string      { return o.Out }
+func (o *searchOptions) resuming() bool      { return o.Resume }
+func (o *searchOptions) totalEpochs() int    { return o.Epochs }
+func (o *searchOptions) resumeIn(out string) { o.Out, o.Resume = out, true }
+
 func (o *searchOptions) check() error {
 	switch {
 	case o.Epochs < 1:
@@ -229,37 +234,17 @@ func (o *searchOptions) space() (nas.Space, int64, error) {
 
 // runSearch runs autonl search with args.
 func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o := defaultSearchOptions()
+	o := ptr(defaultSearchOptions())
 	if err := parseFlags(o.flags(), args, stderr); err != nil {
 		return err
 	}
 	ckPath := filepath.Join(o.Out, train.CheckpointFile)
-	if o.Resume {
-		ck, err := train.ReadCheckpoint(ckPath)
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return usagef("-resume: no checkpoint %s to resume (is -out right?)", ckPath)
-			}
-			return err
-		}
+	o, err := resumeOptions(o, "search", func(ck *train.Checkpoint) (*searchOptions, error) {
 		saved, err := savedSearchOptions(ck)
-		if err != nil {
-			return err
-		}
-		saved.Out, saved.Resume = o.Out, true
-		if err := parseFlags(saved.flags(), args, stderr); err != nil {
-			return err
-		}
-		o = saved
-	} else if _, err := os.Stat(ckPath); err == nil {
-		old, err := train.ReadCheckpoint(ckPath)
-		if err != nil {
-			return usagef("-out %s holds a checkpoint that cannot be read (%v): remove it or choose another -out", o.Out, err)
-		}
-		if saved, err := savedSearchOptions(old); err != nil || old.Epoch < saved.Epochs || old.Batch > 0 {
-			return usagef("-out %s holds the checkpoint of an unfinished search (%d epochs done): add -resume to continue it, or remove it or choose another -out to start afresh", o.Out, old.Epoch)
-		}
-		fmt.Fprintf(stdout, "note: starting afresh over the run in %s\n", o.Out)
+		return &saved, err
+	}, args, stdout, stderr)
+	if err != nil {
+		return err
 	}
 	if err := o.check(); err != nil {
 		return err

@@ -196,41 +196,17 @@ func (o *trainOptions) flags() *flag.FlagSet {
 // runTrain runs autonl train with args, printing progress lines to stdout
 // and the progress bar to stderr.
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o := defaultTrainOptions()
+	o := ptr(defaultTrainOptions())
 	if err := parseFlags(o.flags(), args, stderr); err != nil {
 		return err
 	}
 	ckPath := filepath.Join(o.Out, train.CheckpointFile)
-	var ck *train.Checkpoint
-	if o.Resume {
-		var err error
-		if ck, err = train.ReadCheckpoint(ckPath); err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return usagef("-resume: no checkpoint %s to resume (is -out right?)", ckPath)
-			}
-			return err
-		}
+	o, err := resumeOptions(o, "run", func(ck *train.Checkpoint) (*trainOptions, error) {
 		saved, err := savedOptions(ck)
-		if err != nil {
-			return err
-		}
-		// Flags given now override the saved ones.
-		saved.Out, saved.Resume = o.Out, true
-		if err := parseFlags(saved.flags(), args, stderr); err != nil {
-			return err
-		}
-		o = saved
-	} else if _, err := os.Stat(ckPath); err == nil {
-		// Start afresh over a finished run, but not over one that an
-		// interrupt stopped: that one is worth resuming.
-		old, err := train.ReadCheckpoint(ckPath)
-		if err != nil {
-			return usagef("-out %s holds a checkpoint that cannot be read (%v): remove it or choose another -out", o.Out, err)
-		}
-		if saved, err := savedOptions(old); err != nil || old.Epoch < saved.Epochs || old.Batch > 0 {
-			return usagef("-out %s holds the checkpoint of an unfinished run (%d epochs done): add -resume to continue it, or remove it or choose another -out to start afresh", o.Out, old.Epoch)
-		}
-		fmt.Fprintf(stdout, "note: starting afresh over the finished run in %s\n", o.Out)
+		return &saved, err
+	}, args, stdout, stderr)
+	if err != nil {
+		return err
 	}
 	if err := o.check(); err != nil {
 		return err
@@ -278,7 +254,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	src := rand.NewPCG(o.Seed, 0x6175746f6e6c) // "autonl"
-	built, err := buildModel(rand.New(src), &o, arch)
+	built, err := buildModel(rand.New(src), o, arch)
 	if err != nil {
 		return err
 	}
@@ -350,6 +326,79 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stdout, res.Final.Confusion.String())
 	}
 	return nil
+}
+
+// runOptions are the options of a command that checkpoints its run in an
+// output directory and resumes it (autonl train and autonl search), as
+// flags and as stored in the checkpoint.
+type runOptions interface {
+	flags() *flag.FlagSet
+	outDir() string
+	resuming() bool
+	// totalEpochs is the number of epochs of a finished run.
+	totalEpochs() int
+	// resumeIn marks options read from a checkpoint as resuming the run
+	// in out.
+	resumeIn(out string)
+}
+
+func (o *trainOptions) outDir() string      { return o.Out }
+func (o *trainOptions) resuming() bool      { return o.Resume }
+func (o *trainOptions) totalEpochs() int    { return o.Epochs }
+func (o *trainOptions) resumeIn(out string) { o.Out, o.Resume = out, true }
+
+func ptr[T any](v T) *T { return &v }
+
+// resumeOptions returns the options of the run: o as the flags gave them,
+// or with -resume the options stored in the checkpoint of o's output
+// directory (read by load) with the flags given now applied over them.
+// Without -resume it refuses an output directory whose checkpoint holds
+// an unfinished run (see checkpointForRun).
+func resumeOptions[O runOptions](o O, what string, load func(*train.Checkpoint) (O, error), args []string, stdout, stderr io.Writer) (O, error) {
+	ck, err := checkpointForRun(o.outDir(), o.resuming(), what, stdout, func(ck *train.Checkpoint) bool {
+		saved, err := load(ck)
+		return err == nil && ck.Epoch >= saved.totalEpochs() && ck.Batch == 0
+	})
+	if err != nil || ck == nil {
+		return o, err
+	}
+	saved, err := load(ck)
+	if err != nil {
+		return o, err
+	}
+	saved.resumeIn(o.outDir())
+	if err := parseFlags(saved.flags(), args, stderr); err != nil {
+		return o, err
+	}
+	return saved, nil
+}
+
+// checkpointForRun returns, with resume, the checkpoint in the output
+// directory out to continue (a usage error if there is none). Without
+// resume it returns nil, after refusing to start afresh over a
+// checkpoint that cannot be read or whose run (a what, such as "run" or
+// "search") is not finished: an interrupted run is worth resuming.
+func checkpointForRun(out string, resume bool, what string, stdout io.Writer, finished func(*train.Checkpoint) bool) (*train.Checkpoint, error) {
+	path := filepath.Join(out, train.CheckpointFile)
+	if resume {
+		ck, err := train.ReadCheckpoint(path)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, usagef("-resume: no checkpoint %s to resume (is -out right?)", path)
+		}
+		return ck, err
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil
+	}
+	old, err := train.ReadCheckpoint(path)
+	if err != nil {
+		return nil, usagef("-out %s holds a checkpoint that cannot be read (%v): remove it or choose another -out", out, err)
+	}
+	if !finished(old) {
+		return nil, usagef("-out %s holds the checkpoint of an unfinished %s (%d epochs done): add -resume to continue it, or remove it or choose another -out to start afresh", out, what, old.Epoch)
+	}
+	fmt.Fprintf(stdout, "note: starting afresh over the finished %s in %s\n", what, out)
+	return nil, nil
 }
 
 // savedOptions returns the options stored in a checkpoint by autonl train.
