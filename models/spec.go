@@ -8,6 +8,7 @@ import (
 
 	"github.com/autonl-go/autonl/lightnl"
 	"github.com/autonl-go/autonl/nn"
+	"github.com/autonl-go/autonl/safetensors"
 )
 
 // SpecKey is the metadata key under which files that carry a network's
@@ -178,4 +179,50 @@ func ParseActivation(name string) (Activation, error) {
 		names[i] = a.String()
 	}
 	return DefaultActivation, fmt.Errorf("unknown activation %q (valid: %s)", name, strings.Join(names, ", "))
+}
+
+// Save writes n's state dict to a .safetensors file at path, atomically,
+// with its [Spec] under [SpecKey] and the given metadata besides: a file
+// that [Load] (and python/autonl_torch.py's load) rebuilds the network
+// from. It fails if n has no spec (see [Net.Spec]).
+func Save(path string, n *Net, metadata map[string]string) error {
+	spec, err := n.Spec()
+	if err != nil {
+		return err
+	}
+	meta := map[string]string{}
+	for k, v := range metadata {
+		meta[k] = v
+	}
+	meta[SpecKey] = spec.JSON()
+	return nn.Save(path, n, meta)
+}
+
+// Load reads a .safetensors file that holds a network's [Spec] under
+// [SpecKey] and its state dict (as [Save] and python/autonl_torch.py's
+// save write them), builds the network and loads the weights strictly. It
+// returns the network, in evaluation mode, and the file's metadata.
+// Errors name the file and what is wrong.
+func Load(path string) (*Net, map[string]string, error) {
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("models: %w", err)
+	}
+	text, ok := f.Metadata[SpecKey]
+	if !ok {
+		return nil, nil, fmt.Errorf("models: %s has no %q metadata: it does not describe a network (autonl export -format safetensors writes files that do)", path, SpecKey)
+	}
+	spec, err := ParseSpec(text)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	net, err := BuildSpec(spec, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if _, err := nn.Load(path, net, true); err != nil {
+		return nil, nil, err
+	}
+	nn.SetTraining(net, false)
+	return net, f.Metadata, nil
 }

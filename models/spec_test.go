@@ -2,6 +2,8 @@ package models_test
 
 import (
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,24 +11,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/autonl-go/autonl/autograd"
+	"github.com/autonl-go/autonl/internal/testnets"
 	"github.com/autonl-go/autonl/lightnl"
 	"github.com/autonl-go/autonl/models"
 	"github.com/autonl-go/autonl/nn"
 	"github.com/autonl-go/autonl/tensor"
 )
-
-// searchedArch is an arch of the kind a search derives: kernels 3 and 5,
-// expansions 3 and 6, layers dropped (repeat counts below the skeleton's),
-// squeeze-excite, LightNL blocks with ratios 0.125 and 0.25 and key strides
-// 1 and 2.
-const searchedArch = `
-r1_k3_s11_e1_i16_o16
-r1_k5_s22_e3_i16_o24_nonlocal0.25
-r1_k3_s11_e6_i24_o24_nonlocal0.125-2
-r1_k5_s22_e6_i24_o40_se0.25
-r2_k3_s11_e3_i40_o40_se0.25_nonlocal0.25-2
-r1_k5_s11_e6_i40_o48_nonlocal0.125
-`
 
 // A spec rebuilds the network it describes: same modules, same state, same
 // logits; and its JSON form round-trips.
@@ -35,7 +25,7 @@ func TestSpecRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	mnv2, err := models.New("mobilenetv2", rand.New(rand.NewPCG(1, 2)), models.Config{Classes: 7, WidthMultiplier: 0.35})
 	require.NoError(t, err)
-	searched, err := models.Build(models.MustParseArch(searchedArch), models.Config{
+	searched, err := models.Build(models.MustParseArch(testnets.SearchedArch), models.Config{
 		StemStride: 1, HeadWidth: 96, Classes: 5, Dropout: models.NoDropout,
 		Activation: models.Swish, BN: nn.BatchNormOptions{Momentum: 0.01, Eps: 1e-3},
 	}, rand.New(rand.NewPCG(1, 3)))
@@ -150,4 +140,45 @@ func FuzzSpec(f *testing.F) {
 		}
 		_, _ = models.BuildSpec(s, rand.New(rand.NewPCG(1, 1)))
 	})
+}
+
+// Save writes a file that Load rebuilds the same network from; files
+// without a spec, missing and corrupt files are errors naming the file.
+func TestSaveLoad(t *testing.T) {
+	dir := t.TempDir()
+	net, err := models.Build(models.MustParseArch(testnets.SearchedArch), models.Config{
+		StemStride: 1, HeadWidth: 32, Classes: 3, Activation: models.Swish,
+	}, rand.New(rand.NewPCG(4, 4)))
+	require.NoError(t, err)
+	path := filepath.Join(dir, "net.safetensors")
+	require.NoError(t, models.Save(path, net, map[string]string{"note": "x"}))
+	back, meta, err := models.Load(path)
+	require.NoError(t, err)
+	assert.Equal(t, "x", meta["note"])
+	assert.False(t, back.Training())
+	assert.Equal(t, nn.StateDict(net), nn.StateDict(back))
+
+	plain := filepath.Join(dir, "plain.safetensors")
+	require.NoError(t, nn.Save(plain, net, nil))
+	_, _, err = models.Load(plain)
+	assert.ErrorContains(t, err, plain)
+	assert.ErrorContains(t, err, `no "autonl.net" metadata`)
+
+	_, _, err = models.Load(filepath.Join(dir, "none.safetensors"))
+	assert.ErrorContains(t, err, "none.safetensors")
+
+	corrupt := filepath.Join(dir, "corrupt.safetensors")
+	require.NoError(t, os.WriteFile(corrupt, []byte("\x10\x00\x00\x00\x00\x00\x00\x00{not json"), 0o644))
+	_, _, err = models.Load(corrupt)
+	assert.ErrorContains(t, err, corrupt)
+
+	// Weights that do not fit the spec.
+	other, err := models.Build(models.MustParseArch("r1_k3_s11_e1_i16_o16"), models.Config{Classes: 3}, rand.New(rand.NewPCG(4, 4)))
+	require.NoError(t, err)
+	spec, err := other.Spec()
+	require.NoError(t, err)
+	mixed := filepath.Join(dir, "mixed.safetensors")
+	require.NoError(t, nn.Save(mixed, net, map[string]string{models.SpecKey: spec.JSON()}))
+	_, _, err = models.Load(mixed)
+	assert.ErrorContains(t, err, "unexpected keys")
 }
