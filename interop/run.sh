@@ -82,6 +82,7 @@ else
 fi
 
 if [ $have_torch = 1 ]; then
+	check "python/ unit tests" $py -B -m unittest discover -s python -p 'test_*.py'
 	check "PyTorch: Go → PyTorch" $py interop/torch_check.py "$dir" $cases
 	for c in $cases; do
 		check "PyTorch → Go $c" "$dir/interop" compare "$dir" "$c"
