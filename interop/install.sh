@@ -11,7 +11,7 @@
 # onnxruntime-node's install script, which would fetch GPU add-ons from
 # outside the npm registry, is not run. Cost on a machine with none of these
 # (see interop/README.md): about 160 MB of Debian packages (760 MB
-# installed) and 114 MB from npm (290 MB installed), about 2 minutes.
+# installed) and 111 MB from npm (290 MB installed), about 2 minutes.
 #
 # A part that cannot be installed is reported on one line and the script
 # goes on; it exits 0, and run.sh skips, saying so, the checks that need
