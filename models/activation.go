@@ -98,18 +98,16 @@ var activationNames = []struct {
 
 // ParseActivation returns the activation named s, case-insensitively: relu,
 // relu6, swish (or silu), hardswish (or hswish), sigmoid, hardsigmoid (or
-// hsigmoid), or default for DefaultActivation.
+// hsigmoid); the names String prints are among them. Its error has no
+// package prefix, for callers to say where the name came from.
 func ParseActivation(s string) (Activation, error) {
 	l := strings.ToLower(strings.TrimSpace(s))
-	if l == "default" {
-		return DefaultActivation, nil
-	}
 	for _, n := range activationNames {
 		if n.name == l {
 			return n.act, nil
 		}
 	}
-	return DefaultActivation, fmt.Errorf("models: unknown activation %q; want relu, relu6, swish, hardswish, sigmoid or hardsigmoid", s)
+	return DefaultActivation, fmt.Errorf("unknown activation %q; want relu, relu6, swish, hardswish, sigmoid or hardsigmoid", s)
 }
 
 // MarshalText writes the activation's name as ParseActivation reads it:
@@ -128,8 +126,12 @@ func (a Activation) MarshalText() ([]byte, error) {
 }
 
 // UnmarshalText sets a to the activation named by text (see
-// ParseActivation).
+// ParseActivation), or to DefaultActivation for "default".
 func (a *Activation) UnmarshalText(text []byte) error {
+	if string(text) == "default" {
+		*a = DefaultActivation
+		return nil
+	}
 	v, err := ParseActivation(string(text))
 	if err != nil {
 		return err

@@ -15,14 +15,16 @@ func TestParseActivation(t *testing.T) {
 		want Activation
 	}{
 		{"relu", ReLU}, {"ReLU6", ReLU6}, {"swish", Swish}, {"SiLU", Swish}, {" hswish ", HardSwish},
-		{"hardswish", HardSwish}, {"sigmoid", Sigmoid}, {"hardsigmoid", HardSigmoid}, {"default", DefaultActivation},
+		{"hardswish", HardSwish}, {"sigmoid", Sigmoid}, {"hardsigmoid", HardSigmoid}, {"Hardsigmoid", HardSigmoid},
 	} {
 		got, err := ParseActivation(tc.in)
 		require.NoError(t, err, tc.in)
 		assert.Equal(t, tc.want, got, tc.in)
 	}
-	_, err := ParseActivation("gelu")
-	assert.EqualError(t, err, `models: unknown activation "gelu"; want relu, relu6, swish, hardswish, sigmoid or hardsigmoid`)
+	_, err := ParseActivation("default")
+	assert.Error(t, err, "default is not a nonlinearity")
+	_, err = ParseActivation("gelu")
+	assert.EqualError(t, err, `unknown activation "gelu"; want relu, relu6, swish, hardswish, sigmoid or hardsigmoid`)
 }
 
 func TestActivationJSON(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/autonl-go/autonl/train"
+	"github.com/autonl-go/autonl/internal/atomicfile"
 )
 
 // Architecture is a searched network as a file holds it: the search space
@@ -36,7 +36,7 @@ func WriteArchitecture(path string, a Architecture) error {
 	if err != nil {
 		return fmt.Errorf("nas: %s: %w", path, err)
 	}
-	return train.WriteFileAtomic(path, append(b, '\n'))
+	return atomicfile.WriteFile(path, append(b, '\n'))
 }
 
 // ReadArchitecture reads an Architecture written by WriteArchitecture and
@@ -125,7 +125,7 @@ func WriteDecisionsCSV(path string, n *Supernet, history []EpochRecord) error {
 	if err := w.Error(); err != nil {
 		return fmt.Errorf("nas: %s: %w", path, err)
 	}
-	return train.WriteFileAtomic(path, buf.Bytes())
+	return atomicfile.WriteFile(path, buf.Bytes())
 }
 
 // decisionGrid is the heat map of the decisions: one column per epoch,
@@ -213,5 +213,5 @@ func savePNG(p *plot.Plot, path string, w, h vg.Length) error {
 	if _, err := wt.WriteTo(&buf); err != nil {
 		return fmt.Errorf("nas: plot %s: %w", path, err)
 	}
-	return train.WriteFileAtomic(path, buf.Bytes())
+	return atomicfile.WriteFile(path, buf.Bytes())
 }

@@ -13,6 +13,7 @@ import (
 	"slices"
 
 	"github.com/autonl-go/autonl/data"
+	"github.com/autonl-go/autonl/internal/atomicfile"
 	"github.com/autonl-go/autonl/nn"
 	"github.com/autonl-go/autonl/nn/optim"
 	"github.com/autonl-go/autonl/train"
@@ -162,7 +163,7 @@ func RandomSearch(ctx context.Context, cfg RandomConfig) (RandomResult, error) {
 			if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 				return res, fmt.Errorf("nas: %w", err)
 			}
-			if err := train.WriteFileAtomic(filepath.Join(cfg.OutDir, RandomFile), b); err != nil {
+			if err := atomicfile.WriteFile(filepath.Join(cfg.OutDir, RandomFile), b); err != nil {
 				return res, err
 			}
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/autonl-go/autonl/autograd"
 	"github.com/autonl-go/autonl/data"
+	"github.com/autonl-go/autonl/internal/atomicfile"
 	"github.com/autonl-go/autonl/nn"
 	"github.com/autonl-go/autonl/nn/optim"
 	"github.com/autonl-go/autonl/tensor"
@@ -398,16 +399,16 @@ func writeDerived(dir string, s Space, d Derived) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("nas: %w", err)
 	}
-	if err := train.WriteFileAtomic(filepath.Join(dir, ArchFile), []byte(d.Arch())); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, ArchFile), []byte(d.Arch())); err != nil {
 		return err
 	}
 	if err := WriteArchitecture(filepath.Join(dir, ArchJSONFile), Architecture{Space: s, Configs: d.Configs}); err != nil {
 		return err
 	}
-	if err := train.WriteFileAtomic(filepath.Join(dir, ProfileFile), []byte(d.Cost.Table())); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, ProfileFile), []byte(d.Cost.Table())); err != nil {
 		return err
 	}
-	return train.WriteFileAtomic(filepath.Join(dir, SpaceFile), s.JSON())
+	return atomicfile.WriteFile(filepath.Join(dir, SpaceFile), s.JSON())
 }
 
 func countKept(cs []Config) int {

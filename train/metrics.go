@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 
@@ -13,6 +12,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/autonl-go/autonl/internal/atomicfile"
 )
 
 // MetricsHeader is the header row of the metrics CSV.
@@ -42,7 +43,7 @@ func WriteMetricsCSV(path string, history []EpochMetrics) error {
 	if err := w.Error(); err != nil {
 		return fmt.Errorf("train: metrics %s: %w", path, err)
 	}
-	return WriteFileAtomic(path, buf.Bytes())
+	return writeFileAtomic(path, buf.Bytes())
 }
 
 // WritePlots draws the loss and accuracy curves of history, per epoch, as
@@ -103,32 +104,17 @@ func WritePlots(dir string, history []EpochMetrics) error {
 		if _, err := wt.WriteTo(&buf); err != nil {
 			return fmt.Errorf("train: plot %s: %w", f.file, err)
 		}
-		if err := WriteFileAtomic(filepath.Join(dir, f.file), buf.Bytes()); err != nil {
+		if err := writeFileAtomic(filepath.Join(dir, f.file), buf.Bytes()); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// WriteFileAtomic writes b to a temporary file next to path and renames it
+// writeFileAtomic writes b to a temporary file next to path and renames it
 // over path, so that readers see the old or the new content.
-func WriteFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("train: %w", err)
-	}
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
+func writeFileAtomic(path string, b []byte) error {
+	if err := atomicfile.WriteFile(path, b); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
 	return nil

@@ -1,5 +1,5 @@
-// Command autonl trains, evaluates and profiles the mobile networks of
-// package models, with or without LightNL blocks.
+// Command autonl trains, evaluates, profiles and exports the mobile
+// networks of package models, with or without LightNL blocks.
 //
 // Usage:
 //
