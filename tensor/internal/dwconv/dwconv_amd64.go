@@ -51,43 +51,74 @@ func packC8AVX2(dst, src *float32, plane, rows, w, srow, drow int)
 //go:noescape
 func unpackC8AVX2(dst, src *float32, plane, n int)
 
-var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// The AVX-512 kernels (see dwTaps512 and dwGradTaps512 in ../asmgen):
+// vectors one after the other along rows, two to a zmm register, with
+// the AVX2 kernels' results bit for bit. Strides and offsets in bytes.
 
-var (
-	tapsImpl          = tapsGeneric
-	tapsStreamImpl    = tapsGeneric
-	tapsVecImpl       = tapsVecGeneric
-	gradTapsImpl      = gradTapsGeneric
-	copyRowsImpl      = copyRowsGeneric
-	deinterleave2Impl = deinterleave2Generic
-	packC8Impl        = packC8Generic
-	unpackC8Impl      = unpackC8Generic
+//go:noescape
+func tapsAVX512(y, x, w *float32, offs *int32, ntaps, nvec, nrows, xrow, yrow, acc int)
+
+//go:noescape
+func tapsNTAVX512(y, x, w *float32, offs *int32, ntaps, nvec, nrows, xrow, yrow, acc int)
+
+//go:noescape
+func tapsVecAVX512(y, x, w *float32, offs *int32, ntaps, nvec, nrows, xrow, yrow, acc int)
+
+// taps3RowsAVX512, taps3RowsNTAVX512 and taps3RowsVecAVX512 are the
+// kernels for 3×3 taps over consecutive input rows (see taps3Rows).
+//
+//go:noescape
+func taps3RowsAVX512(y, x, w *float32, offs *int32, nvec, nrows, xrow, yrow, acc int)
+
+//go:noescape
+func taps3RowsNTAVX512(y, x, w *float32, offs *int32, nvec, nrows, xrow, yrow, acc int)
+
+//go:noescape
+func taps3RowsVecAVX512(y, x, w *float32, offs *int32, nvec, nrows, xrow, yrow, acc int)
+
+// gradTapsAVX512 takes 1 to maxGradTaps512 taps.
+//
+//go:noescape
+func gradTapsAVX512(out, dy, x *float32, offs *int64, ntaps, nvec, nrows, xrow, yrow int)
+
+// prefetchLines prefetches the n > 0 bytes from p into the caches.
+//
+//go:noescape
+func prefetchLines(p *float32, n int)
+
+const (
+	// maxGradTaps2 and maxGradTaps512 are the most taps gradTapsAVX2
+	// and gradTapsAVX512 accumulate in one call.
+	maxGradTaps2   = 4
+	maxGradTaps512 = 9
 )
 
-func init() {
-	if hasAVX2 {
-		tapsImpl, gradTapsImpl, copyRowsImpl = tapsAsm, gradTapsAsm, copyRowsAsm
-		tapsStreamImpl = tapsStreamAsm
-		tapsVecImpl = tapsVecAsm
-		deinterleave2Impl = deinterleave2Asm
-		packC8Impl, unpackC8Impl = packC8Asm, unpackC8Asm
-	}
-}
+var (
+	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F
+)
 
-// Kernel returns the name of the kernels in use.
-func Kernel() string {
+// variants lists the kernel sets this CPU runs, best first.
+func variants() []variant {
+	vs := []variant{genericVariant}
 	if hasAVX2 {
-		return "avx2"
+		avx2 := variant{name: "avx2", taps: tapsAsm, tapsStream: tapsStreamAsm, tapsVec: tapsVecAsm,
+			gradTaps: gradTapsAsm, copyRows: copyRowsAsm, deinterleave2: deinterleave2Asm,
+			packC8: packC8Asm, unpackC8: unpackC8Asm, prefetch: prefetchAsm}
+		vs = append([]variant{avx2}, vs...)
+		if hasAVX512 {
+			avx512 := avx2
+			avx512.name = "avx512"
+			avx512.taps, avx512.tapsStream, avx512.tapsVec = taps512, tapsStream512, tapsVec512
+			avx512.gradTaps = gradTaps512
+			vs = append([]variant{avx512}, vs...)
+		}
 	}
-	return "generic"
+	return vs
 }
 
 func tapsAsm(y, x, w []float32, offs []int32, g Grid, acc bool) {
-	a := 0
-	if acc {
-		a = 1
-	}
-	tapsAVX2(&y[0], &x[0], &w[0], &offs[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow, a)
+	tapsAVX2(&y[0], &x[0], &w[0], &offs[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow, flag(acc))
 }
 
 // tapsStreamAsm runs tapsNTAVX2 when every output vector is 32-byte
@@ -97,35 +128,27 @@ func tapsStreamAsm(y, x, w []float32, offs []int32, g Grid, acc bool) {
 		tapsAsm(y, x, w, offs, g, acc)
 		return
 	}
-	a := 0
-	if acc {
-		a = 1
-	}
-	tapsNTAVX2(&y[0], &x[0], &w[0], &offs[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow, a)
+	tapsNTAVX2(&y[0], &x[0], &w[0], &offs[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow, flag(acc))
 }
 
 func tapsVecAsm(y, x, w []float32, offs []int32, g Grid, acc bool) {
-	a := 0
-	if acc {
-		a = 1
-	}
-	tapsVecAVX2(&y[0], &x[0], &w[0], &offs[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow, a)
+	tapsVecAVX2(&y[0], &x[0], &w[0], &offs[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow, flag(acc))
 }
 
 func copyRowsAsm(dst, src []float32, n, rows, dstride, sstride int, maskLast bool) {
-	m := 0
-	if maskLast {
-		m = 1
-	}
-	copyRowsAVX2(&dst[0], &src[0], n, rows, 4*dstride, 4*sstride, m)
+	copyRowsAVX2(&dst[0], &src[0], n, rows, 4*dstride, 4*sstride, flag(maskLast))
 }
 
+// gradTapsAsm runs gradTapsAVX2 on groups of up to maxGradTaps2 taps.
 func gradTapsAsm(out, dy, x []float32, offs []int, g Grid) {
-	var o [MaxGradTaps]int64
-	for t, v := range offs {
-		o[t] = 4 * int64(v)
+	var o [maxGradTaps2]int64
+	for t0 := 0; t0 < len(offs); t0 += maxGradTaps2 {
+		n := min(maxGradTaps2, len(offs)-t0)
+		for t, v := range offs[t0 : t0+n] {
+			o[t] = 4 * int64(v)
+		}
+		gradTapsAVX2(&out[2*t0*Lanes], &dy[0], &x[0], &o[0], n, g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow)
 	}
-	gradTapsAVX2(&out[0], &dy[0], &x[0], &o[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow)
 }
 
 func deinterleave2Asm(even, odd, src []float32, n, rows, dstride, sstride int) {
@@ -138,4 +161,109 @@ func packC8Asm(dst, src []float32, plane, rows, w, srow, drow int) {
 
 func unpackC8Asm(dst, src []float32, plane, n int) {
 	unpackC8AVX2(&dst[0], &src[0], 4*plane, n)
+}
+
+func prefetchAsm(x []float32) { prefetchLines(&x[0], 4*len(x)) }
+
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// taps3Rows reports whether the 9 taps offs of a kernel on the grid r
+// (vectors along rows) form a 3×3 kernel whose row p reads the input row
+// of output row r+p: offs[3p+q] = offs[q] + p·r.XRow (forward), or of
+// output row r−p: offs[3p+q] = offs[q] − p·r.XRow (the flipped kernel of
+// an input gradient), and returns the direction, 1 or −1.
+func taps3Rows(offs []int32, r Grid) (dir int, ok bool) {
+	if len(offs) != 9 || r.XRow == 0 {
+		return 0, false
+	}
+	d := int(offs[3]) - int(offs[0])
+	switch d {
+	case r.XRow:
+		dir = 1
+	case -r.XRow:
+		dir = -1
+	default:
+		return 0, false
+	}
+	for p := 1; p < 3; p++ {
+		for q := range 3 {
+			if int(offs[3*p+q]) != int(offs[q])+p*d {
+				return 0, false
+			}
+		}
+	}
+	return dir, true
+}
+
+// rows3 runs a taps3Rows kernel k over the grid r in strips of up to 8
+// vectors, bottom-up when dir is −1 (so that each output row still
+// receives its kernel rows in increasing p).
+func rows3(k func(y, x, w *float32, offs *int32, nvec, nrows, xrow, yrow, acc int), y, x, w []float32, offs []int32, r Grid, dir int, acc bool) {
+	x0, y0, xrow, yrow := 0, 0, 4*r.XRow, 4*r.YRow
+	if dir < 0 {
+		x0, y0, xrow, yrow = (r.Rows-1)*r.XRow, (r.Rows-1)*r.YRow, -xrow, -yrow
+	}
+	// With dir −1, tap (p, q) of the bottom-up row r' reads offs[3p+q]
+	// from x0 − r'·XRow, that is offs[q] from x0 − (r'+p)·XRow.
+	for v := 0; v < r.Vecs; v += 8 {
+		k(&y[y0+v*Lanes], &x[x0+v*Lanes], &w[0], &offs[0], min(8, r.Vecs-v), r.Rows, xrow, yrow, flag(acc))
+	}
+}
+
+// tapKernels512 are the kernels of one AVX-512 tap function: over rows
+// for 3×3 kernels, any taps, and the AVX2 function for grids whose
+// vectors are neither along rows nor along columns. With aligned, the
+// AVX-512 kernels also need every output vector 32-byte aligned
+// (non-temporal stores).
+type tapKernels512 struct {
+	rows3    func(y, x, w *float32, offs *int32, nvec, nrows, xrow, yrow, acc int)
+	any      func(y, x, w *float32, offs *int32, ntaps, nvec, nrows, xrow, yrow, acc int)
+	fallback func(y, x, w []float32, offs []int32, g Grid, acc bool)
+	aligned  bool
+}
+
+func (k tapKernels512) run(y, x, w []float32, offs []int32, g Grid, acc bool) {
+	r, ok := rowVectors(g)
+	if ok && k.aligned {
+		ok = uintptr(unsafe.Pointer(&y[0]))%32 == 0 && r.YRow%Lanes == 0
+	}
+	switch dir, rows := taps3Rows(offs, r); {
+	case !ok:
+		k.fallback(y, x, w, offs, g, acc)
+	case rows:
+		rows3(k.rows3, y, x, w, offs, r, dir, acc)
+	default:
+		k.any(&y[0], &x[0], &w[0], &offs[0], len(offs), r.Vecs, r.Rows, 4*r.XRow, 4*r.YRow, flag(acc))
+	}
+}
+
+// The AVX-512 Taps, TapsStream and TapsVec.
+var (
+	taps512       = tapKernels512{rows3: taps3RowsAVX512, any: tapsAVX512, fallback: tapsAsm}.run
+	tapsStream512 = tapKernels512{rows3: taps3RowsNTAVX512, any: tapsNTAVX512, fallback: tapsStreamAsm, aligned: true}.run
+	tapsVec512    = tapKernels512{rows3: taps3RowsVecAVX512, any: tapsVecAVX512, fallback: tapsVecAsm}.run
+)
+
+// gradTaps512 runs gradTapsAVX512 on grids of vectors along rows, in
+// groups of up to maxGradTaps512 taps, and the AVX2 kernel on others (the
+// even and odd sums follow the vectors' order, so the grid cannot be
+// transposed).
+func gradTaps512(out, dy, x []float32, offs []int, g Grid) {
+	if g.XStep != Lanes || g.YStep != Lanes {
+		gradTapsAsm(out, dy, x, offs, g)
+		return
+	}
+	var o [maxGradTaps512]int64
+	for t0 := 0; t0 < len(offs); t0 += maxGradTaps512 {
+		n := min(maxGradTaps512, len(offs)-t0)
+		for t, v := range offs[t0 : t0+n] {
+			o[t] = 4 * int64(v)
+		}
+		gradTapsAVX512(&out[2*t0*Lanes], &dy[0], &x[0], &o[0], n, g.Vecs, g.Rows, 4*g.XRow, 4*g.YRow)
+	}
 }
