@@ -331,39 +331,25 @@ func dwGradTaps512(g *gen, name string) {
 	g.i("RET")
 }
 
-// prefetchLines emits
-//
-//	func name(p *float32, n int)
-//
-// which issues a PREFETCHT0 for every 64-byte line of the n bytes from p
-// (n > 0), so that data needed next is on its way while other work runs.
-func prefetchLines(g *gen, name string) {
-	g.p("")
-	g.p("// func %s(p *float32, n int)", name)
-	g.p("// Prefetch of n bytes; see prefetchLines in tensor/internal/asmgen.")
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-16", name)
-	g.i("MOVQ p+0(FP), SI")
-	g.i("MOVQ n+8(FP), CX")
-	g.i("ADDQ SI, CX")
-	g.i("ANDQ $-64, SI")
-	g.p("%s_loop:", name)
-	g.i("PREFETCHT0 (SI)")
-	g.i("ADDQ $64, SI")
-	g.i("CMPQ SI, CX")
-	g.i("JLT %s_loop", name)
-	g.i("RET")
-}
-
 // dwTaps3Rows512 emits
 //
-//	func name(y, x, w *float32, offs *int32, nvec, nrows, xrow, yrow, acc int)
+//	func name(y, x, top, bottom, w *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow, acc int)
 //
-// dwTaps512's sums (bit for bit) for a 3×3 kernel whose taps in row p of
-// the kernel read the input row of the next output row after p: tap (p, q)
-// of output vector v of row r reads X(r+p) + 4·offs[q] + 32·v, with X(a) =
-// x + a·xrow, and the output is at y + r·yrow + 32·v, for r < nrows ≥ 1,
-// v < nvec ≤ 8 (strides in bytes, possibly negative; w holds the 9
-// weights, or with vecW 9 vectors of 8, in (p, q) order).
+// dwTaps512's sums (bit for bit) for a 3×3 kernel whose row p reads the
+// input row of the output row p after: tap (p, q) of output vector v of
+// row r reads X(r+p) + offs[q] + 64·c + 32·h, where v = 2c + h, and the
+// output vector is at y + r·yrow + 32·v, for r < nrows, nrows ≥ 1, and
+// v < nvec ≤ 8. The input rows are X(0) = top, X(a) = x + (a−1)·xrow for
+// 1 ≤ a ≤ nrows and X(nrows+1) = bottom (offs, xrow and yrow in bytes,
+// possibly negative). w holds the 9 weights, or with vecW 9 vectors of 8,
+// in (p, q) order.
+//
+// The input vectors of a row's first and last 16-lane chunk are loaded
+// under masks, masks[q] for the first and masks[3+q] for the last (lanes
+// outside read as zero, with their memory untouched), so that a kernel can
+// read a plane without padding columns: the lanes of columns −1 and w
+// read as the zeros of padding. Top and bottom rows of zeros give the
+// padding rows.
 //
 // Each input row is loaded once and used by the three output rows that
 // read it: the kernel steps over input rows a = 0, …, nrows+1, and at step
@@ -371,42 +357,42 @@ func prefetchLines(g *gen, name string) {
 // row 2 to a−2, which it then stores. Each output thus receives its taps
 // in increasing (p, q), as in dwTaps512. The rows' accumulators take turns
 // in three register slots, so the steps are unrolled three times; a row's
-// vectors are 16-lane registers (nvec/2) and, for odd nvec, one with its
-// low half loaded (mask K1) and stored. The weights stay in Z16–Z24.
+// vectors are 16-lane registers and, for odd nvec, one whose low half is
+// stored. The weights stay in Z16–Z24, the masks in K1–K6.
 //
 // With nt, the vectors are stored with non-temporal stores, 32 bytes at a
 // time (every output vector must be 32-byte aligned), and an SFENCE.
 func dwTaps3Rows512(g *gen, name string, vecW, nt bool) {
 	s := avx512
 	g.p("")
-	g.p("// func %s(y, x, w *float32, offs *int32, nvec, nrows, xrow, yrow, acc int)", name)
+	g.p("// func %s(y, x, top, bottom, w *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow, acc int)", name)
 	g.p("// AVX-512 3×3 depthwise tap kernel over rows; see dwTaps3Rows512 in tensor/internal/asmgen.")
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-72", name)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-96", name)
 	w := func(p, q int) string { return s.r(16 + 3*p + q) }
 	acc := func(slot, c int) string { return s.r(4*slot + c) }
 	qReg := [3]string{"AX", "BX", "CX"}
-	g.i("MOVQ $0xff, AX")
-	g.i("KMOVW AX, K1")
-	g.i("MOVQ w+16(FP), BX")
+	g.i("MOVQ masks+48(FP), AX")
+	for k := range 6 {
+		g.i("KMOVW %d(AX), K%d", 2*k, k+1)
+	}
+	g.i("MOVQ w+32(FP), BX")
 	for t := range 9 {
 		bcastWeight512(g, vecW, t, "BX", w(t/3, t%3))
 	}
-	g.i("MOVQ offs+24(FP), SI")
+	g.i("MOVQ offs+40(FP), SI")
 	for q, r := range qReg {
 		g.i("MOVLQSX %d(SI), %s", 4*q, r)
-		g.i("SHLQ $2, %s", r)
 	}
 	for r := range 12 {
 		g.i("VPXORD %s, %s, %s", s.r(r), s.r(r), s.r(r))
 	}
-	g.i("MOVQ nrows+40(FP), R10")
+	g.i("MOVQ nrows+64(FP), R10")
 	g.i("TESTQ R10, R10")
 	g.i("JZ %s_done", name)
 	g.i("LEAQ 2(R10), R9") // steps
-	g.i("MOVQ xrow+48(FP), R12")
-	g.i("MOVQ yrow+56(FP), R13")
-	g.i("MOVQ acc+64(FP), DX")
-	g.i("MOVQ nvec+32(FP), R14")
+	g.i("MOVQ xrow+72(FP), R12")
+	g.i("MOVQ yrow+80(FP), R13")
+	g.i("MOVQ nvec+56(FP), R14")
 	for n := 1; n <= 8; n++ {
 		g.i("CMPQ R14, $%d", n)
 		g.i("JEQ %s_n%d", name, n)
@@ -419,16 +405,24 @@ func dwTaps3Rows512(g *gen, name string, vecW, nt bool) {
 		g.p("%s:", pre)
 		g.i("XORQ R11, R11") // a
 		g.i("MOVQ x+8(FP), SI")
+		g.i("SUBQ R12, SI") // x − xrow: X(a) for 1 ≤ a ≤ nrows
 		g.i("MOVQ y+0(FP), DI")
 		g.i("MOVQ DI, R8")
 		g.p("%s_loop:", pre)
 		for u := range 3 {
 			s0, s1, s2 := u, (u+2)%3, (u+1)%3
 			lbl := fmt.Sprintf("%s_s%d", pre, u)
+			// DX = X(a).
+			g.i("MOVQ SI, DX")
+			g.i("TESTQ R11, R11")
+			g.i("CMOVQEQ top+16(FP), DX")
+			g.i("LEAQ 1(R11), R14")
+			g.i("CMPQ R14, R9")
+			g.i("CMOVQEQ bottom+24(FP), DX")
 			// Slot s0 starts output row a: y's values with acc (rows
 			// past the last are dummies), zero otherwise.
-			g.i("TESTQ DX, DX")
-			g.i("JZ %s_zero", lbl)
+			g.i("CMPQ acc+88(FP), $0")
+			g.i("JEQ %s_zero", lbl)
 			g.i("CMPQ R11, R10")
 			g.i("JGE %s_zero", lbl)
 			for c := range nc {
@@ -447,10 +441,13 @@ func dwTaps3Rows512(g *gen, name string, vecW, nt bool) {
 			for q, r := range qReg {
 				for c := range nc {
 					tr := s.r(12 + (q*nc+c)%4)
-					if c < k {
-						g.i("VMOVUPS %d(SI)(%s*1), %s", 64*c, r, tr)
-					} else {
-						g.i("VMOVUPS.Z %d(SI)(%s*1), K1, %s", 64*c, r, tr)
+					switch {
+					case c == 0:
+						g.i("VMOVUPS.Z (DX)(%s*1), K%d, %s", r, 1+q, tr)
+					case c == nc-1:
+						g.i("VMOVUPS.Z %d(DX)(%s*1), K%d, %s", 64*c, r, 4+q, tr)
+					default:
+						g.i("VMOVUPS %d(DX)(%s*1), %s", 64*c, r, tr)
 					}
 					g.i("VFMADD231PS %s, %s, %s", tr, w(0, q), acc(s0, c))
 					g.i("VFMADD231PS %s, %s, %s", tr, w(1, q), acc(s1, c))

@@ -66,7 +66,6 @@ func main() {
 		dwTaps3Rows512(g, "taps3RowsNTAVX512", false, true)
 		dwTaps3Rows512(g, "taps3RowsVecAVX512", true, false)
 		dwGradTaps512(g, "gradTapsAVX512")
-		prefetchLines(g, "prefetchLines")
 	default:
 		log.Fatalf("asmgen: unknown -kind %q", *kind)
 	}

@@ -43,13 +43,14 @@ type variant struct {
 	deinterleave2 func(even, odd, src []float32, n, rows, dstride, sstride int)
 	packC8        func(dst, src []float32, plane, rows, w, srow, drow int)
 	unpackC8      func(dst, src []float32, plane, n int)
-	prefetch      func(x []float32)
+	// plane3x3 is nil in variants without a Plane3x3 kernel.
+	plane3x3 func(y, x, k []float32, h, w int, acc, stream bool)
 }
 
 // genericVariant holds the pure-Go twins.
 var genericVariant = variant{name: "generic", taps: tapsGeneric, tapsStream: tapsGeneric, tapsVec: tapsVecGeneric,
 	gradTaps: gradTapsGeneric, copyRows: copyRowsGeneric, deinterleave2: deinterleave2Generic,
-	packC8: packC8Generic, unpackC8: unpackC8Generic, prefetch: func([]float32) {}}
+	packC8: packC8Generic, unpackC8: unpackC8Generic}
 
 // cur is the variant in use.
 var cur = selectVariant(os.Getenv("AUTONL_SIMD"))
@@ -94,13 +95,37 @@ func Use(name string) (prev string) {
 	panic(fmt.Sprintf("dwconv: Use: no kernel variant %q on this CPU (have %v)", name, Variants()))
 }
 
-// Prefetch asks the CPU to bring x into its caches, without waiting for
-// it, so that data needed next arrives while other work runs. It does
-// nothing where there is no assembly.
-func Prefetch(x []float32) {
-	if len(x) > 0 {
-		cur.prefetch(x)
+// MaxPlaneWidth is the widest plane Plane3x3 takes.
+const MaxPlaneWidth = 4096
+
+// HasPlane3x3 reports whether the kernel variant in use has a Plane3x3
+// kernel for planes w wide.
+func HasPlane3x3(w int) bool {
+	return cur.plane3x3 != nil && w > 0 && w%Lanes == 0 && w <= MaxPlaneWidth
+}
+
+// Plane3x3 computes a 3×3 correlation with stride 1 and zero padding 1
+// of the h×w plane x into the h×w plane y, for i < h and j < w,
+//
+//	y[i·w+j] = s0 + Σ_{p,q<3} k[3p+q] · X(i+p−1, j+q−1),
+//
+// where X(a, b) = x[a·w+b] inside the plane and 0 outside it, s0 = y[i·w+j]
+// if acc and 0 otherwise, and the taps are added in increasing (p, q) with
+// fused multiply-adds: the results of Taps on a zero-padded copy of x with
+// the offsets of the kernel's taps in (p, q) order, bit for bit, without
+// the copy. With stream, y is written with non-temporal stores where it is
+// 32-byte aligned (as TapsStream). It panics unless HasPlane3x3(w).
+func Plane3x3(y, x, k []float32, h, w int, acc, stream bool) {
+	if !HasPlane3x3(w) {
+		panic(fmt.Sprintf("dwconv: Plane3x3: no kernel for planes %d wide with kernel variant %s", w, cur.name))
 	}
+	if h < 0 || len(y) < h*w || len(x) < h*w || len(k) < 9 {
+		panic(fmt.Sprintf("dwconv: Plane3x3: %d×%d planes do not fit y of %d, x of %d (or %d weights)", h, w, len(y), len(x), len(k)))
+	}
+	if h == 0 {
+		return
+	}
+	cur.plane3x3(y, x, k, h, w, acc, stream)
 }
 
 // Geometry of a family of vectors: vector (r, v), r < Rows and v < Vecs,

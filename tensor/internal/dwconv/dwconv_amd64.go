@@ -65,26 +65,21 @@ func tapsNTAVX512(y, x, w *float32, offs *int32, ntaps, nvec, nrows, xrow, yrow,
 func tapsVecAVX512(y, x, w *float32, offs *int32, ntaps, nvec, nrows, xrow, yrow, acc int)
 
 // taps3RowsAVX512, taps3RowsNTAVX512 and taps3RowsVecAVX512 are the
-// kernels for 3×3 taps over consecutive input rows (see taps3Rows).
+// kernels for 3×3 taps over consecutive input rows (see rows3).
 //
 //go:noescape
-func taps3RowsAVX512(y, x, w *float32, offs *int32, nvec, nrows, xrow, yrow, acc int)
+func taps3RowsAVX512(y, x, top, bottom, w *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow, acc int)
 
 //go:noescape
-func taps3RowsNTAVX512(y, x, w *float32, offs *int32, nvec, nrows, xrow, yrow, acc int)
+func taps3RowsNTAVX512(y, x, top, bottom, w *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow, acc int)
 
 //go:noescape
-func taps3RowsVecAVX512(y, x, w *float32, offs *int32, nvec, nrows, xrow, yrow, acc int)
+func taps3RowsVecAVX512(y, x, top, bottom, w *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow, acc int)
 
 // gradTapsAVX512 takes 1 to maxGradTaps512 taps.
 //
 //go:noescape
 func gradTapsAVX512(out, dy, x *float32, offs *int64, ntaps, nvec, nrows, xrow, yrow int)
-
-// prefetchLines prefetches the n > 0 bytes from p into the caches.
-//
-//go:noescape
-func prefetchLines(p *float32, n int)
 
 const (
 	// maxGradTaps2 and maxGradTaps512 are the most taps gradTapsAVX2
@@ -104,13 +99,14 @@ func variants() []variant {
 	if hasAVX2 {
 		avx2 := variant{name: "avx2", taps: tapsAsm, tapsStream: tapsStreamAsm, tapsVec: tapsVecAsm,
 			gradTaps: gradTapsAsm, copyRows: copyRowsAsm, deinterleave2: deinterleave2Asm,
-			packC8: packC8Asm, unpackC8: unpackC8Asm, prefetch: prefetchAsm}
+			packC8: packC8Asm, unpackC8: unpackC8Asm}
 		vs = append([]variant{avx2}, vs...)
 		if hasAVX512 {
 			avx512 := avx2
 			avx512.name = "avx512"
 			avx512.taps, avx512.tapsStream, avx512.tapsVec = taps512, tapsStream512, tapsVec512
 			avx512.gradTaps = gradTaps512
+			avx512.plane3x3 = plane3x3AVX512
 			vs = append([]variant{avx512}, vs...)
 		}
 	}
@@ -163,8 +159,6 @@ func unpackC8Asm(dst, src []float32, plane, n int) {
 	unpackC8AVX2(&dst[0], &src[0], 4*plane, n)
 }
 
-func prefetchAsm(x []float32) { prefetchLines(&x[0], 4*len(x)) }
-
 func flag(b bool) int {
 	if b {
 		return 1
@@ -200,19 +194,44 @@ func taps3Rows(offs []int32, r Grid) (dir int, ok bool) {
 	return dir, true
 }
 
+// rows3Kernel is the signature of the taps3Rows kernels.
+type rows3Kernel func(y, x, top, bottom, w *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow, acc int)
+
 // rows3 runs a taps3Rows kernel k over the grid r in strips of up to 8
 // vectors, bottom-up when dir is −1 (so that each output row still
 // receives its kernel rows in increasing p).
-func rows3(k func(y, x, w *float32, offs *int32, nvec, nrows, xrow, yrow, acc int), y, x, w []float32, offs []int32, r Grid, dir int, acc bool) {
-	x0, y0, xrow, yrow := 0, 0, 4*r.XRow, 4*r.YRow
+func rows3(k rows3Kernel, y, x, w []float32, offs []int32, r Grid, dir int, acc bool) {
+	x0, y0, xrow, yrow := 0, 0, r.XRow, r.YRow
 	if dir < 0 {
 		x0, y0, xrow, yrow = (r.Rows-1)*r.XRow, (r.Rows-1)*r.YRow, -xrow, -yrow
 	}
-	// With dir −1, tap (p, q) of the bottom-up row r' reads offs[3p+q]
-	// from x0 − r'·XRow, that is offs[q] from x0 − (r'+p)·XRow.
+	// Input row a (0 ≤ a ≤ Rows+1) starts at x0 + a·xrow; tap (p, q) of
+	// output row r reads it at offs[q] for a = r+p. With dir −1 the rows
+	// before x0 are read at offsets of at least 2·XRow: the kernel gets
+	// the rows from their smallest offset on.
+	ob := min(offs[0], offs[1], offs[2])
+	o := [3]int32{4 * (offs[0] - ob), 4 * (offs[1] - ob), 4 * (offs[2] - ob)}
+	row := func(a, v int) *float32 { return &x[x0+a*xrow+int(ob)+v*Lanes] }
 	for v := 0; v < r.Vecs; v += 8 {
-		k(&y[y0+v*Lanes], &x[x0+v*Lanes], &w[0], &offs[0], min(8, r.Vecs-v), r.Rows, xrow, yrow, flag(acc))
+		n := min(8, r.Vecs-v)
+		m := stripMasks(n)
+		k(&y[y0+v*Lanes], row(1, v), row(0, v), row(r.Rows+1, v), &w[0], &o[0], &m[0], n, r.Rows, 4*xrow, 4*yrow, flag(acc))
 	}
+}
+
+// stripMasks returns the load masks of rows3's kernels for a strip of n
+// vectors of a padded buffer: every lane of the first and the last chunk
+// of 16 lanes, the low 8 for a last vector alone in its chunk.
+func stripMasks(n int) [6]uint16 {
+	last := uint16(0xffff)
+	if n%2 == 1 {
+		last = 0xff
+	}
+	first := uint16(0xffff)
+	if n <= 2 {
+		first = last
+	}
+	return [6]uint16{first, first, first, last, last, last}
 }
 
 // tapKernels512 are the kernels of one AVX-512 tap function: over rows
@@ -221,7 +240,7 @@ func rows3(k func(y, x, w *float32, offs *int32, nvec, nrows, xrow, yrow, acc in
 // AVX-512 kernels also need every output vector 32-byte aligned
 // (non-temporal stores).
 type tapKernels512 struct {
-	rows3    func(y, x, w *float32, offs *int32, nvec, nrows, xrow, yrow, acc int)
+	rows3    rows3Kernel
 	any      func(y, x, w *float32, offs *int32, ntaps, nvec, nrows, xrow, yrow, acc int)
 	fallback func(y, x, w []float32, offs []int32, g Grid, acc bool)
 	aligned  bool
@@ -266,4 +285,56 @@ func gradTaps512(out, dy, x []float32, offs []int, g Grid) {
 		}
 		gradTapsAVX512(&out[2*t0*Lanes], &dy[0], &x[0], &o[0], n, g.Vecs, g.Rows, 4*g.XRow, 4*g.YRow)
 	}
+}
+
+// zeroRow is the padding row of plane3x3AVX512: zeros around the
+// MaxPlaneWidth columns a row reads, from column −Lanes on.
+var zeroRow [MaxPlaneWidth + 4*Lanes]float32
+
+// plane3x3AVX512 runs Plane3x3 with the taps3Rows kernels: the rows of x
+// in place, masks for the columns −1 and w, and zeroRow for the rows −1
+// and h.
+func plane3x3AVX512(y, x, k []float32, h, w int, acc, stream bool) {
+	kern := rows3Kernel(taps3RowsAVX512)
+	if stream && uintptr(unsafe.Pointer(&y[0]))%32 == 0 {
+		kern = taps3RowsNTAVX512
+	}
+	d := [3]int32{-4, 0, 4} // column offsets (bytes) of taps q = 0, 1, 2
+	nvec := w / Lanes
+	for v := 0; v < nvec; v += 8 {
+		n := min(8, nvec-v)
+		m := planeMasks(v, n, nvec, d)
+		z := &zeroRow[Lanes+v*Lanes]
+		kern(&y[v*Lanes], &x[v*Lanes], z, z, &k[0], &d[0], &m[0], n, h, 4*w, 4*w, flag(acc))
+	}
+}
+
+// planeMasks returns the load masks of taps3Rows for the strip of n
+// vectors from vector v of a row of nvec, whose taps q read columns d[q]/4
+// away: the lanes of a chunk whose columns lie in the row (and, for a last
+// vector alone in its chunk, in its low 8 lanes).
+func planeMasks(v, n, nvec int, d [3]int32) [6]uint16 {
+	// lanes returns the mask of lanes l < cw of the chunk from column c0
+	// with 0 ≤ c0 + l + sh < nvec·Lanes.
+	lanes := func(c0, cw, sh int) uint16 {
+		lo, hi := max(0, -c0-sh), min(cw, nvec*Lanes-c0-sh)
+		if lo >= hi {
+			return 0
+		}
+		return uint16((1<<hi - 1) &^ (1<<lo - 1))
+	}
+	lastW := 2 * Lanes
+	if n%2 == 1 {
+		lastW = Lanes
+	}
+	first, last := v*Lanes, (v+(n-1)/2*2)*Lanes // first column of the first and the last chunk
+	var m [6]uint16
+	for q := range 3 {
+		sh := int(d[q]) / 4
+		m[q], m[3+q] = lanes(first, 2*Lanes, sh), lanes(last, lastW, sh)
+		if n <= 2 { // one chunk, first and last
+			m[q] = m[3+q]
+		}
+	}
+	return m
 }

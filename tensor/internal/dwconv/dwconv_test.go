@@ -395,3 +395,72 @@ func TestVariantsBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestPlane3x3MatchesTaps checks that Plane3x3, where a variant has it,
+// gives bit for bit what Taps gives on a zero-padded copy of the plane
+// with the offsets of a 3×3 kernel, with Taps of every assembly variant,
+// for widths that leave every strip and chunk remainder, outputs at every
+// 32-byte alignment (streaming stores where aligned), and infinite inputs
+// (whose products must not reach the padding).
+func TestPlane3x3MatchesTaps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	var has []string
+	for _, name := range Variants() {
+		prev := Use(name)
+		if HasPlane3x3(Lanes) {
+			has = append(has, name)
+		}
+		Use(prev)
+	}
+	if len(has) == 0 {
+		t.Skipf("no variant with Plane3x3 among %v", Variants())
+	}
+	require.False(t, HasPlane3x3(12), "a width that is not a multiple of Lanes")
+	require.False(t, HasPlane3x3(MaxPlaneWidth+Lanes))
+	refs := Variants()[:max(1, len(Variants())-1)]
+	for _, h := range []int{1, 2, 3, 4, 7} {
+		for _, w := range []int{8, 16, 24, 40, 56, 64, 72, 128, 136, 200} {
+			x := randSlice(rng, h*w)
+			if rng.IntN(2) == 0 {
+				x[rng.IntN(len(x))] = float32(math.Inf(1))
+			}
+			k := randSlice(rng, 9)
+			ldx := w + 2 + rng.IntN(3)
+			buf := make([]float32, (h+2)*ldx+Lanes)
+			for i := range h {
+				copy(buf[(i+1)*ldx+1:], x[i*w:(i+1)*w])
+			}
+			var offs [9]int32
+			for p := range 3 {
+				for q := range 3 {
+					offs[3*p+q] = int32(p*ldx + q)
+				}
+			}
+			g := Grid{Vecs: w / Lanes, Rows: h, XStep: Lanes, XRow: ldx, YStep: Lanes, YRow: w}
+			for _, acc := range []bool{false, true} {
+				y0 := randSlice(rng, h*w+2*Lanes)
+				for _, ref := range refs {
+					want := append([]float32(nil), y0...)
+					func() {
+						defer Use(Use(ref))
+						Taps(want[:h*w], buf, k, offs[:], g, acc)
+					}()
+					for _, name := range has {
+						for o := range 4 {
+							for _, stream := range []bool{false, true} {
+								got := make([]float32, len(y0)+2*Lanes)
+								copy(got[4*o:], y0)
+								func() {
+									defer Use(Use(name))
+									Plane3x3(got[4*o:4*o+h*w], x, k, h, w, acc, stream)
+								}()
+								sameBits(t, want, got[4*o:4*o+len(y0)], fmt.Sprintf("%s Plane3x3 against %s Taps: %d×%d acc=%v stream=%v offset %d",
+									name, ref, h, w, acc, stream, 4*o))
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
