@@ -33,9 +33,9 @@ import (
 var dwStreamBytes = 8 << 20
 
 // dwPlaneChunks is the number of ranges per worker of the parallel loops
-// over the planes of the forward pass and the input gradient, whose
-// results do not depend on the ranges: each range clears its buffers
-// once, so ranges of a single plane would clear one per plane.
+// over planes or channels, whose results do not depend on the ranges:
+// each range clears its buffers once, so ranges of a single plane would
+// clear one per plane.
 const dwPlaneChunks = 4
 
 // dwLayout is the geometry of one depthwise correlation
@@ -362,9 +362,10 @@ func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
 //	dw[o,0,p,q] = Σ_n Σ_{i,j} dy[n,o,i,j] · x[n, o/Og, i·sh − ph + p·dh, j·sw − pw + q·dw],
 //
 // in parallel over output channels. For each tap, products are summed per
-// lane into an even and an odd partial sum over the images in order (see
-// dwconv.GradTaps), and the lanes are added at the end, in an order fixed
-// by the geometry. Every element of dw is written.
+// lane into an even and an odd partial sum over the images in order, each
+// image's vectors along its rows (see dwconv.GradTaps), and the lanes are
+// added at the end, in an order fixed by the geometry. Every element of dw
+// is written.
 //
 // Lanes past the output width multiply a zero of dy by a buffer element;
 // an infinite input there turns the tap's gradient into NaN, where it would
@@ -378,7 +379,10 @@ func depthwiseGradWeight(g *convGeom, x, dy, dw []float32) {
 	L := newDWLayout(g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ho, g.wo, g.h, g.w, 1, 1, g.ph, g.pw)
 	const lanes, group = dwconv.Lanes, dwconv.MaxGradTaps
 	groups := (kk + group - 1) / group
-	grain := max(1, depthwiseGrain/(g.n*howo*kk))
+	grain := parallel.Grain(g.cout, max(1, depthwiseGrain/(g.n*howo*kk)), dwPlaneChunks)
+	// 3×3 planes read in place (dwconv.GradPlane3x3): the sums of
+	// GradTaps over the padded copy, bit for bit.
+	plane := dwPlane3x3(g)
 	parallel.For(g.cout, grain, func(lo, hi int) {
 		buf := getScratch(L.bufLen())
 		clear(buf)
@@ -392,15 +396,20 @@ func depthwiseGradWeight(g *convGeom, x, dy, dw []float32) {
 			c := o / g.og
 			clear(sums)
 			for n := range g.n {
-				L.fill(buf, x[(n*g.c+c)*hw:(n*g.c+c+1)*hw])
 				dyp := dy[(n*g.cout+o)*howo : (n*g.cout+o+1)*howo]
+				xp := x[(n*g.c+c)*hw : (n*g.c+c+1)*hw]
+				if plane {
+					dwconv.GradPlane3x3(sums, dyp, xp, g.h, g.w)
+					continue
+				}
+				L.fill(buf, xp)
 				if !L.direct {
 					dwconv.CopyRows(dyb, dyp, L.wo, L.ho, L.ldy, L.wo, false)
 					dyp = dyb
 				}
 				for k := range groups {
 					t0, t1 := k*group, min(kk, (k+1)*group)
-					dwconv.GradTaps(sums[k*2*group*lanes:(k+1)*2*group*lanes], dyp, buf, L.ioffs[t0:t1], L.grid)
+					dwconv.GradTaps(sums[k*2*group*lanes:(k+1)*2*group*lanes], dyp, buf, L.ioffs[t0:t1], L.rowGrid)
 				}
 			}
 			for t := range kk {

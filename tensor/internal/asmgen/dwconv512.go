@@ -491,3 +491,167 @@ func dwTaps3Rows512(g *gen, name string, vecW, nt bool) {
 	g.i("VZEROUPPER")
 	g.i("RET")
 }
+
+// dwGradTaps3Rows512 emits
+//
+//	func name(out, dy, x, top, bottom *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow int)
+//
+// dwGradTaps512's sums (bit for bit) for the 9 taps of a 3×3 kernel whose
+// row p reads the input row of the output row p after, as dwTaps3Rows512
+// reads them (input rows X(0) = top, X(a) = x + (a−1)·xrow, X(nrows+1) =
+// bottom; first and last chunks of a row loaded under masks[0..2] and
+// masks[3..5]; offs in bytes): for tap t = 3p+q, the even and odd partial
+// sums at out + 64·t and out + 64·t + 32 (the halves of one zmm register)
+// receive
+//
+//	Σ_{r<nrows} Σ_{v<nvec, v even (odd)} DY(r,v) ⊙ X(r+p)[offs[q] + 32·v]
+//
+// with DY(r,v) = dy + r·yrow + 32·v, fused-multiply-added in increasing
+// (r, v). Any nvec ≥ 1 and nrows ≥ 1.
+//
+// The kernel steps over input rows a = 0, …, nrows+1 and multiplies each
+// chunk of row a, loaded once per q, by the output-gradient chunks of the
+// rows a−p that exist (p = 0, 1, 2), so that each tap still adds its rows
+// in increasing r. The 9 sums stay in Z0–Z8; an odd last vector adds to
+// the low halves alone (mask K7).
+func dwGradTaps3Rows512(g *gen, name string) {
+	s := avx512
+	g.p("")
+	g.p("// func %s(out, dy, x, top, bottom *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow int)", name)
+	g.p("// AVX-512 3×3 depthwise weight-gradient kernel over rows; see dwGradTaps3Rows512 in tensor/internal/asmgen.")
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-88", name)
+	acc := func(p, q int) string { return s.r(3*p + q) }
+	xq := [3]string{"AX", "BX", "CX"}
+	dyr := [3]string{"R8", "R9", "R10"} // dy rows a, a−1, a−2
+	g.i("MOVQ masks+48(FP), DX")
+	for k := range 6 {
+		g.i("KMOVW %d(DX), K%d", 2*k, k+1)
+	}
+	g.i("MOVQ $0xff, DX")
+	g.i("KMOVW DX, K7")
+	g.i("MOVQ out+0(FP), DX")
+	for t := range 9 {
+		g.i("VMOVUPS %d(DX), %s", 64*t, s.r(t))
+	}
+	g.i("MOVQ nrows+64(FP), R14")
+	g.i("TESTQ R14, R14")
+	g.i("JZ %s_store", name)
+	g.i("XORQ R13, R13") // a
+	g.i("MOVQ x+16(FP), SI")
+	g.i("SUBQ xrow+72(FP), SI") // x − xrow: X(a) for 1 ≤ a ≤ nrows
+	g.i("MOVQ dy+8(FP), R8")
+	g.i("MOVQ R8, R9")
+	g.i("SUBQ yrow+80(FP), R9")
+	g.i("MOVQ R9, R10")
+	g.i("SUBQ yrow+80(FP), R10")
+	g.p("%s_step:", name)
+	// X(a) + offs[q] into AX, BX, CX.
+	g.i("MOVQ SI, DX")
+	g.i("TESTQ R13, R13")
+	g.i("CMOVQEQ top+24(FP), DX")
+	g.i("LEAQ -1(R13), R12")
+	g.i("CMPQ R12, R14")
+	g.i("CMOVQEQ bottom+32(FP), DX")
+	g.i("MOVQ offs+40(FP), R12")
+	for q, r := range xq {
+		g.i("MOVLQSX %d(R12), %s", 4*q, r)
+		g.i("ADDQ DX, %s", r)
+	}
+	// The kernel rows p with 0 ≤ a−p < nrows: pmin = max(0, a−nrows+1),
+	// pmax = min(2, a); dispatch on 3·pmin + pmax.
+	g.i("MOVQ R13, DX")
+	g.i("SUBQ R14, DX")
+	g.i("INCQ DX")
+	g.i("XORQ R12, R12")
+	g.i("CMPQ DX, R12")
+	g.i("CMOVQLT R12, DX") // pmin
+	g.i("LEAQ (DX)(DX*2), DX")
+	g.i("MOVQ $2, R12")
+	g.i("CMPQ R13, R12")
+	g.i("CMOVQLT R13, R12") // pmax
+	g.i("ADDQ R12, DX")
+	type pset struct{ lo, hi int }
+	psets := []pset{{0, 2}, {0, 0}, {0, 1}, {1, 2}, {2, 2}, {1, 1}}
+	for _, ps := range psets {
+		g.i("CMPQ DX, $%d", 3*ps.lo+ps.hi)
+		g.i("JEQ %s_p%d%d", name, ps.lo, ps.hi)
+	}
+	g.i("JMP %s_next", name) // not reached
+	// body emits one chunk at byte offset R11 from the row pointers: with
+	// maskBase > 0 the input loads use masks K(maskBase+q); half chunks
+	// load the low 8 lanes of dy and update the low halves.
+	body := func(ps pset, maskBase int, half bool) {
+		for p := ps.lo; p <= ps.hi; p++ {
+			if half {
+				g.i("VMOVUPS (%s)(R11*1), Y%d", dyr[p], 9+p)
+			} else {
+				g.i("VMOVUPS (%s)(R11*1), Z%d", dyr[p], 9+p)
+			}
+		}
+		for q, r := range xq {
+			tr := s.r(12 + q)
+			if maskBase > 0 {
+				g.i("VMOVUPS.Z (%s)(R11*1), K%d, %s", r, maskBase+q, tr)
+			} else {
+				g.i("VMOVUPS (%s)(R11*1), %s", r, tr)
+			}
+			for p := ps.lo; p <= ps.hi; p++ {
+				if half {
+					g.i("VFMADD231PS %s, Z%d, K7, %s", tr, 9+p, acc(p, q))
+				} else {
+					g.i("VFMADD231PS %s, Z%d, %s", tr, 9+p, acc(p, q))
+				}
+			}
+		}
+	}
+	for _, ps := range psets {
+		pre := fmt.Sprintf("%s_p%d%d", name, ps.lo, ps.hi)
+		g.p("%s:", pre)
+		g.i("XORQ R11, R11")
+		g.i("MOVQ nvec+56(FP), R12")
+		g.i("CMPQ R12, $2")
+		g.i("JGT %s_multi", pre)
+		g.i("JEQ %s_one", pre)
+		body(ps, 1, true)
+		g.i("JMP %s_next", name)
+		g.p("%s_one:", pre)
+		body(ps, 1, false)
+		g.i("JMP %s_next", name)
+		g.p("%s_multi:", pre)
+		body(ps, 1, false)
+		g.i("ADDQ $64, R11")
+		g.i("INCQ R12")
+		g.i("SHRQ $1, R12")
+		g.i("SUBQ $2, R12") // middle chunks
+		g.i("JZ %s_last", pre)
+		g.p("%s_mid:", pre)
+		body(ps, 0, false)
+		g.i("ADDQ $64, R11")
+		g.i("DECQ R12")
+		g.i("JNZ %s_mid", pre)
+		g.p("%s_last:", pre)
+		g.i("TESTQ $1, nvec+56(FP)")
+		g.i("JNZ %s_half", pre)
+		body(ps, 4, false)
+		g.i("JMP %s_next", name)
+		g.p("%s_half:", pre)
+		body(ps, 4, true)
+		g.i("JMP %s_next", name)
+	}
+	g.p("%s_next:", name)
+	g.i("ADDQ xrow+72(FP), SI")
+	g.i("MOVQ R9, R10")
+	g.i("MOVQ R8, R9")
+	g.i("ADDQ yrow+80(FP), R8")
+	g.i("INCQ R13")
+	g.i("LEAQ 2(R14), DX")
+	g.i("CMPQ R13, DX")
+	g.i("JLT %s_step", name)
+	g.p("%s_store:", name)
+	g.i("MOVQ out+0(FP), DX")
+	for t := range 9 {
+		g.i("VMOVUPS %s, %d(DX)", s.r(t), 64*t)
+	}
+	g.i("VZEROUPPER")
+	g.i("RET")
+}

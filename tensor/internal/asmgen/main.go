@@ -66,6 +66,7 @@ func main() {
 		dwTaps3Rows512(g, "taps3RowsNTAVX512", false, true)
 		dwTaps3Rows512(g, "taps3RowsVecAVX512", true, false)
 		dwGradTaps512(g, "gradTapsAVX512")
+		dwGradTaps3Rows512(g, "gradTaps3RowsAVX512")
 	default:
 		log.Fatalf("asmgen: unknown -kind %q", *kind)
 	}

@@ -43,8 +43,10 @@ type variant struct {
 	deinterleave2 func(even, odd, src []float32, n, rows, dstride, sstride int)
 	packC8        func(dst, src []float32, plane, rows, w, srow, drow int)
 	unpackC8      func(dst, src []float32, plane, n int)
-	// plane3x3 is nil in variants without a Plane3x3 kernel.
-	plane3x3 func(y, x, k []float32, h, w int, acc, stream bool)
+	// plane3x3 and gradPlane3x3 are nil in variants without Plane3x3
+	// and GradPlane3x3 kernels.
+	plane3x3     func(y, x, k []float32, h, w int, acc, stream bool)
+	gradPlane3x3 func(out, dy, x []float32, h, w int)
 }
 
 // genericVariant holds the pure-Go twins.
@@ -98,8 +100,8 @@ func Use(name string) (prev string) {
 // MaxPlaneWidth is the widest plane Plane3x3 takes.
 const MaxPlaneWidth = 4096
 
-// HasPlane3x3 reports whether the kernel variant in use has a Plane3x3
-// kernel for planes w wide.
+// HasPlane3x3 reports whether the kernel variant in use has Plane3x3 and
+// GradPlane3x3 kernels for planes w wide.
 func HasPlane3x3(w int) bool {
 	return cur.plane3x3 != nil && w > 0 && w%Lanes == 0 && w <= MaxPlaneWidth
 }
@@ -126,6 +128,30 @@ func Plane3x3(y, x, k []float32, h, w int, acc, stream bool) {
 		return
 	}
 	cur.plane3x3(y, x, k, h, w, acc, stream)
+}
+
+// GradPlane3x3 adds to the partial sums out of the 9 taps of a 3×3
+// kernel (out[(2t + v%2)·Lanes + l] for tap t = 3p+q, as GradTaps) the
+// products of the h×w plane dy with the h×w plane x shifted by the taps of
+// a correlation with stride 1 and zero padding 1,
+//
+//	out[(2t + v%2)·Lanes + l] += dy[i·w + v·Lanes + l] · X(i+p−1, v·Lanes + l + q−1)
+//
+// for i < h and v < w/Lanes in increasing (i, v), with X as in Plane3x3:
+// the results of GradTaps on a zero-padded copy of x with the taps'
+// offsets and the vectors along the rows, bit for bit, without the copy.
+// It panics unless HasPlane3x3(w).
+func GradPlane3x3(out, dy, x []float32, h, w int) {
+	if !HasPlane3x3(w) {
+		panic(fmt.Sprintf("dwconv: GradPlane3x3: no kernel for planes %d wide with kernel variant %s", w, cur.name))
+	}
+	if h < 0 || len(dy) < h*w || len(x) < h*w || len(out) < 2*9*Lanes {
+		panic(fmt.Sprintf("dwconv: GradPlane3x3: %d×%d planes do not fit dy of %d, x of %d (or %d sums)", h, w, len(dy), len(x), len(out)))
+	}
+	if h == 0 {
+		return
+	}
+	cur.gradPlane3x3(out, dy, x, h, w)
 }
 
 // Geometry of a family of vectors: vector (r, v), r < Rows and v < Vecs,

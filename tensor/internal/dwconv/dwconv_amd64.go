@@ -76,6 +76,12 @@ func taps3RowsNTAVX512(y, x, top, bottom, w *float32, offs *int32, masks *uint16
 //go:noescape
 func taps3RowsVecAVX512(y, x, top, bottom, w *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow, acc int)
 
+// gradTaps3RowsAVX512 is the weight-gradient kernel of a 3×3 kernel over
+// consecutive input rows (see gradPlane3x3AVX512).
+//
+//go:noescape
+func gradTaps3RowsAVX512(out, dy, x, top, bottom *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow int)
+
 // gradTapsAVX512 takes 1 to maxGradTaps512 taps.
 //
 //go:noescape
@@ -106,7 +112,7 @@ func variants() []variant {
 			avx512.name = "avx512"
 			avx512.taps, avx512.tapsStream, avx512.tapsVec = taps512, tapsStream512, tapsVec512
 			avx512.gradTaps = gradTaps512
-			avx512.plane3x3 = plane3x3AVX512
+			avx512.plane3x3, avx512.gradPlane3x3 = plane3x3AVX512, gradPlane3x3AVX512
 			vs = append([]variant{avx512}, vs...)
 		}
 	}
@@ -307,6 +313,16 @@ func plane3x3AVX512(y, x, k []float32, h, w int, acc, stream bool) {
 		z := &zeroRow[Lanes+v*Lanes]
 		kern(&y[v*Lanes], &x[v*Lanes], z, z, &k[0], &d[0], &m[0], n, h, 4*w, 4*w, flag(acc))
 	}
+}
+
+// gradPlane3x3AVX512 runs GradPlane3x3 with gradTaps3RowsAVX512, reading
+// the planes as plane3x3AVX512 does.
+func gradPlane3x3AVX512(out, dy, x []float32, h, w int) {
+	d := [3]int32{-4, 0, 4}
+	nvec := w / Lanes
+	m := planeMasks(0, nvec, nvec, d)
+	z := &zeroRow[Lanes]
+	gradTaps3RowsAVX512(&out[0], &dy[0], &x[0], z, z, &d[0], &m[0], nvec, h, 4*w, 4*w)
 }
 
 // planeMasks returns the load masks of taps3Rows for the strip of n

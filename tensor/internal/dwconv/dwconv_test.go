@@ -396,6 +396,56 @@ func TestVariantsBitIdentical(t *testing.T) {
 	}
 }
 
+// Plane sizes for the tests of Plane3x3 and GradPlane3x3: every row
+// count of the kernels' three unrolled steps, widths with every remainder
+// of chunks and strips.
+var (
+	planeHeights = []int{1, 2, 3, 4, 7}
+	planeWidths  = []int{8, 16, 24, 40, 56, 64, 72, 128, 136, 200}
+)
+
+// planeVariants returns the kernel variants with Plane3x3 and
+// GradPlane3x3, skipping the test if there is none, and checks the widths
+// HasPlane3x3 refuses.
+func planeVariants(t *testing.T) []string {
+	var has []string
+	for _, name := range Variants() {
+		prev := Use(name)
+		if HasPlane3x3(Lanes) {
+			has = append(has, name)
+			require.False(t, HasPlane3x3(12), "%s: a width that is not a multiple of Lanes", name)
+			require.False(t, HasPlane3x3(MaxPlaneWidth+Lanes), name)
+		}
+		Use(prev)
+	}
+	if len(has) == 0 {
+		t.Skipf("no variant with plane kernels among %v", Variants())
+	}
+	return has
+}
+
+// paddedPlane returns a random h×w plane x (with an infinity half of the
+// time), a zero-padded copy buf of it, and the tap offsets and the grid
+// of vectors along rows of a 3×3 correlation with padding 1 over buf.
+func paddedPlane(rng *rand.Rand, h, w int) (x, buf []float32, offs []int32, g Grid) {
+	x = randSlice(rng, h*w)
+	if rng.IntN(2) == 0 {
+		x[rng.IntN(len(x))] = float32(math.Inf(1))
+	}
+	ldx := w + 2 + rng.IntN(3)
+	buf = make([]float32, (h+2)*ldx+Lanes)
+	for i := range h {
+		copy(buf[(i+1)*ldx+1:], x[i*w:(i+1)*w])
+	}
+	offs = make([]int32, 9)
+	for p := range 3 {
+		for q := range 3 {
+			offs[3*p+q] = int32(p*ldx + q)
+		}
+	}
+	return x, buf, offs, Grid{Vecs: w / Lanes, Rows: h, XStep: Lanes, XRow: ldx, YStep: Lanes, YRow: w}
+}
+
 // TestPlane3x3MatchesTaps checks that Plane3x3, where a variant has it,
 // gives bit for bit what Taps gives on a zero-padded copy of the plane
 // with the offsets of a 3×3 kernel, with Taps of every assembly variant,
@@ -404,46 +454,19 @@ func TestVariantsBitIdentical(t *testing.T) {
 // (whose products must not reach the padding).
 func TestPlane3x3MatchesTaps(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
-	var has []string
-	for _, name := range Variants() {
-		prev := Use(name)
-		if HasPlane3x3(Lanes) {
-			has = append(has, name)
-		}
-		Use(prev)
-	}
-	if len(has) == 0 {
-		t.Skipf("no variant with Plane3x3 among %v", Variants())
-	}
-	require.False(t, HasPlane3x3(12), "a width that is not a multiple of Lanes")
-	require.False(t, HasPlane3x3(MaxPlaneWidth+Lanes))
+	has := planeVariants(t)
 	refs := Variants()[:max(1, len(Variants())-1)]
-	for _, h := range []int{1, 2, 3, 4, 7} {
-		for _, w := range []int{8, 16, 24, 40, 56, 64, 72, 128, 136, 200} {
-			x := randSlice(rng, h*w)
-			if rng.IntN(2) == 0 {
-				x[rng.IntN(len(x))] = float32(math.Inf(1))
-			}
+	for _, h := range planeHeights {
+		for _, w := range planeWidths {
+			x, buf, offs, g := paddedPlane(rng, h, w)
 			k := randSlice(rng, 9)
-			ldx := w + 2 + rng.IntN(3)
-			buf := make([]float32, (h+2)*ldx+Lanes)
-			for i := range h {
-				copy(buf[(i+1)*ldx+1:], x[i*w:(i+1)*w])
-			}
-			var offs [9]int32
-			for p := range 3 {
-				for q := range 3 {
-					offs[3*p+q] = int32(p*ldx + q)
-				}
-			}
-			g := Grid{Vecs: w / Lanes, Rows: h, XStep: Lanes, XRow: ldx, YStep: Lanes, YRow: w}
 			for _, acc := range []bool{false, true} {
 				y0 := randSlice(rng, h*w+2*Lanes)
 				for _, ref := range refs {
 					want := append([]float32(nil), y0...)
 					func() {
 						defer Use(Use(ref))
-						Taps(want[:h*w], buf, k, offs[:], g, acc)
+						Taps(want[:h*w], buf, k, offs, g, acc)
 					}()
 					for _, name := range has {
 						for o := range 4 {
@@ -459,6 +482,49 @@ func TestPlane3x3MatchesTaps(t *testing.T) {
 							}
 						}
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestGradPlane3x3MatchesGradTaps checks that GradPlane3x3, where a
+// variant has it, gives bit for bit what GradTaps gives on a zero-padded
+// copy of the plane with vectors along rows, with GradTaps of every
+// assembly variant, accumulating into given sums.
+func TestGradPlane3x3MatchesGradTaps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	has := planeVariants(t)
+	refs := Variants()[:max(1, len(Variants())-1)]
+	for _, h := range planeHeights {
+		for _, w := range planeWidths {
+			x, buf, offs, g := paddedPlane(rng, h, w)
+			ioffs := make([]int, 9)
+			for i, o := range offs {
+				ioffs[i] = int(o)
+			}
+			dy := randSlice(rng, h*w)
+			out0 := randSlice(rng, 2*9*Lanes)
+			// Negative zeros stay so in sums that nothing adds to (the odd
+			// sums of a row of one vector), even past a row's last vector.
+			for i := range out0 {
+				if rng.IntN(3) == 0 {
+					out0[i] = float32(math.Copysign(0, -1))
+				}
+			}
+			for _, ref := range refs {
+				want := append([]float32(nil), out0...)
+				func() {
+					defer Use(Use(ref))
+					GradTaps(want, dy, buf, ioffs, g)
+				}()
+				for _, name := range has {
+					got := append([]float32(nil), out0...)
+					func() {
+						defer Use(Use(name))
+						GradPlane3x3(got, dy, x, h, w)
+					}()
+					sameBits(t, want, got, fmt.Sprintf("%s GradPlane3x3 against %s GradTaps: %d×%d", name, ref, h, w))
 				}
 			}
 		}
