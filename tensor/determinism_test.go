@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/autonl-go/autonl/tensor/internal/dwconv"
+	"github.com/autonl-go/autonl/tensor/internal/vec"
 	"github.com/stretchr/testify/require"
 )
 
@@ -124,22 +125,24 @@ func asmVariants(names []string) []string {
 
 // TestDenseKernelsBitIdenticalAcrossVariants checks that the dense kernels
 // give bit-for-bit the same results with every assembly variant of the
-// depthwise kernels the CPU runs (AVX-512 and AVX2): the variants add the
-// same fused multiply-adds in the same order, with or without a padded
-// copy of the planes.
+// depthwise and batch-norm kernels the CPU runs (AVX-512 and AVX2): the
+// variants compute the same operations in the same order, with or without
+// a padded copy of the depthwise planes.
 func TestDenseKernelsBitIdenticalAcrossVariants(t *testing.T) {
 	names := asmVariants(dwconv.Variants())
+	require.Equal(t, names, asmVariants(vec.Variants()), "dwconv and vec variants")
 	if len(names) < 2 {
 		t.Skipf("one assembly variant at most: %v", names)
 	}
 	digests := map[string]string{}
 	for _, name := range names {
-		prev := dwconv.Use(name)
+		prevD, prevV := dwconv.Use(name), vec.Use(name)
 		digests[name] = denseDigest(denseWorkload())
-		dwconv.Use(prev)
+		dwconv.Use(prevD)
+		vec.Use(prevV)
 	}
 	for _, name := range names[1:] {
-		require.Equal(t, digests[names[0]], digests[name], "dwconv %s against %s", name, names[0])
+		require.Equal(t, digests[names[0]], digests[name], "kernels %s against %s", name, names[0])
 	}
 }
 

@@ -106,6 +106,14 @@ var (
 
 func (s isa) r(n int) string { return fmt.Sprintf("%s%d", s.reg, n) }
 
+// suffix is the suffix of the names of the kernels for s: AVX2 or AVX512.
+func (s isa) suffix() string {
+	if s.lanes == 16 {
+		return "AVX512"
+	}
+	return "AVX2"
+}
+
 // gemmKernel emits an mr×nr micro-kernel (nr a multiple of the vector
 // width) with the Go declaration
 //
