@@ -507,7 +507,7 @@ func dwTaps3Rows512(g *gen, name string, vecW, nt bool) {
 //	Σ_{r<nrows} Σ_{v<nvec, v even (odd)} DY(r,v) ⊙ X(r+p)[offs[q] + 32·v]
 //
 // with DY(r,v) = dy + r·yrow + 32·v, fused-multiply-added in increasing
-// (r, v). Any nvec ≥ 1 and nrows ≥ 1.
+// (r, v), for nvec ≥ 3 (a first and a last chunk) and nrows ≥ 1.
 //
 // The kernel steps over input rows a = 0, …, nrows+1 and multiplies each
 // chunk of row a, loaded once per q, by the output-gradient chunks of the
@@ -609,15 +609,6 @@ func dwGradTaps3Rows512(g *gen, name string) {
 		g.p("%s:", pre)
 		g.i("XORQ R11, R11")
 		g.i("MOVQ nvec+56(FP), R12")
-		g.i("CMPQ R12, $2")
-		g.i("JGT %s_multi", pre)
-		g.i("JEQ %s_one", pre)
-		body(ps, 1, true)
-		g.i("JMP %s_next", name)
-		g.p("%s_one:", pre)
-		body(ps, 1, false)
-		g.i("JMP %s_next", name)
-		g.p("%s_multi:", pre)
 		body(ps, 1, false)
 		g.i("ADDQ $64, R11")
 		g.i("INCQ R12")

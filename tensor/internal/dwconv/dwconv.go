@@ -97,13 +97,18 @@ func Use(name string) (prev string) {
 	panic(fmt.Sprintf("dwconv: Use: no kernel variant %q on this CPU (have %v)", name, Variants()))
 }
 
-// MaxPlaneWidth is the widest plane Plane3x3 takes.
-const MaxPlaneWidth = 4096
+// MinPlaneWidth and MaxPlaneWidth are the narrowest and the widest
+// planes Plane3x3 and GradPlane3x3 take: narrower rows leave the kernels
+// too few independent sums per row.
+const (
+	MinPlaneWidth = 3 * Lanes
+	MaxPlaneWidth = 4096
+)
 
 // HasPlane3x3 reports whether the kernel variant in use has Plane3x3 and
 // GradPlane3x3 kernels for planes w wide.
 func HasPlane3x3(w int) bool {
-	return cur.plane3x3 != nil && w > 0 && w%Lanes == 0 && w <= MaxPlaneWidth
+	return cur.plane3x3 != nil && w >= MinPlaneWidth && w%Lanes == 0 && w <= MaxPlaneWidth
 }
 
 // Plane3x3 computes a 3×3 correlation with stride 1 and zero padding 1

@@ -240,6 +240,18 @@ func stripMasks(n int) [6]uint16 {
 	return [6]uint16{first, first, first, last, last, last}
 }
 
+// The fewest vectors per row for which the AVX-512 tap kernels beat the
+// AVX2 ones (which take the grid as it is, often with longer runs of
+// vectors down the columns): below them, a row's few accumulators leave
+// the AVX-512 kernels waiting on their chains of fused multiply-adds. The
+// results are the same either way. (56×56 and 28×28 planes, 7 and 4
+// vectors per row, run faster over rows with 3×3 kernels; 14×14, with 2,
+// and 5×5 kernels on 56×56 run faster with the AVX2 kernels.)
+const (
+	minRowVecs3   = 3
+	minRowVecsAny = 16
+)
+
 // tapKernels512 are the kernels of one AVX-512 tap function: over rows
 // for 3×3 kernels, any taps, and the AVX2 function for grids whose
 // vectors are neither along rows nor along columns. With aligned, the
@@ -252,26 +264,40 @@ type tapKernels512 struct {
 	aligned  bool
 }
 
-func (k tapKernels512) run(y, x, w []float32, offs []int32, g Grid, acc bool) {
-	r, ok := rowVectors(g)
-	if ok && k.aligned {
-		ok = uintptr(unsafe.Pointer(&y[0]))%32 == 0 && r.YRow%Lanes == 0
+func (k *tapKernels512) run(y, x, w []float32, offs []int32, g Grid, acc bool) {
+	// Vectors per row after rowVectors, found first without copying the
+	// grid: calls on small planes are many and short.
+	vecs := 0
+	switch {
+	case g.XStep == Lanes && g.YStep == Lanes:
+		vecs = g.Vecs
+	case g.XRow == Lanes && g.YRow == Lanes:
+		vecs = g.Rows
+	}
+	if vecs < minRowVecs3 {
+		k.fallback(y, x, w, offs, g, acc)
+		return
+	}
+	r, _ := rowVectors(g)
+	if k.aligned && (uintptr(unsafe.Pointer(&y[0]))%32 != 0 || r.YRow%Lanes != 0) {
+		k.fallback(y, x, w, offs, g, acc)
+		return
 	}
 	switch dir, rows := taps3Rows(offs, r); {
-	case !ok:
-		k.fallback(y, x, w, offs, g, acc)
 	case rows:
 		rows3(k.rows3, y, x, w, offs, r, dir, acc)
-	default:
+	case r.Vecs >= minRowVecsAny:
 		k.any(&y[0], &x[0], &w[0], &offs[0], len(offs), r.Vecs, r.Rows, 4*r.XRow, 4*r.YRow, flag(acc))
+	default:
+		k.fallback(y, x, w, offs, g, acc)
 	}
 }
 
 // The AVX-512 Taps, TapsStream and TapsVec.
 var (
-	taps512       = tapKernels512{rows3: taps3RowsAVX512, any: tapsAVX512, fallback: tapsAsm}.run
-	tapsStream512 = tapKernels512{rows3: taps3RowsNTAVX512, any: tapsNTAVX512, fallback: tapsStreamAsm, aligned: true}.run
-	tapsVec512    = tapKernels512{rows3: taps3RowsVecAVX512, any: tapsVecAVX512, fallback: tapsVecAsm}.run
+	taps512       = (&tapKernels512{rows3: taps3RowsAVX512, any: tapsAVX512, fallback: tapsAsm}).run
+	tapsStream512 = (&tapKernels512{rows3: taps3RowsNTAVX512, any: tapsNTAVX512, fallback: tapsStreamAsm, aligned: true}).run
+	tapsVec512    = (&tapKernels512{rows3: taps3RowsVecAVX512, any: tapsVecAVX512, fallback: tapsVecAsm}).run
 )
 
 // gradTaps512 runs gradTapsAVX512 on grids of vectors along rows, in
@@ -316,7 +342,8 @@ func plane3x3AVX512(y, x, k []float32, h, w int, acc, stream bool) {
 }
 
 // gradPlane3x3AVX512 runs GradPlane3x3 with gradTaps3RowsAVX512, reading
-// the planes as plane3x3AVX512 does.
+// the planes as plane3x3AVX512 does (w ≥ MinPlaneWidth: at least 3
+// vectors, a first and a last chunk).
 func gradPlane3x3AVX512(out, dy, x []float32, h, w int) {
 	d := [3]int32{-4, 0, 4}
 	nvec := w / Lanes

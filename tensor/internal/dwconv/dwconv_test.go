@@ -33,7 +33,7 @@ func randOffsets(rng *rand.Rand, n int) (offs []int32, maxOff int) {
 // transpose), and neither, with unit and non-unit strides.
 func grids() []Grid {
 	var gs []Grid
-	for _, vecs := range []int{1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 19} {
+	for _, vecs := range []int{1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 15, 16, 17, 19, 33} {
 		for _, rows := range []int{1, 2, 3, 5, 6} {
 			gs = append(gs,
 				Grid{Vecs: vecs, Rows: rows, XStep: Lanes, XRow: vecs*Lanes + 5, YStep: Lanes, YRow: vecs * Lanes},
@@ -401,7 +401,7 @@ func TestVariantsBitIdentical(t *testing.T) {
 // of chunks and strips.
 var (
 	planeHeights = []int{1, 2, 3, 4, 7}
-	planeWidths  = []int{8, 16, 24, 40, 56, 64, 72, 128, 136, 200}
+	planeWidths  = []int{24, 32, 40, 56, 64, 72, 80, 128, 136, 200}
 )
 
 // planeVariants returns the kernel variants with Plane3x3 and
@@ -411,9 +411,10 @@ func planeVariants(t *testing.T) []string {
 	var has []string
 	for _, name := range Variants() {
 		prev := Use(name)
-		if HasPlane3x3(Lanes) {
+		if HasPlane3x3(MinPlaneWidth) {
 			has = append(has, name)
-			require.False(t, HasPlane3x3(12), "%s: a width that is not a multiple of Lanes", name)
+			require.False(t, HasPlane3x3(MinPlaneWidth+4), "%s: a width that is not a multiple of Lanes", name)
+			require.False(t, HasPlane3x3(MinPlaneWidth-Lanes), name)
 			require.False(t, HasPlane3x3(MaxPlaneWidth+Lanes), name)
 		}
 		Use(prev)
