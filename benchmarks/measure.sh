@@ -8,7 +8,7 @@
 # average before and after each part, since figures from a loaded machine
 # are not comparable. Never run two benchmarks at once: run this alone.
 #
-#	bash benchmarks/measure.sh            # all, about 30 minutes on 2 cores
+#	bash benchmarks/measure.sh            # all, about 10 minutes on 2 cores
 #	PARTS="kernels" bash benchmarks/measure.sh
 #
 # PARTS is a space-separated subset of: kernels avx2 mobilenetv2.
