@@ -33,6 +33,8 @@
 //	go run golang.org/x/perf/cmd/benchstat@latest go1.txt
 //	/usr/bin/python3 benchmarks/reference.py --threads 1
 //
+// bash benchmarks/measure.sh runs all of it and writes every table of
+// README.md, with the CPU and the load average, to benchmarks/results/.
 // On a shared machine, compare results only between runs made under the
 // same load.
 package benchmarks

@@ -22,6 +22,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--threads", type=int, default=1)
 ap.add_argument("--repeat", type=int, default=5)
 ap.add_argument("--only", default="", help="run only cases whose name contains this")
+ap.add_argument("--skip", default="", help="skip cases whose name contains this")
 args = ap.parse_args()
 
 flags = open("/proc/cpuinfo").read()
@@ -58,7 +59,7 @@ def timeit(f, min_time=0.2):
 
 
 def report(name, sec, flops=None, nbytes=None):
-    if args.only and args.only not in name:
+    if not want(name):
         return
     parts = [f"{name:<58s}", f"{sec * 1e3:10.3f} ms"]
     if flops is not None:
@@ -69,7 +70,7 @@ def report(name, sec, flops=None, nbytes=None):
 
 
 def want(name):
-    return not args.only or args.only in name
+    return (not args.only or args.only in name) and not (args.skip and args.skip in name)
 
 
 print(f"# torch {torch.__version__}, numpy {np.__version__}, threads {args.threads}, "

@@ -18,6 +18,11 @@ import (
 // correlation, with the flipped kernel, of dy spread over a zero buffer
 // (dy[i][j] at row i·sh and column j·sw). The weight gradient multiplies dy
 // vectors by the shifted buffer vectors and sums the lanes at the end.
+//
+// 3×3 kernels with stride 1 and padding 1 (forward and input gradient)
+// skip the padded copy where dwconv.Plane3x3 has a kernel for the plane's
+// width: it reads the plane in place and gives the same results bit for
+// bit.
 
 // dwStreamBytes is the output size from which depthwise convolutions
 // (forward and input gradient) whose output vectors tile the output
@@ -26,6 +31,12 @@ import (
 // (bnStreamBytes): such outputs do not stay in the caches until they are
 // read, and streaming them saves reading every line before writing it.
 var dwStreamBytes = 8 << 20
+
+// dwPlaneChunks is the number of ranges per worker of the parallel loops
+// over planes or channels, whose results do not depend on the ranges:
+// each range clears its buffers once, so ranges of a single plane would
+// clear one per plane.
+const dwPlaneChunks = 4
 
 // dwLayout is the geometry of one depthwise correlation
 //
@@ -49,7 +60,6 @@ type dwLayout struct {
 	// place rather than through a buffer.
 	direct bool
 	offs   []int32     // buffer offsets of the taps, in (p, q) order
-	rev    []int32     // offs reversed, for the flipped kernel
 	ioffs  []int       // offs as int
 	grid   dwconv.Grid // output vectors: buffer and output positions
 	// rowGrid is grid with the vectors taken along the output rows, so
@@ -80,13 +90,12 @@ func newDWLayout(kh, kw, sh, sw, dh, dw, ho, wo, hin, win, uh, uw, pt, pl int) *
 		L.ldy = wo
 	}
 	kk := kh * kw
-	L.offs, L.rev, L.ioffs = make([]int32, kk), make([]int32, kk), make([]int, kk)
+	L.offs, L.ioffs = make([]int32, kk), make([]int, kk)
 	for p := range kh {
 		for q := range kw {
 			t := p*kw + q
 			L.ioffs[t] = p*dh*L.ldx + (q*dw)%sw*L.phase + q*dw/sw
 			L.offs[t] = int32(L.ioffs[t])
-			L.rev[kk-1-t] = L.offs[t]
 		}
 	}
 	L.rowGrid = dwconv.Grid{Vecs: L.nvec, Rows: ho, XStep: lanes, XRow: sh * L.ldx, YStep: lanes, YRow: L.ldy}
@@ -190,6 +199,15 @@ func (L *dwLayout) copyOut(dst, out []float32) {
 	}
 }
 
+// dwPlane3x3 reports whether the depthwise convolution g runs plane by
+// plane with dwconv.Plane3x3, without a padded copy: a 3×3 kernel with
+// stride 1, dilation 1 and padding 1 on planes whose width the kernel in
+// use takes.
+func dwPlane3x3(g *convGeom) bool {
+	return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
+		g.ph == 1 && g.pw == 1 && dwconv.HasPlane3x3(g.w)
+}
+
 // newOutUninit allocates an output of the given shape from the buffer pool
 // without clearing it, for kernels that write every element.
 func newOutUninit(shape []int) *Tensor {
@@ -209,8 +227,21 @@ func depthwiseForward(g *convGeom, x, w, y []float32) {
 		return
 	}
 	hw, howo, kk := g.hw(), g.howo(), g.kk()
+	grain := parallel.Grain(g.n*g.c, max(1, depthwiseGrain/(g.og*howo*kk)), dwPlaneChunks)
+	if dwPlane3x3(g) {
+		stream := 4*len(y) >= dwStreamBytes
+		parallel.For(g.n*g.c, grain, func(lo, hi int) {
+			for pl := lo; pl < hi; pl++ {
+				n, c := pl/g.c, pl%g.c
+				for m := range g.og {
+					o := c*g.og + m
+					dwconv.Plane3x3(y[(n*g.cout+o)*howo:(n*g.cout+o+1)*howo], x[pl*hw:(pl+1)*hw], w[o*kk:(o+1)*kk], g.h, g.w, false, stream)
+				}
+			}
+		})
+		return
+	}
 	L := newDWLayout(g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ho, g.wo, g.h, g.w, 1, 1, g.ph, g.pw)
-	grain := max(1, depthwiseGrain/(g.og*howo*kk))
 	// Outputs written in place of dwStreamBytes and more are written with
 	// streaming stores, vectors along the rows.
 	stream := L.direct && 4*len(y) >= dwStreamBytes
@@ -253,23 +284,47 @@ func depthwiseForward(g *convGeom, x, w, y []float32) {
 //	dx[n,c,h,v] = Σ_{o in c·Og..c·Og+Og−1} Σ_{i,j,p,q : i·sh−ph+p·dh = h, j·sw−pw+q·dw = v} dy[n,o,i,j] · w[o,0,p,q],
 //
 // as the stride-1 correlation of each dy plane, spread over a zero buffer,
-// with the flipped kernel, added over o in increasing order, in parallel
-// over the input planes. Every element of dx is written.
+// with the flipped kernel (weight w[o,0,kh−1−p,kw−1−q] at tap (p, q), the
+// taps added in increasing (p, q), that is from the top left of the dy
+// window), added over o in increasing order, in parallel over the input
+// planes. Every element of dx is written.
 func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
 	if dwInterleaved(g) {
 		dwInterleavedGradInput(g, dy, w, dx)
 		return
 	}
 	hw, howo, kk := g.hw(), g.howo(), g.kk()
+	grain := parallel.Grain(g.n*g.c, max(1, depthwiseGrain/(g.og*hw*kk)), dwPlaneChunks)
+	// The flipped kernel of output channel o, weight kk−1−t at tap t.
+	flipped := func(wf []float32, o int) []float32 {
+		for t := range kk {
+			wf[t] = w[o*kk+kk-1-t]
+		}
+		return wf
+	}
+	if dwPlane3x3(g) {
+		stream := g.og == 1 && 4*len(dx) >= dwStreamBytes
+		parallel.For(g.n*g.c, grain, func(lo, hi int) {
+			var wf [9]float32
+			for pl := lo; pl < hi; pl++ {
+				n, c := pl/g.c, pl%g.c
+				for m := range g.og {
+					o := c*g.og + m
+					dwconv.Plane3x3(dx[pl*hw:(pl+1)*hw], dy[(n*g.cout+o)*howo:(n*g.cout+o+1)*howo], flipped(wf[:], o), g.h, g.w, m > 0, stream)
+				}
+			}
+		})
+		return
+	}
 	L := newDWLayout(g.kh, g.kw, 1, 1, g.dh, g.dw, g.h, g.w, g.ho, g.wo, g.sh, g.sw,
 		(g.kh-1)*g.dh-g.ph, (g.kw-1)*g.dw-g.pw)
-	grain := max(1, depthwiseGrain/(g.og*hw*kk))
 	// As in depthwiseForward; with one output channel per input channel
 	// only, since further ones add to dx.
 	stream := L.direct && g.og == 1 && 4*len(dx) >= dwStreamBytes
 	parallel.For(g.n*g.c, grain, func(lo, hi int) {
 		buf := getScratch(L.bufLen())
 		clear(buf)
+		wf := getScratch(kk)
 		var out []float32
 		if !L.direct {
 			out = getScratch(L.outLen())
@@ -280,14 +335,13 @@ func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
 			for m := range g.og {
 				o := c*g.og + m
 				L.fill(buf, dy[(n*g.cout+o)*howo:(n*g.cout+o+1)*howo])
-				// The flipped kernel: weight t with the offset of tap kk−1−t.
-				wo := w[o*kk : (o+1)*kk]
+				wo := flipped(wf, o)
 				if stream {
-					dwconv.TapsStream(dst, buf, wo, L.rev, L.rowGrid, false)
+					dwconv.TapsStream(dst, buf, wo, L.offs, L.rowGrid, false)
 				} else if L.direct {
-					dwconv.Taps(dst, buf, wo, L.rev, L.grid, m > 0)
+					dwconv.Taps(dst, buf, wo, L.offs, L.grid, m > 0)
 				} else {
-					dwconv.Taps(out, buf, wo, L.rev, L.grid, m > 0)
+					dwconv.Taps(out, buf, wo, L.offs, L.grid, m > 0)
 				}
 			}
 			if !L.direct {
@@ -295,6 +349,7 @@ func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
 			}
 		}
 		putScratch(buf)
+		putScratch(wf)
 		if out != nil {
 			putScratch(out)
 		}
@@ -307,9 +362,10 @@ func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
 //	dw[o,0,p,q] = Σ_n Σ_{i,j} dy[n,o,i,j] · x[n, o/Og, i·sh − ph + p·dh, j·sw − pw + q·dw],
 //
 // in parallel over output channels. For each tap, products are summed per
-// lane into an even and an odd partial sum over the images in order (see
-// dwconv.GradTaps), and the lanes are added at the end, in an order fixed
-// by the geometry. Every element of dw is written.
+// lane into an even and an odd partial sum over the images in order, each
+// image's vectors along its rows (see dwconv.GradTaps), and the lanes are
+// added at the end, in an order fixed by the geometry. Every element of dw
+// is written.
 //
 // Lanes past the output width multiply a zero of dy by a buffer element;
 // an infinite input there turns the tap's gradient into NaN, where it would
@@ -323,7 +379,10 @@ func depthwiseGradWeight(g *convGeom, x, dy, dw []float32) {
 	L := newDWLayout(g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ho, g.wo, g.h, g.w, 1, 1, g.ph, g.pw)
 	const lanes, group = dwconv.Lanes, dwconv.MaxGradTaps
 	groups := (kk + group - 1) / group
-	grain := max(1, depthwiseGrain/(g.n*howo*kk))
+	grain := parallel.Grain(g.cout, max(1, depthwiseGrain/(g.n*howo*kk)), dwPlaneChunks)
+	// 3×3 planes read in place (dwconv.GradPlane3x3): the sums of
+	// GradTaps over the padded copy, bit for bit.
+	plane := dwPlane3x3(g)
 	parallel.For(g.cout, grain, func(lo, hi int) {
 		buf := getScratch(L.bufLen())
 		clear(buf)
@@ -337,15 +396,20 @@ func depthwiseGradWeight(g *convGeom, x, dy, dw []float32) {
 			c := o / g.og
 			clear(sums)
 			for n := range g.n {
-				L.fill(buf, x[(n*g.c+c)*hw:(n*g.c+c+1)*hw])
 				dyp := dy[(n*g.cout+o)*howo : (n*g.cout+o+1)*howo]
+				xp := x[(n*g.c+c)*hw : (n*g.c+c+1)*hw]
+				if plane {
+					dwconv.GradPlane3x3(sums, dyp, xp, g.h, g.w)
+					continue
+				}
+				L.fill(buf, xp)
 				if !L.direct {
 					dwconv.CopyRows(dyb, dyp, L.wo, L.ho, L.ldy, L.wo, false)
 					dyp = dyb
 				}
 				for k := range groups {
 					t0, t1 := k*group, min(kk, (k+1)*group)
-					dwconv.GradTaps(sums[k*2*group*lanes:(k+1)*2*group*lanes], dyp, buf, L.ioffs[t0:t1], L.grid)
+					dwconv.GradTaps(sums[k*2*group*lanes:(k+1)*2*group*lanes], dyp, buf, L.ioffs[t0:t1], L.rowGrid)
 				}
 			}
 			for t := range kk {

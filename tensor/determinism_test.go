@@ -9,8 +9,11 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime"
+	"slices"
 	"testing"
 
+	"github.com/autonl-go/autonl/tensor/internal/dwconv"
+	"github.com/autonl-go/autonl/tensor/internal/vec"
 	"github.com/stretchr/testify/require"
 )
 
@@ -33,8 +36,11 @@ func denseWorkload() []*Tensor {
 		{n: 8, c: 96, h: 7, w: 7, cout: 40, kh: 1, kw: 1, stride: [2]int{1, 1}, groups: 1},
 		{n: 6, c: 88, h: 7, w: 7, cout: 88, kh: 3, kw: 3, stride: [2]int{1, 1}, pad: [2]int{1, 1}, groups: 88},
 		{n: 6, c: 72, h: 14, w: 14, cout: 72, kh: 3, kw: 3, stride: [2]int{2, 2}, pad: [2]int{1, 1}, groups: 72},
-		// A depthwise output (and input gradient) of 8 MiB, written with
-		// streaming stores.
+		// Depthwise 3×3 layers computed plane by plane without a padded
+		// copy where the kernels have it (two outputs per channel: input
+		// gradients add up), and an output (and input gradient) of 8 MiB,
+		// written with streaming stores.
+		{n: 3, c: 8, h: 16, w: 24, cout: 16, kh: 3, kw: 3, stride: [2]int{1, 1}, pad: [2]int{1, 1}, groups: 8},
 		{n: 8, c: 64, h: 64, w: 64, cout: 64, kh: 3, kw: 3, stride: [2]int{1, 1}, pad: [2]int{1, 1}, groups: 64},
 	} {
 		p := tc.params()
@@ -108,6 +114,35 @@ func TestDenseKernelsBitIdenticalAcrossGOMAXPROCS(t *testing.T) {
 		m := re.FindSubmatch(outb)
 		require.NotNil(t, m, "child with GOMAXPROCS=%s printed no digest: %s", procs, outb)
 		require.Equal(t, want, string(m[1]), "child with GOMAXPROCS=%s", procs)
+	}
+}
+
+// asmVariants returns the assembly variants among a package's kernel
+// variants (all but the pure-Go twins, which do not fuse multiply-adds).
+func asmVariants(names []string) []string {
+	return slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == "generic" })
+}
+
+// TestDenseKernelsBitIdenticalAcrossVariants checks that the dense kernels
+// give bit-for-bit the same results with every assembly variant of the
+// depthwise and batch-norm kernels the CPU runs (AVX-512 and AVX2): the
+// variants compute the same operations in the same order, with or without
+// a padded copy of the depthwise planes.
+func TestDenseKernelsBitIdenticalAcrossVariants(t *testing.T) {
+	names := asmVariants(dwconv.Variants())
+	require.Equal(t, names, asmVariants(vec.Variants()), "dwconv and vec variants")
+	if len(names) < 2 {
+		t.Skipf("one assembly variant at most: %v", names)
+	}
+	digests := map[string]string{}
+	for _, name := range names {
+		prevD, prevV := dwconv.Use(name), vec.Use(name)
+		digests[name] = denseDigest(denseWorkload())
+		dwconv.Use(prevD)
+		vec.Use(prevV)
+	}
+	for _, name := range names[1:] {
+		require.Equal(t, digests[names[0]], digests[name], "kernels %s against %s", name, names[0])
 	}
 }
 

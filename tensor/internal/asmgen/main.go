@@ -59,6 +59,14 @@ func main() {
 		deinterleave2(g, avx2, "deinterleave2AVX2")
 		packC8(g, "packC8AVX2")
 		unpackC8(g, "unpackC8AVX2")
+		dwTaps512(g, "tapsAVX512", false, false)
+		dwTaps512(g, "tapsNTAVX512", false, true)
+		dwTaps512(g, "tapsVecAVX512", true, false)
+		dwTaps3Rows512(g, "taps3RowsAVX512", false, false)
+		dwTaps3Rows512(g, "taps3RowsNTAVX512", false, true)
+		dwTaps3Rows512(g, "taps3RowsVecAVX512", true, false)
+		dwGradTaps512(g, "gradTapsAVX512")
+		dwGradTaps3Rows512(g, "gradTaps3RowsAVX512")
 	default:
 		log.Fatalf("asmgen: unknown -kind %q", *kind)
 	}
@@ -97,6 +105,14 @@ var (
 )
 
 func (s isa) r(n int) string { return fmt.Sprintf("%s%d", s.reg, n) }
+
+// suffix is the suffix of the names of the kernels for s: AVX2 or AVX512.
+func (s isa) suffix() string {
+	if s.lanes == 16 {
+		return "AVX512"
+	}
+	return "AVX2"
+}
 
 // gemmKernel emits an mr×nr micro-kernel (nr a multiple of the vector
 // width) with the Go declaration
@@ -393,7 +409,8 @@ func dwTaps(g *gen, s isa, name string, vecW, nt bool) {
 // where DY(r,v) = dy + r·yrow + v·ystep and X(r,v) = x + r·xrow + v·xstep
 // (bytes): vectors with even v go to the even sum and odd v to the odd one,
 // each in increasing (r, v) order with fused multiply-adds. Taps past
-// ntaps are computed from offset offs[0] and discarded.
+// ntaps are computed from offset offs[0] and discarded; their sums are
+// neither read from out nor written.
 func dwGradTaps(g *gen, s isa, name string) {
 	const maxTaps = 4
 	g.p("")
@@ -416,11 +433,22 @@ func dwGradTaps(g *gen, s isa, name string) {
 	g.p("%s_offs:", name)
 	g.i("MOVQ out+0(FP), SI")
 	acc := func(t, par int) string { return s.r(2*t + par) }
+	// The sums of taps past ntaps start at zero: out has no room for them.
+	for t := 1; t < maxTaps; t++ {
+		for par := range 2 {
+			g.i("%s %s, %s, %s", s.zero, acc(t, par), acc(t, par), acc(t, par))
+		}
+	}
 	for t := range maxTaps {
+		if t > 0 {
+			g.i("CMPQ DI, $%d", t)
+			g.i("JLE %s_loaded", name)
+		}
 		for par := range 2 {
 			g.i("VMOVUPS %d(SI), %s", (2*t+par)*s.bytes, acc(t, par))
 		}
 	}
+	g.p("%s_loaded:", name)
 	dy0, dy1 := s.r(2*maxTaps), s.r(2*maxTaps+1)
 	g.i("MOVQ xstep+48(FP), R8")
 	g.i("MOVQ ystep+56(FP), R9")

@@ -3,49 +3,64 @@ package main
 import "fmt"
 
 // The kernels of package vec: element-wise clamps and the passes of batch
-// normalization, AVX2 only (they are memory-bound; wider vectors would not
-// help). Every kernel takes a count n of elements that is a multiple of
-// the block it processes (8 or 16); the Go wrappers handle the rest with
-// the kernels' pure-Go twins, which compute the same operations in the
-// same order.
+// normalization. Every kernel takes a count n of elements that is a
+// multiple of the block it processes (a vector or four, a block of 64 for
+// the sums); the Go wrappers handle the rest with the kernels' pure-Go
+// twins, which compute the same operations in the same order.
+//
+// The batch-norm kernels have AVX-512 versions from the same templates,
+// on 16 lanes per register, computing every element's operations as the
+// AVX2 kernels do, so that the results are theirs (and the twins') bit for
+// bit: masks are k registers where the AVX2 kernels AND vectors (a
+// zeroing-masked load gives the +0 that an AND with a zero mask gives),
+// and the sums' even and odd partial sums are the halves of one register.
+// The clamps and the sums' tails are AVX2 only.
 
 // vecKernels emits all kernels of package vec.
 func vecKernels(g *gen) {
 	vecClamp(g)
 	vecClampMask(g, true)
 	vecClampMask(g, false)
-	vecSums(g, "sumsAVX2", sumPlain, false)
-	vecSums(g, "dotsAVX2", sumDots, false)
-	vecSums(g, "dotsMaskAVX2", sumDotsMaskY, false)
-	vecSums(g, "dotsMaskXAVX2", sumDotsMaskX, false)
-	vecSums(g, "sumsTailAVX2", sumPlain, true)
-	vecSums(g, "dotsTailAVX2", sumDots, true)
-	vecSums(g, "dotsMaskTailAVX2", sumDotsMaskY, true)
-	vecSums(g, "dotsMaskXTailAVX2", sumDotsMaskX, true)
-	vecNorm(g, false)
-	vecNorm(g, true)
-	vecBNGrad(g, false)
-	vecBNGrad(g, true)
-	vecBNGradX(g, false)
-	vecBNGradX(g, true)
+	for _, s := range []isa{avx2, avx512} {
+		vecSums(g, s, "sums", sumPlain, false)
+		vecSums(g, s, "dots", sumDots, false)
+		vecSums(g, s, "dotsMask", sumDotsMaskY, false)
+		vecSums(g, s, "dotsMaskX", sumDotsMaskX, false)
+		if s == avx2 {
+			vecSums(g, s, "sumsTail", sumPlain, true)
+			vecSums(g, s, "dotsTail", sumDots, true)
+			vecSums(g, s, "dotsMaskTail", sumDotsMaskY, true)
+			vecSums(g, s, "dotsMaskXTail", sumDotsMaskX, true)
+		}
+		vecNorm(g, s, false)
+		vecNorm(g, s, true)
+		vecBNGrad(g, s, false)
+		vecBNGrad(g, s, true)
+		vecBNGradX(g, s, false)
+		vecBNGradX(g, s, true)
+	}
 }
 
-// vecLoop emits a loop over n/8 vectors of 8 float32, n in CX: blocks of 4
+// vecLoop emits a loop over n/lanes vectors of s, n in CX: blocks of 4
 // vectors, then single vectors. body(k, off) emits the work on vector k of
 // a block at byte offset off from every pointer register; ptrs are the
 // pointer registers advanced after each block. With fence, an SFENCE
 // orders the kernel's non-temporal stores before it returns.
-func vecLoop(g *gen, name string, ptrs []string, fence bool, body func(k, off int)) {
-	g.i("SHRQ $3, CX")
+func vecLoop(g *gen, s isa, name string, ptrs []string, fence bool, body func(k, off int)) {
+	if s.lanes == 16 {
+		g.i("SHRQ $4, CX")
+	} else {
+		g.i("SHRQ $3, CX")
+	}
 	g.i("MOVQ CX, BX")
 	g.i("SHRQ $2, BX")
 	g.i("JZ %s_one", name)
 	g.p("%s_four:", name)
 	for k := range 4 {
-		body(k, 32*k)
+		body(k, s.bytes*k)
 	}
 	for _, p := range ptrs {
-		g.i("ADDQ $128, %s", p)
+		g.i("ADDQ $%d, %s", 4*s.bytes, p)
 	}
 	g.i("DECQ BX")
 	g.i("JNZ %s_four", name)
@@ -55,7 +70,7 @@ func vecLoop(g *gen, name string, ptrs []string, fence bool, body func(k, off in
 	g.p("%s_loop1:", name)
 	body(0, 0)
 	for _, p := range ptrs {
-		g.i("ADDQ $32, %s", p)
+		g.i("ADDQ $%d, %s", s.bytes, p)
 	}
 	g.i("DECQ CX")
 	g.i("JNZ %s_loop1", name)
@@ -85,7 +100,7 @@ func vecClamp(g *gen) {
 	g.i("MOVQ n+16(FP), CX")
 	g.i("VBROADCASTSS lo+24(FP), Y14")
 	g.i("VBROADCASTSS hi+28(FP), Y15")
-	vecLoop(g, name, []string{"SI", "DI"}, false, func(k, off int) {
+	vecLoop(g, avx2, name, []string{"SI", "DI"}, false, func(k, off int) {
 		r := fmt.Sprintf("Y%d", k)
 		g.i("VMOVUPS %d(SI), %s", off, r)
 		g.i("VMAXPS %s, Y14, %s", r, r)
@@ -134,7 +149,7 @@ func vecClampMask(g *gen, upper bool) {
 	} else {
 		g.i("VXORPS Y14, Y14, Y14")
 	}
-	vecLoop(g, name, []string{"SI", "DI", "DX"}, false, func(k, off int) {
+	vecLoop(g, avx2, name, []string{"SI", "DI", "DX"}, false, func(k, off int) {
 		x, m, t := fmt.Sprintf("Y%d", k), fmt.Sprintf("Y%d", 4+k), fmt.Sprintf("Y%d", 8+k)
 		g.i("VMOVUPS %d(SI), %s", off, x)
 		if upper {
@@ -152,37 +167,55 @@ func vecClampMask(g *gen, upper bool) {
 //	func normAVX2(dst, x *float32, n int, mean, a, b, lo, hi float32)
 //
 // dst[i] = min(max((x[i] − mean)·a + b, lo), hi) for i < n, n a multiple
-// of 8, each operation rounded to float32 (no fused multiply-add), NaN
-// passed through as in clampAVX2. With stream it emits normNTAVX2, which
-// writes dst with non-temporal stores (dst 32-byte aligned): outputs much
-// larger than the caches then skip the read for ownership of their lines.
-func vecNorm(g *gen, stream bool) {
-	name, store := "normAVX2", "VMOVUPS"
+// of the lanes of s, each operation rounded to float32 (no fused
+// multiply-add), NaN passed through as in clampAVX2. With stream it emits
+// normNTAVX2, which writes dst with non-temporal stores (dst aligned to
+// its vectors): outputs much larger than the caches then skip the read for
+// ownership of their lines. With s = avx512 the names end in AVX512.
+func vecNorm(g *gen, s isa, stream bool) {
+	name, store := "norm"+s.suffix(), "VMOVUPS"
 	if stream {
-		name, store = "normNTAVX2", "VMOVNTPS"
+		name, store = "normNT"+s.suffix(), "VMOVNTPS"
 	}
 	g.p("")
 	g.p("// func %s(dst, x *float32, n int, mean, a, b, lo, hi float32)", name)
-	g.p("// AVX2 batch-norm normalization and clamp; see vecNorm in tensor/internal/asmgen.")
+	g.p("// %s batch-norm normalization and clamp; see vecNorm in tensor/internal/asmgen.", s.name)
 	g.p("TEXT ·%s(SB), NOSPLIT, $0-44", name)
 	g.i("MOVQ dst+0(FP), DI")
 	g.i("MOVQ x+8(FP), SI")
 	g.i("MOVQ n+16(FP), CX")
-	g.i("VBROADCASTSS mean+24(FP), Y11")
-	g.i("VBROADCASTSS a+28(FP), Y12")
-	g.i("VBROADCASTSS b+32(FP), Y13")
-	g.i("VBROADCASTSS lo+36(FP), Y14")
-	g.i("VBROADCASTSS hi+40(FP), Y15")
-	vecLoop(g, name, []string{"SI", "DI"}, stream, func(k, off int) {
-		r := fmt.Sprintf("Y%d", k)
+	g.i("VBROADCASTSS mean+24(FP), %s", s.r(11))
+	g.i("VBROADCASTSS a+28(FP), %s", s.r(12))
+	g.i("VBROADCASTSS b+32(FP), %s", s.r(13))
+	g.i("VBROADCASTSS lo+36(FP), %s", s.r(14))
+	g.i("VBROADCASTSS hi+40(FP), %s", s.r(15))
+	vecLoop(g, s, name, []string{"SI", "DI"}, stream, func(k, off int) {
+		r := s.r(k)
 		g.i("VMOVUPS %d(SI), %s", off, r)
-		g.i("VSUBPS Y11, %s, %s", r, r)
-		g.i("VMULPS Y12, %s, %s", r, r)
-		g.i("VADDPS Y13, %s, %s", r, r)
-		g.i("VMAXPS %s, Y14, %s", r, r)
-		g.i("VMINPS %s, Y15, %s", r, r)
+		g.i("VSUBPS %s, %s, %s", s.r(11), r, r)
+		g.i("VMULPS %s, %s, %s", s.r(12), r, r)
+		g.i("VADDPS %s, %s, %s", s.r(13), r, r)
+		g.i("VMAXPS %s, %s, %s", r, s.r(14), r)
+		g.i("VMINPS %s, %s, %s", r, s.r(15), r)
 		g.i("%s %s, %d(DI)", store, r, off)
 	})
+}
+
+// vecMaskedLoad emits dst = the vector at mem where lo < t < hi and +0
+// elsewhere, for the vector register t, with lo and hi in registers 14 and
+// 15: with AVX2 by a mask in m (dst serving as a temporary) ANDed with the
+// loaded vector, with AVX-512 by the mask register Kk and a zeroing-masked
+// load.
+func vecMaskedLoad(g *gen, s isa, t, mem, dst, m string, k int) {
+	if s.lanes == 8 {
+		vecMask(g, t, m, dst)
+		g.i("VANDPS %s, %s, %s", mem, m, dst)
+		return
+	}
+	km := fmt.Sprintf("K%d", k)
+	g.i("VCMPPS $0x%x, Z14, %s, %s", cmpGT, t, km)
+	g.i("VCMPPS $0x%x, Z15, %s, %s, %s", cmpLT, t, km, km)
+	g.i("VMOVUPS.Z %s, %s, %s", mem, km, dst)
 }
 
 // vecBNGrad emits
@@ -190,17 +223,18 @@ func vecNorm(g *gen, stream bool) {
 //	func bnGradAVX2(dx, dy, x *float32, n int, mean, k, db, kx float32)
 //	func bnGradMaskAVX2(dx, dy, x, y *float32, n int, mean, k, db, kx, lo, hi float32)
 //
-// dx[i] = (g − db)·k − (x[i] − mean)·kx for i < n, n a multiple of 8,
-// each operation rounded to float32, where g = dy[i] (in the masked
-// kernel, 0 unless lo < y[i] < hi).
-func vecBNGrad(g *gen, masked bool) {
-	name, sig, size := "bnGradAVX2", "dx, dy, x *float32, n int, mean, k, db, kx float32", 48
+// dx[i] = (g − db)·k − (x[i] − mean)·kx for i < n, n a multiple of the
+// lanes of s, each operation rounded to float32, where g = dy[i] (in the
+// masked kernel, 0 unless lo < y[i] < hi). With s = avx512 the names end
+// in AVX512.
+func vecBNGrad(g *gen, s isa, masked bool) {
+	name, sig, size := "bnGrad"+s.suffix(), "dx, dy, x *float32, n int, mean, k, db, kx float32", 48
 	if masked {
-		name, sig, size = "bnGradMaskAVX2", "dx, dy, x, y *float32, n int, mean, k, db, kx, lo, hi float32", 64
+		name, sig, size = "bnGradMask"+s.suffix(), "dx, dy, x, y *float32, n int, mean, k, db, kx, lo, hi float32", 64
 	}
 	g.p("")
 	g.p("// func %s(%s)", name, sig)
-	g.p("// AVX2 batch-norm input gradient; see vecBNGrad in tensor/internal/asmgen.")
+	g.p("// %s batch-norm input gradient; see vecBNGrad in tensor/internal/asmgen.", s.name)
 	g.p("TEXT ·%s(SB), NOSPLIT, $0-%d", name, size)
 	g.i("MOVQ dx+0(FP), DI")
 	g.i("MOVQ dy+8(FP), DX")
@@ -213,30 +247,32 @@ func vecBNGrad(g *gen, masked bool) {
 		base = 32
 	}
 	g.i("MOVQ n+%d(FP), CX", base)
-	g.i("VBROADCASTSS mean+%d(FP), Y10", base+8)
-	g.i("VBROADCASTSS k+%d(FP), Y11", base+12)
-	g.i("VBROADCASTSS db+%d(FP), Y12", base+16)
-	g.i("VBROADCASTSS kx+%d(FP), Y13", base+20)
+	g.i("VBROADCASTSS mean+%d(FP), %s", base+8, s.r(10))
+	g.i("VBROADCASTSS k+%d(FP), %s", base+12, s.r(11))
+	g.i("VBROADCASTSS db+%d(FP), %s", base+16, s.r(12))
+	g.i("VBROADCASTSS kx+%d(FP), %s", base+20, s.r(13))
 	if masked {
-		g.i("VBROADCASTSS lo+%d(FP), Y14", base+24)
-		g.i("VBROADCASTSS hi+%d(FP), Y15", base+28)
+		g.i("VBROADCASTSS lo+%d(FP), %s", base+24, s.r(14))
+		g.i("VBROADCASTSS hi+%d(FP), %s", base+28, s.r(15))
 	}
-	// Two vectors per step in the blocks of four (registers Y0-Y9).
-	vecLoop(g, name, ptrs, false, func(k, off int) {
-		gr, xr := fmt.Sprintf("Y%d", 2*(k%2)), fmt.Sprintf("Y%d", 2*(k%2)+1)
+	// AVX2: two vectors per step in the blocks of four (registers
+	// Y0-Y9); AVX-512: one set of registers per vector of the block.
+	vecLoop(g, s, name, ptrs, false, func(k, off int) {
+		gr, xr, m, t := s.r(2*(k%2)), s.r(2*(k%2)+1), s.r(4+2*(k%2)), s.r(5+2*(k%2))
+		if s.lanes == 16 {
+			gr, xr, m, t = s.r(k), s.r(4+k), "", s.r(16+k)
+		}
 		if masked {
-			m, t := fmt.Sprintf("Y%d", 4+2*(k%2)), fmt.Sprintf("Y%d", 5+2*(k%2))
 			g.i("VMOVUPS %d(R8), %s", off, t)
-			vecMask(g, t, m, gr)
-			g.i("VANDPS %d(DX), %s, %s", off, m, gr)
+			vecMaskedLoad(g, s, t, fmt.Sprintf("%d(DX)", off), gr, m, 1+k)
 		} else {
 			g.i("VMOVUPS %d(DX), %s", off, gr)
 		}
-		g.i("VSUBPS Y12, %s, %s", gr, gr)
-		g.i("VMULPS Y11, %s, %s", gr, gr)
+		g.i("VSUBPS %s, %s, %s", s.r(12), gr, gr)
+		g.i("VMULPS %s, %s, %s", s.r(11), gr, gr)
 		g.i("VMOVUPS %d(SI), %s", off, xr)
-		g.i("VSUBPS Y10, %s, %s", xr, xr)
-		g.i("VMULPS Y13, %s, %s", xr, xr)
+		g.i("VSUBPS %s, %s, %s", s.r(10), xr, xr)
+		g.i("VMULPS %s, %s, %s", s.r(13), xr, xr)
 		g.i("VSUBPS %s, %s, %s", xr, gr, gr)
 		g.i("VMOVUPS %s, %d(DI)", gr, off)
 	})
@@ -288,34 +324,57 @@ func vecMaskX(g *gen, src, dst, tmp, xm string) {
 //
 // bnGradMaskAVX2 with the mask lo < (x − mean)·a + b < hi computed from x.
 // With stream it emits bnGradMaskXNTAVX2, which writes dx with
-// non-temporal stores (dx 32-byte aligned), as normNTAVX2.
-func vecBNGradX(g *gen, stream bool) {
-	name, store := "bnGradMaskXAVX2", "VMOVUPS"
+// non-temporal stores (dx aligned to its vectors), as normNTAVX2. With
+// s = avx512 the names end in AVX512, and mean, a and b stay in Z8–Z10.
+func vecBNGradX(g *gen, s isa, stream bool) {
+	name, store := "bnGradMaskX"+s.suffix(), "VMOVUPS"
 	if stream {
-		name, store = "bnGradMaskXNTAVX2", "VMOVNTPS"
+		name, store = "bnGradMaskXNT"+s.suffix(), "VMOVNTPS"
+	}
+	frame := 96
+	if s.lanes == 16 {
+		frame = 0
 	}
 	g.p("")
 	g.p("// func %s(dx, dy, x *float32, n int, mean, k, db, kx, a, b, lo, hi float32)", name)
-	g.p("// AVX2 batch-norm input gradient masked by a clamp recomputed from x; see vecBNGradX in tensor/internal/asmgen.")
-	g.p("TEXT ·%s(SB), NOSPLIT, $96-64", name)
+	g.p("// %s batch-norm input gradient masked by a clamp recomputed from x; see vecBNGradX in tensor/internal/asmgen.", s.name)
+	g.p("TEXT ·%s(SB), NOSPLIT, $%d-64", name, frame)
 	g.i("MOVQ dx+0(FP), DI")
 	g.i("MOVQ dy+8(FP), DX")
 	g.i("MOVQ x+16(FP), SI")
 	g.i("MOVQ n+24(FP), CX")
-	vecSpill(g, "mean+32(FP)", "a+48(FP)", "b+52(FP)")
-	g.i("VBROADCASTSS k+36(FP), Y11")
-	g.i("VBROADCASTSS db+40(FP), Y12")
-	g.i("VBROADCASTSS kx+44(FP), Y13")
-	g.i("VBROADCASTSS lo+56(FP), Y14")
-	g.i("VBROADCASTSS hi+60(FP), Y15")
-	vecLoop(g, name, []string{"DI", "DX", "SI"}, stream, func(k, off int) {
-		gr, xm := fmt.Sprintf("Y%d", 3*(k%2)), fmt.Sprintf("Y%d", 3*(k%2)+1)
-		m, t := fmt.Sprintf("Y%d", 3*(k%2)+2), fmt.Sprintf("Y%d", 6+k%2)
-		vecMaskX(g, fmt.Sprintf("%d(SI)", off), m, t, xm)
-		g.i("VANDPS %d(DX), %s, %s", off, m, gr)
-		g.i("VSUBPS Y12, %s, %s", gr, gr)
-		g.i("VMULPS Y11, %s, %s", gr, gr)
-		g.i("VMULPS Y13, %s, %s", xm, xm)
+	if s.lanes == 8 {
+		vecSpill(g, "mean+32(FP)", "a+48(FP)", "b+52(FP)")
+	} else {
+		g.i("VBROADCASTSS mean+32(FP), Z8")
+		g.i("VBROADCASTSS a+48(FP), Z9")
+		g.i("VBROADCASTSS b+52(FP), Z10")
+	}
+	g.i("VBROADCASTSS k+36(FP), %s", s.r(11))
+	g.i("VBROADCASTSS db+40(FP), %s", s.r(12))
+	g.i("VBROADCASTSS kx+44(FP), %s", s.r(13))
+	g.i("VBROADCASTSS lo+56(FP), %s", s.r(14))
+	g.i("VBROADCASTSS hi+60(FP), %s", s.r(15))
+	vecLoop(g, s, name, []string{"DI", "DX", "SI"}, stream, func(k, off int) {
+		src, mem := fmt.Sprintf("%d(SI)", off), fmt.Sprintf("%d(DX)", off)
+		var gr, xm string
+		if s.lanes == 8 {
+			gr, xm = fmt.Sprintf("Y%d", 3*(k%2)), fmt.Sprintf("Y%d", 3*(k%2)+1)
+			m, t := fmt.Sprintf("Y%d", 3*(k%2)+2), fmt.Sprintf("Y%d", 6+k%2)
+			vecMaskX(g, src, m, t, xm)
+			g.i("VANDPS %s, %s, %s", mem, m, gr)
+		} else {
+			gr, xm = s.r(k), s.r(4+k)
+			t := s.r(16 + k)
+			g.i("VMOVUPS %s, %s", src, xm)
+			g.i("VSUBPS Z8, %s, %s", xm, xm)
+			g.i("VMULPS Z9, %s, %s", xm, t)
+			g.i("VADDPS Z10, %s, %s", t, t)
+			vecMaskedLoad(g, s, t, mem, gr, "", 1+k)
+		}
+		g.i("VSUBPS %s, %s, %s", s.r(12), gr, gr)
+		g.i("VMULPS %s, %s, %s", s.r(11), gr, gr)
+		g.i("VMULPS %s, %s, %s", s.r(13), xm, xm)
 		g.i("VSUBPS %s, %s, %s", xm, gr, gr)
 		g.i("%s %s, %d(DI)", store, gr, off)
 	})
@@ -348,27 +407,36 @@ const (
 	sumDotsMaskX
 )
 
-// vecSums emits, for n a multiple of 64,
+// vecSums emits, for n a multiple of 64, with name base + s.suffix(),
 //
 //	func sumsAVX2(acc *[16]float64, x *float32, n int, shift float32)
 //	func dotsAVX2(acc *[16]float64, dy, x *float32, n int, mean float32)
 //	func dotsMaskAVX2(acc *[16]float64, dy, x, y *float32, n int, mean, lo, hi float32)
 //	func dotsMaskXAVX2(acc *[16]float64, dy, x *float32, n int, mean, a, b, lo, hi float32)
 //
-// Registers: Y0-Y3 temporaries, Y4-Y7 the float64 lanes (first term 0-3,
-// 4-7, second term 0-3, 4-7), Y8/Y9 and Y10/Y11 the even/odd float32
+// AVX2 registers: Y0-Y3 temporaries, Y4-Y7 the float64 lanes (first term
+// 0-3, 4-7, second term 0-3, 4-7), Y8/Y9 and Y10/Y11 the even/odd float32
 // partial sums of the two terms, Y13 the sum of product errors, Y12, Y14,
 // Y15 constants (mean or shift, lo, hi); a and b of sumDotsMaskX are
 // vectors in the local frame at 0 and 32(SP).
 //
-// With tail, the kernel (same signature) instead adds, for n a multiple of
-// 8, each element's terms in float64, one vector of 8 elements at a time:
-// d = float64(x) − float64(mean or shift), the first term (d, or dy) added
-// and the second (d·d, or dy·d) fused-multiply-added into the lanes. The
-// mask of the masked kernels is computed in float32 as in the block
-// kernels. Registers as in the block kernels, with Y13 the mean or shift
-// as four float64.
-func vecSums(g *gen, name string, kind sumKind, tail bool) {
+// AVX-512: register k of a block holds its vectors 2k (low half) and 2k+1
+// (high half), so Z8 and Z10 hold the even and the odd partial sums of the
+// two terms in their halves, added at the end of the block; the product
+// errors, one partial sum over the block's vectors in order, are added to
+// Y13 half by half. Z4 and Z5 hold the float64 lanes of the two terms, Z6
+// and Z7 the a and b of sumDotsMaskX.
+//
+// With tail (AVX2 only), the kernel (same signature) instead adds, for n
+// a multiple of 8, each element's terms in float64, one vector of 8
+// elements at a time: d = float64(x) − float64(mean or shift), the first
+// term (d, or dy) added and the second (d·d, or dy·d) fused-multiply-added
+// into the lanes. The mask of the masked kernels is computed in float32 as
+// in the block kernels. Registers as in the block kernels, with Y13 the
+// mean or shift as four float64.
+func vecSums(g *gen, s isa, base string, kind sumKind, tail bool) {
+	name := base + s.suffix()
+	wide := s.lanes == 16
 	sig, frame, args := "acc *[16]float64, x *float32, n int, shift float32", 0, 28
 	switch kind {
 	case sumDots:
@@ -377,13 +445,16 @@ func vecSums(g *gen, name string, kind sumKind, tail bool) {
 		sig, args = "acc *[16]float64, dy, x, y *float32, n int, mean, lo, hi float32", 52
 	case sumDotsMaskX:
 		sig, frame, args = "acc *[16]float64, dy, x *float32, n int, mean, a, b, lo, hi float32", 64, 52
+		if wide {
+			frame = 0
+		}
 	}
 	g.p("")
 	g.p("// func %s(%s)", name, sig)
 	if tail {
 		g.p("// AVX2 float64 sums, 8 elements at a time; see vecSums in tensor/internal/asmgen.")
 	} else {
-		g.p("// AVX2 sums over blocks of 64 elements; see vecSums in tensor/internal/asmgen.")
+		g.p("// %s sums over blocks of 64 elements; see vecSums in tensor/internal/asmgen.", s.name)
 	}
 	g.p("TEXT ·%s(SB), NOSPLIT, $%d-%d", name, frame, args)
 	g.i("MOVQ acc+0(FP), AX")
@@ -392,37 +463,43 @@ func vecSums(g *gen, name string, kind sumKind, tail bool) {
 	case sumPlain:
 		g.i("MOVQ x+8(FP), SI")
 		g.i("MOVQ n+16(FP), CX")
-		g.i("VBROADCASTSS shift+24(FP), Y12")
+		g.i("VBROADCASTSS shift+24(FP), %s", s.r(12))
 	case sumDots:
 		g.i("MOVQ dy+8(FP), DI")
 		g.i("MOVQ x+16(FP), SI")
 		g.i("MOVQ n+24(FP), CX")
-		g.i("VBROADCASTSS mean+32(FP), Y12")
+		g.i("VBROADCASTSS mean+32(FP), %s", s.r(12))
 		ptrs = append(ptrs, "DI")
 	case sumDotsMaskY:
 		g.i("MOVQ dy+8(FP), DI")
 		g.i("MOVQ x+16(FP), SI")
 		g.i("MOVQ y+24(FP), DX")
 		g.i("MOVQ n+32(FP), CX")
-		g.i("VBROADCASTSS mean+40(FP), Y12")
-		g.i("VBROADCASTSS lo+44(FP), Y14")
-		g.i("VBROADCASTSS hi+48(FP), Y15")
+		g.i("VBROADCASTSS mean+40(FP), %s", s.r(12))
+		g.i("VBROADCASTSS lo+44(FP), %s", s.r(14))
+		g.i("VBROADCASTSS hi+48(FP), %s", s.r(15))
 		ptrs = append(ptrs, "DI", "DX")
 	case sumDotsMaskX:
 		g.i("MOVQ dy+8(FP), DI")
 		g.i("MOVQ x+16(FP), SI")
 		g.i("MOVQ n+24(FP), CX")
-		g.i("VBROADCASTSS a+36(FP), Y0")
-		g.i("VMOVUPS Y0, 0(SP)")
-		g.i("VBROADCASTSS b+40(FP), Y0")
-		g.i("VMOVUPS Y0, 32(SP)")
-		g.i("VBROADCASTSS mean+32(FP), Y12")
-		g.i("VBROADCASTSS lo+44(FP), Y14")
-		g.i("VBROADCASTSS hi+48(FP), Y15")
+		if wide {
+			g.i("VBROADCASTSS a+36(FP), Z6")
+			g.i("VBROADCASTSS b+40(FP), Z7")
+		} else {
+			g.i("VBROADCASTSS a+36(FP), Y0")
+			g.i("VMOVUPS Y0, 0(SP)")
+			g.i("VBROADCASTSS b+40(FP), Y0")
+			g.i("VMOVUPS Y0, 32(SP)")
+		}
+		g.i("VBROADCASTSS mean+32(FP), %s", s.r(12))
+		g.i("VBROADCASTSS lo+44(FP), %s", s.r(14))
+		g.i("VBROADCASTSS hi+48(FP), %s", s.r(15))
 		ptrs = append(ptrs, "DI")
 	}
-	for q := range 4 {
-		g.i("VMOVUPD %d(AX), Y%d", 32*q, 4+q)
+	nacc := 128 / s.bytes // registers of float64 lanes
+	for q := range nacc {
+		g.i("VMOVUPD %d(AX), %s", s.bytes*q, s.r(4+q))
 	}
 	if tail {
 		vecSumsTail(g, name, kind, ptrs)
@@ -431,59 +508,91 @@ func vecSums(g *gen, name string, kind sumKind, tail bool) {
 	g.i("SHRQ $6, CX")
 	g.i("JZ %s_store", name)
 	g.p("%s_block:", name)
-	for r := 8; r < 14; r++ {
-		if r == 12 {
-			continue
+	if wide {
+		g.i("VPXORD Z8, Z8, Z8")
+		g.i("VPXORD Z10, Z10, Z10")
+		g.i("VXORPS Y13, Y13, Y13")
+	} else {
+		for r := 8; r < 14; r++ {
+			if r == 12 {
+				continue
+			}
+			g.i("VXORPS Y%d, Y%d, Y%d", r, r, r)
 		}
-		g.i("VXORPS Y%d, Y%d, Y%d", r, r, r)
 	}
-	for v := range 8 {
-		off := 32 * v
+	r := s.r
+	for v := range 64 / s.lanes {
+		off := s.bytes * v
 		s1, s2 := fmt.Sprintf("Y%d", 8+v%2), fmt.Sprintf("Y%d", 10+v%2)
-		g.i("VMOVUPS %d(SI), Y0", off)
-		g.i("VSUBPS Y12, Y0, Y0") // d
+		if wide {
+			s1, s2 = "Z8", "Z10"
+		}
+		g.i("VMOVUPS %d(SI), %s", off, r(0))
+		g.i("VSUBPS %s, %s, %s", r(12), r(0), r(0)) // d
 		switch kind {
 		case sumPlain:
-			g.i("VADDPS Y0, %s, %s", s1, s1)
-			g.i("VMULPS Y0, Y0, Y1")
-			g.i("VADDPS Y1, %s, %s", s2, s2)
+			g.i("VADDPS %s, %s, %s", r(0), s1, s1)
+			g.i("VMULPS %s, %s, %s", r(0), r(0), r(1))
+			g.i("VADDPS %s, %s, %s", r(1), s2, s2)
 			continue
 		case sumDots:
-			g.i("VMOVUPS %d(DI), Y2", off)
+			g.i("VMOVUPS %d(DI), %s", off, r(2))
 		case sumDotsMaskY:
-			g.i("VMOVUPS %d(DX), Y1", off)
-			g.i("VCMPPS $0x%x, Y14, Y1, Y2", cmpGT)
-			g.i("VCMPPS $0x%x, Y15, Y1, Y1", cmpLT)
-			g.i("VANDPS Y1, Y2, Y2")
-			g.i("VANDPS %d(DI), Y2, Y2", off)
+			g.i("VMOVUPS %d(DX), %s", off, r(1))
 		case sumDotsMaskX:
-			g.i("VMULPS 0(SP), Y0, Y1")
-			g.i("VADDPS 32(SP), Y1, Y1")
-			g.i("VCMPPS $0x%x, Y14, Y1, Y2", cmpGT)
-			g.i("VCMPPS $0x%x, Y15, Y1, Y1", cmpLT)
-			g.i("VANDPS Y1, Y2, Y2")
-			g.i("VANDPS %d(DI), Y2, Y2", off)
+			if wide {
+				g.i("VMULPS Z6, Z0, Z1")
+				g.i("VADDPS Z7, Z1, Z1")
+			} else {
+				g.i("VMULPS 0(SP), Y0, Y1")
+				g.i("VADDPS 32(SP), Y1, Y1")
+			}
 		}
-		g.i("VADDPS Y2, %s, %s", s1, s1)
-		g.i("VMULPS Y0, Y2, Y3") // p = g·d, rounded
-		g.i("VADDPS Y3, %s, %s", s2, s2)
-		g.i("VFMSUB231PS Y0, Y2, Y3") // g·d − p, exact
+		if kind == sumDotsMaskY || kind == sumDotsMaskX {
+			// g = dy where lo < t < hi (t in register 1), +0 elsewhere.
+			if wide {
+				vecMaskedLoad(g, s, "Z1", fmt.Sprintf("%d(DI)", off), "Z2", "", 1)
+			} else {
+				vecMask(g, "Y1", "Y2", "Y1")
+				g.i("VANDPS %d(DI), Y2, Y2", off)
+			}
+		}
+		g.i("VADDPS %s, %s, %s", r(2), s1, s1)
+		g.i("VMULPS %s, %s, %s", r(0), r(2), r(3)) // p = g·d, rounded
+		g.i("VADDPS %s, %s, %s", r(3), s2, s2)
+		g.i("VFMSUB231PS %s, %s, %s", r(0), r(2), r(3)) // g·d − p, exact
 		g.i("VADDPS Y3, Y13, Y13")
+		if wide { // the odd vector's errors after the even one's
+			g.i("VEXTRACTF64X4 $1, Z3, Y3")
+			g.i("VADDPS Y3, Y13, Y13")
+		}
 	}
 	// Block totals into the float64 lanes.
-	g.i("VADDPS Y9, Y8, Y8")
-	g.i("VADDPS Y11, Y10, Y10")
 	sums := []int{8, 10}
 	if kind != sumPlain {
 		sums = append(sums, 13) // the product errors, after the products
 	}
-	for t, r := range sums {
-		t = min(t, 1)
-		g.i("VEXTRACTF128 $1, Y%d, X1", r)
-		g.i("VCVTPS2PD X%d, Y0", r)
-		g.i("VCVTPS2PD X1, Y1")
-		g.i("VADDPD Y0, Y%d, Y%d", 4+2*t, 4+2*t)
-		g.i("VADDPD Y1, Y%d, Y%d", 5+2*t, 5+2*t)
+	if wide {
+		for t, r := range sums {
+			if r != 13 { // even + odd halves
+				g.i("VEXTRACTF64X4 $1, Z%d, Y1", r)
+				g.i("VADDPS Y1, Y%d, Y%d", r, r)
+			}
+			t = min(t, 1)
+			g.i("VCVTPS2PD Y%d, Z0", r)
+			g.i("VADDPD Z0, Z%d, Z%d", 4+t, 4+t)
+		}
+	} else {
+		g.i("VADDPS Y9, Y8, Y8")
+		g.i("VADDPS Y11, Y10, Y10")
+		for t, r := range sums {
+			t = min(t, 1)
+			g.i("VEXTRACTF128 $1, Y%d, X1", r)
+			g.i("VCVTPS2PD X%d, Y0", r)
+			g.i("VCVTPS2PD X1, Y1")
+			g.i("VADDPD Y0, Y%d, Y%d", 4+2*t, 4+2*t)
+			g.i("VADDPD Y1, Y%d, Y%d", 5+2*t, 5+2*t)
+		}
 	}
 	for _, p := range ptrs {
 		g.i("ADDQ $256, %s", p)
@@ -491,8 +600,8 @@ func vecSums(g *gen, name string, kind sumKind, tail bool) {
 	g.i("DECQ CX")
 	g.i("JNZ %s_block", name)
 	g.p("%s_store:", name)
-	for q := range 4 {
-		g.i("VMOVUPD Y%d, %d(AX)", 4+q, 32*q)
+	for q := range nacc {
+		g.i("VMOVUPD %s, %d(AX)", s.r(4+q), s.bytes*q)
 	}
 	g.i("VZEROUPPER")
 	g.i("RET")

@@ -5,31 +5,85 @@ import (
 	"testing"
 )
 
-// BenchmarkTaps runs a 3×3 stride-1 tap kernel over a 56×56 plane held in
-// L1/L2, vectors along rows and down columns.
-func BenchmarkTaps(b *testing.B) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	const ho, nvec, ldx = 56, 7, 58
-	x := randSlice(rng, 60*ldx)
-	y := make([]float32, ho*nvec*Lanes)
-	w, offs := make([]float32, 9), make([]int32, 9)
+// benchVariants runs f as a sub-benchmark with each assembly variant the
+// CPU runs in use (all variants where there is none).
+func benchVariants(b *testing.B, f func(b *testing.B)) {
+	names := Variants()
+	if len(names) > 1 {
+		names = names[:len(names)-1] // the twins are the specification, not a contender
+	}
+	for _, name := range names {
+		b.Run(name, func(b *testing.B) {
+			defer Use(Use(name))
+			f(b)
+		})
+	}
+}
+
+// planeGrids are the vectors of a 56×56 output plane with 7 vectors per
+// row over a padded input plane of 58 columns, along rows and down
+// columns.
+var planeGrids = []struct {
+	name string
+	g    Grid
+}{
+	{"rows", Grid{Vecs: 7, Rows: 56, XStep: Lanes, XRow: 58, YStep: Lanes, YRow: 7 * Lanes}},
+	{"columns", Grid{Vecs: 56, Rows: 7, XStep: 58, XRow: Lanes, YStep: 7 * Lanes, YRow: Lanes}},
+}
+
+// plane3x3 returns a 60-row padded plane of ldx = 58 columns and the
+// weights and tap offsets of a 3×3 stride-1 kernel over it.
+func plane3x3(rng *rand.Rand) (x, w []float32, offs []int32) {
+	const ldx = 58
+	x = randSlice(rng, 60*ldx)
+	w, offs = make([]float32, 9), make([]int32, 9)
 	for p := range 3 {
 		for q := range 3 {
 			w[p*3+q], offs[p*3+q] = 0.5, int32(p*ldx+q)
 		}
 	}
-	for _, c := range []struct {
-		name string
-		g    Grid
-	}{
-		{"rows", Grid{Vecs: nvec, Rows: ho, XStep: Lanes, XRow: ldx, YStep: Lanes, YRow: nvec * Lanes}},
-		{"columns", Grid{Vecs: ho, Rows: nvec, XStep: ldx, XRow: Lanes, YStep: nvec * Lanes, YRow: Lanes}},
-	} {
+	return x, w, offs
+}
+
+// BenchmarkTaps runs a 3×3 stride-1 tap kernel over a 56×56 plane held in
+// L1/L2, vectors along rows and down columns.
+func BenchmarkTaps(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const ho, nvec = 56, 7
+	x, w, offs := plane3x3(rng)
+	y := make([]float32, ho*nvec*Lanes)
+	for _, c := range planeGrids {
 		b.Run(c.name, func(b *testing.B) {
-			for b.Loop() {
-				Taps(y, x, w, offs, c.g, false)
-			}
-			b.ReportMetric(2*9*ho*nvec*Lanes*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			benchVariants(b, func(b *testing.B) {
+				for b.Loop() {
+					Taps(y, x, w, offs, c.g, false)
+				}
+				b.ReportMetric(2*9*ho*nvec*Lanes*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		})
+	}
+}
+
+// BenchmarkGradTaps accumulates the 9 taps of a 3×3 weight gradient over
+// a 56×56 plane held in L1/L2, vectors along rows and down columns.
+func BenchmarkGradTaps(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const ho, nvec = 56, 7
+	x, _, offs := plane3x3(rng)
+	ioffs := make([]int, len(offs))
+	for i, o := range offs {
+		ioffs[i] = int(o)
+	}
+	dy := randSlice(rng, ho*nvec*Lanes)
+	sums := make([]float32, 2*9*Lanes)
+	for _, c := range planeGrids {
+		b.Run(c.name, func(b *testing.B) {
+			benchVariants(b, func(b *testing.B) {
+				for b.Loop() {
+					GradTaps(sums, dy, x, ioffs, c.g)
+				}
+				b.ReportMetric(2*9*ho*nvec*Lanes*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
 		})
 	}
 }
@@ -39,17 +93,10 @@ func BenchmarkTaps(b *testing.B) {
 // stores.
 func BenchmarkTapsLarge(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	const ho, nvec, ldx, planes = 56, 7, 58, 768
-	x := randSlice(rng, 60*ldx)
+	const ho, nvec, planes = 56, 7, 768
+	x, w, offs := plane3x3(rng)
 	y := make([]float32, planes*ho*nvec*Lanes)
-	w, offs := make([]float32, 9), make([]int32, 9)
-	for p := range 3 {
-		for q := range 3 {
-			w[p*3+q], offs[p*3+q] = 0.5, int32(p*ldx+q)
-		}
-	}
-	rows := Grid{Vecs: nvec, Rows: ho, XStep: Lanes, XRow: ldx, YStep: Lanes, YRow: nvec * Lanes}
-	cols := Grid{Vecs: ho, Rows: nvec, XStep: ldx, XRow: Lanes, YStep: nvec * Lanes, YRow: Lanes}
+	rows, cols := planeGrids[0].g, planeGrids[1].g
 	for _, c := range []struct {
 		name string
 		g    Grid
@@ -61,13 +108,15 @@ func BenchmarkTapsLarge(b *testing.B) {
 		{"columns-stream", cols, TapsStream},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			n := ho * nvec * Lanes
-			for b.Loop() {
-				for p := range planes {
-					c.f(y[p*n:(p+1)*n], x, w, offs, c.g, false)
+			benchVariants(b, func(b *testing.B) {
+				n := ho * nvec * Lanes
+				for b.Loop() {
+					for p := range planes {
+						c.f(y[p*n:(p+1)*n], x, w, offs, c.g, false)
+					}
 				}
-			}
-			b.ReportMetric(4*float64(len(y))*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+				b.ReportMetric(4*float64(len(y))*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			})
 		})
 	}
 }

@@ -51,43 +51,76 @@ func packC8AVX2(dst, src *float32, plane, rows, w, srow, drow int)
 //go:noescape
 func unpackC8AVX2(dst, src *float32, plane, n int)
 
-var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// The AVX-512 kernels (see dwTaps512 and dwGradTaps512 in ../asmgen):
+// vectors one after the other along rows, two to a zmm register, with
+// the AVX2 kernels' results bit for bit. Strides and offsets in bytes.
 
-var (
-	tapsImpl          = tapsGeneric
-	tapsStreamImpl    = tapsGeneric
-	tapsVecImpl       = tapsVecGeneric
-	gradTapsImpl      = gradTapsGeneric
-	copyRowsImpl      = copyRowsGeneric
-	deinterleave2Impl = deinterleave2Generic
-	packC8Impl        = packC8Generic
-	unpackC8Impl      = unpackC8Generic
+//go:noescape
+func tapsAVX512(y, x, w *float32, offs *int32, ntaps, nvec, nrows, xrow, yrow, acc int)
+
+//go:noescape
+func tapsNTAVX512(y, x, w *float32, offs *int32, ntaps, nvec, nrows, xrow, yrow, acc int)
+
+//go:noescape
+func tapsVecAVX512(y, x, w *float32, offs *int32, ntaps, nvec, nrows, xrow, yrow, acc int)
+
+// taps3RowsAVX512, taps3RowsNTAVX512 and taps3RowsVecAVX512 are the
+// kernels for 3×3 taps over consecutive input rows (see rows3).
+//
+//go:noescape
+func taps3RowsAVX512(y, x, top, bottom, w *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow, acc int)
+
+//go:noescape
+func taps3RowsNTAVX512(y, x, top, bottom, w *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow, acc int)
+
+//go:noescape
+func taps3RowsVecAVX512(y, x, top, bottom, w *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow, acc int)
+
+// gradTaps3RowsAVX512 is the weight-gradient kernel of a 3×3 kernel over
+// consecutive input rows (see gradPlane3x3AVX512).
+//
+//go:noescape
+func gradTaps3RowsAVX512(out, dy, x, top, bottom *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow int)
+
+// gradTapsAVX512 takes 1 to maxGradTaps512 taps.
+//
+//go:noescape
+func gradTapsAVX512(out, dy, x *float32, offs *int64, ntaps, nvec, nrows, xrow, yrow int)
+
+const (
+	// maxGradTaps2 and maxGradTaps512 are the most taps gradTapsAVX2
+	// and gradTapsAVX512 accumulate in one call.
+	maxGradTaps2   = 4
+	maxGradTaps512 = 9
 )
 
-func init() {
-	if hasAVX2 {
-		tapsImpl, gradTapsImpl, copyRowsImpl = tapsAsm, gradTapsAsm, copyRowsAsm
-		tapsStreamImpl = tapsStreamAsm
-		tapsVecImpl = tapsVecAsm
-		deinterleave2Impl = deinterleave2Asm
-		packC8Impl, unpackC8Impl = packC8Asm, unpackC8Asm
-	}
-}
+var (
+	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F
+)
 
-// Kernel returns the name of the kernels in use.
-func Kernel() string {
+// variants lists the kernel sets this CPU runs, best first.
+func variants() []variant {
+	vs := []variant{genericVariant}
 	if hasAVX2 {
-		return "avx2"
+		avx2 := variant{name: "avx2", taps: tapsAsm, tapsStream: tapsStreamAsm, tapsVec: tapsVecAsm,
+			gradTaps: gradTapsAsm, copyRows: copyRowsAsm, deinterleave2: deinterleave2Asm,
+			packC8: packC8Asm, unpackC8: unpackC8Asm}
+		vs = append([]variant{avx2}, vs...)
+		if hasAVX512 {
+			avx512 := avx2
+			avx512.name = "avx512"
+			avx512.taps, avx512.tapsStream, avx512.tapsVec = taps512, tapsStream512, tapsVec512
+			avx512.gradTaps = gradTaps512
+			avx512.plane3x3, avx512.gradPlane3x3 = plane3x3AVX512, gradPlane3x3AVX512
+			vs = append([]variant{avx512}, vs...)
+		}
 	}
-	return "generic"
+	return vs
 }
 
 func tapsAsm(y, x, w []float32, offs []int32, g Grid, acc bool) {
-	a := 0
-	if acc {
-		a = 1
-	}
-	tapsAVX2(&y[0], &x[0], &w[0], &offs[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow, a)
+	tapsAVX2(&y[0], &x[0], &w[0], &offs[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow, flag(acc))
 }
 
 // tapsStreamAsm runs tapsNTAVX2 when every output vector is 32-byte
@@ -97,35 +130,27 @@ func tapsStreamAsm(y, x, w []float32, offs []int32, g Grid, acc bool) {
 		tapsAsm(y, x, w, offs, g, acc)
 		return
 	}
-	a := 0
-	if acc {
-		a = 1
-	}
-	tapsNTAVX2(&y[0], &x[0], &w[0], &offs[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow, a)
+	tapsNTAVX2(&y[0], &x[0], &w[0], &offs[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow, flag(acc))
 }
 
 func tapsVecAsm(y, x, w []float32, offs []int32, g Grid, acc bool) {
-	a := 0
-	if acc {
-		a = 1
-	}
-	tapsVecAVX2(&y[0], &x[0], &w[0], &offs[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow, a)
+	tapsVecAVX2(&y[0], &x[0], &w[0], &offs[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow, flag(acc))
 }
 
 func copyRowsAsm(dst, src []float32, n, rows, dstride, sstride int, maskLast bool) {
-	m := 0
-	if maskLast {
-		m = 1
-	}
-	copyRowsAVX2(&dst[0], &src[0], n, rows, 4*dstride, 4*sstride, m)
+	copyRowsAVX2(&dst[0], &src[0], n, rows, 4*dstride, 4*sstride, flag(maskLast))
 }
 
+// gradTapsAsm runs gradTapsAVX2 on groups of up to maxGradTaps2 taps.
 func gradTapsAsm(out, dy, x []float32, offs []int, g Grid) {
-	var o [MaxGradTaps]int64
-	for t, v := range offs {
-		o[t] = 4 * int64(v)
+	var o [maxGradTaps2]int64
+	for t0 := 0; t0 < len(offs); t0 += maxGradTaps2 {
+		n := min(maxGradTaps2, len(offs)-t0)
+		for t, v := range offs[t0 : t0+n] {
+			o[t] = 4 * int64(v)
+		}
+		gradTapsAVX2(&out[2*t0*Lanes], &dy[0], &x[0], &o[0], n, g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow)
 	}
-	gradTapsAVX2(&out[0], &dy[0], &x[0], &o[0], len(offs), g.Vecs, 4*g.XStep, 4*g.YStep, g.Rows, 4*g.XRow, 4*g.YRow)
 }
 
 func deinterleave2Asm(even, odd, src []float32, n, rows, dstride, sstride int) {
@@ -138,4 +163,221 @@ func packC8Asm(dst, src []float32, plane, rows, w, srow, drow int) {
 
 func unpackC8Asm(dst, src []float32, plane, n int) {
 	unpackC8AVX2(&dst[0], &src[0], 4*plane, n)
+}
+
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// taps3Rows reports whether the 9 taps offs of a kernel on the grid r
+// (vectors along rows) form a 3×3 kernel whose row p reads the input row
+// of output row r+p: offs[3p+q] = offs[q] + p·r.XRow (forward), or of
+// output row r−p: offs[3p+q] = offs[q] − p·r.XRow (the flipped kernel of
+// an input gradient), and returns the direction, 1 or −1.
+func taps3Rows(offs []int32, r Grid) (dir int, ok bool) {
+	if len(offs) != 9 || r.XRow == 0 {
+		return 0, false
+	}
+	d := int(offs[3]) - int(offs[0])
+	switch d {
+	case r.XRow:
+		dir = 1
+	case -r.XRow:
+		dir = -1
+	default:
+		return 0, false
+	}
+	for p := 1; p < 3; p++ {
+		for q := range 3 {
+			if int(offs[3*p+q]) != int(offs[q])+p*d {
+				return 0, false
+			}
+		}
+	}
+	return dir, true
+}
+
+// rows3Kernel is the signature of the taps3Rows kernels.
+type rows3Kernel func(y, x, top, bottom, w *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow, acc int)
+
+// rows3 runs a taps3Rows kernel k over the grid r in strips of up to 8
+// vectors, bottom-up when dir is −1 (so that each output row still
+// receives its kernel rows in increasing p).
+func rows3(k rows3Kernel, y, x, w []float32, offs []int32, r Grid, dir int, acc bool) {
+	x0, y0, xrow, yrow := 0, 0, r.XRow, r.YRow
+	if dir < 0 {
+		x0, y0, xrow, yrow = (r.Rows-1)*r.XRow, (r.Rows-1)*r.YRow, -xrow, -yrow
+	}
+	// Input row a (0 ≤ a ≤ Rows+1) starts at x0 + a·xrow; tap (p, q) of
+	// output row r reads it at offs[q] for a = r+p. With dir −1 the rows
+	// before x0 are read at offsets of at least 2·XRow: the kernel gets
+	// the rows from their smallest offset on.
+	ob := min(offs[0], offs[1], offs[2])
+	o := [3]int32{4 * (offs[0] - ob), 4 * (offs[1] - ob), 4 * (offs[2] - ob)}
+	row := func(a, v int) *float32 { return &x[x0+a*xrow+int(ob)+v*Lanes] }
+	for v := 0; v < r.Vecs; v += 8 {
+		n := min(8, r.Vecs-v)
+		m := stripMasks(n)
+		k(&y[y0+v*Lanes], row(1, v), row(0, v), row(r.Rows+1, v), &w[0], &o[0], &m[0], n, r.Rows, 4*xrow, 4*yrow, flag(acc))
+	}
+}
+
+// stripMasks returns the load masks of rows3's kernels for a strip of n
+// vectors of a padded buffer: every lane of the first and the last chunk
+// of 16 lanes, the low 8 for a last vector alone in its chunk.
+func stripMasks(n int) [6]uint16 {
+	last := uint16(0xffff)
+	if n%2 == 1 {
+		last = 0xff
+	}
+	first := uint16(0xffff)
+	if n <= 2 {
+		first = last
+	}
+	return [6]uint16{first, first, first, last, last, last}
+}
+
+// The fewest vectors per row for which the AVX-512 tap kernels beat the
+// AVX2 ones (which take the grid as it is, often with longer runs of
+// vectors down the columns): below them, a row's few accumulators leave
+// the AVX-512 kernels waiting on their chains of fused multiply-adds. The
+// results are the same either way. (56×56 and 28×28 planes, 7 and 4
+// vectors per row, run faster over rows with 3×3 kernels; 14×14, with 2,
+// and 5×5 kernels on 56×56 run faster with the AVX2 kernels.)
+const (
+	minRowVecs3   = 3
+	minRowVecsAny = 16
+)
+
+// tapKernels512 are the kernels of one AVX-512 tap function: over rows
+// for 3×3 kernels, any taps, and the AVX2 function for grids whose
+// vectors are neither along rows nor along columns. With aligned, the
+// AVX-512 kernels also need every output vector 32-byte aligned
+// (non-temporal stores).
+type tapKernels512 struct {
+	rows3    rows3Kernel
+	any      func(y, x, w *float32, offs *int32, ntaps, nvec, nrows, xrow, yrow, acc int)
+	fallback func(y, x, w []float32, offs []int32, g Grid, acc bool)
+	aligned  bool
+}
+
+func (k *tapKernels512) run(y, x, w []float32, offs []int32, g Grid, acc bool) {
+	// Vectors per row after rowVectors, found first without copying the
+	// grid: calls on small planes are many and short.
+	vecs := 0
+	switch {
+	case g.XStep == Lanes && g.YStep == Lanes:
+		vecs = g.Vecs
+	case g.XRow == Lanes && g.YRow == Lanes:
+		vecs = g.Rows
+	}
+	if vecs < minRowVecs3 {
+		k.fallback(y, x, w, offs, g, acc)
+		return
+	}
+	r, _ := rowVectors(g)
+	if k.aligned && (uintptr(unsafe.Pointer(&y[0]))%32 != 0 || r.YRow%Lanes != 0) {
+		k.fallback(y, x, w, offs, g, acc)
+		return
+	}
+	switch dir, rows := taps3Rows(offs, r); {
+	case rows:
+		rows3(k.rows3, y, x, w, offs, r, dir, acc)
+	case r.Vecs >= minRowVecsAny:
+		k.any(&y[0], &x[0], &w[0], &offs[0], len(offs), r.Vecs, r.Rows, 4*r.XRow, 4*r.YRow, flag(acc))
+	default:
+		k.fallback(y, x, w, offs, g, acc)
+	}
+}
+
+// The AVX-512 Taps, TapsStream and TapsVec.
+var (
+	taps512       = (&tapKernels512{rows3: taps3RowsAVX512, any: tapsAVX512, fallback: tapsAsm}).run
+	tapsStream512 = (&tapKernels512{rows3: taps3RowsNTAVX512, any: tapsNTAVX512, fallback: tapsStreamAsm, aligned: true}).run
+	tapsVec512    = (&tapKernels512{rows3: taps3RowsVecAVX512, any: tapsVecAVX512, fallback: tapsVecAsm}).run
+)
+
+// gradTaps512 runs gradTapsAVX512 on grids of vectors along rows, in
+// groups of up to maxGradTaps512 taps, and the AVX2 kernel on others (the
+// even and odd sums follow the vectors' order, so the grid cannot be
+// transposed).
+func gradTaps512(out, dy, x []float32, offs []int, g Grid) {
+	if g.XStep != Lanes || g.YStep != Lanes {
+		gradTapsAsm(out, dy, x, offs, g)
+		return
+	}
+	var o [maxGradTaps512]int64
+	for t0 := 0; t0 < len(offs); t0 += maxGradTaps512 {
+		n := min(maxGradTaps512, len(offs)-t0)
+		for t, v := range offs[t0 : t0+n] {
+			o[t] = 4 * int64(v)
+		}
+		gradTapsAVX512(&out[2*t0*Lanes], &dy[0], &x[0], &o[0], n, g.Vecs, g.Rows, 4*g.XRow, 4*g.YRow)
+	}
+}
+
+// zeroRow is the padding row of plane3x3AVX512: zeros around the
+// MaxPlaneWidth columns a row reads, from column −Lanes on.
+var zeroRow [MaxPlaneWidth + 4*Lanes]float32
+
+// plane3x3AVX512 runs Plane3x3 with the taps3Rows kernels: the rows of x
+// in place, masks for the columns −1 and w, and zeroRow for the rows −1
+// and h.
+func plane3x3AVX512(y, x, k []float32, h, w int, acc, stream bool) {
+	kern := rows3Kernel(taps3RowsAVX512)
+	if stream && uintptr(unsafe.Pointer(&y[0]))%32 == 0 {
+		kern = taps3RowsNTAVX512
+	}
+	d := [3]int32{-4, 0, 4} // column offsets (bytes) of taps q = 0, 1, 2
+	nvec := w / Lanes
+	for v := 0; v < nvec; v += 8 {
+		n := min(8, nvec-v)
+		m := planeMasks(v, n, nvec, d)
+		z := &zeroRow[Lanes+v*Lanes]
+		kern(&y[v*Lanes], &x[v*Lanes], z, z, &k[0], &d[0], &m[0], n, h, 4*w, 4*w, flag(acc))
+	}
+}
+
+// gradPlane3x3AVX512 runs GradPlane3x3 with gradTaps3RowsAVX512, reading
+// the planes as plane3x3AVX512 does (w ≥ MinPlaneWidth: at least 3
+// vectors, a first and a last chunk).
+func gradPlane3x3AVX512(out, dy, x []float32, h, w int) {
+	d := [3]int32{-4, 0, 4}
+	nvec := w / Lanes
+	m := planeMasks(0, nvec, nvec, d)
+	z := &zeroRow[Lanes]
+	gradTaps3RowsAVX512(&out[0], &dy[0], &x[0], z, z, &d[0], &m[0], nvec, h, 4*w, 4*w)
+}
+
+// planeMasks returns the load masks of taps3Rows for the strip of n
+// vectors from vector v of a row of nvec, whose taps q read columns d[q]/4
+// away: the lanes of a chunk whose columns lie in the row (and, for a last
+// vector alone in its chunk, in its low 8 lanes).
+func planeMasks(v, n, nvec int, d [3]int32) [6]uint16 {
+	// lanes returns the mask of lanes l < cw of the chunk from column c0
+	// with 0 ≤ c0 + l + sh < nvec·Lanes.
+	lanes := func(c0, cw, sh int) uint16 {
+		lo, hi := max(0, -c0-sh), min(cw, nvec*Lanes-c0-sh)
+		if lo >= hi {
+			return 0
+		}
+		return uint16((1<<hi - 1) &^ (1<<lo - 1))
+	}
+	lastW := 2 * Lanes
+	if n%2 == 1 {
+		lastW = Lanes
+	}
+	first, last := v*Lanes, (v+(n-1)/2*2)*Lanes // first column of the first and the last chunk
+	var m [6]uint16
+	for q := range 3 {
+		sh := int(d[q]) / 4
+		m[q], m[3+q] = lanes(first, 2*Lanes, sh), lanes(last, lastW, sh)
+		if n <= 2 { // one chunk, first and last
+			m[q] = m[3+q]
+		}
+	}
+	return m
 }

@@ -28,19 +28,67 @@ func randOffsets(rng *rand.Rand, n int) (offs []int32, maxOff int) {
 }
 
 // grids returns vector geometries that exercise every block size and
-// remainder of the kernels (vector counts 1..19), both orientations
-// (vectors along a row or down a column) and unit and non-unit strides.
+// remainder of the kernels (vector counts 1..19), vectors one after the
+// other along rows (the AVX-512 kernels' pairs), down columns (which they
+// transpose), and neither, with unit and non-unit strides.
 func grids() []Grid {
 	var gs []Grid
-	for _, vecs := range []int{1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 19} {
-		for _, rows := range []int{1, 3} {
+	for _, vecs := range []int{1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 15, 16, 17, 19, 33} {
+		for _, rows := range []int{1, 2, 3, 5, 6} {
 			gs = append(gs,
 				Grid{Vecs: vecs, Rows: rows, XStep: Lanes, XRow: vecs*Lanes + 5, YStep: Lanes, YRow: vecs * Lanes},
+				Grid{Vecs: vecs, Rows: rows, XStep: vecs*Lanes + 3, XRow: Lanes, YStep: rows * Lanes, YRow: Lanes},
 				Grid{Vecs: vecs, Rows: rows, XStep: 3*Lanes + 1, XRow: 2, YStep: rows * Lanes, YRow: Lanes},
 				Grid{Vecs: vecs, Rows: rows, XStep: 1, XRow: 37, YStep: Lanes + 3, YRow: vecs*(Lanes+3) + 1})
 		}
 	}
 	return gs
+}
+
+// tapOffsets returns sets of n tap offsets for a kernel on g, each with
+// its largest offset: random ones and, for n = 9 on grids of vectors
+// along rows or columns, those of a 3×3 kernel whose row p reads the
+// input of the output row p after (as a forward convolution) or before
+// (as its flipped kernel in the input gradient), which the AVX-512
+// kernels compute over rows.
+func tapOffsets(rng *rand.Rand, g Grid, n int) (sets [][]int32, maxOffs []int) {
+	offs, m := randOffsets(rng, n)
+	sets, maxOffs = append(sets, offs), append(maxOffs, m)
+	r, ok := rowVectors(g)
+	if n != 9 || !ok {
+		return sets, maxOffs
+	}
+	base, dq := rng.IntN(5), 1+rng.IntN(2)
+	fwd, rev := make([]int32, 9), make([]int32, 9)
+	for p := range 3 {
+		for q := range 3 {
+			fwd[3*p+q] = int32(base + q*dq + p*r.XRow)
+			rev[8-3*p-q] = fwd[3*p+q]
+		}
+	}
+	m = base + 2*dq + 2*r.XRow
+	return append(sets, fwd, rev), append(maxOffs, m, m)
+}
+
+// forEachVariant runs f as a subtest with each kernel variant the CPU runs
+// in use (so that a CPU with AVX-512 tests its AVX2 kernels too).
+func forEachVariant(t *testing.T, f func(t *testing.T)) {
+	for _, name := range Variants() {
+		t.Run(name, func(t *testing.T) {
+			defer Use(Use(name))
+			f(t)
+		})
+	}
+}
+
+// sameBits fails unless got and want hold the same float32 bit patterns.
+func sameBits(t *testing.T, want, got []float32, msg string) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(want[i]) != math.Float32bits(got[i]) {
+			require.Failf(t, "mismatch", "%s: element %d: want %v, got %v", msg, i, want[i], got[i])
+		}
+	}
 }
 
 func xLen(g Grid, maxOff int) int {
@@ -66,45 +114,61 @@ func closeTo(t *testing.T, want, got []float32, terms int, msg string) {
 // TestTapsMatchesGeneric compares the kernels in use, Taps and TapsVec,
 // with their pure-Go twins.
 func TestTapsMatchesGeneric(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
 	t.Logf("kernel: %s", Kernel())
+	forEachVariant(t, testTapsMatchesGeneric)
+}
+
+func testTapsMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
 	for _, g := range grids() {
 		for _, ntaps := range []int{1, 3, 9, 25, 49} {
-			w := randSlice(rng, ntaps*Lanes)
-			offs, maxOff := randOffsets(rng, ntaps)
-			x := randSlice(rng, xLen(g, maxOff))
-			for _, acc := range []bool{false, true} {
-				y0 := randSlice(rng, yLen(g))
-				want, got := append([]float32(nil), y0...), append([]float32(nil), y0...)
-				tapsGeneric(want, x, w, offs, g, acc)
-				Taps(got, x, w, offs, g, acc)
-				closeTo(t, want, got, ntaps, fmt.Sprintf("%+v ntaps=%d acc=%v", g, ntaps, acc))
-				wantV, gotV := append([]float32(nil), y0...), append([]float32(nil), y0...)
-				tapsVecGeneric(wantV, x, w, offs, g, acc)
-				TapsVec(gotV, x, w, offs, g, acc)
-				closeTo(t, wantV, gotV, ntaps, fmt.Sprintf("TapsVec %+v ntaps=%d acc=%v", g, ntaps, acc))
-				// Elements outside the output vectors are untouched.
-				touched := make([]bool, len(y0))
-				for r := range g.Rows {
-					for v := range g.Vecs {
-						for l := range Lanes {
-							touched[r*g.YRow+v*g.YStep+l] = true
-						}
-					}
-				}
-				for i := range y0 {
-					if !touched[i] {
-						require.Equal(t, y0[i], got[i], "%+v: y[%d] outside the output changed", g, i)
-					}
-				}
+			sets, maxOffs := tapOffsets(rng, g, ntaps)
+			for i, offs := range sets {
+				testTapsCase(t, rng, g, offs, maxOffs[i])
 			}
 		}
 	}
 }
 
-// TestGradTapsMatchesGeneric compares the kernel in use with its twin for
-// 1 to MaxGradTaps taps.
-func TestGradTapsMatchesGeneric(t *testing.T) {
+// testTapsCase compares Taps and TapsVec with their twins on g with the
+// tap offsets offs.
+func testTapsCase(t *testing.T, rng *rand.Rand, g Grid, offs []int32, maxOff int) {
+	ntaps := len(offs)
+	w := randSlice(rng, ntaps*Lanes)
+	x := randSlice(rng, xLen(g, maxOff))
+	for _, acc := range []bool{false, true} {
+		y0 := randSlice(rng, yLen(g))
+		want, got := append([]float32(nil), y0...), append([]float32(nil), y0...)
+		tapsGeneric(want, x, w, offs, g, acc)
+		Taps(got, x, w, offs, g, acc)
+		closeTo(t, want, got, ntaps, fmt.Sprintf("%+v offs=%v acc=%v", g, offs, acc))
+		wantV, gotV := append([]float32(nil), y0...), append([]float32(nil), y0...)
+		tapsVecGeneric(wantV, x, w, offs, g, acc)
+		TapsVec(gotV, x, w, offs, g, acc)
+		closeTo(t, wantV, gotV, ntaps, fmt.Sprintf("TapsVec %+v offs=%v acc=%v", g, offs, acc))
+		// Elements outside the output vectors are untouched.
+		touched := make([]bool, len(y0))
+		for r := range g.Rows {
+			for v := range g.Vecs {
+				for l := range Lanes {
+					touched[r*g.YRow+v*g.YStep+l] = true
+				}
+			}
+		}
+		for i := range y0 {
+			if !touched[i] {
+				require.Equal(t, y0[i], got[i], "%+v: y[%d] outside the output changed", g, i)
+				require.Equal(t, y0[i], gotV[i], "TapsVec %+v: y[%d] outside the output changed", g, i)
+			}
+		}
+	}
+}
+
+// TestGradTapsMatchesGeneric compares each kernel variant with the twin
+// for 1 to MaxGradTaps taps.
+func TestGradTapsMatchesGeneric(t *testing.T) { forEachVariant(t, testGradTapsMatchesGeneric) }
+
+func testGradTapsMatchesGeneric(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, g := range grids() {
 		for n := 1; n <= MaxGradTaps; n++ {
@@ -118,16 +182,33 @@ func TestGradTapsMatchesGeneric(t *testing.T) {
 			out0 := randSlice(rng, 2*MaxGradTaps*Lanes)
 			want, got := append([]float32(nil), out0...), append([]float32(nil), out0...)
 			gradTapsGeneric(want, dy, x, offs, g)
-			GradTaps(got[:2*n*Lanes], dy, x, offs, g)
+			GradTaps(got[:2*n*Lanes:2*n*Lanes], dy, x, offs, g)
 			closeTo(t, want, got, g.Vecs*g.Rows, fmt.Sprintf("%+v offs=%v", g, offs))
 			require.Equal(t, out0[2*n*Lanes:], got[2*n*Lanes:], "outputs past the taps changed")
+			// Infinite inputs: a sum takes an infinity or NaN from the
+			// products of its own vectors only, not from lanes that a
+			// kernel reads past a row's last vector.
+			for range 3 {
+				x[rng.IntN(len(x))] = float32(math.Inf(1))
+			}
+			copy(want, out0)
+			copy(got, out0)
+			gradTapsGeneric(want, dy, x, offs, g)
+			GradTaps(got[:2*n*Lanes], dy, x, offs, g)
+			for i := range want {
+				if math.IsNaN(float64(want[i])) != math.IsNaN(float64(got[i])) || math.IsInf(float64(want[i]), 0) != math.IsInf(float64(got[i]), 0) {
+					require.Failf(t, "mismatch", "%+v offs=%v with infinite inputs: sum %d is %v, twin gives %v", g, offs, i, got[i], want[i])
+				}
+			}
 		}
 	}
 }
 
 // TestCopyRowsMatchesGeneric compares the row copy with its twin for
 // every tail length, with and without a masked last row.
-func TestCopyRowsMatchesGeneric(t *testing.T) {
+func TestCopyRowsMatchesGeneric(t *testing.T) { forEachVariant(t, testCopyRowsMatchesGeneric) }
+
+func testCopyRowsMatchesGeneric(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for n := 1; n <= 27; n++ {
 		for _, rows := range []int{1, 2, 5} {
@@ -147,6 +228,10 @@ func TestCopyRowsMatchesGeneric(t *testing.T) {
 // TestDeinterleave2MatchesGeneric compares the stride-2 split with its
 // twin for every chunk remainder.
 func TestDeinterleave2MatchesGeneric(t *testing.T) {
+	forEachVariant(t, testDeinterleave2MatchesGeneric)
+}
+
+func testDeinterleave2MatchesGeneric(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for n := 1; n <= 40; n++ {
 		for _, rows := range []int{1, 3} {
@@ -164,7 +249,9 @@ func TestDeinterleave2MatchesGeneric(t *testing.T) {
 
 // TestPackC8MatchesGeneric compares the interleaving kernels with their
 // twins for widths and pixel counts that leave every tail of a vector.
-func TestPackC8MatchesGeneric(t *testing.T) {
+func TestPackC8MatchesGeneric(t *testing.T) { forEachVariant(t, testPackC8MatchesGeneric) }
+
+func testPackC8MatchesGeneric(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for w := 1; w <= 19; w++ {
 		for _, rows := range []int{1, 3} {
@@ -207,7 +294,9 @@ func TestBoundsPanics(t *testing.T) {
 // for bit and leaves the rest of y alone, from every alignment of y
 // (streaming stores when y and the strides are 32-byte aligned, regular
 // ones otherwise), with vector counts that exercise every block.
-func TestTapsStreamMatchesTaps(t *testing.T) {
+func TestTapsStreamMatchesTaps(t *testing.T) { forEachVariant(t, testTapsStreamMatchesTaps) }
+
+func testTapsStreamMatchesTaps(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	gs := grids()
 	for _, vecs := range []int{1, 3, 7, 8, 13, 56} {
@@ -219,9 +308,10 @@ func TestTapsStreamMatchesTaps(t *testing.T) {
 		}
 	}
 	for _, g := range gs {
-		for _, ntaps := range []int{1, 9} {
+		for _, ntaps := range []int{1, 9, 25} {
+			sets, maxOffs := tapOffsets(rng, g, ntaps)
+			offs, maxOff := sets[len(sets)-1], maxOffs[len(sets)-1]
 			w := randSlice(rng, ntaps)
-			offs, maxOff := randOffsets(rng, ntaps)
 			x := randSlice(rng, xLen(g, maxOff))
 			for _, acc := range []bool{false, true} {
 				y0 := randSlice(rng, yLen(g)+Lanes)
@@ -238,6 +328,204 @@ func TestTapsStreamMatchesTaps(t *testing.T) {
 								g, ntaps, acc, o, i, want[i], got[i])
 						}
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestVariantsBitIdentical checks that every assembly variant gives the
+// results of the AVX2 kernels (the last assembly variant) bit for bit:
+// the AVX-512 kernels compute each lane's fused multiply-adds in the same
+// order. On a CPU with only AVX2 there is nothing to compare.
+func TestVariantsBitIdentical(t *testing.T) {
+	names := Variants()
+	if len(names) < 3 {
+		t.Skipf("one assembly variant at most: %v", names)
+	}
+	ref := names[len(names)-2]
+	rng := rand.New(rand.NewPCG(9, 10))
+	run := func(name string, f func()) {
+		defer Use(Use(name))
+		f()
+	}
+	for _, g := range grids() {
+		for _, ntaps := range []int{1, 2, 4, 9, 25} {
+			sets, maxOffs := tapOffsets(rng, g, ntaps)
+			for i, offs := range sets {
+				maxOff := maxOffs[i]
+				w := randSlice(rng, ntaps*Lanes)
+				ioffs := make([]int, ntaps)
+				for i, o := range offs {
+					ioffs[i] = int(o)
+				}
+				x := randSlice(rng, xLen(g, maxOff))
+				dy := randSlice(rng, yLen(g))
+				y0 := randSlice(rng, yLen(g)+Lanes)
+				sums0 := randSlice(rng, 2*ntaps*Lanes)
+				// Results of Taps, TapsVec, TapsStream (both y alignments, acc
+				// or not) and GradTaps, concatenated.
+				results := func() []float32 {
+					var out []float32
+					for _, acc := range []bool{false, true} {
+						for _, f := range []func(y, x, w []float32, offs []int32, g Grid, acc bool){Taps, TapsVec, TapsStream} {
+							for o := range 2 {
+								y := append([]float32(nil), y0...)
+								f(y[o*Lanes/2:], x, w, offs, g, acc)
+								out = append(out, y...)
+							}
+						}
+					}
+					for t0 := 0; t0 < ntaps; t0 += MaxGradTaps {
+						n := min(MaxGradTaps, ntaps-t0)
+						s := append([]float32(nil), sums0[:2*n*Lanes]...)
+						GradTaps(s, dy, x, ioffs[t0:t0+n], g)
+						out = append(out, s...)
+					}
+					return out
+				}
+				var want []float32
+				run(ref, func() { want = results() })
+				for _, name := range names[:len(names)-2] {
+					var got []float32
+					run(name, func() { got = results() })
+					sameBits(t, want, got, fmt.Sprintf("%s against %s: %+v offs=%v", name, ref, g, offs))
+				}
+			}
+		}
+	}
+}
+
+// Plane sizes for the tests of Plane3x3 and GradPlane3x3: every row
+// count of the kernels' three unrolled steps, widths with every remainder
+// of chunks and strips.
+var (
+	planeHeights = []int{1, 2, 3, 4, 7}
+	planeWidths  = []int{24, 32, 40, 56, 64, 72, 80, 128, 136, 200}
+)
+
+// planeVariants returns the kernel variants with Plane3x3 and
+// GradPlane3x3, skipping the test if there is none, and checks the widths
+// HasPlane3x3 refuses.
+func planeVariants(t *testing.T) []string {
+	var has []string
+	for _, name := range Variants() {
+		prev := Use(name)
+		if HasPlane3x3(MinPlaneWidth) {
+			has = append(has, name)
+			require.False(t, HasPlane3x3(MinPlaneWidth+4), "%s: a width that is not a multiple of Lanes", name)
+			require.False(t, HasPlane3x3(MinPlaneWidth-Lanes), name)
+			require.False(t, HasPlane3x3(MaxPlaneWidth+Lanes), name)
+		}
+		Use(prev)
+	}
+	if len(has) == 0 {
+		t.Skipf("no variant with plane kernels among %v", Variants())
+	}
+	return has
+}
+
+// paddedPlane returns a random h×w plane x (with an infinity half of the
+// time), a zero-padded copy buf of it, and the tap offsets and the grid
+// of vectors along rows of a 3×3 correlation with padding 1 over buf.
+func paddedPlane(rng *rand.Rand, h, w int) (x, buf []float32, offs []int32, g Grid) {
+	x = randSlice(rng, h*w)
+	if rng.IntN(2) == 0 {
+		x[rng.IntN(len(x))] = float32(math.Inf(1))
+	}
+	ldx := w + 2 + rng.IntN(3)
+	buf = make([]float32, (h+2)*ldx+Lanes)
+	for i := range h {
+		copy(buf[(i+1)*ldx+1:], x[i*w:(i+1)*w])
+	}
+	offs = make([]int32, 9)
+	for p := range 3 {
+		for q := range 3 {
+			offs[3*p+q] = int32(p*ldx + q)
+		}
+	}
+	return x, buf, offs, Grid{Vecs: w / Lanes, Rows: h, XStep: Lanes, XRow: ldx, YStep: Lanes, YRow: w}
+}
+
+// TestPlane3x3MatchesTaps checks that Plane3x3, where a variant has it,
+// gives bit for bit what Taps gives on a zero-padded copy of the plane
+// with the offsets of a 3×3 kernel, with Taps of every assembly variant,
+// for widths that leave every strip and chunk remainder, outputs at every
+// 32-byte alignment (streaming stores where aligned), and infinite inputs
+// (whose products must not reach the padding).
+func TestPlane3x3MatchesTaps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	has := planeVariants(t)
+	refs := Variants()[:max(1, len(Variants())-1)]
+	for _, h := range planeHeights {
+		for _, w := range planeWidths {
+			x, buf, offs, g := paddedPlane(rng, h, w)
+			k := randSlice(rng, 9)
+			for _, acc := range []bool{false, true} {
+				y0 := randSlice(rng, h*w+2*Lanes)
+				for _, ref := range refs {
+					want := append([]float32(nil), y0...)
+					func() {
+						defer Use(Use(ref))
+						Taps(want[:h*w], buf, k, offs, g, acc)
+					}()
+					for _, name := range has {
+						for o := range 4 {
+							for _, stream := range []bool{false, true} {
+								got := make([]float32, len(y0)+2*Lanes)
+								copy(got[4*o:], y0)
+								func() {
+									defer Use(Use(name))
+									Plane3x3(got[4*o:4*o+h*w], x, k, h, w, acc, stream)
+								}()
+								sameBits(t, want, got[4*o:4*o+len(y0)], fmt.Sprintf("%s Plane3x3 against %s Taps: %d×%d acc=%v stream=%v offset %d",
+									name, ref, h, w, acc, stream, 4*o))
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestGradPlane3x3MatchesGradTaps checks that GradPlane3x3, where a
+// variant has it, gives bit for bit what GradTaps gives on a zero-padded
+// copy of the plane with vectors along rows, with GradTaps of every
+// assembly variant, accumulating into given sums.
+func TestGradPlane3x3MatchesGradTaps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	has := planeVariants(t)
+	refs := Variants()[:max(1, len(Variants())-1)]
+	for _, h := range planeHeights {
+		for _, w := range planeWidths {
+			x, buf, offs, g := paddedPlane(rng, h, w)
+			ioffs := make([]int, 9)
+			for i, o := range offs {
+				ioffs[i] = int(o)
+			}
+			dy := randSlice(rng, h*w)
+			out0 := randSlice(rng, 2*9*Lanes)
+			// Negative zeros stay so in sums that nothing adds to (the odd
+			// sums of a row of one vector), even past a row's last vector.
+			for i := range out0 {
+				if rng.IntN(3) == 0 {
+					out0[i] = float32(math.Copysign(0, -1))
+				}
+			}
+			for _, ref := range refs {
+				want := append([]float32(nil), out0...)
+				func() {
+					defer Use(Use(ref))
+					GradTaps(want, dy, buf, ioffs, g)
+				}()
+				for _, name := range has {
+					got := append([]float32(nil), out0...)
+					func() {
+						defer Use(Use(name))
+						GradPlane3x3(got, dy, x, h, w)
+					}()
+					sameBits(t, want, got, fmt.Sprintf("%s GradPlane3x3 against %s GradTaps: %d×%d", name, ref, h, w))
 				}
 			}
 		}

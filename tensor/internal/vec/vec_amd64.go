@@ -67,15 +67,74 @@ func bnGradMaskXNTAVX2(dx, dy, x *float32, n int, mean, k, db, kx, a, b, lo, hi 
 //go:noescape
 func bnGradMaskXAVX2(dx, dy, x *float32, n int, mean, k, db, kx, a, b, lo, hi float32)
 
-// useAsm reports whether the AVX2 kernels run.
-var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// The AVX-512 kernels (see ../asmgen/vec512.go): n is a multiple of 16,
+// or of Block for the sums; dst of the streaming kernels is 64-byte
+// aligned.
 
-// Kernel returns the name of the kernels in use, "avx2" or "generic".
-func Kernel() string {
-	if useAsm {
-		return "avx2"
+//go:noescape
+func sumsAVX512(acc *[16]float64, x *float32, n int, shift float32)
+
+//go:noescape
+func dotsAVX512(acc *[16]float64, dy, x *float32, n int, mean float32)
+
+//go:noescape
+func dotsMaskAVX512(acc *[16]float64, dy, x, y *float32, n int, mean, lo, hi float32)
+
+//go:noescape
+func dotsMaskXAVX512(acc *[16]float64, dy, x *float32, n int, mean, a, b, lo, hi float32)
+
+//go:noescape
+func normAVX512(dst, x *float32, n int, mean, a, b, lo, hi float32)
+
+//go:noescape
+func normNTAVX512(dst, x *float32, n int, mean, a, b, lo, hi float32)
+
+//go:noescape
+func bnGradAVX512(dx, dy, x *float32, n int, mean, k, db, kx float32)
+
+//go:noescape
+func bnGradMaskAVX512(dx, dy, x, y *float32, n int, mean, k, db, kx, lo, hi float32)
+
+//go:noescape
+func bnGradMaskXAVX512(dx, dy, x *float32, n int, mean, k, db, kx, a, b, lo, hi float32)
+
+//go:noescape
+func bnGradMaskXNTAVX512(dx, dy, x *float32, n int, mean, k, db, kx, a, b, lo, hi float32)
+
+var (
+	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F
+)
+
+// variants lists the kernel variants this CPU runs, best first.
+func variants() []string {
+	switch {
+	case hasAVX512:
+		return []string{"avx512", "avx2", "generic"}
+	case hasAVX2:
+		return []string{"avx2", "generic"}
 	}
-	return "generic"
+	return []string{"generic"}
+}
+
+// useAsm reports whether assembly kernels run (AVX2, and AVX-512 where
+// use512 is set too).
+var useAsm, use512 bool
+
+// kernel is the name of the variant in use.
+var kernel string
+
+// setVariant makes the variant name the one in use.
+func setVariant(name string) {
+	kernel = name
+	useAsm, use512 = name != "generic", name == "avx512"
+}
+
+// split16 returns the length n16 of the whole registers of 16 elements
+// at the start of n elements, and the length m ≥ n16 of the whole vectors
+// of 8 (n16, or n16 + 8).
+func split16(n int) (n16, m int) {
+	return n &^ 15, n &^ 7
 }
 
 // The *Asm functions run the assembly kernel on the longest prefix of the
@@ -116,7 +175,9 @@ func split(n int) (nb, nt int) {
 func sumsAsm(acc *Acc, x []float32, shift float32) int {
 	nb, nt := split(len(x))
 	a := (*[16]float64)(acc)
-	if nb > 0 {
+	if nb > 0 && use512 {
+		sumsAVX512(a, &x[0], nb, shift)
+	} else if nb > 0 {
 		sumsAVX2(a, &x[0], nb, shift)
 	}
 	if nt > 0 {
@@ -128,7 +189,9 @@ func sumsAsm(acc *Acc, x []float32, shift float32) int {
 func dotsAsm(acc *Acc, dy, x []float32, mean float32) int {
 	nb, nt := split(len(dy))
 	a := (*[16]float64)(acc)
-	if nb > 0 {
+	if nb > 0 && use512 {
+		dotsAVX512(a, &dy[0], &x[0], nb, mean)
+	} else if nb > 0 {
 		dotsAVX2(a, &dy[0], &x[0], nb, mean)
 	}
 	if nt > 0 {
@@ -140,7 +203,9 @@ func dotsAsm(acc *Acc, dy, x []float32, mean float32) int {
 func dotsMaskAsm(acc *Acc, dy, x, y []float32, mean, lo, hi float32) int {
 	nb, nt := split(len(dy))
 	a := (*[16]float64)(acc)
-	if nb > 0 {
+	if nb > 0 && use512 {
+		dotsMaskAVX512(a, &dy[0], &x[0], &y[0], nb, mean, lo, hi)
+	} else if nb > 0 {
 		dotsMaskAVX2(a, &dy[0], &x[0], &y[0], nb, mean, lo, hi)
 	}
 	if nt > 0 {
@@ -150,25 +215,43 @@ func dotsMaskAsm(acc *Acc, dy, x, y []float32, mean, lo, hi float32) int {
 }
 
 func normAsm(dst, x []float32, mean, a, b, lo, hi float32) int {
-	n := len(dst) &^ 7
-	if n > 0 {
-		normAVX2(&dst[0], &x[0], n, mean, a, b, lo, hi)
+	n16, n := 0, len(dst)&^7
+	if use512 {
+		n16, n = split16(len(dst))
+		if n16 > 0 {
+			normAVX512(&dst[0], &x[0], n16, mean, a, b, lo, hi)
+		}
+	}
+	if n > n16 {
+		normAVX2(&dst[n16], &x[n16], n-n16, mean, a, b, lo, hi)
 	}
 	return n
 }
 
 func bnGradAsm(dx, dy, x []float32, mean, k, db, kx float32) int {
-	n := len(dx) &^ 7
-	if n > 0 {
-		bnGradAVX2(&dx[0], &dy[0], &x[0], n, mean, k, db, kx)
+	n16, n := 0, len(dx)&^7
+	if use512 {
+		n16, n = split16(len(dx))
+		if n16 > 0 {
+			bnGradAVX512(&dx[0], &dy[0], &x[0], n16, mean, k, db, kx)
+		}
+	}
+	if n > n16 {
+		bnGradAVX2(&dx[n16], &dy[n16], &x[n16], n-n16, mean, k, db, kx)
 	}
 	return n
 }
 
 func bnGradMaskAsm(dx, dy, x, y []float32, mean, k, db, kx, lo, hi float32) int {
-	n := len(dx) &^ 7
-	if n > 0 {
-		bnGradMaskAVX2(&dx[0], &dy[0], &x[0], &y[0], n, mean, k, db, kx, lo, hi)
+	n16, n := 0, len(dx)&^7
+	if use512 {
+		n16, n = split16(len(dx))
+		if n16 > 0 {
+			bnGradMaskAVX512(&dx[0], &dy[0], &x[0], &y[0], n16, mean, k, db, kx, lo, hi)
+		}
+	}
+	if n > n16 {
+		bnGradMaskAVX2(&dx[n16], &dy[n16], &x[n16], &y[n16], n-n16, mean, k, db, kx, lo, hi)
 	}
 	return n
 }
@@ -176,7 +259,9 @@ func bnGradMaskAsm(dx, dy, x, y []float32, mean, k, db, kx, lo, hi float32) int 
 func dotsMaskXAsm(acc *Acc, dy, x []float32, f Affine) int {
 	nb, nt := split(len(dy))
 	a := (*[16]float64)(acc)
-	if nb > 0 {
+	if nb > 0 && use512 {
+		dotsMaskXAVX512(a, &dy[0], &x[0], nb, f.Mean, f.A, f.B, f.Lo, f.Hi)
+	} else if nb > 0 {
 		dotsMaskXAVX2(a, &dy[0], &x[0], nb, f.Mean, f.A, f.B, f.Lo, f.Hi)
 	}
 	if nt > 0 {
@@ -186,45 +271,73 @@ func dotsMaskXAsm(acc *Acc, dy, x []float32, f Affine) int {
 }
 
 func bnGradMaskXAsm(dx, dy, x []float32, k, db, kx float32, f Affine) int {
-	n := len(dx) &^ 7
-	if n > 0 {
-		bnGradMaskXAVX2(&dx[0], &dy[0], &x[0], n, f.Mean, k, db, kx, f.A, f.B, f.Lo, f.Hi)
+	n16, n := 0, len(dx)&^7
+	if use512 {
+		n16, n = split16(len(dx))
+		if n16 > 0 {
+			bnGradMaskXAVX512(&dx[0], &dy[0], &x[0], n16, f.Mean, k, db, kx, f.A, f.B, f.Lo, f.Hi)
+		}
+	}
+	if n > n16 {
+		bnGradMaskXAVX2(&dx[n16], &dy[n16], &x[n16], n-n16, f.Mean, k, db, kx, f.A, f.B, f.Lo, f.Hi)
 	}
 	return n
 }
 
-// aligned returns the number of elements of dst before its first 32-byte
-// aligned element (at most 7, or len(dst)): the streaming kernels start
-// there, after the regular kernel's twin has done the head.
-func aligned(dst []float32) int {
+// aligned returns the number of elements of dst before its first element
+// aligned to a multiple of bytes (32 or 64): at most bytes/4 − 1, or
+// len(dst). The streaming kernels start there, after the regular
+// kernel's twin has done the head.
+func aligned(dst []float32, bytes uintptr) int {
 	if len(dst) == 0 {
 		return 0
 	}
-	return min(int((32-uintptr(unsafe.Pointer(&dst[0]))%32)%32/4), len(dst))
+	return min(int((bytes-uintptr(unsafe.Pointer(&dst[0]))%bytes)%bytes/4), len(dst))
 }
 
-// normNTAsm is normAsm with non-temporal stores from dst's first 32-byte
-// aligned element on; the head before it is computed by the twin.
+// alignedNT returns the head of dst before the streaming kernels
+// (aligned for their widest stores) and the lengths they take after it:
+// whole registers of 16 elements (AVX-512), then whole vectors of 8.
+func alignedNT(dst []float32) (h, n16, n int) {
+	if !use512 {
+		h = aligned(dst, 32)
+		return h, 0, (len(dst) - h) &^ 7
+	}
+	h = aligned(dst, 64)
+	n16, n = split16(len(dst) - h)
+	return h, n16, n
+}
+
+// normNTAsm is normAsm with non-temporal stores from dst's first aligned
+// element on; the head before it is computed by the twin.
 func normNTAsm(dst, x []float32, mean, a, b, lo, hi float32) int {
-	h := aligned(dst)
-	n := (len(dst) - h) &^ 7
+	h, n16, n := alignedNT(dst)
 	if n == 0 {
 		return 0
 	}
 	NormalizeGeneric(dst[:h], x[:h], mean, a, b, lo, hi)
-	normNTAVX2(&dst[h], &x[h], n, mean, a, b, lo, hi)
+	if n16 > 0 {
+		normNTAVX512(&dst[h], &x[h], n16, mean, a, b, lo, hi)
+	}
+	if n > n16 {
+		normNTAVX2(&dst[h+n16], &x[h+n16], n-n16, mean, a, b, lo, hi)
+	}
 	return h + n
 }
 
 // bnGradMaskXNTAsm is bnGradMaskXAsm with non-temporal stores, as
 // normNTAsm.
 func bnGradMaskXNTAsm(dx, dy, x []float32, k, db, kx float32, f Affine) int {
-	h := aligned(dx)
-	n := (len(dx) - h) &^ 7
+	h, n16, n := alignedNT(dx)
 	if n == 0 {
 		return 0
 	}
 	BNGradMaskedXGeneric(dx[:h], dy[:h], x[:h], k, db, kx, f)
-	bnGradMaskXNTAVX2(&dx[h], &dy[h], &x[h], n, f.Mean, k, db, kx, f.A, f.B, f.Lo, f.Hi)
+	if n16 > 0 {
+		bnGradMaskXNTAVX512(&dx[h], &dy[h], &x[h], n16, f.Mean, k, db, kx, f.A, f.B, f.Lo, f.Hi)
+	}
+	if n > n16 {
+		bnGradMaskXNTAVX2(&dx[h+n16], &dy[h+n16], &x[h+n16], n-n16, f.Mean, k, db, kx, f.A, f.B, f.Lo, f.Hi)
+	}
 	return h + n
 }

@@ -5,8 +5,13 @@ package vec
 // useAsm is false: only the pure-Go kernels exist.
 const useAsm = false
 
-// Kernel returns the name of the kernels in use, "generic".
-func Kernel() string { return "generic" }
+// variants lists the kernel variants this build runs: the twins.
+func variants() []string { return []string{"generic"} }
+
+// kernel is the name of the variant in use.
+var kernel string
+
+func setVariant(name string) { kernel = name }
 
 func clampAsm(dst, x []float32, lo, hi float32) int                             { return 0 }
 func clampMaskAsm(dx, x, dy []float32, lo, hi float32) int                      { return 0 }

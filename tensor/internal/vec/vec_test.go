@@ -40,6 +40,14 @@ func finite(rng *rand.Rand, n int) []float32 {
 	return x
 }
 
+// spread scales each element of x by a random power of two in
+// 2⁻¹²..2¹².
+func spread(rng *rand.Rand, x []float32) {
+	for i := range x {
+		x[i] = float32(math.Ldexp(float64(x[i]), rng.IntN(25)-12))
+	}
+}
+
 func sameBits(t *testing.T, what string, n int, got, want []float32) {
 	t.Helper()
 	for i := range want {
@@ -49,8 +57,23 @@ func sameBits(t *testing.T, what string, n int, got, want []float32) {
 	}
 }
 
+// forEachVariant runs f as a subtest with each kernel variant the CPU runs
+// in use (so that a CPU with AVX-512 tests its AVX2 kernels too).
+func forEachVariant(t *testing.T, f func(t *testing.T)) {
+	for _, name := range Variants() {
+		t.Run(name, func(t *testing.T) {
+			defer Use(Use(name))
+			f(t)
+		})
+	}
+}
+
 func TestElementwiseMatchTwins(t *testing.T) {
 	t.Logf("kernels: %s", Kernel())
+	forEachVariant(t, testElementwiseMatchTwins)
+}
+
+func testElementwiseMatchTwins(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, n := range sizes {
 		x, dy, y := data(rng, n+3), data(rng, n+3), data(rng, n+3)
@@ -73,8 +96,18 @@ func TestElementwiseMatchTwins(t *testing.T) {
 			Normalize(got[:n], x, 0.5, 1.7, -0.3, lo, hi)
 			NormalizeGeneric(want[:n], x, 0.5, 1.7, -0.3, lo, hi)
 			sameBits(t, "Normalize", n, got, want)
-			// The streaming kernels from every alignment of dst.
-			for o := range 9 {
+			// In place, as batch norm's gathered passes call it: a kernel
+			// that left part of its prefix to the twin, or did part twice,
+			// would show here.
+			copy(got, x[:n])
+			Normalize(got[:n], got, 0.5, 1.7, -0.3, lo, hi)
+			sameBits(t, "Normalize in place", n, got, want)
+			copy(got, x[:n])
+			NormalizeStream(got[:n], got, 0.5, 1.7, -0.3, lo, hi)
+			sameBits(t, "NormalizeStream in place", n, got, want)
+			// The streaming kernels from every alignment of dst (to 64
+			// bytes).
+			for o := range 17 {
 				gs := make([]float32, n+o+1)
 				gs[n+o] = 42
 				NormalizeStream(gs[o:n+o], x, 0.5, 1.7, -0.3, lo, hi)
@@ -85,7 +118,13 @@ func TestElementwiseMatchTwins(t *testing.T) {
 			BNGradMaskedX(got[:n], dy, x, 1.3, 0.1, 0.7, f)
 			BNGradMaskedXGeneric(want[:n], dy, x, 1.3, 0.1, 0.7, f)
 			sameBits(t, "BNGradMaskedX", n, got, want)
-			for o := range 9 {
+			copy(got, dy[:n]) // dx in place of dy, as batch norm's gathered passes
+			BNGradMaskedX(got[:n], got, x, 1.3, 0.1, 0.7, f)
+			sameBits(t, "BNGradMaskedX in place", n, got, want)
+			copy(got, dy[:n])
+			BNGradMaskedXStream(got[:n], got, x, 1.3, 0.1, 0.7, f)
+			sameBits(t, "BNGradMaskedXStream in place", n, got, want)
+			for o := range 17 {
 				gs := make([]float32, n+o+1)
 				gs[n+o] = 42
 				BNGradMaskedXStream(gs[o:n+o], dy, x, 1.3, 0.1, 0.7, f)
@@ -100,18 +139,32 @@ func TestElementwiseMatchTwins(t *testing.T) {
 			BNGradMasked(got[:n], dy, x, y, 0.25, 1.3, 0.1, 0.7, lo, hi)
 			BNGradMaskedGeneric(want[:n], dy, x, y, 0.25, 1.3, 0.1, 0.7, lo, hi)
 			sameBits(t, "BNGradMasked", n, got, want)
+			copy(got, dy[:n])
+			BNGradMasked(got[:n], got, x, y, 0.25, 1.3, 0.1, 0.7, lo, hi)
+			sameBits(t, "BNGradMasked in place", n, got, want)
 		}
 		got, want := make([]float32, n), make([]float32, n)
 		BNGrad(got, dy, x, 0.25, 1.3, 0.1, 0.7)
 		BNGradGeneric(want, dy, x, 0.25, 1.3, 0.1, 0.7)
 		sameBits(t, "BNGrad", n, got, want)
+		copy(got, dy[:n])
+		BNGrad(got, got, x, 0.25, 1.3, 0.1, 0.7)
+		sameBits(t, "BNGrad in place", n, got, want)
 	}
 }
 
-func TestSumsMatchTwins(t *testing.T) {
+func TestSumsMatchTwins(t *testing.T) { forEachVariant(t, testSumsMatchTwins) }
+
+func testSumsMatchTwins(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, n := range sizes {
+	for i, n := range append(sizes, sizes...) {
 		x, dy, y := finite(rng, n), finite(rng, n), data(rng, n)
+		if i >= len(sizes) {
+			// Magnitudes spread over 2⁻¹²..2¹²: sums whose float32 partial
+			// sums round at every step, so that their order shows.
+			spread(rng, x)
+			spread(rng, dy)
+		}
 		var got, want Acc
 		// Two calls into the same accumulator, as over the images of a
 		// batch.
@@ -154,7 +207,9 @@ func TestSumsMatchTwins(t *testing.T) {
 // TestSumsAccuracy checks that the float32 partial sums of the blocks
 // keep the sums within a few float32 roundings of the exact ones, on
 // long inputs with a large mean.
-func TestSumsAccuracy(t *testing.T) {
+func TestSumsAccuracy(t *testing.T) { forEachVariant(t, testSumsAccuracy) }
+
+func testSumsAccuracy(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	n := 100003
 	x, dy := make([]float32, n), make([]float32, n)
@@ -183,7 +238,9 @@ func TestSumsAccuracy(t *testing.T) {
 	}
 }
 
-func TestSumsValues(t *testing.T) {
+func TestSumsValues(t *testing.T) { forEachVariant(t, testSumsValues) }
+
+func testSumsValues(t *testing.T) {
 	x := []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19}
 	var a Acc
 	Sums(&a, x, 10)

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Re-measures every table of benchmarks/README.md on this machine: the
+# kernel tables with 1 and 2 threads (GEMM, convolutions, depthwise, batch
+# norm) against PyTorch and OpenBLAS measured right after them, the
+# depthwise and batch-norm target cases and GEMM 1024² with the AVX2
+# kernels forced (on an AVX-512 machine), and MobileNetV2. It records the
+# CPU (model, family, flags), the kernel variants in use and the load
+# average before and after each part, since figures from a loaded machine
+# are not comparable. Never run two benchmarks at once: run this alone.
+#
+#	bash benchmarks/measure.sh            # all, about 10 minutes on 2 cores
+#	PARTS="kernels" bash benchmarks/measure.sh
+#
+# PARTS is a space-separated subset of: kernels avx2 mobilenetv2.
+# Output goes to OUT (default benchmarks/results/<date>): raw Go and
+# reference outputs and tables.md, the Markdown tables.
+#
+# Needs Debian's python3-torch, python3-torchvision, python3-numpy and
+# libopenblas0-pthread for the reference (run with /usr/bin/python3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PARTS=${PARTS:-"kernels avx2 mobilenetv2"}
+OUT=${OUT:-benchmarks/results/$(date +%Y%m%d-%H%M)}
+mkdir -p "$OUT"
+md="$OUT/tables.md"
+py=/usr/bin/python3
+
+load() { echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at $(date +%H:%M:%S)"; }
+
+{
+	echo "# Benchmark tables ($(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD))"
+	echo
+	echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' '), model $(grep -m1 '^model\s*:' /proc/cpuinfo | cut -d: -f2 | tr -d ' '), $(nproc) CPUs; go reports \"$(go test -run '^$' -bench 'Peak/clock$' -benchtime 1x ./benchmarks 2>/dev/null | grep '^cpu:' | cut -d' ' -f2- | sed 's/ *$//')\"."
+	echo
+	echo "SIMD flags: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx|avx2|fma|avx512f|avx512dq|avx512bw|avx512vl|avx512_bf16|avx512_vnni)$' | tr '\n' ' ')"
+	echo
+	echo "Kernels in use: GEMM $(go test -count=1 -v -run 'TestKernelSelection' ./tensor/internal/gemm | grep -o 'kernel in use: [a-z0-9_]*' | cut -d' ' -f4), depthwise $(go test -count=1 -v -run 'TestTapsMatchesGeneric$' ./tensor/internal/dwconv | grep -o 'kernel: [a-z0-9]*' | head -1 | cut -d' ' -f2), batch norm $(go test -count=1 -v -run 'TestElementwiseMatchTwins$' ./tensor/internal/vec | grep -o 'kernels: [a-z0-9]*' | head -1 | cut -d' ' -f2); $(go version | cut -d' ' -f3-); $($py -c 'import torch; print("torch", torch.__version__)')."
+	echo
+} > "$md"
+
+kernels='Peak|MatMul|Conv2D|Depthwise|BatchNorm'
+if [[ " $PARTS " == *" kernels "* ]]; then
+	for t in 1 2; do
+		echo "## Kernels, $t thread(s)" >> "$md"
+		echo >> "$md"
+		echo "Go: $(load)" >> "$md"
+		GOMAXPROCS=$t go test ./benchmarks -run '^$' -bench "$kernels" -count 5 -benchtime 0.2s > "$OUT/go$t.txt"
+		echo "Go done, reference: $(load)" >> "$md"
+		$py benchmarks/reference.py --threads $t --skip MobileNetV2 > "$OUT/ref$t.txt"
+		echo "reference done: $(load)" >> "$md"
+		echo >> "$md"
+		$py benchmarks/table.py "$OUT/go$t.txt" "$OUT/ref$t.txt" $t >> "$md"
+		echo >> "$md"
+	done
+fi
+
+if [[ " $PARTS " == *" avx2 "* ]]; then
+	# The AVX2 kernels on this machine, against the best ones, interleaved.
+	cases='Peak/clock|Depthwise/k3_c96_56x56_s1_n8|BatchNorm|MatMul/square1024'
+	echo "## AVX2 kernels forced, 2 threads" >> "$md"
+	echo >> "$md"
+	echo "start: $(load)" >> "$md"
+	: > "$OUT/go2-best.txt"
+	: > "$OUT/go2-avx2.txt"
+	for round in 1 2 3 4 5 6 7 8; do
+		GOMAXPROCS=2 go test ./benchmarks -run '^$' -bench "$cases" -count 1 -benchtime 0.2s >> "$OUT/go2-best.txt"
+		AUTONL_SIMD=avx2 AUTONL_GEMM_KERNEL=avx2_6x16 GOMAXPROCS=2 go test ./benchmarks -run '^$' -bench "$cases" -count 1 -benchtime 0.2s >> "$OUT/go2-avx2.txt"
+	done
+	echo "end: $(load)" >> "$md"
+	echo >> "$md"
+	echo '```' >> "$md"
+	(cd "$OUT" && go run golang.org/x/perf/cmd/benchstat@latest go2-avx2.txt go2-best.txt) >> "$md"
+	echo '```' >> "$md"
+	echo >> "$md"
+fi
+
+if [[ " $PARTS " == *" mobilenetv2 "* ]]; then
+	echo "## MobileNetV2, 2 threads" >> "$md"
+	echo >> "$md"
+	echo "Go: $(load)" >> "$md"
+	GOMAXPROCS=2 go test ./benchmarks -run '^$' -bench MobileNetV2 -benchtime 5x -count 3 -benchmem > "$OUT/go2-mnv2.txt"
+	echo "Go done, reference: $(load)" >> "$md"
+	$py benchmarks/reference.py --threads 2 --only MobileNetV2 --repeat 5 > "$OUT/ref2-mnv2.txt"
+	echo "reference done: $(load)" >> "$md"
+	echo >> "$md"
+	$py benchmarks/table.py "$OUT/go2-mnv2.txt" "$OUT/ref2-mnv2.txt" 2 >> "$md"
+	echo >> "$md"
+fi
+echo "tables in $md"
