@@ -67,6 +67,9 @@ type SyntheticConfig struct {
 	Noise float32
 	// Clutter is the number of distractor dashes, at least 0.
 	Clutter int
+	// Shapes is the number of glyph shapes the two objects are drawn from,
+	// the first Shapes of SyntheticShapeNames, 2 to 4; 0 means 4.
+	Shapes int
 }
 
 // DefaultSyntheticConfig returns the configuration of the embedded default
@@ -104,12 +107,13 @@ func DefaultSyntheticConfig() SyntheticConfig {
 //     ShapeAndColour, shapesDiffer = label/2 and coloursDiffer = label%2,
 //     for SameShape shapesDiffer = label, for SameColour coloursDiffer =
 //     label.
-//  2. shape A = IntN(4), one of plus, cross, corner, diamond
-//     ([SyntheticShapeNames]); then u = IntN(3) if the task constrains
-//     shapes, and shape B = A when they are the same and (A+1+u) mod 4
-//     when they differ; if the task leaves shapes free, shape B = IntN(4).
-//  3. colour A and colour B likewise, from four colours (red, green, blue,
-//     yellow; grey levels 0.4, 0.6, 0.8 and 1.0 when Gray).
+//  2. with k = Shapes (4 if 0), shape A = IntN(k), one of the first k of
+//     plus, cross, corner, diamond ([SyntheticShapeNames]); then
+//     u = IntN(k−1) if the task constrains shapes, and shape B = A when
+//     they are the same and (A+1+u) mod k when they differ; if the task
+//     leaves shapes free, shape B = IntN(k).
+//  3. colour A and colour B likewise, with k = 4, from four colours (red,
+//     green, blue, yellow; grey levels 0.4, 0.6, 0.8 and 1.0 when Gray).
 //  4. the top-left corners (xA, yA, xB, yB), each 1+IntN(S-8), drawn again
 //     as a group until max(|xA-xB|, |yA-yB|) ≥ S/2.
 //  5. the background level, 0.2·Float32().
@@ -227,6 +231,8 @@ func NewSynthetic(cfg SyntheticConfig) (*Synthetic, error) {
 		return nil, fmt.Errorf("data: NewSynthetic: Noise = %g is negative", cfg.Noise)
 	case cfg.Clutter < 0:
 		return nil, fmt.Errorf("data: NewSynthetic: Clutter = %d is negative", cfg.Clutter)
+	case cfg.Shapes != 0 && (cfg.Shapes < 2 || cfg.Shapes > len(glyphs)):
+		return nil, fmt.Errorf("data: NewSynthetic: Shapes = %d; want 2 to %d (or 0 for %d)", cfg.Shapes, len(glyphs), len(glyphs))
 	case cfg.Task < ShapeAndColour || cfg.Task > SameColour:
 		return nil, fmt.Errorf("data: NewSynthetic: unknown task %v", cfg.Task)
 	}
@@ -312,8 +318,8 @@ func (s *Synthetic) scene(i int) (SyntheticScene, *rand.Rand) {
 		coloursDiffer, shapesFree = sc.Label == 1, true
 	}
 	a, b := &sc.Objects[0], &sc.Objects[1]
-	a.Shape, b.Shape = pair(rng, shapesFree, shapesDiffer)
-	a.Colour, b.Colour = pair(rng, coloursFree, coloursDiffer)
+	a.Shape, b.Shape = pair(rng, s.shapes(), shapesFree, shapesDiffer)
+	a.Colour, b.Colour = pair(rng, 4, coloursFree, coloursDiffer)
 	n, half := s.cfg.Size-glyphSize-1, s.cfg.Size/2
 	for {
 		a.X, a.Y, b.X, b.Y = 1+rng.IntN(n), 1+rng.IntN(n), 1+rng.IntN(n), 1+rng.IntN(n)
@@ -324,15 +330,23 @@ func (s *Synthetic) scene(i int) (SyntheticScene, *rand.Rand) {
 	return sc, rng
 }
 
-// pair draws the attributes of shapes A and B (step 2 or 3).
-func pair(rng *rand.Rand, free, differ bool) (a, b int) {
-	a = rng.IntN(4)
-	if free {
-		return a, rng.IntN(4)
+// shapes returns the number of shapes drawn from.
+func (s *Synthetic) shapes() int {
+	if s.cfg.Shapes == 0 {
+		return len(glyphs)
 	}
-	u := rng.IntN(3)
+	return s.cfg.Shapes
+}
+
+// pair draws the attributes of shapes A and B (step 2 or 3) from k values.
+func pair(rng *rand.Rand, k int, free, differ bool) (a, b int) {
+	a = rng.IntN(k)
+	if free {
+		return a, rng.IntN(k)
+	}
+	u := rng.IntN(k - 1)
 	if differ {
-		return a, (a + 1 + u) % 4
+		return a, (a + 1 + u) % k
 	}
 	return a, a
 }

@@ -505,3 +505,30 @@ func BenchmarkLoaderSynthetic(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(10*n), "ns/batch")
 }
+
+// With Shapes = k both objects take the first k shapes, each uniformly, and
+// the label still says only whether they are equal.
+func TestSyntheticShapes(t *testing.T) {
+	for _, k := range []int{2, 3} {
+		s := newSynth(t, func(c *SyntheticConfig) { c.N, c.Shapes = 4000, k })
+		counts := make([][2]int, 4)
+		for i := range s.Len() {
+			sc := s.Scene(i)
+			for j, o := range sc.Objects {
+				counts[o.Shape][j]++
+			}
+			assert.Equal(t, sc.Label == 0, sc.Objects[0].Shape == sc.Objects[1].Shape)
+		}
+		for sh, c := range counts {
+			for j := range 2 {
+				if sh >= k {
+					assert.Zero(t, c[j], "shape %d with k = %d", sh, k)
+				} else {
+					assert.InDelta(t, 4000/k, c[j], float64(4000/k/8), "shape %d of object %d with k = %d", sh, j, k)
+				}
+			}
+		}
+	}
+	_, err := NewSynthetic(SyntheticConfig{N: 1, Size: 32, Shapes: 5})
+	assert.ErrorContains(t, err, "Shapes = 5; want 2 to 4 (or 0 for 4)")
+}
