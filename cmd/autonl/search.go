@@ -40,28 +40,28 @@ const metaSearch = "autonl.search"
 // searchOptions are the settings of autonl search, as flags and as stored
 // in its checkpoint (JSON).
 type searchOptions struct {
-	Preset     string  `json:"preset"`
-	SpaceFile  string  `json:"space_file,omitempty"`
-	Target     macs    `json:"target"`
-	Width      float64 `json:"width"`
-	Data       string  `json:"data"`
-	TrainSize  int     `json:"train_size"`
-	ValSize    int     `json:"val_size"`
-	ImageSize  int     `json:"image_size"`
-	Epochs     int     `json:"epochs"`
-	Warmup     float64 `json:"warmup"`
-	GateKeep   float64 `json:"gate_keep"`
-	Batch      int     `json:"batch"`
-	LR         float64 `json:"lr"`
-	WD         float64 `json:"wd"`
-	ArchLR     float64 `json:"arch_lr"`
-	CostWeight float64 `json:"cost_weight"`
-	Tolerance  float64 `json:"tolerance"`
-	Smoothing  float64 `json:"smoothing"`
-	Seed       uint64  `json:"seed"`
-	Workers    int     `json:"workers"`
-	Out        string  `json:"out"`
-	Resume     bool    `json:"-"`
+	Preset     string    `json:"preset"`
+	SpaceFile  string    `json:"space_file,omitempty"`
+	Target     macs      `json:"target"`
+	Width      float64   `json:"width"`
+	Data       string    `json:"data"`
+	TrainSize  int       `json:"train_size"`
+	ValSize    int       `json:"val_size"`
+	ImageSize  int       `json:"image_size"`
+	Epochs     int       `json:"epochs"`
+	Warmup     float64   `json:"warmup"`
+	GateKeep   float64   `json:"gate_keep"`
+	Batch      int       `json:"batch"`
+	LR         float64   `json:"lr"`
+	WD         autoFloat `json:"wd"`
+	ArchLR     float64   `json:"arch_lr"`
+	CostWeight float64   `json:"cost_weight"`
+	Tolerance  float64   `json:"tolerance"`
+	Smoothing  float64   `json:"smoothing"`
+	Seed       uint64    `json:"seed"`
+	Workers    int       `json:"workers"`
+	Out        string    `json:"out"`
+	Resume     bool      `json:"-"`
 	// TrainEpochs, if positive, trains the derived network afterwards
 	// with autonl train's recipe, in Out/train.
 	TrainEpochs int `json:"train_epochs"`
@@ -116,7 +116,7 @@ func defaultSearchOptions() searchOptions {
 		Preset: "small", Width: 1, Data: "embedded",
 		TrainSize: 20000, ValSize: 1000,
 		Epochs: 2, Warmup: 1, GateKeep: 1, Batch: 64,
-		LR: nas.DefaultLR, WD: 0.05, ArchLR: nas.DefaultArchLR, CostWeight: nas.DefaultCostWeight,
+		LR: nas.DefaultLR, ArchLR: nas.DefaultArchLR, CostWeight: nas.DefaultCostWeight,
 		Tolerance: nas.DefaultTolerance, Smoothing: 0.1, Seed: 1, Workers: 2,
 		Out:         filepath.Join("runs", "search"),
 		TrainEpochs: defaultEpochs,
@@ -138,7 +138,7 @@ func (o *searchOptions) flags() *flag.FlagSet {
 	fs.Float64Var(&o.GateKeep, "gate-keep", o.GateKeep, "probability that a gate stays open in a warm-up step (gate dropout; 1: none)")
 	fs.IntVar(&o.Batch, "batch", o.Batch, "images per step")
 	fs.Float64Var(&o.LR, "lr", o.LR, "peak learning rate of the weights (AdamW, cosine)")
-	fs.Float64Var(&o.WD, "wd", o.WD, "weight decay of the weights, not applied to batch norm and biases")
+	fs.Var(autoFlag{&o.WD}, "wd", "weight decay of the weights, not applied to batch norm and biases (auto: 0.05, 0 on the embedded data as in autonl train)")
 	fs.Float64Var(&o.ArchLR, "arch-lr", o.ArchLR, "learning rate of the gates' thresholds (SGD)")
 	fs.Float64Var(&o.CostWeight, "cost-weight", o.CostWeight, "λ of the cost term λ·h(log(MACs/target)), h the Huber function with its knee at -tolerance")
 	fs.Float64Var(&o.Tolerance, "tolerance", o.Tolerance, "relative distance from the target the derived network must keep")
@@ -178,8 +178,8 @@ func (o *searchOptions) check() error {
 		return usagef("-batch %d: want at least 1", o.Batch)
 	case !(o.LR > 0):
 		return usagef("-lr %v: want a positive learning rate", o.LR)
-	case !(o.WD >= 0):
-		return usagef("-wd %v: want 0 or more", o.WD)
+	case o.WD.Set && !(o.WD.V >= 0):
+		return usagef("-wd %v: want 0 or more", o.WD.V)
 	case !(o.ArchLR > 0):
 		return usagef("-arch-lr %v: want a positive learning rate", o.ArchLR)
 	case !(o.CostWeight > 0):
@@ -291,7 +291,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			o.Random, 100*o.Tolerance, humanCount(target), float64(o.Epochs)/float64(o.Random), trainSet.Len(), o.Seed)
 		res, err := nas.RandomSearch(ctx, nas.RandomConfig{
 			Space: space, Target: target, Tolerance: o.Tolerance, Train: trainLoader, Val: valLoader,
-			Candidates: o.Random, Epochs: float64(o.Epochs), LR: o.LR, WeightDecay: o.WD, LabelSmoothing: o.Smoothing,
+			Candidates: o.Random, Epochs: float64(o.Epochs), LR: o.LR, WeightDecay: o.weightDecay(), LabelSmoothing: o.Smoothing,
 			Seed: o.Seed, OutDir: o.Out, Log: stdout, Progress: stderr,
 		})
 		if err != nil {
@@ -305,7 +305,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	search, err := nas.NewSearch(nas.SearchConfig{
 		Space: space, Target: target, CostWeight: o.CostWeight, Tolerance: o.Tolerance,
 		Train: trainLoader, Val: valLoader, Epochs: o.Epochs, WarmupEpochs: o.Warmup, GateKeep: o.GateKeep,
-		LR: o.LR, LRWarmup: min(1, o.Warmup), WeightDecay: o.WD, ArchLR: o.ArchLR, LabelSmoothing: o.Smoothing,
+		LR: o.LR, LRWarmup: min(1, o.Warmup), WeightDecay: o.weightDecay(), ArchLR: o.ArchLR, LabelSmoothing: o.Smoothing,
 		Seed: o.Seed, OutDir: o.Out, Log: stdout, Progress: stderr,
 		Metadata: map[string]string{metaSearch: string(optsJSON)},
 	})
@@ -322,8 +322,8 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "data: %d training and %d validation images of %d×%d×%d in %d classes\n", trainSet.Len(), lenOf(valSet), c, h, w, space.Classes)
 	fmt.Fprintf(stdout, "space: %d searchable layers, %d gates; supernet %s MACs (the largest network), target %s\n",
 		len(net.Layers), len(net.Thresholds()), humanCount(largest), humanCount(target))
-	fmt.Fprintf(stdout, "search: %d epochs of %d steps (%.3g warm-up), batch %d, lr %.3g, arch lr %.3g, cost weight %.3g, seed %d, %d threads\n",
-		o.Epochs, trainLoader.NumBatches(), o.Warmup, o.Batch, o.LR, o.ArchLR, o.CostWeight, o.Seed, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(stdout, "search: %d epochs of %d steps (%.3g warm-up), batch %d, lr %.3g, wd %.3g, arch lr %.3g, cost weight %.3g, seed %d, %d threads\n",
+		o.Epochs, trainLoader.NumBatches(), o.Warmup, o.Batch, o.LR, o.weightDecay(), o.ArchLR, o.CostWeight, o.Seed, runtime.GOMAXPROCS(0))
 	fmt.Fprintf(stdout, "output: %s\n", o.Out)
 	start := time.Now()
 	res, err := search.Run(ctx)
@@ -335,6 +335,12 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "searched in %s\n", time.Since(start).Round(time.Second))
 	return o.report(ctx, res.Derived, target, stdout, stderr)
+}
+
+// weightDecay returns -wd, or autonl train's AdamW default for -data.
+func (o *searchOptions) weightDecay() float64 {
+	t := trainOptions{Optimizer: "adamw", Data: o.Data, WD: o.WD}
+	return t.resolvedWD()
 }
 
 // report prints the derived network d and, with -train-epochs, trains it.

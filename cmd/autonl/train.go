@@ -175,7 +175,7 @@ func (o *trainOptions) flags() *flag.FlagSet {
 	fs.StringVar(&o.Schedule, "schedule", o.Schedule, "learning-rate schedule after warm-up: cosine, step (×0.1 at 1/2 and 3/4), exp (×0.97 every 2.4 epochs) or const")
 	fs.Float64Var(&o.Warmup, "warmup", o.Warmup, "epochs of linear warm-up from 0")
 	fs.StringVar(&o.Optimizer, "optimizer", o.Optimizer, "optimizer: adamw, adam, sgd (Nesterov momentum 0.9) or rmsprop-tf")
-	fs.Var(autoFlag{&o.WD}, "wd", "weight decay, not applied to batch norm and biases (auto: 5e-4 for sgd, 1e-5 for rmsprop-tf, 0 for adam, 0.05 for adamw)")
+	fs.Var(autoFlag{&o.WD}, "wd", "weight decay, not applied to batch norm and biases (auto: 5e-4 for sgd, 1e-5 for rmsprop-tf, 0 for adam, 0.05 for adamw, 0 for adamw on the embedded data)")
 	fs.Float64Var(&o.Smoothing, "smoothing", o.Smoothing, "label smoothing")
 	fs.Float64Var(&o.EMA, "ema", o.EMA, "decay of an exponential moving average of the weights, used for testing (0: none)")
 	fs.Float64Var(&o.Clip, "clip", o.Clip, "clip the gradients' global norm to this (0: no clipping)")
@@ -531,11 +531,21 @@ func (o *trainOptions) resolvedWD() float64 {
 	case "rmsprop-tf":
 		return 1e-5
 	case "adamw":
+		if o.Data == "embedded" {
+			return embeddedWD
+		}
 		return 0.05
 	default:
 		return 0
 	}
 }
+
+// embeddedWD is the weight decay of AdamW on the embedded data, where the
+// networks start on a plateau at chance: decay shrinks the weak signal
+// that leads off it, and in the LightNL experiment (README) the default
+// network left the plateau within 4 epochs on 5 seeds of 5 without decay
+// and on 3 of 5 with 0.05.
+const embeddedWD = 0.0
 
 // newOptimizer returns the optimizer of -optimizer, with weight decay on
 // the weights of convolutions and linear layers only.
