@@ -89,7 +89,8 @@ type SyntheticConfig struct {
 // the same experiment showed that the network with LightNL then leaves its
 // initial plateau on 1 seed of 3 within 5 epochs; with 4 shapes and no
 // clutter it learns the 2-shape part of the relation only (83.5%), and
-// with 2 shapes and no clutter it learns the whole relation.
+// with 2 shapes and no clutter it learns the whole relation, on 3 seeds
+// of 5 within 4 epochs.
 func DefaultSyntheticConfig() SyntheticConfig {
 	return SyntheticConfig{N: 10000, Seed: 1, Size: 64, Task: SameShape, Noise: 0.05, Shapes: 2}
 }
@@ -152,15 +153,16 @@ func DefaultSyntheticConfig() SyntheticConfig {
 // of rich local features (which shapes and colours are present, and how
 // many times) followed by a non-linear classifier does it. The dataset
 // rules out local shortcuts, not global aggregation; the distractor dashes
-// (Clutter) share the shapes' colours and strokes so that pooled colour and
-// stroke histograms are less telling. A network that pools globally and then classifies
-// linearly, as MobileNet-style networks do, cannot solve SameShape when no
-// unit sees both shapes: its logit difference is then a sum g(A) + g(B) of
-// terms for each shape, and no such sum separates equal from unequal
-// shapes (if g(a) ≤ g(b), then 2g(a) ≤ g(a) + g(b) ≤ 2g(b)). Hence the
-// default size of 64: the shapes are at least 25 pixels apart, beyond what
-// the small convolutional networks of the LightNL experiment (README) relate
-// in a few epochs, while their LightNL blocks see the whole map.
+// (Clutter) share the shapes' colours and strokes so that pooled colour
+// and stroke histograms are less telling. A network that pools globally
+// and then classifies linearly, as MobileNet-style networks do, cannot
+// solve SameShape when no unit sees both shapes: its logit difference is
+// then a sum g(A) + g(B) of terms for each shape, and no such sum
+// separates equal from unequal shapes (if g(a) ≤ g(b), then 2g(a) ≤
+// g(a) + g(b) ≤ 2g(b)). Hence the default size of 64: the shapes are at
+// least 25 pixels apart, beyond what the small convolutional networks of
+// the LightNL experiment (README) relate in a few epochs, while their
+// LightNL blocks see the whole map.
 type Synthetic struct {
 	cfg     SyntheticConfig
 	classes []string

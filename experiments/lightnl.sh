@@ -20,6 +20,7 @@
 # (apt-get install -y dataset-fashion-mnist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source experiments/common.sh
 
 datasets=${DATASETS:-"embedded fashion-mnist"}
 seeds=${SEEDS:-"1 2 3"}
@@ -50,18 +51,8 @@ epochs_for() {
 # in its directory before.
 run() {
 	local dir="$out/$1-$2-seed$3"
-	local cmd=("$out/autonl" train -data "$1" -arch "$out/$2.arch" -head 128
-		-epochs "$(epochs_for "$1")" -seed "$3" -out "$dir" ${TRAIN_FLAGS:-})
-	if [[ -f $dir.cmd && $(cat "$dir.cmd") == "${cmd[*]}" ]] && grep -q '^final test accuracy' "$dir.log" 2>/dev/null; then
-		return
-	fi
-	rm -f "$dir.cmd"
-	if [[ $jobs -gt 1 ]]; then
-		GOMAXPROCS=1 "${cmd[@]}" > "$dir.log" 2>&1
-	else
-		"${cmd[@]}" > "$dir.log" 2>&1
-	fi
-	echo "${cmd[*]}" > "$dir.cmd"
+	run_once "$dir" "$out/autonl" train -data "$1" -arch "$out/$2.arch" -head 128 \
+		-epochs "$(epochs_for "$1")" -seed "$3" -out "$dir" ${TRAIN_FLAGS:-}
 }
 
 for data in $datasets; do

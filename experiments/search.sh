@@ -17,6 +17,7 @@
 # repeated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source experiments/common.sh
 
 seeds=${SEEDS:-"1 2 3"}
 out=${OUT:-runs/search-vs}
@@ -31,17 +32,7 @@ go build -o "$out/autonl" ./cmd/autonl
 run() {
 	local dir="$out/$1-seed$2"
 	shift 2
-	local cmd=("$@" -out "$dir")
-	if [[ -f $dir.cmd && $(cat "$dir.cmd") == "${cmd[*]}" ]] && grep -q '^final test accuracy' "$dir.log" 2>/dev/null; then
-		return
-	fi
-	rm -f "$dir.cmd"
-	if [[ $jobs -gt 1 ]]; then
-		GOMAXPROCS=1 "${cmd[@]}" > "$dir.log" 2>&1
-	else
-		"${cmd[@]}" > "$dir.log" 2>&1
-	fi
-	echo "${cmd[*]}" > "$dir.cmd"
+	run_once "$dir" "$@" -out "$dir"
 }
 
 for seed in $seeds; do

@@ -1,0 +1,19 @@
+# Sourced by the experiment scripts.
+
+# run_once DIR CMD... runs CMD, its output in DIR.log, unless the same
+# command finished before (DIR.cmd holds it and DIR.log its final line).
+# With jobs > 1 (the caller's variable) CMD runs on one thread.
+run_once() {
+	local dir=$1
+	shift
+	if [[ -f $dir.cmd && $(cat "$dir.cmd") == "$*" ]] && grep -q '^final test accuracy' "$dir.log" 2>/dev/null; then
+		return
+	fi
+	rm -f "$dir.cmd"
+	if [[ $jobs -gt 1 ]]; then
+		GOMAXPROCS=1 "$@" > "$dir.log" 2>&1
+	else
+		"$@" > "$dir.log" 2>&1
+	fi
+	echo "$*" > "$dir.cmd"
+}
