@@ -80,7 +80,7 @@ for data in $datasets; do
 			accs+=("$(tail -n 1 "$dir/metrics.csv" | cut -d, -f7)")
 		done
 		# The model line of the last run's log: "model: ..., 1.91M MACs, 40k parameters".
-		read -r macs params < <(sed -n 's/^model: .*, \(.*\) MACs, \(.*\) parameters$/\1 \2/p' "$dir.log")
+		read -r macs params < <(sed -n 's/^model: .*, \([^ ]*\) MACs, \([^ ]*\) parameters.*$/\1 \2/p' "$dir.log")
 		stats=$(printf '%s\n' "${accs[@]}" | awk '{s+=$1; q+=$1*$1; n++} END {m=s/n; sd=(n>1)?sqrt((q-n*m*m)/(n-1)):0; printf "%.2f%% ± %.2f (n=%d)", 100*m, 100*sd, n}')
 		echo "| $data | $net LightNL | $macs | $params | $stats | ${accs[*]} |"
 	done

@@ -62,7 +62,7 @@ for kind in searched random default; do
 		[[ $kind == default ]] || metrics=$dir/train/metrics.csv
 		accs+=("$(tail -n 1 "$metrics" | cut -d, -f7)")
 		# "model: searched network, 7.60M MACs, 56.1k parameters"
-		read -r m p < <(sed -n 's/^model: .*, \(.*\) MACs, \(.*\) parameters$/\1 \2/p' "$dir.log")
+		read -r m p < <(sed -n 's/^model: .*, \([^ ]*\) MACs, \([^ ]*\) parameters.*$/\1 \2/p' "$dir.log")
 		macs+=("$m/$p")
 		arch=$dir/arch.txt
 		[[ $kind == default ]] || arch=$dir/train/arch.txt

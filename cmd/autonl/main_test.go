@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/autonl-go/autonl/lightnl"
 	"github.com/autonl-go/autonl/models"
+	"github.com/autonl-go/autonl/nn"
 	"github.com/autonl-go/autonl/train"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -83,6 +86,7 @@ func TestTrainFlagErrors(t *testing.T) {
 		{[]string{"-schedule", "linear"}, []string{"-schedule linear"}},
 		{[]string{"-augment", "rotate"}, []string{"-augment rotate"}},
 		{[]string{"-smoothing", "1"}, []string{"-smoothing 1"}},
+		{[]string{"-nl-gamma", "NaN"}, []string{"-nl-gamma NaN", "finite"}},
 		{[]string{"-ema", "1.5"}, []string{"-ema 1.5"}},
 		{[]string{"-width", "0"}, []string{"-width 0"}},
 		{[]string{"-size", "-1"}, []string{"-size -1"}},
@@ -132,6 +136,7 @@ func TestTrainEvalResume(t *testing.T) {
 	require.NoError(t, runTrain(context.Background(), args, &stdout, &stderr))
 	text := stdout.String()
 	assert.Contains(t, text, "epoch 1/1")
+	assert.Contains(t, text, "3 LightNL blocks with initial γ 0.25\n", "the embedded data's default")
 	assert.Contains(t, text, "final test accuracy (EMA weights)")
 	assert.Contains(t, text, "true \\ predicted")
 	for _, f := range []string{train.CheckpointFile, train.MetricsFile, train.LossPlotFile, train.AccPlotFile, "arch.txt"} {
@@ -187,8 +192,26 @@ func TestTrainEvalResume(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 64, o.TrainSize)
 	assert.Equal(t, 0.9, o.EMA)
+	assert.Equal(t, autoFloat{embeddedNLGamma, true}, o.NLGamma, "the resolved default, stored")
 	assert.Equal(t, embeddedImageSize, o.ImageSize, "the default size, stored")
 	assert.Equal(t, [3]int{3, embeddedImageSize, embeddedImageSize}, o.Input)
+}
+
+func TestInitLightNLGamma(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	net := nn.NewSequential(
+		lightnl.New(rng, 8, lightnl.Options{}),
+		nn.NewConv2d(rng, 8, 8, 1, nn.ConvOptions{}),
+		nn.NewSequential(lightnl.New(rng, 8, lightnl.Options{Stride: 2})),
+	)
+	require.Equal(t, 2, initLightNLGamma(net, 0.5))
+	nn.Walk(net, func(path string, m nn.Module) {
+		if b, ok := m.(*lightnl.Block); ok {
+			assert.Equal(t, []float32{0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5}, b.BN.Weight.Value.Data(), path)
+			assert.Equal(t, make([]float32, 8), b.BN.Bias.Value.Data(), path)
+		}
+	})
+	assert.Zero(t, initLightNLGamma(nn.NewSequential(nn.NewConv2d(rng, 3, 8, 1, nn.ConvOptions{})), 1))
 }
 
 func lineWith(text, s string) string {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/autonl-go/autonl/lightnl"
 	"github.com/autonl-go/autonl/models"
 	"github.com/autonl-go/autonl/nas"
 	"github.com/autonl-go/autonl/nn"
@@ -145,4 +146,17 @@ func buildSearched(rng *rand.Rand, o *trainOptions) (builtModel, error) {
 	}
 	o.Head = d.Build.HeadWidth
 	return builtModel{model: net, name: "searched network", arch: d.Arch(), macs: d.Cost.Total.MACs}, nil
+}
+
+// initLightNLGamma sets the γ of the batch norm that ends every LightNL
+// block of m to gamma and returns the number of blocks.
+func initLightNLGamma(m nn.Module, gamma float32) int {
+	n := 0
+	nn.Walk(m, func(_ string, m nn.Module) {
+		if b, ok := m.(*lightnl.Block); ok {
+			b.BN.Weight.Value.Fill(gamma)
+			n++
+		}
+	})
+	return n
 }
