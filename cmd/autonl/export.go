@@ -115,12 +115,9 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	meta := map[string]string{metaInputShape: mustJSON(e.input)}
-	if e.mean != nil {
-		meta[metaMean], meta[metaStd] = mustJSON(e.mean), mustJSON(e.std)
-	}
-	if e.classes != nil {
-		meta[metaClasses] = mustJSON(e.classes)
+	meta, err := e.metadata()
+	if err != nil {
+		return err
 	}
 	input := fmt.Sprintf("N×%d×%d×%d", e.input[0], e.input[1], e.input[2])
 	switch *format {
@@ -217,10 +214,23 @@ func zooForExport(name string, size, classes int, width float64, seed uint64) (e
 	return exported{net: built.model.(*models.Net), name: built.name, input: o.Input, weights: "random weights"}, nil
 }
 
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // the values here are slices and arrays of numbers and strings
+// metadata returns what the exported files record besides the network:
+// the input shape, the normalization and the class names, as JSON.
+func (e exported) metadata() (map[string]string, error) {
+	meta := map[string]string{}
+	for _, m := range []struct {
+		key string
+		v   any
+		set bool
+	}{{metaInputShape, e.input, true}, {metaMean, e.mean, e.mean != nil}, {metaStd, e.std, e.mean != nil}, {metaClasses, e.classes, e.classes != nil}} {
+		if !m.set {
+			continue
+		}
+		b, err := json.Marshal(m.v)
+		if err != nil {
+			return nil, fmt.Errorf("encoding metadata %s: %v", m.key, err)
+		}
+		meta[m.key] = string(b)
 	}
-	return string(b)
+	return meta, nil
 }

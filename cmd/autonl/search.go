@@ -301,7 +301,10 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "random search in %s: candidate %d of %d, validation accuracy %.2f%%\n", time.Since(start).Round(time.Second), res.Best+1, o.Random, 100*best.ValAcc)
 		return o.report(ctx, res.Derived, target, stdout, stderr)
 	}
-	optsJSON, _ := json.Marshal(o)
+	optsJSON, err := json.Marshal(o)
+	if err != nil {
+		return fmt.Errorf("encoding the options for the checkpoint: %v", err)
+	}
 	search, err := nas.NewSearch(nas.SearchConfig{
 		Space: space, Target: target, CostWeight: o.CostWeight, Tolerance: o.Tolerance,
 		Train: trainLoader, Val: valLoader, Epochs: o.Epochs, WarmupEpochs: o.Warmup, GateKeep: o.GateKeep,
@@ -339,8 +342,10 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // weightDecay returns -wd, or autonl train's AdamW default for -data.
 func (o *searchOptions) weightDecay() float64 {
-	t := trainOptions{Optimizer: "adamw", Data: o.Data, WD: o.WD}
-	return t.resolvedWD()
+	if o.WD.Set {
+		return o.WD.V
+	}
+	return defaultWD("adamw", o.Data)
 }
 
 // report prints the derived network d and, with -train-epochs, trains it.
@@ -354,14 +359,23 @@ func (o *searchOptions) report(ctx context.Context, d nas.Derived, target int64,
 		return nil
 	}
 	fmt.Fprintf(stdout, "\ntraining the searched network from scratch (autonl train -searched %s):\n", filepath.Join(o.Out, nas.ArchJSONFile))
-	trainArgs := []string{
-		"-searched", filepath.Join(o.Out, nas.ArchJSONFile), "-data", o.Data, "-epochs", strconv.Itoa(o.TrainEpochs),
-		"-seed", strconv.FormatUint(o.Seed, 10), "-workers", strconv.Itoa(o.Workers), "-out", filepath.Join(o.Out, "train"),
+	t, err := resumeTrainOptions(o.trainOptions(), nil, stdout, stderr)
+	if err != nil {
+		return err
 	}
-	if o.ImageSize > 0 {
-		trainArgs = append(trainArgs, "-size", strconv.Itoa(o.ImageSize))
-	}
-	return runTrain(ctx, trainArgs, stdout, stderr)
+	return trainNetwork(ctx, t, stdout, stderr)
+}
+
+// trainOptions returns the options of the training phase: autonl train's
+// recipe for the derived network in Out/arch.json, on the search's data,
+// seed and workers, for TrainEpochs epochs, in Out/train.
+func (o *searchOptions) trainOptions() *trainOptions {
+	t := defaultTrainOptions()
+	t.Searched = filepath.Join(o.Out, nas.ArchJSONFile)
+	t.Data, t.ImageSize = o.Data, o.ImageSize
+	t.Epochs, t.Seed, t.Workers = o.TrainEpochs, o.Seed, o.Workers
+	t.Out = filepath.Join(o.Out, "train")
+	return &t
 }
 
 // savedSearchOptions returns the options stored in a checkpoint by autonl
