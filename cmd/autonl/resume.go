@@ -92,12 +92,18 @@ func resumeTrainOptions(o *trainOptions, args []string, stdout, stderr io.Writer
 // savedOptions returns the options stored in a checkpoint by autonl train.
 func savedOptions(ck *train.Checkpoint) (trainOptions, error) {
 	o := defaultTrainOptions()
-	s, ok := ck.Metadata[metaOptions]
+	return o, savedMetadata(ck, metaOptions, "train", &o)
+}
+
+// savedMetadata decodes the JSON of metadata key of ck, written by autonl
+// command, into v.
+func savedMetadata(ck *train.Checkpoint, key, command string, v any) error {
+	s, ok := ck.Metadata[key]
 	if !ok {
-		return o, fmt.Errorf("checkpoint %s was not written by autonl train (no %s metadata)", ck.Path, metaOptions)
+		return fmt.Errorf("checkpoint %s was not written by autonl %s (no %s metadata)", ck.Path, command, key)
 	}
-	if err := json.Unmarshal([]byte(s), &o); err != nil {
-		return o, fmt.Errorf("checkpoint %s: metadata %s: %v", ck.Path, metaOptions, err)
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		return fmt.Errorf("checkpoint %s: metadata %s: %v", ck.Path, key, err)
 	}
-	return o, nil
+	return nil
 }

@@ -382,14 +382,7 @@ func (o *searchOptions) trainOptions() *trainOptions {
 // search.
 func savedSearchOptions(ck *train.Checkpoint) (searchOptions, error) {
 	o := defaultSearchOptions()
-	s, ok := ck.Metadata[metaSearch]
-	if !ok {
-		return o, fmt.Errorf("checkpoint %s was not written by autonl search (no %s metadata)", ck.Path, metaSearch)
-	}
-	if err := json.Unmarshal([]byte(s), &o); err != nil {
-		return o, fmt.Errorf("checkpoint %s: metadata %s: %v", ck.Path, metaSearch, err)
-	}
-	return o, nil
+	return o, savedMetadata(ck, metaSearch, "search", &o)
 }
 
 func lenOf(ds data.Dataset) int {
