@@ -222,10 +222,8 @@ func defaultWD(optimizer, data string) float64 {
 }
 
 // embeddedWD is the weight decay of AdamW on the embedded data, where the
-// networks start on a plateau at chance: decay shrinks the weak signal
-// that leads off it. In the plateau probes of the LightNL experiment
-// (README), two seeds on which the default network stayed at chance for 4
-// epochs with decay 0.05 left the plateau without it.
+// networks start on a plateau at chance and decay shrinks the weak signal
+// that leads off it (measurements: docs/lightnl-experiment.md).
 const embeddedWD = 0.0
 
 // resolvedNLGamma returns -nl-gamma, or its default for -data.
@@ -240,17 +238,11 @@ func (o *trainOptions) resolvedNLGamma() float64 {
 }
 
 // embeddedNLGamma is the initial γ of the batch norm that ends each LightNL
-// block on the embedded data. The released code starts it at 0, so that a
-// new block is the identity; then no gradient reaches the block's input
-// through its attention until γ has grown, and on the embedded data, where
-// only that path carries the label, the default network sat at chance for
-// one to more than four epochs, depending on the seed. Starting at 1, it
-// left the plateau in its first epoch on 4 seeds of 5; on the fifth the
-// attention output of the last two blocks, cubic in their input, grew
-// heavy-tailed (batch-norm running variances 2,700 and 85,000 against 90
-// to 290 on the other seeds) and the network stayed at chance. Starting at
-// 0.25, all 5 seeds and 2 held-out ones learn (the LightNL experiment,
-// README).
+// block on the embedded data. At 0, the released code's choice, no gradient
+// reaches the block's attention until γ has grown, and only that path
+// carries this data's label; 0.25 lets it train from the first step
+// without the heavy-tailed attention outputs that 1 gave
+// (docs/lightnl-experiment.md).
 const embeddedNLGamma = 0.25
 
 // newOptimizer returns the optimizer of -optimizer, with weight decay on
