@@ -208,10 +208,8 @@ func (s *Synthetic) Shape() (c, h, w int) {
 	return 3, s.cfg.Size, s.cfg.Size
 }
 
-// NumClasses returns 4 for ShapeAndColour and 2 for the other tasks.
-func (s *Synthetic) NumClasses() int { return len(s.classes) }
-
-// Classes returns the class names of the task.
+// Classes returns the class names of the task: 4 for ShapeAndColour, 2
+// for the other tasks.
 func (s *Synthetic) Classes() []string { return s.classes }
 
 // SyntheticObject is one of the two shapes of a [SyntheticScene].

@@ -399,9 +399,9 @@ func (n *Net) Forward(x *autograd.Var) *autograd.Var {
 	s := y.Shape()
 	out := nn.Traced(n, f, n.Classifier.Forward(autograd.Reshape(y, s[0], s[1])))
 	if f != x {
-		releaseIntermediate(f, x, out)
+		autograd.Discard(f, x, out)
 	}
-	releaseIntermediate(y, x, out)
+	autograd.Discard(y, x, out)
 	return out
 }
 

@@ -17,6 +17,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/autonl-go/autonl/internal/atomicfile"
+	"github.com/autonl-go/autonl/internal/plotpng"
 )
 
 // Architecture is a searched network as a file holds it: the search space
@@ -205,13 +206,8 @@ func WriteDecisionPlots(dir string, n *Supernet, history []EpochRecord, target i
 }
 
 func savePNG(p *plot.Plot, path string, w, h vg.Length) error {
-	wt, err := p.WriterTo(w, h, "png")
-	if err != nil {
-		return fmt.Errorf("nas: plot %s: %w", path, err)
+	if err := plotpng.Write(path, p, w, h); err != nil {
+		return fmt.Errorf("nas: %w", err)
 	}
-	var buf bytes.Buffer
-	if _, err := wt.WriteTo(&buf); err != nil {
-		return fmt.Errorf("nas: plot %s: %w", path, err)
-	}
-	return atomicfile.WriteFile(path, buf.Bytes())
+	return nil
 }

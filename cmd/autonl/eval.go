@@ -94,9 +94,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		ds = trainSet
 	}
 	c, h, w := ds.Shape()
-	if [3]int{c, h, w} != o.Input || ds.NumClasses() != len(o.Classes) {
+	if [3]int{c, h, w} != o.Input || len(ds.Classes()) != len(o.Classes) {
 		return fmt.Errorf("-data %s has %d×%d×%d images in %d classes; the checkpoint's network takes %d×%d×%d images in %d classes",
-			dataSpecText, c, h, w, ds.NumClasses(), o.Input[0], o.Input[1], o.Input[2], len(o.Classes))
+			dataSpecText, c, h, w, len(ds.Classes()), o.Input[0], o.Input[1], o.Input[2], len(o.Classes))
 	}
 	built, err := buildModel(rand.New(rand.NewPCG(0, 0)), &o, o.Arch) // weights come from the checkpoint
 	if err != nil {

@@ -469,7 +469,7 @@ func (o *searchOptions) loadSearchData(space *nas.Space) (trainSet, valSet data.
 		}
 	}
 	c, h, _ := trainSet.Shape()
-	space.InputSize, space.InputChannels, space.Classes = h, c, trainSet.NumClasses()
+	space.InputSize, space.InputChannels, space.Classes = h, c, len(trainSet.Classes())
 	return trainSet, valSet, nil
 }
 
