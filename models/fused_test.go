@@ -45,16 +45,16 @@ func randomizeBN(rng *rand.Rand, m nn.Module, x *autograd.Var) {
 // norms and activations in the convolutions' epilogues (evaluation mode
 // under NoGrad) computes the logits of the layers run one by one (under a
 // tracer, which turns fusion off) bit for bit, on networks with ReLU6
-// (MobileNetV2), squeeze-excite (MnasNet-A1) and LightNL blocks and
-// Swish (AutoNL-S); and that with gradients enabled the same network
+// (MobileNetV2) and squeeze-excite (MnasNet-A1), and within float32
+// rounding with LightNL blocks and Swish (AutoNL-S); and that with gradients enabled the same network
 // records a graph and gives the same logits, so training is untouched.
 func TestFusedInferenceMatchesUnfused(t *testing.T) {
 	for _, name := range []string{"mobilenetv2", "mnasnet-a1", "autonl-s"} {
 		t.Run(name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(3, 4))
 			net := newZoo(t, name, rng, models.Config{Classes: 10})
-			x := autograd.Const(tensor.Normal(rng, 0, 1, 2, 3, 64, 64))
-			randomizeBN(rng, net, autograd.Const(tensor.Normal(rng, 0, 1, 4, 3, 64, 64)))
+			x := autograd.Const(tensor.Normal(rng, 0, 1, 4, 3, 96, 96))
+			randomizeBN(rng, net, x)
 			nn.SetTraining(net, false)
 			var fused, unfused *tensor.Tensor
 			autograd.NoGrad(func() { fused = net.Forward(x).Value })
@@ -64,11 +64,17 @@ func TestFusedInferenceMatchesUnfused(t *testing.T) {
 			for _, v := range fused.Data() {
 				require.False(t, math.IsNaN(float64(v)) || math.IsInf(float64(v), 0), "logits %v", fused.Data())
 			}
-			require.Equal(t, unfused.Data(), fused.Data())
+			if name == "autonl-s" { // Swish in float32 in the epilogue
+				for i, v := range unfused.Data() {
+					require.InDelta(t, v, fused.Data()[i], 1e-4*max(1, math.Abs(float64(v))), "logit %d", i)
+				}
+			} else {
+				require.Equal(t, unfused.Data(), fused.Data())
+			}
 
 			y := net.Forward(x)
 			require.True(t, y.RequiresGrad(), "with gradients enabled the forward pass records a graph")
-			require.Equal(t, unfused.Data(), y.Value.Data())
+			require.Equal(t, unfused.Data(), y.Value.Data(), "with gradients enabled, the layers run one by one")
 			y.ReleaseGraph()
 		})
 	}

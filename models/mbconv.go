@@ -61,25 +61,16 @@ func NewConvBNAct(rng *rand.Rand, in, out, kernel int, strides [2]int, groups in
 // as a Sequential.
 //
 // In evaluation mode under NoGrad, with no tracer active, the batch norm
-// and a ReLU or ReLU6 (or no activation) run in the convolution's
+// and a ReLU, ReLU6 or Swish (or no activation) run in the convolution's
 // epilogue instead (see convBNFused): one pass over the output, with the
-// same results bit for bit.
+// same results bit for bit (within float32 rounding with Swish).
 func (c *ConvBNAct) Forward(x *autograd.Var) *autograd.Var {
+	if z := c.forwardFused(x); z != nil {
+		return z
+	}
 	lo, hi, ok := clampBounds(c.Act)
-	if c.Act == nil {
-		lo, hi, ok = float32(math.Inf(-1)), float32(math.Inf(1)), c.Len() == 2
-	}
-	if ok && c.Len() == 2 && c.At(0) == nn.Module(c.Conv) && c.At(1) == nn.Module(c.BN) {
-		if z := convBNFused(c.Conv, c.BN, x, lo, hi); z != nil {
-			return z
-		}
-		return c.Sequential.Forward(x)
-	}
 	if !ok || c.Len() != 3 || c.At(0) != nn.Module(c.Conv) || c.At(1) != nn.Module(c.BN) || c.At(2) != c.Act {
 		return c.Sequential.Forward(x)
-	}
-	if z := convBNFused(c.Conv, c.BN, x, lo, hi); z != nil {
-		return z
 	}
 	y := c.Conv.Forward(x)
 	z := c.BN.ForwardClamp(y, lo, hi)
@@ -90,14 +81,38 @@ func (c *ConvBNAct) Forward(x *autograd.Var) *autograd.Var {
 	return nn.Traced(c.Act, z, z)
 }
 
+// forwardFused returns c's output computed by convBNFused, with the
+// activation (none, ReLU, ReLU6 or Swish) in the epilogue too, or nil if
+// it cannot be (see convBNFused) or c's modules were changed.
+func (c *ConvBNAct) forwardFused(x *autograd.Var) *autograd.Var {
+	n := 3
+	if c.Act == nil {
+		n = 2
+	}
+	if c.Len() != n || c.At(0) != nn.Module(c.Conv) || c.At(1) != nn.Module(c.BN) || (n == 3 && c.At(2) != c.Act) {
+		return nil
+	}
+	lo, hi, ok := clampBounds(c.Act)
+	_, swish := c.Act.(*nn.Swish)
+	if c.Act == nil || swish {
+		lo, hi, ok = float32(math.Inf(-1)), float32(math.Inf(1)), true
+	}
+	if !ok {
+		return nil
+	}
+	return convBNFused(c.Conv, c.BN, x, lo, hi, swish)
+}
+
 // convBNFused returns clamp(bn(conv(x)), lo, hi) computed by
 // tensor.Conv2DFused, the batch norm and the clamp applied in the
 // convolution's epilogue, when that is what inference would compute:
 // gradients disabled, bn in evaluation mode, a convolution without bias,
 // and no tracer active (a tracer must see each layer's output). Otherwise
-// it returns nil. The results are those of the layers run one after the
-// other, bit for bit.
-func convBNFused(conv *nn.Conv2d, bn *nn.BatchNorm2d, x *autograd.Var, lo, hi float32) *autograd.Var {
+// it returns nil. With swish, x·σ(x) follows the clamp. The results are
+// those of the layers run one after the other, bit for bit, except that
+// Swish is then computed in float32 (tensor.ConvEpilogue.ThenSwish),
+// within float32 rounding of nn.Swish's.
+func convBNFused(conv *nn.Conv2d, bn *nn.BatchNorm2d, x *autograd.Var, lo, hi float32, swish bool) *autograd.Var {
 	if autograd.GradEnabled() || bn.Training() || conv.Bias != nil || nn.Tracing() ||
 		conv.Out != bn.Channels || len(x.Shape()) != 4 || x.Shape()[1] != conv.In {
 		return nil
@@ -110,6 +125,9 @@ func convBNFused(conv *nn.Conv2d, bn *nn.BatchNorm2d, x *autograd.Var, lo, hi fl
 		beta = bn.Bias.Value
 	}
 	ep := tensor.NewBatchNormEpilogue(gamma, beta, bn.RunningMean, bn.RunningVar, float32(bn.Eps), lo, hi)
+	if swish {
+		ep.ThenSwish()
+	}
 	return autograd.Const(tensor.Conv2DFused(x.Value, conv.Weight.Value, conv.Params, ep))
 }
 
@@ -297,7 +315,7 @@ func fusedPair(children []nn.Child, i int, y *autograd.Var) *autograd.Var {
 	if !ok || !ok2 {
 		return nil
 	}
-	return convBNFused(conv, bn, y, float32(math.Inf(-1)), float32(math.Inf(1)))
+	return convBNFused(conv, bn, y, float32(math.Inf(-1)), float32(math.Inf(1)), false)
 }
 
 // releaseIntermediate returns the storage of v, a result that is no

@@ -20,6 +20,7 @@ import (
 type ConvEpilogue struct {
 	mean, a, b []float32
 	lo, hi     float32
+	swish      bool // then x·σ(x) (vec.Swish)
 }
 
 // NewBatchNormEpilogue returns the epilogue of batch norm in evaluation
@@ -51,12 +52,24 @@ func NewBatchNormEpilogue(gamma, beta, mean, variance *Tensor, eps, lo, hi float
 	return e
 }
 
+// ThenSwish makes e apply x·σ(x) after the clamp, with vec.Swish (float32
+// arithmetic within a few units in the last place of the exact function;
+// Swish computes it in float64, so the results are Swish's within float32
+// rounding, not bit for bit), and returns e.
+func (e *ConvEpilogue) ThenSwish() *ConvEpilogue {
+	e.swish = true
+	return e
+}
+
 // Channels returns the number of output channels e applies to.
 func (e *ConvEpilogue) Channels() int { return len(e.mean) }
 
 // apply applies e to dst, values of output channel ch, in place.
 func (e *ConvEpilogue) apply(dst []float32, ch int) {
 	vec.Normalize(dst, dst, e.mean[ch], e.a[ch], e.b[ch], e.lo, e.hi)
+	if e.swish {
+		vec.Swish(dst, dst)
+	}
 }
 
 // rows applies e to the first n values of each of the rows of y's

@@ -48,6 +48,27 @@ func TestConv2DFusedMatchesUnfused(t *testing.T) {
 	}
 }
 
+// TestConv2DFusedSwish checks the Swish epilogue against batch norm
+// followed by Swish (computed in float64) within float32 rounding.
+func TestConv2DFusedSwish(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	inf := float32(math.Inf(1))
+	for _, tc := range []convCase{
+		{n: 2, c: 24, h: 20, w: 30, cout: 144, kh: 1, kw: 1, stride: [2]int{1, 1}, groups: 1},
+		{n: 2, c: 16, h: 17, w: 33, cout: 16, kh: 5, kw: 5, stride: [2]int{2, 2}, pad: [2]int{2, 2}, groups: 16},
+	} {
+		x := randn(rng, tc.n, tc.c, tc.h, tc.w)
+		w := randn(rng, tc.cout, tc.c/tc.groups, tc.kh, tc.kw)
+		gamma, beta, mean := randn(rng, tc.cout), randn(rng, tc.cout), randn(rng, tc.cout)
+		variance := Uniform(rng, 0.1, 2, tc.cout)
+		want := Swish(BatchNormInference(Conv2D(x, w, tc.params()), gamma, beta, mean, variance, 1e-5))
+		got := Conv2DFused(x, w, tc.params(), NewBatchNormEpilogue(gamma, beta, mean, variance, 1e-5, -inf, inf).ThenSwish())
+		for i, v := range want.Data() {
+			require.InDelta(t, v, got.Data()[i], 1e-6*max(1, math.Abs(float64(v))), "%v element %d", tc, i)
+		}
+	}
+}
+
 func TestConv2DFusedPanics(t *testing.T) {
 	x, w := New(1, 4, 5, 5), New(6, 4, 1, 1)
 	ones, zeros := Ones(5), Zeros(5)
