@@ -9,6 +9,7 @@ package sysmem
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"runtime/debug"
@@ -96,4 +97,26 @@ func kBField(path, key string) (int64, bool) {
 		return n * 1024, true
 	}
 	return 0, false
+}
+
+// ReadFile reads the file at path, refusing one larger than limit bytes
+// with an error naming the file, its size and the limit, before reading
+// it. Other errors are those of os.Open and io.ReadAll.
+func ReadFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > limit {
+		return nil, fmt.Errorf("%s is %s, more than the %s such a file may have", path, Bytes(st.Size()), Bytes(limit))
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is more than the %s such a file may have", path, Bytes(limit))
+	}
+	return b, nil
 }
