@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 
@@ -18,6 +17,7 @@ import (
 
 	"github.com/autonl-go/autonl/internal/atomicfile"
 	"github.com/autonl-go/autonl/internal/plotpng"
+	"github.com/autonl-go/autonl/internal/sysmem"
 )
 
 // Architecture is a searched network as a file holds it: the search space
@@ -44,7 +44,7 @@ func WriteArchitecture(path string, a Architecture) error {
 // checks that its space is valid and that its configurations belong to it.
 // Errors name the file and what is wrong.
 func ReadArchitecture(path string) (Architecture, error) {
-	b, err := os.ReadFile(path)
+	b, err := sysmem.ReadFile(path, MaxSpaceBytes)
 	if err != nil {
 		return Architecture{}, fmt.Errorf("nas: %w", err)
 	}

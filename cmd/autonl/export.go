@@ -92,6 +92,10 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	case *model != "" && !(*width > 0):
 		return usagef("-width %v: want a positive multiplier", *width)
 	}
+	if err := firstError(atMost("-batch", *batch, maxBatch), atMost("-size", *size, models.MaxInputSize),
+		atMost("-classes", *classes, models.MaxClasses), atMost("-width", *width, models.MaxWidthMultiplier)); err != nil {
+		return err
+	}
 	if info, err := os.Stat(*out); err == nil && info.IsDir() {
 		return usagef("-o %s is a directory; give a file name", *out)
 	}
@@ -186,9 +190,9 @@ func readForExport(path string, ema bool) (exported, error) {
 	if err != nil {
 		return exported{}, err
 	}
-	built, err := buildModel(rand.New(rand.NewPCG(0, 0)), &o, o.Arch) // weights come from the checkpoint
+	built, err := buildModel(rand.New(rand.NewPCG(0, 0)), &o, o.Arch, memUse{batch: 1}) // weights come from the checkpoint
 	if err != nil {
-		return exported{}, err
+		return exported{}, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	usedEMA, err := ck.LoadModel(built.model, ema)
 	if err != nil {
@@ -207,7 +211,7 @@ func zooForExport(name string, size, classes int, width float64, seed uint64) (e
 	o := defaultTrainOptions()
 	o.Model, o.Width = name, width
 	o.Input, o.Classes = [3]int{3, size, size}, make([]string, classes)
-	built, err := buildModel(rand.New(rand.NewPCG(seed, 0)), &o, "")
+	built, err := buildModel(rand.New(rand.NewPCG(seed, 0)), &o, "", memUse{batch: 1})
 	if err != nil {
 		return exported{}, err
 	}

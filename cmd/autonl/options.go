@@ -137,10 +137,10 @@ func (o *trainOptions) check() error {
 		return usagef("-epochs %d: want at least 1", o.Epochs)
 	case o.Batch < 1:
 		return usagef("-batch %d: want at least 1", o.Batch)
-	case o.LR.Set && !(o.LR.V > 0):
-		return usagef("-lr %v: want a positive learning rate", o.LR.V)
-	case o.WD.Set && !(o.WD.V >= 0):
-		return usagef("-wd %v: want 0 or more", o.WD.V)
+	case o.LR.Set && !(o.LR.V > 0 && o.LR.V <= math.MaxFloat64):
+		return usagef("-lr %v: want a positive finite learning rate", o.LR.V)
+	case o.WD.Set && !(o.WD.V >= 0 && o.WD.V <= math.MaxFloat64):
+		return usagef("-wd %v: want a finite value of 0 or more", o.WD.V)
 	case o.NLGamma.Set && (math.IsNaN(o.NLGamma.V) || math.IsInf(o.NLGamma.V, 0)):
 		return usagef("-nl-gamma %v: want a finite value", o.NLGamma.V)
 	case !(o.Width > 0) || math.IsInf(o.Width, 0):
@@ -149,6 +149,8 @@ func (o *trainOptions) check() error {
 		return usagef("-head %d: want 0 (auto) or more", o.Head)
 	case !(o.Warmup >= 0):
 		return usagef("-warmup %v: want 0 or more epochs", o.Warmup)
+	case !(o.Clip <= math.MaxFloat64):
+		return usagef("-clip %v: want a finite norm", o.Clip)
 	case !(o.Smoothing >= 0 && o.Smoothing < 1):
 		return usagef("-smoothing %v: want a value in [0, 1)", o.Smoothing)
 	case !(o.EMA >= 0 && o.EMA < 1):
@@ -165,6 +167,15 @@ func (o *trainOptions) check() error {
 		return usagef("-workers %d: want at least 1", o.Workers)
 	case o.Out == "":
 		return usagef("-out is empty: want a directory")
+	}
+	if err := firstError(
+		atMost("-epochs", o.Epochs, maxEpochs), atMost("-batch", o.Batch, maxBatch),
+		atMost("-warmup", o.Warmup, maxEpochs), atMost("-width", o.Width, models.MaxWidthMultiplier),
+		atMost("-head", o.Head, models.MaxWidth), atMost("-train-size", o.TrainSize, maxExamples),
+		atMost("-test-size", o.TestSize, maxExamples), atMost("-size", o.ImageSize, models.MaxInputSize),
+		atMost("-workers", o.Workers, maxWorkers),
+	); err != nil {
+		return err
 	}
 	if o.Model != "" && !isZooName(o.Model) {
 		return usagef("-model %s: unknown network; want one of %s", o.Model, strings.Join(zooNames(), ", "))
@@ -185,22 +196,35 @@ func (o *trainOptions) check() error {
 	return nil
 }
 
+// checkSaved checks options read from a checkpoint's metadata: what check
+// checks, and the fields filled in from the data.
+func (o *trainOptions) checkSaved() error {
+	if err := o.check(); err != nil {
+		return err
+	}
+	c, h, w := o.Input[0], o.Input[1], o.Input[2]
+	switch {
+	case c < 1 || c > models.MaxWidth || h < 1 || h > models.MaxInputSize || w < 1 || w > models.MaxInputSize:
+		return fmt.Errorf("input %v: want 1 to %d channels of 1 to %d pixels a side", o.Input, models.MaxWidth, models.MaxInputSize)
+	case len(o.Classes) < 1 || len(o.Classes) > models.MaxClasses:
+		return fmt.Errorf("classes: %d names, want 1 to %d", len(o.Classes), models.MaxClasses)
+	case o.Mean != nil && (len(o.Mean) != c || len(o.Std) != c):
+		return fmt.Errorf("mean and std: %d and %d values for %d channels", len(o.Mean), len(o.Std), c)
+	case len(o.Arch) > maxArchBytes:
+		return fmt.Errorf("arch: %d bytes, want at most %d", len(o.Arch), maxArchBytes)
+	case len(o.SearchedArch) > nas.MaxSpaceBytes:
+		return fmt.Errorf("searched_arch: %d bytes, want at most %d", len(o.SearchedArch), nas.MaxSpaceBytes)
+	}
+	return nil
+}
+
 // readArch returns the arch strings of -arch, checked, or "" without it.
 func (o *trainOptions) readArch() (string, error) {
 	if o.ArchFile == "" {
 		return "", nil
 	}
-	b, err := os.ReadFile(o.ArchFile)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return "", usagef("-arch %s: no such file", o.ArchFile)
-		}
-		return "", usagef("-arch %s: %v", o.ArchFile, err)
-	}
-	if _, err := models.ParseArch(string(b)); err != nil {
-		return "", usagef("-arch %s: %v", o.ArchFile, err)
-	}
-	return string(b), nil
+	text, _, err := readArchFile("-arch", o.ArchFile)
+	return text, err
 }
 
 // readSearched returns the checked contents of -searched, or nil without
@@ -249,10 +273,18 @@ func (a *autoFloat) set(s string) error {
 	return nil
 }
 
-// autoFlag adapts *autoFloat to flag.Value.
+// autoFlag adapts *autoFloat to flag.Getter.
 type autoFlag struct{ *autoFloat }
 
 func (f autoFlag) Set(s string) error { return f.set(s) }
+
+// Get returns the value, or nil for auto.
+func (f autoFlag) Get() any {
+	if !f.autoFloat.Set {
+		return nil
+	}
+	return f.V
+}
 
 func (a autoFloat) MarshalJSON() ([]byte, error) {
 	if !a.Set {

@@ -92,7 +92,13 @@ func resumeTrainOptions(o *trainOptions, args []string, stdout, stderr io.Writer
 // savedOptions returns the options stored in a checkpoint by autonl train.
 func savedOptions(ck *train.Checkpoint) (trainOptions, error) {
 	o := defaultTrainOptions()
-	return o, savedMetadata(ck, metaOptions, "train", &o)
+	if err := savedMetadata(ck, metaOptions, "train", &o); err != nil {
+		return o, err
+	}
+	if err := o.checkSaved(); err != nil {
+		return o, fmt.Errorf("checkpoint %s: metadata %s: %v", ck.Path, metaOptions, err)
+	}
+	return o, nil
 }
 
 // savedMetadata decodes the JSON of metadata key of ck, written by autonl

@@ -78,6 +78,12 @@ func trainNetwork(ctx context.Context, o *trainOptions, stdout, stderr io.Writer
 	}
 	c, h, w := trainSet.Shape()
 	o.Input, o.Classes = [3]int{c, h, w}, trainSet.Classes()
+	// Build the network first: it checks that the run fits in memory.
+	src := rand.NewPCG(o.Seed, 0x6175746f6e6c) // "autonl"
+	built, err := buildModel(rand.New(src), o, arch, memUse{o.Batch, true, o.Workers})
+	if err != nil {
+		return err
+	}
 	aug, err := augmentFor(o.Augment, spec.kind, h)
 	if err != nil {
 		return err
@@ -96,11 +102,6 @@ func trainNetwork(ctx context.Context, o *trainOptions, stdout, stderr io.Writer
 		return err
 	}
 
-	src := rand.NewPCG(o.Seed, 0x6175746f6e6c) // "autonl"
-	built, err := buildModel(rand.New(src), o, arch)
-	if err != nil {
-		return err
-	}
 	model := built.model
 	lr, wd, gamma := o.resolvedLR(), o.resolvedWD(), o.resolvedNLGamma()
 	o.LR, o.WD, o.NLGamma = autoFloat{lr, true}, autoFloat{wd, true}, autoFloat{gamma, true}
@@ -145,10 +146,16 @@ func trainNetwork(ctx context.Context, o *trainOptions, stdout, stderr io.Writer
 			return err
 		}
 	}
+	if err := removeStale(o.Out, stderr); err != nil {
+		return err
+	}
+	_, statErr := os.Stat(o.Out)
+	created := errors.Is(statErr, os.ErrNotExist)
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(o.Out, "arch.txt"), []byte(built.arch), 0o644); err != nil {
+	archPath := filepath.Join(o.Out, "arch.txt")
+	if err := os.WriteFile(archPath, []byte(built.arch), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "data: %d training and %d test images of %d×%d×%d in %d classes\n", trainSet.Len(), testSet.Len(), c, h, w, len(o.Classes))
@@ -166,6 +173,14 @@ func trainNetwork(ctx context.Context, o *trainOptions, stdout, stderr io.Writer
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("%w\nrerun with -resume (and the same -out) to continue", err)
+		}
+		if _, serr := os.Stat(ckPath); errors.Is(serr, os.ErrNotExist) {
+			// A run that failed before its first checkpoint leaves no
+			// outputs: arch.txt, and -out if this run made it.
+			os.Remove(archPath)
+			if created {
+				os.Remove(o.Out) // only if empty
+			}
 		}
 		return err
 	}
