@@ -125,7 +125,10 @@ func convBNFused(conv *nn.Conv2d, bn *nn.BatchNorm2d, x *autograd.Var, lo, hi fl
 	if swish {
 		ep.ThenSwish()
 	}
-	return autograd.Const(tensor.Conv2DFused(x.Value, conv.Weight.Value, conv.Params, ep))
+	// Under NoGrad, Function records nothing: the result is a transient
+	// intermediate that autograd.Discard may return to the pool.
+	return autograd.Function("ConvBNFused", tensor.Conv2DFused(x.Value, conv.Weight.Value, conv.Params, ep),
+		[]*autograd.Var{x}, nil)
 }
 
 // clampBounds returns the bounds of act as a clamp, if it is one: [0, +Inf)
