@@ -60,9 +60,10 @@ import (
 //
 // The first three follow Single-Path NAS (the norm of the weights a
 // decision adds). LightNL has no weights for its queries, keys and values
-// (that is what squeezing the transforms means), so its insert, ratio and
-// stride gates compare one statistic, the RMS of its output transform,
-// with three thresholds.
+// (that is what squeezing the transforms means): its insert gate compares
+// the RMS of its output transform, and each ratio and stride gate a
+// scalar statistic of its own (Stats), which only the loss moves (see the
+// package documentation).
 type Layer struct {
 	nn.Base
 	// Conv holds the parts in the order of models.MBConv.

@@ -67,9 +67,11 @@ type SearchConfig struct {
 	// many of them, at the start, train the weights with the architecture
 	// frozen (all gates open, no cost term, thresholds not updated), as
 	// Single-Path NAS does. With Val, the warm-up ends earlier, at the
-	// end of the first epoch whose validation accuracy leaves chance
-	// (LeftChance): deciding gates by the loss of a network that has not
-	// learnt anything yet would decide them by noise.
+	// end of the first epoch whose validation accuracy has left chance
+	// (LeftChance) and stopped rising (it lies within one binomial
+	// standard deviation of the best of the earlier epochs, or below):
+	// deciding gates by the loss of a network that has not learnt yet what
+	// its blocks can give would decide them by noise, or by the cost.
 	Epochs       int
 	WarmupEpochs float64
 	// GateKeep, in (0, 1], is the probability that a gate stays open in a
@@ -675,9 +677,15 @@ func (s *Search) onEpoch(m train.EpochMetrics) error {
 	s.ep = epochSums{}
 	s.history = append(s.history, r)
 	if r.Warmup && s.cfg.Val != nil && s.opt.Steps() < s.warm {
-		if LeftChance(m.TestAcc, s.cfg.Val.Dataset().Len(), s.cfg.Space.Classes) {
+		n := s.cfg.Val.Dataset().Len()
+		best := math.Inf(-1)
+		for _, h := range s.history[:len(s.history)-1] {
+			best = max(best, h.TestAcc)
+		}
+		sd := math.Sqrt(m.TestAcc * (1 - m.TestAcc) / float64(n))
+		if LeftChance(m.TestAcc, n, s.cfg.Space.Classes) && m.TestAcc <= best+sd {
 			s.warm = s.opt.Steps()
-			fmt.Fprintf(s.cfg.Log, "  warm-up: the supernet's validation accuracy %.2f%% left chance; the architecture search begins\n", 100*m.TestAcc)
+			fmt.Fprintf(s.cfg.Log, "  warm-up: the supernet's validation accuracy %.2f%% left chance and stopped rising; the architecture search begins\n", 100*m.TestAcc)
 			s.applyWarmupDropout()
 		}
 	}
