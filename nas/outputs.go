@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,6 +18,8 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/autonl-go/autonl/internal/atomicfile"
+	"github.com/autonl-go/autonl/internal/plotpng"
+	"github.com/autonl-go/autonl/internal/sysmem"
 )
 
 // Architecture is a searched network as a file holds it: the search space
@@ -45,7 +46,7 @@ func WriteArchitecture(path string, a Architecture) error {
 // checks that its space is valid and that its configurations belong to it.
 // Errors name the file and what is wrong.
 func ReadArchitecture(path string) (Architecture, error) {
-	b, err := os.ReadFile(path)
+	b, err := sysmem.ReadFile(path, MaxSpaceBytes)
 	if err != nil {
 		return Architecture{}, fmt.Errorf("nas: %w", err)
 	}
@@ -259,15 +260,10 @@ func WriteDecisionPlots(dir string, n *Supernet, history []EpochRecord, target i
 }
 
 func savePNG(p *plot.Plot, path string, w, h vg.Length) error {
-	wt, err := p.WriterTo(w, h, "png")
-	if err != nil {
-		return fmt.Errorf("nas: plot %s: %w", path, err)
+	if err := plotpng.Write(path, p, w, h); err != nil {
+		return fmt.Errorf("nas: %w", err)
 	}
-	var buf bytes.Buffer
-	if _, err := wt.WriteTo(&buf); err != nil {
-		return fmt.Errorf("nas: plot %s: %w", path, err)
-	}
-	return atomicfile.WriteFile(path, buf.Bytes())
+	return nil
 }
 
 // Drive says what decided a gate over a search: comparing the margin at

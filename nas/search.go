@@ -284,9 +284,9 @@ func NewSearch(cfg SearchConfig) (*Search, error) {
 	}
 	c, h, w := cfg.Train.Dataset().Shape()
 	sp := cfg.Space
-	if c != sp.InputChannels || h != sp.InputSize || w != sp.InputSize || cfg.Train.Dataset().NumClasses() != sp.Classes {
+	if c != sp.InputChannels || h != sp.InputSize || w != sp.InputSize || len(cfg.Train.Dataset().Classes()) != sp.Classes {
 		return nil, fmt.Errorf("nas: NewSearch: the data has %d×%d×%d images in %d classes, the space wants %d×%d×%d in %d",
-			c, h, w, cfg.Train.Dataset().NumClasses(), sp.InputChannels, sp.InputSize, sp.InputSize, sp.Classes)
+			c, h, w, len(cfg.Train.Dataset().Classes()), sp.InputChannels, sp.InputSize, sp.InputSize, sp.Classes)
 	}
 
 	src := rand.NewPCG(cfg.Seed, 0x6e6173) // "nas"

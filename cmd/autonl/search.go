@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/autonl-go/autonl/data"
+	"github.com/autonl-go/autonl/internal/sysmem"
+	"github.com/autonl-go/autonl/models"
 	"github.com/autonl-go/autonl/nas"
 	"github.com/autonl-go/autonl/train"
 )
@@ -106,7 +108,11 @@ func parseMACs(s string) (int64, error) {
 	if err != nil || !(v > 0) || math.IsInf(v, 0) {
 		return 0, fmt.Errorf("want a positive count such as 350M, 7.6M or 1.2G")
 	}
-	return int64(math.Round(v * mult)), nil
+	n := math.Round(v * mult)
+	if !(n >= 1 && n <= maxTarget) {
+		return 0, fmt.Errorf("%g multiply-adds: want 1 to %g, such as 350M, 7.6M or 1.2G", v*mult, float64(maxTarget))
+	}
+	return int64(n), nil
 }
 
 // defaultSearchOptions: a search on the embedded data in the small
@@ -209,7 +215,14 @@ func (o *searchOptions) check() error {
 	case o.Out == "":
 		return usagef("-out is empty: want a directory")
 	}
-	return nil
+	return firstError(
+		atMost("-epochs", o.Epochs, maxEpochs), atMost("-warmup", o.Warmup, maxEpochs),
+		atMost("-batch", o.Batch, maxBatch), atMost("-width", o.Width, models.MaxWidthMultiplier),
+		atMost("-train-size", o.TrainSize, maxExamples), atMost("-val-size", o.ValSize, maxExamples),
+		atMost("-size", o.ImageSize, models.MaxInputSize), atMost("-workers", o.Workers, maxWorkers),
+		atMost("-random", o.Random, maxRandom), atMost("-train-epochs", o.TrainEpochs, maxEpochs),
+		atMost("-target", int64(o.Target), maxTarget),
+	)
 }
 
 // space returns the search space of -preset or -space, with its default
@@ -253,7 +266,8 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if o.Target > 0 {
+	explicit := o.Target > 0
+	if explicit {
 		target = int64(o.Target)
 	}
 	if target == 0 {
@@ -270,6 +284,12 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("the search space does not fit the data: %v", err)
 	}
 	c, h, w := trainSet.Shape()
+	if err := o.checkSpace(space, target, explicit, [3]int{c, h, w}); err != nil {
+		return err
+	}
+	if err := removeStale(o.Out, stderr); err != nil {
+		return err
+	}
 	mean, std := data.ChannelStats(trainSet, 5000)
 	trainLoader, err := data.NewLoader(trainSet, data.LoaderConfig{
 		BatchSize: o.Batch, Shuffle: true, DropLast: trainSet.Len() > o.Batch, Seed: o.Seed,
@@ -301,7 +321,10 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "random search in %s: candidate %d of %d, validation accuracy %.2f%%\n", time.Since(start).Round(time.Second), res.Best+1, o.Random, 100*best.ValAcc)
 		return o.report(ctx, res.Derived, target, stdout, stderr)
 	}
-	optsJSON, _ := json.Marshal(o)
+	optsJSON, err := json.Marshal(o)
+	if err != nil {
+		return fmt.Errorf("encoding the options for the checkpoint: %v", err)
+	}
 	search, err := nas.NewSearch(nas.SearchConfig{
 		Space: space, Target: target, CostWeight: o.CostWeight, Tolerance: o.Tolerance,
 		Train: trainLoader, Val: valLoader, Epochs: o.Epochs, WarmupEpochs: o.Warmup, GateKeep: o.GateKeep,
@@ -337,10 +360,34 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return o.report(ctx, res.Derived, target, stdout, stderr)
 }
 
+// checkSpace checks that an explicit target is within the MACs of the
+// networks of the space, and that the search fits in memory.
+func (o *searchOptions) checkSpace(space nas.Space, target int64, explicit bool, input [3]int) error {
+	smallest, largest, err := space.MACsRange()
+	if err != nil {
+		return err
+	}
+	if explicit && (float64(target) < float64(smallest)*(1-o.Tolerance) || float64(target) > float64(largest)*(1+o.Tolerance)) {
+		return usagef("-target %s: the networks of the search space cost %s to %s MACs on %d×%d×%d images",
+			humanCount(target), humanCount(smallest), humanCount(largest), input[0], input[1], input[2])
+	}
+	f, err := space.Footprint()
+	if err != nil {
+		return err
+	}
+	what := "the search space's supernet"
+	if o.SpaceFile != "" {
+		what = "-space " + o.SpaceFile
+	}
+	return checkMemory(what, f, o.Batch, true, input, o.Workers)
+}
+
 // weightDecay returns -wd, or autonl train's AdamW default for -data.
 func (o *searchOptions) weightDecay() float64 {
-	t := trainOptions{Optimizer: "adamw", Data: o.Data, WD: o.WD}
-	return t.resolvedWD()
+	if o.WD.Set {
+		return o.WD.V
+	}
+	return defaultWD("adamw", o.Data)
 }
 
 // report prints the derived network d and, with -train-epochs, trains it.
@@ -354,25 +401,38 @@ func (o *searchOptions) report(ctx context.Context, d nas.Derived, target int64,
 		return nil
 	}
 	fmt.Fprintf(stdout, "\ntraining the searched network from scratch (autonl train -searched %s):\n", filepath.Join(o.Out, nas.ArchJSONFile))
-	trainArgs := []string{
-		"-searched", filepath.Join(o.Out, nas.ArchJSONFile), "-data", o.Data, "-epochs", strconv.Itoa(o.TrainEpochs),
-		"-seed", strconv.FormatUint(o.Seed, 10), "-workers", strconv.Itoa(o.Workers), "-out", filepath.Join(o.Out, "train"),
+	t := o.trainOptions()
+	// Resuming the search resumes its training phase too, if it began.
+	if _, err := os.Stat(filepath.Join(t.Out, train.CheckpointFile)); err == nil && o.Resume {
+		t.Resume = true
 	}
-	if o.ImageSize > 0 {
-		trainArgs = append(trainArgs, "-size", strconv.Itoa(o.ImageSize))
+	t, err := resumeTrainOptions(t, nil, stdout, stderr)
+	if err != nil {
+		return err
 	}
-	return runTrain(ctx, trainArgs, stdout, stderr)
+	return trainNetwork(ctx, t, stdout, stderr)
+}
+
+// trainOptions returns the options of the training phase: autonl train's
+// recipe for the derived network in Out/arch.json, on the search's data,
+// seed and workers, for TrainEpochs epochs, in Out/train.
+func (o *searchOptions) trainOptions() *trainOptions {
+	t := defaultTrainOptions()
+	t.Searched = filepath.Join(o.Out, nas.ArchJSONFile)
+	t.Data, t.ImageSize = o.Data, o.ImageSize
+	t.Epochs, t.Seed, t.Workers = o.TrainEpochs, o.Seed, o.Workers
+	t.Out = filepath.Join(o.Out, "train")
+	return &t
 }
 
 // savedSearchOptions returns the options stored in a checkpoint by autonl
 // search.
 func savedSearchOptions(ck *train.Checkpoint) (searchOptions, error) {
 	o := defaultSearchOptions()
-	s, ok := ck.Metadata[metaSearch]
-	if !ok {
-		return o, fmt.Errorf("checkpoint %s was not written by autonl search (no %s metadata)", ck.Path, metaSearch)
+	if err := savedMetadata(ck, metaSearch, "search", &o); err != nil {
+		return o, err
 	}
-	if err := json.Unmarshal([]byte(s), &o); err != nil {
+	if err := o.check(); err != nil {
 		return o, fmt.Errorf("checkpoint %s: metadata %s: %v", ck.Path, metaSearch, err)
 	}
 	return o, nil
@@ -409,6 +469,10 @@ func (o *searchOptions) loadSearchData(space *nas.Space) (trainSet, valSet data.
 		n := o.TrainSize
 		if n == 0 {
 			n = 4 * o.Batch
+		}
+		image := int64(space.InputChannels) * int64(size) * int64(size)
+		if err := sysmem.Check(4*image*int64(n+o.ValSize), fmt.Sprintf("-data random: %d images of %d×%d×%d", n+o.ValSize, space.InputChannels, size, size)); err != nil {
+			return nil, nil, err
 		}
 		trainSet, err = randomDataset(n, space.InputChannels, size, space.Classes, o.Seed)
 		if err != nil {
@@ -462,7 +526,7 @@ func (o *searchOptions) loadSearchData(space *nas.Space) (trainSet, valSet data.
 		}
 	}
 	c, h, _ := trainSet.Shape()
-	space.InputSize, space.InputChannels, space.Classes = h, c, trainSet.NumClasses()
+	space.InputSize, space.InputChannels, space.Classes = h, c, len(trainSet.Classes())
 	return trainSet, valSet, nil
 }
 
