@@ -69,7 +69,8 @@ type SearchConfig struct {
 	// Single-Path NAS does. With Val, the warm-up ends earlier, at the
 	// end of the first epoch whose validation accuracy has left chance
 	// (LeftChance) and stopped rising (it lies within one binomial
-	// standard deviation of the best of the earlier epochs, or below):
+	// standard deviation of the best of the earlier epochs, or below, or
+	// all but one validation example are right):
 	// deciding gates by the loss of a network that has not learnt yet what
 	// its blocks can give would decide them by noise, or by the cost.
 	Epochs       int
@@ -293,9 +294,9 @@ func NewSearch(cfg SearchConfig) (*Search, error) {
 	rng := rand.New(src)
 	if cfg.ArchTrain != nil {
 		ac, ah, aw := cfg.ArchTrain.Dataset().Shape()
-		if ac != c || ah != h || aw != w || cfg.ArchTrain.Dataset().NumClasses() != sp.Classes {
+		if ac != c || ah != h || aw != w || len(cfg.ArchTrain.Dataset().Classes()) != sp.Classes {
 			return nil, fmt.Errorf("nas: NewSearch: the architecture data has %d×%d×%d images in %d classes, the training data %d×%d×%d in %d",
-				ac, ah, aw, cfg.ArchTrain.Dataset().NumClasses(), c, h, w, sp.Classes)
+				ac, ah, aw, len(cfg.ArchTrain.Dataset().Classes()), c, h, w, sp.Classes)
 		}
 	}
 	net, err := NewSupernet(cfg.Space, rng)
@@ -683,7 +684,7 @@ func (s *Search) onEpoch(m train.EpochMetrics) error {
 			best = max(best, h.TestAcc)
 		}
 		sd := math.Sqrt(m.TestAcc * (1 - m.TestAcc) / float64(n))
-		if LeftChance(m.TestAcc, n, s.cfg.Space.Classes) && m.TestAcc <= best+sd {
+		if LeftChance(m.TestAcc, n, s.cfg.Space.Classes) && (m.TestAcc <= best+sd || 1-m.TestAcc <= 1/float64(n)) {
 			s.warm = s.opt.Steps()
 			fmt.Fprintf(s.cfg.Log, "  warm-up: the supernet's validation accuracy %.2f%% left chance and stopped rising; the architecture search begins\n", 100*m.TestAcc)
 			s.applyWarmupDropout()
