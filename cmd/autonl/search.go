@@ -58,6 +58,10 @@ type searchOptions struct {
 	WD         autoFloat `json:"wd"`
 	ArchLR     float64   `json:"arch_lr"`
 	CostWeight float64   `json:"cost_weight"`
+	CostRamp   float64   `json:"cost_ramp"`
+	NLGamma    autoFloat `json:"nl_gamma"`
+	ArchData   int       `json:"arch_data"`
+	CostOnly   bool      `json:"cost_only,omitempty"`
 	Tolerance  float64   `json:"tolerance"`
 	Smoothing  float64   `json:"smoothing"`
 	Seed       uint64    `json:"seed"`
@@ -121,8 +125,8 @@ func defaultSearchOptions() searchOptions {
 	return searchOptions{
 		Preset: "small", Width: 1, Data: "embedded",
 		TrainSize: 20000, ValSize: 1000,
-		Epochs: 2, Warmup: 1, GateKeep: 1, Batch: 64,
-		LR: nas.DefaultLR, ArchLR: nas.DefaultArchLR, CostWeight: nas.DefaultCostWeight,
+		Epochs: 3, Warmup: 2, GateKeep: 0.6, Batch: 64,
+		LR: nas.DefaultLR, ArchLR: nas.DefaultArchLR, CostWeight: nas.DefaultCostWeight, CostRamp: 0.5,
 		Tolerance: nas.DefaultTolerance, Smoothing: 0.1, Seed: 1, Workers: 2,
 		Out:         filepath.Join("runs", "search"),
 		TrainEpochs: defaultEpochs,
@@ -140,13 +144,17 @@ func (o *searchOptions) flags() *flag.FlagSet {
 	fs.IntVar(&o.ValSize, "val-size", o.ValSize, "held-out training examples to evaluate the derived network on after every epoch")
 	fs.IntVar(&o.ImageSize, "size", o.ImageSize, "image side length (0: the space's for embedded and random data, the data's otherwise)")
 	fs.IntVar(&o.Epochs, "epochs", o.Epochs, "epochs of the search, warm-up included")
-	fs.Float64Var(&o.Warmup, "warmup", o.Warmup, "epochs at the start that train the weights only: every gate open, no cost term")
+	fs.Float64Var(&o.Warmup, "warmup", o.Warmup, "at most this many epochs at the start train the weights only (gates open but for gate dropout, no cost term); the warm-up ends earlier once the supernet's validation accuracy has left chance and stopped rising")
 	fs.Float64Var(&o.GateKeep, "gate-keep", o.GateKeep, "probability that a gate stays open in a warm-up step (gate dropout; 1: none)")
 	fs.IntVar(&o.Batch, "batch", o.Batch, "images per step")
 	fs.Float64Var(&o.LR, "lr", o.LR, "peak learning rate of the weights (AdamW, cosine)")
 	fs.Var(autoFlag{&o.WD}, "wd", "weight decay of the weights, not applied to batch norm and biases (auto: 0.05, 0 on the embedded data as in autonl train)")
 	fs.Float64Var(&o.ArchLR, "arch-lr", o.ArchLR, "learning rate of the gates' thresholds (SGD)")
 	fs.Float64Var(&o.CostWeight, "cost-weight", o.CostWeight, "λ of the cost term λ·h(log(MACs/target)), h the Huber function with its knee at -tolerance")
+	fs.Float64Var(&o.CostRamp, "cost-ramp", o.CostRamp, "epochs after the warm-up over which λ rises from 0 to -cost-weight, so that the loss sets the gates' margins first (0: none)")
+	fs.Var(autoFlag{&o.NLGamma}, "nl-gamma", "initial γ of the batch norm that ends each LightNL block of the supernet, as in autonl train (auto: 0.25 on the embedded data, 0 otherwise)")
+	fs.IntVar(&o.ArchData, "arch-data", o.ArchData, "hold this many training examples out for the architecture steps (two-level search, first order); 0: one-level, weights and gates on the same batches")
+	fs.BoolVar(&o.CostOnly, "cost-only", o.CostOnly, "ablation: cut the classification loss's gradient to the gates, so that the cost term alone moves the thresholds")
 	fs.Float64Var(&o.Tolerance, "tolerance", o.Tolerance, "relative distance from the target the derived network must keep")
 	fs.Float64Var(&o.Smoothing, "smoothing", o.Smoothing, "label smoothing")
 	fs.Uint64Var(&o.Seed, "seed", o.Seed, "seed of the supernet, the data order and the gate dropout")
@@ -176,7 +184,7 @@ func (o *searchOptions) check() error {
 	switch {
 	case o.Epochs < 1:
 		return usagef("-epochs %d: want at least 1", o.Epochs)
-	case !(o.Warmup >= 0 && o.Warmup < float64(o.Epochs)):
+	case !(o.Warmup >= 0) || (o.Random == 0 && o.Warmup >= float64(o.Epochs)):
 		return usagef("-warmup %v: want 0 or more epochs, fewer than -epochs %d", o.Warmup, o.Epochs)
 	case !(o.GateKeep > 0 && o.GateKeep <= 1):
 		return usagef("-gate-keep %v: want a probability in (0, 1]", o.GateKeep)
@@ -190,6 +198,12 @@ func (o *searchOptions) check() error {
 		return usagef("-arch-lr %v: want a positive learning rate", o.ArchLR)
 	case !(o.CostWeight > 0):
 		return usagef("-cost-weight %v: want a positive weight", o.CostWeight)
+	case !(o.CostRamp >= 0):
+		return usagef("-cost-ramp %v: want 0 or more epochs", o.CostRamp)
+	case o.NLGamma.Set && (math.IsNaN(o.NLGamma.V) || math.IsInf(o.NLGamma.V, 0)):
+		return usagef("-nl-gamma %v: want a finite value", o.NLGamma.V)
+	case o.ArchData < 0:
+		return usagef("-arch-data %d: want 0 (one-level) or a number of examples", o.ArchData)
 	case !(o.Tolerance > 0 && o.Tolerance < 1):
 		return usagef("-tolerance %v: want a fraction in (0, 1)", o.Tolerance)
 	case !(o.Smoothing >= 0 && o.Smoothing < 1):
@@ -221,7 +235,8 @@ func (o *searchOptions) check() error {
 		atMost("-train-size", o.TrainSize, maxExamples), atMost("-val-size", o.ValSize, maxExamples),
 		atMost("-size", o.ImageSize, models.MaxInputSize), atMost("-workers", o.Workers, maxWorkers),
 		atMost("-random", o.Random, maxRandom), atMost("-train-epochs", o.TrainEpochs, maxEpochs),
-		atMost("-target", int64(o.Target), maxTarget),
+		atMost("-target", int64(o.Target), maxTarget), atMost("-cost-ramp", o.CostRamp, maxEpochs),
+		atMost("-arch-data", o.ArchData, maxExamples),
 	)
 }
 
@@ -252,12 +267,19 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	ckPath := filepath.Join(o.Out, train.CheckpointFile)
+	var saved *searchOptions
 	o, err := resumeOptions(o, "search", func(ck *train.Checkpoint) (*searchOptions, error) {
-		saved, err := savedSearchOptions(ck)
-		return &saved, err
+		s, err := savedSearchOptions(ck)
+		saved = ptr(s)
+		return &s, err
 	}, args, stdout, stderr)
 	if err != nil {
 		return err
+	}
+	if o.Resume && saved != nil {
+		if err := o.sameSchedule(saved); err != nil {
+			return err
+		}
 	}
 	if err := o.check(); err != nil {
 		return err
@@ -279,6 +301,13 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	trainSet, valSet, err := o.loadSearchData(&space)
 	if err != nil {
 		return err
+	}
+	var archSet data.Dataset
+	if o.ArchData > 0 && o.Random == 0 {
+		if o.ArchData >= trainSet.Len() {
+			return usagef("-arch-data %d: the search's training set has only %d examples", o.ArchData, trainSet.Len())
+		}
+		archSet, trainSet = data.Split(trainSet, o.ArchData, o.Seed+1)
 	}
 	if err := space.Validate(); err != nil {
 		return usagef("the search space does not fit the data: %v", err)
@@ -325,10 +354,20 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("encoding the options for the checkpoint: %v", err)
 	}
+	var archLoader *data.Loader
+	if archSet != nil {
+		if archLoader, err = data.NewLoader(archSet, data.LoaderConfig{
+			BatchSize: o.Batch, Shuffle: true, DropLast: archSet.Len() > o.Batch, Seed: o.Seed + 1,
+			Mean: mean, Std: std, Workers: o.Workers,
+		}); err != nil {
+			return err
+		}
+	}
 	search, err := nas.NewSearch(nas.SearchConfig{
-		Space: space, Target: target, CostWeight: o.CostWeight, Tolerance: o.Tolerance,
-		Train: trainLoader, Val: valLoader, Epochs: o.Epochs, WarmupEpochs: o.Warmup, GateKeep: o.GateKeep,
+		Space: space, Target: target, CostWeight: o.CostWeight, CostRamp: o.CostRamp, Tolerance: o.Tolerance,
+		Train: trainLoader, Val: valLoader, ArchTrain: archLoader, Epochs: o.Epochs, WarmupEpochs: o.Warmup, GateKeep: o.GateKeep,
 		LR: o.LR, LRWarmup: min(1, o.Warmup), WeightDecay: o.weightDecay(), ArchLR: o.ArchLR, LabelSmoothing: o.Smoothing,
+		NonLocalGamma: o.nlGamma(), CostOnly: o.CostOnly,
 		Seed: o.Seed, OutDir: o.Out, Log: stdout, Progress: stderr,
 		Metadata: map[string]string{metaSearch: string(optsJSON)},
 	})
@@ -345,8 +384,15 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "data: %d training and %d validation images of %d×%d×%d in %d classes\n", trainSet.Len(), lenOf(valSet), c, h, w, space.Classes)
 	fmt.Fprintf(stdout, "space: %d searchable layers, %d gates; supernet %s MACs (the largest network), target %s\n",
 		len(net.Layers), len(net.Thresholds()), humanCount(largest), humanCount(target))
-	fmt.Fprintf(stdout, "search: %d epochs of %d steps (%.3g warm-up), batch %d, lr %.3g, wd %.3g, arch lr %.3g, cost weight %.3g, seed %d, %d threads\n",
-		o.Epochs, trainLoader.NumBatches(), o.Warmup, o.Batch, o.LR, o.weightDecay(), o.ArchLR, o.CostWeight, o.Seed, runtime.GOMAXPROCS(0))
+	level := "one-level"
+	if archLoader != nil {
+		level = fmt.Sprintf("two-level, %d architecture examples", archSet.Len())
+	}
+	if o.CostOnly {
+		level += ", cost only (ablation)"
+	}
+	fmt.Fprintf(stdout, "search: %d epochs of %d steps (warm-up at most %.3g, gate keep %.3g), batch %d, lr %.3g, wd %.3g, arch lr %.3g, cost weight %.3g ramped over %.3g epochs, LightNL γ %.3g, %s, seed %d, %d threads\n",
+		o.Epochs, trainLoader.NumBatches(), o.Warmup, o.GateKeep, o.Batch, o.LR, o.weightDecay(), o.ArchLR, o.CostWeight, o.CostRamp, o.nlGamma(), level, o.Seed, runtime.GOMAXPROCS(0))
 	fmt.Fprintf(stdout, "output: %s\n", o.Out)
 	start := time.Now()
 	res, err := search.Run(ctx)
@@ -358,6 +404,42 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "searched in %s\n", time.Since(start).Round(time.Second))
 	return o.report(ctx, res.Derived, target, stdout, stderr)
+}
+
+// sameSchedule returns a usage error naming the first flag that a
+// resumed search changed from the checkpoint's saved options: a search
+// resumed with another schedule, space, data or seed would continue
+// another search than the one begun. -workers, -train-epochs and -out
+// may change.
+func (o *searchOptions) sameSchedule(saved *searchOptions) error {
+	for _, f := range []struct {
+		flag      string
+		got, want any
+	}{
+		{"-preset", o.Preset, saved.Preset}, {"-space", o.SpaceFile, saved.SpaceFile},
+		{"-target", o.Target, saved.Target}, {"-width", o.Width, saved.Width},
+		{"-data", o.Data, saved.Data}, {"-train-size", o.TrainSize, saved.TrainSize},
+		{"-val-size", o.ValSize, saved.ValSize}, {"-size", o.ImageSize, saved.ImageSize},
+		{"-epochs", o.Epochs, saved.Epochs}, {"-warmup", o.Warmup, saved.Warmup},
+		{"-gate-keep", o.GateKeep, saved.GateKeep}, {"-batch", o.Batch, saved.Batch},
+		{"-lr", o.LR, saved.LR}, {"-wd", o.weightDecay(), saved.weightDecay()},
+		{"-arch-lr", o.ArchLR, saved.ArchLR}, {"-cost-weight", o.CostWeight, saved.CostWeight},
+		{"-cost-ramp", o.CostRamp, saved.CostRamp}, {"-nl-gamma", o.nlGamma(), saved.nlGamma()},
+		{"-arch-data", o.ArchData, saved.ArchData}, {"-cost-only", o.CostOnly, saved.CostOnly},
+		{"-tolerance", o.Tolerance, saved.Tolerance}, {"-smoothing", o.Smoothing, saved.Smoothing},
+		{"-seed", o.Seed, saved.Seed},
+	} {
+		if f.got != f.want {
+			return usagef("-resume: %s %v differs from the checkpoint's %v: a resumed search keeps the settings it began with (drop the flag, or start afresh with another -out)", f.flag, f.got, f.want)
+		}
+	}
+	return nil
+}
+
+// nlGamma returns -nl-gamma, or its default for -data (autonl train's).
+func (o *searchOptions) nlGamma() float64 {
+	t := trainOptions{Data: o.Data, NLGamma: o.NLGamma}
+	return t.resolvedNLGamma()
 }
 
 // checkSpace checks that an explicit target is within the MACs of the
