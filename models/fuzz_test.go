@@ -2,10 +2,12 @@ package models_test
 
 import (
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/autonl-go/autonl/models"
+	"github.com/autonl-go/autonl/nn"
 )
 
 // FuzzParseBlock checks that ParseBlock never panics, that every error is an
@@ -74,6 +76,55 @@ func FuzzParseBlock(f *testing.F) {
 			if again[i] != blocks[i] {
 				t.Fatalf("ParseArch(%q): block %d %#v reparses as %#v", s, i+1, blocks[i], again[i])
 			}
+		}
+	})
+}
+
+// FuzzSpecLimits feeds arbitrary network specs (the metadata of network
+// files and checkpoints) to ParseSpec and Spec.Footprint, which must check
+// every size against the limits without building anything: errors are
+// one line, never panics, and an accepted spec has every width, kernel and
+// layer count within the limits. Specs whose estimate is small are built,
+// and the built network's parameter count is the estimate's.
+func FuzzSpecLimits(f *testing.F) {
+	f.Add(`{"name":"Net","arch":"r1_k3_s11_e1_i16_o16_nonlocal0.25\n","input_channels":3,"stem_stride":1,"head_width":32,"classes":2,"dropout":0,"activation":"ReLU6","se_gate":"Sigmoid","bn_momentum":0.1,"bn_eps":1e-5}`)
+	f.Add(`{"arch":"r1_k5_s22_e6_i8_o8_se0.25","input_channels":1,"stem_stride":2,"head_width":1,"classes":1,"activation":"SiLU","se_gate":"Hardsigmoid","bn_momentum":1,"bn_eps":1}`)
+	f.Add(`{"arch":"r1_k3_s11_e1_i16_o999999999","input_channels":3,"stem_stride":1,"head_width":32,"classes":2,"activation":"ReLU","se_gate":"Sigmoid","bn_momentum":0.1,"bn_eps":1e-5}`)
+	f.Add(`{"arch":"r1_k31_s11_e64_i256_o16384","input_channels":16384,"stem_stride":9,"head_width":16384,"classes":131072,"activation":"ReLU","se_gate":"Sigmoid","bn_momentum":0.1,"bn_eps":1e-5}`)
+	f.Add(`{"arch":"r1_k3_s11_e1_i8_o8","input_channels":3,"stem_stride":1,"head_width":8,"classes":2000000000,"activation":"ReLU","se_gate":"Sigmoid","bn_momentum":0.1,"bn_eps":1e-5}`)
+	f.Fuzz(func(t *testing.T, text string) {
+		s, err := models.ParseSpec(text)
+		if err != nil {
+			return
+		}
+		fp, err := s.Footprint(32)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("Footprint: error of more than one line: %q", err)
+			}
+			return
+		}
+		if s.InputChannels > models.MaxWidth || s.HeadWidth > models.MaxWidth || s.Classes > models.MaxClasses || s.StemStride > models.MaxStride {
+			t.Fatalf("accepted a spec beyond the limits: %+v", s)
+		}
+		layers, err := models.ParseArch(s.Arch)
+		if err != nil || len(layers) > models.MaxLayers {
+			t.Fatalf("accepted spec arch %q: %v, %d layers", s.Arch, err, len(layers))
+		}
+		for _, l := range layers {
+			if l.In > models.MaxWidth || l.Out > models.MaxWidth || l.HiddenWidth() > models.MaxWidth || l.Kernel > models.MaxKernel {
+				t.Fatalf("accepted a layer beyond the limits: %v", l)
+			}
+		}
+		if fp.Params > 200_000 || fp.Bytes(1, false) > 64<<20 {
+			return
+		}
+		net, err := models.BuildSpec(s, rand.New(rand.NewPCG(1, 1)))
+		if err != nil {
+			t.Fatalf("Footprint accepted a spec that BuildSpec refuses: %v", err)
+		}
+		if got := int64(nn.NumParams(net)); got != fp.Params {
+			t.Fatalf("built %d parameters, estimated %d", got, fp.Params)
 		}
 	})
 }

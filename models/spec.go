@@ -91,42 +91,62 @@ func (n *Net) Spec() (Spec, error) {
 // weights from rng (they are meant to be replaced by loaded ones). Errors
 // name the field that is wrong.
 func BuildSpec(s Spec, rng *rand.Rand) (*Net, error) {
+	layers, cfg, err := s.config()
+	if err != nil {
+		return nil, err
+	}
+	return Build(layers, cfg, rng)
+}
+
+// Footprint returns the footprint of the network that s describes on
+// inputSize×inputSize images, without building it; it checks what
+// BuildSpec checks.
+func (s Spec) Footprint(inputSize int) (Footprint, error) {
+	layers, cfg, err := s.config()
+	if err != nil {
+		return Footprint{}, err
+	}
+	return Estimate(layers, cfg, inputSize)
+}
+
+// config checks s and returns its layers and the configuration of Build.
+func (s Spec) config() ([]BlockArgs, Config, error) {
 	layers, err := ParseArch(s.Arch)
 	if err != nil {
-		return nil, fmt.Errorf("models: spec arch: %w", err)
+		return nil, Config{}, fmt.Errorf("models: spec arch: %w", err)
 	}
 	for i, l := range layers {
 		if l.Repeats != 1 {
-			return nil, fmt.Errorf("models: spec arch: block %d (%s) has %d repeats; a spec lists layers, each with r1", i+1, l, l.Repeats)
+			return nil, Config{}, fmt.Errorf("models: spec arch: block %d (%s) has %d repeats; a spec lists layers, each with r1", i+1, l, l.Repeats)
 		}
 	}
 	act, err := ParseActivation(s.Activation)
 	if err != nil {
-		return nil, fmt.Errorf("models: spec activation: %w", err)
+		return nil, Config{}, fmt.Errorf("models: spec activation: %w", err)
 	}
 	gate, err := ParseActivation(s.SEGate)
 	if err != nil {
-		return nil, fmt.Errorf("models: spec se_gate: %w", err)
+		return nil, Config{}, fmt.Errorf("models: spec se_gate: %w", err)
 	}
 	for _, f := range []struct {
 		name     string
 		v, limit int
 	}{{"input_channels", s.InputChannels, MaxWidth}, {"stem_stride", s.StemStride, MaxStride}, {"head_width", s.HeadWidth, MaxWidth}, {"classes", s.Classes, MaxClasses}} {
 		if f.v < 1 || f.v > f.limit {
-			return nil, fmt.Errorf("models: spec %s is %d, want 1 to %d", f.name, f.v, f.limit)
+			return nil, Config{}, fmt.Errorf("models: spec %s is %d, want 1 to %d", f.name, f.v, f.limit)
 		}
 	}
 	if !(s.Dropout >= 0 && s.Dropout < 1) {
-		return nil, fmt.Errorf("models: spec dropout is %v, want a probability in [0, 1)", s.Dropout)
+		return nil, Config{}, fmt.Errorf("models: spec dropout is %v, want a probability in [0, 1)", s.Dropout)
 	}
 	if !(s.BNMomentum > 0 && s.BNMomentum <= 1) || !(s.BNEps > 0) {
-		return nil, fmt.Errorf("models: spec bn_momentum %v and bn_eps %v: want momentum in (0, 1] and a positive eps", s.BNMomentum, s.BNEps)
+		return nil, Config{}, fmt.Errorf("models: spec bn_momentum %v and bn_eps %v: want momentum in (0, 1] and a positive eps", s.BNMomentum, s.BNEps)
 	}
 	dropout := s.Dropout
 	if dropout == 0 {
 		dropout = NoDropout
 	}
-	return Build(layers, Config{
+	return layers, Config{
 		Name:          s.Name,
 		InputChannels: s.InputChannels,
 		StemStride:    s.StemStride,
@@ -136,7 +156,7 @@ func BuildSpec(s Spec, rng *rand.Rand) (*Net, error) {
 		Activation:    act,
 		SEGate:        gate,
 		BN:            nn.BatchNormOptions{Momentum: s.BNMomentum, Eps: s.BNEps},
-	}, rng)
+	}, nil
 }
 
 // ParseSpec decodes the JSON form of a Spec, as stored under [SpecKey].

@@ -63,8 +63,9 @@ func TestSearchFlagErrors(t *testing.T) {
 
 // A short search on a little embedded data (24×24) writes its outputs and
 // a network within the tolerance of the target, trains it, and eval
-// rebuilds that network from the training checkpoint; an interrupted
-// search resumes; the random baseline writes the same files.
+// rebuilds that network from the training checkpoint; a search
+// interrupted in either phase resumes; the random baseline writes the same
+// files.
 func TestSearchTrainEval(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "search")
 	args := []string{"-size", "24", "-train-size", "64", "-val-size", "32", "-batch", "32", "-epochs", "2", "-warmup", "1",
@@ -93,6 +94,11 @@ func TestSearchTrainEval(t *testing.T) {
 	stdout.Reset()
 	require.NoError(t, runEval(context.Background(), []string{"-checkpoint", filepath.Join(out, "train", train.CheckpointFile)}, &stdout, &stderr))
 	assert.Contains(t, lineWith(stdout.String(), "accuracy:"), pct)
+
+	// Interrupted in its training phase, the search resumes with -resume
+	// and ends as the uninterrupted one.
+	resumed := resumeTrainingPhase(t, args[:len(args)-2], filepath.Join(t.TempDir(), "interrupted"))
+	assert.Equal(t, final, lineWith(resumed, "final test accuracy"))
 
 	// Interrupted before its first step, the search resumes from its
 	// checkpoint with only -resume and -out.
