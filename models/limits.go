@@ -71,14 +71,15 @@ type Footprint struct {
 // Bytes returns the estimated bytes of a training step of batch images
 // (weights, gradients and two optimizer moments for each parameter, and the
 // activations), or with training false those of evaluation (the weights
-// and two intermediate tensors at a time).
+// and four tensors of the largest intermediate size: a layer's input,
+// output and the temporaries between them).
 func (f Footprint) Bytes(batch int, training bool) int64 {
 	const float = 4
 	b := int64(batch)
 	if training {
 		return float * (4*f.Params + f.Buffers + b*f.Activations)
 	}
-	return float * (f.Params + f.Buffers + 2*b*f.Peak)
+	return float * (f.Params + f.Buffers + 4*b*f.Peak)
 }
 
 // Check returns nil if a training step (or evaluation) of batch images of

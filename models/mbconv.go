@@ -125,7 +125,7 @@ func convBNFused(conv *nn.Conv2d, bn *nn.BatchNorm2d, x *autograd.Var, lo, hi fl
 	if swish {
 		ep.ThenSwish()
 	}
-	return autograd.Const(tensor.Conv2DFused(x.Value, conv.Weight.Value, conv.Params, ep))
+	return autograd.Conv2DFused(x, conv.Weight, conv.Params, ep)
 }
 
 // clampBounds returns the bounds of act as a clamp, if it is one: [0, +Inf)

@@ -106,7 +106,7 @@ func checkMemory(what string, f models.Footprint, batch int, training bool, inpu
 	if training {
 		verb = "training"
 	}
-	return sysmem.Check(need, fmt.Sprintf("%s: %s it (%s parameters) on batches of %d %d×%d×%d images",
+	return sysmem.Check(need, fmt.Sprintf("%s: %s the network (%s parameters) on batches of %d %d×%d×%d images",
 		what, verb, humanCount(f.Params), batch, input[0], input[1], input[2]))
 }
 

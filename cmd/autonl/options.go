@@ -215,6 +215,16 @@ func (o *trainOptions) checkSaved() error {
 	case len(o.SearchedArch) > nas.MaxSpaceBytes:
 		return fmt.Errorf("searched_arch: %d bytes, want at most %d", len(o.SearchedArch), nas.MaxSpaceBytes)
 	}
+	if o.Arch != "" {
+		if _, err := models.ParseArch(o.Arch); err != nil {
+			return fmt.Errorf("arch: %v", err)
+		}
+	}
+	if o.SearchedArch != nil {
+		if _, err := nas.ParseArchitecture(o.SearchedArch); err != nil {
+			return fmt.Errorf("searched_arch: %v", err)
+		}
+	}
 	return nil
 }
 

@@ -249,7 +249,11 @@ func (o *searchOptions) space() (nas.Space, int64, error) {
 			if errors.Is(err, os.ErrNotExist) {
 				return nas.Space{}, 0, usagef("-space %s: no such file", o.SpaceFile)
 			}
-			return nas.Space{}, 0, usagef("-space %s: %v", o.SpaceFile, err)
+			msg := err.Error()
+			if !strings.HasPrefix(msg, o.SpaceFile+": ") { // LoadSpace's errors name the file, or say why not
+				msg = o.SpaceFile + ": " + msg
+			}
+			return nas.Space{}, 0, usagef("-space %s", msg)
 		}
 		return s, 0, nil
 	}
