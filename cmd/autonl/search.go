@@ -125,7 +125,7 @@ func defaultSearchOptions() searchOptions {
 	return searchOptions{
 		Preset: "small", Width: 1, Data: "embedded",
 		TrainSize: 20000, ValSize: 1000,
-		Epochs: 3, Warmup: 2, GateKeep: 0.6, Batch: 64,
+		Epochs: 3, Warmup: 2, GateKeep: 1, Batch: 64,
 		LR: nas.DefaultLR, ArchLR: nas.DefaultArchLR, CostWeight: nas.DefaultCostWeight, CostRamp: 0.5,
 		Tolerance: nas.DefaultTolerance, Smoothing: 0.1, Seed: 1, Workers: 2,
 		Out:         filepath.Join("runs", "search"),
@@ -145,14 +145,14 @@ func (o *searchOptions) flags() *flag.FlagSet {
 	fs.IntVar(&o.ImageSize, "size", o.ImageSize, "image side length (0: the space's for embedded and random data, the data's otherwise)")
 	fs.IntVar(&o.Epochs, "epochs", o.Epochs, "epochs of the search, warm-up included")
 	fs.Float64Var(&o.Warmup, "warmup", o.Warmup, "at most this many epochs at the start train the weights only (gates open but for gate dropout, no cost term); the warm-up ends earlier once the supernet's validation accuracy has left chance and stopped rising")
-	fs.Float64Var(&o.GateKeep, "gate-keep", o.GateKeep, "probability that a gate stays open in a warm-up step (gate dropout; 1: none)")
+	fs.Float64Var(&o.GateKeep, "gate-keep", o.GateKeep, "probability that a gate stays open in a warm-up step (gate dropout, Single-Path NAS's 0.6; 1: none, the default, since the batch norms' running statistics of random subnetworks put the warm-up's validation accuracy near chance)")
 	fs.IntVar(&o.Batch, "batch", o.Batch, "images per step")
 	fs.Float64Var(&o.LR, "lr", o.LR, "peak learning rate of the weights (AdamW, cosine)")
 	fs.Var(autoFlag{&o.WD}, "wd", "weight decay of the weights, not applied to batch norm and biases (auto: 0.05, 0 on the embedded data as in autonl train)")
 	fs.Float64Var(&o.ArchLR, "arch-lr", o.ArchLR, "learning rate of the gates' thresholds (SGD)")
 	fs.Float64Var(&o.CostWeight, "cost-weight", o.CostWeight, "λ of the cost term λ·h(log(MACs/target)), h the Huber function with its knee at -tolerance")
 	fs.Float64Var(&o.CostRamp, "cost-ramp", o.CostRamp, "epochs after the warm-up over which λ rises from 0 to -cost-weight, so that the loss sets the gates' margins first (0: none)")
-	fs.Var(autoFlag{&o.NLGamma}, "nl-gamma", "initial γ of the batch norm that ends each LightNL block of the supernet, as in autonl train (auto: 0.25 on the embedded data, 0 otherwise)")
+	fs.Var(autoFlag{&o.NLGamma}, "nl-gamma", "initial γ of the batch norm that ends each LightNL block of the supernet, as autonl train's -nl-gamma (auto: 0.25 on every data set: with 0 the loss's gradient on every LightNL gate is 0 at the start)")
 	fs.IntVar(&o.ArchData, "arch-data", o.ArchData, "hold this many training examples out for the architecture steps (two-level search, first order); 0: one-level, weights and gates on the same batches")
 	fs.BoolVar(&o.CostOnly, "cost-only", o.CostOnly, "ablation: cut the classification loss's gradient to the gates, so that the cost term alone moves the thresholds")
 	fs.Float64Var(&o.Tolerance, "tolerance", o.Tolerance, "relative distance from the target the derived network must keep")
@@ -440,10 +440,15 @@ func (o *searchOptions) sameSchedule(saved *searchOptions) error {
 	return nil
 }
 
-// nlGamma returns -nl-gamma, or its default for -data (autonl train's).
+// nlGamma returns -nl-gamma, or its default: embeddedNLGamma on every
+// data set, since the search needs the loss's gradient on its LightNL
+// gates from the start (autonl train's default is 0 off the embedded
+// data, the released code's).
 func (o *searchOptions) nlGamma() float64 {
-	t := trainOptions{Data: o.Data, NLGamma: o.NLGamma}
-	return t.resolvedNLGamma()
+	if o.NLGamma.Set {
+		return o.NLGamma.V
+	}
+	return embeddedNLGamma
 }
 
 // checkSpace checks that an explicit target is within the MACs of the

@@ -110,7 +110,7 @@ func TestSearchTrainEval(t *testing.T) {
 	requireUsageError(t, runSearch(context.Background(), []string{"-out", again}, &stdout, &stderr), "unfinished search", "-resume")
 	// A resumed search keeps its schedule: a changed flag is refused by
 	// name.
-	for _, tc := range [][]string{{"-epochs", "3"}, {"-warmup", "0.5"}, {"-arch-lr", "5"}, {"-cost-weight", "2"}, {"-gate-keep", "1"}, {"-nl-gamma", "1"}, {"-arch-data", "8"}} {
+	for _, tc := range [][]string{{"-epochs", "3"}, {"-warmup", "0.5"}, {"-arch-lr", "5"}, {"-cost-weight", "2"}, {"-gate-keep", "0.6"}, {"-nl-gamma", "1"}, {"-arch-data", "8"}} {
 		err := runSearch(context.Background(), append([]string{"-resume", "-out", again}, tc...), &stdout, &stderr)
 		requireUsageError(t, err, "-resume: "+tc[0]+" "+tc[1]+" differs from the checkpoint's", "keeps the settings it began with")
 	}
