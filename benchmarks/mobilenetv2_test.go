@@ -96,8 +96,10 @@ func cpuTime() time.Duration {
 // SmallInput and 10 classes, batch 32: inference (evaluation mode, NoGrad)
 // and a training step (forward, cross-entropy, backward, SGD with momentum
 // and weight decay, ReleaseGraph). Besides images/s it reports the CPU
-// time per operation of all threads (cpu-ms/op). Run with -benchmem to see
-// the allocations of the steady state.
+// time per operation of all threads (cpu-ms/op). The train cases also
+// report the bytes allocated by the first training step (first-step-B)
+// and the mean per step after two warm-up steps (steady-step-B); run
+// with -benchmem to see the allocations of the timed steps too.
 func BenchmarkMobileNetV2(b *testing.B) {
 	for _, c := range mnv2Cases {
 		b.Run(c.name()+"/inference", func(b *testing.B) {
@@ -113,14 +115,15 @@ func BenchmarkMobileNetV2(b *testing.B) {
 		})
 		b.Run(c.name()+"/train", func(b *testing.B) {
 			s := newMNV2(b, c)
-			s.step()
-			s.step()
+			first, steady := trainStepAllocs(s, 2)
 			b.ResetTimer()
 			cpu0 := cpuTime()
 			for b.Loop() {
 				s.step()
 			}
 			reportImages(b, c.batch, cpu0)
+			b.ReportMetric(first, "first-step-B")
+			b.ReportMetric(steady, "steady-step-B")
 		})
 	}
 }
