@@ -3,6 +3,8 @@ package benchmarks
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"runtime/debug"
 	"syscall"
 	"testing"
 	"time"
@@ -126,4 +128,30 @@ func BenchmarkMobileNetV2(b *testing.B) {
 			b.ReportMetric(steady, "steady-step-B")
 		})
 	}
+}
+
+// trainStepAllocs returns the bytes the Go allocator hands out during the
+// first training step of s and the mean per step over steps steps after
+// two warm-up steps, with the garbage collector off (it empties the
+// tensor buffer pool, a sync.Pool, at every cycle; models'
+// TestMobileNetV2TrainStepAllocations asserts the same bound on a small
+// network).
+func trainStepAllocs(s *mnv2Step, steps int) (first, steady float64) {
+	allocated := func() uint64 {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.TotalAlloc
+	}
+	runtime.GC()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	a0 := allocated()
+	s.step()
+	first = float64(allocated() - a0)
+	s.step()
+	s.step()
+	a0 = allocated()
+	for range steps {
+		s.step()
+	}
+	return first, float64(allocated()-a0) / float64(steps)
 }
