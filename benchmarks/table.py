@@ -39,7 +39,7 @@ if not any(line.startswith("# reference plausible") for line in ref_lines):
              "implausibly slow, or the file is from an older reference.py): no table")
 ref = defaultdict(dict)
 for line in ref_lines:
-    m = re.match(r"(\S+)/(torch_nchw|torch_cl|torch|openblas|ort)\s+([\d.]+) ms\s+(?:([\d.]+) GFLOP/s)?\s*(?:([\d.]+) GB/s)?", line)
+    m = re.match(r"(\S+)/(torch_nchw|torch_cl|torch|openblas|ort)\s+([\d.]+) ms\s*(?:([\d.]+) GFLOP/s)?\s*(?:([\d.]+) GB/s)?", line)
     if m:
         ref[m.group(1)][m.group(2)] = (float(m.group(4) or 0), float(m.group(5) or 0), float(m.group(3)))
 
