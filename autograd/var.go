@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/autonl-go/autonl/tensor"
@@ -22,14 +23,18 @@ type Var struct {
 
 	requiresGrad bool
 	retainGrad   bool
-	// ownGrad is the gradient tensor v owns exclusively, storage from the
-	// tensor buffer pool that no other Var or caller refers to; Grad is
-	// updated in place and returned to the pool by ReleaseGrad only when it
-	// is ownGrad. Any other Grad may alias other tensors and is copied
-	// before an update.
+	// transient marks a result computed under NoGrad whose storage no
+	// leaf shares (fresh, or taken over from a transient input, as by a
+	// reshape or an in-place op): Discard may release it.
+	transient bool
+	// ownGrad is Grad when v alone holds its storage: then Grad is updated
+	// in place and ReleaseGrad returns it to the pool. Any other Grad may
+	// alias other tensors and is copied before an update.
 	ownGrad *tensor.Tensor
 	node    *node
-	pass    *pass // the backward pass in progress that v takes part in
+	// rel applies the release policy of the backward pass in progress
+	// that v takes part in; nil outside a pass.
+	rel *tensor.Releaser
 }
 
 // node records how a Var was computed.
@@ -120,6 +125,13 @@ func NoGrad(f func()) {
 func record(op string, value *tensor.Tensor, inputs []*Var, backward func(grad *tensor.Tensor)) *Var {
 	out := &Var{Value: value}
 	if !GradEnabled() {
+		out.transient = true
+		for _, in := range inputs {
+			if !in.transient && tensor.SameStorage(value, in.Value) {
+				out.transient = false
+				break
+			}
+		}
 		return out
 	}
 	for _, in := range inputs {
@@ -137,11 +149,11 @@ func record(op string, value *tensor.Tensor, inputs []*Var, backward func(grad *
 // update, so g may alias other tensors (in practice, the gradient that the
 // calling backward rule received) but must not be modified afterwards.
 //
-// During a backward pass, a g that aliases no gradient of the pass is a
-// fresh result of the calling rule: accumulate takes it over and returns
-// its storage to the pool once added into an existing gradient. A rule must
-// therefore pass a fresh tensor to one accumulate call only, and not use it
-// afterwards.
+// During a backward pass, the pass's Releaser counts the Vars that hold
+// each gradient, and a g that no Var holds is a fresh result of the
+// calling rule, released once added into an existing gradient. A rule must
+// therefore pass a fresh tensor to one accumulate call only, and not use
+// it afterwards.
 func (v *Var) accumulate(g *tensor.Tensor) {
 	if !v.requiresGrad {
 		return
@@ -149,84 +161,27 @@ func (v *Var) accumulate(g *tensor.Tensor) {
 	if !tensor.SameShape(g.Shape(), v.Value.Shape()) {
 		panic(fmt.Sprintf("autograd: %s: gradient of shape %v for a value of shape %v", v.Op(), g.Shape(), v.Value.Shape()))
 	}
-	p := v.pass
+	r := v.rel
 	switch {
 	case v.Grad == nil:
 		v.Grad, v.ownGrad = g, nil
-		p.hold(g)
+		r.Hold(g)
 	case v.Grad != v.ownGrad:
 		old := v.Grad
 		v.Grad = tensor.Add(old, g)
 		v.ownGrad = v.Grad
-		p.hold(v.Grad)
-		p.drop(old)
-		p.dropFresh(g)
+		r.Hold(v.Grad)
+		r.Drop(old)
+		r.Release(g)
 	default:
 		tensor.AddInto(v.Grad, g)
-		p.dropFresh(g)
+		r.Release(g)
 	}
 }
 
-// pass tracks the gradient storage of one backward pass, so that
-// gradients are returned to the tensor buffer pool as soon as the last Var
-// holding them is done with them. Storage is identified by its first
-// element: gradients share storage only as whole tensors (reshaped views).
-type pass struct {
-	// refs counts, for storage that became a gradient during the pass, the
-	// Vars of the pass whose Grad it is.
-	refs map[*float32]int32
-	// seed is the output gradient given by the caller, never released.
-	seed *float32
-}
-
-// key returns the identity of t's storage, or nil if t is empty.
-func key(t *tensor.Tensor) *float32 {
-	if t == nil || t.Len() == 0 {
-		return nil
-	}
-	return &t.Data()[0]
-}
-
-// hold records that a Var of the pass now holds t as its gradient.
-func (p *pass) hold(t *tensor.Tensor) {
-	if k := key(t); p != nil && k != nil {
-		p.refs[k]++
-	}
-}
-
-// drop records that a Var of the pass no longer holds its gradient t, and
-// releases t's storage if no other one does.
-func (p *pass) drop(t *tensor.Tensor) {
-	k := key(t)
-	if p == nil || k == nil {
-		return
-	}
-	n, ok := p.refs[k]
-	if !ok {
-		return // storage from before the pass
-	}
-	if n > 1 {
-		p.refs[k] = n - 1
-		return
-	}
-	delete(p.refs, k)
-	if k != p.seed {
-		tensor.Release(t)
-	}
-}
-
-// dropFresh releases g, a contribution that accumulate has added into an
-// existing gradient, unless a Var of the pass holds it as its gradient (or
-// it is the seed).
-func (p *pass) dropFresh(g *tensor.Tensor) {
-	k := key(g)
-	if p == nil || k == nil || k == p.seed {
-		return
-	}
-	if _, held := p.refs[k]; !held {
-		tensor.Release(g)
-	}
-}
+// releasers recycles the Releasers of backward passes and graph releases,
+// so that their maps are allocated once, not at every step.
+var releasers = sync.Pool{New: func() any { return new(tensor.Releaser) }}
 
 // Backward computes the gradient of v, which must hold a single element,
 // with respect to every Var in its graph that requires a gradient, and
@@ -253,16 +208,18 @@ func (v *Var) BackwardWith(grad *tensor.Tensor) {
 		return
 	}
 	order := topoOrder(v)
-	p := &pass{refs: make(map[*float32]int32, 2*len(order)), seed: key(grad)}
+	r := releasers.Get().(*tensor.Releaser)
+	defer func() { r.Reset(); releasers.Put(r) }()
+	r.Keep(grad)    // the caller's
 	var kept []*Var // Vars that keep their gradient: leaves and retained ones
 	for _, u := range order {
-		u.pass = p
+		u.rel = r
 		if u.retainGrad {
 			kept = append(kept, u)
 		}
 		for _, in := range u.node.inputs {
-			if in.requiresGrad && in.node == nil && in.pass != p {
-				in.pass = p
+			if in.requiresGrad && in.node == nil && in.rel != r {
+				in.rel = r
 				kept = append(kept, in)
 			}
 		}
@@ -271,7 +228,7 @@ func (v *Var) BackwardWith(grad *tensor.Tensor) {
 		v.accumulate(grad)
 	} else {
 		v.Grad, v.ownGrad = grad, nil
-		p.hold(grad)
+		r.Hold(grad)
 	}
 	for i := len(order) - 1; i >= 0; i-- {
 		u := order[i]
@@ -282,22 +239,22 @@ func (v *Var) BackwardWith(grad *tensor.Tensor) {
 		if !u.retainGrad {
 			g := u.Grad
 			u.Grad, u.ownGrad = nil, nil
-			p.drop(g)
+			r.Drop(g)
 		}
 	}
 	// A kept gradient computed during the pass that no other Var holds is
 	// its Var's own: later passes add into it in place and ReleaseGrad
 	// returns it to the pool.
 	for _, u := range kept {
-		if k := key(u.Grad); k != nil && k != p.seed && p.refs[k] == 1 {
+		if !r.Kept(u.Grad) && r.Holders(u.Grad) == 1 {
 			u.ownGrad = u.Grad
 		}
 	}
 	for _, u := range order {
-		u.pass = nil
+		u.rel = nil
 	}
 	for _, u := range kept {
-		u.pass = nil
+		u.rel = nil
 	}
 }
 
@@ -339,47 +296,32 @@ func topoOrder(v *Var) []*Var {
 // the graph must not be used afterwards.
 func (v *Var) ReleaseGraph() {
 	order := topoOrder(v)
+	r := releasers.Get().(*tensor.Releaser)
+	defer func() { r.Reset(); releasers.Put(r) }()
 	// Storage that must survive: leaves (which views such as reshapes may
 	// share), the output and retained results.
-	keep := map[*float32]bool{}
-	protect := func(t *tensor.Tensor) {
-		if t != nil && t.Len() > 0 {
-			keep[&t.Data()[0]] = true
-		}
+	keep := func(u *Var) {
+		r.Keep(u.Value)
+		r.Keep(u.Grad)
 	}
-	protect(v.Value)
-	protect(v.Grad)
+	keep(v)
 	for _, u := range order {
 		for _, in := range u.node.inputs {
 			if in.node == nil || in.retainGrad {
-				protect(in.Value)
-				protect(in.Grad)
+				keep(in)
 			}
 		}
 		if u.retainGrad {
-			protect(u.Value)
-			protect(u.Grad)
+			keep(u)
 		}
-	}
-	released := map[*float32]bool{}
-	free := func(t *tensor.Tensor) {
-		if t == nil || t.Len() == 0 {
-			return
-		}
-		p := &t.Data()[0]
-		if keep[p] || released[p] {
-			return
-		}
-		released[p] = true
-		tensor.Release(t)
 	}
 	for _, u := range order {
 		if u == v || u.retainGrad {
 			u.node = nil
 			continue
 		}
-		free(u.Value)
-		free(u.Grad)
+		r.ReleaseOnce(u.Value)
+		r.ReleaseOnce(u.Grad)
 		u.Value, u.Grad, u.node = nil, nil, nil
 	}
 	v.node = nil

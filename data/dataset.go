@@ -8,7 +8,7 @@ import (
 
 // Dataset is a finite, indexable collection of labelled images of one
 // shape. Pixels are float32 in channel-major (C×H×W) order, normally in
-// [0, 1]; labels are class indices in [0, NumClasses()).
+// [0, 1]; labels are class indices in [0, len(Classes())).
 //
 // Implementations must allow concurrent calls of every method from several
 // goroutines: a [Loader] calls Example from its workers in parallel.
@@ -17,8 +17,6 @@ type Dataset interface {
 	Len() int
 	// Shape returns the channels, height and width of every image.
 	Shape() (c, h, w int)
-	// NumClasses returns the number of classes, len(Classes()).
-	NumClasses() int
 	// Classes returns the class names, indexed by label. The slice must
 	// not be modified.
 	Classes() []string
@@ -106,9 +104,6 @@ func (m *Memory) Len() int { return len(m.labels) }
 
 // Shape returns the channels, height and width of the images.
 func (m *Memory) Shape() (c, h, w int) { return m.c, m.h, m.w }
-
-// NumClasses returns the number of classes.
-func (m *Memory) NumClasses() int { return len(m.classes) }
 
 // Classes returns the class names.
 func (m *Memory) Classes() []string { return m.classes }

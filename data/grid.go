@@ -14,7 +14,7 @@ import (
 // Pixel values are clamped to [0, 1]; one-channel images are shown in grey.
 func SampleGrid(ds Dataset, perClass, scale int) *image.RGBA {
 	c, h, w := ds.Shape()
-	k := ds.NumClasses()
+	k := len(ds.Classes())
 	perClass, scale = max(perClass, 1), max(scale, 1)
 	cw, ch := w*scale+1, h*scale+1
 	img := image.NewRGBA(image.Rect(0, 0, perClass*cw+1, k*ch+1))

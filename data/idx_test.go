@@ -155,7 +155,7 @@ func TestLoadMNISTDir(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, 12, train.Len())
 			assert.Equal(t, 5, test.Len())
-			assert.Equal(t, 10, train.NumClasses())
+			assert.Equal(t, 10, len(train.Classes()))
 			c, h, w := test.Shape()
 			assert.Equal(t, [3]int{1, 2, 3}, [3]int{c, h, w})
 			img, l := Get(test, 1)

@@ -62,9 +62,9 @@ func TestSyntheticBasics(t *testing.T) {
 			c, h, w := s.Shape()
 			assert.Equal(t, [3]int{tt.c, 40, 40}, [3]int{c, h, w})
 			assert.Equal(t, tt.classes, s.Classes())
-			assert.Equal(t, len(tt.classes), s.NumClasses())
+			assert.Equal(t, len(tt.classes), len(s.Classes()))
 			assert.Equal(t, 2000, s.Len())
-			counts := make([]int, s.NumClasses())
+			counts := make([]int, len(s.Classes()))
 			buf := make([]float32, c*h*w)
 			for i := range s.Len() {
 				sc := s.Scene(i)
@@ -312,7 +312,7 @@ func TestSyntheticLocalChance(t *testing.T) {
 
 func testSyntheticLocalChance(t *testing.T, task SyntheticTask, size int) {
 	s := newSynth(t, func(c *SyntheticConfig) { c.N, c.Task, c.Size = 20000, task, size })
-	chance := 1 / float64(s.NumClasses())
+	chance := 1 / float64(len(s.Classes()))
 	// Bayes classifier on (shape, colour, quadrant) of object A or B alone,
 	// fitted on the first half and scored on the second.
 	for obj := range 2 {
@@ -330,7 +330,7 @@ func testSyntheticLocalChance(t *testing.T, task SyntheticTask, size int) {
 			sc := s.Scene(i)
 			a, b, q := key(sc.Objects[obj])
 			pred := 0
-			for l := range s.NumClasses() {
+			for l := range len(s.Classes()) {
 				if counts[a][b][q][l] > counts[a][b][q][pred] {
 					pred = l
 				}
@@ -363,7 +363,7 @@ func testSyntheticLocalChance(t *testing.T, task SyntheticTask, size int) {
 // descent and returns its accuracy on the next nTest images.
 func windowLogReg(s *Synthetic, x0, y0, w, nTrain, nTest int) float64 {
 	c, size, _ := s.Shape()
-	k := s.NumClasses()
+	k := len(s.Classes())
 	d := c*w*w + 1
 	feats := func(i int) ([]float64, int) {
 		img, l := Get(s, i)
@@ -446,7 +446,7 @@ func TestSyntheticSamplesPNG(t *testing.T) {
 	b := img.Bounds()
 	_, size, _ := s.Shape()
 	assert.Equal(t, 8*(size*2+1)+1, b.Dx())
-	assert.Equal(t, s.NumClasses()*(size*2+1)+1, b.Dy())
+	assert.Equal(t, len(s.Classes())*(size*2+1)+1, b.Dy())
 	path := filepath.Join("..", "docs", "synthetic-samples.png")
 	if *updateSamples {
 		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))

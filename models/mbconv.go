@@ -56,7 +56,7 @@ func NewConvBNAct(rng *rand.Rand, in, out, kernel int, strides [2]int, groups in
 // activation's output in the same pass; the activation is traced with that
 // output as its input and output. Under NoGrad (inference) the
 // convolution's output, an intermediate, goes back to the tensor buffer
-// pool once normalized: tracers must not keep the values they observe. A
+// pool once normalized (autograd.Discard). A
 // ConvBNAct whose modules were changed or appended to runs them in order
 // as a Sequential.
 //
@@ -74,10 +74,7 @@ func (c *ConvBNAct) Forward(x *autograd.Var) *autograd.Var {
 	}
 	y := c.Conv.Forward(x)
 	z := c.BN.ForwardClamp(y, lo, hi)
-	if !autograd.GradEnabled() {
-		tensor.Release(y.Value)
-		y.Value = nil
-	}
+	autograd.Discard(y, x, z)
 	return nn.Traced(c.Act, z, z)
 }
 
@@ -240,20 +237,19 @@ func (m *MBConv) Forward(x *autograd.Var) *autograd.Var {
 	y := forwardReleasing(m.Conv, x)
 	if m.Skip {
 		s := autograd.Add(x, y)
-		releaseIntermediate(y, x, s)
+		autograd.Discard(y, x, s)
 		y = s
 	}
 	return nn.Traced(m, x, y)
 }
 
 // forwardReleasing returns seq.Forward(x). Under NoGrad, where no graph
-// keeps them, it returns each intermediate result's storage to the tensor
-// buffer pool once the next module has consumed it, so that inference
-// reuses a few buffers instead of allocating every activation; results
-// that share storage with the input or with the next result (a module
-// that returns its input or a reshaped view of it) are kept. The modules
-// must not keep their inputs, and tracers must not keep the values they
-// observe, beyond the call.
+// keeps them, each intermediate result goes back to the tensor buffer pool
+// once the next module has consumed it (autograd.Discard), so that
+// inference reuses a few buffers instead of allocating every activation.
+// Results that share storage with the input or the next result are kept;
+// a module or tracer that keeps a discarded value and uses it later gets a
+// panic that says so, not another result's numbers.
 func forwardReleasing(seq *nn.Sequential, x *autograd.Var) *autograd.Var {
 	if autograd.GradEnabled() {
 		return seq.Forward(x)
@@ -268,7 +264,7 @@ func forwardReleasing(seq *nn.Sequential, x *autograd.Var) *autograd.Var {
 			next = children[i].Module.Forward(y)
 		}
 		if y != x {
-			releaseIntermediate(y, x, next)
+			autograd.Discard(y, x, next)
 		}
 		y = next
 	}
@@ -288,23 +284,6 @@ func fusedPair(children []nn.Child, i int, y *autograd.Var) *autograd.Var {
 		return nil
 	}
 	return nn.FusedConvBN(conv, bn, y, float32(math.Inf(-1)), float32(math.Inf(1)), false)
-}
-
-// releaseIntermediate returns the storage of v, a result that is no
-// longer needed, to the tensor buffer pool if gradients are disabled and
-// it shares storage with neither in nor out.
-func releaseIntermediate(v, in, out *autograd.Var) {
-	if autograd.GradEnabled() || v.Value == nil || v.Value.Len() == 0 {
-		return
-	}
-	p := &v.Value.Data()[0]
-	for _, o := range []*autograd.Var{in, out} {
-		if o != nil && o.Value != nil && o.Value.Len() > 0 && &o.Value.Data()[0] == p {
-			return
-		}
-	}
-	tensor.Release(v.Value)
-	v.Value = nil
 }
 
 // Describe returns "InvertedResidual", torchvision's name, and "".

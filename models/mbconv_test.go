@@ -182,3 +182,38 @@ r2_k5_s22_e4_i8_o16_se0.25
 	_, err = models.Build(nil, models.Config{}, rng)
 	assert.ErrorIs(t, err, models.ErrNoBlocks)
 }
+
+// keeper is a module that breaks the inference contract: it keeps its
+// input and reads it at the next call.
+type keeper struct {
+	nn.Base
+	last *autograd.Var
+}
+
+func (k *keeper) Forward(x *autograd.Var) *autograd.Var {
+	if k.last != nil {
+		_ = k.last.Shape()
+	}
+	k.last = x
+	return autograd.ReLU(x)
+}
+
+// TestInferenceReleaseIsEnforced checks that a module keeping an
+// intermediate that inference has returned to the pool gets a panic that
+// says so at its next use, rather than reading another result's numbers;
+// with recording on, nothing is released and the module works.
+func TestInferenceReleaseIsEnforced(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	m, err := models.NewMBConv(rng, mustBlock(t, "r1_k3_s11_e6_i8_o8"), models.MBConvOptions{})
+	require.NoError(t, err)
+	m.Conv.Append(&keeper{})
+	nn.SetTraining(m, false)
+	x := autograd.Const(tensor.Normal(rng, 0, 1, 1, 8, 4, 4))
+	m.Forward(x)
+	m.Forward(x)
+	autograd.NoGrad(func() {
+		m.Forward(x) // keeps an intermediate that is then released
+		assert.PanicsWithValue(t, "tensor: Shape of a released tensor: its storage went back to the buffer pool (tensor.Release), so whoever kept it kept it beyond its owner's use",
+			func() { m.Forward(x) })
+	})
+}

@@ -18,7 +18,6 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -263,17 +262,7 @@ func TestMobileNetV2WriteForPyTorch(t *testing.T) {
 	x := testref.Load(t, "mobilenetv2_ref.safetensors").Case(t, "eval64").Tensor("x")
 	var y *tensor.Tensor
 	autograd.NoGrad(func() { y = net.Forward(autograd.Const(x)).Value })
-	vals := make([]string, y.Len())
-	for i, v := range y.Data() {
-		vals[i] = strconv.FormatFloat(float64(v), 'g', -1, 32)
-	}
-	shape, err := json.Marshal(y.Shape())
-	require.NoError(t, err)
-	meta := map[string]string{
-		"eval_output":       "[" + strings.Join(vals, ",") + "]",
-		"eval_output_shape": string(shape),
-		"input":             "testdata/mobilenetv2_ref.safetensors: eval64/x",
-	}
+	meta := testref.OutputMetadata(y, "testdata/mobilenetv2_ref.safetensors: eval64/x")
 	path := *writeForPyTorch
 	if path == "" {
 		path = filepath.Join(t.TempDir(), "go.safetensors")

@@ -8,11 +8,9 @@ package nn_test
 // -v to see the worst relative errors.
 
 import (
-	"encoding/json"
 	"flag"
 	"math/rand/v2"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -154,17 +152,7 @@ func TestWriteForPyTorch(t *testing.T) {
 	var y *tensor.Tensor
 	autograd.NoGrad(func() { y = m.Forward(autograd.Const(x)).Value })
 
-	vals := make([]string, y.Len())
-	for i, v := range y.Data() {
-		vals[i] = strconv.FormatFloat(float64(v), 'g', -1, 32)
-	}
-	shape, err := json.Marshal(y.Shape())
-	require.NoError(t, err)
-	meta := map[string]string{
-		"eval_output":       "[" + strings.Join(vals, ",") + "]",
-		"eval_output_shape": string(shape),
-		"input":             "testdata/nn_ref.safetensors: model/x",
-	}
+	meta := testref.OutputMetadata(y, "testdata/nn_ref.safetensors: model/x")
 	paths := []string{filepath.Join(t.TempDir(), "go.safetensors")}
 	if *writeForPyTorch != "" {
 		paths = append(paths, *writeForPyTorch)

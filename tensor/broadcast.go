@@ -3,7 +3,7 @@ package tensor
 import (
 	"fmt"
 
-	"github.com/autonl-go/autonl/tensor/internal/parallel"
+	"github.com/autonl-go/autonl/internal/parallel"
 )
 
 // BroadcastShapes returns the shape that a and b broadcast to under NumPy's

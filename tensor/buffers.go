@@ -97,13 +97,16 @@ func getBuffer(n int) []float32 {
 }
 
 // Release returns t's storage to the buffer pool from which later results
-// are allocated, and leaves t empty. Use it for temporaries whose storage
-// nothing else refers to: after Release, t, every tensor made from it by
-// Reshape and every slice obtained from its Data must not be used. Tensors
-// whose storage did not come from the pool are only emptied.
+// are allocated, and marks t released: its Data and Shape then panic, so
+// that a tensor kept beyond its owner's release is found where it is used.
+// Use it for temporaries whose storage nothing else refers to: every
+// tensor made from t by Reshape and every slice obtained from its Data
+// must not be used either. Tensors whose storage did not come from the
+// pool are only marked. Who may release what is decided by the policies
+// of ownership.go (Releaser, ReleaseUnshared).
 func Release(t *Tensor) {
 	b := t.data
-	t.data, t.shape = nil, nil
+	t.data, t.shape, t.released = nil, nil, true
 	c := bits.Len(uint(cap(b) - 1))
 	if cap(b) < 1<<minPoolClass || c > maxPoolClass || cap(b) != 1<<c {
 		return

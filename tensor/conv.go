@@ -3,8 +3,8 @@ package tensor
 import (
 	"fmt"
 
+	"github.com/autonl-go/autonl/internal/parallel"
 	"github.com/autonl-go/autonl/tensor/internal/gemm"
-	"github.com/autonl-go/autonl/tensor/internal/parallel"
 )
 
 // Conv2DParams configures a 2-D convolution. Pairs are in [H, W] order.

@@ -1,8 +1,8 @@
 package tensor
 
 import (
+	"github.com/autonl-go/autonl/internal/parallel"
 	"github.com/autonl-go/autonl/tensor/internal/dwconv"
-	"github.com/autonl-go/autonl/tensor/internal/parallel"
 )
 
 // Depthwise convolutions run as direct SIMD kernels (package dwconv) on

@@ -3,8 +3,8 @@ package tensor
 import (
 	"sync"
 
+	"github.com/autonl-go/autonl/internal/parallel"
 	"github.com/autonl-go/autonl/tensor/internal/dwconv"
-	"github.com/autonl-go/autonl/tensor/internal/parallel"
 )
 
 // Depthwise convolutions of small maps (7×7, 14×14) waste most of a

@@ -1,6 +1,6 @@
 package tensor
 
-import "github.com/autonl-go/autonl/tensor/internal/parallel"
+import "github.com/autonl-go/autonl/internal/parallel"
 
 // Raw-slice convolution kernels. Their inner loops run along a row of the
 // output (W) with a fixed input stride, contiguous when the stride is 1, so

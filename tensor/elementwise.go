@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/autonl-go/autonl/tensor/internal/parallel"
+	"github.com/autonl-go/autonl/internal/parallel"
 )
 
 // Add returns a + b element-wise with NumPy broadcasting; the result has

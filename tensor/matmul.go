@@ -3,8 +3,8 @@ package tensor
 import (
 	"fmt"
 
+	"github.com/autonl-go/autonl/internal/parallel"
 	"github.com/autonl-go/autonl/tensor/internal/gemm"
-	"github.com/autonl-go/autonl/tensor/internal/parallel"
 )
 
 // MatMul returns the matrix product op(a)·op(b), batched over leading

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/autonl-go/autonl/tensor/internal/parallel"
+	"github.com/autonl-go/autonl/internal/parallel"
 )
 
 // Pool2DParams configures 2-D average and max pooling. Pairs are in [H, W]

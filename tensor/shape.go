@@ -3,7 +3,7 @@ package tensor
 import (
 	"fmt"
 
-	"github.com/autonl-go/autonl/tensor/internal/parallel"
+	"github.com/autonl-go/autonl/internal/parallel"
 )
 
 // Permute returns a copy of t with its axes reordered: axis i of the result

@@ -13,8 +13,9 @@ import (
 // FromSlice, Uniform or Normal. A tensor with an empty shape is a scalar
 // holding one element.
 type Tensor struct {
-	shape []int
-	data  []float32
+	shape    []int
+	data     []float32
+	released bool // by Release: the storage went back to the pool
 }
 
 // New returns a tensor of the given shape filled with zeros.
@@ -76,13 +77,30 @@ func Normal(rng *rand.Rand, mean, std float32, shape ...int) *Tensor {
 }
 
 // Shape returns the tensor's shape. The returned slice must not be modified.
-func (t *Tensor) Shape() []int { return t.shape }
+// It panics if t was released (see Release).
+func (t *Tensor) Shape() []int {
+	if t.released {
+		panicReleased("Shape")
+	}
+	return t.shape
+}
 
 // Data returns the tensor's elements in row-major order. The slice is the
-// tensor's storage: writes to it change the tensor.
-func (t *Tensor) Data() []float32 { return t.data }
+// tensor's storage: writes to it change the tensor. It panics if t was
+// released (see Release).
+func (t *Tensor) Data() []float32 {
+	if t.released {
+		panicReleased("Data")
+	}
+	return t.data
+}
 
-// Len returns the number of elements, the product of the shape.
+func panicReleased(method string) {
+	panic("tensor: " + method + " of a released tensor: its storage went back to the buffer pool (tensor.Release), so whoever kept it kept it beyond its owner's use")
+}
+
+// Len returns the number of elements, the product of the shape; 0 for a
+// released tensor.
 func (t *Tensor) Len() int { return len(t.data) }
 
 // NDim returns the number of dimensions.

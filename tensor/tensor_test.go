@@ -120,7 +120,9 @@ func TestReleaseReusesBuffers(t *testing.T) {
 	p := &a.Data()[0]
 	a.Data()[5] = 3
 	Release(a)
-	require.Nil(t, a.Data())
+	require.Zero(t, a.Len())
+	require.PanicsWithValue(t, "tensor: Data of a released tensor: its storage went back to the buffer pool (tensor.Release), so whoever kept it kept it beyond its owner's use", func() { a.Data() })
+	require.Panics(t, func() { a.Shape() })
 	// The pool may drop buffers at any time, so reuse is not guaranteed;
 	// a reused buffer must come back zeroed.
 	b := New(1000)

@@ -58,7 +58,7 @@ func (t *Trainer) fingerprint() dataFingerprint {
 	c := t.cfg.Train.Config()
 	return dataFingerprint{
 		Seed: c.Seed, BatchSize: c.BatchSize, Examples: t.cfg.Train.Dataset().Len(),
-		Classes: t.cfg.Train.Dataset().NumClasses(), Shuffle: c.Shuffle, DropLast: c.DropLast,
+		Classes: len(t.cfg.Train.Dataset().Classes()), Shuffle: c.Shuffle, DropLast: c.DropLast,
 		Augment: fmt.Sprintf("pad=%d flip=%t", c.Augment.Pad, c.Augment.FlipH),
 	}
 }

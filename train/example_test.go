@@ -32,7 +32,7 @@ func Example() {
 		&nn.ReLU{},
 		&nn.GlobalAvgPool2d{},
 		&nn.Flatten{},
-		nn.NewLinear(rng, 8, trainSet.NumClasses(), true),
+		nn.NewLinear(rng, 8, len(trainSet.Classes()), true),
 	)
 	opt := optim.NewSGD(optim.OneGroup(nn.NamedParams(model)), optim.SGDConfig{LR: 0.05, Momentum: 0.9})
 

@@ -67,7 +67,7 @@ func newTrainer(t testing.TB, s setup) (*Trainer, nn.Module) {
 	require.NoError(t, err)
 
 	src := rand.NewPCG(s.seed, 99)
-	model := tinyNet(rand.New(src), 3, trainDS.NumClasses())
+	model := tinyNet(rand.New(src), 3, len(trainDS.Classes()))
 	params := nn.NamedParams(model)
 	opt := optim.NewSGD(optim.SplitDecay(params, nil), optim.SGDConfig{LR: 0.1, Momentum: 0.9, Nesterov: true, WeightDecay: 1e-4})
 	spe := trainL.NumBatches()

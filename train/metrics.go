@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/autonl-go/autonl/internal/atomicfile"
+	"github.com/autonl-go/autonl/internal/plotpng"
 )
 
 // MetricsHeader is the header row of the metrics CSV.
@@ -96,16 +97,8 @@ func WritePlots(dir string, history []EpochMetrics) error {
 		if len(history) > 0 {
 			p.X.Min, p.X.Max = 0, float64(history[len(history)-1].Epoch)+0.5
 		}
-		wt, err := p.WriterTo(6*vg.Inch, 4*vg.Inch, "png")
-		if err != nil {
-			return fmt.Errorf("train: plot %s: %w", f.file, err)
-		}
-		var buf bytes.Buffer
-		if _, err := wt.WriteTo(&buf); err != nil {
-			return fmt.Errorf("train: plot %s: %w", f.file, err)
-		}
-		if err := writeFileAtomic(filepath.Join(dir, f.file), buf.Bytes()); err != nil {
-			return err
+		if err := plotpng.Write(filepath.Join(dir, f.file), p, 6*vg.Inch, 4*vg.Inch); err != nil {
+			return fmt.Errorf("train: %w", err)
 		}
 	}
 	return nil

@@ -197,9 +197,9 @@ func New(cfg Config) (*Trainer, error) {
 	if cfg.Test != nil {
 		tc, th, tw := cfg.Test.Dataset().Shape()
 		c, h, w := cfg.Train.Dataset().Shape()
-		if tc != c || th != h || tw != w || cfg.Test.Dataset().NumClasses() != cfg.Train.Dataset().NumClasses() {
+		if tc != c || th != h || tw != w || len(cfg.Test.Dataset().Classes()) != len(cfg.Train.Dataset().Classes()) {
 			return nil, fmt.Errorf("train: New: test images %d×%d×%d in %d classes, training images %d×%d×%d in %d classes",
-				tc, th, tw, cfg.Test.Dataset().NumClasses(), c, h, w, cfg.Train.Dataset().NumClasses())
+				tc, th, tw, len(cfg.Test.Dataset().Classes()), c, h, w, len(cfg.Train.Dataset().Classes()))
 		}
 	}
 	for k := range cfg.Metadata {
@@ -401,7 +401,7 @@ func (t *Trainer) step(b data.Batch) error {
 	lr := cfg.Optimizer.LR()
 	cfg.Optimizer.ZeroGrad()
 	logits := cfg.Model.Forward(autograd.Const(b.Images))
-	if err := checkLogits(logits, len(b.Labels), cfg.Train.Dataset().NumClasses()); err != nil {
+	if err := checkLogits(logits, len(b.Labels), len(cfg.Train.Dataset().Classes())); err != nil {
 		return err
 	}
 	correct := 0

@@ -25,6 +25,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -246,4 +247,26 @@ func unravel(i int, shape []int) []int {
 		}
 	}
 	return idx
+}
+
+// OutputMetadata returns the checkpoint metadata with which the --check
+// mode of testdata/gen's scripts compares a network's output after loading
+// the checkpoint in PyTorch: y's values as a JSON array, each in float32's
+// shortest form ("eval_output"), its shape ("eval_output_shape") and the
+// reference input it was computed from ("input", such as
+// "testdata/nn_ref.safetensors: model/x").
+func OutputMetadata(y *tensor.Tensor, input string) map[string]string {
+	vals := make([]string, y.Len())
+	for i, v := range y.Data() {
+		vals[i] = strconv.FormatFloat(float64(v), 'g', -1, 32)
+	}
+	shape, err := json.Marshal(y.Shape())
+	if err != nil {
+		panic(err) // a []int always marshals
+	}
+	return map[string]string{
+		"eval_output":       "[" + strings.Join(vals, ",") + "]",
+		"eval_output_shape": string(shape),
+		"input":             input,
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/autonl-go/autonl/safetensors"
@@ -86,4 +87,13 @@ func TestChecker(t *testing.T) {
 	c.Check(t, "case1", "y", want, want)
 	require.Equal(t, "case0", c.worst["y"].at, "the worst case is kept")
 	require.Equal(t, []int{1, 1, 1}, unravel(1*8+1*4+1, []int{3, 2, 4}))
+}
+
+func TestOutputMetadata(t *testing.T) {
+	y := tensor.FromSlice([]float32{1.5, -2, 0.1}, 1, 3)
+	assert.Equal(t, map[string]string{
+		"eval_output":       "[1.5,-2,0.1]",
+		"eval_output_shape": "[1,3]",
+		"input":             "testdata/x.safetensors: case/x",
+	}, OutputMetadata(y, "testdata/x.safetensors: case/x"))
 }

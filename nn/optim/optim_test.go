@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/autonl-go/autonl/autograd"
+	"github.com/autonl-go/autonl/internal/parallel"
 	"github.com/autonl-go/autonl/nn"
 	"github.com/autonl-go/autonl/tensor"
 )
@@ -298,8 +299,12 @@ func BenchmarkStep(b *testing.B) {
 
 // TestSGDLargeStepMatchesSerial checks that SGD's step over a model large
 // enough to be split between two goroutines gives bit-for-bit the updates
-// of a serial step, and does not allocate.
+// of a serial step, and allocates no more than the worker pool's one
+// record of the loop.
 func TestSGDLargeStepMatchesSerial(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 || parallel.Workers() < 2 {
+		t.Skip("needs a worker pool of 2 or more goroutines")
+	}
 	shapes := [][]int{{300, 400}, {50}, {1000, 90}, {7, 3, 3}, {20000}}
 	run := func(procs int) ([][]float32, float64) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
@@ -324,5 +329,5 @@ func TestSGDLargeStepMatchesSerial(t *testing.T) {
 	serial, _ := run(1)
 	split, allocs := run(2)
 	assert.Equal(t, serial, split)
-	assert.Zero(t, allocs)
+	assert.LessOrEqual(t, allocs, 1.0)
 }

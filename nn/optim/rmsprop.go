@@ -54,15 +54,23 @@ func NewRMSProp(groups []Group, cfg RMSPropConfig) *RMSProp {
 	if cfg.Eps == 0 {
 		cfg.Eps = 1e-8
 	}
-	if !(cfg.Alpha >= 0) || !(cfg.Eps >= 0) || !(cfg.Momentum >= 0) || !(cfg.WeightDecay >= 0) {
-		panic(fmt.Sprintf("optim: rmsprop: invalid configuration %+v", cfg))
-	}
 	o := &RMSProp{cfg: cfg}
-	o.core = newCore("rmsprop", cfg.LR, groups,
-		hyper{LRScale: 1, WeightDecay: cfg.WeightDecay, Momentum: cfg.Momentum},
-		[maxSlots]slot{{name: "square_avg"}, {name: "momentum_buffer"}, {name: "grad_avg"}},
-		func(h hyper) [maxSlots]bool { return [maxSlots]bool{true, h.Momentum > 0, cfg.Centered} }, cfg)
+	o.core = newRMSCore("rmsprop", groups, cfg.LR, cfg.Alpha, cfg.Eps, cfg.Momentum, cfg.WeightDecay, cfg.Centered,
+		[maxSlots]slot{{name: "square_avg"}, {name: "momentum_buffer"}, {name: "grad_avg"}}, cfg)
 	return o
+}
+
+// newRMSCore returns the core of an RMSProp variant, after checking the
+// settings both variants share (it panics, naming the variant, if the
+// smoothing constant, ε, μ or λ is negative or NaN). slots are the
+// variant's state buffers: the mean square (always kept), the momentum
+// buffer (kept if μ > 0) and the mean gradient (kept if centered).
+func newRMSCore(name string, groups []Group, lr, smoothing, eps, mu, wd float64, centered bool, slots [maxSlots]slot, cfg any) core {
+	if !(smoothing >= 0) || !(eps >= 0) || !(mu >= 0) || !(wd >= 0) {
+		panic(fmt.Sprintf("optim: %s: invalid configuration %+v", name, cfg))
+	}
+	return newCore(name, lr, groups, hyper{LRScale: 1, WeightDecay: wd, Momentum: mu}, slots,
+		func(h hyper) [maxSlots]bool { return [maxSlots]bool{true, h.Momentum > 0, centered} }, cfg)
 }
 
 // Step updates every parameter that has a gradient.
@@ -169,14 +177,12 @@ func NewRMSPropTF(groups []Group, cfg RMSPropTFConfig) *RMSPropTF {
 	if cfg.InitMS != nil {
 		init = *cfg.InitMS
 	}
-	if !(cfg.Rho >= 0) || !(cfg.Eps >= 0) || !(cfg.Momentum >= 0) || !(cfg.WeightDecay >= 0) || !(init >= 0) {
+	if !(init >= 0) {
 		panic(fmt.Sprintf("optim: rmsprop_tf: invalid configuration %+v", cfg))
 	}
 	o := &RMSPropTF{cfg: cfg}
-	o.core = newCore("rmsprop_tf", cfg.LR, groups,
-		hyper{LRScale: 1, WeightDecay: cfg.WeightDecay, Momentum: cfg.Momentum},
-		[maxSlots]slot{{name: "rms", init: float32(init)}, {name: "momentum"}, {name: "mg"}},
-		func(h hyper) [maxSlots]bool { return [maxSlots]bool{true, h.Momentum > 0, cfg.Centered} }, cfg)
+	o.core = newRMSCore("rmsprop_tf", groups, cfg.LR, cfg.Rho, cfg.Eps, cfg.Momentum, cfg.WeightDecay, cfg.Centered,
+		[maxSlots]slot{{name: "rms", init: float32(init)}, {name: "momentum"}, {name: "mg"}}, cfg)
 	return o
 }
 

@@ -3,7 +3,8 @@ package optim
 import (
 	"fmt"
 	"runtime"
-	"sync"
+
+	"github.com/autonl-go/autonl/internal/parallel"
 )
 
 // SGDConfig configures stochastic gradient descent as torch.optim.SGD.
@@ -36,38 +37,16 @@ type SGD struct {
 	core
 	cfg SGDConfig
 
-	// Large models are updated by the caller and a helper goroutine,
-	// each on a fixed half of the parameters (see Step).
-	half     func(lo, hi int) // o.update, bound once
-	halfDone chan struct{}
+	// Large models are updated in two ranges of parameters, run
+	// concurrently by the shared worker pool (see Step): [0, split) and
+	// [split, len(params)).
+	split  int
+	halves func(lo, hi int) // o.updateHalf, bound once
 }
 
 // parallelMin is the number of parameter elements from which Step splits
-// the update between two goroutines.
+// the update in two.
 const parallelMin = 1 << 18
-
-// helper is a goroutine that runs halves of optimizer updates, so that a
-// step of a large model uses two cores without allocating.
-var (
-	helperOnce sync.Once
-	helperJobs chan helperJob
-)
-
-type helperJob struct {
-	fn     func(lo, hi int)
-	lo, hi int
-	done   chan struct{}
-}
-
-func startHelper() {
-	helperJobs = make(chan helperJob)
-	go func() {
-		for j := range helperJobs {
-			j.fn(j.lo, j.hi)
-			j.done <- struct{}{}
-		}
-	}()
-}
 
 // NewSGD returns an SGD optimizer over groups. It panics if the
 // configuration is invalid, if a parameter has no name or appears twice.
@@ -78,8 +57,8 @@ func NewSGD(groups []Group, cfg SGDConfig) *SGD {
 	if cfg.Nesterov && (cfg.Momentum <= 0 || cfg.Dampening != 0) {
 		panic("optim: sgd: Nesterov momentum requires a momentum and zero dampening")
 	}
-	o := &SGD{cfg: cfg, halfDone: make(chan struct{})}
-	o.half = o.update
+	o := &SGD{cfg: cfg}
+	o.halves = o.updateHalf
 	o.core = newCore("sgd", cfg.LR, groups,
 		hyper{LRScale: 1, WeightDecay: cfg.WeightDecay, Momentum: cfg.Momentum},
 		[maxSlots]slot{{name: "momentum_buffer"}},
@@ -89,8 +68,8 @@ func NewSGD(groups []Group, cfg SGDConfig) *SGD {
 
 // Step updates every parameter that has a gradient. With GOMAXPROCS > 1
 // and at least parallelMin elements, the parameters are split into two
-// ranges of about equal size, updated concurrently; every element's update
-// is the same either way.
+// ranges of about equal size, updated concurrently on the worker pool of
+// package tensor's kernels; every element's update is the same either way.
 func (o *SGD) Step() {
 	n := len(o.params)
 	total := 0
@@ -111,11 +90,19 @@ func (o *SGD) Step() {
 		acc += o.params[k].v.Value.Len()
 		k++
 	}
-	helperOnce.Do(startHelper)
-	helperJobs <- helperJob{fn: o.half, lo: k, hi: n, done: o.halfDone}
-	o.update(0, k)
-	<-o.halfDone
+	o.split = k
+	parallel.For(2, 1, o.halves)
 	o.steps++
+}
+
+// updateHalf updates the parameters of range lo of Step's two: [0, split)
+// for lo = 0 and [split, len(params)) for lo = 1.
+func (o *SGD) updateHalf(lo, _ int) {
+	if lo == 0 {
+		o.update(0, o.split)
+	} else {
+		o.update(o.split, len(o.params))
+	}
 }
 
 // update applies the update to parameters [lo, hi).

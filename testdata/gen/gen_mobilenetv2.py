@@ -240,30 +240,8 @@ def generate():
 
 
 def check(path):
-    from gen_nn import read_safetensors
-    tensors, meta = read_safetensors(path)
-    model = build()
-    print("%s: %d tensors, metadata keys %s" % (path, len(tensors), sorted(meta)))
-    result = model.load_state_dict(tensors, strict=True)
-    print("load_state_dict(strict=True):", result)
-    ok = True
-    for k, v in model.state_dict().items():
-        if not torch.equal(v.double(), tensors[k].double()):
-            print("  value of %s changed on loading" % k)
-            ok = False
-    ref, _ = read_safetensors(os.path.join(OUT, "mobilenetv2_ref.safetensors"))
-    x = ref["eval64/x"]
-    shape = json.loads(meta["eval_output_shape"])
-    go = torch.tensor(json.loads(meta["eval_output"]), dtype=torch.float64).reshape(shape)
-    model.eval()
-    with torch.no_grad():
-        y = model.double()(x.double())
-    err = ((y - go).abs().max() / y.abs().max()).item()
-    print("eval logits %s: max|torch − go|/max|torch| = %.3g" % (list(y.shape), err))
-    if err > 1e-4:
-        ok = False
-    print("PASS" if ok else "FAIL")
-    return 0 if ok else 1
+    from gen_nn import check_checkpoint
+    return check_checkpoint(path, build(), "mobilenetv2_ref.safetensors", "eval64/x", "eval logits")
 
 
 def main():

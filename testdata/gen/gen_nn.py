@@ -172,15 +172,18 @@ def read_safetensors(path):
     return tensors, meta
 
 
-def check(path):
+def check_checkpoint(path, model, ref_file, input_name, what, list_keys=False):
+    """Load the Go checkpoint at path strictly into model and compare its
+    evaluation-mode output for the reference input ref_file/input_name with
+    the output Go stored in the file's metadata (internal/testref's
+    OutputMetadata). Returns the exit status: 0 if everything agrees."""
     tensors, meta = read_safetensors(path)
-    model = build()
-    want = model.state_dict()
     print("%s: %d tensors, metadata keys %s" % (path, len(tensors), sorted(meta)))
-    for k, v in want.items():
-        got = tensors.get(k)
-        desc = "missing" if got is None else "%s %s" % (list(got.shape), str(got.dtype).replace("torch.", ""))
-        print("  %-24s model %-14s file %s" % (k, list(v.shape), desc))
+    if list_keys:
+        for k, v in model.state_dict().items():
+            got = tensors.get(k)
+            desc = "missing" if got is None else "%s %s" % (list(got.shape), str(got.dtype).replace("torch.", ""))
+            print("  %-24s model %-14s file %s" % (k, list(v.shape), desc))
     result = model.load_state_dict(tensors, strict=True)
     print("load_state_dict(strict=True):", result)
     ok = True
@@ -189,19 +192,23 @@ def check(path):
             print("  value of %s changed on loading" % k)
             ok = False
 
-    ref, _ = read_safetensors(os.path.join(OUT, "nn_ref.safetensors"))
-    x = ref["model/x"]
+    ref, _ = read_safetensors(os.path.join(OUT, ref_file))
+    x = ref[input_name]
     shape = json.loads(meta["eval_output_shape"])
     go = torch.tensor(json.loads(meta["eval_output"]), dtype=torch.float64).reshape(shape)
     model.eval()
     with torch.no_grad():
         y = model.double()(x.double())
     err = ((y - go).abs().max() / y.abs().max()).item()
-    print("eval output %s: max|torch − go|/max|torch| = %.3g" % (list(y.shape), err))
+    print("%s %s: max|torch − go|/max|torch| = %.3g" % (what, list(y.shape), err))
     if err > 1e-4:
         ok = False
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
+
+
+def check(path):
+    return check_checkpoint(path, build(), "nn_ref.safetensors", "model/x", "eval output", list_keys=True)
 
 
 def main():

@@ -31,7 +31,7 @@ import (
 	"os"
 	"sync"
 
-	"github.com/autonl-go/autonl/tensor/internal/parallel"
+	"github.com/autonl-go/autonl/internal/parallel"
 )
 
 // Blocking parameters, in elements, besides the kernel's kc and mc.
