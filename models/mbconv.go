@@ -8,7 +8,6 @@ import (
 	"github.com/autonl-go/autonl/autograd"
 	"github.com/autonl-go/autonl/lightnl"
 	"github.com/autonl-go/autonl/nn"
-	"github.com/autonl-go/autonl/tensor"
 )
 
 // LightNLFactory builds the LightNL block that follows the projection of an
