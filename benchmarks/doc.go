@@ -23,11 +23,17 @@
 //   - BenchmarkMobileNetV2: MobileNetV2 1.0 inference and training step
 //     (forward, cross-entropy, backward, SGD, ReleaseGraph) at 224×224,
 //     batch 1 and 8, and at 32×32 (SmallInput, 10 classes), batch 32, in
-//     images/s, with the CPU time per operation (cpu-ms/op).
+//     images/s, with the CPU time per operation (cpu-ms/op), and for the
+//     training steps the bytes allocated by the first step and per step
+//     in steady state.
+//   - BenchmarkAutoNLS: AutoNL-S inference at 224×224, batch 1 and 8,
+//     LightNL blocks included.
 //
 // reference.py measures the same cases in PyTorch (NCHW and channels_last)
-// and GEMM in OpenBLAS through numpy; README.md has the table and the
-// commands. Run, for example,
+// and GEMM in OpenBLAS through numpy, after checking that its BLAS
+// reaches a plausible share of the machine's peak; ort.js runs the
+// exported MobileNetV2 and AutoNL-S in ONNX Runtime. README.md has the
+// tables and the commands. Run, for example,
 //
 //	GOMAXPROCS=1 go test ./benchmarks -run '^$' -bench . -count 5 -benchtime 0.2s > go1.txt
 //	go run golang.org/x/perf/cmd/benchstat@latest go1.txt

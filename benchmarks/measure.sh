@@ -11,7 +11,9 @@
 #	bash benchmarks/measure.sh            # all, about 10 minutes on 2 cores
 #	PARTS="kernels" bash benchmarks/measure.sh
 #
-# PARTS is a space-separated subset of: kernels avx2 mobilenetv2.
+# PARTS is a space-separated subset of: kernels avx2 mobilenetv2 (which
+# also runs AutoNL-S, and both in ONNX Runtime through benchmarks/ort.js,
+# with npm onnxruntime-node from interop/install.sh).
 # Output goes to OUT (default benchmarks/results/<date>): raw Go and
 # reference outputs and tables.md, the Markdown tables.
 #
@@ -91,14 +93,25 @@ if [[ " $PARTS " == *" avx2 "* ]]; then
 fi
 
 if [[ " $PARTS " == *" mobilenetv2 "* ]]; then
-	echo "## MobileNetV2, 2 threads" >> "$md"
+	# MobileNetV2 and AutoNL-S: ours, PyTorch (torchvision's MobileNetV2,
+	# and AutoNL-S as python/autonl_torch.py builds it from our export) and
+	# ONNX Runtime on the networks autonl export writes.
+	go run ./cmd/autonl export -model autonl-s -format safetensors -o "$OUT/autonl-s.safetensors" >/dev/null
+	go run ./cmd/autonl export -model mobilenetv2 -o "$OUT/mobilenetv2.onnx" >/dev/null
+	go run ./cmd/autonl export -model autonl-s -o "$OUT/autonl-s.onnx" >/dev/null
+	bash interop/install.sh >/dev/null
+	echo "## MobileNetV2 and AutoNL-S, 2 threads" >> "$md"
 	echo >> "$md"
 	echo "Go: $(load)" >> "$md"
-	GOMAXPROCS=2 go test ./benchmarks -run '^$' -bench MobileNetV2 -benchtime 5x -count 3 -benchmem > "$OUT/go2-mnv2.txt"
+	GOMAXPROCS=2 go test ./benchmarks -run '^$' -bench 'MobileNetV2|AutoNLS' -benchtime 5x -count 3 -benchmem > "$OUT/go2-mnv2.txt"
 	echo "Go done, reference: $(load)" >> "$md"
 	$py benchmarks/reference.py --threads 2 --peak "$(peak 2)" --only MobileNetV2 --repeat 5 > "$OUT/ref2-mnv2.txt"
-	echo "reference done: $(load)" >> "$md"
+	$py benchmarks/reference.py --threads 2 --peak "$(peak 2)" --only AutoNLS --autonl-s "$OUT/autonl-s.safetensors" --repeat 5 | grep -v '^#' >> "$OUT/ref2-mnv2.txt"
+	echo "reference done, ONNX Runtime: $(load)" >> "$md"
+	node benchmarks/ort.js 2 MobileNetV2="$OUT/mobilenetv2.onnx" AutoNLS="$OUT/autonl-s.onnx" > "$OUT/ort2.txt"
+	echo "ONNX Runtime done: $(load)" >> "$md"
 	echo >> "$md"
+	cat "$OUT/ort2.txt" >> "$OUT/ref2-mnv2.txt"
 	$py benchmarks/table.py "$OUT/go2-mnv2.txt" "$OUT/ref2-mnv2.txt" 2 >> "$md"
 	echo >> "$md"
 fi

@@ -3,6 +3,8 @@ package benchmarks
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"runtime/debug"
 	"syscall"
 	"testing"
 	"time"
@@ -96,8 +98,10 @@ func cpuTime() time.Duration {
 // SmallInput and 10 classes, batch 32: inference (evaluation mode, NoGrad)
 // and a training step (forward, cross-entropy, backward, SGD with momentum
 // and weight decay, ReleaseGraph). Besides images/s it reports the CPU
-// time per operation of all threads (cpu-ms/op). Run with -benchmem to see
-// the allocations of the steady state.
+// time per operation of all threads (cpu-ms/op). The train cases also
+// report the bytes allocated by the first training step (first-step-B)
+// and the mean per step after two warm-up steps (steady-step-B); run
+// with -benchmem to see the allocations of the timed steps too.
 func BenchmarkMobileNetV2(b *testing.B) {
 	for _, c := range mnv2Cases {
 		b.Run(c.name()+"/inference", func(b *testing.B) {
@@ -113,14 +117,41 @@ func BenchmarkMobileNetV2(b *testing.B) {
 		})
 		b.Run(c.name()+"/train", func(b *testing.B) {
 			s := newMNV2(b, c)
-			s.step()
-			s.step()
+			first, steady := trainStepAllocs(s, 2)
 			b.ResetTimer()
 			cpu0 := cpuTime()
 			for b.Loop() {
 				s.step()
 			}
 			reportImages(b, c.batch, cpu0)
+			b.ReportMetric(first, "first-step-B")
+			b.ReportMetric(steady, "steady-step-B")
 		})
 	}
+}
+
+// trainStepAllocs returns the bytes the Go allocator hands out during the
+// first training step of s and the mean per step over steps steps after
+// two warm-up steps, with the garbage collector off (it empties the
+// tensor buffer pool, a sync.Pool, at every cycle; models'
+// TestMobileNetV2TrainStepAllocations asserts the same bound on a small
+// network).
+func trainStepAllocs(s *mnv2Step, steps int) (first, steady float64) {
+	allocated := func() uint64 {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.TotalAlloc
+	}
+	runtime.GC()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	a0 := allocated()
+	s.step()
+	first = float64(allocated() - a0)
+	s.step()
+	s.step()
+	a0 = allocated()
+	for range steps {
+		s.step()
+	}
+	return first, float64(allocated()-a0) / float64(steps)
 }

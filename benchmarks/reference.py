@@ -43,6 +43,9 @@ ap.add_argument("--only", default="", help="run only cases whose name contains t
 ap.add_argument("--skip", default="", help="skip cases whose name contains this")
 ap.add_argument("--peak", type=float, default=0,
                 help="the machine's peak GFLOP/s for --threads threads (default: measured by BenchmarkPeak)")
+ap.add_argument("--autonl-s", default="",
+                help="network file of AutoNL-S (autonl export -model autonl-s -format safetensors) to time with "
+                     "python/autonl_torch.py")
 ap.add_argument("--min-share", type=float, default=0.3,
                 help="least share of --peak the 1024² GEMM reference must reach")
 args = ap.parse_args()
@@ -264,4 +267,32 @@ for size, n in [(224, 1), (224, 8), (32, 32)]:
         sec = timeit(train, min_time=1.0)
         report(f"{name}/train/torch_{fmt}", sec)
         print(f"{'':58s}  {n / sec:10.2f} images/s", flush=True)
+# AutoNL-S (BenchmarkAutoNLS): our network as python/autonl_torch.py builds
+# it in PyTorch, from the file autonl export writes, inference at 224×224,
+# batch 1 and 8, with the LightNL blocks' last BN γ set to 1 as in the Go
+# benchmark.
+if args.autonl_s and want("AutoNLS/"):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python"))
+    import autonl_torch  # noqa: E402
+    for n in (1, 8):
+        name = f"AutoNLS/224x224_n{n}"
+        if not want(name):
+            continue
+        for fmt in ("nchw", "cl"):
+            m, _ = autonl_torch.load(args.autonl_s)
+            for pname, p in m.named_parameters():
+                if pname.endswith(".bn.weight"):
+                    p.data.fill_(1)
+            x = torch.randn(n, 3, 224, 224)
+            if fmt == "cl":
+                m = m.to(memory_format=torch.channels_last)
+                x = x.contiguous(memory_format=torch.channels_last)
+            m.eval()
+
+            def infer():
+                with torch.no_grad():
+                    m(x)
+            sec = timeit(infer, min_time=1.0)
+            report(f"{name}/inference/torch_{fmt}", sec)
+            print(f"{'':58s}  {n / sec:10.2f} images/s", flush=True)
 sys.exit(0)

@@ -8,8 +8,10 @@ best PyTorch layout and OpenBLAS, and gives the share of peak: the
 benchmark's GFLOP/s over FLOP/cycle/core × GHz × threads, with the clock
 from BenchmarkPeak/clock and 64 FLOP/cycle with AVX-512, else 32 (AVX2).
 It refuses reference output without reference.py's "# reference
-plausible" line. Whole-model cases (MobileNetV2) get a table of their own, in milliseconds
-per batch, with the ratio of our time to PyTorch's best.
+plausible" line. Whole-model cases (MobileNetV2, AutoNLS) get a table of their own, in
+milliseconds per batch, with the ratio of our time to PyTorch's best and
+to ONNX Runtime's (benchmarks/ort.js output appended to the reference
+file).
 """
 import re
 import statistics
@@ -37,7 +39,7 @@ if not any(line.startswith("# reference plausible") for line in ref_lines):
              "implausibly slow, or the file is from an older reference.py): no table")
 ref = defaultdict(dict)
 for line in ref_lines:
-    m = re.match(r"(\S+)/(torch_nchw|torch_cl|torch|openblas)\s+([\d.]+) ms\s+(?:([\d.]+) GFLOP/s)?\s*(?:([\d.]+) GB/s)?", line)
+    m = re.match(r"(\S+)/(torch_nchw|torch_cl|torch|openblas|ort)\s+([\d.]+) ms\s*(?:([\d.]+) GFLOP/s)?\s*(?:([\d.]+) GB/s)?", line)
     if m:
         ref[m.group(1)][m.group(2)] = (float(m.group(4) or 0), float(m.group(5) or 0), float(m.group(3)))
 
@@ -45,7 +47,7 @@ print("Reference: " + "; ".join(line[2:] for line in ref_lines if line.startswit
 
 ghz = go.get("Peak/clock", {}).get("GHz", 0)
 peak = flop_per_cycle * ghz * threads
-models = {n: m for n, m in go.items() if n.startswith("MobileNetV2/")}
+models = {n: m for n, m in go.items() if n.startswith(("MobileNetV2/", "AutoNLS/"))}
 if len(models) < len(go):
     print(f"clock {ghz:.2f} GHz, peak {peak:.0f} GFLOP/s ({flop_per_cycle} FLOP/cycle/core × {threads} thread(s))\n")
     print("| case | ours GFLOP/s | ours GB/s | PyTorch NCHW | PyTorch channels_last | OpenBLAS | ours / best reference | share of peak |")
@@ -77,12 +79,14 @@ for name, m in go.items():
     print(f"| {name} | {gfs} | {gbs} | {' | '.join(cells)} | {ratio} | {share} |")
 
 if models:
-    print("\n| case | ours ms | ours images/s | PyTorch NCHW ms | PyTorch channels_last ms | ours / best PyTorch (time) |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("\n| case | ours ms | ours images/s | PyTorch NCHW ms | PyTorch channels_last ms | ONNX Runtime ms "
+          "| ours / best PyTorch (time) | ours / ONNX Runtime (time) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, m in models.items():
         r = ref.get(name, {})
         ms = m.get("ns/op", 0) / 1e6
         times = [r[k][2] for k in ("torch_nchw", "torch_cl") if k in r]
-        cells = [f"{r[k][2]:.1f}" if k in r else "" for k in ("torch_nchw", "torch_cl")]
+        cells = [f"{r[k][2]:.1f}" if k in r else "" for k in ("torch_nchw", "torch_cl", "ort")]
         ratio = f"{ms / min(times):.2f}" if times else ""
-        print(f"| {name} | {ms:.1f} | {m.get('images/s', 0):.1f} | {' | '.join(cells)} | {ratio} |")
+        ort_ratio = f"{ms / r['ort'][2]:.2f}" if "ort" in r else ""
+        print(f"| {name} | {ms:.1f} | {m.get('images/s', 0):.1f} | {' | '.join(cells)} | {ratio} | {ort_ratio} |")

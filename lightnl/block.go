@@ -2,6 +2,7 @@ package lightnl
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -156,9 +157,17 @@ func (b *Block) OrderFor(h, w int) Order {
 // Forward returns z = x + BN(DW3×3(y)) for x of shape N×C×H×W, with y the
 // attention of [Block.Attention]. It panics if x is not 4-D with the
 // block's C channels.
+//
+// In evaluation mode under NoGrad the batch norm runs in the depthwise
+// convolution's epilogue (nn.FusedConvBN), with the same results.
 func (b *Block) Forward(x *autograd.Var) *autograd.Var {
 	y := b.Attention(x)
-	return nn.Traced(b, x, autograd.Add(x, b.BN.Forward(b.Conv.Forward(y))))
+	inf := float32(math.Inf(1))
+	d := nn.FusedConvBN(b.Conv, b.BN, y, -inf, inf, false)
+	if d == nil {
+		d = b.BN.Forward(b.Conv.Forward(y))
+	}
+	return nn.Traced(b, x, autograd.Add(x, d))
 }
 
 // ForwardMACs returns the multiply-adds of the attention for input shape

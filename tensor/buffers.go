@@ -14,12 +14,41 @@ const (
 
 var bufferPools [maxPoolClass + 1]sync.Pool
 
+// Large buffers are also kept in retained, free lists per size class that
+// the garbage collector does not empty (a sync.Pool drops its contents at
+// every cycle): a network's activations, hundreds of MB at batch 8, would
+// otherwise be allocated and faulted in anew after each collection, which
+// the garbage of a forward pass triggers every few passes. At most
+// retainBytes are held there; the rest goes to bufferPools.
+const (
+	minRetainClass = 14      // 64 KiB of float32
+	retainBytes    = 1 << 30 // per process
+)
+
+var retained struct {
+	mu    sync.Mutex
+	bytes int
+	lists [maxPoolClass + 1][][]float32
+}
+
 // boxes recycles the *[]float32 boxes in which bufferPools hold slices, so
 // that moving a buffer in and out of the pool does not allocate.
 var boxes sync.Pool
 
 // poolGet returns a slice of capacity 1<<c from the pool, or nil.
 func poolGet(c int) []float32 {
+	if c >= minRetainClass {
+		retained.mu.Lock()
+		if l := retained.lists[c]; len(l) > 0 {
+			b := l[len(l)-1]
+			l[len(l)-1] = nil
+			retained.lists[c] = l[:len(l)-1]
+			retained.bytes -= 4 << c
+			retained.mu.Unlock()
+			return b
+		}
+		retained.mu.Unlock()
+	}
 	p, ok := bufferPools[c].Get().(*[]float32)
 	if !ok {
 		return nil
@@ -32,6 +61,16 @@ func poolGet(c int) []float32 {
 
 // poolPut puts b, of capacity 1<<c, into the pool.
 func poolPut(c int, b []float32) {
+	if c >= minRetainClass {
+		retained.mu.Lock()
+		if retained.bytes+4<<c <= retainBytes {
+			retained.lists[c] = append(retained.lists[c], b[:0])
+			retained.bytes += 4 << c
+			retained.mu.Unlock()
+			return
+		}
+		retained.mu.Unlock()
+	}
 	p, ok := boxes.Get().(*[]float32)
 	if !ok {
 		p = new([]float32)

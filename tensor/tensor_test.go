@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -95,6 +96,23 @@ func TestAddBroadcastAndSumTo(t *testing.T) {
 	require.Equal(t, []float32{11 + 12 + 13 + 21 + 22 + 23, 14 + 15 + 16 + 24 + 25 + 26}, SumTo(y, []int{2, 1, 1}).Data())
 	require.Same(t, y, SumTo(y, []int{2, 2, 3}))
 	require.Equal(t, []float32{3}, Add(Scalar(1), Scalar(2)).Data())
+}
+
+// TestReleasedLargeBuffersSurviveGC checks that a released buffer of the
+// retained classes comes back after garbage collections (a sync.Pool
+// would have dropped it), zeroed.
+func TestReleasedLargeBuffersSurviveGC(t *testing.T) {
+	n := 1<<minRetainClass + 5
+	a := New(n)
+	p := &a.Data()[0]
+	a.Data()[7] = 3
+	Release(a)
+	runtime.GC()
+	runtime.GC()
+	b := New(n)
+	require.Same(t, p, &b.Data()[0])
+	require.Equal(t, float32(0), b.Data()[7])
+	Release(b)
 }
 
 func TestReleaseReusesBuffers(t *testing.T) {

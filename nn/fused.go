@@ -1,0 +1,35 @@
+package nn
+
+import (
+	"github.com/autonl-go/autonl/autograd"
+	"github.com/autonl-go/autonl/tensor"
+)
+
+// FusedConvBN returns clamp(bn(conv(x)), lo, hi), followed by x·σ(x) if
+// swish, computed by autograd.Conv2DFused, the batch norm, the clamp and
+// Swish applied in the convolution's epilogue (one pass over the output
+// instead of three), when that is what inference would compute: gradients
+// disabled, bn in evaluation mode, a convolution without bias whose
+// channels match bn's and x's, and no tracer active (a tracer must see
+// each layer's output). Otherwise it returns nil, and the caller runs the
+// layers one by one. The results are those of the layers run one after
+// the other bit for bit, except that Swish is computed in float32
+// (tensor.ConvEpilogue.ThenSwish), within float32 rounding of Swish's.
+func FusedConvBN(conv *Conv2d, bn *BatchNorm2d, x *autograd.Var, lo, hi float32, swish bool) *autograd.Var {
+	if autograd.GradEnabled() || bn.Training() || conv.Bias != nil || Tracing() ||
+		conv.Out != bn.Channels || len(x.Shape()) != 4 || x.Shape()[1] != conv.In {
+		return nil
+	}
+	var gamma, beta *tensor.Tensor
+	if bn.Weight != nil {
+		gamma = bn.Weight.Value
+	}
+	if bn.Bias != nil {
+		beta = bn.Bias.Value
+	}
+	ep := tensor.NewBatchNormEpilogue(gamma, beta, bn.RunningMean, bn.RunningVar, float32(bn.Eps), lo, hi)
+	if swish {
+		ep.ThenSwish()
+	}
+	return autograd.Conv2DFused(x, conv.Weight, conv.Params, ep)
+}
