@@ -80,3 +80,15 @@ func convBiasGrad(db, g []float32, c, s int) {
 		db[ch] = float32(sum)
 	}
 }
+
+// Conv2DFused returns tensor.Conv2DFused(x, w, p, ep), a convolution with
+// an epilogue (batch norm in evaluation mode and an activation) for
+// inference. It has no backward rule: it panics if gradients are enabled
+// and x or w requires one, and otherwise records a result like any other
+// operation under NoGrad.
+func Conv2DFused(x, w *Var, p tensor.Conv2DParams, ep *tensor.ConvEpilogue) *Var {
+	if GradEnabled() && (x.requiresGrad || w.requiresGrad) {
+		panic("autograd: Conv2DFused: inference only, but gradients are enabled and an input requires one")
+	}
+	return record("Conv2DFused", tensor.Conv2DFused(x.Value, w.Value, p, ep), []*Var{x, w}, nil)
+}

@@ -214,3 +214,16 @@ func TestBatchNormClampMatchesUnfused(t *testing.T) {
 		}
 	}
 }
+
+func TestConv2DFusedInferenceOnly(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	x, w := Const(tensor.Normal(rng, 0, 1, 1, 2, 4, 4)), Param(tensor.Normal(rng, 0, 1, 3, 2, 1, 1))
+	ep := tensor.NewBatchNormEpilogue(nil, nil, tensor.Zeros(3), tensor.Ones(3), 1e-5, 0, 6)
+	require.PanicsWithValue(t, "autograd: Conv2DFused: inference only, but gradients are enabled and an input requires one",
+		func() { Conv2DFused(x, w, tensor.Conv2DParams{}, ep) })
+	NoGrad(func() {
+		y := Conv2DFused(x, w, tensor.Conv2DParams{}, ep)
+		require.False(t, y.RequiresGrad())
+		require.Equal(t, tensor.Conv2DFused(x.Value, w.Value, tensor.Conv2DParams{}, ep).Data(), y.Value.Data())
+	})
+}

@@ -15,15 +15,31 @@
 # Output goes to OUT (default benchmarks/results/<date>): raw Go and
 # reference outputs and tables.md, the Markdown tables.
 #
-# Needs Debian's python3-torch, python3-torchvision, python3-numpy and
-# libopenblas0-pthread for the reference (run with /usr/bin/python3).
+# Needs Debian's python3-torch, python3-torchvision, python3-numpy,
+# python3-threadpoolctl and libopenblas0-pthread for the reference (run
+# with /usr/bin/python3); the script installs those that are missing
+# with apt-get. reference.py refuses to measure, and this script stops,
+# when its BLAS reference is implausibly far below the machine's peak
+# (measured here by BenchmarkPeak and passed to it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PARTS=${PARTS:-"kernels avx2 mobilenetv2"}
+py=/usr/bin/python3
+
+if ! $py -c 'import torch, torchvision, numpy, threadpoolctl' 2>/dev/null ||
+	! [ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ]; then
+	echo "measure.sh: installing Debian python3-torch, python3-torchvision, python3-numpy, python3-threadpoolctl, libopenblas0-pthread"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		python3-torch python3-torchvision python3-numpy python3-threadpoolctl libopenblas0-pthread >/dev/null
+fi
+# The peak of one core (the widest FMA loop of BenchmarkPeak), GFLOP/s;
+# reference.py gets it times the threads.
+peak1=$(GOMAXPROCS=1 go test ./benchmarks -run '^$' -bench 'Peak/fma' -benchtime 0.2s | grep -o '[0-9.]* GFLOP/s' | sort -n | tail -1 | cut -d' ' -f1)
+peak() { awk -v p="$peak1" -v t="$1" 'BEGIN { printf "%.1f", p * t }'; }
 OUT=${OUT:-benchmarks/results/$(date +%Y%m%d-%H%M)}
 mkdir -p "$OUT"
 md="$OUT/tables.md"
-py=/usr/bin/python3
 
 load() { echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at $(date +%H:%M:%S)"; }
 
@@ -46,7 +62,7 @@ if [[ " $PARTS " == *" kernels "* ]]; then
 		echo "Go: $(load)" >> "$md"
 		GOMAXPROCS=$t go test ./benchmarks -run '^$' -bench "$kernels" -count 5 -benchtime 0.2s > "$OUT/go$t.txt"
 		echo "Go done, reference: $(load)" >> "$md"
-		$py benchmarks/reference.py --threads $t --skip MobileNetV2 > "$OUT/ref$t.txt"
+		$py benchmarks/reference.py --threads $t --peak "$(peak $t)" --skip MobileNetV2 > "$OUT/ref$t.txt"
 		echo "reference done: $(load)" >> "$md"
 		echo >> "$md"
 		$py benchmarks/table.py "$OUT/go$t.txt" "$OUT/ref$t.txt" $t >> "$md"
@@ -80,7 +96,7 @@ if [[ " $PARTS " == *" mobilenetv2 "* ]]; then
 	echo "Go: $(load)" >> "$md"
 	GOMAXPROCS=2 go test ./benchmarks -run '^$' -bench MobileNetV2 -benchtime 5x -count 3 -benchmem > "$OUT/go2-mnv2.txt"
 	echo "Go done, reference: $(load)" >> "$md"
-	$py benchmarks/reference.py --threads 2 --only MobileNetV2 --repeat 5 > "$OUT/ref2-mnv2.txt"
+	$py benchmarks/reference.py --threads 2 --peak "$(peak 2)" --only MobileNetV2 --repeat 5 > "$OUT/ref2-mnv2.txt"
 	echo "reference done: $(load)" >> "$md"
 	echo >> "$md"
 	$py benchmarks/table.py "$OUT/go2-mnv2.txt" "$OUT/ref2-mnv2.txt" 2 >> "$md"

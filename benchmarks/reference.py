@@ -2,20 +2,38 @@
 """Reference timings for autonl's benchmarks: the same cases in PyTorch
 (NCHW and channels_last) and GEMM in OpenBLAS through numpy.
 
-Run with Debian's Python (python3-torch, python3-numpy, libopenblas0-pthread):
+Run with Debian's Python (python3-torch, python3-torchvision,
+python3-numpy, python3-threadpoolctl, libopenblas0-pthread):
 
     /usr/bin/python3 benchmarks/reference.py --threads 1
-    /usr/bin/python3 benchmarks/reference.py --threads 2
+    /usr/bin/python3 benchmarks/reference.py --threads 2 --peak 414
 
 --threads should equal the GOMAXPROCS of the Go run it is compared with.
-OpenBLAS 0.3.21 does not recognise recent CPUs; on AVX-512 machines the
-script sets OPENBLAS_CORETYPE=SkylakeX (for this benchmark only), else
-Haswell (the AVX2 kernels). Each line gives the case, the median time of
---repeat runs and the rate in GFLOP/s (or GB/s), named like the Go
-benchmarks.
+
+The reference must be honest. The environment may set OPENBLAS_CORETYPE
+and OPENBLAS_L2_SIZE, which force OpenBLAS onto kernels and blockings that
+do not fit the CPU; without libopenblas0-pthread, numpy and PyTorch run
+the reference BLAS (a few GFLOP/s). So the script clears both variables
+together before numpy and torch are imported and sets the core type that
+fits the CPU (OpenBLAS 0.3.21 does not know recent CPUs: SkylakeX, its
+AVX-512 kernels, where the CPU has AVX-512F, else Haswell, the AVX2 ones),
+prints which BLAS and kernel numpy and PyTorch run (threadpoolctl,
+torch.__config__.show(), and oneDNN's instruction set), and measures a
+1024² GEMM first. If the best of OpenBLAS and PyTorch there is below
+--min-share (default 0.3) of the machine's peak, --peak GFLOP/s for all
+threads (measure.sh passes BenchmarkPeak's widest FMA rate × threads;
+without it the script runs that benchmark itself), it prints no table
+and exits with status 3: every "ours / reference" ratio of such a run
+would be meaningless. table.py refuses reference files without the
+"# reference plausible" line.
+
+Each line gives the case, the median time of --repeat runs and the rate
+in GFLOP/s (or GB/s), named like the Go benchmarks.
 """
 import argparse
 import os
+import re
+import subprocess
 import sys
 
 ap = argparse.ArgumentParser()
@@ -23,16 +41,24 @@ ap.add_argument("--threads", type=int, default=1)
 ap.add_argument("--repeat", type=int, default=5)
 ap.add_argument("--only", default="", help="run only cases whose name contains this")
 ap.add_argument("--skip", default="", help="skip cases whose name contains this")
+ap.add_argument("--peak", type=float, default=0,
+                help="the machine's peak GFLOP/s for --threads threads (default: measured by BenchmarkPeak)")
+ap.add_argument("--min-share", type=float, default=0.3,
+                help="least share of --peak the 1024² GEMM reference must reach")
 args = ap.parse_args()
 
 flags = open("/proc/cpuinfo").read()
-os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX" if "avx512f" in flags else "Haswell")
+avx512 = re.search(r"\bavx512f\b", flags) is not None
+# Cleared together: either one alone leaves OpenBLAS crippled.
+cleared = {k: os.environ.pop(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
+os.environ["OPENBLAS_CORETYPE"] = "SkylakeX" if avx512 else "Haswell"
 os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
 os.environ["OMP_NUM_THREADS"] = str(args.threads)
 
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
+import threadpoolctl  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
@@ -73,12 +99,56 @@ def want(name):
     return (not args.only or args.only in name) and not (args.skip and args.skip in name)
 
 
+def measured_peak():
+    """The widest FMA rate of BenchmarkPeak (one goroutine) times --threads."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run(["go", "test", "./benchmarks", "-run", "^$", "-bench", "Peak/fma", "-benchtime", "0.2s"],
+                         cwd=root, capture_output=True, text=True, env=dict(os.environ, GOMAXPROCS="1")).stdout
+    rates = [float(v) for v in re.findall(r"([\d.]+) GFLOP/s", out)]
+    if not rates:
+        sys.exit("reference.py: cannot measure the peak with BenchmarkPeak; pass --peak")
+    return max(rates) * args.threads
+
+
+def onednn_isa():
+    """The instruction set oneDNN (PyTorch's convolutions) dispatches to."""
+    code = "import torch; torch.set_num_threads(1); torch.nn.functional.conv2d(torch.ones(8,32,56,56), torch.ones(32,32,3,3))"
+    out = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         env=dict(os.environ, ONEDNN_VERBOSE="1", DNNL_VERBOSE="1")).stdout
+    m = re.search(r"isa:([^,\n]*)", out)
+    return m.group(1).strip() if m else "unknown"
+
+
 print(f"# torch {torch.__version__}, numpy {np.__version__}, threads {args.threads}, "
-      f"OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']}")
-try:
-    np.show_config(mode="dicts")  # numpy >= 1.25
-except TypeError:
-    pass
+      f"cleared {cleared or 'nothing'}, set OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']}")
+blas = [d for d in threadpoolctl.threadpool_info() if d["user_api"] == "blas"]
+for d in blas:
+    print(f"# BLAS: {d['internal_api']} {d.get('version')} kernel {d.get('architecture')}, "
+          f"{d['num_threads']} threads, {d['filepath']}")
+cap = re.search(r"CPU capability usage: (\S+)", torch.__config__.show())
+print(f"# PyTorch: ATen CPU capability {cap.group(1) if cap else 'unknown'}, oneDNN ISA {onednn_isa()}, "
+      f"{torch.get_num_threads()} threads")
+if not any(d["internal_api"] == "openblas" for d in blas):
+    print("reference.py: numpy does not run OpenBLAS (install libopenblas0-pthread): no table", file=sys.stderr)
+    sys.exit(3)
+
+# The plausibility gate: a 1024² GEMM in OpenBLAS and PyTorch against the
+# machine's peak.
+peak = args.peak or measured_peak()
+ga, gb = torch.randn(1024, 1024), torch.randn(1024, 1024)
+gan, gbn = ga.numpy(), gb.numpy()
+gcn = np.empty((1024, 1024), dtype=np.float32)
+gemm_rate = {"openblas": 2 * 1024 ** 3 / timeit(lambda: np.matmul(gan, gbn, out=gcn)) / 1e9,
+             "torch": 2 * 1024 ** 3 / timeit(lambda: torch.mm(ga, gb)) / 1e9}
+best = max(gemm_rate.values())
+verdict = (f"1024² GEMM OpenBLAS {gemm_rate['openblas']:.1f}, PyTorch {gemm_rate['torch']:.1f} GFLOP/s, "
+           f"{best / peak:.0%} of the peak {peak:.0f} GFLOP/s ({args.threads} thread(s))")
+if best < args.min_share * peak:
+    print(f"# reference implausible: {verdict}, below {args.min_share:.0%}", flush=True)
+    print(f"reference.py: the BLAS reference is implausibly slow ({verdict}); "
+          f"check OPENBLAS_* and which BLAS numpy loads: no table", file=sys.stderr)
+    sys.exit(3)
+print(f"# reference plausible: {verdict}", flush=True)
 
 # GEMM: M×K times K×N (BenchmarkMatMul).
 gemm = [("square128", 128, 128, 128), ("square256", 256, 256, 256), ("square512", 512, 512, 512),

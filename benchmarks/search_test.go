@@ -85,7 +85,7 @@ func BenchmarkSearchStep(b *testing.B) {
 				extra: func() *autograd.Var { return nas.CostTerm(sn.Cost(), p.Target, 1, nas.DefaultTolerance) },
 				opts: []optim.Optimizer{
 					optim.NewAdamW(optim.SplitDecay(sn.Weights(), nil), optim.AdamConfig{LR: 1e-4, WeightDecay: 0.05}),
-					optim.NewSGD(optim.OneGroup(sn.Thresholds()), optim.SGDConfig{LR: 1e-6}),
+					optim.NewSGD(optim.OneGroup(sn.Architecture()), optim.SGDConfig{LR: 1e-6}),
 				},
 			}
 			largest := &trainStep{

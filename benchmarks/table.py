@@ -7,7 +7,8 @@ Takes the median of repeated Go runs (-count), matches each case with the
 best PyTorch layout and OpenBLAS, and gives the share of peak: the
 benchmark's GFLOP/s over FLOP/cycle/core × GHz × threads, with the clock
 from BenchmarkPeak/clock and 64 FLOP/cycle with AVX-512, else 32 (AVX2).
-Whole-model cases (MobileNetV2) get a table of their own, in milliseconds
+It refuses reference output without reference.py's "# reference
+plausible" line. Whole-model cases (MobileNetV2) get a table of their own, in milliseconds
 per batch, with the ratio of our time to PyTorch's best.
 """
 import re
@@ -30,11 +31,17 @@ for line in open(go_file):
         vals[name][unit].append(float(v))
 go = {n: {u: statistics.median(v) for u, v in us.items()} for n, us in vals.items()}
 
+ref_lines = open(ref_file).read().splitlines()
+if not any(line.startswith("# reference plausible") for line in ref_lines):
+    sys.exit(f"table.py: {ref_file} has no '# reference plausible' line (reference.py found the BLAS reference "
+             "implausibly slow, or the file is from an older reference.py): no table")
 ref = defaultdict(dict)
-for line in open(ref_file):
+for line in ref_lines:
     m = re.match(r"(\S+)/(torch_nchw|torch_cl|torch|openblas)\s+([\d.]+) ms\s+(?:([\d.]+) GFLOP/s)?\s*(?:([\d.]+) GB/s)?", line)
     if m:
         ref[m.group(1)][m.group(2)] = (float(m.group(4) or 0), float(m.group(5) or 0), float(m.group(3)))
+
+print("Reference: " + "; ".join(line[2:] for line in ref_lines if line.startswith("# ")) + ".\n")
 
 ghz = go.get("Peak/clock", {}).get("GHz", 0)
 peak = flop_per_cycle * ghz * threads

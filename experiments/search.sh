@@ -1,74 +1,177 @@
 #!/usr/bin/env bash
-# The search against its baselines: for each seed, the network that
-# autonl search derives, the best of a random search with the same space,
-# MACs target and training budget (autonl search -random), and autonl
-# train's hand-placed default network, each then trained from scratch with
-# autonl train's recipe; prints a markdown table of MACs, parameters,
-# LightNL blocks and final test accuracy (mean ± sample standard deviation).
+# The search's evidence (issue 19), on each data set at a tight target and
+# for each seed:
 #
-#   JOBS=2 bash experiments/search.sh      # about 1 h 15 min on 2 cores
+#   searched   autonl search (the default search: one-level, warm-up with
+#              gate dropout until the supernet leaves chance, λ ramped)
+#   costonly   the same search with the loss's gradient to the gates cut
+#              (-cost-only): the ablation
+#   twolevel   the same search with the architecture stepped on held-out
+#              examples (-arch-data)
+#   random     random search with the same space, target and training
+#              budget (-random $CANDIDATES, the best on validation)
+#   default    autonl train's hand-placed network
+#   mbv2       MobileNetV2 scaled by width to the target's MACs (the width
+#              whose profile comes nearest; skipped, and said so, if no
+#              width comes within the tolerance)
 #
-# Environment: SEEDS (default "1 2 3"), OUT (runs/search-vs), JOBS (runs at
-# a time, default 1; with JOBS=2 each run uses one thread, and the results
-# do not depend on the number of threads), CANDIDATES (random networks per
-# random search, default 4), SEARCH_FLAGS (more flags for both searches,
-# such as "-data fashion-mnist -target 1.3M"), TRAIN_EPOCHS (4). A run
-# whose directory holds a finished run of the same command is not
-# repeated.
+# every network then trained from scratch with autonl train's one recipe
+# for $TRAIN_EPOCHS epochs. For each data set it prints a table of MACs,
+# LightNL blocks and test accuracy, mean ± sd over the seeds with the
+# p-value of Welch's t-test of searched against each other arm
+# (experiments/stats, gonum); the supernet's validation accuracy after
+# each search epoch; and how many searches ended within the tolerance
+# without projection.
+#
+#   JOBS=2 bash experiments/search.sh     # hours on 2 cores: see docs/search.md
+#
+# Environment: SEEDS ("1 2 3 4 5"), DATASETS ("embedded fashion-mnist"),
+# ARMS ("searched costonly twolevel random default mbv2"), OUT
+# (runs/search-evidence), JOBS (runs at a time, default 1; with JOBS=2
+# each run uses one thread, and results do not depend on the number of
+# threads), CANDIDATES (4), TRAIN_EPOCHS (4). A run whose directory holds
+# a finished run of the same command is not repeated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source experiments/common.sh
 
-seeds=${SEEDS:-"1 2 3"}
-out=${OUT:-runs/search-vs}
+seeds=${SEEDS:-"1 2 3 4 5"}
+datasets=${DATASETS:-"embedded fashion-mnist"}
+arms=${ARMS:-"searched costonly twolevel random default mbv2"}
+out=${OUT:-runs/search-evidence}
 jobs=${JOBS:-1}
 candidates=${CANDIDATES:-4}
 epochs=${TRAIN_EPOCHS:-4}
 mkdir -p "$out"
 go build -o "$out/autonl" ./cmd/autonl
+go build -o "$out/stats" ./experiments/stats
+bin=$out/autonl
 
-# run NAME SEED CMD... runs CMD (its output directory is $out/NAME-seedSEED)
-# unless the same command finished there before.
-run() {
-	local dir="$out/$1-seed$2"
-	shift 2
+# Per data set: the search's flags (target and data), autonl train's data
+# flags, and the profile flags of its images.
+search_flags() {
+	case $1 in
+	embedded) echo "-target 7.6M" ;;
+	fashion-mnist) echo "-data fashion-mnist -target 2M -train-size 20000 -val-size 2000" ;;
+	*) echo "unknown data set $1" >&2; exit 2 ;;
+	esac
+}
+train_flags() {
+	case $1 in
+	embedded) echo "" ;;
+	fashion-mnist) echo "-data fashion-mnist" ;;
+	esac
+}
+profile_flags() {
+	case $1 in
+	embedded) echo "-input 64 -channels 3 -classes 2 -small" ;;
+	fashion-mnist) echo "-input 28 -channels 1 -classes 10 -small" ;;
+	esac
+}
+target_of() { # the -target of search_flags, in MACs
+	local t
+	t=$(search_flags "$1" | sed -n 's/.*-target \([^ ]*\).*/\1/p')
+	awk -v t="$t" 'BEGIN { m = 1; if (t ~ /M$/) m = 1e6; if (t ~ /G$/) m = 1e9; if (t ~ /k$/) m = 1e3; sub(/[kMG]$/, "", t); printf "%d", t * m }'
+}
+
+# mbv2_width DATASET prints the width multiplier whose MobileNetV2 comes
+# nearest the target, and its MACs, or nothing if none is within 5%.
+mbv2_width() {
+	local target best="" bestd=1e18 w m d
+	target=$(target_of "$1")
+	for w in 0.05 0.1 0.15 0.2 0.25 0.3 0.35 0.4 0.5 0.6 0.75 1.0; do
+		m=$("$bin" profile -model mobilenetv2 -width "$w" $(profile_flags "$1") | sed -n 's/^MACs: *\([0-9]*\).*/\1/p')
+		d=$(awk -v a="$m" -v b="$target" 'BEGIN { d = a - b; if (d < 0) d = -d; print d }')
+		if awk -v d="$d" -v b="$bestd" 'BEGIN { exit !(d < b) }'; then best="$w $m" bestd=$d; fi
+	done
+	if awk -v d="$bestd" -v t="$target" 'BEGIN { exit !(d <= 0.05 * t) }'; then echo "$best"; fi
+}
+
+run() { # run NAME CMD... (output in $out/NAME)
+	local dir="$out/$1"
+	shift
 	run_once "$dir" "$@" -out "$dir"
 }
 
-for seed in $seeds; do
-	for kind in searched random default; do
-		while [[ $(jobs -rp | wc -l) -ge $jobs ]]; do
-			wait -n || true
+wait_slot() {
+	while [[ $(jobs -rp | wc -l) -ge $jobs ]]; do
+		wait -n || true
+	done
+}
+
+for ds in $datasets; do
+	sf=$(search_flags "$ds")
+	tf=$(train_flags "$ds")
+	mw=$(mbv2_width "$ds")
+	for seed in $seeds; do
+		for arm in $arms; do
+			name=$ds-$arm-seed$seed
+			case $arm in
+			searched) wait_slot; run "$name" "$bin" search -seed "$seed" -train-epochs "$epochs" $sf & ;;
+			costonly) wait_slot; run "$name" "$bin" search -cost-only -seed "$seed" -train-epochs "$epochs" $sf & ;;
+			twolevel) wait_slot; run "$name" "$bin" search -arch-data 5000 -seed "$seed" -train-epochs "$epochs" $sf & ;;
+			random) wait_slot; run "$name" "$bin" search -random "$candidates" -seed "$seed" -train-epochs "$epochs" $sf & ;;
+			default) wait_slot; run "$name" "$bin" train -seed "$seed" -epochs "$epochs" $tf & ;;
+			mbv2)
+				if [[ -n $mw ]]; then
+					wait_slot
+					run "$name" "$bin" train -model mobilenetv2 -width "${mw%% *}" -seed "$seed" -epochs "$epochs" $tf &
+				fi
+				;;
+			esac
 		done
-		case $kind in
-		searched) run searched "$seed" "$out/autonl" search -seed "$seed" -train-epochs "$epochs" ${SEARCH_FLAGS:-} & ;;
-		random) run random "$seed" "$out/autonl" search -random "$candidates" -seed "$seed" -train-epochs "$epochs" ${SEARCH_FLAGS:-} & ;;
-		default) run default "$seed" "$out/autonl" train -seed "$seed" -epochs "$epochs" ${TRAIN_FLAGS:-} & ;;
-		esac
 	done
 done
 while [[ $(jobs -rp | wc -l) -gt 0 ]]; do
 	wait -n || true
 done
 
-echo "| network | MACs | params | LightNL blocks | test accuracy (mean ± sd, n) | seeds $(echo $seeds | tr ' ' ',') |"
-echo "|---|---|---|---|---|---|"
-for kind in searched random default; do
-	accs=() macs=() lnl=()
-	for seed in $seeds; do
-		dir="$out/$kind-seed$seed"
-		grep -q '^final test accuracy' "$dir.log" || { echo "run $dir failed: see $dir.log" >&2; exit 1; }
-		metrics=$dir/metrics.csv
-		[[ $kind == default ]] || metrics=$dir/train/metrics.csv
-		accs+=("$(tail -n 1 "$metrics" | cut -d, -f7)")
-		# "model: searched network, 7.60M MACs, 56.1k parameters"
-		read -r m p < <(sed -n 's/^model: .*, \([^ ]*\) MACs, \([^ ]*\) parameters.*$/\1 \2/p' "$dir.log")
-		macs+=("$m/$p")
-		arch=$dir/arch.txt
-		[[ $kind == default ]] || arch=$dir/train/arch.txt
-		lnl+=("$(grep -c nonlocal "$arch" || true)")
+for ds in $datasets; do
+	echo
+	echo "## $ds (search flags: $(search_flags "$ds"); $epochs training epochs; seeds $(echo $seeds | tr ' ' ','))"
+	mw=$(mbv2_width "$ds")
+	[[ -n $mw ]] || echo "mbv2: no width multiplier brings MobileNetV2 within 5% of the target $(target_of "$ds") MACs on these images (width 0.05: $("$bin" profile -model mobilenetv2 -width 0.05 $(profile_flags "$ds") | sed -n 's/^MACs: *\([0-9]*\).*/\1/p') MACs)"
+	acc=$out/$ds-accuracy.txt
+	: > "$acc"
+	echo
+	echo "| arm | MACs (per seed) | LightNL blocks | projected |"
+	echo "|---|---|---|---|"
+	for arm in $arms; do
+		macs=() lnl=() proj=()
+		for seed in $seeds; do
+			dir=$out/$ds-$arm-seed$seed
+			[[ -f $dir.log ]] || continue
+			grep -q '^final test accuracy' "$dir.log" || { echo "run $dir failed: see $dir.log" >&2; continue; }
+			a=$(sed -n 's/^final test accuracy: \([0-9.]*\)%.*/\1/p' "$dir.log")
+			echo "$arm $(awk -v a="$a" 'BEGIN { print a / 100 }')" >> "$acc"
+			macs+=("$(sed -n 's/^model: .*, \([^ ]*\) MACs,.*$/\1/p' "$dir.log")")
+			arch=$dir/arch.txt
+			[[ -f $dir/train/arch.txt ]] && arch=$dir/train/arch.txt
+			lnl+=("$(grep -c nonlocal "$arch" || true)")
+			if grep -q 'projected onto the budget' "$dir.log"; then proj+=(yes); elif grep -q 'no projection needed' "$dir.log"; then proj+=(no); fi
+		done
+		[[ ${#macs[@]} -gt 0 ]] && echo "| $arm | ${macs[*]} | ${lnl[*]} | ${proj[*]:-–} |"
 	done
-	stats=$(printf '%s\n' "${accs[@]}" | awk '{s+=$1; q+=$1*$1; n++} END {m=s/n; sd=(n>1)?sqrt((q-n*m*m)/(n-1)):0; printf "%.2f%% ± %.2f (n=%d)", 100*m, 100*sd, n}')
-	pct=$(printf '%s\n' "${accs[@]}" | awk '{printf "%s%.2f", (NR>1?", ":""), 100*$1}')
-	echo "| $kind | ${macs[*]%%/*} | $(printf '%s\n' "${macs[@]}" | cut -d/ -f2 | tr '\n' ' ') | ${lnl[*]} | $stats | $pct |"
+	echo
+	"$out/stats" -ref searched "$acc"
+	echo
+	echo "Supernet validation accuracy after each search epoch (decisions.csv):"
+	for arm in searched costonly twolevel; do
+		[[ " $arms " == *" $arm "* ]] || continue
+		for seed in $seeds; do
+			f=$out/$ds-$arm-seed$seed/decisions.csv
+			[[ -f $f ]] || continue
+			echo "  $arm seed $seed: $(awk -F, 'NR > 1 { printf "%s%.1f%%", (NR > 2 ? ", " : ""), 100 * $6 }' "$f")"
+		done
+	done
+	echo
+	echo "What drove the decisions (end of each search's log):"
+	for arm in searched costonly twolevel; do
+		[[ " $arms " == *" $arm "* ]] || continue
+		for seed in $seeds; do
+			f=$out/$ds-$arm-seed$seed.log
+			[[ -f $f ]] || continue
+			echo "  $arm seed $seed: $(grep '^decisions:' "$f" | head -1)"
+		done
+	done
 done

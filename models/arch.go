@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // NonLocalArgs configures the LightNL block that follows a block's
@@ -92,22 +93,36 @@ func (e *ArchError) Error() string {
 		if e.Line > 0 {
 			fmt.Fprintf(&sb, "(line %d) ", e.Line)
 		}
-		fmt.Fprintf(&sb, "%q: ", e.Text)
+		fmt.Fprintf(&sb, "%s: ", quoteExcerpt(e.Text))
 	}
-	if e.Token != "" {
-		fmt.Fprintf(&sb, "token %q: ", e.Token)
+	if e.Token != "" && (e.Token != e.Text || e.Text == "" || len(e.Text) <= maxQuote) {
+		fmt.Fprintf(&sb, "token %s: ", quoteExcerpt(e.Token))
 	}
 	sb.WriteString(e.Msg)
 	return sb.String()
 }
 
+// maxQuote is the most bytes of a block string or token that an error
+// quotes: a longer one is quoted by its first maxQuote bytes and its
+// length, so that a huge line in a file gives a short message.
+const maxQuote = 60
+
+// quoteExcerpt quotes s, or for a long s its first maxQuote bytes (cut at
+// a rune boundary) followed by "…" and the length.
+func quoteExcerpt(s string) string {
+	if len(s) <= maxQuote {
+		return strconv.Quote(s)
+	}
+	cut := maxQuote
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(s[:cut]), len(s))
+}
+
 // Unwrap returns the error kind, so that errors.Is(err, ErrOutOfRange) and
 // the like work.
 func (e *ArchError) Unwrap() error { return e.Kind }
-
-// maxArchInt is the largest integer the grammar accepts (2³¹−1), the same on
-// every platform.
-const maxArchInt = math.MaxInt32
 
 // field identifies a token kind of the grammar.
 type field int
@@ -161,9 +176,14 @@ func lookupField(key string) (field, bool) {
 //	         | "nonlocal" num [ "-" int ]
 //	                            // LightNL channel ratio in (0, 1] and
 //	                            // key stride ≥ 1 (default 1)         optional
-//	int      = "0" | "1"…"9" { "0"…"9" } .      // at most 2147483647
+//	int      = "0" | "1"…"9" { "0"…"9" } .      // at most the field's limit
 //	num      = int [ "." "0"…"9" { "0"…"9" } ] . // finite, no sign or exponent
 //	sdigit   = "1"…"9" .
+//
+// The limits are those of [MaxWidth]: repeats at most MaxRepeats, kernel
+// at most MaxKernel, widths and the hidden width round(i·e) at most
+// MaxWidth, expansion at most MaxExpand, the LightNL key stride at most
+// MaxStride; [ParseArch] allows at most MaxLayers layers in all.
 //
 // A token's key is its leading run of lower-case ASCII letters; the rest is
 // its value. Numbers are plain unsigned decimals without leading zeros
@@ -220,10 +240,10 @@ func parseBlock(s string) (BlockArgs, *ArchError) {
 		var pr *problem
 		switch f {
 		case fRepeats:
-			b.Repeats, pr = parseInt(val, fieldNames[f])
+			b.Repeats, pr = parseInt(val, fieldNames[f], MaxRepeats)
 			pr = pr.or(checkRepeats(b.Repeats))
 		case fKernel:
-			b.Kernel, pr = parseInt(val, fieldNames[f])
+			b.Kernel, pr = parseInt(val, fieldNames[f], MaxKernel)
 			pr = pr.or(checkKernel(b.Kernel))
 		case fStrides:
 			b.Strides, pr = parseStrides(val)
@@ -231,10 +251,10 @@ func parseBlock(s string) (BlockArgs, *ArchError) {
 			b.Expand, pr = parseNum(val, fieldNames[f])
 			pr = pr.or(checkExpand(b.Expand))
 		case fIn:
-			b.In, pr = parseInt(val, fieldNames[f])
+			b.In, pr = parseInt(val, fieldNames[f], MaxWidth)
 			pr = pr.or(checkWidth(fieldNames[f], b.In))
 		case fOut:
-			b.Out, pr = parseInt(val, fieldNames[f])
+			b.Out, pr = parseInt(val, fieldNames[f], MaxWidth)
 			pr = pr.or(checkWidth(fieldNames[f], b.Out))
 		case fSE:
 			b.SE, pr = parseNum(val, fieldNames[f])
@@ -262,6 +282,9 @@ func parseBlock(s string) (BlockArgs, *ArchError) {
 	}
 	if len(missing) > 1 {
 		return fail(ErrMissingToken, "", "missing required tokens "+strings.Join(missing, ", "))
+	}
+	if msg := checkHidden(b); msg != "" {
+		return fail(ErrOutOfRange, seen[fExpand], msg)
 	}
 	return b, nil
 }
@@ -295,10 +318,10 @@ func badNumber(format string, args ...any) *problem {
 	return &problem{ErrBadNumber, fmt.Sprintf(format, args...)}
 }
 
-// parseInt parses an int of the grammar; what names the value in messages.
-// On failure the returned value is 0, which no range check needs to see
-// (problem.or keeps the first problem).
-func parseInt(val, what string) (int, *problem) {
+// parseInt parses an int of the grammar; what names the value in messages
+// and limit is its largest value. On failure the returned value is 0,
+// which no range check needs to see (problem.or keeps the first problem).
+func parseInt(val, what string, limit int) (int, *problem) {
 	if val == "" {
 		return 0, badNumber("bad number: missing value for %s", what)
 	}
@@ -311,8 +334,8 @@ func parseInt(val, what string) (int, *problem) {
 	v := 0
 	for i := 0; i < len(val); i++ {
 		v = v*10 + int(val[i]-'0')
-		if v > maxArchInt {
-			return 0, outOfRange(fmt.Sprintf("%s must be at most %d", what, maxArchInt))
+		if v > limit {
+			return 0, outOfRange(checkMax(what, v, limit))
 		}
 	}
 	return v, nil
@@ -367,7 +390,7 @@ func parseNonLocal(val string) (NonLocalArgs, *problem) {
 	}
 	nl := NonLocalArgs{Ratio: r, Stride: 1}
 	if hasStride {
-		if nl.Stride, pr = parseInt(ss, "LightNL key stride"); pr != nil {
+		if nl.Stride, pr = parseInt(ss, "LightNL key stride", MaxStride); pr != nil {
 			return NonLocalArgs{}, pr
 		}
 	}
@@ -381,7 +404,7 @@ func checkRepeats(v int) string {
 	if v < 1 {
 		return "repeats must be at least 1"
 	}
-	return checkMax("repeats", v)
+	return checkMax("repeats", v, MaxRepeats)
 }
 
 func checkKernel(v int) string {
@@ -391,7 +414,7 @@ func checkKernel(v int) string {
 	case v%2 == 0:
 		return "kernel size must be odd"
 	}
-	return checkMax("kernel size", v)
+	return checkMax("kernel size", v, MaxKernel)
 }
 
 func checkStrides(st [2]int) string {
@@ -407,6 +430,9 @@ func checkExpand(v float64) string {
 	if !(v > 0) || math.IsInf(v, 0) {
 		return "expansion ratio must be positive and finite"
 	}
+	if v > MaxExpand {
+		return fmt.Sprintf("expansion ratio must be at most %d", MaxExpand)
+	}
 	return ""
 }
 
@@ -414,7 +440,7 @@ func checkWidth(what string, v int) string {
 	if v < 1 {
 		return what + " must be at least 1"
 	}
-	return checkMax(what, v)
+	return checkMax(what, v, MaxWidth)
 }
 
 func checkRatio(what string, v float64) string {
@@ -434,14 +460,42 @@ func checkNonLocal(nl NonLocalArgs) string {
 	if nl.Stride < 1 {
 		return "LightNL key stride must be at least 1"
 	}
-	return checkMax("LightNL key stride", nl.Stride)
+	return checkMax("LightNL key stride", nl.Stride, MaxStride)
 }
 
-func checkMax(what string, v int) string {
-	if v > maxArchInt {
-		return fmt.Sprintf("%s must be at most %d", what, maxArchInt)
+func checkMax(what string, v, limit int) string {
+	if v > limit {
+		return fmt.Sprintf("%s must be at most %d", what, limit)
 	}
 	return ""
+}
+
+// checkHidden checks the hidden width round(In·Expand) of a block whose
+// fields are in range.
+func checkHidden(b BlockArgs) string {
+	if h := b.HiddenWidth(); h > MaxWidth {
+		return fmt.Sprintf("hidden width %d (input width × expansion ratio) must be at most %d", h, MaxWidth)
+	}
+	return ""
+}
+
+// checkLayers checks the number of layers of blocks after unrolling; it
+// returns the index of the block at which the limit is passed, or -1.
+func checkLayers(blocks []BlockArgs) int {
+	n := 0
+	for i, b := range blocks {
+		n += b.Repeats
+		if n > MaxLayers {
+			return i
+		}
+	}
+	return -1
+}
+
+// tooManyLayers is the error of checkLayers.
+func tooManyLayers(blocks []BlockArgs, i int, line int, text string) *ArchError {
+	return &ArchError{Block: i + 1, Line: line, Text: text, Token: fmt.Sprintf("r%d", blocks[i].Repeats), Kind: ErrOutOfRange,
+		Msg: fmt.Sprintf("the network has more than %d layers after unrolling repeats", MaxLayers)}
 }
 
 // Validate reports whether every field of b is in the range the grammar
@@ -480,6 +534,9 @@ func (b BlockArgs) Validate() error {
 	}
 	if msg := checkNonLocal(b.NonLocal); msg != "" {
 		return fail(formatNonLocal(b.NonLocal), msg)
+	}
+	if msg := checkHidden(b); msg != "" {
+		return fail("e"+formatNum(b.Expand), msg)
 	}
 	return nil
 }
@@ -569,6 +626,9 @@ func parseLines(lines []string) ([]BlockArgs, error) {
 		blocks = append(blocks, b)
 		lineNo = append(lineNo, i+1)
 		texts = append(texts, ln)
+		if j := checkLayers(blocks); j >= 0 { // before reading further
+			return nil, tooManyLayers(blocks, j, lineNo[j], texts[j])
+		}
 	}
 	if len(blocks) == 0 {
 		return nil, &ArchError{Kind: ErrNoBlocks, Msg: "arch has no blocks"}
@@ -595,6 +655,9 @@ func CheckArch(blocks []BlockArgs) error {
 			return ae
 		}
 		texts[i] = b.String()
+	}
+	if i := checkLayers(blocks); i >= 0 {
+		return tooManyLayers(blocks, i, 0, texts[i])
 	}
 	return checkChain(blocks, nil, texts)
 }

@@ -68,10 +68,10 @@ func TestParseBlockValid(t *testing.T) {
 			canonical: "r1_k3_s11_e1_i32_o16",
 		},
 		{
-			in: "r2147483647_k2147483647_s99_e123456.789_i2147483647_o2147483647_se0.1_nonlocal0.3-2147483647",
-			want: models.BlockArgs{Repeats: math.MaxInt32, Kernel: math.MaxInt32, Strides: [2]int{9, 9},
-				Expand: 123456.789, In: math.MaxInt32, Out: math.MaxInt32, SE: 0.1,
-				NonLocal: models.NonLocalArgs{Ratio: 0.3, Stride: math.MaxInt32}},
+			in: "r64_k31_s99_e64_i256_o16384_se0.1_nonlocal0.3-9", // every limit
+			want: models.BlockArgs{Repeats: models.MaxRepeats, Kernel: models.MaxKernel, Strides: [2]int{9, 9},
+				Expand: models.MaxExpand, In: models.MaxWidth / models.MaxExpand, Out: models.MaxWidth, SE: 0.1,
+				NonLocal: models.NonLocalArgs{Ratio: 0.3, Stride: models.MaxStride}},
 		},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
@@ -200,7 +200,17 @@ func TestParseBlockErrors(t *testing.T) {
 		{"r0_k3_s11_e1_i32_o16", models.ErrOutOfRange,
 			`models: block "r0_k3_s11_e1_i32_o16": token "r0": repeats must be at least 1`},
 		{"r2147483648_k3_s11_e1_i32_o16", models.ErrOutOfRange,
-			`models: block "r2147483648_k3_s11_e1_i32_o16": token "r2147483648": repeats must be at most ` + maxStr},
+			`models: block "r2147483648_k3_s11_e1_i32_o16": token "r2147483648": repeats must be at most 64`},
+		{"r65_k3_s11_e1_i32_o16", models.ErrOutOfRange,
+			`models: block "r65_k3_s11_e1_i32_o16": token "r65": repeats must be at most 64`},
+		{"r1_k3_s11_e1_i16_o999999999", models.ErrOutOfRange,
+			`models: block "r1_k3_s11_e1_i16_o999999999": token "o999999999": output width must be at most 16384`},
+		{"r1_k3_s11_e100000_i16_o16", models.ErrOutOfRange,
+			`models: block "r1_k3_s11_e100000_i16_o16": token "e100000": expansion ratio must be at most 64`},
+		{"r1_k3_s11_e64_i1000_o16", models.ErrOutOfRange,
+			`models: block "r1_k3_s11_e64_i1000_o16": token "e64": hidden width 64000 (input width × expansion ratio) must be at most 16384`},
+		{"r1_k999999_s11_e1_i16_o16", models.ErrOutOfRange,
+			`models: block "r1_k999999_s11_e1_i16_o16": token "k999999": kernel size must be at most 31`},
 		{"r1_k4_s22_e6_i40_o80", models.ErrOutOfRange,
 			`models: block "r1_k4_s22_e6_i40_o80": token "k4": kernel size must be odd`},
 		{"r1_k0_s22_e6_i40_o80", models.ErrOutOfRange,
@@ -214,13 +224,17 @@ func TestParseBlockErrors(t *testing.T) {
 		{"r1_k3_s11_e0.000_i40_o80", models.ErrOutOfRange,
 			`models: block "r1_k3_s11_e0.000_i40_o80": token "e0.000": expansion ratio must be positive and finite`},
 		{"r1_k3_s11_e1" + strings.Repeat("0", 400) + "_i40_o80", models.ErrOutOfRange,
-			`models: block "r1_k3_s11_e1` + strings.Repeat("0", 400) + `_i40_o80": token "e1` + strings.Repeat("0", 400) + `": expansion ratio is too large`},
+			`models: block "r1_k3_s11_e1` + strings.Repeat("0", 48) + `"… (420 bytes): token "e1` + strings.Repeat("0", 58) + `"… (402 bytes): expansion ratio is too large`},
+		{"r1_k3_s11_e1_i40_o80_" + strings.Repeat("x", 10000), models.ErrUnknownToken,
+			`models: block "r1_k3_s11_e1_i40_o80_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"… (10021 bytes): token "` + strings.Repeat("x", 60) + `"… (10000 bytes): unknown token (want r, k, s, e, i, o, se, noskip or nonlocal)`},
+		{strings.Repeat("r", 10000), models.ErrUnknownToken,
+			`models: block "` + strings.Repeat("r", 60) + `"… (10000 bytes): unknown token (want r, k, s, e, i, o, se, noskip or nonlocal)`},
 		{"r1_k3_s11_e1_i0_o80", models.ErrOutOfRange,
 			`models: block "r1_k3_s11_e1_i0_o80": token "i0": input width must be at least 1`},
 		{"r1_k3_s11_e1_i8_o0", models.ErrOutOfRange,
 			`models: block "r1_k3_s11_e1_i8_o0": token "o0": output width must be at least 1`},
 		{"r1_k3_s11_e1_i8_o99999999999999999999", models.ErrOutOfRange,
-			`models: block "r1_k3_s11_e1_i8_o99999999999999999999": token "o99999999999999999999": output width must be at most ` + maxStr},
+			`models: block "r1_k3_s11_e1_i8_o99999999999999999999": token "o99999999999999999999": output width must be at most 16384`},
 		{"r1_k3_s11_e1_i8_o8_se0", models.ErrOutOfRange,
 			`models: block "r1_k3_s11_e1_i8_o8_se0": token "se0": squeeze-excite ratio must be in (0, 1]`},
 		{"r1_k3_s11_e1_i8_o8_se1.5", models.ErrOutOfRange,
@@ -232,7 +246,7 @@ func TestParseBlockErrors(t *testing.T) {
 		{"r1_k3_s11_e1_i8_o8_nonlocal0.25-0", models.ErrOutOfRange,
 			`models: block "r1_k3_s11_e1_i8_o8_nonlocal0.25-0": token "nonlocal0.25-0": LightNL key stride must be at least 1`},
 		{"r1_k3_s11_e1_i8_o8_nonlocal0.25-3000000000", models.ErrOutOfRange,
-			`models: block "r1_k3_s11_e1_i8_o8_nonlocal0.25-3000000000": token "nonlocal0.25-3000000000": LightNL key stride must be at most ` + maxStr},
+			`models: block "r1_k3_s11_e1_i8_o8_nonlocal0.25-3000000000": token "nonlocal0.25-3000000000": LightNL key stride must be at most 9`},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			b, err := models.ParseBlock(tc.in)
@@ -405,7 +419,12 @@ func TestValidate(t *testing.T) {
 		msg  string
 	}{
 		{func(b *models.BlockArgs) { b.Repeats = 0 }, `models: block "r0_k3_s11_e6_i8_o8": token "r0": repeats must be at least 1`},
-		{func(b *models.BlockArgs) { b.Repeats = math.MaxInt32 + 1 }, `models: block "r2147483648_k3_s11_e6_i8_o8": token "r2147483648": repeats must be at most 2147483647`},
+		{func(b *models.BlockArgs) { b.Repeats = math.MaxInt32 + 1 }, `models: block "r2147483648_k3_s11_e6_i8_o8": token "r2147483648": repeats must be at most 64`},
+		{func(b *models.BlockArgs) { b.Kernel = 33 }, `models: block "r1_k33_s11_e6_i8_o8": token "k33": kernel size must be at most 31`},
+		{func(b *models.BlockArgs) { b.Expand = 65 }, `models: block "r1_k3_s11_e65_i8_o8": token "e65": expansion ratio must be at most 64`},
+		{func(b *models.BlockArgs) { b.In = 16385 }, `models: block "r1_k3_s11_e6_i16385_o8": token "i16385": input width must be at most 16384`},
+		{func(b *models.BlockArgs) { b.In = 4096 }, `models: block "r1_k3_s11_e6_i4096_o8": token "e6": hidden width 24576 (input width × expansion ratio) must be at most 16384`},
+		{func(b *models.BlockArgs) { b.NonLocal = models.NonLocalArgs{Ratio: 0.25, Stride: 10} }, `models: block "r1_k3_s11_e6_i8_o8_nonlocal0.25-10": token "nonlocal0.25-10": LightNL key stride must be at most 9`},
 		{func(b *models.BlockArgs) { b.Kernel = -3 }, `models: block "r1_k-3_s11_e6_i8_o8": token "k-3": kernel size must be at least 1`},
 		{func(b *models.BlockArgs) { b.Kernel = 2 }, `models: block "r1_k2_s11_e6_i8_o8": token "k2": kernel size must be odd`},
 		{func(b *models.BlockArgs) { b.Strides = [2]int{} }, `models: block "r1_k3_s00_e6_i8_o8": token "s00": strides must be between 1 and 9`},
@@ -488,12 +507,12 @@ func skips(layers []models.BlockArgs) []bool {
 // randomBlock draws a valid BlockArgs, mixing typical values with extreme
 // and awkward ones (long decimal expansions, subnormals, range limits).
 func randomBlock(rng *rand.Rand) models.BlockArgs {
-	pickInt := func(typical ...int) int {
+	pickInt := func(limit int, typical ...int) int {
 		switch rng.IntN(4) {
 		case 0:
-			return 1 + rng.IntN(math.MaxInt32)
+			return 1 + rng.IntN(limit)
 		case 1:
-			return 1 + rng.IntN(1000)
+			return limit
 		default:
 			return typical[rng.IntN(len(typical))]
 		}
@@ -513,20 +532,20 @@ func randomBlock(rng *rand.Rand) models.BlockArgs {
 		}
 	}
 	b := models.BlockArgs{
-		Repeats: pickInt(1, 2, 3, 4),
+		Repeats: pickInt(models.MaxRepeats, 1, 2, 3, 4),
 		Kernel:  2*rng.IntN(8) + 1,
 		Strides: [2]int{1 + rng.IntN(9), 1 + rng.IntN(9)},
-		In:      pickInt(16, 24, 40, 80, 96, 192, 320),
-		Out:     pickInt(16, 24, 40, 80, 96, 192, 320),
+		In:      pickInt(models.MaxWidth, 16, 24, 40, 80, 96, 192, 320),
+		Out:     pickInt(models.MaxWidth, 16, 24, 40, 80, 96, 192, 320),
 	}
 	if rng.IntN(10) == 0 {
-		b.Kernel = 2*rng.IntN(math.MaxInt32/2) + 1
+		b.Kernel = 2*rng.IntN(models.MaxKernel/2+1) + 1
 	}
 	switch rng.IntN(5) {
 	case 0:
 		b.Expand = rng.Float64()*20 + math.SmallestNonzeroFloat64
 	case 1:
-		b.Expand = math.MaxFloat64 * rng.Float64()
+		b.Expand = max(models.MaxExpand*rng.Float64(), math.SmallestNonzeroFloat64)
 	case 2:
 		b.Expand = ratio()
 	default:
@@ -537,7 +556,10 @@ func randomBlock(rng *rand.Rand) models.BlockArgs {
 	}
 	b.NoSkip = rng.IntN(3) == 0
 	if rng.IntN(2) == 0 {
-		b.NonLocal = models.NonLocalArgs{Ratio: ratio(), Stride: pickInt(1, 1, 2)}
+		b.NonLocal = models.NonLocalArgs{Ratio: ratio(), Stride: pickInt(models.MaxStride, 1, 1, 2)}
+	}
+	if float64(b.In)*b.Expand > models.MaxWidth { // keep the hidden width in range
+		b.In = max(1, int(models.MaxWidth/b.Expand))
 	}
 	return b
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/autonl-go/autonl/autograd"
 	"github.com/autonl-go/autonl/lightnl"
 	"github.com/autonl-go/autonl/nn"
+	"github.com/autonl-go/autonl/tensor"
 )
 
 // LightNLFactory builds the LightNL block that follows the projection of an
@@ -58,7 +59,15 @@ func NewConvBNAct(rng *rand.Rand, in, out, kernel int, strides [2]int, groups in
 // pool once normalized (autograd.Discard). A
 // ConvBNAct whose modules were changed or appended to runs them in order
 // as a Sequential.
+//
+// In evaluation mode under NoGrad, with no tracer active, the batch norm
+// and a ReLU, ReLU6 or Swish (or no activation) run in the convolution's
+// epilogue instead (see convBNFused): one pass over the output, with the
+// same results bit for bit (within float32 rounding with Swish).
 func (c *ConvBNAct) Forward(x *autograd.Var) *autograd.Var {
+	if z := c.forwardFused(x); z != nil {
+		return z
+	}
 	lo, hi, ok := clampBounds(c.Act)
 	if !ok || c.Len() != 3 || c.At(0) != nn.Module(c.Conv) || c.At(1) != nn.Module(c.BN) || c.At(2) != c.Act {
 		return c.Sequential.Forward(x)
@@ -67,6 +76,56 @@ func (c *ConvBNAct) Forward(x *autograd.Var) *autograd.Var {
 	z := c.BN.ForwardClamp(y, lo, hi)
 	autograd.Discard(y, x, z)
 	return nn.Traced(c.Act, z, z)
+}
+
+// forwardFused returns c's output computed by convBNFused, with the
+// activation (none, ReLU, ReLU6 or Swish) in the epilogue too, or nil if
+// it cannot be (see convBNFused) or c's modules were changed.
+func (c *ConvBNAct) forwardFused(x *autograd.Var) *autograd.Var {
+	n := 3
+	if c.Act == nil {
+		n = 2
+	}
+	if c.Len() != n || c.At(0) != nn.Module(c.Conv) || c.At(1) != nn.Module(c.BN) || (n == 3 && c.At(2) != c.Act) {
+		return nil
+	}
+	lo, hi, ok := clampBounds(c.Act)
+	_, swish := c.Act.(*nn.Swish)
+	if c.Act == nil || swish {
+		lo, hi, ok = float32(math.Inf(-1)), float32(math.Inf(1)), true
+	}
+	if !ok {
+		return nil
+	}
+	return convBNFused(c.Conv, c.BN, x, lo, hi, swish)
+}
+
+// convBNFused returns clamp(bn(conv(x)), lo, hi) computed by
+// tensor.Conv2DFused, the batch norm and the clamp applied in the
+// convolution's epilogue, when that is what inference would compute:
+// gradients disabled, bn in evaluation mode, a convolution without bias,
+// and no tracer active (a tracer must see each layer's output). Otherwise
+// it returns nil. With swish, x·σ(x) follows the clamp. The results are
+// those of the layers run one after the other, bit for bit, except that
+// Swish is then computed in float32 (tensor.ConvEpilogue.ThenSwish),
+// within float32 rounding of nn.Swish's.
+func convBNFused(conv *nn.Conv2d, bn *nn.BatchNorm2d, x *autograd.Var, lo, hi float32, swish bool) *autograd.Var {
+	if autograd.GradEnabled() || bn.Training() || conv.Bias != nil || nn.Tracing() ||
+		conv.Out != bn.Channels || len(x.Shape()) != 4 || x.Shape()[1] != conv.In {
+		return nil
+	}
+	var gamma, beta *tensor.Tensor
+	if bn.Weight != nil {
+		gamma = bn.Weight.Value
+	}
+	if bn.Bias != nil {
+		beta = bn.Bias.Value
+	}
+	ep := tensor.NewBatchNormEpilogue(gamma, beta, bn.RunningMean, bn.RunningVar, float32(bn.Eps), lo, hi)
+	if swish {
+		ep.ThenSwish()
+	}
+	return autograd.Conv2DFused(x, conv.Weight, conv.Params, ep)
 }
 
 // clampBounds returns the bounds of act as a clamp, if it is one: [0, +Inf)
@@ -224,14 +283,35 @@ func forwardReleasing(seq *nn.Sequential, x *autograd.Var) *autograd.Var {
 		return seq.Forward(x)
 	}
 	y := x
-	for _, c := range seq.Children() {
-		next := c.Module.Forward(y)
+	children := seq.Children()
+	for i := 0; i < len(children); i++ {
+		next := fusedPair(children, i, y)
+		if next != nil {
+			i++ // the batch norm ran in the convolution's epilogue
+		} else {
+			next = children[i].Module.Forward(y)
+		}
 		if y != x {
 			autograd.Discard(y, x, next)
 		}
 		y = next
 	}
 	return y
+}
+
+// fusedPair returns the output of children i and i+1 on y computed in one
+// pass (convBNFused) when they are a convolution and its batch norm
+// (MBConv's projection), and nil otherwise.
+func fusedPair(children []nn.Child, i int, y *autograd.Var) *autograd.Var {
+	if i+1 >= len(children) {
+		return nil
+	}
+	conv, ok := children[i].Module.(*nn.Conv2d)
+	bn, ok2 := children[i+1].Module.(*nn.BatchNorm2d)
+	if !ok || !ok2 {
+		return nil
+	}
+	return convBNFused(conv, bn, y, float32(math.Inf(-1)), float32(math.Inf(1)), false)
 }
 
 // Describe returns "InvertedResidual", torchvision's name, and "".

@@ -150,15 +150,19 @@ type Net struct {
 // LightNL block must keep at least one query channel after the width
 // multiplier. Errors in the blocks are *[ArchError] values naming the
 // block.
+//
+// Build refuses, with an error saying what it needs and the limit, a
+// network whose weights do not fit in the memory this process may use
+// (see [Footprint]); [Estimate] counts a network's needs for a given input
+// size without building it.
 func Build(blocks []BlockArgs, cfg Config, rng *rand.Rand) (*Net, error) {
-	if err := CheckArch(blocks); err != nil {
-		return nil, err
-	}
-	cfg, err := cfg.resolve(blocks)
+	cfg, layers, f, err := estimate(blocks, cfg, 1)
 	if err != nil {
 		return nil, err
 	}
-	layers := scaleLayers(Expand(blocks), cfg)
+	if err := f.Check(0, false); err != nil {
+		return nil, fmt.Errorf("models: %w", err)
+	}
 
 	act := cfg.Activation
 	opt := MBConvOptions{Activation: act, SEGate: cfg.SEGate, BN: cfg.BN, LightNL: cfg.LightNL}
@@ -180,10 +184,7 @@ func Build(blocks []BlockArgs, cfg Config, rng *rand.Rand) (*Net, error) {
 		n.Features.Append(m)
 	}
 	last := layers[len(layers)-1].Out
-	head := cfg.HeadWidth
-	if cfg.WidthMultiplier > 1 {
-		head = makeDivisible(float64(head)*cfg.WidthMultiplier, cfg.RoundNearest)
-	}
+	head := cfg.headWidth()
 	n.Features.Append(NewConvBNAct(rng, last, head, 1, [2]int{1, 1}, 1, cfg.BN, act.Module()))
 	n.Classifier.Append(nn.NewDropout(max(cfg.Dropout, 0), rng))
 	n.Classifier.Append(nn.NewLinear(rng, head, cfg.Classes, true))
@@ -191,6 +192,71 @@ func Build(blocks []BlockArgs, cfg Config, rng *rand.Rand) (*Net, error) {
 	n.AddChild("classifier", n.Classifier)
 	n.initWeights(rng)
 	return n, nil
+}
+
+// Estimate returns the footprint of the network that Build(blocks, cfg, ·)
+// would build, on input images of side inputSize, without building it. It
+// checks what Build checks and gives the same errors.
+func Estimate(blocks []BlockArgs, cfg Config, inputSize int) (Footprint, error) {
+	if inputSize < 1 || inputSize > MaxInputSize {
+		return Footprint{}, fmt.Errorf("models: input size %d, want 1 to %d", inputSize, MaxInputSize)
+	}
+	_, _, f, err := estimate(blocks, cfg, inputSize)
+	return f, err
+}
+
+// estimate checks blocks and cfg, resolves cfg, unrolls and scales the
+// layers, checks them against the limits and counts the network on
+// inputSize×inputSize images.
+func estimate(blocks []BlockArgs, cfg Config, inputSize int) (Config, []BlockArgs, Footprint, error) {
+	if err := CheckArch(blocks); err != nil {
+		return cfg, nil, Footprint{}, err
+	}
+	cfg, err := cfg.resolve(blocks)
+	if err != nil {
+		return cfg, nil, Footprint{}, err
+	}
+	layers := scaleLayers(Expand(blocks), cfg)
+	for i, l := range layers {
+		if err := l.Validate(); err != nil {
+			ae := err.(*ArchError)
+			ae.Msg += fmt.Sprintf(" after the width multiplier %g", cfg.WidthMultiplier)
+			return cfg, nil, Footprint{}, layerError(ae, blocks, i)
+		}
+	}
+	if h := cfg.headWidth(); h > MaxWidth {
+		return cfg, nil, Footprint{}, fmt.Errorf("models: head width %d after the width multiplier %g, want at most %d", h, cfg.WidthMultiplier, MaxWidth)
+	}
+	stride := cfg.StemStride
+	if cfg.SmallInput {
+		stride = 1
+	}
+	n, err := CountArch(layers, NetConfig{
+		InputSize: inputSize, InputChannels: cfg.InputChannels, StemWidth: layers[0].In, StemStride: stride,
+		HeadWidth: cfg.headWidth(), Classes: cfg.Classes,
+	})
+	if err != nil {
+		return cfg, nil, Footprint{}, layerError(err, blocks, blockLayer(err))
+	}
+	return cfg, layers, FootprintOf(n), nil
+}
+
+// blockLayer returns the 0-based layer an *ArchError of CountArch on
+// unrolled layers names, or -1.
+func blockLayer(err error) int {
+	if ae, ok := err.(*ArchError); ok && ae.Block > 0 {
+		return ae.Block - 1
+	}
+	return -1
+}
+
+// headWidth returns the head's width after the width multiplier, which
+// scales it only when above 1, as torchvision does.
+func (cfg Config) headWidth() int {
+	if cfg.WidthMultiplier > 1 {
+		return makeDivisible(float64(cfg.HeadWidth)*cfg.WidthMultiplier, cfg.RoundNearest)
+	}
+	return cfg.HeadWidth
 }
 
 // resolve fills in the defaults of zero fields and checks the ranges.
@@ -235,6 +301,17 @@ func (cfg Config) resolve(blocks []BlockArgs) (Config, error) {
 			return cfg, fmt.Errorf("models: Config.%s is %d, want at least 1 (or 0 for the default)", f.name, f.v)
 		}
 	}
+	for _, f := range []struct {
+		name     string
+		v, limit int
+	}{
+		{"InputChannels", cfg.InputChannels, MaxWidth}, {"StemStride", cfg.StemStride, MaxStride}, {"HeadWidth", cfg.HeadWidth, MaxWidth},
+		{"Classes", cfg.Classes, MaxClasses}, {"RoundNearest", cfg.RoundNearest, MaxWidth},
+	} {
+		if f.v > f.limit {
+			return cfg, fmt.Errorf("models: Config.%s is %d, want at most %d", f.name, f.v, f.limit)
+		}
+	}
 	if cfg.StemWidth != blocks[0].In {
 		return cfg, &ArchError{
 			Block: 1, Text: blocks[0].String(), Token: fmt.Sprintf("i%d", blocks[0].In), Kind: ErrWidthMismatch,
@@ -244,8 +321,8 @@ func (cfg Config) resolve(blocks []BlockArgs) (Config, error) {
 	if !(cfg.Dropout < 1) {
 		return cfg, fmt.Errorf("models: Config.Dropout is %v, want less than 1", cfg.Dropout)
 	}
-	if !(cfg.WidthMultiplier > 0) || math.IsInf(cfg.WidthMultiplier, 0) {
-		return cfg, fmt.Errorf("models: Config.WidthMultiplier is %v, want a positive finite number", cfg.WidthMultiplier)
+	if !(cfg.WidthMultiplier > 0 && cfg.WidthMultiplier <= MaxWidthMultiplier) {
+		return cfg, fmt.Errorf("models: Config.WidthMultiplier is %v, want a positive number of at most %d", cfg.WidthMultiplier, MaxWidthMultiplier)
 	}
 	if !cfg.Activation.valid() {
 		return cfg, fmt.Errorf("models: Config.Activation %v is not an activation", cfg.Activation)

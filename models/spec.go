@@ -109,11 +109,11 @@ func BuildSpec(s Spec, rng *rand.Rand) (*Net, error) {
 		return nil, fmt.Errorf("models: spec se_gate: %w", err)
 	}
 	for _, f := range []struct {
-		name string
-		v    int
-	}{{"input_channels", s.InputChannels}, {"stem_stride", s.StemStride}, {"head_width", s.HeadWidth}, {"classes", s.Classes}} {
-		if f.v < 1 {
-			return nil, fmt.Errorf("models: spec %s is %d, want at least 1", f.name, f.v)
+		name     string
+		v, limit int
+	}{{"input_channels", s.InputChannels, MaxWidth}, {"stem_stride", s.StemStride, MaxStride}, {"head_width", s.HeadWidth, MaxWidth}, {"classes", s.Classes, MaxClasses}} {
+		if f.v < 1 || f.v > f.limit {
+			return nil, fmt.Errorf("models: spec %s is %d, want 1 to %d", f.name, f.v, f.limit)
 		}
 	}
 	if !(s.Dropout >= 0 && s.Dropout < 1) {

@@ -175,3 +175,13 @@ func MobileNetV2(rng *rand.Rand, cfg MobileNetV2Config) (*Net, error) {
 		SmallInput:      cfg.SmallInput,
 	})
 }
+
+// EstimateNew is [Estimate] for the zoo network that New(name, ·, cfg)
+// builds.
+func EstimateNew(name string, cfg Config, inputSize int) (Footprint, error) {
+	m, err := lookup(name)
+	if err != nil {
+		return Footprint{}, err
+	}
+	return Estimate(MustParseArch(m.arch), cfg.over(m.cfg), inputSize)
+}

@@ -183,7 +183,7 @@ func TestNewErrors(t *testing.T) {
 	}{
 		{models.Config{Dropout: 1}, "models: Config.Dropout is 1, want less than 1"},
 		{models.Config{Classes: -1}, "models: Config.Classes is -1, want at least 1 (or 0 for the default)"},
-		{models.Config{WidthMultiplier: -0.5}, "models: Config.WidthMultiplier is -0.5, want a positive finite number"},
+		{models.Config{WidthMultiplier: -0.5}, "models: Config.WidthMultiplier is -0.5, want a positive number of at most 16"},
 		{models.Config{StemWidth: 16}, `models: block 1 "r1_k3_s11_e1_i32_o16": token "i32": input width 32 does not match the stem width 16`},
 		{models.Config{Activation: 42}, "models: Config.Activation Activation(42) is not an activation"},
 		{models.Config{BN: nn.BatchNormOptions{Momentum: 2}}, "models: BN momentum 2 out of range (0, 1] (0 means PyTorch's 0.1)"},

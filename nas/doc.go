@@ -46,11 +46,42 @@
 // weights the decision adds: the ring of the superkernel for a kernel
 // gate, the additional channels' central taps for an expansion gate, the
 // first channel group's central taps for the keep gate, and the LightNL
-// block's depthwise output transform for its insert, ratio and stride
-// gates (the block has no weights on its queries, keys and values). The
-// RMS, unlike Single-Path NAS's norm, does not grow with the number of
-// weights, so the thresholds of narrow and wide layers move on one scale
-// and one learning rate serves them all.
+// block's depthwise output transform for its insert gate. The RMS, unlike
+// Single-Path NAS's norm, does not grow with the number of weights, so
+// the thresholds of narrow and wide layers move on one scale and one
+// learning rate serves them all.
+//
+// The LightNL ratio and stride decisions have no weights of their own: a
+// LightNL block squeezes away the transforms of its queries, keys and
+// values, and the channels and keys a larger ratio or a finer stride adds
+// are features of the layer, not parameters of the block. Comparing the
+// insert gate's statistic with their thresholds, as an earlier version
+// did, tied them to the insert decision: the loss's straight-through
+// gradient from all three gates moved one statistic, and the ratio and
+// stride choices, worth under 1% of the MACs, never flipped in any run.
+// Each ratio and stride gate therefore has a statistic of its own, a
+// scalar parameter (Layer.Stats, "s_ratio0p25", "s_stride1") that starts
+// at the insert statistic's initial value and that only the loss moves,
+// by the straight-through gradient, with the thresholds' optimizer: the
+// margin s − t of such a gate follows the loss's verdict on that choice
+// alone, and the cost term's, through t.
+//
+// Three rules keep the decisions the loss's and the cost's, and nothing
+// else's:
+//
+//   - The cost term sees the gates through detached statistics, so its
+//     gradient moves thresholds only, never the weights a statistic is
+//     computed from (those weights feed a batch norm, which ignores their
+//     scale; an optimizer such as Adam would move them by learning-rate
+//     sized steps whatever λ is).
+//   - Weight decay spares the weights behind statistics
+//     (Supernet.StatisticWeights): shrinking them would close gates
+//     whatever the loss says.
+//   - The LightNL blocks of the supernet start with their output batch
+//     norm's γ = SearchConfig.NonLocalGamma, as autonl train's -nl-gamma
+//     starts them: with the released code's γ = 0 the gates multiply a
+//     zero output, and the loss's gradient on every LightNL gate is 0 at
+//     the start of the search.
 //
 // # Cost and loss
 //
@@ -79,14 +110,26 @@
 // [Search] runs the search in a train.Trainer, with its checkpoints, exact
 // resumption and outputs: warm-up epochs with the architecture frozen
 // (every gate open, optionally closed at random with Single-Path NAS's
-// gate dropout, no cost term), then weights (AdamW) and thresholds (SGD,
-// constant and then cosine to zero over the last half, so the decisions
-// settle) together. After every epoch it records the derived network, its
-// MACs and every gate's margin s − t ([EpochRecord]) and writes arch.txt,
-// arch.json, decisions.csv, decisions.png and macs.png. At the end, a
+// gate dropout, no cost term) until the supernet's validation accuracy
+// has left chance and stopped rising, or at most WarmupEpochs; then
+// weights (AdamW) and architecture (SGD on the thresholds and the gates'
+// own statistics, constant and then cosine to zero over the last half, so
+// that the decisions settle) together, with the cost weight λ ramped up
+// from 0 over CostRamp epochs, so that the loss sets the margins before
+// the cost weighs in. The architecture steps on the training batch
+// (one-level, the default) or on a held-out batch (two-level, first
+// order, SearchConfig.ArchTrain). After every epoch the search records
+// the derived network, its MACs, every gate's margin s − t, sampled over
+// the steps too, and each threshold's mean gradient from the loss and
+// from the cost term ([EpochRecord]) and writes arch.txt, arch.json,
+// decisions.csv, decisions.png and macs.png; at the end it says which
+// decisions the loss drove and which the cost drove ([Drivers]). A
 // network outside the tolerance of the target (5% by default) is
-// projected onto the budget by the gates' own margins
-// ([ProjectToBudget]), and the result says how many decisions that took.
+// projected onto the budget by the gates' margins per multiply-add
+// ([ProjectToBudget]), and the result says how many decisions that took;
+// a search that converged needs none. SearchConfig.CostOnly cuts the
+// loss's gradient to the gates: the ablation that shows what the loss
+// decides.
 //
 // [RandomSearch] is the baseline: random networks within the target, each
 // trained on its share of the same budget, the best on validation data.

@@ -60,9 +60,10 @@ import (
 //
 // The first three follow Single-Path NAS (the norm of the weights a
 // decision adds). LightNL has no weights for its queries, keys and values
-// (that is what squeezing the transforms means), so its insert, ratio and
-// stride gates compare one statistic, the RMS of its output transform,
-// with three thresholds.
+// (that is what squeezing the transforms means): its insert gate compares
+// the RMS of its output transform, and each ratio and stride gate a
+// scalar statistic of its own (Stats), which only the loss moves (see the
+// package documentation).
 type Layer struct {
 	nn.Base
 	// Conv holds the parts in the order of models.MBConv.
@@ -100,8 +101,18 @@ type Layer struct {
 	// 1 − keep in every forward pass.
 	dropRNG *rand.Rand
 	keep    float64
-	// last holds the gate values of the last forward pass, for the cost.
-	last []*autograd.Var
+	// last holds the gate values of the last forward pass, and lastCost
+	// the same values as the cost sees them: with the statistics
+	// detached, so that the cost's gradient reaches the thresholds only.
+	last, lastCost []*autograd.Var
+	// lastMargin holds the margins s − t of the last forward pass.
+	lastMargin []float64
+	// costOnly makes the gates constants in the forward pass (see
+	// SearchConfig.CostOnly).
+	costOnly bool
+	// Stats holds, per gate, the gate's own statistic if it has one (the
+	// LightNL ratio and stride gates, see Layer), else nil.
+	Stats []*autograd.Var
 	// keys caches keyLevels for the map size keysHW.
 	keys   []*tensor.Tensor
 	keysHW [2]int
@@ -142,9 +153,18 @@ func newLayer(rng *rand.Rand, l LayerSpec, act models.Activation, bn nn.BatchNor
 	m.kernel = ringLevels(l.Kernels)
 	m.channel = channelLevels(hidden)
 	k0 := l.Kernels[0]
+	var nlInit float32
+	if m.NonLocal != nil {
+		nlInit = float32(rmsOf(m.NonLocal.Conv.Weight.Value))
+	}
 	for _, g := range m.Gates {
 		t := autograd.Param(tensor.Zeros(1))
 		m.Thresholds = append(m.Thresholds, m.RegisterParam(g.Name, t))
+		var own *autograd.Var
+		if g.Kind == RatioGate || g.Kind == StrideGate {
+			own = m.RegisterParam(statName(g), autograd.Param(tensor.FromSlice([]float32{nlInit}, 1)))
+		}
+		m.Stats = append(m.Stats, own)
 		var mask *tensor.Tensor
 		n := 0
 		switch g.Kind {
@@ -165,6 +185,19 @@ func newLayer(rng *rand.Rand, l LayerSpec, act models.Activation, bn nn.BatchNor
 		m.statN = append(m.statN, n)
 	}
 	return m
+}
+
+// statName returns the parameter name of gate g's own statistic:
+// "s_ratio0p25" for the threshold "t_ratio0p25".
+func statName(g Gate) string { return "s_" + g.Name[len("t_"):] }
+
+// rmsOf returns the root mean square of t's elements.
+func rmsOf(t *tensor.Tensor) float64 {
+	var s float64
+	for _, v := range t.Data() {
+		s += float64(v) * float64(v)
+	}
+	return math.Sqrt(s / float64(t.Len()))
 }
 
 func sumOf(t *tensor.Tensor) float64 {
@@ -200,6 +233,8 @@ func (m *Layer) statistics() []*autograd.Var {
 		switch g.Kind {
 		case KernelGate, ExpandGate, KeepGate:
 			stats[i] = rms(sq, m.statMask[i], m.statN[i])
+		case RatioGate, StrideGate:
+			stats[i] = m.Stats[i]
 		default:
 			if nlStat == nil {
 				v := m.NonLocal.Conv.Weight
@@ -224,22 +259,35 @@ func (m *Layer) Margins() []float64 {
 
 // gates returns the gates' values d = 1[s − t > 0] (shape [1] each), with
 // the straight-through gradient of autograd.Indicator, or the forced
-// values of SetConfig; gate dropout multiplies them by its 0/1 draws.
-func (m *Layer) gates() []*autograd.Var {
-	ds := make([]*autograd.Var, len(m.Gates))
+// values of SetConfig; gate dropout multiplies them by its 0/1 draws. The
+// second result holds the same values for the cost, computed with the
+// statistics detached: the cost's gradient reaches t, never the weights
+// behind s.
+func (m *Layer) gates() (ds, cost []*autograd.Var) {
+	ds = make([]*autograd.Var, len(m.Gates))
+	cost = make([]*autograd.Var, len(m.Gates))
 	if m.forced != nil {
 		for i, v := range m.forced {
 			ds[i] = autograd.Const(tensor.FromSlice([]float32{v}, 1))
+			cost[i] = ds[i]
 		}
-		return ds
+		return ds, cost
 	}
+	m.lastMargin = make([]float64, len(m.Gates))
 	for i, s := range m.statistics() {
-		ds[i] = autograd.Indicator(autograd.Sub(s, m.Thresholds[i]))
+		cost[i] = autograd.Indicator(autograd.Sub(s.Detach(), m.Thresholds[i]))
+		if m.costOnly {
+			ds[i] = cost[i].Detach()
+		} else {
+			ds[i] = autograd.Indicator(autograd.Sub(s, m.Thresholds[i]))
+		}
+		m.lastMargin[i] = float64(s.Value.Data()[0] - m.Thresholds[i].Value.Data()[0])
 		if m.dropRNG != nil && m.keep < 1 && m.Training() && m.dropRNG.Float64() >= m.keep {
-			ds[i] = autograd.Mul(ds[i], autograd.Const(tensor.Zeros(1)))
+			zero := autograd.Const(tensor.Zeros(1))
+			ds[i], cost[i] = autograd.Mul(ds[i], zero), autograd.Mul(cost[i], zero)
 		}
 	}
-	return ds
+	return ds, cost
 }
 
 // byKind returns the gate values of one kind, in nesting order.
@@ -256,8 +304,8 @@ func (m *Layer) byKind(ds []*autograd.Var, k GateKind) []*autograd.Var {
 // Forward computes the layer for x (N×In×H×W) with the gates' current
 // values (see Layer); it remembers those values for [Supernet.Cost].
 func (m *Layer) Forward(x *autograd.Var) *autograd.Var {
-	ds := m.gates()
-	m.last = ds
+	ds, cost := m.gates()
+	m.last, m.lastCost = ds, cost
 	h := x
 	if m.Expand != nil {
 		h = m.Expand.Forward(x)

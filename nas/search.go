@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/autonl-go/autonl/autograd"
@@ -62,10 +63,16 @@ type SearchConfig struct {
 	// evaluated with the derived network (the supernet with its gates)
 	// after every epoch.
 	Train, Val *data.Loader
-	// Epochs is the number of epochs in all, WarmupEpochs how many of
-	// them, at the start, train the weights with the architecture frozen
-	// (all gates open, no cost term, thresholds not updated), as
-	// Single-Path NAS does.
+	// Epochs is the number of epochs in all, WarmupEpochs at most how
+	// many of them, at the start, train the weights with the architecture
+	// frozen (all gates open, no cost term, thresholds not updated), as
+	// Single-Path NAS does. With Val, the warm-up ends earlier, at the
+	// end of the first epoch whose validation accuracy has left chance
+	// (LeftChance) and stopped rising (it lies within one binomial
+	// standard deviation of the best of the earlier epochs, or below, or
+	// all but one validation example are right):
+	// deciding gates by the loss of a network that has not learnt yet what
+	// its blocks can give would decide them by noise, or by the cost.
 	Epochs       int
 	WarmupEpochs float64
 	// GateKeep, in (0, 1], is the probability that a gate stays open in a
@@ -81,6 +88,28 @@ type SearchConfig struct {
 	// without momentum, constant after the warm-up epochs and cosine to 0
 	// over the last half of the search; 0 means DefaultArchLR.
 	ArchLR float64
+	// CostRamp is the number of epochs after the warm-up over which the
+	// cost weight rises linearly from 0 to CostWeight, so that the
+	// classification loss sets the gates' margins before the cost term
+	// weighs in; 0 means none (the full weight at once).
+	CostRamp float64
+	// NonLocalGamma is the initial γ of the batch norm that ends each
+	// LightNL block of the supernet (Supernet.SetNonLocalGamma); 0 keeps
+	// the identity start, under which the loss's gradient on every
+	// LightNL gate is 0 until γ has grown.
+	NonLocalGamma float64
+	// ArchTrain, if set, makes the search two-level (first-order, as
+	// DARTS's first-order variant): each step trains the weights on a
+	// batch of Train with the classification loss alone, then the
+	// architecture (thresholds and the gates' own statistics) on a batch
+	// of ArchTrain, held out of Train, with the loss and the cost term.
+	// Without it the search is one-level: one batch of Train moves both.
+	ArchTrain *data.Loader
+	// CostOnly cuts the classification loss's gradient to the gates (the
+	// ablation of a search whose decisions only the cost term makes): the
+	// gates enter the forward pass as constants, so the thresholds move
+	// by the cost term alone.
+	CostOnly bool
 	// LabelSmoothing of the cross-entropy.
 	LabelSmoothing float64
 	// Seed seeds the supernet's weights, its dropout and the gate
@@ -107,6 +136,28 @@ type EpochRecord struct {
 	// (by layer, in the order of the layer's Gates).
 	Configs []Config    `json:"configs"`
 	Margins [][]float64 `json:"margins"`
+	// GradLoss and GradCost are, per gate (by layer, as Margins), the
+	// mean gradient on its threshold over the epoch's architecture steps
+	// from the classification loss and from the cost term (nil in
+	// warm-up). PushLoss and PushCost are what those gradients did to the
+	// margin over the epoch, Σ lr·∂/∂t (the margin s − t grows by
+	// lr·∂L/∂t in a step of SGD); PushLoss includes, for a gate with a
+	// statistic of its own, that statistic's change.
+	GradLoss [][]float64 `json:"grad_loss,omitempty"`
+	GradCost [][]float64 `json:"grad_cost,omitempty"`
+	PushLoss [][]float64 `json:"push_loss,omitempty"`
+	PushCost [][]float64 `json:"push_cost,omitempty"`
+	// Trace samples every gate's margin during the epoch, at most
+	// traceSamples times, for DecisionsPlot.
+	Trace []MarginSample `json:"trace,omitempty"`
+	// Warmup is true for an epoch that ended in the warm-up.
+	Warmup bool `json:"warmup,omitempty"`
+}
+
+// MarginSample is every gate's margin s − t after a step.
+type MarginSample struct {
+	Step    int         `json:"step"`
+	Margins [][]float64 `json:"margins"`
 }
 
 // SearchResult is what Search.Run returns.
@@ -120,6 +171,8 @@ type SearchResult struct {
 	Projected int
 	// Final is the last evaluation of Val, or nil without one.
 	Final *train.EvalResult
+	// Drivers says what decided each gate (see Drive).
+	Drivers []GateDrive
 }
 
 // Search trains a supernet's weights and thresholds together, in a
@@ -133,19 +186,69 @@ type Search struct {
 	gateRNG *rand.Rand
 	warm    int // warm-up steps
 
-	history      []EpochRecord
-	penaltySum   float64
-	penaltySteps int
+	history []EpochRecord
+	// ep holds the running sums of the epoch in progress.
+	ep epochSums
+	// archIt iterates ArchTrain; archCount counts the batches taken.
+	archIt    *data.Batches
+	archCount int
 	// stepHook, if set, is called after every step (for tests).
 	stepHook func(train.StepInfo)
 }
 
+// epochSums are the sums over the steps of the epoch in progress, kept in
+// the checkpoint so that a resumed search records what an uninterrupted
+// one does.
+type epochSums struct {
+	PenaltySum   float64        `json:"penalty_sum"`
+	PenaltySteps int            `json:"penalty_steps"`
+	ArchSteps    int            `json:"arch_steps"`
+	GradLoss     [][]float64    `json:"grad_loss,omitempty"`
+	GradCost     [][]float64    `json:"grad_cost,omitempty"`
+	PushLoss     [][]float64    `json:"push_loss,omitempty"`
+	PushCost     [][]float64    `json:"push_cost,omitempty"`
+	Trace        []MarginSample `json:"trace,omitempty"`
+}
+
+// traceSamples is the most margin samples an epoch records.
+const traceSamples = 64
+
 // Checkpoint metadata keys of the search's records and of the running sum
 // of the cost term over the interrupted epoch's steps.
 const (
-	metaHistory = "nas.history"
-	metaPenalty = "nas.penalty"
+	metaHistory  = "nas.history"
+	metaPenalty  = "nas.epoch"
+	metaWarm     = "nas.warm"
+	metaArch     = "nas.arch_batches"
+	metaSchedule = "nas.schedule"
 )
+
+// schedule is the part of a SearchConfig that a resumed search must share
+// with the one that wrote the checkpoint (besides the space and the
+// target): changing any of them would continue another search than the
+// one begun. The JSON names are those that Resume's errors give.
+type schedule struct {
+	Epochs         int     `json:"epochs"`
+	WarmupEpochs   float64 `json:"warmup_epochs"`
+	GateKeep       float64 `json:"gate_keep"`
+	LR             float64 `json:"lr"`
+	LRWarmup       float64 `json:"lr_warmup"`
+	WeightDecay    float64 `json:"weight_decay"`
+	ArchLR         float64 `json:"arch_lr"`
+	CostWeight     float64 `json:"cost_weight"`
+	CostRamp       float64 `json:"cost_ramp"`
+	Tolerance      float64 `json:"tolerance"`
+	NonLocalGamma  float64 `json:"nonlocal_gamma"`
+	LabelSmoothing float64 `json:"label_smoothing"`
+	TwoLevel       bool    `json:"two_level"`
+	CostOnly       bool    `json:"cost_only"`
+	Seed           uint64  `json:"seed"`
+}
+
+func (c SearchConfig) schedule() schedule {
+	return schedule{c.Epochs, c.WarmupEpochs, c.GateKeep, c.LR, c.LRWarmup, c.WeightDecay, c.ArchLR,
+		c.CostWeight, c.CostRamp, c.Tolerance, c.NonLocalGamma, c.LabelSmoothing, c.ArchTrain != nil, c.CostOnly, c.Seed}
+}
 
 // NewSearch checks cfg and builds the supernet and the trainer.
 func NewSearch(cfg SearchConfig) (*Search, error) {
@@ -160,8 +263,10 @@ func NewSearch(cfg SearchConfig) (*Search, error) {
 		return nil, fmt.Errorf("nas: NewSearch: %v warm-up epochs of %d; want 0 or more, fewer than the epochs", cfg.WarmupEpochs, cfg.Epochs)
 	case !(cfg.GateKeep >= 0 && cfg.GateKeep <= 1):
 		return nil, fmt.Errorf("nas: NewSearch: gate keep probability %v; want a value in (0, 1]", cfg.GateKeep)
-	case !(cfg.CostWeight >= 0) || !(cfg.ArchLR >= 0) || !(cfg.LR >= 0) || !(cfg.WeightDecay >= 0) || !(cfg.LRWarmup >= 0):
-		return nil, errors.New("nas: NewSearch: negative cost weight, learning rate, warm-up or weight decay")
+	case !(cfg.CostWeight >= 0) || !(cfg.ArchLR >= 0) || !(cfg.LR >= 0) || !(cfg.WeightDecay >= 0) || !(cfg.LRWarmup >= 0) || !(cfg.CostRamp >= 0):
+		return nil, errors.New("nas: NewSearch: negative cost weight, learning rate, warm-up, cost ramp or weight decay")
+	case math.IsNaN(cfg.NonLocalGamma) || math.IsInf(cfg.NonLocalGamma, 0):
+		return nil, fmt.Errorf("nas: NewSearch: LightNL γ %v; want a finite value", cfg.NonLocalGamma)
 	case !(cfg.Tolerance >= 0 && cfg.Tolerance < 1):
 		return nil, fmt.Errorf("nas: NewSearch: tolerance %v; want a value in [0, 1)", cfg.Tolerance)
 	}
@@ -187,21 +292,34 @@ func NewSearch(cfg SearchConfig) (*Search, error) {
 
 	src := rand.NewPCG(cfg.Seed, 0x6e6173) // "nas"
 	rng := rand.New(src)
+	if cfg.ArchTrain != nil {
+		ac, ah, aw := cfg.ArchTrain.Dataset().Shape()
+		if ac != c || ah != h || aw != w || len(cfg.ArchTrain.Dataset().Classes()) != sp.Classes {
+			return nil, fmt.Errorf("nas: NewSearch: the architecture data has %d×%d×%d images in %d classes, the training data %d×%d×%d in %d",
+				ac, ah, aw, len(cfg.ArchTrain.Dataset().Classes()), c, h, w, sp.Classes)
+		}
+	}
 	net, err := NewSupernet(cfg.Space, rng)
 	if err != nil {
 		return nil, err
 	}
+	net.SetNonLocalGamma(float32(cfg.NonLocalGamma))
+	net.setCostOnly(cfg.CostOnly)
 	spe := cfg.Train.NumBatches()
 	ep := optim.PerEpoch(spe)
 	total := ep(float64(cfg.Epochs))
 	s := &Search{cfg: cfg, net: net, gateRNG: rng, warm: int(math.Round(ep(cfg.WarmupEpochs)))}
-	weights := optim.NewAdamW(optim.SplitDecay(net.Weights(), nil), optim.AdamConfig{LR: cfg.LR, WeightDecay: cfg.WeightDecay})
-	arch := optim.NewSGD(optim.OneGroup(net.Thresholds()), optim.SGDConfig{LR: cfg.ArchLR})
-	// The thresholds: frozen in warm-up, constant for the first half of
-	// the rest, cosine to 0 over the second half.
-	warm := float64(s.warm)
-	half := warm + (total-warm)/2
+	stat := net.StatisticWeights()
+	weights := optim.NewAdamW(optim.SplitDecay(net.Weights(), func(p nn.Param) bool {
+		return p.Var.Value.NDim() > 1 && !stat[p.Var]
+	}), optim.AdamConfig{LR: cfg.LR, WeightDecay: cfg.WeightDecay})
+	arch := optim.NewSGD(optim.OneGroup(net.Architecture()), optim.SGDConfig{LR: cfg.ArchLR})
+	// The architecture: frozen in warm-up, constant for the first half of
+	// the rest, cosine to 0 over the second half. The warm-up may end
+	// early (see onEpoch), so the schedule reads s.warm when it runs.
 	archSched := optim.ScheduleFunc(func(step int) float64 {
+		warm := float64(s.warm)
+		half := warm + (total-warm)/2
 		switch k := float64(step); {
 		case k < warm:
 			return 0
@@ -211,13 +329,14 @@ func NewSearch(cfg SearchConfig) (*Search, error) {
 			return cfg.ArchLR * 0.5 * (1 + math.Cos(math.Pi*(k-half)/(total-half)))
 		}
 	})
-	s.opt = &searchOptimizer{weights: weights, arch: arch, archSched: archSched}
+	s.opt = &searchOptimizer{weights: weights, arch: arch, archSched: archSched, search: s}
 	var sched optim.Schedule = optim.Cosine(cfg.LR, total, 0)
 	if cfg.LRWarmup > 0 {
 		sched = optim.LinearWarmup(ep(cfg.LRWarmup), 0, sched)
 	}
 	spaceJSON := cfg.Space.JSON()
-	meta := map[string]string{"nas.space": string(spaceJSON), "nas.target": fmt.Sprint(cfg.Target)}
+	sched0, _ := json.Marshal(cfg.schedule())
+	meta := map[string]string{"nas.space": string(spaceJSON), "nas.target": fmt.Sprint(cfg.Target), metaSchedule: string(sched0)}
 	for k, v := range cfg.Metadata {
 		meta[k] = v
 	}
@@ -258,18 +377,51 @@ func (s *Search) Resume(path string) error {
 	if got, want := ck.Metadata["nas.target"], fmt.Sprint(s.cfg.Target); got != want {
 		return fmt.Errorf("nas: Resume: %s was written by a search with MACs target %s, not %s", path, got, want)
 	}
+	if err := checkSchedule(ck.Metadata[metaSchedule], s.cfg.schedule()); err != nil {
+		return fmt.Errorf("nas: Resume: %s was written by a search with %v", path, err)
+	}
 	var h []EpochRecord
 	if err := json.Unmarshal([]byte(ck.Metadata[metaHistory]), &h); err != nil {
 		return fmt.Errorf("nas: Resume: %s: metadata %s: %v", path, metaHistory, err)
 	}
-	var p [2]float64
+	var p epochSums
 	if err := json.Unmarshal([]byte(ck.Metadata[metaPenalty]), &p); err != nil {
 		return fmt.Errorf("nas: Resume: %s: metadata %s: %v", path, metaPenalty, err)
+	}
+	var warm, archCount int
+	if _, err := fmt.Sscan(ck.Metadata[metaWarm], &warm); err != nil {
+		return fmt.Errorf("nas: Resume: %s: metadata %s: %v", path, metaWarm, err)
+	}
+	if _, err := fmt.Sscan(ck.Metadata[metaArch], &archCount); err != nil {
+		return fmt.Errorf("nas: Resume: %s: metadata %s: %v", path, metaArch, err)
 	}
 	if err := s.trainer.Resume(path); err != nil {
 		return err
 	}
-	s.history, s.penaltySum, s.penaltySteps = h, p[0], int(p[1])
+	s.history, s.ep, s.warm, s.archCount = h, p, warm, archCount
+	return nil
+}
+
+// checkSchedule compares the schedule stored in a checkpoint (JSON) with
+// want and names the first setting that differs.
+func checkSchedule(stored string, want schedule) error {
+	var got map[string]any
+	if err := json.Unmarshal([]byte(stored), &got); err != nil {
+		return fmt.Errorf("no readable schedule (metadata %s: %v)", metaSchedule, err)
+	}
+	b, _ := json.Marshal(want)
+	var w map[string]any
+	json.Unmarshal(b, &w)
+	keys := make([]string, 0, len(w))
+	for k := range w {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if g, ok := got[k]; !ok || g != w[k] {
+			return fmt.Errorf("%s %v, not %v: a resumed search must keep the schedule it began with", k, g, w[k])
+		}
+	}
 	return nil
 }
 
@@ -281,6 +433,10 @@ func (s *Search) Resume(path string) error {
 func (s *Search) Run(ctx context.Context) (SearchResult, error) {
 	s.applyWarmupDropout()
 	tres, err := s.trainer.Run(ctx)
+	if s.archIt != nil {
+		s.archIt.Close()
+		s.archIt = nil
+	}
 	res := SearchResult{History: s.history, Final: tres.Final}
 	if err != nil {
 		return res, err
@@ -293,7 +449,12 @@ func (s *Search) Run(ctx context.Context) (SearchResult, error) {
 	if res.Projected > 0 {
 		fmt.Fprintf(s.cfg.Log, "the search ended at %s MACs, %+.1f%% from the target: projected onto the budget by changing %d decisions\n",
 			humanMACs(s.net.MACs(cs)), 100*(float64(s.net.MACs(cs))/float64(s.cfg.Target)-1), res.Projected)
+	} else {
+		fmt.Fprintf(s.cfg.Log, "the search ended at %s MACs, %+.1f%% from the target: no projection needed\n",
+			humanMACs(s.net.MACs(cs)), 100*(float64(s.net.MACs(cs))/float64(s.cfg.Target)-1))
 	}
+	res.Drivers = Drivers(s.net, s.history)
+	fmt.Fprint(s.cfg.Log, DriversSummary(s.net, res.Drivers))
 	if s.cfg.OutDir != "" {
 		if err := s.writeArch(res.Derived); err != nil {
 			return res, err
@@ -303,12 +464,142 @@ func (s *Search) Run(ctx context.Context) (SearchResult, error) {
 }
 
 // regularizer is the train.Config.Regularizer: the cost term after the
-// warm-up, 0 before.
+// warm-up, 0 before, and 0 on the weights' batches of a two-level search
+// (the architecture step adds its own).
 func (s *Search) regularizer() *autograd.Var {
-	if s.opt.Steps() < s.warm {
+	if s.opt.Steps() < s.warm || s.cfg.ArchTrain != nil {
 		return autograd.Const(tensor.Zeros(1))
 	}
-	return CostTerm(s.net.Cost(), s.cfg.Target, s.cfg.CostWeight, s.cfg.Tolerance)
+	s.retainCostGrads()
+	return s.costTerm()
+}
+
+// costTerm returns the cost term of the last forward pass, with the cost
+// weight of the step (see costWeight).
+func (s *Search) costTerm() *autograd.Var {
+	return CostTerm(s.net.Cost(), s.cfg.Target, s.costWeight(s.opt.Steps()), s.cfg.Tolerance)
+}
+
+// costWeight returns λ at a step: CostWeight, ramped up linearly from 0
+// over the CostRamp epochs after the warm-up.
+func (s *Search) costWeight(step int) float64 {
+	ramp := s.cfg.CostRamp * float64(s.cfg.Train.NumBatches())
+	if k := float64(step - s.warm); ramp > 0 && k < ramp {
+		return s.cfg.CostWeight * max(k+1, 0) / ramp
+	}
+	return s.cfg.CostWeight
+}
+
+// LeftChance reports whether an accuracy acc measured on n examples of a
+// task of the given number of classes lies above chance by more than
+// three binomial standard deviations, 1/k + 3·√((1/k)(1 − 1/k)/n): the
+// test by which a search's warm-up ends.
+func LeftChance(acc float64, n, classes int) bool {
+	p := 1 / float64(classes)
+	return n > 0 && acc > p+3*math.Sqrt(p*(1-p)/float64(n))
+}
+
+// archStep is the architecture's step of a two-level search: the
+// classification loss and the cost term on the next batch of ArchTrain,
+// with the gradient kept for the architecture's parameters alone.
+func (s *Search) archStep(lr float64) {
+	b := s.nextArchBatch()
+	for _, p := range s.net.Architecture() {
+		p.Var.ZeroGrad()
+	}
+	logits := s.net.Forward(autograd.Const(b.Images))
+	loss := nn.CrossEntropyLoss{LabelSmoothing: float32(s.cfg.LabelSmoothing)}.Forward(logits, b.Labels)
+	r := s.costTerm()
+	s.ep.PenaltySum += float64(r.Value.Data()[0])
+	s.retainCostGrads()
+	total := autograd.Add(loss, autograd.Reshape(r, loss.Shape()...))
+	total.Backward()
+	// The weights' gradients of this batch are dropped by the next
+	// ZeroGrad; only the architecture steps on them.
+	s.recordGrads(lr)
+	total.ReleaseGraph()
+	tensor.Release(b.Images)
+}
+
+// nextArchBatch returns batch archCount of ArchTrain's passes (pass k in
+// the loader's order of epoch k), so that a resumed search draws what an
+// uninterrupted one does.
+func (s *Search) nextArchBatch() data.Batch {
+	l := s.cfg.ArchTrain
+	nb := l.NumBatches()
+	for {
+		if s.archIt == nil {
+			s.archIt = l.Epoch(context.Background(), s.archCount/nb)
+			for range s.archCount % nb {
+				if !s.archIt.Next() {
+					break
+				}
+				tensor.Release(s.archIt.Batch().Images)
+			}
+		}
+		if s.archIt.Next() {
+			s.archCount++
+			return s.archIt.Batch()
+		}
+		if err := s.archIt.Err(); err != nil {
+			panic(fmt.Sprintf("nas: architecture data: %v", err))
+		}
+		s.archIt.Close()
+		s.archIt = nil
+		if s.archCount%nb != 0 {
+			s.archCount += nb - s.archCount%nb
+		}
+	}
+}
+
+// retainCostGrads keeps the gradient of the gates as the cost sees them,
+// for recordGrads.
+func (s *Search) retainCostGrads() {
+	for _, l := range s.net.Layers {
+		for _, d := range l.lastCost {
+			d.RetainGrad()
+		}
+	}
+}
+
+// recordGrads adds the architecture step's gradients to the epoch's sums:
+// per gate, the threshold's gradient from the cost term, −σ'(s − t)·∂R/∂d
+// with ∂R/∂d the gradient of the cost-side gate, and from the loss, the
+// rest of the threshold's gradient; and what each does to the margin in
+// this step of SGD with learning rate lr. In a cost-only search the
+// loss's part is 0 by construction.
+func (s *Search) recordGrads(lr float64) {
+	e := &s.ep
+	if e.GradLoss == nil {
+		for _, l := range s.net.Layers {
+			n := len(l.Gates)
+			e.GradLoss, e.GradCost = append(e.GradLoss, make([]float64, n)), append(e.GradCost, make([]float64, n))
+			e.PushLoss, e.PushCost = append(e.PushLoss, make([]float64, n)), append(e.PushCost, make([]float64, n))
+		}
+	}
+	for li, l := range s.net.Layers {
+		for i, t := range l.Thresholds {
+			var gt, gd float64
+			if t.Grad != nil {
+				gt = float64(t.Grad.Data()[0])
+			}
+			if d := l.lastCost[i]; d.Grad != nil {
+				gd = float64(d.Grad.Data()[0])
+			}
+			m := l.lastMargin[i]
+			sig := 1 / (1 + math.Exp(-m))
+			cost := -sig * (1 - sig) * gd
+			loss := gt - cost
+			e.GradLoss[li][i] += loss
+			e.GradCost[li][i] += cost
+			e.PushLoss[li][i] += lr * loss
+			e.PushCost[li][i] += lr * cost
+			if st := l.Stats[i]; st != nil && st.Grad != nil {
+				e.PushLoss[li][i] -= lr * float64(st.Grad.Data()[0])
+			}
+		}
+	}
+	e.ArchSteps++
 }
 
 // CostTerm returns the search's cost term for the cost Var c (MACs, one
@@ -334,8 +625,13 @@ func CostTerm(c *autograd.Var, target int64, lambda, delta float64) *autograd.Va
 }
 
 func (s *Search) onStep(st train.StepInfo) {
-	s.penaltySum += st.Regularizer
-	s.penaltySteps++
+	if s.cfg.ArchTrain == nil {
+		s.ep.PenaltySum += st.Regularizer
+	}
+	s.ep.PenaltySteps++
+	if spe := s.cfg.Train.NumBatches(); st.Batch%max(1, spe/traceSamples) == 0 || st.Batch == spe-1 {
+		s.ep.Trace = append(s.ep.Trace, MarginSample{Step: st.Step, Margins: s.margins()})
+	}
 	s.applyWarmupDropout()
 	if s.stepHook != nil {
 		s.stepHook(st)
@@ -352,17 +648,51 @@ func (s *Search) applyWarmupDropout() {
 	s.net.SetGateDropout(s.gateRNG, keep)
 }
 
+func (s *Search) margins() [][]float64 {
+	var out [][]float64
+	for _, l := range s.net.Layers {
+		out = append(out, l.Margins())
+	}
+	return out
+}
+
 func (s *Search) onEpoch(m train.EpochMetrics) error {
 	cs := s.net.Configs()
-	r := EpochRecord{EpochMetrics: m, MACs: s.net.MACs(cs), Configs: cs}
-	if s.penaltySteps > 0 {
-		r.Penalty = s.penaltySum / float64(s.penaltySteps)
+	e := s.ep
+	r := EpochRecord{EpochMetrics: m, MACs: s.net.MACs(cs), Configs: cs, Margins: s.margins(),
+		PushLoss: e.PushLoss, PushCost: e.PushCost, Trace: e.Trace, Warmup: s.opt.Steps() <= s.warm}
+	if e.PenaltySteps > 0 {
+		r.Penalty = e.PenaltySum / float64(e.PenaltySteps)
 	}
-	s.penaltySum, s.penaltySteps = 0, 0
-	for _, l := range s.net.Layers {
-		r.Margins = append(r.Margins, l.Margins())
+	if e.ArchSteps > 0 {
+		scale := func(g [][]float64) [][]float64 {
+			for _, row := range g {
+				for i := range row {
+					row[i] /= float64(e.ArchSteps)
+				}
+			}
+			return g
+		}
+		r.GradLoss, r.GradCost = scale(e.GradLoss), scale(e.GradCost)
 	}
+	s.ep = epochSums{}
 	s.history = append(s.history, r)
+	if r.Warmup && s.cfg.Val != nil && s.opt.Steps() < s.warm {
+		n := s.cfg.Val.Dataset().Len()
+		best := math.Inf(-1)
+		for _, h := range s.history[:len(s.history)-1] {
+			best = max(best, h.TestAcc)
+		}
+		sd := math.Sqrt(m.TestAcc * (1 - m.TestAcc) / float64(n))
+		if LeftChance(m.TestAcc, n, s.cfg.Space.Classes) && (m.TestAcc <= best+sd || 1-m.TestAcc <= 1/float64(n)) {
+			s.warm = s.opt.Steps()
+			fmt.Fprintf(s.cfg.Log, "  warm-up: the supernet's validation accuracy %.2f%% left chance and stopped rising; the architecture search begins\n", 100*m.TestAcc)
+			s.applyWarmupDropout()
+		}
+	}
+	if r.Warmup && s.opt.Steps() == s.warm && s.cfg.Val != nil && !LeftChance(m.TestAcc, s.cfg.Val.Dataset().Len(), s.cfg.Space.Classes) {
+		fmt.Fprintf(s.cfg.Log, "  warm-up: ended after its %v epochs with the supernet's validation accuracy %.2f%% still at chance\n", s.cfg.WarmupEpochs, 100*m.TestAcc)
+	}
 	fmt.Fprintf(s.cfg.Log, "  arch: %s MACs (target %s, %+.1f%%), %d layers, %d LightNL: %s\n",
 		humanMACs(r.MACs), humanMACs(s.cfg.Target), 100*(float64(r.MACs)/float64(s.cfg.Target)-1),
 		countKept(cs), countNonLocal(cs), summary(cs))
@@ -384,8 +714,9 @@ func (s *Search) onEpoch(m train.EpochMetrics) error {
 
 func (s *Search) checkpointMetadata() map[string]string {
 	h, _ := json.Marshal(s.history)
-	p, _ := json.Marshal([2]float64{s.penaltySum, float64(s.penaltySteps)})
-	return map[string]string{metaHistory: string(h), metaPenalty: string(p)}
+	p, _ := json.Marshal(s.ep)
+	return map[string]string{metaHistory: string(h), metaPenalty: string(p),
+		metaWarm: fmt.Sprint(s.warm), metaArch: fmt.Sprint(s.archCount)}
 }
 
 // writeArch writes the derived network d into the output directory.
@@ -454,12 +785,22 @@ func humanMACs(n int64) string {
 type searchOptimizer struct {
 	weights, arch optim.Optimizer
 	archSched     optim.Schedule
+	search        *Search
 }
 
+// Step steps the weights and, after the warm-up, the architecture: on the
+// same batch's gradients (one-level), or on those of a batch of
+// ArchTrain (two-level, see Search.archStep).
 func (o *searchOptimizer) Step() {
 	lr := o.archSched.LR(o.weights.Steps())
+	if lr > 0 && o.search.cfg.ArchTrain == nil {
+		o.search.recordGrads(lr)
+	}
 	o.weights.Step()
 	if lr > 0 {
+		if o.search.cfg.ArchTrain != nil {
+			o.search.archStep(lr)
+		}
 		o.arch.SetLR(lr)
 		o.arch.Step()
 	}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -227,5 +228,89 @@ func TestCostTerm(t *testing.T) {
 		}
 		assert.InDelta(t, lambda*want, float64(term.Value.Data()[0]), 1e-5, "c = %v", c)
 		assert.InDelta(t, lambda*slope/c, float64(cv.Grad.Data()[0]), 1e-7, "c = %v", c)
+	}
+}
+
+// From the first architecture step, the classification loss reaches every
+// gate: each threshold's gradient from the loss is non-zero (the supernet's
+// LightNL blocks start with γ = 0.25, so their gates multiply a non-zero
+// output).
+func TestLossReachesEveryGate(t *testing.T) {
+	tr, err := data.NewLoader(tinyData(t, 48, 1), data.LoaderConfig{BatchSize: 8, Shuffle: true, Seed: 3, DropLast: true})
+	require.NoError(t, err)
+	for _, twoLevel := range []bool{false, true} {
+		cfg := SearchConfig{Space: tinySpace(), Target: 400_000, Train: tr, Epochs: 2, WarmupEpochs: 1, NonLocalGamma: 0.25, Seed: 5}
+		if twoLevel {
+			cfg.ArchTrain, err = data.NewLoader(tinyData(t, 16, 2), data.LoaderConfig{BatchSize: 8, Shuffle: true, Seed: 4})
+			require.NoError(t, err)
+		}
+		s, err := NewSearch(cfg)
+		require.NoError(t, err)
+		var first [][]float64
+		s.stepHook = func(st train.StepInfo) {
+			if first == nil && s.ep.ArchSteps == 1 {
+				for _, g := range s.ep.GradLoss {
+					first = append(first, slices.Clone(g))
+				}
+			}
+		}
+		_, err = s.Run(context.Background())
+		require.NoError(t, err)
+		require.NotNil(t, first, "two-level %v: no architecture step", twoLevel)
+		for li, l := range s.Supernet().Layers {
+			for gi, g := range l.Gates {
+				assert.NotZero(t, first[li][gi], "two-level %v: layer %d gate %s: the loss's gradient at the first architecture step", twoLevel, li, g.Name)
+			}
+		}
+	}
+
+	// With the released code's γ = 0, the loss does not reach the LightNL
+	// gates: the reason for NonLocalGamma.
+	n, err := NewSupernet(tinySpace(), newRNG(1))
+	require.NoError(t, err)
+	x := autograd.Const(tensor.Normal(newRNG(2), 0, 1, 3, 3, 12, 12))
+	nn.CrossEntropyLoss{}.Forward(n.Forward(x), []int{0, 1, 2}).Backward()
+	for _, l := range n.Layers {
+		for i, g := range l.Gates {
+			if g.Kind == NonLocalGate {
+				assert.Zero(t, l.Thresholds[i].Grad.Data()[0], "γ = 0: layer %d %s", l.Spec.Index, g.Name)
+			}
+		}
+	}
+}
+
+// Resume refuses a search whose schedule differs from the checkpoint's,
+// and names the setting.
+func TestResumeRefusesChangedSchedule(t *testing.T) {
+	dir := t.TempDir()
+	first := newTinySearch(t, dir, 2, 400_000)
+	ctx, cancel := context.WithCancel(context.Background())
+	first.stepHook = func(train.StepInfo) { cancel() }
+	_, err := first.Run(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	tr, err := data.NewLoader(tinyData(t, 48, 1), data.LoaderConfig{BatchSize: 8, Shuffle: true, Seed: 3, DropLast: true})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		edit func(*SearchConfig)
+		want string
+	}{
+		{func(c *SearchConfig) { c.Epochs = 3 }, "epochs 2, not 3"},
+		{func(c *SearchConfig) { c.WarmupEpochs = 0.5 }, "warmup_epochs 1, not 0.5"},
+		{func(c *SearchConfig) { c.ArchLR = 2 }, "arch_lr 20, not 2"},
+		{func(c *SearchConfig) { c.CostWeight = 3 }, "cost_weight 1, not 3"},
+		{func(c *SearchConfig) { c.CostRamp = 1 }, "cost_ramp 0, not 1"},
+		{func(c *SearchConfig) { c.NonLocalGamma = 0.5 }, "nonlocal_gamma 0, not 0.5"},
+		{func(c *SearchConfig) { c.GateKeep = 0.6 }, "gate_keep 0.7, not 0.6"},
+		{func(c *SearchConfig) { c.CostOnly = true }, "cost_only false, not true"},
+	} {
+		cfg := first.cfg
+		cfg.Train = tr
+		tc.edit(&cfg)
+		s, err := NewSearch(cfg)
+		require.NoError(t, err)
+		err = s.Resume(first.CheckpointPath())
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), tc.want)
+		assert.Contains(t, err.Error(), "a resumed search must keep the schedule it began with")
 	}
 }

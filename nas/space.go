@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/autonl-go/autonl/internal/sysmem"
 	"github.com/autonl-go/autonl/lightnl"
 	"github.com/autonl-go/autonl/models"
 	"github.com/autonl-go/autonl/nn"
@@ -143,6 +143,9 @@ const roundNearest = 8
 func (s Space) Validate() error {
 	bad := func(field string, format string, args ...any) error {
 		return fmt.Errorf("nas: search space: %s: %s", field, fmt.Sprintf(format, args...))
+	}
+	if err := s.checkLimits(); err != nil {
+		return err
 	}
 	for _, f := range []struct {
 		name string
@@ -336,7 +339,7 @@ func (s Space) layers() ([]LayerSpec, error) {
 // that a misspelt field does not pass unnoticed; errors name the file and
 // what is wrong.
 func LoadSpace(path string) (Space, error) {
-	b, err := os.ReadFile(path)
+	b, err := sysmem.ReadFile(path, MaxSpaceBytes)
 	if err != nil {
 		return Space{}, fmt.Errorf("nas: search space: %w", err)
 	}

@@ -102,20 +102,83 @@ func (n *Supernet) Thresholds() []nn.Param {
 	return out
 }
 
-// Weights returns every parameter that is not a threshold.
-func (n *Supernet) Weights() []nn.Param {
+// Architecture returns the parameters of the architecture: the
+// thresholds and the gates' own statistics (Layer.Stats, such as
+// "features.3.s_ratio0p25"), which the search trains with the thresholds'
+// optimizer.
+func (n *Supernet) Architecture() []nn.Param {
 	var out []nn.Param
 	for _, p := range nn.NamedParams(n) {
-		if !isThreshold(p.Name) {
+		if isArch(p.Name) {
 			out = append(out, p)
 		}
 	}
 	return out
 }
 
+// Weights returns every parameter that is not one of Architecture.
+func (n *Supernet) Weights() []nn.Param {
+	var out []nn.Param
+	for _, p := range nn.NamedParams(n) {
+		if !isArch(p.Name) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// StatisticWeights reports, for each of Weights, whether a gate's
+// statistic is computed from it: the depthwise superkernels and the
+// LightNL blocks' depthwise output weights. The search exempts these from
+// weight decay, which would otherwise close gates by shrinking their
+// statistics whatever the loss says.
+func (n *Supernet) StatisticWeights() map[*autograd.Var]bool {
+	out := map[*autograd.Var]bool{}
+	for _, l := range n.Layers {
+		if len(l.Gates) == 0 {
+			continue
+		}
+		for _, g := range l.Gates {
+			switch g.Kind {
+			case KernelGate, ExpandGate, KeepGate:
+				out[l.Depthwise.Conv.Weight] = true
+			case NonLocalGate:
+				out[l.NonLocal.Conv.Weight] = true
+			}
+		}
+	}
+	return out
+}
+
+// SetNonLocalGamma sets the γ of the batch norm that ends every LightNL
+// block to gamma (0 after NewSupernet: each block starts as the
+// identity), as autonl train's -nl-gamma does for a standalone network:
+// with γ = 0 no gradient of the loss reaches a LightNL gate at the start
+// of a search, since the gate multiplies the block's output.
+func (n *Supernet) SetNonLocalGamma(gamma float32) {
+	for _, l := range n.Layers {
+		if l.NonLocal != nil {
+			l.NonLocal.BN.Weight.Value.Fill(gamma)
+		}
+	}
+}
+
+// setCostOnly makes the gates constants in the forward pass, so that only
+// the cost term moves the thresholds (SearchConfig.CostOnly).
+func (n *Supernet) setCostOnly(on bool) {
+	for _, l := range n.Layers {
+		l.costOnly = on
+	}
+}
+
 func isThreshold(name string) bool {
 	i := strings.LastIndexByte(name, '.')
 	return strings.HasPrefix(name[i+1:], "t_")
+}
+
+func isArch(name string) bool {
+	i := strings.LastIndexByte(name, '.')
+	return isThreshold(name) || strings.HasPrefix(name[i+1:], "s_")
 }
 
 // Configs returns the configuration that each layer's gates select now.
@@ -177,10 +240,10 @@ func (n *Supernet) SetGateDropout(rng *rand.Rand, keep float64) {
 func (n *Supernet) Cost() *autograd.Var {
 	var gates []*autograd.Var
 	for _, l := range n.Layers {
-		if len(l.Gates) > 0 && l.last == nil {
+		if len(l.Gates) > 0 && l.lastCost == nil {
 			panic("nas: Supernet.Cost: no forward pass has run")
 		}
-		gates = append(gates, l.last...)
+		gates = append(gates, l.lastCost...)
 	}
 	return n.costOf(gates)
 }

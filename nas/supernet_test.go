@@ -195,7 +195,7 @@ func TestSupernetComputesDerivedNetwork(t *testing.T) {
 	require.NoError(t, err)
 	// Random BN and LightNL parameters, so that every part matters.
 	for _, p := range nn.NamedParams(n) {
-		if !isThreshold(p.Name) {
+		if !isArch(p.Name) {
 			p.Var.Value.CopyFrom(tensor.Normal(rng, 0.2, 0.5, p.Var.Value.Shape()...))
 		}
 	}
@@ -296,22 +296,27 @@ func TestCostVar(t *testing.T) {
 }
 
 // The thresholds receive the straight-through gradient: with
-// d = 1[s − t > 0], ∂L/∂t = −σ'(s − t)·∂L/∂d and the weights behind s get
-// σ'(s − t)·∂L/∂d·∂s/∂w.
+// d = 1[s − t > 0], ∂L/∂t = −σ'(s − t)·(∂L/∂d + ∂R/∂d), where R is the
+// cost term, which sees the gates through detached statistics: the
+// weights behind s, and a gate's own statistic, get σ'(s − t)·∂L/∂d
+// alone.
 func TestThresholdGradient(t *testing.T) {
 	rng := newRNG(5)
 	n, err := NewSupernet(tinySpace(), rng)
 	require.NoError(t, err)
+	n.SetNonLocalGamma(0.25)
 	for _, p := range n.Thresholds() {
 		p.Var.Value.Data()[0] = float32(rng.NormFloat64() * 0.1)
 	}
 	x := autograd.Const(tensor.Normal(rng, 0, 1, 3, 3, 12, 12))
 	logits := n.Forward(x)
-	var gates []*autograd.Var
+	var gates, costGates []*autograd.Var
 	for _, l := range n.Layers {
-		for _, d := range l.last {
+		for i, d := range l.last {
 			d.RetainGrad()
+			l.lastCost[i].RetainGrad()
 			gates = append(gates, d)
+			costGates = append(costGates, l.lastCost[i])
 		}
 	}
 	loss := autograd.Add(nn.CrossEntropyLoss{}.Forward(logits, []int{0, 1, 2}), autograd.MulScalar(n.Cost(), 1e-7))
@@ -323,9 +328,14 @@ func TestThresholdGradient(t *testing.T) {
 		for i, th := range l.Thresholds {
 			z := stats[i] - float64(th.Value.Data()[0])
 			sig := 1 / (1 + math.Exp(-z))
-			want := -sig * (1 - sig) * float64(gates[k].Grad.Data()[0])
+			want := -sig * (1 - sig) * float64(gates[k].Grad.Data()[0]+costGates[k].Grad.Data()[0])
 			require.NotNil(t, th.Grad, "%s", l.Gates[i].Name)
 			assert.InDelta(t, want, float64(th.Grad.Data()[0]), 1e-6+1e-4*math.Abs(want), "layer %d %s", l.Spec.Index, l.Gates[i].Name)
+			if own := l.Stats[i]; own != nil {
+				wantS := sig * (1 - sig) * float64(gates[k].Grad.Data()[0])
+				require.NotNil(t, own.Grad, "%s", l.Gates[i].Name)
+				assert.InDelta(t, wantS, float64(own.Grad.Data()[0]), 1e-6+1e-4*math.Abs(wantS), "layer %d own statistic of %s", l.Spec.Index, l.Gates[i].Name)
+			}
 			if th.Grad.Data()[0] != 0 {
 				moved++
 			}
@@ -333,6 +343,28 @@ func TestThresholdGradient(t *testing.T) {
 		}
 	}
 	assert.Equal(t, len(gates), moved, "every threshold gets a gradient")
+
+	// The cost term alone moves thresholds only.
+	for _, p := range nn.NamedParams(n) {
+		p.Var.ZeroGrad()
+	}
+	n.Forward(x)
+	n.Cost().Backward()
+	for _, p := range n.Weights() {
+		if p.Var.Grad != nil {
+			for _, v := range p.Var.Grad.Data() {
+				require.Zero(t, v, "cost gradient on %s", p.Name)
+			}
+		}
+	}
+	for _, l := range n.Layers {
+		for i, th := range l.Thresholds {
+			require.NotNil(t, th.Grad, "%s", l.Gates[i].Name)
+			if own := l.Stats[i]; own != nil && own.Grad != nil {
+				assert.Zero(t, own.Grad.Data()[0], "cost gradient on the own statistic of %s", l.Gates[i].Name)
+			}
+		}
+	}
 }
 
 // The gates' statistics share one scale at initialization: the RMS of the

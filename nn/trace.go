@@ -51,3 +51,8 @@ func Traced(m Module, in, out *autograd.Var) *autograd.Var {
 	}
 	return out
 }
+
+// Tracing reports whether a Tracer is active. Modules that fuse layers
+// for inference run them one by one while it is, so that the tracer sees
+// each layer's output.
+func Tracing() bool { return tracer.Load() != nil }

@@ -46,6 +46,54 @@ SPEC_KEY = "autonl.net"
 
 TRAIN_KEY = "autonl.train"  # metadata of autonl train's training checkpoints
 
+# Limits on the sizes of a network, the same as Go's (models.MaxWidth and the
+# others; docs/limits.md says why each is what it is). Every size read from a
+# file is checked against them before anything is allocated, and the
+# network's weights are checked against the memory this process may use.
+MAX_WIDTH = 1 << 14      # channels of any layer: input, stem, hidden, output, head
+MAX_CLASSES = 1 << 17
+MAX_KERNEL = 31
+MAX_STRIDE = 9           # depthwise strides and the LightNL key stride
+MAX_EXPAND = 64
+MAX_REPEATS = 64
+MAX_LAYERS = 1024
+MAX_QUOTE = 60           # the most characters of a block string an error quotes
+
+
+def _excerpt(text):
+    """repr(text), or for a long text that of its first MAX_QUOTE characters
+    and its length."""
+    if len(text) <= MAX_QUOTE:
+        return repr(text)
+    return "%r… (%d characters)" % (text[:MAX_QUOTE], len(text))
+
+
+def _available_memory():
+    """Bytes this process may still allocate: the least of the machine's
+    available memory and the address-space limit (ulimit -v), or None if
+    neither can be read."""
+    limits = []
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    limits.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            used = 0
+            with open("/proc/self/status") as f:
+                for line in f:
+                    if line.startswith("VmSize:"):
+                        used = int(line.split()[1]) * 1024
+            limits.append(max(soft - used, 0))
+    except (ImportError, OSError, ValueError, IndexError):
+        pass
+    return min(limits) if limits else None
+
 # ---------------------------------------------------------------------------
 # safetensors
 
@@ -177,7 +225,7 @@ def _parse_number(tok, val, integer):
     ok = val != "" and all(c.isdigit() or (c == "." and not integer) for c in val) and val.count(".") <= 1 \
         and not val.startswith(".") and not val.endswith(".")
     if not ok:
-        raise ValueError("token %r: %r is not a plain %s" % (tok, val, "integer" if integer else "number"))
+        raise ValueError("token %s: not a plain %s" % (_excerpt(tok), "integer" if integer else "number"))
     return int(val) if integer else float(val)
 
 
@@ -190,7 +238,7 @@ def parse_block(text):
             n += 1
         key, val = tok[:n], tok[n:]
         if key in fields:
-            raise ValueError("duplicate token %r" % tok)
+            raise ValueError("duplicate token %s" % _excerpt(tok))
         if key in ("r", "k", "i", "o"):
             fields[key] = _parse_number(tok, val, True)
         elif key in ("e", "se"):
@@ -205,7 +253,7 @@ def parse_block(text):
             ratio, _, stride = val.partition("-")
             fields[key] = (_parse_number(tok, ratio, False), _parse_number(tok, stride, True) if stride else 1)
         else:
-            raise ValueError("unknown token %r (want r, k, s, e, i, o, se, noskip or nonlocal)" % tok)
+            raise ValueError("unknown token %s (want r, k, s, e, i, o, se, noskip or nonlocal)" % _excerpt(tok))
     missing = [k for k in ("r", "k", "s", "e", "i", "o") if k not in fields]
     if missing:
         raise ValueError("missing token%s %s" % ("s" if len(missing) > 1 else "", ", ".join(missing)))
@@ -216,6 +264,12 @@ def parse_block(text):
         raise ValueError("repeats, kernel (odd), expansion and widths must be positive")
     if not 0 <= b.se <= 1 or not 0 <= b.nl_ratio <= 1 or (b.nl_ratio and b.nl_stride < 1):
         raise ValueError("ratios must be in (0, 1] and the key stride at least 1")
+    for what, v, limit in (("repeats", b.repeats, MAX_REPEATS), ("kernel size", b.kernel, MAX_KERNEL),
+                           ("expansion ratio", b.expand, MAX_EXPAND), ("input width", b.inp, MAX_WIDTH),
+                           ("output width", b.out, MAX_WIDTH), ("hidden width", b.hidden(), MAX_WIDTH),
+                           ("LightNL key stride", b.nl_stride, MAX_STRIDE)):
+        if v > limit:
+            raise ValueError("%s %s must be at most %d" % (what, _num(v), limit))
     return b
 
 
@@ -230,7 +284,9 @@ def parse_arch(text):
         try:
             blocks.append(parse_block(line))
         except ValueError as e:
-            raise ValueError("arch line %d %r: %s" % (no, line, e)) from None
+            raise ValueError("arch line %d %s: %s" % (no, _excerpt(line), e)) from None
+        if sum(b.repeats for b in blocks) > MAX_LAYERS:
+            raise ValueError("arch line %d: the network has more than %d layers" % (no, MAX_LAYERS))
     if not blocks:
         raise ValueError("arch: no blocks")
     for a, b in zip(blocks, blocks[1:]):
@@ -400,7 +456,40 @@ def build(spec):
     missing = [k for k in required if k not in spec]
     if missing:
         raise ValueError("spec lacks %s" % ", ".join(missing))
+    for key, limit in (("input_channels", MAX_WIDTH), ("stem_stride", MAX_STRIDE), ("head_width", MAX_WIDTH),
+                       ("classes", MAX_CLASSES)):
+        v = spec[key]
+        if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= limit:
+            raise ValueError("spec %s is %s, want 1 to %d" % (key, str(v)[:MAX_QUOTE], limit))
+    if not isinstance(spec["arch"], str):
+        raise ValueError("spec arch is not text")
+    need = 4 * _count_params(spec)
+    avail = _available_memory()
+    if avail is not None and need > avail:
+        raise ValueError("the network of the spec (%d parameters) needs about %.1f GiB of memory for its weights; "
+                         "this process may use %.1f GiB" % (need // 4, need / 2**30, avail / 2**30))
     return Net(spec)
+
+
+def _count_params(spec):
+    """The parameters of the network of spec (Go's models.CountArch), counted
+    without building it."""
+    layers = parse_arch(spec["arch"])
+    w = layers[0].inp
+    n = spec["input_channels"] * 9 * w + 2 * w  # stem
+    for b in layers:
+        h = b.hidden()
+        if b.expand != 1:
+            n += b.inp * h + 2 * h
+        n += b.kernel * b.kernel * h + 2 * h
+        if b.se:
+            r = b.se_width()
+            n += 2 * h * r + r + h
+        n += h * b.out + 2 * b.out
+        if b.nl_ratio:
+            n += 11 * b.out
+    head = spec["head_width"]
+    return n + layers[-1].out * head + 2 * head + head * spec["classes"] + spec["classes"]
 
 
 def from_arch(text, classes, *, input_channels=3, stem_stride=2, head_width=1280, dropout=0.2,

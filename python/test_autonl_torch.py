@@ -63,6 +63,33 @@ class TestArch(unittest.TestCase):
                 at.parse_arch(text)
 
 
+    def test_limits(self):
+        # Every size is bounded before anything is allocated, with the
+        # token or line named and a long line quoted by an excerpt.
+        for text, want in [("r1_k3_s11_e1_i16_o999999999", "output width 999999999 must be at most 16384"),
+                           ("r999_k9_s11_e9_i1000_o1000", "repeats 999 must be at most 64"),
+                           ("r1_k3_s11_e100000_i16_o16", "expansion ratio 100000 must be at most 64"),
+                           ("r1_k3_s11_e64_i1000_o16", "hidden width 64000 must be at most 16384"),
+                           ("r1_k99_s11_e1_i16_o16", "kernel size 99 must be at most 31"),
+                           ("r1_k3_s11_e1_i16_o16_nonlocal0.25-99", "key stride 99 must be at most 9"),
+                           ("r64_k3_s11_e1_i16_o16\n" * 17, "more than 1024 layers")]:
+            with self.assertRaisesRegex(ValueError, want):
+                at.parse_arch(text)
+        with self.assertRaises(ValueError) as cm:
+            at.parse_arch("r1_k3_s11_e1_i16_o16_" + "x" * 1000000)
+        self.assertLess(len(str(cm.exception)), 300)
+        spec = {"arch": "r1_k3_s11_e1_i16_o16\n", "input_channels": 3, "stem_stride": 1, "head_width": 32,
+                "classes": 2, "activation": "ReLU", "se_gate": "Sigmoid", "bn_momentum": 0.1, "bn_eps": 1e-5}
+        at.build(spec)
+        for key, v in [("classes", 2000000000), ("head_width", 1 << 20), ("input_channels", 0), ("stem_stride", 10)]:
+            with self.assertRaisesRegex(ValueError, "spec %s is %d" % (key, v)):
+                at.build(dict(spec, **{key: v}))
+        # Within every limit but far beyond any machine's memory.
+        huge = dict(spec, arch="r1_k3_s11_e1_i16_o16384\n" + "r1_k31_s11_e1_i16384_o16384\n" * 1000)
+        with self.assertRaisesRegex(ValueError, "needs about .* GiB of memory"):
+            at.build(huge)
+
+
 class TestNet(unittest.TestCase):
     def test_names_and_save_load(self):
         net = at.from_arch("r1_k3_s11_e1_i16_o16\nr1_k5_s22_e6_i16_o24_se0.25_nonlocal0.25-2\n", 7, head_width=64)

@@ -169,17 +169,26 @@ func Conv2DOutputShape(xShape, wShape []int, p Conv2DParams) []int {
 // divide C or Cout, w's second dimension is not C/G, or the dilated kernel
 // is larger than the padded input.
 func Conv2D(x, w *Tensor, p Conv2DParams) *Tensor {
-	g := newConvGeom("Conv2D", x.shape, w.shape, p)
+	return conv2D(newConvGeom("Conv2D", x.shape, w.shape, p), x, w, nil)
+}
+
+// conv2D computes Conv2D with geometry g, and applies ep (if not nil) to
+// each part of the output once it is computed (see Conv2DFused).
+func conv2D(g *convGeom, x, w *Tensor, ep *ConvEpilogue) *Tensor {
 	y := newOutUninit(g.outShape()) // every path writes every element
 	if y.Len() == 0 {
 		return y
 	}
 	if g.depthwise() {
-		depthwiseForward(g, x.data, w.data, y.data)
+		depthwiseForward(g, x.data, w.data, y.data, ep)
 		return y
 	}
 	if g.pointwise() && g.groups == 1 { // y_n = W [Cout×C] · x_n [C×HW], one product for the batch
-		gemm.SgemmBatchN(false, g.cout, g.hw(), g.c, 1, w.data, g.c, x.data, g.hw(), g.c*g.hw(), 0, y.data, g.hw(), g.cout*g.hw(), g.n)
+		var gep gemm.Epilogue
+		if ep != nil {
+			gep = ep.gemm()
+		}
+		gemm.SgemmBatchNEpilogue(false, g.cout, g.hw(), g.c, 1, w.data, g.c, x.data, g.hw(), g.c*g.hw(), 0, y.data, g.hw(), g.cout*g.hw(), g.n, gep)
 		return y
 	}
 	parallel.For(g.n, 1, func(lo, hi int) {
@@ -193,10 +202,13 @@ func Conv2D(x, w *Tensor, p Conv2DParams) *Tensor {
 				xb, wb, yb := g.xBlock(x.data, n, grp), g.wBlock(w.data, grp), g.yBlock(y.data, n, grp)
 				if g.pointwise() { // y_g = W_g [Og×Cg] · x_g [Cg×HW]
 					gemm.Sgemm(false, false, g.og, g.hw(), g.cg, 1, wb, g.cg, xb, g.hw(), 0, yb, g.hw())
-					continue
+				} else {
+					im2col(g, xb, col)
+					gemm.Sgemm(false, false, g.og, g.howo(), g.colRows(), 1, wb, g.colRows(), col, g.howo(), 0, yb, g.howo())
 				}
-				im2col(g, xb, col)
-				gemm.Sgemm(false, false, g.og, g.howo(), g.colRows(), 1, wb, g.colRows(), col, g.howo(), 0, yb, g.howo())
+				if ep != nil {
+					ep.rows(yb, g.og, g.howo(), g.howo(), grp*g.og)
+				}
 			}
 		}
 	})

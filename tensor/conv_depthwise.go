@@ -220,22 +220,28 @@ func newOutUninit(shape []int) *Tensor {
 //	y[n,o,i,j] = Σ_{p,q} x[n, o/Og, i·sh − ph + p·dh, j·sw − pw + q·dw] · w[o,0,p,q]
 //
 // in parallel over the input planes, each output element summing its taps
-// in row-major (p, q) order. Every element of y is written.
-func depthwiseForward(g *convGeom, x, w, y []float32) {
+// in row-major (p, q) order. Every element of y is written. ep, if not
+// nil, is applied to each output plane right after it is computed (and
+// the planes are then written through the caches).
+func depthwiseForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 	if dwInterleaved(g) {
-		dwInterleavedForward(g, x, w, y)
+		dwInterleavedForward(g, x, w, y, ep)
 		return
 	}
 	hw, howo, kk := g.hw(), g.howo(), g.kk()
 	grain := parallel.Grain(g.n*g.c, max(1, depthwiseGrain/(g.og*howo*kk)), dwPlaneChunks)
 	if dwPlane3x3(g) {
-		stream := 4*len(y) >= dwStreamBytes
+		stream := ep == nil && 4*len(y) >= dwStreamBytes
 		parallel.For(g.n*g.c, grain, func(lo, hi int) {
 			for pl := lo; pl < hi; pl++ {
 				n, c := pl/g.c, pl%g.c
 				for m := range g.og {
 					o := c*g.og + m
-					dwconv.Plane3x3(y[(n*g.cout+o)*howo:(n*g.cout+o+1)*howo], x[pl*hw:(pl+1)*hw], w[o*kk:(o+1)*kk], g.h, g.w, false, stream)
+					dst := y[(n*g.cout+o)*howo : (n*g.cout+o+1)*howo]
+					dwconv.Plane3x3(dst, x[pl*hw:(pl+1)*hw], w[o*kk:(o+1)*kk], g.h, g.w, false, stream)
+					if ep != nil {
+						ep.apply(dst, o)
+					}
 				}
 			}
 		})
@@ -244,7 +250,7 @@ func depthwiseForward(g *convGeom, x, w, y []float32) {
 	L := newDWLayout(g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ho, g.wo, g.h, g.w, 1, 1, g.ph, g.pw)
 	// Outputs written in place of dwStreamBytes and more are written with
 	// streaming stores, vectors along the rows.
-	stream := L.direct && 4*len(y) >= dwStreamBytes
+	stream := ep == nil && L.direct && 4*len(y) >= dwStreamBytes
 	parallel.For(g.n*g.c, grain, func(lo, hi int) {
 		buf := getScratch(L.bufLen())
 		clear(buf)
@@ -259,16 +265,18 @@ func depthwiseForward(g *convGeom, x, w, y []float32) {
 				o := c*g.og + m
 				wo := w[o*kk : (o+1)*kk]
 				dst := y[(n*g.cout+o)*howo : (n*g.cout+o+1)*howo]
-				if stream {
+				switch {
+				case stream:
 					dwconv.TapsStream(dst, buf, wo, L.offs, L.rowGrid, false)
-					continue
-				}
-				if L.direct {
+				case L.direct:
 					dwconv.Taps(dst, buf, wo, L.offs, L.grid, false)
-					continue
+				default:
+					dwconv.Taps(out, buf, wo, L.offs, L.grid, false)
+					L.copyOut(dst, out)
 				}
-				dwconv.Taps(out, buf, wo, L.offs, L.grid, false)
-				L.copyOut(dst, out)
+				if ep != nil {
+					ep.apply(dst, o)
+				}
 			}
 		}
 		putScratch(buf)

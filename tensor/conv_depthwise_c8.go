@@ -139,7 +139,7 @@ func channelGroups(c int) int { return (c + dwconv.Lanes - 1) / dwconv.Lanes }
 // dwInterleavedForward is depthwiseForward for dwInterleaved geometries,
 // in parallel over (image, group of channels); each output sums its taps
 // in (p, q) order.
-func dwInterleavedForward(g *convGeom, x, w, y []float32) {
+func dwInterleavedForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 	const lanes = dwconv.Lanes
 	hw, howo, kk := g.hw(), g.howo(), g.kk()
 	pad := dwInputPad(g)
@@ -165,6 +165,12 @@ func dwInterleavedForward(g *convGeom, x, w, y []float32) {
 			packPlanes(buf, x[n*g.c*hw:], hw, c0, nc, g.h, g.w, pad)
 			dwconv.TapsVec(out, buf, wv, offs, grid, false)
 			unpackPlanes(y[n*g.c*howo:], out, howo, c0, nc)
+			if ep != nil {
+				yn := y[n*g.c*howo:]
+				for c := c0; c < c0+nc; c++ {
+					ep.apply(yn[c*howo:(c+1)*howo], c)
+				}
+			}
 		}
 		putScratch(buf)
 		putScratch(out)

@@ -55,6 +55,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case *workers < 1:
 		return usagef("-workers %d: want at least 1", *workers)
 	}
+	if err := firstError(atMost("-n", *size, maxExamples), atMost("-batch", *batch, maxBatch), atMost("-workers", *workers, maxWorkers)); err != nil {
+		return err
+	}
 	if _, err := os.Stat(*ckPath); err != nil {
 		return usagef("-checkpoint %s: no such file", *ckPath)
 	}
@@ -98,9 +101,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("-data %s has %d×%d×%d images in %d classes; the checkpoint's network takes %d×%d×%d images in %d classes",
 			dataSpecText, c, h, w, len(ds.Classes()), o.Input[0], o.Input[1], o.Input[2], len(o.Classes))
 	}
-	built, err := buildModel(rand.New(rand.NewPCG(0, 0)), &o, o.Arch) // weights come from the checkpoint
+	built, err := buildModel(rand.New(rand.NewPCG(0, 0)), &o, o.Arch, memUse{*batch, false, *workers}) // weights come from the checkpoint
 	if err != nil {
-		return err
+		return fmt.Errorf("checkpoint %s: %w", *ckPath, err)
 	}
 	usedEMA, err := ck.LoadModel(built.model, *useEMA)
 	if err != nil {

@@ -92,6 +92,10 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	case *model != "" && !(*width > 0):
 		return usagef("-width %v: want a positive multiplier", *width)
 	}
+	if err := firstError(atMost("-batch", *batch, maxBatch), atMost("-size", *size, models.MaxInputSize),
+		atMost("-classes", *classes, models.MaxClasses), atMost("-width", *width, models.MaxWidthMultiplier)); err != nil {
+		return err
+	}
 	if info, err := os.Stat(*out); err == nil && info.IsDir() {
 		return usagef("-o %s is a directory; give a file name", *out)
 	}
@@ -115,12 +119,9 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	meta := map[string]string{metaInputShape: mustJSON(e.input)}
-	if e.mean != nil {
-		meta[metaMean], meta[metaStd] = mustJSON(e.mean), mustJSON(e.std)
-	}
-	if e.classes != nil {
-		meta[metaClasses] = mustJSON(e.classes)
+	meta, err := e.metadata()
+	if err != nil {
+		return err
 	}
 	input := fmt.Sprintf("N×%d×%d×%d", e.input[0], e.input[1], e.input[2])
 	switch *format {
@@ -189,9 +190,9 @@ func readForExport(path string, ema bool) (exported, error) {
 	if err != nil {
 		return exported{}, err
 	}
-	built, err := buildModel(rand.New(rand.NewPCG(0, 0)), &o, o.Arch) // weights come from the checkpoint
+	built, err := buildModel(rand.New(rand.NewPCG(0, 0)), &o, o.Arch, memUse{batch: 1}) // weights come from the checkpoint
 	if err != nil {
-		return exported{}, err
+		return exported{}, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	usedEMA, err := ck.LoadModel(built.model, ema)
 	if err != nil {
@@ -210,17 +211,30 @@ func zooForExport(name string, size, classes int, width float64, seed uint64) (e
 	o := defaultTrainOptions()
 	o.Model, o.Width = name, width
 	o.Input, o.Classes = [3]int{3, size, size}, make([]string, classes)
-	built, err := buildModel(rand.New(rand.NewPCG(seed, 0)), &o, "")
+	built, err := buildModel(rand.New(rand.NewPCG(seed, 0)), &o, "", memUse{batch: 1})
 	if err != nil {
 		return exported{}, err
 	}
 	return exported{net: built.model.(*models.Net), name: built.name, input: o.Input, weights: "random weights"}, nil
 }
 
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // the values here are slices and arrays of numbers and strings
+// metadata returns what the exported files record besides the network:
+// the input shape, the normalization and the class names, as JSON.
+func (e exported) metadata() (map[string]string, error) {
+	meta := map[string]string{}
+	for _, m := range []struct {
+		key string
+		v   any
+		set bool
+	}{{metaInputShape, e.input, true}, {metaMean, e.mean, e.mean != nil}, {metaStd, e.std, e.mean != nil}, {metaClasses, e.classes, e.classes != nil}} {
+		if !m.set {
+			continue
+		}
+		b, err := json.Marshal(m.v)
+		if err != nil {
+			return nil, fmt.Errorf("encoding metadata %s: %v", m.key, err)
+		}
+		meta[m.key] = string(b)
 	}
-	return string(b)
+	return meta, nil
 }

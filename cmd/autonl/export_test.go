@@ -116,7 +116,7 @@ func TestExportCheckpoint(t *testing.T) {
 	require.NoError(t, err)
 	o, err := savedOptions(ck)
 	require.NoError(t, err)
-	built, err := buildModel(rand.New(rand.NewPCG(0, 0)), &o, o.Arch)
+	built, err := buildModel(rand.New(rand.NewPCG(0, 0)), &o, o.Arch, memUse{batch: 1})
 	require.NoError(t, err)
 	_, err = ck.LoadModel(built.model, true)
 	require.NoError(t, err)

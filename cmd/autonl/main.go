@@ -98,7 +98,8 @@ func printUsage(w io.Writer) {
 
 // parseFlags parses args with fs, whose own error output is silenced: a bad
 // flag becomes a usageError of one line, and -h prints the usage to stderr
-// and returns flag.ErrHelp. Positional arguments are refused.
+// and returns flag.ErrHelp. Positional arguments are refused, and so are
+// infinite and NaN values of float flags.
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
@@ -113,5 +114,5 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q (flags start with -)", fs.Arg(0))
 	}
-	return nil
+	return checkFinite(fs)
 }

@@ -45,6 +45,15 @@ type builtModel struct {
 // smallInput reports whether images of side h get CIFAR-style strides.
 func smallInput(h int) bool { return h <= 64 }
 
+// memUse says how a network will be used, for the memory estimate made
+// before building it: batches of batch images, for training or for
+// evaluation, with workers goroutines preparing batches.
+type memUse struct {
+	batch    int
+	training bool
+	workers  int
+}
+
 // buildModel builds the network that o describes for o.Input images and
 // len(o.Classes) classes: the zoo network o.Model, or the network of the
 // arch strings arch (from -arch, or the default network when arch is "").
@@ -55,7 +64,10 @@ func smallInput(h int) bool { return h <= 64 }
 // (models.Config.SmallInput: stride 1 in the stem and in the first strided
 // layer). Networks from arch strings keep their strides, with a stride-1
 // stem on such inputs and a stride-2 stem on larger ones.
-func buildModel(rng *rand.Rand, o *trainOptions, arch string) (builtModel, error) {
+//
+// Before building, it refuses a network that would not fit in memory when
+// used as use says.
+func buildModel(rng *rand.Rand, o *trainOptions, arch string, use memUse) (builtModel, error) {
 	c, h := o.Input[0], o.Input[1]
 	cfg := models.Config{
 		InputChannels:   c,
@@ -67,12 +79,21 @@ func buildModel(rng *rand.Rand, o *trainOptions, arch string) (builtModel, error
 		name string
 		err  error
 	)
+	fits := func(f models.Footprint, err error) error {
+		if err != nil {
+			return err
+		}
+		return checkMemory(name, f, use.batch, use.training, o.Input, use.workers)
+	}
 	if o.SearchedArch != nil {
-		return buildSearched(rng, o)
+		return buildSearched(rng, o, use)
 	}
 	if o.Model != "" {
 		name = strings.ToLower(o.Model)
 		cfg.SmallInput = smallInput(h)
+		if err := fits(models.EstimateNew(name, cfg, h)); err != nil {
+			return builtModel{}, err
+		}
 		net, err = models.New(name, rng, cfg)
 	} else {
 		name = "default LightNL network"
@@ -100,6 +121,9 @@ func buildModel(rng *rand.Rand, o *trainOptions, arch string) (builtModel, error
 		cfg.HeadWidth = o.Head
 		cfg.Activation = models.ReLU6
 		cfg.Dropout = models.NoDropout
+		if err := fits(models.Estimate(blocks, cfg, h)); err != nil {
+			return builtModel{}, err
+		}
 		net, err = models.Build(blocks, cfg, rng)
 	}
 	if err != nil {
@@ -123,7 +147,7 @@ func buildModel(rng *rand.Rand, o *trainOptions, arch string) (builtModel, error
 // buildSearched builds the network of o.SearchedArch, an arch.json of
 // autonl search, which must fit the data: the space's input size,
 // channels and classes.
-func buildSearched(rng *rand.Rand, o *trainOptions) (builtModel, error) {
+func buildSearched(rng *rand.Rand, o *trainOptions, use memUse) (builtModel, error) {
 	a, err := nas.ParseArchitecture(o.SearchedArch)
 	if err != nil {
 		return builtModel{}, fmt.Errorf("-searched %s: %v", o.Searched, err)
@@ -138,6 +162,13 @@ func buildSearched(rng *rand.Rand, o *trainOptions) (builtModel, error) {
 	}
 	d, err := a.Derive()
 	if err != nil {
+		return builtModel{}, err
+	}
+	f, err := models.Estimate(d.Blocks, d.Build, o.Input[1])
+	if err != nil {
+		return builtModel{}, err
+	}
+	if err := checkMemory("-searched "+o.Searched, f, use.batch, use.training, o.Input, use.workers); err != nil {
 		return builtModel{}, err
 	}
 	net, err := d.NewModel(rng)

@@ -50,6 +50,10 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 	case !(*width > 0):
 		return usagef("-width %v: the width multiplier must be positive", *width)
 	}
+	if err := firstError(atMost("-input", *input, models.MaxInputSize), atMost("-channels", *channels, models.MaxWidth),
+		atMost("-classes", *classes, models.MaxClasses), atMost("-width", *width, models.MaxWidthMultiplier)); err != nil {
+		return err
+	}
 
 	cfg := models.Config{InputChannels: *channels, Classes: *classes, WidthMultiplier: *width, SmallInput: *small}
 	rng := rand.New(rand.NewPCG(1, 1))
@@ -58,21 +62,32 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 		name string
 		err  error
 	)
+	// Profiling builds the network and runs one image through it.
+	fits := func(what string, f models.Footprint, err error) error {
+		if err != nil {
+			return usagef("%s: %v", what, err)
+		}
+		return checkMemory(what, f, 1, false, [3]int{*channels, *input, *input}, 0)
+	}
 	if *model != "" {
 		name = *model
+		f, err := models.EstimateNew(*model, cfg, *input)
+		if err := fits("-model "+*model, f, err); err != nil {
+			return err
+		}
 		net, err = models.New(*model, rng, cfg)
 		if err != nil {
 			return usagef("-model: %v", err)
 		}
 	} else {
 		name = *archFile
-		text, err := os.ReadFile(*archFile)
+		_, blocks, err := readArchFile("-arch", *archFile)
 		if err != nil {
-			return usagef("-arch: %v", err)
+			return err
 		}
-		blocks, err := models.ParseArch(string(text))
-		if err != nil {
-			return fmt.Errorf("-arch %s: %w", *archFile, err)
+		f, err := models.Estimate(blocks, cfg, *input)
+		if err := fits("-arch "+*archFile, f, err); err != nil {
+			return err
 		}
 		if net, err = models.Build(blocks, cfg, rng); err != nil {
 			return fmt.Errorf("-arch %s: %w", *archFile, err)

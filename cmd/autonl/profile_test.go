@@ -42,8 +42,7 @@ func TestProfileArchFile(t *testing.T) {
 
 	bad := filepath.Join(t.TempDir(), "bad.arch")
 	require.NoError(t, os.WriteFile(bad, []byte("r1_k4_s11_e1_i16_o16\n"), 0o644))
-	err := runProfile([]string{"-arch", bad}, &out, &out)
-	require.ErrorContains(t, err, `token "k4": kernel size must be odd`)
+	requireUsageError(t, runProfile([]string{"-arch", bad}, &out, &out), `token "k4": kernel size must be odd`)
 }
 
 func TestProfileFlagErrors(t *testing.T) {
@@ -53,10 +52,10 @@ func TestProfileFlagErrors(t *testing.T) {
 		want string
 	}{
 		{nil, "give exactly one of -model and -arch"},
-		{[]string{"-model", "resnet"}, `-model: models: unknown model "resnet"`},
+		{[]string{"-model", "resnet"}, `-model resnet: models: unknown model "resnet"`},
 		{[]string{"-model", "autonl-s", "-input", "0"}, "-input 0"},
 		{[]string{"-model", "autonl-s", "-classes", "-3"}, "-classes -3"},
-		{[]string{"-arch", filepath.Join(t.TempDir(), "missing")}, "-arch: open"},
+		{[]string{"-arch", filepath.Join(t.TempDir(), "missing")}, "missing: no such file"},
 		{[]string{"-model", "autonl-s", "extra"}, `unexpected argument "extra"`},
 	} {
 		requireUsageError(t, runProfile(tc.args, &out, &out), tc.want)

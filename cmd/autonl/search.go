@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/autonl-go/autonl/data"
+	"github.com/autonl-go/autonl/internal/sysmem"
+	"github.com/autonl-go/autonl/models"
 	"github.com/autonl-go/autonl/nas"
 	"github.com/autonl-go/autonl/train"
 )
@@ -56,6 +58,10 @@ type searchOptions struct {
 	WD         autoFloat `json:"wd"`
 	ArchLR     float64   `json:"arch_lr"`
 	CostWeight float64   `json:"cost_weight"`
+	CostRamp   float64   `json:"cost_ramp"`
+	NLGamma    autoFloat `json:"nl_gamma"`
+	ArchData   int       `json:"arch_data"`
+	CostOnly   bool      `json:"cost_only,omitempty"`
 	Tolerance  float64   `json:"tolerance"`
 	Smoothing  float64   `json:"smoothing"`
 	Seed       uint64    `json:"seed"`
@@ -106,7 +112,11 @@ func parseMACs(s string) (int64, error) {
 	if err != nil || !(v > 0) || math.IsInf(v, 0) {
 		return 0, fmt.Errorf("want a positive count such as 350M, 7.6M or 1.2G")
 	}
-	return int64(math.Round(v * mult)), nil
+	n := math.Round(v * mult)
+	if !(n >= 1 && n <= maxTarget) {
+		return 0, fmt.Errorf("%g multiply-adds: want 1 to %g, such as 350M, 7.6M or 1.2G", v*mult, float64(maxTarget))
+	}
+	return int64(n), nil
 }
 
 // defaultSearchOptions: a search on the embedded data in the small
@@ -115,8 +125,8 @@ func defaultSearchOptions() searchOptions {
 	return searchOptions{
 		Preset: "small", Width: 1, Data: "embedded",
 		TrainSize: 20000, ValSize: 1000,
-		Epochs: 2, Warmup: 1, GateKeep: 1, Batch: 64,
-		LR: nas.DefaultLR, ArchLR: nas.DefaultArchLR, CostWeight: nas.DefaultCostWeight,
+		Epochs: 3, Warmup: 2, GateKeep: 0.6, Batch: 64,
+		LR: nas.DefaultLR, ArchLR: nas.DefaultArchLR, CostWeight: nas.DefaultCostWeight, CostRamp: 0.5,
 		Tolerance: nas.DefaultTolerance, Smoothing: 0.1, Seed: 1, Workers: 2,
 		Out:         filepath.Join("runs", "search"),
 		TrainEpochs: defaultEpochs,
@@ -134,13 +144,17 @@ func (o *searchOptions) flags() *flag.FlagSet {
 	fs.IntVar(&o.ValSize, "val-size", o.ValSize, "held-out training examples to evaluate the derived network on after every epoch")
 	fs.IntVar(&o.ImageSize, "size", o.ImageSize, "image side length (0: the space's for embedded and random data, the data's otherwise)")
 	fs.IntVar(&o.Epochs, "epochs", o.Epochs, "epochs of the search, warm-up included")
-	fs.Float64Var(&o.Warmup, "warmup", o.Warmup, "epochs at the start that train the weights only: every gate open, no cost term")
+	fs.Float64Var(&o.Warmup, "warmup", o.Warmup, "at most this many epochs at the start train the weights only (gates open but for gate dropout, no cost term); the warm-up ends earlier once the supernet's validation accuracy has left chance and stopped rising")
 	fs.Float64Var(&o.GateKeep, "gate-keep", o.GateKeep, "probability that a gate stays open in a warm-up step (gate dropout; 1: none)")
 	fs.IntVar(&o.Batch, "batch", o.Batch, "images per step")
 	fs.Float64Var(&o.LR, "lr", o.LR, "peak learning rate of the weights (AdamW, cosine)")
 	fs.Var(autoFlag{&o.WD}, "wd", "weight decay of the weights, not applied to batch norm and biases (auto: 0.05, 0 on the embedded data as in autonl train)")
 	fs.Float64Var(&o.ArchLR, "arch-lr", o.ArchLR, "learning rate of the gates' thresholds (SGD)")
 	fs.Float64Var(&o.CostWeight, "cost-weight", o.CostWeight, "λ of the cost term λ·h(log(MACs/target)), h the Huber function with its knee at -tolerance")
+	fs.Float64Var(&o.CostRamp, "cost-ramp", o.CostRamp, "epochs after the warm-up over which λ rises from 0 to -cost-weight, so that the loss sets the gates' margins first (0: none)")
+	fs.Var(autoFlag{&o.NLGamma}, "nl-gamma", "initial γ of the batch norm that ends each LightNL block of the supernet, as in autonl train (auto: 0.25 on the embedded data, 0 otherwise)")
+	fs.IntVar(&o.ArchData, "arch-data", o.ArchData, "hold this many training examples out for the architecture steps (two-level search, first order); 0: one-level, weights and gates on the same batches")
+	fs.BoolVar(&o.CostOnly, "cost-only", o.CostOnly, "ablation: cut the classification loss's gradient to the gates, so that the cost term alone moves the thresholds")
 	fs.Float64Var(&o.Tolerance, "tolerance", o.Tolerance, "relative distance from the target the derived network must keep")
 	fs.Float64Var(&o.Smoothing, "smoothing", o.Smoothing, "label smoothing")
 	fs.Uint64Var(&o.Seed, "seed", o.Seed, "seed of the supernet, the data order and the gate dropout")
@@ -170,7 +184,7 @@ func (o *searchOptions) check() error {
 	switch {
 	case o.Epochs < 1:
 		return usagef("-epochs %d: want at least 1", o.Epochs)
-	case !(o.Warmup >= 0 && o.Warmup < float64(o.Epochs)):
+	case !(o.Warmup >= 0) || (o.Random == 0 && o.Warmup >= float64(o.Epochs)):
 		return usagef("-warmup %v: want 0 or more epochs, fewer than -epochs %d", o.Warmup, o.Epochs)
 	case !(o.GateKeep > 0 && o.GateKeep <= 1):
 		return usagef("-gate-keep %v: want a probability in (0, 1]", o.GateKeep)
@@ -184,6 +198,12 @@ func (o *searchOptions) check() error {
 		return usagef("-arch-lr %v: want a positive learning rate", o.ArchLR)
 	case !(o.CostWeight > 0):
 		return usagef("-cost-weight %v: want a positive weight", o.CostWeight)
+	case !(o.CostRamp >= 0):
+		return usagef("-cost-ramp %v: want 0 or more epochs", o.CostRamp)
+	case o.NLGamma.Set && (math.IsNaN(o.NLGamma.V) || math.IsInf(o.NLGamma.V, 0)):
+		return usagef("-nl-gamma %v: want a finite value", o.NLGamma.V)
+	case o.ArchData < 0:
+		return usagef("-arch-data %d: want 0 (one-level) or a number of examples", o.ArchData)
 	case !(o.Tolerance > 0 && o.Tolerance < 1):
 		return usagef("-tolerance %v: want a fraction in (0, 1)", o.Tolerance)
 	case !(o.Smoothing >= 0 && o.Smoothing < 1):
@@ -209,7 +229,15 @@ func (o *searchOptions) check() error {
 	case o.Out == "":
 		return usagef("-out is empty: want a directory")
 	}
-	return nil
+	return firstError(
+		atMost("-epochs", o.Epochs, maxEpochs), atMost("-warmup", o.Warmup, maxEpochs),
+		atMost("-batch", o.Batch, maxBatch), atMost("-width", o.Width, models.MaxWidthMultiplier),
+		atMost("-train-size", o.TrainSize, maxExamples), atMost("-val-size", o.ValSize, maxExamples),
+		atMost("-size", o.ImageSize, models.MaxInputSize), atMost("-workers", o.Workers, maxWorkers),
+		atMost("-random", o.Random, maxRandom), atMost("-train-epochs", o.TrainEpochs, maxEpochs),
+		atMost("-target", int64(o.Target), maxTarget), atMost("-cost-ramp", o.CostRamp, maxEpochs),
+		atMost("-arch-data", o.ArchData, maxExamples),
+	)
 }
 
 // space returns the search space of -preset or -space, with its default
@@ -221,7 +249,11 @@ func (o *searchOptions) space() (nas.Space, int64, error) {
 			if errors.Is(err, os.ErrNotExist) {
 				return nas.Space{}, 0, usagef("-space %s: no such file", o.SpaceFile)
 			}
-			return nas.Space{}, 0, usagef("-space %s: %v", o.SpaceFile, err)
+			msg := err.Error()
+			if !strings.HasPrefix(msg, o.SpaceFile+": ") { // LoadSpace's errors name the file, or say why not
+				msg = o.SpaceFile + ": " + msg
+			}
+			return nas.Space{}, 0, usagef("-space %s", msg)
 		}
 		return s, 0, nil
 	}
@@ -239,12 +271,19 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	ckPath := filepath.Join(o.Out, train.CheckpointFile)
+	var saved *searchOptions
 	o, err := resumeOptions(o, "search", func(ck *train.Checkpoint) (*searchOptions, error) {
-		saved, err := savedSearchOptions(ck)
-		return &saved, err
+		s, err := savedSearchOptions(ck)
+		saved = ptr(s)
+		return &s, err
 	}, args, stdout, stderr)
 	if err != nil {
 		return err
+	}
+	if o.Resume && saved != nil {
+		if err := o.sameSchedule(saved); err != nil {
+			return err
+		}
 	}
 	if err := o.check(); err != nil {
 		return err
@@ -253,7 +292,8 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if o.Target > 0 {
+	explicit := o.Target > 0
+	if explicit {
 		target = int64(o.Target)
 	}
 	if target == 0 {
@@ -266,10 +306,23 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	var archSet data.Dataset
+	if o.ArchData > 0 && o.Random == 0 {
+		if o.ArchData >= trainSet.Len() {
+			return usagef("-arch-data %d: the search's training set has only %d examples", o.ArchData, trainSet.Len())
+		}
+		archSet, trainSet = data.Split(trainSet, o.ArchData, o.Seed+1)
+	}
 	if err := space.Validate(); err != nil {
 		return usagef("the search space does not fit the data: %v", err)
 	}
 	c, h, w := trainSet.Shape()
+	if err := o.checkSpace(space, target, explicit, [3]int{c, h, w}); err != nil {
+		return err
+	}
+	if err := removeStale(o.Out, stderr); err != nil {
+		return err
+	}
 	mean, std := data.ChannelStats(trainSet, 5000)
 	trainLoader, err := data.NewLoader(trainSet, data.LoaderConfig{
 		BatchSize: o.Batch, Shuffle: true, DropLast: trainSet.Len() > o.Batch, Seed: o.Seed,
@@ -301,11 +354,24 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "random search in %s: candidate %d of %d, validation accuracy %.2f%%\n", time.Since(start).Round(time.Second), res.Best+1, o.Random, 100*best.ValAcc)
 		return o.report(ctx, res.Derived, target, stdout, stderr)
 	}
-	optsJSON, _ := json.Marshal(o)
+	optsJSON, err := json.Marshal(o)
+	if err != nil {
+		return fmt.Errorf("encoding the options for the checkpoint: %v", err)
+	}
+	var archLoader *data.Loader
+	if archSet != nil {
+		if archLoader, err = data.NewLoader(archSet, data.LoaderConfig{
+			BatchSize: o.Batch, Shuffle: true, DropLast: archSet.Len() > o.Batch, Seed: o.Seed + 1,
+			Mean: mean, Std: std, Workers: o.Workers,
+		}); err != nil {
+			return err
+		}
+	}
 	search, err := nas.NewSearch(nas.SearchConfig{
-		Space: space, Target: target, CostWeight: o.CostWeight, Tolerance: o.Tolerance,
-		Train: trainLoader, Val: valLoader, Epochs: o.Epochs, WarmupEpochs: o.Warmup, GateKeep: o.GateKeep,
+		Space: space, Target: target, CostWeight: o.CostWeight, CostRamp: o.CostRamp, Tolerance: o.Tolerance,
+		Train: trainLoader, Val: valLoader, ArchTrain: archLoader, Epochs: o.Epochs, WarmupEpochs: o.Warmup, GateKeep: o.GateKeep,
 		LR: o.LR, LRWarmup: min(1, o.Warmup), WeightDecay: o.weightDecay(), ArchLR: o.ArchLR, LabelSmoothing: o.Smoothing,
+		NonLocalGamma: o.nlGamma(), CostOnly: o.CostOnly,
 		Seed: o.Seed, OutDir: o.Out, Log: stdout, Progress: stderr,
 		Metadata: map[string]string{metaSearch: string(optsJSON)},
 	})
@@ -322,8 +388,15 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "data: %d training and %d validation images of %d×%d×%d in %d classes\n", trainSet.Len(), lenOf(valSet), c, h, w, space.Classes)
 	fmt.Fprintf(stdout, "space: %d searchable layers, %d gates; supernet %s MACs (the largest network), target %s\n",
 		len(net.Layers), len(net.Thresholds()), humanCount(largest), humanCount(target))
-	fmt.Fprintf(stdout, "search: %d epochs of %d steps (%.3g warm-up), batch %d, lr %.3g, wd %.3g, arch lr %.3g, cost weight %.3g, seed %d, %d threads\n",
-		o.Epochs, trainLoader.NumBatches(), o.Warmup, o.Batch, o.LR, o.weightDecay(), o.ArchLR, o.CostWeight, o.Seed, runtime.GOMAXPROCS(0))
+	level := "one-level"
+	if archLoader != nil {
+		level = fmt.Sprintf("two-level, %d architecture examples", archSet.Len())
+	}
+	if o.CostOnly {
+		level += ", cost only (ablation)"
+	}
+	fmt.Fprintf(stdout, "search: %d epochs of %d steps (warm-up at most %.3g, gate keep %.3g), batch %d, lr %.3g, wd %.3g, arch lr %.3g, cost weight %.3g ramped over %.3g epochs, LightNL γ %.3g, %s, seed %d, %d threads\n",
+		o.Epochs, trainLoader.NumBatches(), o.Warmup, o.GateKeep, o.Batch, o.LR, o.weightDecay(), o.ArchLR, o.CostWeight, o.CostRamp, o.nlGamma(), level, o.Seed, runtime.GOMAXPROCS(0))
 	fmt.Fprintf(stdout, "output: %s\n", o.Out)
 	start := time.Now()
 	res, err := search.Run(ctx)
@@ -337,10 +410,70 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return o.report(ctx, res.Derived, target, stdout, stderr)
 }
 
+// sameSchedule returns a usage error naming the first flag that a
+// resumed search changed from the checkpoint's saved options: a search
+// resumed with another schedule, space, data or seed would continue
+// another search than the one begun. -workers, -train-epochs and -out
+// may change.
+func (o *searchOptions) sameSchedule(saved *searchOptions) error {
+	for _, f := range []struct {
+		flag      string
+		got, want any
+	}{
+		{"-preset", o.Preset, saved.Preset}, {"-space", o.SpaceFile, saved.SpaceFile},
+		{"-target", o.Target, saved.Target}, {"-width", o.Width, saved.Width},
+		{"-data", o.Data, saved.Data}, {"-train-size", o.TrainSize, saved.TrainSize},
+		{"-val-size", o.ValSize, saved.ValSize}, {"-size", o.ImageSize, saved.ImageSize},
+		{"-epochs", o.Epochs, saved.Epochs}, {"-warmup", o.Warmup, saved.Warmup},
+		{"-gate-keep", o.GateKeep, saved.GateKeep}, {"-batch", o.Batch, saved.Batch},
+		{"-lr", o.LR, saved.LR}, {"-wd", o.weightDecay(), saved.weightDecay()},
+		{"-arch-lr", o.ArchLR, saved.ArchLR}, {"-cost-weight", o.CostWeight, saved.CostWeight},
+		{"-cost-ramp", o.CostRamp, saved.CostRamp}, {"-nl-gamma", o.nlGamma(), saved.nlGamma()},
+		{"-arch-data", o.ArchData, saved.ArchData}, {"-cost-only", o.CostOnly, saved.CostOnly},
+		{"-tolerance", o.Tolerance, saved.Tolerance}, {"-smoothing", o.Smoothing, saved.Smoothing},
+		{"-seed", o.Seed, saved.Seed},
+	} {
+		if f.got != f.want {
+			return usagef("-resume: %s %v differs from the checkpoint's %v: a resumed search keeps the settings it began with (drop the flag, or start afresh with another -out)", f.flag, f.got, f.want)
+		}
+	}
+	return nil
+}
+
+// nlGamma returns -nl-gamma, or its default for -data (autonl train's).
+func (o *searchOptions) nlGamma() float64 {
+	t := trainOptions{Data: o.Data, NLGamma: o.NLGamma}
+	return t.resolvedNLGamma()
+}
+
+// checkSpace checks that an explicit target is within the MACs of the
+// networks of the space, and that the search fits in memory.
+func (o *searchOptions) checkSpace(space nas.Space, target int64, explicit bool, input [3]int) error {
+	smallest, largest, err := space.MACsRange()
+	if err != nil {
+		return err
+	}
+	if explicit && (float64(target) < float64(smallest)*(1-o.Tolerance) || float64(target) > float64(largest)*(1+o.Tolerance)) {
+		return usagef("-target %s: the networks of the search space cost %s to %s MACs on %d×%d×%d images",
+			humanCount(target), humanCount(smallest), humanCount(largest), input[0], input[1], input[2])
+	}
+	f, err := space.Footprint()
+	if err != nil {
+		return err
+	}
+	what := "the search space's supernet"
+	if o.SpaceFile != "" {
+		what = "-space " + o.SpaceFile
+	}
+	return checkMemory(what, f, o.Batch, true, input, o.Workers)
+}
+
 // weightDecay returns -wd, or autonl train's AdamW default for -data.
 func (o *searchOptions) weightDecay() float64 {
-	t := trainOptions{Optimizer: "adamw", Data: o.Data, WD: o.WD}
-	return t.resolvedWD()
+	if o.WD.Set {
+		return o.WD.V
+	}
+	return defaultWD("adamw", o.Data)
 }
 
 // report prints the derived network d and, with -train-epochs, trains it.
@@ -354,25 +487,38 @@ func (o *searchOptions) report(ctx context.Context, d nas.Derived, target int64,
 		return nil
 	}
 	fmt.Fprintf(stdout, "\ntraining the searched network from scratch (autonl train -searched %s):\n", filepath.Join(o.Out, nas.ArchJSONFile))
-	trainArgs := []string{
-		"-searched", filepath.Join(o.Out, nas.ArchJSONFile), "-data", o.Data, "-epochs", strconv.Itoa(o.TrainEpochs),
-		"-seed", strconv.FormatUint(o.Seed, 10), "-workers", strconv.Itoa(o.Workers), "-out", filepath.Join(o.Out, "train"),
+	t := o.trainOptions()
+	// Resuming the search resumes its training phase too, if it began.
+	if _, err := os.Stat(filepath.Join(t.Out, train.CheckpointFile)); err == nil && o.Resume {
+		t.Resume = true
 	}
-	if o.ImageSize > 0 {
-		trainArgs = append(trainArgs, "-size", strconv.Itoa(o.ImageSize))
+	t, err := resumeTrainOptions(t, nil, stdout, stderr)
+	if err != nil {
+		return err
 	}
-	return runTrain(ctx, trainArgs, stdout, stderr)
+	return trainNetwork(ctx, t, stdout, stderr)
+}
+
+// trainOptions returns the options of the training phase: autonl train's
+// recipe for the derived network in Out/arch.json, on the search's data,
+// seed and workers, for TrainEpochs epochs, in Out/train.
+func (o *searchOptions) trainOptions() *trainOptions {
+	t := defaultTrainOptions()
+	t.Searched = filepath.Join(o.Out, nas.ArchJSONFile)
+	t.Data, t.ImageSize = o.Data, o.ImageSize
+	t.Epochs, t.Seed, t.Workers = o.TrainEpochs, o.Seed, o.Workers
+	t.Out = filepath.Join(o.Out, "train")
+	return &t
 }
 
 // savedSearchOptions returns the options stored in a checkpoint by autonl
 // search.
 func savedSearchOptions(ck *train.Checkpoint) (searchOptions, error) {
 	o := defaultSearchOptions()
-	s, ok := ck.Metadata[metaSearch]
-	if !ok {
-		return o, fmt.Errorf("checkpoint %s was not written by autonl search (no %s metadata)", ck.Path, metaSearch)
+	if err := savedMetadata(ck, metaSearch, "search", &o); err != nil {
+		return o, err
 	}
-	if err := json.Unmarshal([]byte(s), &o); err != nil {
+	if err := o.check(); err != nil {
 		return o, fmt.Errorf("checkpoint %s: metadata %s: %v", ck.Path, metaSearch, err)
 	}
 	return o, nil
@@ -409,6 +555,10 @@ func (o *searchOptions) loadSearchData(space *nas.Space) (trainSet, valSet data.
 		n := o.TrainSize
 		if n == 0 {
 			n = 4 * o.Batch
+		}
+		image := int64(space.InputChannels) * int64(size) * int64(size)
+		if err := sysmem.Check(4*image*int64(n+o.ValSize), fmt.Sprintf("-data random: %d images of %d×%d×%d", n+o.ValSize, space.InputChannels, size, size)); err != nil {
+			return nil, nil, err
 		}
 		trainSet, err = randomDataset(n, space.InputChannels, size, space.Classes, o.Seed)
 		if err != nil {

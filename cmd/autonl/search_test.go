@@ -35,6 +35,10 @@ func TestSearchFlagErrors(t *testing.T) {
 		{[]string{"-gate-keep", "0"}, []string{"-gate-keep 0"}},
 		{[]string{"-arch-lr", "0"}, []string{"-arch-lr 0"}},
 		{[]string{"-cost-weight", "-1"}, []string{"-cost-weight -1"}},
+		{[]string{"-cost-ramp", "-1"}, []string{"-cost-ramp -1"}},
+		{[]string{"-arch-data", "-1"}, []string{"-arch-data -1"}},
+		{[]string{"-nl-gamma", "NaN"}, []string{"-nl-gamma NaN", "finite"}},
+		{[]string{"-arch-data", "20000"}, []string{"-arch-data 20000", "only"}},
 		{[]string{"-tolerance", "1"}, []string{"-tolerance 1"}},
 		{[]string{"-random", "-1"}, []string{"-random -1"}},
 		{[]string{"-random", "3", "-val-size", "0"}, []string{"-random needs validation images"}},
@@ -98,6 +102,12 @@ func TestSearchTrainEval(t *testing.T) {
 	err = runSearch(ctx, append(slices.Clone(args[:len(args)-2]), "-out", again, "-train-epochs", "0"), &stdout, &stderr)
 	require.ErrorIs(t, err, context.Canceled)
 	requireUsageError(t, runSearch(context.Background(), []string{"-out", again}, &stdout, &stderr), "unfinished search", "-resume")
+	// A resumed search keeps its schedule: a changed flag is refused by
+	// name.
+	for _, tc := range [][]string{{"-epochs", "3"}, {"-warmup", "0.5"}, {"-arch-lr", "5"}, {"-cost-weight", "2"}, {"-gate-keep", "1"}, {"-nl-gamma", "1"}, {"-arch-data", "8"}} {
+		err := runSearch(context.Background(), append([]string{"-resume", "-out", again}, tc...), &stdout, &stderr)
+		requireUsageError(t, err, "-resume: "+tc[0]+" "+tc[1]+" differs from the checkpoint's", "keeps the settings it began with")
+	}
 	stdout.Reset()
 	require.NoError(t, runSearch(context.Background(), []string{"-resume", "-out", again}, &stdout, &stderr))
 	assert.Contains(t, stdout.String(), "epoch 2/2")

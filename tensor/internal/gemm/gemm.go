@@ -145,12 +145,34 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // block (and is computed by one goroutine), so results are bit-for-bit
 // identical whatever GOMAXPROCS is. It panics like Sgemm, for any block.
 func SgemmBatchN(transA bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC, nb int) {
+	SgemmBatchNEpilogue(transA, m, n, k, alpha, a, lda, b, ldb, strideB, beta, c, ldc, strideC, nb, nil)
+}
+
+// Epilogue is a function applied to the elements of C once their values
+// are final: ep(i, row) receives a run of consecutive elements of row i of
+// one block C_b. Every element of C is passed exactly once, by the
+// goroutine that computed it, right after its tile is done and while the
+// tile is still in the caches. The function must depend on i and the
+// elements alone (not on how C is split into runs), and may run
+// concurrently for different runs.
+type Epilogue func(i int, row []float32)
+
+// SgemmBatchNEpilogue is SgemmBatchN followed by ep applied to every
+// element of every C_i (nil: none): the results of SgemmBatchN and then
+// ep over each row, bit for bit, in one pass over C.
+func SgemmBatchNEpilogue(transA bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC, nb int, ep Epilogue) {
 	if nb < 0 {
 		panic(fmt.Sprintf("gemm: SgemmBatchN: negative batch %d", nb))
 	}
 	if nb <= 1 || n <= 1 || m <= 1 || alpha == 0 || k == 0 {
 		for i := range nb {
-			Sgemm(transA, false, m, n, k, alpha, a, lda, b[i*strideB:], ldb, beta, c[i*strideC:], ldc)
+			ci := c[i*strideC:]
+			Sgemm(transA, false, m, n, k, alpha, a, lda, b[i*strideB:], ldb, beta, ci, ldc)
+			if ep != nil && n > 0 {
+				for r := range m {
+					ep(r, ci[r*ldc:r*ldc+n])
+				}
+			}
 		}
 		return
 	}
@@ -166,7 +188,7 @@ func SgemmBatchN(transA bool, m, n, k int, alpha float32, a []float32, lda int, 
 	checkMatrix("C", m, n, c[(nb-1)*strideC:], ldc)
 	g := &gemmArgs{kernelConfig: cfg, transA: transA, m: m, n: nb * n, k: k, alpha: alpha,
 		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
-		segN: true, n0: n, strideB: strideB, strideC: strideC}
+		segN: true, n0: n, strideB: strideB, strideC: strideC, ep: ep}
 	g.run()
 }
 
@@ -334,6 +356,9 @@ type gemmArgs struct {
 	segN, segK                bool
 	n0, k0                    int
 	strideA, strideB, strideC int
+	// ep, if not nil, is applied to each tile of C after its last k
+	// block (SgemmBatchNEpilogue).
+	ep Epilogue
 
 	// The current block: rows [pc, pc+kcur) of op(B) and columns
 	// [jc, jc+ncur), packed in bp.
@@ -595,9 +620,27 @@ func (g *gemmArgs) tasks(lo, hi int) {
 			packed = ib
 		}
 		j0 := cb * g.chunk // relative to jc
-		g.macroKernel(w, i0, mc, j0, min(g.chunk, g.ncur-j0))
+		nc := min(g.chunk, g.ncur-j0)
+		g.macroKernel(w, i0, mc, j0, nc)
+		if g.ep != nil && g.pc+g.kcur == g.k {
+			g.epilogue(i0, mc, g.jc+j0, nc)
+		}
 	}
 	workspaces.put(w)
+}
+
+// epilogue applies g.ep to rows [i0, i0+mc) and logical columns
+// [col, col+nc) of C, whose values are final.
+func (g *gemmArgs) epilogue(i0, mc, col, nc int) {
+	for i := i0; i < i0+mc; i++ {
+		split(g.nSeg(), col, nc, func(pc piece) {
+			if g.segN {
+				g.ep(i, g.c[pc.img*g.strideC+i*g.ldc+pc.q:][:pc.n])
+				return
+			}
+			g.ep(i, g.c[i*g.ldc+pc.q:][:pc.n])
+		})
+	}
 }
 
 // packA packs rows [i0, i0+mc) and columns [p0, p0+kc) of α·op(A) into

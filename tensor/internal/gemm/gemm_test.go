@@ -304,6 +304,40 @@ func TestSgemmBatchNMatchesSgemm(t *testing.T) {
 	}
 }
 
+// TestSgemmBatchNEpilogue checks that the epilogue sees every element of
+// C once, after its final value: SgemmBatchNEpilogue gives SgemmBatchN
+// followed by the function over each row, bit for bit, with every kernel,
+// k blocks (k > kc), tiles straddling images and the matrix-vector paths.
+func TestSgemmBatchNEpilogue(t *testing.T) {
+	defer func(c kernelConfig) { cfg = c }(cfg)
+	rng := rand.New(rand.NewPCG(15, 16))
+	f := func(i int, row []float32) {
+		for j, v := range row {
+			row[j] = max(v*float32(i+1)-0.25, 0)
+		}
+	}
+	for _, kc := range testConfigs() {
+		cfg = kc
+		for _, s := range [][4]int{{7, 9, 5, 3}, {30, 49, 70, 8}, {130, 196, 40, 3}, {6, 1, 9, 4}, {1, 20, 9, 3}, {17, 3, 600, 5}, {40, 300, 20, 1}} {
+			m, n, k, nb := s[0], s[1], s[2], s[3]
+			lda, ldb, ldc := k+1, n+1, n+3
+			strideB, strideC := k*ldb+5, m*ldc+7
+			a := randSlice(rng, m*lda)
+			b := randSlice(rng, nb*strideB)
+			c0 := randSlice(rng, nb*strideC)
+			got, want := append([]float32(nil), c0...), append([]float32(nil), c0...)
+			SgemmBatchNEpilogue(false, m, n, k, 1, a, lda, b, ldb, strideB, 0, got, ldc, strideC, nb, f)
+			SgemmBatchN(false, m, n, k, 1, a, lda, b, ldb, strideB, 0, want, ldc, strideC, nb)
+			for img := range nb {
+				for i := range m {
+					f(i, want[img*strideC+i*ldc:][:n])
+				}
+			}
+			require.Equal(t, want, got, "%s m=%d n=%d k=%d nb=%d", kc.name, m, n, k, nb)
+		}
+	}
+}
+
 // TestSgemmBatchKMatchesNaive checks a product summed over blocks of the
 // inner dimension against the float64 triple loop, with every kernel and
 // register tile (k blocks straddle the batch's blocks), and that it does

@@ -341,3 +341,26 @@ func bnGradMaskXNTAsm(dx, dy, x []float32, k, db, kx float32, f Affine) int {
 	}
 	return h + n
 }
+
+// swishAVX2 and swishAVX512 are the Swish kernels (swish_amd64.s), for n
+// a multiple of 8 and of 16.
+//
+//go:noescape
+func swishAVX2(dst, x *float32, n int)
+
+//go:noescape
+func swishAVX512(dst, x *float32, n int)
+
+func swishAsm(dst, x []float32) int {
+	n16, n := 0, len(dst)&^7
+	if use512 {
+		n16, n = split16(len(dst))
+		if n16 > 0 {
+			swishAVX512(&dst[0], &x[0], n16)
+		}
+	}
+	if n > n16 {
+		swishAVX2(&dst[n16], &x[n16], n-n16)
+	}
+	return n
+}

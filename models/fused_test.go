@@ -1,0 +1,81 @@
+package models_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/autonl-go/autonl/autograd"
+	"github.com/autonl-go/autonl/models"
+	"github.com/autonl-go/autonl/nn"
+	"github.com/autonl-go/autonl/tensor"
+)
+
+// randomizeBN gives every batch norm of m random affine parameters, so
+// that none is the identity (LightNL's γ starts at 0), and running
+// statistics from a forward pass in training mode over x (momentum 1 for
+// that pass), so that activations keep their scale through the network.
+func randomizeBN(rng *rand.Rand, m nn.Module, x *autograd.Var) {
+	var bns []*nn.BatchNorm2d
+	nn.Walk(m, func(_ string, m nn.Module) {
+		if bn, ok := m.(*nn.BatchNorm2d); ok {
+			bns = append(bns, bn)
+		}
+	})
+	for _, bn := range bns {
+		c := bn.Channels
+		lo, hi := float32(0.5), float32(1.5)
+		if bn.Weight.Value.Data()[0] == 0 { // LightNL's last BN
+			lo, hi = 0.1, 0.5
+		}
+		copy(bn.Weight.Value.Data(), tensor.Uniform(rng, lo, hi, c).Data())
+		copy(bn.Bias.Value.Data(), tensor.Normal(rng, 0, 0.2, c).Data())
+		bn.Momentum = 1
+	}
+	nn.SetTraining(m, true)
+	autograd.NoGrad(func() { m.Forward(x) })
+	for _, bn := range bns {
+		bn.Momentum = 0.1
+	}
+}
+
+// TestFusedInferenceMatchesUnfused checks that inference with the batch
+// norms and activations in the convolutions' epilogues (evaluation mode
+// under NoGrad) computes the logits of the layers run one by one (under a
+// tracer, which turns fusion off) bit for bit, on networks with ReLU6
+// (MobileNetV2) and squeeze-excite (MnasNet-A1), and within float32
+// rounding with LightNL blocks and Swish (AutoNL-S); and that with gradients enabled the same network
+// records a graph and gives the same logits, so training is untouched.
+func TestFusedInferenceMatchesUnfused(t *testing.T) {
+	for _, name := range []string{"mobilenetv2", "mnasnet-a1", "autonl-s"} {
+		t.Run(name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(3, 4))
+			net := newZoo(t, name, rng, models.Config{Classes: 10})
+			x := autograd.Const(tensor.Normal(rng, 0, 1, 4, 3, 96, 96))
+			randomizeBN(rng, net, x)
+			nn.SetTraining(net, false)
+			var fused, unfused *tensor.Tensor
+			autograd.NoGrad(func() { fused = net.Forward(x).Value })
+			nn.Trace(func(nn.Module, *autograd.Var, *autograd.Var) {}, func() {
+				autograd.NoGrad(func() { unfused = net.Forward(x).Value })
+			})
+			for _, v := range fused.Data() {
+				require.False(t, math.IsNaN(float64(v)) || math.IsInf(float64(v), 0), "logits %v", fused.Data())
+			}
+			if name == "autonl-s" { // Swish in float32 in the epilogue
+				for i, v := range unfused.Data() {
+					require.InDelta(t, v, fused.Data()[i], 1e-4*max(1, math.Abs(float64(v))), "logit %d", i)
+				}
+			} else {
+				require.Equal(t, unfused.Data(), fused.Data())
+			}
+
+			y := net.Forward(x)
+			require.True(t, y.RequiresGrad(), "with gradients enabled the forward pass records a graph")
+			require.Equal(t, unfused.Data(), y.Value.Data(), "with gradients enabled, the layers run one by one")
+			y.ReleaseGraph()
+		})
+	}
+}

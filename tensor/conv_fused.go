@@ -1,0 +1,105 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/autonl-go/autonl/tensor/internal/gemm"
+	"github.com/autonl-go/autonl/tensor/internal/vec"
+)
+
+// ConvEpilogue is a per-output-channel affine map and clamp that
+// Conv2DFused applies to a convolution's output while it is produced,
+//
+//	y[n,o,…] ← clamp((y[n,o,…] − mean_o)·a_o + b_o, lo, hi),
+//
+// the arithmetic of BatchNormInferenceClamp (see vec.Normalize), so that a
+// convolution followed by batch norm in evaluation mode and a ReLU or
+// ReLU6 costs one pass over its output instead of three. Make one with
+// NewBatchNormEpilogue.
+type ConvEpilogue struct {
+	mean, a, b []float32
+	lo, hi     float32
+	swish      bool // then x·σ(x) (vec.Swish)
+}
+
+// NewBatchNormEpilogue returns the epilogue of batch norm in evaluation
+// mode with the given statistics followed by a clamp to [lo, hi] (lo =
+// −Inf, hi = +Inf for none): a_c = γ_c / sqrt(variance_c + eps), formed
+// in float64 as BatchNormInference does, and b_c = β_c. gamma and beta may
+// be nil (γ = 1, β = 0). Conv2DFused with it gives the results of
+// BatchNormInferenceClamp(Conv2D(x, w, p), gamma, beta, mean, variance,
+// eps, lo, hi) bit for bit. It panics if mean or variance is not 1-D, a
+// parameter's length differs from mean's, eps is negative, or lo > hi.
+func NewBatchNormEpilogue(gamma, beta, mean, variance *Tensor, eps, lo, hi float32) *ConvEpilogue {
+	const op = "NewBatchNormEpilogue"
+	if len(mean.shape) != 1 {
+		panic(fmt.Sprintf("tensor: %s: mean %v is not 1-D", op, mean.shape))
+	}
+	c := mean.shape[0]
+	shape := []int{1, c}
+	checkChannelParam(op, "gamma", gamma, c, shape, true)
+	checkChannelParam(op, "beta", beta, c, shape, true)
+	checkChannelParam(op, "variance", variance, c, shape, false)
+	checkEps(op, eps)
+	checkBounds(op, lo, hi)
+	e := &ConvEpilogue{mean: make([]float32, c), a: make([]float32, c), b: make([]float32, c), lo: lo, hi: hi}
+	copy(e.mean, mean.data)
+	for ch := range c {
+		e.a[ch] = float32(channelValue(gamma, ch, 1) / math.Sqrt(float64(variance.data[ch])+float64(eps)))
+		e.b[ch] = float32(channelValue(beta, ch, 0))
+	}
+	return e
+}
+
+// ThenSwish makes e apply x·σ(x) after the clamp, with vec.Swish (float32
+// arithmetic within a few units in the last place of the exact function;
+// Swish computes it in float64, so the results are Swish's within float32
+// rounding, not bit for bit), and returns e.
+func (e *ConvEpilogue) ThenSwish() *ConvEpilogue {
+	e.swish = true
+	return e
+}
+
+// Channels returns the number of output channels e applies to.
+func (e *ConvEpilogue) Channels() int { return len(e.mean) }
+
+// apply applies e to dst, values of output channel ch, in place.
+func (e *ConvEpilogue) apply(dst []float32, ch int) {
+	vec.Normalize(dst, dst, e.mean[ch], e.a[ch], e.b[ch], e.lo, e.hi)
+	if e.swish {
+		vec.Swish(dst, dst)
+	}
+}
+
+// rows applies e to the first n values of each of the rows of y's
+// per-image block yb (rows ld apart), row r being output channel ch0+r.
+func (e *ConvEpilogue) rows(yb []float32, rows, n, ld, ch0 int) {
+	for r := range rows {
+		e.apply(yb[r*ld:r*ld+n], ch0+r)
+	}
+}
+
+// gemm returns e as a GEMM epilogue over rows that are output channels.
+func (e *ConvEpilogue) gemm() gemm.Epilogue {
+	return func(i int, row []float32) { e.apply(row, i) }
+}
+
+// Conv2DFused returns Conv2D(x, w, p) with ep applied to every output
+// element (ep nil: none), in the same pass: each tile of a 1×1
+// convolution's matrix product, each depthwise output plane and each
+// image's output of other convolutions gets the epilogue right after it
+// is computed, while it is in the caches. The results are those of
+// Conv2D followed by the epilogue, bit for bit. It is for inference: it
+// has no gradient. It panics as Conv2D does, and if ep has a number of
+// channels other than w's output channels.
+func Conv2DFused(x, w *Tensor, p Conv2DParams, ep *ConvEpilogue) *Tensor {
+	if ep == nil {
+		return Conv2D(x, w, p)
+	}
+	g := newConvGeom("Conv2DFused", x.shape, w.shape, p)
+	if ep.Channels() != g.cout {
+		panic(fmt.Sprintf("tensor: Conv2DFused: epilogue of %d channels for w %v with %d output channels", ep.Channels(), w.shape, g.cout))
+	}
+	return conv2D(g, x, w, ep)
+}

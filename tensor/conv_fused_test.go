@@ -1,0 +1,81 @@
+package tensor
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestConv2DFusedMatchesUnfused checks that Conv2DFused with a batch-norm
+// epilogue gives BatchNormInferenceClamp(Conv2D(…)) bit for bit, on every
+// path of Conv2D: batched and single-image 1×1 products (tiles of C split
+// across images), 1×1 maps (matrix-vector products), the 3×3 plane
+// kernels, strided and larger depthwise kernels through the padded copy
+// and the channel-interleaved kernels of small maps, and im2col.
+func TestConv2DFusedMatchesUnfused(t *testing.T) {
+	s1, s2, p1, p2, p3 := [2]int{1, 1}, [2]int{2, 2}, [2]int{1, 1}, [2]int{2, 2}, [2]int{3, 3}
+	cases := []convCase{
+		{n: 3, c: 16, h: 7, w: 7, cout: 40, kh: 1, kw: 1, stride: s1, groups: 1},
+		{n: 2, c: 24, h: 20, w: 30, cout: 144, kh: 1, kw: 1, stride: s1, groups: 1},
+		{n: 1, c: 32, h: 14, w: 14, cout: 64, kh: 1, kw: 1, stride: s1, groups: 1},
+		{n: 4, c: 8, h: 1, w: 1, cout: 12, kh: 1, kw: 1, stride: s1, groups: 1},
+		{n: 3, c: 600, h: 6, w: 6, cout: 30, kh: 1, kw: 1, stride: s1, groups: 1},
+		{n: 2, c: 16, h: 12, w: 32, cout: 16, kh: 3, kw: 3, stride: s1, pad: p1, groups: 16},
+		{n: 2, c: 16, h: 17, w: 33, cout: 16, kh: 3, kw: 3, stride: s2, pad: p1, groups: 16},
+		{n: 2, c: 12, h: 40, w: 40, cout: 12, kh: 5, kw: 5, stride: s1, pad: p2, groups: 12},
+		{n: 2, c: 20, h: 7, w: 7, cout: 20, kh: 7, kw: 7, stride: s1, pad: p3, groups: 20},
+		{n: 2, c: 13, h: 14, w: 14, cout: 13, kh: 3, kw: 3, stride: s2, pad: p1, groups: 13},
+		{n: 2, c: 3, h: 23, w: 23, cout: 8, kh: 3, kw: 3, stride: s2, pad: p1, groups: 1},
+		{n: 2, c: 8, h: 9, w: 9, cout: 12, kh: 1, kw: 1, stride: s1, groups: 4},
+	}
+	inf := float32(math.Inf(1))
+	for i, tc := range cases {
+		for _, clamp := range [][2]float32{{-inf, inf}, {0, inf}, {0, 6}} {
+			rng := rand.New(rand.NewPCG(uint64(i), 7))
+			x := randn(rng, tc.n, tc.c, tc.h, tc.w)
+			w := randn(rng, tc.cout, tc.c/tc.groups, tc.kh, tc.kw)
+			gamma, beta, mean := randn(rng, tc.cout), randn(rng, tc.cout), randn(rng, tc.cout)
+			variance := Uniform(rng, 0.1, 2, tc.cout)
+			const eps = 1e-5
+			want := BatchNormInferenceClamp(Conv2D(x, w, tc.params()), gamma, beta, mean, variance, eps, clamp[0], clamp[1])
+			ep := NewBatchNormEpilogue(gamma, beta, mean, variance, eps, clamp[0], clamp[1])
+			got := Conv2DFused(x, w, tc.params(), ep)
+			require.Equal(t, want.Shape(), got.Shape(), "%v", tc)
+			require.Equal(t, want.Data(), got.Data(), "%v clamp %v", tc, clamp)
+		}
+	}
+}
+
+// TestConv2DFusedSwish checks the Swish epilogue against batch norm
+// followed by Swish (computed in float64) within float32 rounding.
+func TestConv2DFusedSwish(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	inf := float32(math.Inf(1))
+	for _, tc := range []convCase{
+		{n: 2, c: 24, h: 20, w: 30, cout: 144, kh: 1, kw: 1, stride: [2]int{1, 1}, groups: 1},
+		{n: 2, c: 16, h: 17, w: 33, cout: 16, kh: 5, kw: 5, stride: [2]int{2, 2}, pad: [2]int{2, 2}, groups: 16},
+	} {
+		x := randn(rng, tc.n, tc.c, tc.h, tc.w)
+		w := randn(rng, tc.cout, tc.c/tc.groups, tc.kh, tc.kw)
+		gamma, beta, mean := randn(rng, tc.cout), randn(rng, tc.cout), randn(rng, tc.cout)
+		variance := Uniform(rng, 0.1, 2, tc.cout)
+		want := Swish(BatchNormInference(Conv2D(x, w, tc.params()), gamma, beta, mean, variance, 1e-5))
+		got := Conv2DFused(x, w, tc.params(), NewBatchNormEpilogue(gamma, beta, mean, variance, 1e-5, -inf, inf).ThenSwish())
+		for i, v := range want.Data() {
+			require.InDelta(t, v, got.Data()[i], 1e-6*max(1, math.Abs(float64(v))), "%v element %d", tc, i)
+		}
+	}
+}
+
+func TestConv2DFusedPanics(t *testing.T) {
+	x, w := New(1, 4, 5, 5), New(6, 4, 1, 1)
+	ones, zeros := Ones(5), Zeros(5)
+	ep := NewBatchNormEpilogue(nil, nil, zeros, ones, 1e-5, 0, 6)
+	require.PanicsWithValue(t, "tensor: Conv2DFused: epilogue of 5 channels for w [6 4 1 1] with 6 output channels",
+		func() { Conv2DFused(x, w, Conv2DParams{}, ep) })
+	require.Panics(t, func() { NewBatchNormEpilogue(nil, nil, zeros, Ones(4), 1e-5, 0, 6) })
+	require.Panics(t, func() { NewBatchNormEpilogue(nil, nil, zeros, ones, 1e-5, 6, 0) })
+	require.Equal(t, Conv2D(x, w, Conv2DParams{}).Data(), Conv2DFused(x, w, Conv2DParams{}, nil).Data())
+}

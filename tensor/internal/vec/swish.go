@@ -1,0 +1,80 @@
+package vec
+
+import "math"
+
+// Constants of Swish's exponential (Cephes' expf): exp(t) = 2^n·exp(r)
+// with n = round(t·log2(e)) and r = t − n·ln2Hi − n·ln2Lo, exp(r) by a
+// degree-7 polynomial.
+const (
+	swishExpLo = -87.0 // exp of less is taken as exp(−87), still normal
+	swishExpHi = 88.0  // exp of more is taken as exp(88) (< MaxFloat32)
+	swishLog2e = 1.44269504088896341
+	swishLn2Hi = 0.693359375 // n·ln2Hi is exact for |n| ≤ 2^8
+	swishLn2Lo = -2.12194440e-4
+	swishP0    = 1.9875691500e-4
+	swishP1    = 1.3981999507e-3
+	swishP2    = 8.3334519073e-3
+	swishP3    = 4.1665795894e-2
+	swishP4    = 1.6666665459e-1
+	swishP5    = 5.0000001201e-1
+)
+
+// Swish sets dst[i] = x[i]·σ(x[i]) = x[i] / (1 + exp(−x[i])) for i <
+// len(dst), in float32 with the exponential of SwishGeneric (within a
+// few units in the last place of the exact function). dst may be x.
+func Swish(dst, x []float32) {
+	x = x[:len(dst)]
+	n := 0
+	if useAsm {
+		n = swishAsm(dst, x)
+	}
+	SwishGeneric(dst[n:], x[n:])
+}
+
+// SwishGeneric is the pure-Go twin of Swish, and its specification: each
+// operation below is one float32 operation, rounded (no fused
+// multiply-adds), in this order:
+//
+//	t = min(max(−x, −87), 88)
+//	f = roundToEven(t·log2(e)),  n = int(f)
+//	r = (t − f·ln2Hi) − f·ln2Lo,  z = r·r
+//	p = (((((P0·r + P1)·r + P2)·r + P3)·r + P4)·r + P5)·z + r + 1
+//	e = p·2^n,  y = x / (1 + e)
+//
+// except that y = x·0 where −x > 88 (x·σ(x) is below 6e-37 in magnitude
+// there; −Inf gives NaN, as x·σ(x) in float64 does). A NaN x gives a NaN.
+func SwishGeneric(dst, x []float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		t := -v
+		big := swishExpHi < t
+		if swishExpLo > t {
+			t = swishExpLo
+		}
+		if swishExpHi < t {
+			t = swishExpHi
+		}
+		f := float32(math.RoundToEven(float64(float32(t * swishLog2e))))
+		r := t - float32(f*swishLn2Hi)
+		r = r - float32(f*swishLn2Lo)
+		z := float32(r * r)
+		p := float32(float32(swishP0)*r) + swishP1
+		p = float32(p*r) + swishP2
+		p = float32(p*r) + swishP3
+		p = float32(p*r) + swishP4
+		p = float32(p*r) + swishP5
+		p = float32(p*z) + r
+		p = p + 1
+		var e float32
+		if f == f { // not NaN
+			e = float32(p * math.Float32frombits(uint32(int32(f)+127)<<23))
+		} else {
+			e = f
+		}
+		y := v / (1 + e)
+		if big {
+			y = v * 0
+		}
+		dst[i] = y
+	}
+}

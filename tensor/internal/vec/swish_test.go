@@ -1,0 +1,92 @@
+package vec
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// swishInputs returns n values: normals of several scales, and the edge
+// cases (zeros, ±Inf, NaN, the ends of the exponential's range, tiny and
+// huge values) at random places.
+func swishInputs(rng *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	scales := []float64{0.01, 1, 5, 30, 120}
+	for i := range x {
+		x[i] = float32(rng.NormFloat64() * scales[rng.IntN(len(scales))])
+	}
+	inf := float32(math.Inf(1))
+	for _, v := range []float32{0, float32(math.Copysign(0, -1)), inf, -inf, float32(math.NaN()), 87, -87, 88, -88, 87.5, -88.5,
+		1e-30, -1e-30, 1e30, -1e30, math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32} {
+		x[rng.IntN(n)] = v
+	}
+	return x
+}
+
+// TestSwishMatchesTwin checks every kernel variant against SwishGeneric,
+// bit for bit, over lengths that exercise the AVX-512, AVX2 and Go parts,
+// in place and not.
+func TestSwishMatchesTwin(t *testing.T) {
+	forEachVariant(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(5, 6))
+		for _, n := range []int{0, 1, 7, 8, 15, 16, 17, 24, 31, 100, 1000, 4099} {
+			x := swishInputs(rng, max(n, 1))[:n]
+			want := make([]float32, n)
+			SwishGeneric(want, x)
+			got := make([]float32, n)
+			Swish(got, x)
+			requireSameBits(t, want, got, "n=%d", n)
+			Swish(x, x)
+			requireSameBits(t, want, x, "n=%d in place", n)
+		}
+	})
+}
+
+// requireSameBits requires equal slices, NaNs equal to NaNs.
+func requireSameBits(t *testing.T, want, got []float32, msg string, args ...any) {
+	t.Helper()
+	require.Len(t, got, len(want))
+	for i := range want {
+		if math.IsNaN(float64(want[i])) && math.IsNaN(float64(got[i])) {
+			continue
+		}
+		if math.Float32bits(want[i]) != math.Float32bits(got[i]) {
+			t.Fatalf("element %d: %v, want %v; %s", i, got[i], want[i], fmt.Sprintf(msg, args...))
+		}
+	}
+}
+
+// TestSwishAccuracy checks SwishGeneric against x·σ(x) in float64: within
+// 4 units in the last place where the result is normal (and above 1e-30 in
+// magnitude), exactly 0 or NaN where it must be, and x itself for large x.
+func TestSwishAccuracy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	x := swishInputs(rng, 200000)
+	got := make([]float32, len(x))
+	SwishGeneric(got, x)
+	for i, v := range x {
+		f := float64(v)
+		switch {
+		case math.IsNaN(f):
+			require.True(t, math.IsNaN(float64(got[i])))
+			continue
+		case math.IsInf(f, 1):
+			require.Equal(t, float32(math.Inf(1)), got[i])
+			continue
+		case math.IsInf(f, -1):
+			require.True(t, math.IsNaN(float64(got[i])), "swish(-Inf) = %v", got[i])
+			continue
+		}
+		want := f / (1 + math.Exp(-f))
+		if math.Abs(want) < 1e-30 {
+			require.InDelta(t, want, float64(got[i]), 1e-30, "x=%v", v)
+			continue
+		}
+		ulp := math.Abs(float64(math.Nextafter32(float32(want), float32(math.Inf(1)))) - math.Abs(want))
+		ulp = math.Max(ulp, float64(math.Nextafter32(float32(math.Abs(want)), float32(math.Inf(1))))-float64(float32(math.Abs(want))))
+		require.InDelta(t, want, float64(got[i]), 4*ulp, "x=%v", v)
+	}
+}
