@@ -208,10 +208,9 @@ func (v *Var) BackwardWith(grad *tensor.Tensor) {
 		return
 	}
 	order := topoOrder(v)
-	r := releasers.Get().(*tensor.Releaser)
-	defer func() { r.Reset(); releasers.Put(r) }()
-	r.Keep(grad)    // the caller's
-	var kept []*Var // Vars that keep their gradient: leaves and retained ones
+	r := releasers.Get().(*tensor.Releaser) // back to the pool at the end, not after a panic
+	r.Keep(grad)                            // the caller's
+	var kept []*Var                         // Vars that keep their gradient: leaves and retained ones
 	for _, u := range order {
 		u.rel = r
 		if u.retainGrad {
@@ -256,6 +255,8 @@ func (v *Var) BackwardWith(grad *tensor.Tensor) {
 	for _, u := range kept {
 		u.rel = nil
 	}
+	r.Reset()
+	releasers.Put(r)
 }
 
 // topoOrder returns the non-leaf Vars of v's graph that require a gradient,
@@ -296,8 +297,7 @@ func topoOrder(v *Var) []*Var {
 // the graph must not be used afterwards.
 func (v *Var) ReleaseGraph() {
 	order := topoOrder(v)
-	r := releasers.Get().(*tensor.Releaser)
-	defer func() { r.Reset(); releasers.Put(r) }()
+	r := releasers.Get().(*tensor.Releaser) // back to the pool at the end, not after a panic
 	// Storage that must survive: leaves (which views such as reshapes may
 	// share), the output and retained results.
 	keep := func(u *Var) {
@@ -325,4 +325,6 @@ func (v *Var) ReleaseGraph() {
 		u.Value, u.Grad, u.node = nil, nil, nil
 	}
 	v.node = nil
+	r.Reset()
+	releasers.Put(r)
 }

@@ -131,17 +131,9 @@ func (r *Releaser) Drop(t *Tensor) {
 // Release returns t's storage to the pool, as the package function Release
 // does, unless it is kept or counted as held.
 func (r *Releaser) Release(t *Tensor) {
-	if r == nil {
-		return
+	if r.mayRelease(t) {
+		Release(t)
 	}
-	s := StorageOf(t)
-	if s.IsZero() || r.keep[s] {
-		return
-	}
-	if _, held := r.refs[s]; held {
-		return
-	}
-	Release(t)
 }
 
 // ReleaseOnce releases t as Release does and then keeps its storage, so
@@ -149,18 +141,21 @@ func (r *Releaser) Release(t *Tensor) {
 // only where no tensor is allocated until r is Reset, since memory
 // released here and handed out again by the pool would stay kept.
 func (r *Releaser) ReleaseOnce(t *Tensor) {
-	if r == nil {
-		return
+	if r.mayRelease(t) {
+		r.Keep(t)
+		Release(t)
 	}
+}
+
+// mayRelease reports whether r's policy lets t's storage go: r is not
+// nil, and the storage is neither empty, kept nor held.
+func (r *Releaser) mayRelease(t *Tensor) bool {
 	s := StorageOf(t)
-	if s.IsZero() || r.keep[s] {
-		return
+	if r == nil || s.IsZero() || r.keep[s] {
+		return false
 	}
-	if _, held := r.refs[s]; held {
-		return
-	}
-	r.Keep(t)
-	Release(t)
+	_, held := r.refs[s]
+	return !held
 }
 
 // ReleaseUnshared returns t's storage to the pool unless one of others

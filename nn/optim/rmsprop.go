@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 )
@@ -48,12 +49,8 @@ type RMSProp struct {
 // NewRMSProp returns a PyTorch RMSProp optimizer over groups. It panics if
 // the configuration is invalid, if a parameter has no name or appears twice.
 func NewRMSProp(groups []Group, cfg RMSPropConfig) *RMSProp {
-	if cfg.Alpha == 0 {
-		cfg.Alpha = 0.99
-	}
-	if cfg.Eps == 0 {
-		cfg.Eps = 1e-8
-	}
+	cfg.Alpha = cmp.Or(cfg.Alpha, 0.99) // PyTorch's defaults
+	cfg.Eps = cmp.Or(cfg.Eps, 1e-8)
 	o := &RMSProp{cfg: cfg}
 	o.core = newRMSCore("rmsprop", groups, cfg.LR, cfg.Alpha, cfg.Eps, cfg.Momentum, cfg.WeightDecay, cfg.Centered,
 		[maxSlots]slot{{name: "square_avg"}, {name: "momentum_buffer"}, {name: "grad_avg"}}, cfg)
@@ -167,12 +164,8 @@ type RMSPropTF struct {
 // panics if the configuration is invalid, if a parameter has no name or
 // appears twice.
 func NewRMSPropTF(groups []Group, cfg RMSPropTFConfig) *RMSPropTF {
-	if cfg.Rho == 0 {
-		cfg.Rho = 0.9
-	}
-	if cfg.Eps == 0 {
-		cfg.Eps = 1e-10
-	}
+	cfg.Rho = cmp.Or(cfg.Rho, 0.9) // TensorFlow's defaults
+	cfg.Eps = cmp.Or(cfg.Eps, 1e-10)
 	init := 1.0
 	if cfg.InitMS != nil {
 		init = *cfg.InitMS
