@@ -279,3 +279,35 @@ func TestRunCleansUp(t *testing.T) {
 	require.ErrorContains(t, err, "step 1")
 	assert.NoDirExists(t, out)
 }
+
+// FuzzTrainMetadata feeds arbitrary JSON as the autonl.train metadata of a
+// checkpoint (what eval, export and train -resume rebuild a run from):
+// checkSaved refuses it with one line or accepts options within every
+// limit, never panics.
+func FuzzTrainMetadata(f *testing.F) {
+	o := defaultTrainOptions()
+	o.Input, o.Classes = [3]int{3, 64, 64}, []string{"a", "b"}
+	b, err := json.Marshal(o)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(b))
+	f.Add(strings.Replace(string(b), `"width":1`, `"width":1e6`, 1))
+	f.Add(strings.Replace(string(b), `"arch":""`, `"arch":"r1_k3_s11_e1_i16_o999999999"`, 1))
+	f.Add(strings.Replace(string(b), `"input":[3,64,64]`, `"input":[3,2000000000,64]`, 1))
+	f.Fuzz(func(t *testing.T, text string) {
+		o := defaultTrainOptions()
+		if err := json.Unmarshal([]byte(text), &o); err != nil {
+			return
+		}
+		if err := o.checkSaved(); err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error of more than one line: %q", err)
+			}
+			return
+		}
+		if o.Width > 16 || o.Batch > maxBatch || o.Input[1] > 4096 || len(o.Classes) > 1<<17 || o.Workers > maxWorkers {
+			t.Fatalf("accepted options beyond the limits: %+v", o)
+		}
+	})
+}
