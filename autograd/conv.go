@@ -20,7 +20,7 @@ import (
 //	∂b[o] = Σ_{n,i,j} g[n,o,i,j].
 //
 // It panics as tensor.Conv2D does, and if b does not have shape [Cout].
-func Conv2D(x, w, b *Var, p tensor.Conv2DParams) *Var {
+func Conv2D(x, w, b *Var, p tensor.Conv2DConfig) *Var {
 	y := tensor.Conv2D(x.Value, w.Value, p)
 	inputs := []*Var{x, w}
 	if b != nil {
@@ -86,7 +86,7 @@ func convBiasGrad(db, g []float32, c, s int) {
 // inference. It has no backward rule: it panics if gradients are enabled
 // and x or w requires one, and otherwise records a result like any other
 // operation under NoGrad.
-func Conv2DFused(x, w *Var, p tensor.Conv2DParams, ep *tensor.ConvEpilogue) *Var {
+func Conv2DFused(x, w *Var, p tensor.Conv2DConfig, ep *tensor.ConvEpilogue) *Var {
 	if GradEnabled() && (x.requiresGrad || w.requiresGrad) {
 		panic("autograd: Conv2DFused: inference only, but gradients are enabled and an input requires one")
 	}

@@ -38,16 +38,16 @@ func TestConv2DGrad(t *testing.T) {
 	rng := rand.New(rand.NewPCG(103, 104))
 	for _, tc := range []struct {
 		x, w []int
-		p    tensor.Conv2DParams
+		p    tensor.Conv2DConfig
 		bias bool
 	}{
-		{x: []int{2, 3, 5, 6}, w: []int{4, 3, 3, 3}, p: tensor.Conv2DParams{Padding: [2]int{1, 1}}, bias: true},
-		{x: []int{1, 2, 7, 6}, w: []int{3, 2, 3, 2}, p: tensor.Conv2DParams{Stride: [2]int{2, 1}, Padding: [2]int{0, 1}, Dilation: [2]int{2, 1}}},
-		{x: []int{2, 4, 5, 5}, w: []int{6, 2, 3, 3}, p: tensor.Conv2DParams{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Groups: 2}, bias: true},
-		{x: []int{2, 3, 6, 5}, w: []int{6, 1, 3, 3}, p: tensor.Conv2DParams{Padding: [2]int{1, 1}, Groups: 3}, bias: true}, // depthwise ×2
-		{x: []int{1, 4, 7, 7}, w: []int{4, 1, 5, 5}, p: tensor.Conv2DParams{Stride: [2]int{2, 2}, Padding: [2]int{2, 2}, Groups: 4}},
+		{x: []int{2, 3, 5, 6}, w: []int{4, 3, 3, 3}, p: tensor.Conv2DConfig{Padding: [2]int{1, 1}}, bias: true},
+		{x: []int{1, 2, 7, 6}, w: []int{3, 2, 3, 2}, p: tensor.Conv2DConfig{Stride: [2]int{2, 1}, Padding: [2]int{0, 1}, Dilation: [2]int{2, 1}}},
+		{x: []int{2, 4, 5, 5}, w: []int{6, 2, 3, 3}, p: tensor.Conv2DConfig{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Groups: 2}, bias: true},
+		{x: []int{2, 3, 6, 5}, w: []int{6, 1, 3, 3}, p: tensor.Conv2DConfig{Padding: [2]int{1, 1}, Groups: 3}, bias: true}, // depthwise ×2
+		{x: []int{1, 4, 7, 7}, w: []int{4, 1, 5, 5}, p: tensor.Conv2DConfig{Stride: [2]int{2, 2}, Padding: [2]int{2, 2}, Groups: 4}},
 		{x: []int{3, 5, 3, 4}, w: []int{2, 5, 1, 1}, bias: true}, // 1×1, a plain product
-		{x: []int{1, 1, 4, 4}, w: []int{2, 1, 4, 4}, p: tensor.Conv2DParams{Padding: [2]int{1, 0}}, bias: true},
+		{x: []int{1, 1, 4, 4}, w: []int{2, 1, 4, 4}, p: tensor.Conv2DConfig{Padding: [2]int{1, 0}}, bias: true},
 	} {
 		x, w := tensor.Normal(rng, 0, 1, tc.x...), tensor.Normal(rng, 0, 1, tc.w...)
 		inputs := []*tensor.Tensor{x, w}
@@ -69,14 +69,14 @@ func TestConv2DBias(t *testing.T) {
 	x := Const(tensor.Ones(2, 1, 2, 2))
 	w := Param(tensor.Ones(3, 1, 1, 1))
 	b := Param(tensor.FromSlice([]float32{1, 2, 3}, 3))
-	y := Conv2D(x, w, b, tensor.Conv2DParams{})
+	y := Conv2D(x, w, b, tensor.Conv2DConfig{})
 	require.Equal(t, []float32{2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4}, y.Value.Data()[:12])
 	y.BackwardWith(tensor.Ones(y.Shape()...))
 	require.Equal(t, []float32{8, 8, 8}, b.Grad.Data())
 	require.Nil(t, x.Grad, "no gradient for a Const input")
 
 	require.PanicsWithValue(t, "autograd: Conv2D: bias b [2] does not match the 3 output channels of w [3 1 1 1], want [3]",
-		func() { Conv2D(x, w, Param(tensor.New(2)), tensor.Conv2DParams{}) })
+		func() { Conv2D(x, w, Param(tensor.New(2)), tensor.Conv2DConfig{}) })
 }
 
 // maxPoolInput returns a tensor holding a random permutation of values
@@ -94,13 +94,13 @@ func TestPool2DGrad(t *testing.T) {
 	rng := rand.New(rand.NewPCG(105, 106))
 	for _, tc := range []struct {
 		x []int
-		p tensor.Pool2DParams
+		p tensor.Pool2DConfig
 	}{
-		{x: []int{2, 3, 4, 4}, p: tensor.Pool2DParams{Kernel: [2]int{2, 2}}},
-		{x: []int{1, 2, 7, 5}, p: tensor.Pool2DParams{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}},
-		{x: []int{1, 2, 7, 5}, p: tensor.Pool2DParams{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, ExcludePad: true}},
-		{x: []int{2, 1, 5, 6}, p: tensor.Pool2DParams{Kernel: [2]int{2, 3}, Stride: [2]int{1, 2}, Padding: [2]int{1, 0}}},
-		{x: []int{1, 1, 3, 3}, p: tensor.Pool2DParams{Kernel: [2]int{3, 3}}},
+		{x: []int{2, 3, 4, 4}, p: tensor.Pool2DConfig{Kernel: [2]int{2, 2}}},
+		{x: []int{1, 2, 7, 5}, p: tensor.Pool2DConfig{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}},
+		{x: []int{1, 2, 7, 5}, p: tensor.Pool2DConfig{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, ExcludePad: true}},
+		{x: []int{2, 1, 5, 6}, p: tensor.Pool2DConfig{Kernel: [2]int{2, 3}, Stride: [2]int{1, 2}, Padding: [2]int{1, 0}}},
+		{x: []int{1, 1, 3, 3}, p: tensor.Pool2DConfig{Kernel: [2]int{3, 3}}},
 	} {
 		name := fmt.Sprintf("%v %+v", tc.x, tc.p)
 		r := CheckGrad(func(in ...*Var) *Var { return AvgPool2D(in[0], tc.p) }, tensor.Normal(rng, 0, 1, tc.x...))
@@ -220,10 +220,10 @@ func TestConv2DFusedInferenceOnly(t *testing.T) {
 	x, w := Const(tensor.Normal(rng, 0, 1, 1, 2, 4, 4)), Param(tensor.Normal(rng, 0, 1, 3, 2, 1, 1))
 	ep := tensor.NewBatchNormEpilogue(nil, nil, tensor.Zeros(3), tensor.Ones(3), 1e-5, 0, 6)
 	require.PanicsWithValue(t, "autograd: Conv2DFused: inference only, but gradients are enabled and an input requires one",
-		func() { Conv2DFused(x, w, tensor.Conv2DParams{}, ep) })
+		func() { Conv2DFused(x, w, tensor.Conv2DConfig{}, ep) })
 	NoGrad(func() {
-		y := Conv2DFused(x, w, tensor.Conv2DParams{}, ep)
+		y := Conv2DFused(x, w, tensor.Conv2DConfig{}, ep)
 		require.False(t, y.RequiresGrad())
-		require.Equal(t, tensor.Conv2DFused(x.Value, w.Value, tensor.Conv2DParams{}, ep).Data(), y.Value.Data())
+		require.Equal(t, tensor.Conv2DFused(x.Value, w.Value, tensor.Conv2DConfig{}, ep).Data(), y.Value.Data())
 	})
 }

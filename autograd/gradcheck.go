@@ -29,8 +29,8 @@ func (r GradCheckReport) String() string {
 		r.Elements, r.Input, r.Index, r.Analytic, r.Numeric, r.Error)
 }
 
-// GradCheckOptions configures CheckGradWith.
-type GradCheckOptions struct {
+// GradCheckConfig configures CheckGradWith.
+type GradCheckConfig struct {
 	// Step is the finite-difference step h. Zero means 1e-2, a step that
 	// keeps float32 rounding small against the difference it measures.
 	Step float64
@@ -50,11 +50,11 @@ type GradCheckOptions struct {
 // Inputs must keep a distance larger than the step from points where f is
 // not differentiable, such as 0 for ReLU.
 func CheckGrad(f func(in ...*Var) *Var, inputs ...*tensor.Tensor) GradCheckReport {
-	return CheckGradWith(GradCheckOptions{}, f, inputs...)
+	return CheckGradWith(GradCheckConfig{}, f, inputs...)
 }
 
 // CheckGradWith is CheckGrad with options.
-func CheckGradWith(opts GradCheckOptions, f func(in ...*Var) *Var, inputs ...*tensor.Tensor) GradCheckReport {
+func CheckGradWith(opts GradCheckConfig, f func(in ...*Var) *Var, inputs ...*tensor.Tensor) GradCheckReport {
 	h := opts.Step
 	if h == 0 {
 		h = 1e-2

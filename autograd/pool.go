@@ -7,7 +7,7 @@ import "github.com/autonl-go/autonl/tensor"
 //
 // Backward: ∂x = tensor.AvgPool2DGrad(g, shape(x), p), which spreads each
 // g[n,c,i,j] divided by the window's divisor over window (i, j).
-func AvgPool2D(x *Var, p tensor.Pool2DParams) *Var {
+func AvgPool2D(x *Var, p tensor.Pool2DConfig) *Var {
 	return record("AvgPool2D", tensor.AvgPool2D(x.Value, p), []*Var{x}, func(g *tensor.Tensor) {
 		if x.requiresGrad {
 			x.accumulate(tensor.AvgPool2DGrad(g, x.Value.Shape(), p))
@@ -20,7 +20,7 @@ func AvgPool2D(x *Var, p tensor.Pool2DParams) *Var {
 // Backward: ∂x = tensor.MaxPool2DGrad(g, argmax, shape(x)): each
 // g[n,c,i,j] goes to the input element that was the window's maximum
 // (the first one on ties), as recorded by the forward pass.
-func MaxPool2D(x *Var, p tensor.Pool2DParams) *Var {
+func MaxPool2D(x *Var, p tensor.Pool2DConfig) *Var {
 	y, argmax := tensor.MaxPool2D(x.Value, p)
 	return record("MaxPool2D", y, []*Var{x}, func(g *tensor.Tensor) {
 		if x.requiresGrad {

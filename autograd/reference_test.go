@@ -38,7 +38,7 @@ func TestReferenceConv2D(t *testing.T) {
 	for _, name := range f.Cases("case") {
 		t.Run(name, func(t *testing.T) {
 			c := f.Case(t, name)
-			var p tensor.Conv2DParams // keys stride, padding, dilation, groups
+			var p tensor.Conv2DConfig // keys stride, padding, dilation, groups
 			c.Params(&p)
 			x, w, b := autograd.Param(c.Tensor("x")), autograd.Param(c.Tensor("w")), autograd.Param(c.Tensor("b"))
 			y := autograd.Conv2D(x, w, b, p)
@@ -86,7 +86,7 @@ func TestReferencePool(t *testing.T) {
 				CountIncludePad         bool `json:"count_include_pad"`
 			}
 			c.Params(&pp)
-			p := tensor.Pool2DParams{Kernel: pp.Kernel, Stride: pp.Stride, Padding: pp.Padding, ExcludePad: !pp.CountIncludePad}
+			p := tensor.Pool2DConfig{Kernel: pp.Kernel, Stride: pp.Stride, Padding: pp.Padding, ExcludePad: !pp.CountIncludePad}
 			x := autograd.Param(c.Tensor("x"))
 			var y *autograd.Var
 			switch pp.Op {

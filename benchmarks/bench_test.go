@@ -54,7 +54,7 @@ type convBench struct {
 	n, c, h, w int
 	cout       int
 	k          int
-	p          tensor.Conv2DParams
+	p          tensor.Conv2DConfig
 }
 
 func (cb convBench) flops() float64 {
@@ -68,13 +68,13 @@ func (cb convBench) weightShape() []int {
 }
 
 var convBenches = []convBench{
-	{name: "dense3x3_32to32_56x56", n: 1, c: 32, h: 56, w: 56, cout: 32, k: 3, p: tensor.Conv2DParams{Padding: [2]int{1, 1}}},
+	{name: "dense3x3_32to32_56x56", n: 1, c: 32, h: 56, w: 56, cout: 32, k: 3, p: tensor.Conv2DConfig{Padding: [2]int{1, 1}}},
 	{name: "depthwise3x3_144_56x56_s1", n: 1, c: 144, h: 56, w: 56, cout: 144, k: 3,
-		p: tensor.Conv2DParams{Padding: [2]int{1, 1}, Groups: 144}},
+		p: tensor.Conv2DConfig{Padding: [2]int{1, 1}, Groups: 144}},
 	{name: "depthwise3x3_144_56x56_s2", n: 1, c: 144, h: 56, w: 56, cout: 144, k: 3,
-		p: tensor.Conv2DParams{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Groups: 144}},
+		p: tensor.Conv2DConfig{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Groups: 144}},
 	{name: "pointwise1x1_144to24_56x56", n: 1, c: 144, h: 56, w: 56, cout: 24, k: 1},
-	{name: "dense3x3_32to32_56x56_batch8", n: 8, c: 32, h: 56, w: 56, cout: 32, k: 3, p: tensor.Conv2DParams{Padding: [2]int{1, 1}}},
+	{name: "dense3x3_32to32_56x56_batch8", n: 8, c: 32, h: 56, w: 56, cout: 32, k: 3, p: tensor.Conv2DConfig{Padding: [2]int{1, 1}}},
 }
 
 // BenchmarkConv2D runs the forward convolution of MobileNetV2-like layers.

@@ -16,8 +16,8 @@ func (d dwCase) name() string {
 	return fmt.Sprintf("k%d_c%d_%dx%d_s%d_n%d", d.k, d.c, d.h, d.w, d.s, d.n)
 }
 
-func (d dwCase) params() tensor.Conv2DParams {
-	return tensor.Conv2DParams{Stride: [2]int{d.s, d.s}, Padding: [2]int{d.k / 2, d.k / 2}, Groups: d.c}
+func (d dwCase) params() tensor.Conv2DConfig {
+	return tensor.Conv2DConfig{Stride: [2]int{d.s, d.s}, Padding: [2]int{d.k / 2, d.k / 2}, Groups: d.c}
 }
 
 func (d dwCase) out() (ho, wo int) {

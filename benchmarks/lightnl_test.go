@@ -28,11 +28,11 @@ type costBlock interface {
 // inference (evaluation mode, no tape), "train" a training step's forward
 // and backward pass (training-mode batch norm, gradients of the input and
 // the parameters). It reports the block's forward MACs from
-// lightnl.LightNLMACs and the milliseconds per operation. The table in
+// lightnl.BlockMACs and the milliseconds per operation. The table in
 // benchmarks/lightnl.md gives the command.
 func BenchmarkLightNLBlock(b *testing.B) {
 	benchBlocks(b, func(rng *rand.Rand, c int) costBlock {
-		return lightnl.New(rng, c, lightnl.Options{Ratio: 0.25, Stride: 1})
+		return lightnl.New(rng, c, lightnl.Config{Ratio: 0.25, Stride: 1})
 	})
 }
 
@@ -42,7 +42,7 @@ func BenchmarkLightNLBlock(b *testing.B) {
 // matrix alone holds 12544² floats (630 MB).
 func BenchmarkNonLocalBlock(b *testing.B) {
 	benchBlocks(b, func(rng *rand.Rand, c int) costBlock {
-		return lightnl.NewNonLocal(rng, c, lightnl.NonLocalOptions{Stride: 1})
+		return lightnl.NewNonLocal(rng, c, lightnl.NonLocalConfig{Stride: 1})
 	})
 }
 

@@ -67,7 +67,7 @@ func BenchmarkSearchStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			d, err := sn.Derive(sn.Configs())
+			d, err := sn.Derive(sn.Choices())
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -12,8 +12,8 @@ import (
 	"strings"
 )
 
-// FolderOptions say how [LoadFolder] turns image files into examples.
-type FolderOptions struct {
+// FolderConfig say how [LoadFolder] turns image files into examples.
+type FolderConfig struct {
 	// Height and Width are the size every image is resized to. Both must
 	// be positive.
 	Height, Width int
@@ -38,7 +38,7 @@ type FolderOptions struct {
 //
 // Errors name the file at fault; a class directory without images is an
 // error too.
-func LoadFolder(root string, opt FolderOptions) (*Memory, error) {
+func LoadFolder(root string, opt FolderConfig) (*Memory, error) {
 	if opt.Height <= 0 || opt.Width <= 0 {
 		return nil, fmt.Errorf("data: LoadFolder %s: image size %d×%d is not positive", root, opt.Height, opt.Width)
 	}

@@ -55,7 +55,7 @@ func TestLoadFolder(t *testing.T) {
 	writeFile(t, root, ".git/x.png", []byte("skipped"))
 	writeFile(t, root, "README", []byte("skipped"))
 
-	m, err := LoadFolder(root, FolderOptions{Height: 1, Width: 2})
+	m, err := LoadFolder(root, FolderConfig{Height: 1, Width: 2})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a", "b"}, m.Classes())
 	require.Equal(t, 3, m.Len())
@@ -77,7 +77,7 @@ func TestLoadFolder(t *testing.T) {
 		assert.InDeltaSlice(t, tt.want, img, tt.delta, "example %d", tt.i)
 	}
 
-	g, err := LoadFolder(root, FolderOptions{Height: 2, Width: 1, Gray: true})
+	g, err := LoadFolder(root, FolderConfig{Height: 2, Width: 1, Gray: true})
 	require.NoError(t, err)
 	img, _ := Get(g, 2)
 	// red | blue averaged across the row: luma (0.299 + 0.114) / 2.
@@ -89,14 +89,14 @@ func TestLoadFolderErrors(t *testing.T) {
 	tests := []struct {
 		name  string
 		files map[string][]byte
-		opt   FolderOptions
+		opt   FolderConfig
 		want  string // with ROOT for the root directory
 	}{
-		{"bad size", map[string][]byte{"a/x.png": ok}, FolderOptions{Height: 0, Width: 3}, "data: LoadFolder ROOT: image size 0×3 is not positive"},
-		{"no classes", map[string][]byte{"x.png": ok}, FolderOptions{Height: 2, Width: 2}, "data: LoadFolder: ROOT has no class sub-directories"},
-		{"empty class", map[string][]byte{"a/x.png": ok, "b/x.txt": ok}, FolderOptions{Height: 2, Width: 2}, "data: LoadFolder: class directory ROOT/b holds no .jpg, .jpeg or .png files"},
-		{"corrupt", map[string][]byte{"a/x.png": ok, "b/bad.png": []byte("not a png")}, FolderOptions{Height: 2, Width: 2}, "data: ROOT/b/bad.png: cannot decode image: image: unknown format"},
-		{"truncated", map[string][]byte{"a/x.png": ok[:len(ok)-20]}, FolderOptions{Height: 2, Width: 2}, "data: ROOT/a/x.png: cannot decode image: "},
+		{"bad size", map[string][]byte{"a/x.png": ok}, FolderConfig{Height: 0, Width: 3}, "data: LoadFolder ROOT: image size 0×3 is not positive"},
+		{"no classes", map[string][]byte{"x.png": ok}, FolderConfig{Height: 2, Width: 2}, "data: LoadFolder: ROOT has no class sub-directories"},
+		{"empty class", map[string][]byte{"a/x.png": ok, "b/x.txt": ok}, FolderConfig{Height: 2, Width: 2}, "data: LoadFolder: class directory ROOT/b holds no .jpg, .jpeg or .png files"},
+		{"corrupt", map[string][]byte{"a/x.png": ok, "b/bad.png": []byte("not a png")}, FolderConfig{Height: 2, Width: 2}, "data: ROOT/b/bad.png: cannot decode image: image: unknown format"},
+		{"truncated", map[string][]byte{"a/x.png": ok[:len(ok)-20]}, FolderConfig{Height: 2, Width: 2}, "data: ROOT/a/x.png: cannot decode image: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,7 +110,7 @@ func TestLoadFolderErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), string(want))
 		})
 	}
-	_, err := LoadFolder(filepath.Join(t.TempDir(), "missing"), FolderOptions{Height: 1, Width: 1})
+	_, err := LoadFolder(filepath.Join(t.TempDir(), "missing"), FolderConfig{Height: 1, Width: 1})
 	assert.ErrorContains(t, err, "no such file")
 }
 

@@ -64,7 +64,7 @@ var cases = []testCase{
 		build: func(rng *rand.Rand) (*models.Net, error) {
 			return models.Build(models.MustParseArch(testnets.SearchedArch), models.Config{
 				Name: "Searched", HeadWidth: 384, Classes: 10, Activation: models.Swish,
-				BN: nn.BatchNormOptions{Momentum: 0.01, Eps: 1e-3}, Init: models.MnasNetInit,
+				BN: nn.BatchNormConfig{Momentum: 0.01, Eps: 1e-3}, Init: models.MnasNetInit,
 			}, rng)
 		}},
 }
@@ -114,7 +114,7 @@ func writeCases(dir string) error {
 		if err := models.Save(filepath.Join(dir, c.name+".safetensors"), net, meta); err != nil {
 			return err
 		}
-		err = onnx.WriteFile(filepath.Join(dir, c.name+".onnx"), net, onnx.Options{Input: input, Mean: c.mean, Std: c.std})
+		err = onnx.WriteFile(filepath.Join(dir, c.name+".onnx"), net, onnx.Config{Input: input, Mean: c.mean, Std: c.std})
 		if err != nil {
 			return err
 		}

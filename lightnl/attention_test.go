@@ -42,11 +42,11 @@ func TestKeyScaleSelectsRatioAndStride(t *testing.T) {
 			x := tensor.Normal(rng, 0, 1, s.n, s.c, s.h, s.w)
 			var got, want *tensor.Tensor
 			autograd.NoGrad(func() {
-				got = lightnl.Attention(autograd.Const(x), lightnl.AttentionOptions{
+				got = lightnl.Attention(autograd.Const(x), lightnl.AttentionConfig{
 					Reduced: s.rc, Order: order,
 					KeyScale: autograd.Const(keyMask(s.rc, s.keep, s.h, s.w, s.stride)),
 				}).Value
-				want = lightnl.Attention(autograd.Const(x), lightnl.AttentionOptions{
+				want = lightnl.Attention(autograd.Const(x), lightnl.AttentionConfig{
 					Reduced: s.keep, Stride: s.stride, Order: order,
 				}).Value
 			})
@@ -69,7 +69,7 @@ func TestAttentionKeyScaleGrad(t *testing.T) {
 			x := tensor.Normal(rng, 0, 1, s.n, s.c, s.h, s.w)
 			ks := tensor.Normal(rng, 0.5, 1, s.scaleN, s.rc, m)
 			f := func(in ...*autograd.Var) *autograd.Var {
-				return lightnl.Attention(in[0], lightnl.AttentionOptions{Reduced: s.rc, Stride: s.stride, Order: order, KeyScale: in[1]})
+				return lightnl.Attention(in[0], lightnl.AttentionConfig{Reduced: s.rc, Stride: s.stride, Order: order, KeyScale: in[1]})
 			}
 			rep := autograd.CheckGrad(f, x, ks)
 			require.Less(t, rep.Error, 2e-3, "%+v order %v: %v", s, order, rep)
@@ -80,18 +80,18 @@ func TestAttentionKeyScaleGrad(t *testing.T) {
 func TestAttentionPanics(t *testing.T) {
 	x := autograd.Const(tensor.New(2, 8, 4, 4))
 	for _, tc := range []struct {
-		opts lightnl.AttentionOptions
+		opts lightnl.AttentionConfig
 		msg  string
 	}{
-		{lightnl.AttentionOptions{Reduced: 0}, "lightnl: Attention: 0 query channels for an input [2 8 4 4] of 8 channels; want 1..8"},
-		{lightnl.AttentionOptions{Reduced: 9}, "lightnl: Attention: 9 query channels for an input [2 8 4 4] of 8 channels; want 1..8"},
-		{lightnl.AttentionOptions{Reduced: 2, Stride: -1}, "lightnl: Attention: negative key stride -1"},
-		{lightnl.AttentionOptions{Reduced: 2, Stride: 2, KeyScale: autograd.Const(tensor.New(1, 2, 16))},
+		{lightnl.AttentionConfig{Reduced: 0}, "lightnl: Attention: 0 query channels for an input [2 8 4 4] of 8 channels; want 1..8"},
+		{lightnl.AttentionConfig{Reduced: 9}, "lightnl: Attention: 9 query channels for an input [2 8 4 4] of 8 channels; want 1..8"},
+		{lightnl.AttentionConfig{Reduced: 2, Stride: -1}, "lightnl: Attention: negative key stride -1"},
+		{lightnl.AttentionConfig{Reduced: 2, Stride: 2, KeyScale: autograd.Const(tensor.New(1, 2, 16))},
 			"lightnl: Attention: key scale of shape [1 2 16] for keys 2×2×4; want 1×2×4 or 2×2×4"},
 	} {
 		require.PanicsWithValue(t, tc.msg, func() { lightnl.Attention(x, tc.opts) })
 	}
 	require.PanicsWithValue(t, "lightnl: Attention: input [8 4 4] is not 4-D N×C×H×W", func() {
-		lightnl.Attention(autograd.Const(tensor.New(8, 4, 4)), lightnl.AttentionOptions{Reduced: 1})
+		lightnl.Attention(autograd.Const(tensor.New(8, 4, 4)), lightnl.AttentionConfig{Reduced: 1})
 	})
 }

@@ -11,9 +11,9 @@ import (
 	"github.com/autonl-go/autonl/nn"
 )
 
-// Options configures [New]. The zero value is the paper's most common
+// Config configures [New]. The zero value is the paper's most common
 // setting: channel ratio 0.25, key stride 1, PyTorch's default batch norm.
-type Options struct {
+type Config struct {
 	// Ratio is the channel ratio r in (0, 1]: the block uses the first
 	// ⌊r·C⌋ channels ([ReducedChannels]) as queries and keys. Zero means
 	// 0.25.
@@ -24,7 +24,7 @@ type Options struct {
 	// BN configures the batch norm after the depthwise conv. The AutoNL
 	// models use the global setting, momentum 0.01 and eps 1e-3 in
 	// PyTorch's terms.
-	BN nn.BatchNormOptions
+	BN nn.BatchNormConfig
 	// Order forces an association order of V·Kᵀ·Q for every input;
 	// the zero value, OrderAuto, picks [CheaperOrder] per input shape.
 	// Both orders compute the same product: forcing one is for tests and
@@ -56,7 +56,7 @@ type Options struct {
 //	B: G = V·Kᵀ (N×C×rC), then y = G·Q         (HW + M)·C·rC MACs
 //
 // Unless Order forces one, the block takes [CheaperOrder](C, H, W, r, s)
-// for each input, so its MACs are [LightNLMACs] (ties go to B). The scale
+// for each input, so its MACs are [BlockMACs] (ties go to B). The scale
 // 1/(H·W) is applied to the small context G in order B and to the output
 // V·F in order A.
 //
@@ -103,7 +103,7 @@ type Block struct {
 // It panics if channels is not positive, the ratio is outside (0, 1] or
 // leaves no query channels (⌊r·C⌋ = 0), the stride is negative or the
 // order is not OrderAuto, OrderA or OrderB.
-func New(rng *rand.Rand, channels int, opts Options) *Block {
+func New(rng *rand.Rand, channels int, opts Config) *Block {
 	if channels < 1 {
 		panic(fmt.Sprintf("lightnl: New: %d channels, want at least 1", channels))
 	}
@@ -123,7 +123,7 @@ func New(rng *rand.Rand, channels int, opts Options) *Block {
 	}
 	checkOrder("New", opts.Order)
 	b := &Block{
-		Conv:     nn.NewConv2d(rng, channels, channels, 3, nn.ConvOptions{Padding: 1, Groups: channels}),
+		Conv:     nn.NewConv2d(rng, channels, channels, 3, nn.ConvConfig{Padding: 1, Groups: channels}),
 		BN:       nn.NewBatchNorm2d(channels, opts.BN),
 		Channels: channels,
 		Reduced:  rc,
@@ -191,11 +191,11 @@ func (b *Block) Attention(x *autograd.Var) *autograd.Var {
 	if s[1] != b.Channels {
 		panic(fmt.Sprintf("lightnl: Block: input %v has %d channels, want %d", s, s[1], b.Channels))
 	}
-	return Attention(x, AttentionOptions{Reduced: b.Reduced, Stride: b.Stride, Order: b.OrderFor(s[2], s[3])})
+	return Attention(x, AttentionConfig{Reduced: b.Reduced, Stride: b.Stride, Order: b.OrderFor(s[2], s[3])})
 }
 
-// AttentionOptions configures [Attention].
-type AttentionOptions struct {
+// AttentionConfig configures [Attention].
+type AttentionConfig struct {
 	// Reduced is rC, the number of query and key channels, in 1..C.
 	Reduced int
 	// Stride is the key stride s; 0 means 1.
@@ -227,7 +227,7 @@ type AttentionOptions struct {
 // [Block.Attention] is Attention without a key scale. It panics if x is
 // not 4-D, if rC is not in 1..C or s is negative, or if KeyScale has the
 // wrong shape.
-func Attention(x *autograd.Var, opts AttentionOptions) *autograd.Var {
+func Attention(x *autograd.Var, opts AttentionConfig) *autograd.Var {
 	s := x.Shape()
 	if len(s) != 4 {
 		panic(fmt.Sprintf("lightnl: Attention: input %v is not 4-D N×C×H×W", s))
@@ -280,11 +280,11 @@ func Attention(x *autograd.Var, opts AttentionOptions) *autograd.Var {
 }
 
 // MACs returns the multiply-adds of the block for one h×w image,
-// [LightNLMACs](C, h, w, r, s): the cheaper association order plus the
+// [BlockMACs](C, h, w, r, s): the cheaper association order plus the
 // 9·C·H·W of the depthwise conv. A forced Order is ignored: the count is
 // that of the block as it runs by default.
 func (b *Block) MACs(h, w int) int64 {
-	return LightNLMACs(b.Channels, h, w, b.Ratio, b.Stride)
+	return BlockMACs(b.Channels, h, w, b.Ratio, b.Stride)
 }
 
 // ParamCount returns the number of parameters, [LightNLParams](C) =

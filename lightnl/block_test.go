@@ -53,7 +53,7 @@ func TestFreshBlockIsIdentity(t *testing.T) {
 		for _, train := range []bool{true, false} {
 			for _, order := range []lightnl.Order{lightnl.OrderAuto, lightnl.OrderA, lightnl.OrderB} {
 				rng := newRNG(1)
-				b := lightnl.New(rng, s.c, lightnl.Options{Ratio: s.ratio, Stride: s.stride, Order: order})
+				b := lightnl.New(rng, s.c, lightnl.Config{Ratio: s.ratio, Stride: s.stride, Order: order})
 				nn.SetTraining(b, train)
 				x := autograd.Param(tensor.Normal(rng, 0.5, 2, s.n, s.c, s.h, s.w))
 				if train && s.n*s.h*s.w < 2 {
@@ -71,7 +71,7 @@ func TestFreshBlockIsIdentity(t *testing.T) {
 	for _, s := range []struct{ n, c, h, w, stride int }{{2, 8, 6, 6, 1}, {2, 7, 7, 9, 2}, {1, 2, 2, 2, 2}} {
 		for _, train := range []bool{true, false} {
 			rng := newRNG(2)
-			b := lightnl.NewNonLocal(rng, s.c, lightnl.NonLocalOptions{Stride: s.stride})
+			b := lightnl.NewNonLocal(rng, s.c, lightnl.NonLocalConfig{Stride: s.stride})
 			nn.SetTraining(b, train)
 			x := autograd.Param(tensor.Normal(rng, 0.5, 2, s.n, s.c, s.h, s.w))
 			z := b.Forward(x)
@@ -95,7 +95,7 @@ func TestOrdersAgree(t *testing.T) {
 			rng := newRNG(3)
 			x := tensor.Normal(rng, 0, 1, s.n, s.c, s.h, s.w)
 			dy := tensor.Normal(rng, 0, 1, s.n, s.c, s.h, s.w)
-			b := lightnl.New(rng, s.c, lightnl.Options{Ratio: s.ratio, Stride: s.stride})
+			b := lightnl.New(rng, s.c, lightnl.Config{Ratio: s.ratio, Stride: s.stride})
 			randomize(rng, b)
 			nn.SetTraining(b, train)
 			run := func(o lightnl.Order) (r result, grads []*tensor.Tensor) {
@@ -150,7 +150,7 @@ func TestAttentionDefinition(t *testing.T) {
 	for _, s := range blockShapes {
 		rng := newRNG(4)
 		x := tensor.Normal(rng, 0, 1, s.n, s.c, s.h, s.w)
-		b := lightnl.New(rng, s.c, lightnl.Options{Ratio: s.ratio, Stride: s.stride})
+		b := lightnl.New(rng, s.c, lightnl.Config{Ratio: s.ratio, Stride: s.stride})
 		var y *tensor.Tensor
 		autograd.NoGrad(func() { y = b.Attention(autograd.Const(x)).Value })
 		rc := lightnl.ReducedChannels(s.c, s.ratio)
@@ -185,7 +185,7 @@ func TestBlockGrad(t *testing.T) {
 		for _, train := range []bool{true, false} {
 			for _, order := range []lightnl.Order{lightnl.OrderA, lightnl.OrderB} {
 				rng := newRNG(5)
-				b := lightnl.New(rng, s.c, lightnl.Options{Ratio: s.ratio, Stride: s.stride, Order: order})
+				b := lightnl.New(rng, s.c, lightnl.Config{Ratio: s.ratio, Stride: s.stride, Order: order})
 				randomize(rng, b)
 				nn.SetTraining(b, train)
 				x := tensor.Normal(rng, 0, 1, s.n, s.c, s.h, s.w)
@@ -205,7 +205,7 @@ func TestNonLocalGrad(t *testing.T) {
 	for _, s := range []struct{ n, c, h, w, stride int }{{2, 6, 4, 4, 1}, {2, 4, 5, 5, 2}, {2, 5, 4, 5, 2}} {
 		for _, train := range []bool{true, false} {
 			rng := newRNG(6)
-			b := lightnl.NewNonLocal(rng, s.c, lightnl.NonLocalOptions{Stride: s.stride})
+			b := lightnl.NewNonLocal(rng, s.c, lightnl.NonLocalConfig{Stride: s.stride})
 			for _, p := range nn.NamedParams(b) {
 				p.Var.Value.CopyFrom(tensor.Normal(rng, 0, 0.5, p.Var.Value.Shape()...))
 			}
@@ -236,7 +236,7 @@ func TestNonLocalGrad(t *testing.T) {
 			// is curved enough for the default step's truncation error to
 			// reach a few percent; at 1e-3 float32 round-off, about 1e-3,
 			// dominates. The comparison with PyTorch checks to 1e-4.
-			rep := autograd.CheckGradWith(autograd.GradCheckOptions{Step: 1e-3}, f, inputs...)
+			rep := autograd.CheckGradWith(autograd.GradCheckConfig{Step: 1e-3}, f, inputs...)
 			t.Logf("NonLocal %+v train=%v: %v", s, train, rep)
 			require.Less(t, rep.Error, 5e-3, "NonLocal %+v train=%v: %v", s, train, rep)
 		}
@@ -250,27 +250,27 @@ func TestCosts(t *testing.T) {
 		ratio   float64
 		stride  int
 	}{{24, 56, 56, 0.25, 1}, {40, 28, 28, 0.25, 2}, {192, 7, 7, 0.125, 2}, {320, 7, 7, 0.25, 1}, {10, 4, 4, 0.25, 1}} {
-		b := lightnl.New(rng, s.c, lightnl.Options{Ratio: s.ratio, Stride: s.stride})
-		require.Equal(t, lightnl.LightNLMACs(s.c, s.h, s.w, s.ratio, s.stride), b.MACs(s.h, s.w))
+		b := lightnl.New(rng, s.c, lightnl.Config{Ratio: s.ratio, Stride: s.stride})
+		require.Equal(t, lightnl.BlockMACs(s.c, s.h, s.w, s.ratio, s.stride), b.MACs(s.h, s.w))
 		require.Equal(t, lightnl.LightNLParams(s.c), b.ParamCount())
 		require.Equal(t, nn.NumParams(b), b.ParamCount())
 		require.Equal(t, lightnl.CheaperOrder(s.c, s.h, s.w, s.ratio, s.stride), b.OrderFor(s.h, s.w))
 		b.Order = lightnl.OrderA
 		require.Equal(t, lightnl.OrderA, b.OrderFor(s.h, s.w))
 
-		nl := lightnl.NewNonLocal(rng, s.c, lightnl.NonLocalOptions{Stride: s.stride})
+		nl := lightnl.NewNonLocal(rng, s.c, lightnl.NonLocalConfig{Stride: s.stride})
 		require.Equal(t, lightnl.NonLocalMACs(s.c, s.h, s.w, s.stride), nl.MACs(s.h, s.w))
 		require.Equal(t, lightnl.NonLocalParams(s.c), nl.ParamCount())
 		require.Equal(t, nn.NumParams(nl), nl.ParamCount())
 	}
 	// Odd C: C' = ⌊C/2⌋.
-	nl := lightnl.NewNonLocal(rng, 15, lightnl.NonLocalOptions{})
+	nl := lightnl.NewNonLocal(rng, 15, lightnl.NonLocalConfig{})
 	require.Equal(t, 7, nl.Inner)
 	require.Equal(t, nn.NumParams(nl), lightnl.NonLocalParams(15))
 }
 
 func TestDefaultsAndPrinting(t *testing.T) {
-	b := lightnl.New(newRNG(9), 24, lightnl.Options{BN: nn.BatchNormOptions{Eps: 1e-3, Momentum: 0.01}})
+	b := lightnl.New(newRNG(9), 24, lightnl.Config{BN: nn.BatchNormConfig{Eps: 1e-3, Momentum: 0.01}})
 	require.Equal(t, 0.25, b.Ratio)
 	require.Equal(t, 1, b.Stride)
 	require.Equal(t, 6, b.Reduced)
@@ -289,11 +289,11 @@ func TestDefaultsAndPrinting(t *testing.T) {
 	require.Contains(t, b.String(), "# 264 params total")
 	require.Equal(t, make([]float32, 24), b.BN.Weight.Value.Data(), "γ starts at 0")
 
-	b = lightnl.New(newRNG(9), 8, lightnl.Options{Ratio: 1, Stride: 2})
+	b = lightnl.New(newRNG(9), 8, lightnl.Config{Ratio: 1, Stride: 2})
 	_, extra := b.Describe()
 	require.Equal(t, "8, ratio=1.0, stride=2", extra)
 
-	nl := lightnl.NewNonLocal(newRNG(9), 8, lightnl.NonLocalOptions{Stride: 2})
+	nl := lightnl.NewNonLocal(newRNG(9), 8, lightnl.NonLocalConfig{Stride: 2})
 	names = nil
 	for _, p := range nn.NamedParams(nl) {
 		names = append(names, p.Name)
@@ -318,43 +318,43 @@ func TestPanics(t *testing.T) {
 		f    func()
 		msg  string
 	}{
-		{"no channels", func() { lightnl.New(rng, 0, lightnl.Options{}) },
+		{"no channels", func() { lightnl.New(rng, 0, lightnl.Config{}) },
 			"lightnl: New: 0 channels, want at least 1"},
-		{"ratio leaves 0 channels", func() { lightnl.New(rng, 3, lightnl.Options{Ratio: 0.25}) },
+		{"ratio leaves 0 channels", func() { lightnl.New(rng, 3, lightnl.Config{Ratio: 0.25}) },
 			"lightnl: New: ratio 0.25 of 3 channels leaves ⌊r·C⌋ = 0 query and key channels; want r·C ≥ 1"},
-		{"ratio 0.125 of 7", func() { lightnl.New(rng, 7, lightnl.Options{Ratio: 0.125}) },
+		{"ratio 0.125 of 7", func() { lightnl.New(rng, 7, lightnl.Config{Ratio: 0.125}) },
 			"lightnl: New: ratio 0.125 of 7 channels leaves ⌊r·C⌋ = 0 query and key channels; want r·C ≥ 1"},
-		{"ratio above 1", func() { lightnl.New(rng, 8, lightnl.Options{Ratio: 1.5}) },
+		{"ratio above 1", func() { lightnl.New(rng, 8, lightnl.Config{Ratio: 1.5}) },
 			"lightnl: New: ratio 1.5 out of range (0, 1]"},
-		{"negative ratio", func() { lightnl.New(rng, 8, lightnl.Options{Ratio: -0.25}) },
+		{"negative ratio", func() { lightnl.New(rng, 8, lightnl.Config{Ratio: -0.25}) },
 			"lightnl: New: ratio -0.25 out of range (0, 1]"},
-		{"negative stride", func() { lightnl.New(rng, 8, lightnl.Options{Stride: -1}) },
+		{"negative stride", func() { lightnl.New(rng, 8, lightnl.Config{Stride: -1}) },
 			"lightnl: New: negative key stride -1"},
-		{"bad order", func() { lightnl.New(rng, 8, lightnl.Options{Order: 3}) },
+		{"bad order", func() { lightnl.New(rng, 8, lightnl.Config{Order: 3}) },
 			"lightnl: New: invalid order Order(3), want OrderAuto, OrderA or OrderB"},
 		{"channels mismatch", func() {
-			lightnl.New(rng, 8, lightnl.Options{}).Forward(autograd.Const(tensor.New(1, 6, 4, 4)))
+			lightnl.New(rng, 8, lightnl.Config{}).Forward(autograd.Const(tensor.New(1, 6, 4, 4)))
 		}, "lightnl: Block: input [1 6 4 4] has 6 channels, want 8"},
 		{"not 4-D", func() {
-			lightnl.New(rng, 8, lightnl.Options{}).Forward(autograd.Const(tensor.New(8, 16)))
+			lightnl.New(rng, 8, lightnl.Config{}).Forward(autograd.Const(tensor.New(8, 16)))
 		}, "lightnl: Block: input [8 16] is not 4-D N×C×H×W"},
 		{"forced bad order", func() {
-			b := lightnl.New(rng, 8, lightnl.Options{})
+			b := lightnl.New(rng, 8, lightnl.Config{})
 			b.Order = -1
 			b.Forward(autograd.Const(tensor.New(1, 8, 4, 4)))
 		}, "lightnl: Block: invalid order Order(-1), want OrderAuto, OrderA or OrderB"},
-		{"non-local one channel", func() { lightnl.NewNonLocal(rng, 1, lightnl.NonLocalOptions{}) },
+		{"non-local one channel", func() { lightnl.NewNonLocal(rng, 1, lightnl.NonLocalConfig{}) },
 			"lightnl: NewNonLocal: 1 channels leave ⌊C/2⌋ = 0 inner channels; want at least 2"},
-		{"non-local negative stride", func() { lightnl.NewNonLocal(rng, 8, lightnl.NonLocalOptions{Stride: -2}) },
+		{"non-local negative stride", func() { lightnl.NewNonLocal(rng, 8, lightnl.NonLocalConfig{Stride: -2}) },
 			"lightnl: NewNonLocal: negative key stride -2"},
 		{"non-local channels mismatch", func() {
-			lightnl.NewNonLocal(rng, 8, lightnl.NonLocalOptions{}).Forward(autograd.Const(tensor.New(1, 4, 4, 4)))
+			lightnl.NewNonLocal(rng, 8, lightnl.NonLocalConfig{}).Forward(autograd.Const(tensor.New(1, 4, 4, 4)))
 		}, "lightnl: NonLocal: input [1 4 4 4] has 4 channels, want 8"},
 		{"non-local not 4-D", func() {
-			lightnl.NewNonLocal(rng, 8, lightnl.NonLocalOptions{}).Forward(autograd.Const(tensor.New(1, 8, 4)))
+			lightnl.NewNonLocal(rng, 8, lightnl.NonLocalConfig{}).Forward(autograd.Const(tensor.New(1, 8, 4)))
 		}, "lightnl: NonLocal: input [1 8 4] is not 4-D N×C×H×W"},
 		{"non-local map below stride", func() {
-			lightnl.NewNonLocal(rng, 8, lightnl.NonLocalOptions{Stride: 2}).Forward(autograd.Const(tensor.New(1, 8, 1, 4)))
+			lightnl.NewNonLocal(rng, 8, lightnl.NonLocalConfig{Stride: 2}).Forward(autograd.Const(tensor.New(1, 8, 1, 4)))
 		}, "lightnl: NonLocal: input [1 8 1 4] is smaller than the key stride 2: no keys"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { require.PanicsWithValue(t, tc.msg, tc.f) })

@@ -79,7 +79,7 @@ func CheaperOrder(c, h, w int, ratio float64, stride int) Order {
 	return OrderB
 }
 
-// LightNLMACs returns the multiply-adds of a LightNL block with c channels on
+// BlockMACs returns the multiply-adds of a LightNL block with c channels on
 // an h×w map, channel ratio ratio and key stride stride ≥ 1:
 //
 //	min(A, B) + 9·C·H·W
@@ -88,7 +88,7 @@ func CheaperOrder(c, h, w int, ratio float64, stride int) Order {
 // (A = HW·M·(rC + C), B = (HW + M)·C·rC, M = ⌊H/s⌋·⌊W/s⌋, rC = ⌊r·C⌋) and
 // 9·C·H·W is the 3×3 depthwise conv. The subsampling, the 1/(H·W) scaling,
 // the BN and the residual add are not counted.
-func LightNLMACs(c, h, w int, ratio float64, stride int) int64 {
+func BlockMACs(c, h, w int, ratio float64, stride int) int64 {
 	a, b := AttentionMACs(c, h, w, ratio, stride)
 	return min(a, b) + 9*int64(c)*int64(h)*int64(w)
 }

@@ -84,7 +84,7 @@ func TestLightNLMACs(t *testing.T) {
 			require.Equal(t, tc.a, a, "A")
 			require.Equal(t, tc.b, b, "B")
 			require.Equal(t, tc.order, lightnl.CheaperOrder(tc.c, tc.h, tc.w, tc.ratio, tc.stride))
-			require.Equal(t, tc.macs, lightnl.LightNLMACs(tc.c, tc.h, tc.w, tc.ratio, tc.stride))
+			require.Equal(t, tc.macs, lightnl.BlockMACs(tc.c, tc.h, tc.w, tc.ratio, tc.stride))
 			if tc.paperFloat {
 				// The paper's formulas: A = HW·M·C·(1+r), B = (HW+M)·C²·r.
 				hw := float64(tc.h * tc.w)
@@ -138,7 +138,7 @@ func TestRatioTable(t *testing.T) {
 	t.Logf("%-11s %8s %14s %12s %5s %9s", "stage", "NL/LNL", "non-local", "LightNL", "order", "LNL params")
 	for _, s := range stages {
 		nl := lightnl.NonLocalMACs(s.c, s.h, s.w, 1)
-		lnl := lightnl.LightNLMACs(s.c, s.h, s.w, 0.25, 1)
+		lnl := lightnl.BlockMACs(s.c, s.h, s.w, 0.25, 1)
 		r := float64(nl) / float64(lnl)
 		ratios[s] = r
 		t.Logf("%3dx%3dx%-3d %8.1f %14d %12d %5v %9d", s.h, s.w, s.c, r, nl, lnl,

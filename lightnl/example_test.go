@@ -15,7 +15,7 @@ import (
 // conventional non-local block's.
 func Example() {
 	rng := rand.New(rand.NewPCG(1, 2))
-	block := lightnl.New(rng, 24, lightnl.Options{Ratio: 0.25, Stride: 1})
+	block := lightnl.New(rng, 24, lightnl.Config{Ratio: 0.25, Stride: 1})
 	fmt.Println(nn.Format(block))
 
 	x := autograd.Const(tensor.Normal(rng, 0, 1, 2, 24, 56, 56))
@@ -24,7 +24,7 @@ func Example() {
 
 	fmt.Println("association order at 56×56:", block.OrderFor(56, 56))
 	fmt.Println("LightNL MACs:", block.MACs(56, 56), "params:", block.ParamCount())
-	nl := lightnl.NewNonLocal(rng, 24, lightnl.NonLocalOptions{})
+	nl := lightnl.NewNonLocal(rng, 24, lightnl.NonLocalConfig{})
 	fmt.Println("non-local MACs:", nl.MACs(56, 56), "params:", nl.ParamCount())
 	fmt.Printf("ratio: %.0f×\n", float64(nl.MACs(56, 56))/float64(block.MACs(56, 56)))
 	// Output:

@@ -9,13 +9,13 @@ import (
 	"github.com/autonl-go/autonl/tensor"
 )
 
-// NonLocalOptions configures [NewNonLocal].
-type NonLocalOptions struct {
+// NonLocalConfig configures [NewNonLocal].
+type NonLocalConfig struct {
 	// Stride is the key stride s ≥ 1: φ and g run on the input max-pooled
 	// with an s×s window and stride s. Zero means 1 (no pooling).
 	Stride int
 	// BN configures the batch norm after W_z.
-	BN nn.BatchNormOptions
+	BN nn.BatchNormConfig
 }
 
 // NonLocal is the conventional non-local block of Wang et al. ("Non-local
@@ -58,7 +58,7 @@ type NonLocal struct {
 // NewNonLocal returns a non-local block for inputs with the given number
 // of channels. It panics if channels is less than 2 (C' would be 0) or the
 // stride is negative.
-func NewNonLocal(rng *rand.Rand, channels int, opts NonLocalOptions) *NonLocal {
+func NewNonLocal(rng *rand.Rand, channels int, opts NonLocalConfig) *NonLocal {
 	if channels < 2 {
 		panic(fmt.Sprintf("lightnl: NewNonLocal: %d channels leave ⌊C/2⌋ = 0 inner channels; want at least 2", channels))
 	}
@@ -67,9 +67,9 @@ func NewNonLocal(rng *rand.Rand, channels int, opts NonLocalOptions) *NonLocal {
 	}
 	ci := channels / 2
 	conv := func(in, out int) *nn.Conv2d {
-		c := nn.NewConv2d(rng, in, out, 1, nn.ConvOptions{Bias: true})
-		nn.Normal(rng, c.Weight.Value, 0, 0.01)
-		nn.Zeros(c.Bias.Value)
+		c := nn.NewConv2d(rng, in, out, 1, nn.ConvConfig{Bias: true})
+		nn.FillNormal(rng, c.Weight.Value, 0, 0.01)
+		nn.FillZeros(c.Bias.Value)
 		return c
 	}
 	b := &NonLocal{
@@ -109,7 +109,7 @@ func (b *NonLocal) Forward(x *autograd.Var) *autograd.Var {
 	xp := x
 	if b.Stride > 1 {
 		k := [2]int{b.Stride, b.Stride}
-		xp = autograd.MaxPool2D(x, tensor.Pool2DParams{Kernel: k, Stride: k})
+		xp = autograd.MaxPool2D(x, tensor.Pool2DConfig{Kernel: k, Stride: k})
 	}
 	m := xp.Shape()[2] * xp.Shape()[3]
 	ci := b.Inner

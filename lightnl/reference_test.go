@@ -116,7 +116,7 @@ func TestReferenceLightNL(t *testing.T) {
 			c.Params(&p)
 			require.Equal(t, "lightnl", p.Block)
 			b := lightnl.New(rand.New(rand.NewPCG(1, 2)), p.C,
-				lightnl.Options{Ratio: p.Ratio, Stride: p.Stride, BN: nn.BatchNormOptions{Eps: p.Eps, Momentum: p.Momentum}})
+				lightnl.Config{Ratio: p.Ratio, Stride: p.Stride, BN: nn.BatchNormConfig{Eps: p.Eps, Momentum: p.Momentum}})
 			auto := b.OrderFor(p.H, p.W)
 			require.Equal(t, p.Order, auto.String(), "the order the cost formula picks")
 			seen[auto] = true
@@ -148,7 +148,7 @@ func TestReferenceNonLocal(t *testing.T) {
 			c.Params(&p)
 			require.Equal(t, "nonlocal", p.Block)
 			b := lightnl.NewNonLocal(rand.New(rand.NewPCG(1, 2)), p.C,
-				lightnl.NonLocalOptions{Stride: p.Stride, BN: nn.BatchNormOptions{Eps: p.Eps, Momentum: p.Momentum}})
+				lightnl.NonLocalConfig{Stride: p.Stride, BN: nn.BatchNormConfig{Eps: p.Eps, Momentum: p.Momentum}})
 			loadState(t, c, p, b)
 			checkPass(t, chk, c, b, "")
 		})

@@ -10,7 +10,7 @@ import (
 // Activation names an element-wise nonlinearity of a network: the
 // activation of its convolutions, or the gate of its squeeze-excite units.
 // The zero value, DefaultActivation, means "the default of whatever is
-// being configured" (see [Config] and [MBConvOptions]).
+// being configured" (see [Config] and [MBConvConfig]).
 type Activation int
 
 const (

@@ -9,9 +9,9 @@ import (
 	"unicode/utf8"
 )
 
-// NonLocalArgs configures the LightNL block that follows a block's
+// LightNLSpec configures the LightNL block that follows a block's
 // projection. The zero value means "no LightNL block".
-type NonLocalArgs struct {
+type LightNLSpec struct {
 	// Ratio is the LightNL channel ratio r in (0, 1]; 0 means no LightNL.
 	Ratio float64
 	// Stride is the key stride s ≥ 1: keys and values are taken from a
@@ -20,14 +20,14 @@ type NonLocalArgs struct {
 	Stride int
 }
 
-// BlockArgs is one parsed block string: Repeats inverted-residual (MBConv)
+// BlockSpec is one parsed block string: Repeats inverted-residual (MBConv)
 // layers that share kernel, expansion, squeeze-excite and LightNL settings.
 // The first layer has the given Strides and input width In; the other
-// Repeats-1 layers have stride 1 and input width Out (see [Expand]).
+// Repeats-1 layers have stride 1 and input width Out (see [Unroll]).
 //
-// BlockArgs is comparable with ==. A value that passes [BlockArgs.Validate]
+// BlockSpec is comparable with ==. A value that passes [BlockSpec.Validate]
 // prints to a string that [ParseBlock] maps back to an identical value.
-type BlockArgs struct {
+type BlockSpec struct {
 	Repeats  int     // r: number of layers, ≥ 1
 	Kernel   int     // k: depthwise kernel size, odd, ≥ 1
 	Strides  [2]int  // s: depthwise strides (rows, columns) of the first layer, each in 1..9
@@ -36,19 +36,19 @@ type BlockArgs struct {
 	Out      int     // o: output width, ≥ 1
 	SE       float64 // se: squeeze-excite ratio in (0, 1]; 0 means no squeeze-excite
 	NoSkip   bool    // noskip: never add an identity skip
-	NonLocal NonLocalArgs
+	NonLocal LightNLSpec
 }
 
 // HasSE reports whether the block has a squeeze-excite part.
-func (b BlockArgs) HasSE() bool { return b.SE != 0 }
+func (b BlockSpec) HasSE() bool { return b.SE != 0 }
 
 // HasNonLocal reports whether the block is followed by a LightNL block.
-func (b BlockArgs) HasNonLocal() bool { return b.NonLocal.Ratio != 0 }
+func (b BlockSpec) HasNonLocal() bool { return b.NonLocal.Ratio != 0 }
 
 // HasSkip reports whether the block's first layer has an identity skip
 // connection: it has one exactly when both strides are 1, In == Out and
-// NoSkip is false. After [Expand] it describes each layer.
-func (b BlockArgs) HasSkip() bool {
+// NoSkip is false. After [Unroll] it describes each layer.
+func (b BlockSpec) HasSkip() bool {
 	return b.Strides == [2]int{1, 1} && b.In == b.Out && !b.NoSkip
 }
 
@@ -189,7 +189,7 @@ func lookupField(key string) (field, bool) {
 // its value. Numbers are plain unsigned decimals without leading zeros
 // ("0.25" and "6" but not ".25", "06", "+6" or "6e0").
 //
-// The canonical form, which [BlockArgs.String] prints, lists the tokens in
+// The canonical form, which [BlockSpec.String] prints, lists the tokens in
 // the order r, k, s, e, i, o, se, noskip, nonlocal, writes strides with two
 // digits ("s22", never "s2"), writes every number in its shortest form
 // ("e6", "se0.25"), and leaves out the key stride of a LightNL block when it
@@ -198,25 +198,25 @@ func lookupField(key string) (field, bool) {
 //
 // Errors are *[ArchError] values naming the block string, the offending
 // token and what is wrong with it.
-func ParseBlock(s string) (BlockArgs, error) {
+func ParseBlock(s string) (BlockSpec, error) {
 	b, err := parseBlock(strings.TrimSpace(s))
 	if err != nil {
-		return BlockArgs{}, err
+		return BlockSpec{}, err
 	}
 	return b, nil
 }
 
 // parseBlock parses a trimmed block string. Errors carry Text, Token, Kind
 // and Msg; the caller fills in Block and Line.
-func parseBlock(s string) (BlockArgs, *ArchError) {
-	fail := func(kind error, tok, msg string) (BlockArgs, *ArchError) {
-		return BlockArgs{}, &ArchError{Text: s, Token: tok, Kind: kind, Msg: msg}
+func parseBlock(s string) (BlockSpec, *ArchError) {
+	fail := func(kind error, tok, msg string) (BlockSpec, *ArchError) {
+		return BlockSpec{}, &ArchError{Text: s, Token: tok, Kind: kind, Msg: msg}
 	}
 	if s == "" {
 		return fail(ErrEmptyToken, "", "empty block string")
 	}
 	var (
-		b    BlockArgs
+		b    BlockSpec
 		seen [numFields]string // text of each token kind already parsed
 	)
 	for pos, tok := range strings.Split(s, "_") {
@@ -382,16 +382,16 @@ func parseStrides(val string) ([2]int, *problem) {
 	return st, outOfRange(checkStrides(st))
 }
 
-func parseNonLocal(val string) (NonLocalArgs, *problem) {
+func parseNonLocal(val string) (LightNLSpec, *problem) {
 	rs, ss, hasStride := strings.Cut(val, "-")
 	r, pr := parseNum(rs, "LightNL channel ratio")
 	if pr != nil {
-		return NonLocalArgs{}, pr
+		return LightNLSpec{}, pr
 	}
-	nl := NonLocalArgs{Ratio: r, Stride: 1}
+	nl := LightNLSpec{Ratio: r, Stride: 1}
 	if hasStride {
 		if nl.Stride, pr = parseInt(ss, "LightNL key stride", MaxStride); pr != nil {
-			return NonLocalArgs{}, pr
+			return LightNLSpec{}, pr
 		}
 	}
 	return nl, outOfRange(checkNonLocal(nl))
@@ -450,7 +450,7 @@ func checkRatio(what string, v float64) string {
 	return ""
 }
 
-func checkNonLocal(nl NonLocalArgs) string {
+func checkNonLocal(nl LightNLSpec) string {
 	if nl.Ratio == 0 && nl.Stride == 0 {
 		return ""
 	}
@@ -472,7 +472,7 @@ func checkMax(what string, v, limit int) string {
 
 // checkHidden checks the hidden width round(In·Expand) of a block whose
 // fields are in range.
-func checkHidden(b BlockArgs) string {
+func checkHidden(b BlockSpec) string {
 	if h := b.HiddenWidth(); h > MaxWidth {
 		return fmt.Sprintf("hidden width %d (input width × expansion ratio) must be at most %d", h, MaxWidth)
 	}
@@ -481,7 +481,7 @@ func checkHidden(b BlockArgs) string {
 
 // checkLayers checks the number of layers of blocks after unrolling; it
 // returns the index of the block at which the limit is passed, or -1.
-func checkLayers(blocks []BlockArgs) int {
+func checkLayers(blocks []BlockSpec) int {
 	n := 0
 	for i, b := range blocks {
 		n += b.Repeats
@@ -493,7 +493,7 @@ func checkLayers(blocks []BlockArgs) int {
 }
 
 // tooManyLayers is the error of checkLayers.
-func tooManyLayers(blocks []BlockArgs, i int, line int, text string) *ArchError {
+func tooManyLayers(blocks []BlockSpec, i int, line int, text string) *ArchError {
 	return &ArchError{Block: i + 1, Line: line, Text: text, Token: fmt.Sprintf("r%d", blocks[i].Repeats), Kind: ErrOutOfRange,
 		Msg: fmt.Sprintf("the network has more than %d layers after unrolling repeats", MaxLayers)}
 }
@@ -502,7 +502,7 @@ func tooManyLayers(blocks []BlockArgs, i int, line int, text string) *ArchError 
 // allows (see [ParseBlock]); it returns nil or an *[ArchError] of kind
 // [ErrOutOfRange] that names the offending field as a token. For a valid b,
 // ParseBlock(b.String()) returns b.
-func (b BlockArgs) Validate() error {
+func (b BlockSpec) Validate() error {
 	fail := func(tok, msg string) error {
 		return &ArchError{Text: b.String(), Token: tok, Kind: ErrOutOfRange, Msg: msg}
 	}
@@ -546,7 +546,7 @@ func (b BlockArgs) Validate() error {
 func formatNum(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 
 // formatNonLocal prints the nonlocal token, leaving out a key stride of 1.
-func formatNonLocal(nl NonLocalArgs) string {
+func formatNonLocal(nl LightNLSpec) string {
 	s := "nonlocal" + formatNum(nl.Ratio)
 	if nl.Stride != 1 {
 		s += "-" + strconv.Itoa(nl.Stride)
@@ -556,8 +556,8 @@ func formatNonLocal(nl NonLocalArgs) string {
 
 // String returns the canonical block string of b (see [ParseBlock]), e.g.
 // "r1_k5_s22_e6_i40_o80_se0.25_nonlocal0.25-2". The string of an invalid b
-// (see [BlockArgs.Validate]) need not parse.
-func (b BlockArgs) String() string {
+// (see [BlockSpec.Validate]) need not parse.
+func (b BlockSpec) String() string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "r%d_k%d_s%d%d_e%s_i%d_o%d",
 		b.Repeats, b.Kernel, b.Strides[0], b.Strides[1], formatNum(b.Expand), b.In, b.Out)
@@ -584,19 +584,19 @@ func (b BlockArgs) String() string {
 // Errors are *[ArchError] values that name the block by its 1-based position
 // among the blocks, its 1-based line and its text; an arch without blocks
 // is an error of kind [ErrNoBlocks].
-func ParseArch(text string) ([]BlockArgs, error) {
+func ParseArch(text string) ([]BlockSpec, error) {
 	return parseLines(strings.Split(text, "\n"))
 }
 
 // ParseArchLines is [ParseArch] for text already split into lines: lines[i]
 // is line i+1.
-func ParseArchLines(lines []string) ([]BlockArgs, error) {
+func ParseArchLines(lines []string) ([]BlockSpec, error) {
 	return parseLines(lines)
 }
 
 // MustParseArch is [ParseArch] for architectures fixed at compile time, such
 // as the zoo's; it panics on error.
-func MustParseArch(text string) []BlockArgs {
+func MustParseArch(text string) []BlockSpec {
 	blocks, err := ParseArch(text)
 	if err != nil {
 		panic(err)
@@ -604,9 +604,9 @@ func MustParseArch(text string) []BlockArgs {
 	return blocks
 }
 
-func parseLines(lines []string) ([]BlockArgs, error) {
+func parseLines(lines []string) ([]BlockSpec, error) {
 	var (
-		blocks []BlockArgs
+		blocks []BlockSpec
 		lineNo []int
 		texts  []string
 	)
@@ -639,11 +639,11 @@ func parseLines(lines []string) ([]BlockArgs, error) {
 	return blocks, nil
 }
 
-// CheckArch validates every block (see [BlockArgs.Validate]) and checks that
+// CheckArch validates every block (see [BlockSpec.Validate]) and checks that
 // the blocks chain: each block's input width equals the previous block's
 // output width. Errors name blocks by 1-based position and canonical text.
 // An empty list is an error of kind [ErrNoBlocks].
-func CheckArch(blocks []BlockArgs) error {
+func CheckArch(blocks []BlockSpec) error {
 	if len(blocks) == 0 {
 		return &ArchError{Kind: ErrNoBlocks, Msg: "arch has no blocks"}
 	}
@@ -663,7 +663,7 @@ func CheckArch(blocks []BlockArgs) error {
 }
 
 // checkChain checks that the widths chain. lineNo may be nil.
-func checkChain(blocks []BlockArgs, lineNo []int, texts []string) error {
+func checkChain(blocks []BlockSpec, lineNo []int, texts []string) error {
 	line := func(i int) int {
 		if lineNo == nil {
 			return 0
@@ -692,7 +692,7 @@ func checkChain(blocks []BlockArgs, lineNo []int, texts []string) error {
 // FormatArch prints blocks in canonical form, one block string per line,
 // each line ending in "\n". ParseArch(FormatArch(blocks)) returns blocks
 // for every list that [CheckArch] accepts.
-func FormatArch(blocks []BlockArgs) string {
+func FormatArch(blocks []BlockSpec) string {
 	var sb strings.Builder
 	for _, b := range blocks {
 		sb.WriteString(b.String())
@@ -701,18 +701,18 @@ func FormatArch(blocks []BlockArgs) string {
 	return sb.String()
 }
 
-// Expand unrolls repeats: it returns one BlockArgs per layer, each with
+// Unroll unrolls repeats: it returns one BlockSpec per layer, each with
 // Repeats 1. A block with Repeats r becomes r layers; the first keeps the
 // block's Strides and In, the others have Strides {1, 1} and In = Out. All
 // other fields are copied to every layer. A block with Repeats < 1
-// contributes no layer. Expand does not validate; an expanded list
+// contributes no layer. Unroll does not validate; an expanded list
 // expands to itself.
-func Expand(blocks []BlockArgs) []BlockArgs {
+func Unroll(blocks []BlockSpec) []BlockSpec {
 	n := 0
 	for _, b := range blocks {
 		n += max(b.Repeats, 0)
 	}
-	layers := make([]BlockArgs, 0, n)
+	layers := make([]BlockSpec, 0, n)
 	for _, b := range blocks {
 		for r := 0; r < b.Repeats; r++ {
 			l := b

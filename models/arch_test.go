@@ -14,64 +14,64 @@ import (
 func TestParseBlockValid(t *testing.T) {
 	for _, tc := range []struct {
 		in        string
-		want      models.BlockArgs
+		want      models.BlockSpec
 		canonical string // "" means in is canonical
 	}{
 		{
 			in: "r1_k5_s22_e6_i40_o80_se0.25_nonlocal0.25-2",
-			want: models.BlockArgs{Repeats: 1, Kernel: 5, Strides: [2]int{2, 2}, Expand: 6, In: 40, Out: 80,
-				SE: 0.25, NonLocal: models.NonLocalArgs{Ratio: 0.25, Stride: 2}},
+			want: models.BlockSpec{Repeats: 1, Kernel: 5, Strides: [2]int{2, 2}, Expand: 6, In: 40, Out: 80,
+				SE: 0.25, NonLocal: models.LightNLSpec{Ratio: 0.25, Stride: 2}},
 		},
 		{
 			in:   "r1_k3_s11_e1_i32_o16_noskip",
-			want: models.BlockArgs{Repeats: 1, Kernel: 3, Strides: [2]int{1, 1}, Expand: 1, In: 32, Out: 16, NoSkip: true},
+			want: models.BlockSpec{Repeats: 1, Kernel: 3, Strides: [2]int{1, 1}, Expand: 1, In: 32, Out: 16, NoSkip: true},
 		},
 		{
 			in:   "r3_k5_s22_e3_i24_o40_se0.25",
-			want: models.BlockArgs{Repeats: 3, Kernel: 5, Strides: [2]int{2, 2}, Expand: 3, In: 24, Out: 40, SE: 0.25},
+			want: models.BlockSpec{Repeats: 3, Kernel: 5, Strides: [2]int{2, 2}, Expand: 3, In: 24, Out: 40, SE: 0.25},
 		},
 		{
 			in: "r1_k3_s22_e3_i16_o24_nonlocal0.25",
-			want: models.BlockArgs{Repeats: 1, Kernel: 3, Strides: [2]int{2, 2}, Expand: 3, In: 16, Out: 24,
-				NonLocal: models.NonLocalArgs{Ratio: 0.25, Stride: 1}},
+			want: models.BlockSpec{Repeats: 1, Kernel: 3, Strides: [2]int{2, 2}, Expand: 3, In: 16, Out: 24,
+				NonLocal: models.LightNLSpec{Ratio: 0.25, Stride: 1}},
 		},
 		{
 			in:        "o80_i40_e6_s22_k5_r1",
-			want:      models.BlockArgs{Repeats: 1, Kernel: 5, Strides: [2]int{2, 2}, Expand: 6, In: 40, Out: 80},
+			want:      models.BlockSpec{Repeats: 1, Kernel: 5, Strides: [2]int{2, 2}, Expand: 6, In: 40, Out: 80},
 			canonical: "r1_k5_s22_e6_i40_o80",
 		},
 		{
 			in: "noskip_nonlocal0.5-3_se1_o8_i8_e4.5_s12_k7_r4",
-			want: models.BlockArgs{Repeats: 4, Kernel: 7, Strides: [2]int{1, 2}, Expand: 4.5, In: 8, Out: 8,
-				SE: 1, NoSkip: true, NonLocal: models.NonLocalArgs{Ratio: 0.5, Stride: 3}},
+			want: models.BlockSpec{Repeats: 4, Kernel: 7, Strides: [2]int{1, 2}, Expand: 4.5, In: 8, Out: 8,
+				SE: 1, NoSkip: true, NonLocal: models.LightNLSpec{Ratio: 0.5, Stride: 3}},
 			canonical: "r4_k7_s12_e4.5_i8_o8_se1_noskip_nonlocal0.5-3",
 		},
 		{
 			in:        "r2_k3_s2_e6_i16_o24",
-			want:      models.BlockArgs{Repeats: 2, Kernel: 3, Strides: [2]int{2, 2}, Expand: 6, In: 16, Out: 24},
+			want:      models.BlockSpec{Repeats: 2, Kernel: 3, Strides: [2]int{2, 2}, Expand: 6, In: 16, Out: 24},
 			canonical: "r2_k3_s22_e6_i16_o24",
 		},
 		{
 			in: "r1_k1_s1_e0.5_i1_o1_nonlocal0.125-1",
-			want: models.BlockArgs{Repeats: 1, Kernel: 1, Strides: [2]int{1, 1}, Expand: 0.5, In: 1, Out: 1,
-				NonLocal: models.NonLocalArgs{Ratio: 0.125, Stride: 1}},
+			want: models.BlockSpec{Repeats: 1, Kernel: 1, Strides: [2]int{1, 1}, Expand: 0.5, In: 1, Out: 1,
+				NonLocal: models.LightNLSpec{Ratio: 0.125, Stride: 1}},
 			canonical: "r1_k1_s11_e0.5_i1_o1_nonlocal0.125",
 		},
 		{
 			in:        "r1_k3_s11_e6.0_i16_o16_se0.250_nonlocal1.0-2",
-			want:      models.BlockArgs{Repeats: 1, Kernel: 3, Strides: [2]int{1, 1}, Expand: 6, In: 16, Out: 16, SE: 0.25, NonLocal: models.NonLocalArgs{Ratio: 1, Stride: 2}},
+			want:      models.BlockSpec{Repeats: 1, Kernel: 3, Strides: [2]int{1, 1}, Expand: 6, In: 16, Out: 16, SE: 0.25, NonLocal: models.LightNLSpec{Ratio: 1, Stride: 2}},
 			canonical: "r1_k3_s11_e6_i16_o16_se0.25_nonlocal1-2",
 		},
 		{
 			in:        " \tr1_k3_s11_e1_i32_o16\r\n",
-			want:      models.BlockArgs{Repeats: 1, Kernel: 3, Strides: [2]int{1, 1}, Expand: 1, In: 32, Out: 16},
+			want:      models.BlockSpec{Repeats: 1, Kernel: 3, Strides: [2]int{1, 1}, Expand: 1, In: 32, Out: 16},
 			canonical: "r1_k3_s11_e1_i32_o16",
 		},
 		{
 			in: "r64_k31_s99_e64_i256_o16384_se0.1_nonlocal0.3-9", // every limit
-			want: models.BlockArgs{Repeats: models.MaxRepeats, Kernel: models.MaxKernel, Strides: [2]int{9, 9},
+			want: models.BlockSpec{Repeats: models.MaxRepeats, Kernel: models.MaxKernel, Strides: [2]int{9, 9},
 				Expand: models.MaxExpand, In: models.MaxWidth / models.MaxExpand, Out: models.MaxWidth, SE: 0.1,
-				NonLocal: models.NonLocalArgs{Ratio: 0.3, Stride: models.MaxStride}},
+				NonLocal: models.LightNLSpec{Ratio: 0.3, Stride: models.MaxStride}},
 		},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
@@ -251,7 +251,7 @@ func TestParseBlockErrors(t *testing.T) {
 		t.Run(tc.in, func(t *testing.T) {
 			b, err := models.ParseBlock(tc.in)
 			require.Error(t, err)
-			require.Equal(t, models.BlockArgs{}, b)
+			require.Equal(t, models.BlockSpec{}, b)
 			require.ErrorIs(t, err, tc.kind)
 			require.EqualError(t, err, tc.msg)
 			var ae *models.ArchError
@@ -283,11 +283,11 @@ r2_k3_s2_e6_i16_o24
 r1_k3_s11_e6_i40_o80_nonlocal0.25-2
 `
 
-var sampleBlocks = []models.BlockArgs{
+var sampleBlocks = []models.BlockSpec{
 	{Repeats: 1, Kernel: 3, Strides: [2]int{1, 1}, Expand: 1, In: 32, Out: 16, NoSkip: true},
 	{Repeats: 2, Kernel: 3, Strides: [2]int{2, 2}, Expand: 6, In: 16, Out: 24},
 	{Repeats: 3, Kernel: 5, Strides: [2]int{2, 2}, Expand: 3, In: 24, Out: 40, SE: 0.25},
-	{Repeats: 1, Kernel: 3, Strides: [2]int{1, 1}, Expand: 6, In: 40, Out: 80, NonLocal: models.NonLocalArgs{Ratio: 0.25, Stride: 2}},
+	{Repeats: 1, Kernel: 3, Strides: [2]int{1, 1}, Expand: 6, In: 40, Out: 80, NonLocal: models.LightNLSpec{Ratio: 0.25, Stride: 2}},
 }
 
 func TestParseArch(t *testing.T) {
@@ -371,9 +371,9 @@ func TestParseArchErrors(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, parse := range []func() ([]models.BlockArgs, error){
-				func() ([]models.BlockArgs, error) { return models.ParseArchLines(tc.lines) },
-				func() ([]models.BlockArgs, error) { return models.ParseArch(strings.Join(tc.lines, "\n")) },
+			for _, parse := range []func() ([]models.BlockSpec, error){
+				func() ([]models.BlockSpec, error) { return models.ParseArchLines(tc.lines) },
+				func() ([]models.BlockSpec, error) { return models.ParseArch(strings.Join(tc.lines, "\n")) },
 			} {
 				blocks, err := parse()
 				require.Nil(t, blocks)
@@ -393,18 +393,18 @@ func TestParseArchErrors(t *testing.T) {
 
 func TestCheckArch(t *testing.T) {
 	require.NoError(t, models.CheckArch(sampleBlocks))
-	require.NoError(t, models.CheckArch(models.Expand(sampleBlocks)))
+	require.NoError(t, models.CheckArch(models.Unroll(sampleBlocks)))
 
 	err := models.CheckArch(nil)
 	require.ErrorIs(t, err, models.ErrNoBlocks)
 
-	bad := append([]models.BlockArgs(nil), sampleBlocks...)
+	bad := append([]models.BlockSpec(nil), sampleBlocks...)
 	bad[2].In = 40
 	err = models.CheckArch(bad)
 	require.ErrorIs(t, err, models.ErrWidthMismatch)
 	require.EqualError(t, err, `models: block 3 "r3_k5_s22_e3_i40_o40_se0.25": token "i40": input width 40 does not match output width 24 of block 2 "r2_k3_s22_e6_i16_o24"`)
 
-	bad = append([]models.BlockArgs(nil), sampleBlocks...)
+	bad = append([]models.BlockSpec(nil), sampleBlocks...)
 	bad[1].Kernel = 4
 	err = models.CheckArch(bad)
 	require.ErrorIs(t, err, models.ErrOutOfRange)
@@ -412,34 +412,34 @@ func TestCheckArch(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	ok := models.BlockArgs{Repeats: 1, Kernel: 3, Strides: [2]int{1, 1}, Expand: 6, In: 8, Out: 8}
+	ok := models.BlockSpec{Repeats: 1, Kernel: 3, Strides: [2]int{1, 1}, Expand: 6, In: 8, Out: 8}
 	require.NoError(t, ok.Validate())
 	for _, tc := range []struct {
-		edit func(*models.BlockArgs)
+		edit func(*models.BlockSpec)
 		msg  string
 	}{
-		{func(b *models.BlockArgs) { b.Repeats = 0 }, `models: block "r0_k3_s11_e6_i8_o8": token "r0": repeats must be at least 1`},
-		{func(b *models.BlockArgs) { b.Repeats = math.MaxInt32 + 1 }, `models: block "r2147483648_k3_s11_e6_i8_o8": token "r2147483648": repeats must be at most 64`},
-		{func(b *models.BlockArgs) { b.Kernel = 33 }, `models: block "r1_k33_s11_e6_i8_o8": token "k33": kernel size must be at most 31`},
-		{func(b *models.BlockArgs) { b.Expand = 65 }, `models: block "r1_k3_s11_e65_i8_o8": token "e65": expansion ratio must be at most 64`},
-		{func(b *models.BlockArgs) { b.In = 16385 }, `models: block "r1_k3_s11_e6_i16385_o8": token "i16385": input width must be at most 16384`},
-		{func(b *models.BlockArgs) { b.In = 4096 }, `models: block "r1_k3_s11_e6_i4096_o8": token "e6": hidden width 24576 (input width × expansion ratio) must be at most 16384`},
-		{func(b *models.BlockArgs) { b.NonLocal = models.NonLocalArgs{Ratio: 0.25, Stride: 10} }, `models: block "r1_k3_s11_e6_i8_o8_nonlocal0.25-10": token "nonlocal0.25-10": LightNL key stride must be at most 9`},
-		{func(b *models.BlockArgs) { b.Kernel = -3 }, `models: block "r1_k-3_s11_e6_i8_o8": token "k-3": kernel size must be at least 1`},
-		{func(b *models.BlockArgs) { b.Kernel = 2 }, `models: block "r1_k2_s11_e6_i8_o8": token "k2": kernel size must be odd`},
-		{func(b *models.BlockArgs) { b.Strides = [2]int{} }, `models: block "r1_k3_s00_e6_i8_o8": token "s00": strides must be between 1 and 9`},
-		{func(b *models.BlockArgs) { b.Strides = [2]int{1, 10} }, `models: block "r1_k3_s110_e6_i8_o8": token "s110": strides must be between 1 and 9`},
-		{func(b *models.BlockArgs) { b.Expand = 0 }, `models: block "r1_k3_s11_e0_i8_o8": token "e0": expansion ratio must be positive and finite`},
-		{func(b *models.BlockArgs) { b.Expand = math.NaN() }, `models: block "r1_k3_s11_eNaN_i8_o8": token "eNaN": expansion ratio must be positive and finite`},
-		{func(b *models.BlockArgs) { b.Expand = math.Inf(1) }, `models: block "r1_k3_s11_e+Inf_i8_o8": token "e+Inf": expansion ratio must be positive and finite`},
-		{func(b *models.BlockArgs) { b.In = 0 }, `models: block "r1_k3_s11_e6_i0_o8": token "i0": input width must be at least 1`},
-		{func(b *models.BlockArgs) { b.Out = -1 }, `models: block "r1_k3_s11_e6_i8_o-1": token "o-1": output width must be at least 1`},
-		{func(b *models.BlockArgs) { b.SE = 1.25 }, `models: block "r1_k3_s11_e6_i8_o8_se1.25": token "se1.25": squeeze-excite ratio must be in (0, 1]`},
-		{func(b *models.BlockArgs) { b.SE = -0.25 }, `models: block "r1_k3_s11_e6_i8_o8_se-0.25": token "se-0.25": squeeze-excite ratio must be in (0, 1]`},
-		{func(b *models.BlockArgs) { b.SE = math.NaN() }, `models: block "r1_k3_s11_e6_i8_o8_seNaN": token "seNaN": squeeze-excite ratio must be in (0, 1]`},
-		{func(b *models.BlockArgs) { b.NonLocal = models.NonLocalArgs{Ratio: 0.25} }, `models: block "r1_k3_s11_e6_i8_o8_nonlocal0.25-0": token "nonlocal0.25-0": LightNL key stride must be at least 1`},
-		{func(b *models.BlockArgs) { b.NonLocal = models.NonLocalArgs{Stride: 2} }, `models: block "r1_k3_s11_e6_i8_o8": token "nonlocal0-2": LightNL key stride given without a channel ratio`},
-		{func(b *models.BlockArgs) { b.NonLocal = models.NonLocalArgs{Ratio: 1.5, Stride: 1} }, `models: block "r1_k3_s11_e6_i8_o8_nonlocal1.5": token "nonlocal1.5": LightNL channel ratio must be in (0, 1]`},
+		{func(b *models.BlockSpec) { b.Repeats = 0 }, `models: block "r0_k3_s11_e6_i8_o8": token "r0": repeats must be at least 1`},
+		{func(b *models.BlockSpec) { b.Repeats = math.MaxInt32 + 1 }, `models: block "r2147483648_k3_s11_e6_i8_o8": token "r2147483648": repeats must be at most 64`},
+		{func(b *models.BlockSpec) { b.Kernel = 33 }, `models: block "r1_k33_s11_e6_i8_o8": token "k33": kernel size must be at most 31`},
+		{func(b *models.BlockSpec) { b.Expand = 65 }, `models: block "r1_k3_s11_e65_i8_o8": token "e65": expansion ratio must be at most 64`},
+		{func(b *models.BlockSpec) { b.In = 16385 }, `models: block "r1_k3_s11_e6_i16385_o8": token "i16385": input width must be at most 16384`},
+		{func(b *models.BlockSpec) { b.In = 4096 }, `models: block "r1_k3_s11_e6_i4096_o8": token "e6": hidden width 24576 (input width × expansion ratio) must be at most 16384`},
+		{func(b *models.BlockSpec) { b.NonLocal = models.LightNLSpec{Ratio: 0.25, Stride: 10} }, `models: block "r1_k3_s11_e6_i8_o8_nonlocal0.25-10": token "nonlocal0.25-10": LightNL key stride must be at most 9`},
+		{func(b *models.BlockSpec) { b.Kernel = -3 }, `models: block "r1_k-3_s11_e6_i8_o8": token "k-3": kernel size must be at least 1`},
+		{func(b *models.BlockSpec) { b.Kernel = 2 }, `models: block "r1_k2_s11_e6_i8_o8": token "k2": kernel size must be odd`},
+		{func(b *models.BlockSpec) { b.Strides = [2]int{} }, `models: block "r1_k3_s00_e6_i8_o8": token "s00": strides must be between 1 and 9`},
+		{func(b *models.BlockSpec) { b.Strides = [2]int{1, 10} }, `models: block "r1_k3_s110_e6_i8_o8": token "s110": strides must be between 1 and 9`},
+		{func(b *models.BlockSpec) { b.Expand = 0 }, `models: block "r1_k3_s11_e0_i8_o8": token "e0": expansion ratio must be positive and finite`},
+		{func(b *models.BlockSpec) { b.Expand = math.NaN() }, `models: block "r1_k3_s11_eNaN_i8_o8": token "eNaN": expansion ratio must be positive and finite`},
+		{func(b *models.BlockSpec) { b.Expand = math.Inf(1) }, `models: block "r1_k3_s11_e+Inf_i8_o8": token "e+Inf": expansion ratio must be positive and finite`},
+		{func(b *models.BlockSpec) { b.In = 0 }, `models: block "r1_k3_s11_e6_i0_o8": token "i0": input width must be at least 1`},
+		{func(b *models.BlockSpec) { b.Out = -1 }, `models: block "r1_k3_s11_e6_i8_o-1": token "o-1": output width must be at least 1`},
+		{func(b *models.BlockSpec) { b.SE = 1.25 }, `models: block "r1_k3_s11_e6_i8_o8_se1.25": token "se1.25": squeeze-excite ratio must be in (0, 1]`},
+		{func(b *models.BlockSpec) { b.SE = -0.25 }, `models: block "r1_k3_s11_e6_i8_o8_se-0.25": token "se-0.25": squeeze-excite ratio must be in (0, 1]`},
+		{func(b *models.BlockSpec) { b.SE = math.NaN() }, `models: block "r1_k3_s11_e6_i8_o8_seNaN": token "seNaN": squeeze-excite ratio must be in (0, 1]`},
+		{func(b *models.BlockSpec) { b.NonLocal = models.LightNLSpec{Ratio: 0.25} }, `models: block "r1_k3_s11_e6_i8_o8_nonlocal0.25-0": token "nonlocal0.25-0": LightNL key stride must be at least 1`},
+		{func(b *models.BlockSpec) { b.NonLocal = models.LightNLSpec{Stride: 2} }, `models: block "r1_k3_s11_e6_i8_o8": token "nonlocal0-2": LightNL key stride given without a channel ratio`},
+		{func(b *models.BlockSpec) { b.NonLocal = models.LightNLSpec{Ratio: 1.5, Stride: 1} }, `models: block "r1_k3_s11_e6_i8_o8_nonlocal1.5": token "nonlocal1.5": LightNL channel ratio must be in (0, 1]`},
 	} {
 		b := ok
 		tc.edit(&b)
@@ -470,33 +470,33 @@ func TestHasSkipSENonLocal(t *testing.T) {
 }
 
 func TestExpand(t *testing.T) {
-	layers := models.Expand(sampleBlocks)
-	want := []models.BlockArgs{
+	layers := models.Unroll(sampleBlocks)
+	want := []models.BlockSpec{
 		{Repeats: 1, Kernel: 3, Strides: [2]int{1, 1}, Expand: 1, In: 32, Out: 16, NoSkip: true},
 		{Repeats: 1, Kernel: 3, Strides: [2]int{2, 2}, Expand: 6, In: 16, Out: 24},
 		{Repeats: 1, Kernel: 3, Strides: [2]int{1, 1}, Expand: 6, In: 24, Out: 24},
 		{Repeats: 1, Kernel: 5, Strides: [2]int{2, 2}, Expand: 3, In: 24, Out: 40, SE: 0.25},
 		{Repeats: 1, Kernel: 5, Strides: [2]int{1, 1}, Expand: 3, In: 40, Out: 40, SE: 0.25},
 		{Repeats: 1, Kernel: 5, Strides: [2]int{1, 1}, Expand: 3, In: 40, Out: 40, SE: 0.25},
-		{Repeats: 1, Kernel: 3, Strides: [2]int{1, 1}, Expand: 6, In: 40, Out: 80, NonLocal: models.NonLocalArgs{Ratio: 0.25, Stride: 2}},
+		{Repeats: 1, Kernel: 3, Strides: [2]int{1, 1}, Expand: 6, In: 40, Out: 80, NonLocal: models.LightNLSpec{Ratio: 0.25, Stride: 2}},
 	}
 	require.Equal(t, want, layers)
-	require.Equal(t, want, models.Expand(layers), "an expanded list expands to itself")
+	require.Equal(t, want, models.Unroll(layers), "an expanded list expands to itself")
 	require.Equal(t, []bool{false, false, true, false, true, true, false}, skips(layers))
 
 	// Repeats of a noskip block keep noskip; anisotropic strides apply only
 	// to the first layer.
-	b := models.BlockArgs{Repeats: 2, Kernel: 3, Strides: [2]int{1, 2}, Expand: 1, In: 8, Out: 8, NoSkip: true}
-	require.Equal(t, []models.BlockArgs{
+	b := models.BlockSpec{Repeats: 2, Kernel: 3, Strides: [2]int{1, 2}, Expand: 1, In: 8, Out: 8, NoSkip: true}
+	require.Equal(t, []models.BlockSpec{
 		{Repeats: 1, Kernel: 3, Strides: [2]int{1, 2}, Expand: 1, In: 8, Out: 8, NoSkip: true},
 		{Repeats: 1, Kernel: 3, Strides: [2]int{1, 1}, Expand: 1, In: 8, Out: 8, NoSkip: true},
-	}, models.Expand([]models.BlockArgs{b}))
+	}, models.Unroll([]models.BlockSpec{b}))
 
-	require.Empty(t, models.Expand(nil))
-	require.Empty(t, models.Expand([]models.BlockArgs{{Repeats: 0}, {Repeats: -3}}))
+	require.Empty(t, models.Unroll(nil))
+	require.Empty(t, models.Unroll([]models.BlockSpec{{Repeats: 0}, {Repeats: -3}}))
 }
 
-func skips(layers []models.BlockArgs) []bool {
+func skips(layers []models.BlockSpec) []bool {
 	out := make([]bool, len(layers))
 	for i, l := range layers {
 		out[i] = l.HasSkip()
@@ -504,9 +504,9 @@ func skips(layers []models.BlockArgs) []bool {
 	return out
 }
 
-// randomBlock draws a valid BlockArgs, mixing typical values with extreme
+// randomBlock draws a valid BlockSpec, mixing typical values with extreme
 // and awkward ones (long decimal expansions, subnormals, range limits).
-func randomBlock(rng *rand.Rand) models.BlockArgs {
+func randomBlock(rng *rand.Rand) models.BlockSpec {
 	pickInt := func(limit int, typical ...int) int {
 		switch rng.IntN(4) {
 		case 0:
@@ -531,7 +531,7 @@ func randomBlock(rng *rand.Rand) models.BlockArgs {
 			return []float64{0.25, 0.5, 0.125, 1, 1.0 / 3}[rng.IntN(5)]
 		}
 	}
-	b := models.BlockArgs{
+	b := models.BlockSpec{
 		Repeats: pickInt(models.MaxRepeats, 1, 2, 3, 4),
 		Kernel:  2*rng.IntN(8) + 1,
 		Strides: [2]int{1 + rng.IntN(9), 1 + rng.IntN(9)},
@@ -556,7 +556,7 @@ func randomBlock(rng *rand.Rand) models.BlockArgs {
 	}
 	b.NoSkip = rng.IntN(3) == 0
 	if rng.IntN(2) == 0 {
-		b.NonLocal = models.NonLocalArgs{Ratio: ratio(), Stride: pickInt(models.MaxStride, 1, 1, 2)}
+		b.NonLocal = models.LightNLSpec{Ratio: ratio(), Stride: pickInt(models.MaxStride, 1, 1, 2)}
 	}
 	if float64(b.In)*b.Expand > models.MaxWidth { // keep the hidden width in range
 		b.In = max(1, int(models.MaxWidth/b.Expand))

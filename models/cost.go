@@ -46,7 +46,7 @@ func (c Cost) Add(d Cost) Cost { return Cost{c.MACs + d.MACs, c.Params + d.Param
 // classifier.
 type LayerCost struct {
 	// Name says where the layer is: "stem", "blocks.<i>.<part>" with i the
-	// 0-based layer index after [Expand] and part one of expand, dw, se,
+	// 0-based layer index after [Unroll] and part one of expand, dw, se,
 	// project, lightnl; then "head", "pool", "classifier".
 	Name string
 	// Kind is the layer's type, such as "Conv2d", in profiles of modules
@@ -148,20 +148,20 @@ func (cfg NetConfig) Validate() error {
 // HiddenWidth returns the width of the block's expanded tensor,
 // round(In·Expand). It equals In when Expand is 1. (All zoo networks have
 // integral expansion ratios, for which there is nothing to round.)
-func (b BlockArgs) HiddenWidth() int {
+func (b BlockSpec) HiddenWidth() int {
 	return int(math.Round(float64(b.In) * b.Expand))
 }
 
 // HasExpandConv reports whether the block has an expansion 1×1 conv: it has
 // one exactly when Expand ≠ 1, as in the released code.
-func (b BlockArgs) HasExpandConv() bool { return b.Expand != 1 }
+func (b BlockSpec) HasExpandConv() bool { return b.Expand != 1 }
 
 // SEWidth returns the reduced width of the block's squeeze-excite unit,
 // max(1, round(In·SE)), where In is the block's input width (not its hidden
 // width); 0 if the block has no squeeze-excite. The released TensorFlow code
 // truncates, int(In·SE), instead of rounding; the two agree for every zoo
 // network, where In·SE is an integer.
-func (b BlockArgs) SEWidth() int {
+func (b BlockSpec) SEWidth() int {
 	if !b.HasSE() {
 		return 0
 	}
@@ -228,14 +228,14 @@ func SqueezeExciteCost(x Shape, reduced int) Cost {
 }
 
 // LightNLCost returns the cost of a LightNL block on x with the given
-// settings: [lightnl.LightNLMACs] and [lightnl.LightNLParams]. It is zero if
+// settings: [lightnl.BlockMACs] and [lightnl.LightNLParams]. It is zero if
 // nl.Ratio is 0 (no block).
-func LightNLCost(x Shape, nl NonLocalArgs) Cost {
+func LightNLCost(x Shape, nl LightNLSpec) Cost {
 	if nl.Ratio == 0 {
 		return Cost{}
 	}
 	return Cost{
-		MACs:   lightnl.LightNLMACs(x.C, x.H, x.W, nl.Ratio, nl.Stride),
+		MACs:   lightnl.BlockMACs(x.C, x.H, x.W, nl.Ratio, nl.Stride),
 		Params: int64(lightnl.LightNLParams(x.C)),
 	}
 }
@@ -254,8 +254,8 @@ func LightNLCost(x Shape, nl NonLocalArgs) Cost {
 //	lightnl LightNL on Co×Ho×Wo (if any):              see [LightNLCost]
 //
 // The identity skip costs nothing. b.Repeats is ignored: b is counted as one
-// layer with b's strides and input width (use [Expand] for repeats).
-func MBConvLayers(prefix string, b BlockArgs, in Shape) ([]LayerCost, Shape) {
+// layer with b's strides and input width (use [Unroll] for repeats).
+func MBConvLayers(prefix string, b BlockSpec, in Shape) ([]LayerCost, Shape) {
 	var layers []LayerCost
 	add := func(part string, out Shape, c Cost) {
 		layers = append(layers, LayerCost{Name: prefix + part, Out: out, Cost: c})
@@ -284,7 +284,7 @@ func MBConvLayers(prefix string, b BlockArgs, in Shape) ([]LayerCost, Shape) {
 
 // MBConvCost returns the total cost and output shape of one MBConv layer;
 // see [MBConvLayers].
-func MBConvCost(b BlockArgs, in Shape) (Cost, Shape) {
+func MBConvCost(b BlockSpec, in Shape) (Cost, Shape) {
 	layers, out := MBConvLayers("", b, in)
 	var c Cost
 	for _, l := range layers {
@@ -294,7 +294,7 @@ func MBConvCost(b BlockArgs, in Shape) (Cost, Shape) {
 }
 
 // CountArch counts the MACs and parameters of the network made of cfg's
-// stem, the MBConv layers of blocks (unrolled with [Expand]) and cfg's head,
+// stem, the MBConv layers of blocks (unrolled with [Unroll]) and cfg's head,
 // for one image. The layers, in order and by name, are
 //
 //	stem             3×3 conv InputChannels→StemWidth, stride StemStride, + BN
@@ -307,7 +307,7 @@ func MBConvCost(b BlockArgs, in Shape) (Cost, Shape) {
 // cfg.StemWidth, and every LightNL block must have at least one query
 // channel (⌊r·C⌋ ≥ 1); errors are *[ArchError] values naming the block.
 // cfg must pass [NetConfig.Validate].
-func CountArch(blocks []BlockArgs, cfg NetConfig) (NetCost, error) {
+func CountArch(blocks []BlockSpec, cfg NetConfig) (NetCost, error) {
 	if err := cfg.Validate(); err != nil {
 		return NetCost{}, err
 	}
@@ -339,7 +339,7 @@ func CountArch(blocks []BlockArgs, cfg NetConfig) (NetCost, error) {
 	out, c := ConvCost(x, cfg.StemWidth, 3, [2]int{cfg.StemStride, cfg.StemStride}, 1, false)
 	add("stem", out, c.Add(BatchNormCost(cfg.StemWidth)))
 	x = out
-	for i, l := range Expand(blocks) {
+	for i, l := range Unroll(blocks) {
 		var layers []LayerCost
 		layers, x = MBConvLayers(fmt.Sprintf("blocks.%d.", i), l, x)
 		n.Layers = append(n.Layers, layers...)

@@ -63,8 +63,8 @@ func TestConvCost(t *testing.T) {
 	require.Equal(t, models.Cost{MACs: 196*240 + 2*2400, Params: 2*2400 + 10 + 240},
 		models.SqueezeExciteCost(models.Shape{C: 240, H: 14, W: 14}, 10))
 	require.Equal(t, models.Cost{MACs: 903168 + 677376, Params: 264},
-		models.LightNLCost(models.Shape{C: 24, H: 56, W: 56}, models.NonLocalArgs{Ratio: 0.25, Stride: 1}))
-	require.Equal(t, models.Cost{}, models.LightNLCost(models.Shape{C: 24, H: 56, W: 56}, models.NonLocalArgs{}))
+		models.LightNLCost(models.Shape{C: 24, H: 56, W: 56}, models.LightNLSpec{Ratio: 0.25, Stride: 1}))
+	require.Equal(t, models.Cost{}, models.LightNLCost(models.Shape{C: 24, H: 56, W: 56}, models.LightNLSpec{}))
 	require.Equal(t, "24×56×56", models.Shape{C: 24, H: 56, W: 56}.String())
 }
 
@@ -200,7 +200,7 @@ func TestZooCost(t *testing.T) {
 			require.Equal(t, n.Total, sum)
 			x := n.Layers[0].Out
 			var lightNL models.Cost
-			for i, l := range models.Expand(blocks) {
+			for i, l := range models.Unroll(blocks) {
 				c, out := models.MBConvCost(l, x)
 				require.Equal(t, c, n.Prefix(fmt.Sprintf("blocks.%d.", i)), "layer %d", i)
 				lightNL = lightNL.Add(n.Prefix(fmt.Sprintf("blocks.%d.lightnl", i)))
@@ -260,7 +260,7 @@ func TestCountArchErrors(t *testing.T) {
 	_, err = models.CountArch(nil, cfg)
 	require.ErrorIs(t, err, models.ErrNoBlocks)
 
-	bad := append([]models.BlockArgs(nil), blocks...)
+	bad := append([]models.BlockSpec(nil), blocks...)
 	bad[2].In = 99
 	_, err = models.CountArch(bad, cfg)
 	require.ErrorIs(t, err, models.ErrWidthMismatch)

@@ -40,10 +40,10 @@
 // kernel k, strides s (rows, columns), expansion ratio e, input and output
 // widths i and o, an optional squeeze-excite ratio se, an optional noskip
 // flag and an optional LightNL block (channel ratio and key stride). The
-// grammar is stated precisely on [ParseBlock]; [BlockArgs] is the parsed
-// form, [BlockArgs.String] prints the canonical form, [ParseArch] reads a
+// grammar is stated precisely on [ParseBlock]; [BlockSpec] is the parsed
+// form, [BlockSpec.String] prints the canonical form, [ParseArch] reads a
 // whole list (with # comments and blank lines) and checks that the widths
-// chain, and [Expand] unrolls repeats into one entry per layer.
+// chain, and [Unroll] unrolls repeats into one entry per layer.
 //
 // The architectures of the zoo are available as text constants
 // ([MobileNetV2Arch], [MnasNetA1Arch], [SinglePathNASArch], [AutoNLSArch],

@@ -37,7 +37,7 @@ func FuzzParseBlock(f *testing.F) {
 			if !errors.As(err, &ae) || ae.Kind == nil || ae.Msg == "" {
 				t.Fatalf("ParseBlock(%q): error %v is not a complete *ArchError", s, err)
 			}
-			if b != (models.BlockArgs{}) {
+			if b != (models.BlockSpec{}) {
 				t.Fatalf("ParseBlock(%q): error %v with non-zero value %#v", s, err, b)
 			}
 		} else {

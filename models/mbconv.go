@@ -34,9 +34,9 @@ type ConvBNAct struct {
 // given strides (rows, columns), groups and padding k/2 (torchvision's
 // (k−1)/2 for odd k), no bias, followed by BN with options bn and by act
 // if act is not nil. It panics on sizes NewConv2d rejects.
-func NewConvBNAct(rng *rand.Rand, in, out, kernel int, strides [2]int, groups int, bn nn.BatchNormOptions, act nn.Module) *ConvBNAct {
+func NewConvBNAct(rng *rand.Rand, in, out, kernel int, strides [2]int, groups int, bn nn.BatchNormConfig, act nn.Module) *ConvBNAct {
 	c := &ConvBNAct{
-		Conv: nn.NewConv2d(rng, in, out, kernel, nn.ConvOptions{
+		Conv: nn.NewConv2d(rng, in, out, kernel, nn.ConvConfig{
 			StrideHW: strides, Padding: kernel / 2, Groups: groups,
 		}),
 		BN:  nn.NewBatchNorm2d(out, bn),
@@ -117,8 +117,8 @@ func (*ConvBNAct) Describe() (name, extra string) { return "Conv2dNormActivation
 // String returns nn.Format(c).
 func (c *ConvBNAct) String() string { return nn.Format(c) }
 
-// MBConvOptions configures NewMBConv.
-type MBConvOptions struct {
+// MBConvConfig configures NewMBConv.
+type MBConvConfig struct {
 	// Activation follows the expansion and the depthwise convolutions and
 	// the squeeze-excite unit's reducing convolution; DefaultActivation
 	// means ReLU.
@@ -127,7 +127,7 @@ type MBConvOptions struct {
 	SEGate Activation
 	// BN configures every batch normalization of the layer (not those
 	// inside a LightNL block, which its factory configures).
-	BN nn.BatchNormOptions
+	BN nn.BatchNormConfig
 	// LightNL builds the LightNL block of a layer that has one; nil means
 	// lightnl's block (see [DefaultLightNL]).
 	LightNL LightNLFactory
@@ -141,7 +141,7 @@ type MBConvOptions struct {
 //	expansion      ConvBNAct 1×1, In → hidden              (only if Expand ≠ 1)
 //	depthwise      ConvBNAct k×k, hidden channels, stride s, padding k/2
 //	squeeze-excite nn.SqueezeExcite on hidden, reduced to
-//	               BlockArgs.SEWidth (fc1, fc2)             (only with SE)
+//	               BlockSpec.SEWidth (fc1, fc2)             (only with SE)
 //	projection     Conv2d 1×1, hidden → Out, no bias
 //	BN             BatchNorm2d(Out)
 //	LightNL        the LightNL block on Out channels        (only with one)
@@ -150,7 +150,7 @@ type MBConvOptions struct {
 // torchvision's: "conv.0.0.weight" is the expansion conv (or, with
 // Expand = 1, the depthwise conv), "conv.2.weight" the projection of an
 // expanding layer. Forward returns x + conv(x) when the layer has an
-// identity skip (BlockArgs.HasSkip) and conv(x) otherwise.
+// identity skip (BlockSpec.HasSkip) and conv(x) otherwise.
 type MBConv struct {
 	nn.Base
 	// Conv is the child "conv" holding the parts below in order.
@@ -167,16 +167,16 @@ type MBConv struct {
 	// NonLocal is the LightNL block, or nil.
 	NonLocal nn.Module
 	// Args describes the layer (Repeats 1).
-	Args BlockArgs
+	Args BlockSpec
 	// Skip reports whether Forward adds the input.
 	Skip bool
 }
 
 // NewMBConv returns the MBConv layer described by b, which must be valid
-// (see [BlockArgs.Validate]) and describe one layer (Repeats 1; see
-// [Expand]). A LightNL block needs at least one query channel,
+// (see [BlockSpec.Validate]) and describe one layer (Repeats 1; see
+// [Unroll]). A LightNL block needs at least one query channel,
 // ⌊r·Out⌋ ≥ 1. Errors are *[ArchError] values naming the block.
-func NewMBConv(rng *rand.Rand, b BlockArgs, opt MBConvOptions) (*MBConv, error) {
+func NewMBConv(rng *rand.Rand, b BlockSpec, opt MBConvConfig) (*MBConv, error) {
 	if err := b.Validate(); err != nil {
 		return nil, err
 	}
@@ -214,7 +214,7 @@ func NewMBConv(rng *rand.Rand, b BlockArgs, opt MBConvOptions) (*MBConv, error) 
 		m.SE = nn.NewSqueezeExcite(rng, hidden, b.SEWidth(), act.Module(), opt.SEGate.or(Sigmoid).Module())
 		m.Conv.Append(m.SE)
 	}
-	m.Project = nn.NewConv2d(rng, hidden, b.Out, 1, nn.ConvOptions{})
+	m.Project = nn.NewConv2d(rng, hidden, b.Out, 1, nn.ConvConfig{})
 	m.ProjectBN = nn.NewBatchNorm2d(b.Out, opt.BN)
 	m.Conv.Append(m.Project)
 	m.Conv.Append(m.ProjectBN)
@@ -295,14 +295,14 @@ func (m *MBConv) String() string { return nn.Format(m) }
 // ([lightnl.New]), drawing its initial weights from rng and configuring its
 // BN with bn: DW3×3 from N(0, 2/9) and BN γ = 0, so a fresh block is the
 // identity.
-func DefaultLightNL(rng *rand.Rand, bn nn.BatchNormOptions) LightNLFactory {
+func DefaultLightNL(rng *rand.Rand, bn nn.BatchNormConfig) LightNLFactory {
 	return func(channels int, ratio float64, stride int) nn.Module {
-		return lightnl.New(rng, channels, lightnl.Options{Ratio: ratio, Stride: stride, BN: bn})
+		return lightnl.New(rng, channels, lightnl.Config{Ratio: ratio, Stride: stride, BN: bn})
 	}
 }
 
 // checkNonLocalWidth rejects a LightNL block without query channels.
-func checkNonLocalWidth(b BlockArgs) error {
+func checkNonLocalWidth(b BlockSpec) error {
 	if b.HasNonLocal() && lightnl.ReducedChannels(b.Out, b.NonLocal.Ratio) < 1 {
 		return &ArchError{
 			Text: b.String(), Token: formatNonLocal(b.NonLocal), Kind: ErrOutOfRange,
@@ -314,7 +314,7 @@ func checkNonLocalWidth(b BlockArgs) error {
 }
 
 // checkBN reports BN options that nn.NewBatchNorm2d would reject.
-func checkBN(bn nn.BatchNormOptions) error {
+func checkBN(bn nn.BatchNormConfig) error {
 	if !(bn.Momentum >= 0 && bn.Momentum <= 1) {
 		return fmt.Errorf("models: BN momentum %v out of range (0, 1] (0 means PyTorch's 0.1)", bn.Momentum)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/autonl-go/autonl/tensor"
 )
 
-func mustBlock(t *testing.T, s string) models.BlockArgs {
+func mustBlock(t *testing.T, s string) models.BlockSpec {
 	t.Helper()
 	b, err := models.ParseBlock(s)
 	require.NoError(t, err)
@@ -42,7 +42,7 @@ func TestMBConvNames(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 
 	// Expansion 1: torchvision's conv.0 is the depthwise ConvBNAct.
-	m, err := models.NewMBConv(rng, mustBlock(t, "r1_k3_s11_e1_i32_o16"), models.MBConvOptions{Activation: models.ReLU6})
+	m, err := models.NewMBConv(rng, mustBlock(t, "r1_k3_s11_e1_i32_o16"), models.MBConvConfig{Activation: models.ReLU6})
 	require.NoError(t, err)
 	assert.Equal(t, []string{
 		"conv.0.0.weight", "conv.0.1.weight", "conv.0.1.bias",
@@ -65,9 +65,9 @@ func TestMBConvNames(t *testing.T) {
 	// Expansion, 5×5 stride 2, squeeze-excite reduced from the input width
 	// (24·0.25 = 6) on the expanded tensor (72), LightNL after the BN.
 	b := mustBlock(t, "r1_k5_s22_e3_i24_o40_se0.25_nonlocal0.25-2")
-	m, err = models.NewMBConv(rng, b, models.MBConvOptions{
+	m, err = models.NewMBConv(rng, b, models.MBConvConfig{
 		Activation: models.Swish,
-		BN:         nn.BatchNormOptions{Momentum: 0.01, Eps: 1e-3},
+		BN:         nn.BatchNormConfig{Momentum: 0.01, Eps: 1e-3},
 	})
 	require.NoError(t, err)
 	assert.Equal(t, map[string][]int{
@@ -107,7 +107,7 @@ func TestMBConvSkip(t *testing.T) {
 		{"r1_k3_s22_e6_i24_o24", false},
 		{"r1_k3_s11_e6_i24_o32", false},
 	} {
-		m, err := models.NewMBConv(rng, mustBlock(t, tc.block), models.MBConvOptions{})
+		m, err := models.NewMBConv(rng, mustBlock(t, tc.block), models.MBConvConfig{})
 		require.NoError(t, err)
 		assert.Equal(t, tc.skip, m.Skip, tc.block)
 		assert.IsType(t, &nn.ReLU{}, m.Depthwise.Act, "ReLU by default")
@@ -126,20 +126,20 @@ func TestMBConvErrors(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range []struct {
 		block string
-		opt   models.MBConvOptions
+		opt   models.MBConvConfig
 		want  string
 	}{
-		{"r2_k3_s11_e6_i24_o24", models.MBConvOptions{},
+		{"r2_k3_s11_e6_i24_o24", models.MBConvConfig{},
 			`models: block "r2_k3_s11_e6_i24_o24": token "r2": an MBConv layer has one repeat; unroll the block with Expand`},
-		{"r1_k3_s11_e6_i24_o3_nonlocal0.25", models.MBConvOptions{},
+		{"r1_k3_s11_e6_i24_o3_nonlocal0.25", models.MBConvConfig{},
 			`models: block "r1_k3_s11_e6_i24_o3_nonlocal0.25": token "nonlocal0.25": LightNL channel ratio 0.25 leaves no query channel at width 3`},
-		{"r1_k3_s11_e6_i24_o24", models.MBConvOptions{Activation: 99}, "models: NewMBConv: invalid activation Activation(99)"},
-		{"r1_k3_s11_e6_i24_o24", models.MBConvOptions{BN: nn.BatchNormOptions{Eps: -1}}, "models: BN eps -1 is negative (0 means PyTorch's 1e-5)"},
+		{"r1_k3_s11_e6_i24_o24", models.MBConvConfig{Activation: 99}, "models: NewMBConv: invalid activation Activation(99)"},
+		{"r1_k3_s11_e6_i24_o24", models.MBConvConfig{BN: nn.BatchNormConfig{Eps: -1}}, "models: BN eps -1 is negative (0 means PyTorch's 1e-5)"},
 	} {
 		_, err := models.NewMBConv(rng, mustBlock(t, tc.block), tc.opt)
 		assert.EqualError(t, err, tc.want)
 	}
-	_, err := models.NewMBConv(rng, models.BlockArgs{Repeats: 1, Kernel: 4, Strides: [2]int{1, 1}, Expand: 1, In: 8, Out: 8}, models.MBConvOptions{})
+	_, err := models.NewMBConv(rng, models.BlockSpec{Repeats: 1, Kernel: 4, Strides: [2]int{1, 1}, Expand: 1, In: 8, Out: 8}, models.MBConvConfig{})
 	assert.ErrorContains(t, err, "kernel size must be odd")
 
 	// Build names the block a layer came from.
@@ -204,7 +204,7 @@ func (k *keeper) Forward(x *autograd.Var) *autograd.Var {
 // with recording on, nothing is released and the module works.
 func TestInferenceReleaseIsEnforced(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	m, err := models.NewMBConv(rng, mustBlock(t, "r1_k3_s11_e6_i8_o8"), models.MBConvOptions{})
+	m, err := models.NewMBConv(rng, mustBlock(t, "r1_k3_s11_e6_i8_o8"), models.MBConvConfig{})
 	require.NoError(t, err)
 	m.Conv.Append(&keeper{})
 	nn.SetTraining(m, false)

@@ -99,7 +99,7 @@ type Config struct {
 	SEGate Activation
 	// BN configures every batch normalization; zero fields mean PyTorch's
 	// defaults (momentum 0.1, eps 1e-5).
-	BN nn.BatchNormOptions
+	BN nn.BatchNormConfig
 	// WidthMultiplier scales every width: the stem's and each block's
 	// input and output widths w become torchvision's _make_divisible(w·m,
 	// RoundNearest), the head's width is scaled by max(1, m). 0 means 1,
@@ -138,14 +138,14 @@ type Net struct {
 	Classifier *nn.Sequential
 	// Layers holds the arguments of the MBConv layers as built: one per
 	// layer (Repeats 1), with the width multiplier and SmallInput applied.
-	Layers []BlockArgs
+	Layers []BlockSpec
 	// Config is the configuration the network was built with, defaults
 	// filled in.
 	Config Config
 }
 
 // Build builds the network made of cfg's stem, the MBConv layers of blocks
-// (unrolled with [Expand]) and cfg's head and classifier, drawing its
+// (unrolled with [Unroll]) and cfg's head and classifier, drawing its
 // initial weights from rng. The blocks must pass [CheckArch], and every
 // LightNL block must keep at least one query channel after the width
 // multiplier. Errors in the blocks are *[ArchError] values naming the
@@ -155,7 +155,7 @@ type Net struct {
 // network whose weights do not fit in the memory this process may use
 // (see [Footprint]); [Estimate] counts a network's needs for a given input
 // size without building it.
-func Build(blocks []BlockArgs, cfg Config, rng *rand.Rand) (*Net, error) {
+func Build(blocks []BlockSpec, cfg Config, rng *rand.Rand) (*Net, error) {
 	cfg, layers, f, err := estimate(blocks, cfg, 1)
 	if err != nil {
 		return nil, err
@@ -165,7 +165,7 @@ func Build(blocks []BlockArgs, cfg Config, rng *rand.Rand) (*Net, error) {
 	}
 
 	act := cfg.Activation
-	opt := MBConvOptions{Activation: act, SEGate: cfg.SEGate, BN: cfg.BN, LightNL: cfg.LightNL}
+	opt := MBConvConfig{Activation: act, SEGate: cfg.SEGate, BN: cfg.BN, LightNL: cfg.LightNL}
 	if opt.LightNL == nil {
 		opt.LightNL = DefaultLightNL(rng, cfg.BN)
 	}
@@ -197,7 +197,7 @@ func Build(blocks []BlockArgs, cfg Config, rng *rand.Rand) (*Net, error) {
 // Estimate returns the footprint of the network that Build(blocks, cfg, ·)
 // would build, on input images of side inputSize, without building it. It
 // checks what Build checks and gives the same errors.
-func Estimate(blocks []BlockArgs, cfg Config, inputSize int) (Footprint, error) {
+func Estimate(blocks []BlockSpec, cfg Config, inputSize int) (Footprint, error) {
 	if inputSize < 1 || inputSize > MaxInputSize {
 		return Footprint{}, fmt.Errorf("models: input size %d, want 1 to %d", inputSize, MaxInputSize)
 	}
@@ -208,7 +208,7 @@ func Estimate(blocks []BlockArgs, cfg Config, inputSize int) (Footprint, error) 
 // estimate checks blocks and cfg, resolves cfg, unrolls and scales the
 // layers, checks them against the limits and counts the network on
 // inputSize×inputSize images.
-func estimate(blocks []BlockArgs, cfg Config, inputSize int) (Config, []BlockArgs, Footprint, error) {
+func estimate(blocks []BlockSpec, cfg Config, inputSize int) (Config, []BlockSpec, Footprint, error) {
 	if err := CheckArch(blocks); err != nil {
 		return cfg, nil, Footprint{}, err
 	}
@@ -216,7 +216,7 @@ func estimate(blocks []BlockArgs, cfg Config, inputSize int) (Config, []BlockArg
 	if err != nil {
 		return cfg, nil, Footprint{}, err
 	}
-	layers := scaleLayers(Expand(blocks), cfg)
+	layers := scaleLayers(Unroll(blocks), cfg)
 	for i, l := range layers {
 		if err := l.Validate(); err != nil {
 			ae := err.(*ArchError)
@@ -260,7 +260,7 @@ func (cfg Config) headWidth() int {
 }
 
 // resolve fills in the defaults of zero fields and checks the ranges.
-func (cfg Config) resolve(blocks []BlockArgs) (Config, error) {
+func (cfg Config) resolve(blocks []BlockSpec) (Config, error) {
 	if cfg.Name == "" {
 		cfg.Name = "Net"
 	}
@@ -364,8 +364,8 @@ func makeDivisible(v float64, divisor int) int {
 
 // scaleLayers applies cfg's width multiplier and small-input strides to
 // the unrolled layers.
-func scaleLayers(layers []BlockArgs, cfg Config) []BlockArgs {
-	out := make([]BlockArgs, len(layers))
+func scaleLayers(layers []BlockSpec, cfg Config) []BlockSpec {
+	out := make([]BlockSpec, len(layers))
 	smallDone := !cfg.SmallInput
 	for i, l := range layers {
 		if cfg.WidthMultiplier != 1 {
@@ -385,7 +385,7 @@ func scaleLayers(layers []BlockArgs, cfg Config) []BlockArgs {
 }
 
 // layerError names the block of blocks that unrolled layer i came from.
-func layerError(err error, blocks []BlockArgs, layer int) error {
+func layerError(err error, blocks []BlockSpec, layer int) error {
 	ae, ok := err.(*ArchError)
 	if !ok {
 		return err
@@ -432,9 +432,9 @@ func InitWeights(rng *rand.Rand, m nn.Module, scheme InitScheme, skip func(nn.Mo
 		case *nn.Conv2d:
 			switch scheme {
 			case TorchvisionInit:
-				nn.KaimingNormal(rng, l.Weight.Value, nn.FanOut, nn.Gain("relu", 0))
+				nn.FillKaimingNormal(rng, l.Weight.Value, nn.FanOut, nn.Gain("relu", 0))
 				if l.Bias != nil {
-					nn.Zeros(l.Bias.Value)
+					nn.FillZeros(l.Bias.Value)
 				}
 			case MnasNetInit:
 				nn.MnasNetConvInit(rng, l)
@@ -442,16 +442,16 @@ func InitWeights(rng *rand.Rand, m nn.Module, scheme InitScheme, skip func(nn.Mo
 		case *nn.Linear:
 			switch scheme {
 			case TorchvisionInit:
-				nn.Normal(rng, l.Weight.Value, 0, 0.01)
+				nn.FillNormal(rng, l.Weight.Value, 0, 0.01)
 				if l.Bias != nil {
-					nn.Zeros(l.Bias.Value)
+					nn.FillZeros(l.Bias.Value)
 				}
 			case MnasNetInit:
 				nn.MnasNetDenseInit(rng, l)
 			}
 		case *nn.BatchNorm2d:
-			nn.Ones(l.Weight.Value)
-			nn.Zeros(l.Bias.Value)
+			nn.FillOnes(l.Weight.Value)
+			nn.FillZeros(l.Bias.Value)
 		}
 		for _, c := range m.Registry().Children() {
 			visit(c.Module)

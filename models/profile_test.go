@@ -26,12 +26,12 @@ func TestProfileCountsRealModules(t *testing.T) {
 	s := &scaled{}
 	s.Scale = s.RegisterParam("scale", autograd.Param(tensor.Ones(1)))
 	net := nn.NewSequential(
-		nn.NewConv2d(rng, 3, 8, 3, nn.ConvOptions{Stride: 2, Padding: 1}), // 0
-		nn.NewBatchNorm2d(8, nn.BatchNormOptions{}),                       // 1
+		nn.NewConv2d(rng, 3, 8, 3, nn.ConvConfig{Stride: 2, Padding: 1}), // 0
+		nn.NewBatchNorm2d(8, nn.BatchNormConfig{}),                       // 1
 		nn.NewReLU(), // 2
-		nn.NewConv2d(rng, 8, 8, 5, nn.ConvOptions{Padding: 2, Groups: 8}), // 3: depthwise
-		nn.NewSqueezeExcite(rng, 8, 2, nil, nil),                          // 4
-		nn.NewConv2d(rng, 8, 16, 1, nn.ConvOptions{Bias: true}),           // 5
+		nn.NewConv2d(rng, 8, 8, 5, nn.ConvConfig{Padding: 2, Groups: 8}), // 3: depthwise
+		nn.NewSqueezeExcite(rng, 8, 2, nil, nil),                         // 4
+		nn.NewConv2d(rng, 8, 16, 1, nn.ConvConfig{Bias: true}),           // 5
 		s,                               // 6
 		&nn.GlobalAvgPool2d{},           // 7
 		&nn.Flatten{},                   // 8
@@ -75,7 +75,7 @@ func TestProfileCountsRealModules(t *testing.T) {
 
 func TestProfileReportsForwardFailures(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	net := nn.NewSequential(nn.NewConv2d(rng, 3, 8, 3, nn.ConvOptions{}))
+	net := nn.NewSequential(nn.NewConv2d(rng, 3, 8, 3, nn.ConvConfig{}))
 	_, err := Profile(net, Shape{4, 8, 8})
 	require.ErrorContains(t, err, "models: Profile: forward pass of a 1×4×8×8 input failed: nn: Conv2d: input [1 4 8 8] has 4 channels, want 3")
 	_, err = Profile(net, Shape{3, 0, 8})
@@ -95,13 +95,13 @@ func TestProfileOfNonLocalBlocksMatchesTheirFormulas(t *testing.T) {
 		{16, 9, 11, 2, 0.25},
 	} {
 		in := Shape{tc.c, tc.h, tc.w}
-		light := lightnl.New(rng, tc.c, lightnl.Options{Ratio: tc.ratio, Stride: tc.stride})
+		light := lightnl.New(rng, tc.c, lightnl.Config{Ratio: tc.ratio, Stride: tc.stride})
 		cost, err := Profile(light, in)
 		require.NoError(t, err)
-		require.Equal(t, Cost{lightnl.LightNLMACs(tc.c, tc.h, tc.w, tc.ratio, tc.stride), int64(lightnl.LightNLParams(tc.c))}, cost.Total, "LightNL %+v", tc)
-		require.Equal(t, LightNLCost(in, NonLocalArgs{Ratio: tc.ratio, Stride: tc.stride}), cost.Total, "analytic LightNL %+v", tc)
+		require.Equal(t, Cost{lightnl.BlockMACs(tc.c, tc.h, tc.w, tc.ratio, tc.stride), int64(lightnl.LightNLParams(tc.c))}, cost.Total, "LightNL %+v", tc)
+		require.Equal(t, LightNLCost(in, LightNLSpec{Ratio: tc.ratio, Stride: tc.stride}), cost.Total, "analytic LightNL %+v", tc)
 
-		nl := lightnl.NewNonLocal(rng, tc.c, lightnl.NonLocalOptions{Stride: tc.stride})
+		nl := lightnl.NewNonLocal(rng, tc.c, lightnl.NonLocalConfig{Stride: tc.stride})
 		cost, err = Profile(nl, in)
 		require.NoError(t, err)
 		require.Equal(t, Cost{lightnl.NonLocalMACs(tc.c, tc.h, tc.w, tc.stride), int64(lightnl.NonLocalParams(tc.c))}, cost.Total, "non-local %+v", tc)

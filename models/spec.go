@@ -110,7 +110,7 @@ func (s Spec) Footprint(inputSize int) (Footprint, error) {
 }
 
 // config checks s and returns its layers and the configuration of Build.
-func (s Spec) config() ([]BlockArgs, Config, error) {
+func (s Spec) config() ([]BlockSpec, Config, error) {
 	layers, err := ParseArch(s.Arch)
 	if err != nil {
 		return nil, Config{}, fmt.Errorf("models: spec arch: %w", err)
@@ -155,7 +155,7 @@ func (s Spec) config() ([]BlockArgs, Config, error) {
 		Dropout:       dropout,
 		Activation:    act,
 		SEGate:        gate,
-		BN:            nn.BatchNormOptions{Momentum: s.BNMomentum, Eps: s.BNEps},
+		BN:            nn.BatchNormConfig{Momentum: s.BNMomentum, Eps: s.BNEps},
 	}, nil
 }
 

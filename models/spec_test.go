@@ -27,7 +27,7 @@ func TestSpecRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	searched, err := models.Build(models.MustParseArch(testnets.SearchedArch), models.Config{
 		StemStride: 1, HeadWidth: 96, Classes: 5, Dropout: models.NoDropout,
-		Activation: models.Swish, BN: nn.BatchNormOptions{Momentum: 0.01, Eps: 1e-3},
+		Activation: models.Swish, BN: nn.BatchNormConfig{Momentum: 0.01, Eps: 1e-3},
 	}, rand.New(rand.NewPCG(1, 3)))
 	require.NoError(t, err)
 	for _, tc := range []struct {
@@ -97,7 +97,7 @@ func TestSpecErrors(t *testing.T) {
 	// A network with a LightNL block from a custom factory has no spec.
 	custom, err := models.Build(models.MustParseArch("r1_k3_s11_e1_i16_o16_nonlocal0.25"), models.Config{
 		LightNL: func(c int, r float64, s int) nn.Module {
-			return lightnl.New(rand.New(rand.NewPCG(1, 1)), c, lightnl.Options{Ratio: r, Stride: s, BN: nn.BatchNormOptions{Eps: 0.5}})
+			return lightnl.New(rand.New(rand.NewPCG(1, 1)), c, lightnl.Config{Ratio: r, Stride: s, BN: nn.BatchNormConfig{Eps: 0.5}})
 		},
 	}, rand.New(rand.NewPCG(1, 1)))
 	require.NoError(t, err)

@@ -10,7 +10,7 @@ import (
 
 // tfBN is the batch normalization of the MnasNet and AutoNL TensorFlow code
 // (decay 0.99, epsilon 1e-3) in PyTorch's terms.
-var tfBN = nn.BatchNormOptions{Momentum: 0.01, Eps: 1e-3}
+var tfBN = nn.BatchNormConfig{Momentum: 0.01, Eps: 1e-3}
 
 // zooModel is one network of the zoo.
 type zooModel struct {
@@ -61,7 +61,7 @@ func lookup(name string) (zooModel, error) {
 // Arch returns the block list of the named zoo model (see [Names]), parsed
 // from its arch constant ([MobileNetV2Arch], [MnasNetA1Arch],
 // [SinglePathNASArch], [AutoNLSArch], [AutoNLLArch]).
-func Arch(name string) ([]BlockArgs, error) {
+func Arch(name string) ([]BlockSpec, error) {
 	m, err := lookup(name)
 	if err != nil {
 		return nil, err

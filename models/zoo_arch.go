@@ -4,7 +4,7 @@ package models
 // [MustParseArch]). Each is the body between the stem (3×3 stride-2 conv to
 // 32 channels) and the head (1×1 conv to 1280 channels, pooling, classifier);
 // the first block's input width is the stem's width. Comments give the
-// layer indices after [Expand] and the output resolution at 224×224 input.
+// layer indices after [Unroll] and the output resolution at 224×224 input.
 
 // MnasNetA1Arch is MnasNet-A1 (Tan et al., CVPR 2019) as in the MnasNet
 // reference code: 7 block strings, 16 layers.

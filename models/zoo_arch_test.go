@@ -133,7 +133,7 @@ func TestZooArchs(t *testing.T) {
 			}
 			require.Equal(t, strings.Join(lines, "\n")+"\n", models.FormatArch(blocks))
 
-			layers := models.Expand(blocks)
+			layers := models.Unroll(blocks)
 			require.Len(t, layers, tc.layers)
 			require.NoError(t, models.CheckArch(layers), "expanded widths chain too")
 
@@ -157,10 +157,10 @@ func TestZooArchs(t *testing.T) {
 				require.Equal(t, next, row.from, "table rows are contiguous")
 				for i := row.from; i <= row.to; i++ {
 					l := layers[i]
-					want := models.BlockArgs{
+					want := models.BlockSpec{
 						Repeats: 1, Kernel: row.k, Strides: [2]int{row.s, row.s}, Expand: row.e,
 						In: row.in, Out: row.out, SE: row.se, NoSkip: row.noskip,
-						NonLocal: models.NonLocalArgs{Ratio: row.nlRatio, Stride: row.nlStride},
+						NonLocal: models.LightNLSpec{Ratio: row.nlRatio, Stride: row.nlStride},
 					}
 					if i > row.from { // repeats: stride 1, input = output
 						want.Strides = [2]int{1, 1}

@@ -77,7 +77,7 @@ func TestZooStructure(t *testing.T) {
 	net := newZoo(t, "autonl-s", rng, models.Config{Classes: 10})
 	assert.Equal(t, "AutoNL-S", net.Config.Name)
 	assert.Equal(t, models.Swish, net.Config.Activation)
-	assert.Equal(t, nn.BatchNormOptions{Momentum: 0.01, Eps: 1e-3}, net.Config.BN)
+	assert.Equal(t, nn.BatchNormConfig{Momentum: 0.01, Eps: 1e-3}, net.Config.BN)
 	assert.Equal(t, models.MnasNetInit, net.Config.Init)
 	assert.Equal(t, 0.2, net.Dropout().P)
 	assert.Equal(t, 10, net.Linear().Out)
@@ -186,7 +186,7 @@ func TestNewErrors(t *testing.T) {
 		{models.Config{WidthMultiplier: -0.5}, "models: Config.WidthMultiplier is -0.5, want a positive number of at most 16"},
 		{models.Config{StemWidth: 16}, `models: block 1 "r1_k3_s11_e1_i32_o16": token "i32": input width 32 does not match the stem width 16`},
 		{models.Config{Activation: 42}, "models: Config.Activation Activation(42) is not an activation"},
-		{models.Config{BN: nn.BatchNormOptions{Momentum: 2}}, "models: BN momentum 2 out of range (0, 1] (0 means PyTorch's 0.1)"},
+		{models.Config{BN: nn.BatchNormConfig{Momentum: 2}}, "models: BN momentum 2 out of range (0, 1] (0 means PyTorch's 0.1)"},
 	} {
 		_, err := models.New("mobilenetv2", rng, tc.cfg)
 		assert.EqualError(t, err, tc.want)

@@ -30,7 +30,7 @@ import (
 // where the gates' oscillation about the target stopped, or a search too
 // short to get there. It returns an error if no sequence of such changes
 // reaches the tolerance.
-func ProjectToBudget(n *Supernet, cs []Config, target int64, tol float64) (Derived, int, error) {
+func ProjectToBudget(n *Supernet, cs []Choice, target int64, tol float64) (Derived, int, error) {
 	lo, hi := float64(target)*(1-tol), float64(target)*(1+tol)
 	bits := make([]uint, len(cs))
 	margins := make([][]float64, len(cs))
@@ -123,7 +123,7 @@ func ProjectToBudget(n *Supernet, cs []Config, target int64, tol float64) (Deriv
 		bits[bl] |= 1 << bg
 		changed++
 	}
-	out := make([]Config, len(cs))
+	out := make([]Choice, len(cs))
 	for i, l := range n.Layers {
 		out[i] = configOf(l.Spec, bits[i])
 	}

@@ -74,11 +74,11 @@ func setMargins(n *Supernet, m0, m1 float64) {
 func TestProjectToBudget(t *testing.T) {
 	n, err := NewSupernet(nonLocalSpace(), newRNG(1))
 	require.NoError(t, err)
-	nl := models.NonLocalArgs{Ratio: 0.25, Stride: 1}
-	plain := Config{Kernel: 3, Expansion: 2, Keep: true}
-	block := Config{Kernel: 3, Expansion: 2, Keep: true, NonLocal: nl}
-	both, none := []Config{block, block}, []Config{plain, plain}
-	first, second := []Config{block, plain}, []Config{plain, block}
+	nl := models.LightNLSpec{Ratio: 0.25, Stride: 1}
+	plain := Choice{Kernel: 3, Expansion: 2, Keep: true}
+	block := Choice{Kernel: 3, Expansion: 2, Keep: true, NonLocal: nl}
+	both, none := []Choice{block, block}, []Choice{plain, plain}
+	first, second := []Choice{block, plain}, []Choice{plain, block}
 	full, c0, c1 := n.MACs(both), n.MACs(first), n.MACs(second)
 	save0, save1 := full-c1, full-c0 // MACs of the first and second layer's block
 	require.Greater(t, save1, 2*save0, "the second layer's block costs more")
@@ -95,7 +95,7 @@ func TestProjectToBudget(t *testing.T) {
 	d, changed, err := ProjectToBudget(n, both, target, tol)
 	require.NoError(t, err)
 	assert.Equal(t, 1, changed)
-	assert.Equal(t, first, d.Configs, "closes the block of least margin per MAC")
+	assert.Equal(t, first, d.Choices, "closes the block of least margin per MAC")
 
 	// Closed with margins −0.05 and −0.1: the second has the larger
 	// margin per MAC.
@@ -103,13 +103,13 @@ func TestProjectToBudget(t *testing.T) {
 	d, changed, err = ProjectToBudget(n, none, target, tol)
 	require.NoError(t, err)
 	assert.Equal(t, 1, changed)
-	assert.Equal(t, second, d.Configs, "opens the block of largest margin per MAC")
+	assert.Equal(t, second, d.Choices, "opens the block of largest margin per MAC")
 
 	// Within the tolerance: nothing changes.
 	d, changed, err = ProjectToBudget(n, second, target, tol)
 	require.NoError(t, err)
 	assert.Zero(t, changed)
-	assert.Equal(t, second, d.Configs)
+	assert.Equal(t, second, d.Choices)
 
 	// Only the second block fits a tight target: from the first block
 	// alone, below it, no single opening lands; the projection swaps.
@@ -117,7 +117,7 @@ func TestProjectToBudget(t *testing.T) {
 	d, changed, err = ProjectToBudget(n, first, c1, 0.05)
 	require.NoError(t, err)
 	assert.Equal(t, 2, changed)
-	assert.Equal(t, second, d.Configs)
+	assert.Equal(t, second, d.Choices)
 
 	_, _, err = ProjectToBudget(n, both, n.MACs(none)/2, 0.05)
 	assert.ErrorContains(t, err, "no network of the space costs at most")

@@ -9,10 +9,10 @@ import (
 	"github.com/autonl-go/autonl/nn"
 )
 
-// blockArgs returns the arch-string block of layer l in configuration c
+// blockSpec returns the arch-string block of layer l in configuration c
 // (one layer, Repeats 1).
-func blockArgs(l LayerSpec, c Config) models.BlockArgs {
-	return models.BlockArgs{
+func blockSpec(l LayerSpec, c Choice) models.BlockSpec {
+	return models.BlockSpec{
 		Repeats: 1, Kernel: c.Kernel, Strides: [2]int{l.Stride, l.Stride}, Expand: c.Expansion,
 		In: l.In, Out: l.Out, SE: l.SE, NonLocal: c.NonLocal,
 	}
@@ -22,13 +22,13 @@ func blockArgs(l LayerSpec, c Config) models.BlockArgs {
 // configurations keeps, as arch strings, with what models.Build needs to
 // build it and its analytic cost.
 type Derived struct {
-	// Configs are the configurations of all layers of the space, dropped
+	// Choices are the configurations of all layers of the space, dropped
 	// ones included.
-	Configs []Config
+	Choices []Choice
 	// Blocks are the kept layers as arch-string blocks, one per layer,
 	// with the widths, strides and squeeze-excite ratios of the space
 	// (width multiplier and SmallInput applied).
-	Blocks []models.BlockArgs
+	Blocks []models.BlockSpec
 	// Build configures models.Build for the blocks: stem, head,
 	// classifier, activation, batch norm (width multiplier 1: the blocks'
 	// widths are final).
@@ -66,11 +66,11 @@ func (d Derived) NewModel(rng *rand.Rand) (*models.Net, error) {
 
 // Derive returns the network of the supernet's space that the
 // configurations cs select: n.Space.Derive(cs).
-func (n *Supernet) Derive(cs []Config) (Derived, error) { return n.Space.Derive(cs) }
+func (n *Supernet) Derive(cs []Choice) (Derived, error) { return n.Space.Derive(cs) }
 
 // Derive returns the network of the space that the configurations cs
-// select, one per layer of the space (see Supernet.Configs).
-func (s Space) Derive(cs []Config) (Derived, error) {
+// select, one per layer of the space (see Supernet.Choices).
+func (s Space) Derive(cs []Choice) (Derived, error) {
 	specs, err := s.Layers()
 	if err != nil {
 		return Derived{}, err
@@ -78,13 +78,13 @@ func (s Space) Derive(cs []Config) (Derived, error) {
 	if len(cs) != len(specs) {
 		return Derived{}, fmt.Errorf("nas: Derive: %d layer configurations for %d layers", len(cs), len(specs))
 	}
-	d := Derived{Configs: append([]Config(nil), cs...), Build: s.buildConfig(), Net: s.netConfig()}
+	d := Derived{Choices: append([]Choice(nil), cs...), Build: s.buildConfig(), Net: s.netConfig()}
 	for i, l := range specs {
 		if _, ok := bitsOf(l, cs[i]); !ok {
 			return Derived{}, fmt.Errorf("nas: Derive: %s is not a configuration of layer %d", cs[i], i)
 		}
 		if cs[i].Keep {
-			d.Blocks = append(d.Blocks, blockArgs(l, cs[i]))
+			d.Blocks = append(d.Blocks, blockSpec(l, cs[i]))
 		}
 	}
 	cost, err := models.CountArch(d.Blocks, d.Net)
@@ -122,7 +122,7 @@ func (s Space) buildConfig() models.Config {
 // each of its tensors is the part of the supernet's tensor of the same name
 // that its configuration uses (the first channels of nested channel
 // groups, the centred taps of a depthwise superkernel). With the gates set
-// to d.Configs the supernet computes what the inheriting network computes,
+// to d.Choices the supernet computes what the inheriting network computes,
 // in training and in evaluation mode, which the tests check; a search can
 // therefore fine-tune its result instead of training it from scratch.
 func (n *Supernet) Inherit(d Derived, rng *rand.Rand) (*models.Net, error) {
@@ -138,7 +138,7 @@ func (n *Supernet) Inherit(d Derived, rng *rand.Rand) (*models.Net, error) {
 	// supernet, where layer is the k-th kept layer; the head follows.
 	featureOf := map[int]int{0: 0}
 	k := 1
-	for i, c := range d.Configs {
+	for i, c := range d.Choices {
 		if c.Keep {
 			featureOf[k] = i + 1
 			k++

@@ -36,7 +36,7 @@
 // expansion gates the batch-norm affine parameters of the extra hidden
 // channels, the keep gate the layer's residual branch, the LightNL gate
 // the block's output batch norm, and the ratio and stride gates scale the
-// keys of a full LightNL block (lightnl.AttentionOptions.KeyScale), which
+// keys of a full LightNL block (lightnl.AttentionConfig.KeyScale), which
 // leaves exactly the affinity of the smaller ratio or the larger stride.
 // With the gates set, the supernet computes what the derived network
 // computes, which the tests check in training and evaluation mode with

@@ -22,14 +22,14 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	largest := net.Configs()
+	largest := net.Choices()
 	fmt.Println("largest:", net.MACs(largest), "MACs")
 
 	// Kernel 3, the smallest expansion, no LightNL, and the third layer
 	// of the stages that have three dropped.
-	small := make([]nas.Config, len(largest))
+	small := make([]nas.Choice, len(largest))
 	for i, l := range net.Layers {
-		small[i] = nas.Config{Kernel: 3, Expansion: l.Spec.Expansions[0], Keep: l.Spec.InStage < 2}
+		small[i] = nas.Choice{Kernel: 3, Expansion: l.Spec.Expansions[0], Keep: l.Spec.InStage < 2}
 	}
 	d, err := net.Derive(small)
 	if err != nil {
@@ -39,7 +39,7 @@ func Example() {
 
 	// The forward pass with the gates fixed computes that network; the
 	// cost is its MACs, differentiable in the gates.
-	if err := net.SetConfigs(small); err != nil {
+	if err := net.SetChoices(small); err != nil {
 		log.Fatal(err)
 	}
 	x := autograd.Const(tensor.Zeros(2, 3, 64, 64))

@@ -68,7 +68,7 @@ func FuzzParseSpace(f *testing.F) {
 		if err != nil {
 			t.Fatalf("NewSupernet of an accepted space: %v", err)
 		}
-		if got := net.MACs(net.Configs()); got != hi {
+		if got := net.MACs(net.Choices()); got != hi {
 			t.Fatalf("the largest network costs %d MACs; MACsRange says %d", got, hi)
 		}
 	})

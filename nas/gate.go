@@ -114,8 +114,8 @@ func numName(v float64) string {
 	return strings.ReplaceAll(strconv.FormatFloat(v, 'g', -1, 64), ".", "p")
 }
 
-// Config is the derived architecture of one layer: what its gates select.
-type Config struct {
+// Choice is the derived architecture of one layer: what its gates select.
+type Choice struct {
 	// Kernel and Expansion are the depthwise kernel size and expansion
 	// ratio.
 	Kernel    int
@@ -123,12 +123,12 @@ type Config struct {
 	// Keep is false if the layer is dropped.
 	Keep bool
 	// NonLocal is the LightNL block; the zero value means none.
-	NonLocal models.NonLocalArgs
+	NonLocal models.LightNLSpec
 }
 
 // String describes c in the style of arch strings: "k5_e6",
 // "k3_e3_nonlocal0.25-2", or "dropped".
-func (c Config) String() string {
+func (c Choice) String() string {
 	if !c.Keep {
 		return "dropped"
 	}
@@ -139,8 +139,8 @@ func (c Config) String() string {
 	return s
 }
 
-// configJSON is the JSON form of a Config.
-type configJSON struct {
+// choiceJSON is the JSON form of a Choice.
+type choiceJSON struct {
 	Kernel         int     `json:"kernel"`
 	Expansion      float64 `json:"expansion"`
 	Keep           bool    `json:"keep"`
@@ -151,24 +151,24 @@ type configJSON struct {
 // MarshalJSON writes c as {"kernel": 5, "expansion": 6, "keep": true,
 // "nonlocal_ratio": 0.25, "nonlocal_stride": 1} (the LightNL fields only
 // with a block).
-func (c Config) MarshalJSON() ([]byte, error) {
-	return json.Marshal(configJSON{c.Kernel, c.Expansion, c.Keep, c.NonLocal.Ratio, c.NonLocal.Stride})
+func (c Choice) MarshalJSON() ([]byte, error) {
+	return json.Marshal(choiceJSON{c.Kernel, c.Expansion, c.Keep, c.NonLocal.Ratio, c.NonLocal.Stride})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes.
-func (c *Config) UnmarshalJSON(b []byte) error {
-	var j configJSON
+func (c *Choice) UnmarshalJSON(b []byte) error {
+	var j choiceJSON
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*c = Config{Kernel: j.Kernel, Expansion: j.Expansion, Keep: j.Keep,
-		NonLocal: models.NonLocalArgs{Ratio: j.NonLocalRatio, Stride: j.NonLocalStride}}
+	*c = Choice{Kernel: j.Kernel, Expansion: j.Expansion, Keep: j.Keep,
+		NonLocal: models.LightNLSpec{Ratio: j.NonLocalRatio, Stride: j.NonLocalStride}}
 	return nil
 }
 
 // configOf returns the configuration that the gate bits select (bit i is
 // gate i of gateLayout(l)).
-func configOf(l LayerSpec, bits uint) Config {
+func configOf(l LayerSpec, bits uint) Choice {
 	gs := gateLayout(l)
 	open := func(k GateKind) int { // leading open gates of kind k
 		n := 0
@@ -179,13 +179,13 @@ func configOf(l LayerSpec, bits uint) Config {
 		}
 		return n
 	}
-	c := Config{
+	c := Choice{
 		Kernel:    l.Kernels[open(KernelGate)],
 		Expansion: l.Expansions[open(ExpandGate)],
 		Keep:      !l.Droppable || open(KeepGate) == 1,
 	}
 	if l.HasNonLocal() && open(NonLocalGate) == 1 {
-		c.NonLocal = models.NonLocalArgs{
+		c.NonLocal = models.LightNLSpec{
 			Ratio:  l.NonLocalRatios[open(RatioGate)],
 			Stride: l.NonLocalStrides[len(l.NonLocalStrides)-1-open(StrideGate)],
 		}
@@ -196,7 +196,7 @@ func configOf(l LayerSpec, bits uint) Config {
 // bitsOf returns the gate bits that select c, the inverse of configOf: the
 // fewest open gates (a gate nested under a closed one is closed). It
 // reports false if c is not a configuration of l.
-func bitsOf(l LayerSpec, c Config) (uint, bool) {
+func bitsOf(l LayerSpec, c Choice) (uint, bool) {
 	gs := gateLayout(l)
 	want := map[GateKind]int{}
 	idx := func(n int, ok bool) int {

@@ -41,7 +41,7 @@ import (
 // channel with γ = β = 0 is 0 after the activation, and so adds nothing to
 // the squeeze-excite unit or the projection; zeroed keys leave the
 // affinity of the smaller ratio or the larger stride, see
-// lightnl.AttentionOptions.KeyScale), so the supernet's cost is that of
+// lightnl.AttentionConfig.KeyScale), so the supernet's cost is that of
 // the largest network and its outputs those of the derived one.
 //
 // # Gate statistics
@@ -94,7 +94,7 @@ type Layer struct {
 	statMask []*tensor.Tensor // per gate: the mask of its statistic (nil: all weights)
 	statN    []int            // per gate: the number of weights the mask selects
 
-	// forced, if set, replaces the gates' values (see SetConfig).
+	// forced, if set, replaces the gates' values (see SetChoice).
 	forced []float32
 	// dropRNG and keep configure gate dropout (see
 	// Supernet.SetGateDropout): keep < 1 closes each gate with probability
@@ -120,7 +120,7 @@ type Layer struct {
 
 // newLayer builds the layer of spec l with activation act and batch norm
 // options bn, drawing weights from rng.
-func newLayer(rng *rand.Rand, l LayerSpec, act models.Activation, bn nn.BatchNormOptions) *Layer {
+func newLayer(rng *rand.Rand, l LayerSpec, act models.Activation, bn nn.BatchNormConfig) *Layer {
 	hidden := hiddenWidths(l.In, l.Expansions)
 	ch := hidden[len(hidden)-1]
 	kmax := l.Kernels[len(l.Kernels)-1]
@@ -137,12 +137,12 @@ func newLayer(rng *rand.Rand, l LayerSpec, act models.Activation, bn nn.BatchNor
 		m.SE = nn.NewSqueezeExcite(rng, ch, reduced, act.Module(), nn.NewSigmoid())
 		m.Conv.Append(m.SE)
 	}
-	m.Project = nn.NewConv2d(rng, ch, l.Out, 1, nn.ConvOptions{})
+	m.Project = nn.NewConv2d(rng, ch, l.Out, 1, nn.ConvConfig{})
 	m.ProjectBN = nn.NewBatchNorm2d(l.Out, bn)
 	m.Conv.Append(m.Project)
 	m.Conv.Append(m.ProjectBN)
 	if l.HasNonLocal() {
-		m.NonLocal = lightnl.New(rng, l.Out, lightnl.Options{Ratio: l.NonLocalRatios[len(l.NonLocalRatios)-1], Stride: 1, BN: bn})
+		m.NonLocal = lightnl.New(rng, l.Out, lightnl.Config{Ratio: l.NonLocalRatios[len(l.NonLocalRatios)-1], Stride: 1, BN: bn})
 		m.Conv.Append(m.NonLocal)
 		for _, rc := range channelLevels(nonLocalWidths(l.Out, l.NonLocalRatios)) {
 			m.queries = append(m.queries, rc.Reshape(1, rc.Len(), 1))
@@ -259,7 +259,7 @@ func (m *Layer) Margins() []float64 {
 
 // gates returns the gates' values d = 1[s − t > 0] (shape [1] each), with
 // the straight-through gradient of autograd.Indicator, or the forced
-// values of SetConfig; gate dropout multiplies them by its 0/1 draws. The
+// values of SetChoice; gate dropout multiplies them by its 0/1 draws. The
 // second result holds the same values for the cost, computed with the
 // statistics detached: the cost's gradient reaches t, never the weights
 // behind s.
@@ -333,7 +333,7 @@ func (m *Layer) Forward(x *autograd.Var) *autograd.Var {
 			m.keys, m.keysHW = keyLevels(s[2], s[3], m.Spec.NonLocalStrides), [2]int{s[2], s[3]}
 		}
 		b := nestedMask(m.keys, m.byKind(ds, StrideGate))
-		y := lightnl.Attention(p, lightnl.AttentionOptions{
+		y := lightnl.Attention(p, lightnl.AttentionConfig{
 			Reduced: nl.Reduced, Order: nl.OrderFor(s[2], s[3]), KeyScale: autograd.Mul(a, b),
 		})
 		d := m.byKind(ds, NonLocalGate)[0]
@@ -365,11 +365,11 @@ func bnAct(bn *nn.BatchNorm2d, x, gamma, beta *autograd.Var, act models.Activati
 	panic(fmt.Sprintf("nas: activation %v", act))
 }
 
-// SetConfig fixes the gates to the values that select c, whatever the
-// statistics and thresholds say, until ClearConfig; no gradient reaches
+// SetChoice fixes the gates to the values that select c, whatever the
+// statistics and thresholds say, until ClearChoice; no gradient reaches
 // the thresholds meanwhile. It returns an error if c is not a
 // configuration of the layer.
-func (m *Layer) SetConfig(c Config) error {
+func (m *Layer) SetChoice(c Choice) error {
 	bits, ok := bitsOf(m.Spec, c)
 	if !ok {
 		return fmt.Errorf("nas: layer %d: %+v is not one of its configurations", m.Spec.Index, c)
@@ -383,11 +383,11 @@ func (m *Layer) SetConfig(c Config) error {
 	return nil
 }
 
-// ClearConfig undoes SetConfig: the gates follow their thresholds again.
-func (m *Layer) ClearConfig() { m.forced = nil }
+// ClearChoice undoes SetChoice: the gates follow their thresholds again.
+func (m *Layer) ClearChoice() { m.forced = nil }
 
-// Config returns the configuration the gates select now.
-func (m *Layer) Config() Config {
+// Choice returns the configuration the gates select now.
+func (m *Layer) Choice() Choice {
 	var bits uint
 	for i, mg := range m.Margins() {
 		if mg > 0 {

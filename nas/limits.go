@@ -157,13 +157,13 @@ func (s Space) extremes() (largest, smallest Derived, err error) {
 	if err != nil {
 		return Derived{}, Derived{}, err
 	}
-	big, small := make([]Config, len(specs)), make([]Config, len(specs))
+	big, small := make([]Choice, len(specs)), make([]Choice, len(specs))
 	for i, l := range specs {
-		big[i] = Config{Kernel: slices.Max(l.Kernels), Expansion: slices.Max(l.Expansions), Keep: true}
+		big[i] = Choice{Kernel: slices.Max(l.Kernels), Expansion: slices.Max(l.Expansions), Keep: true}
 		if l.HasNonLocal() {
-			big[i].NonLocal = models.NonLocalArgs{Ratio: slices.Max(l.NonLocalRatios), Stride: slices.Min(l.NonLocalStrides)}
+			big[i].NonLocal = models.LightNLSpec{Ratio: slices.Max(l.NonLocalRatios), Stride: slices.Min(l.NonLocalStrides)}
 		}
-		small[i] = Config{Kernel: slices.Min(l.Kernels), Expansion: slices.Min(l.Expansions), Keep: !l.Droppable}
+		small[i] = Choice{Kernel: slices.Min(l.Kernels), Expansion: slices.Min(l.Expansions), Keep: !l.Droppable}
 	}
 	if largest, err = s.Derive(big); err != nil {
 		return Derived{}, Derived{}, err

@@ -27,11 +27,11 @@ import (
 // rebuilds the network exactly.
 type Architecture struct {
 	Space   Space    `json:"space"`
-	Configs []Config `json:"configs"`
+	Choices []Choice `json:"configs"`
 }
 
 // Derive returns the network a describes.
-func (a Architecture) Derive() (Derived, error) { return a.Space.Derive(a.Configs) }
+func (a Architecture) Derive() (Derived, error) { return a.Space.Derive(a.Choices) }
 
 // WriteArchitecture writes a to path as JSON, atomically.
 func WriteArchitecture(path string, a Architecture) error {
@@ -62,7 +62,7 @@ func ReadArchitecture(path string) (Architecture, error) {
 func ParseArchitecture(b []byte) (Architecture, error) {
 	var raw struct {
 		Space   json.RawMessage `json:"space"`
-		Configs []Config        `json:"configs"`
+		Choices []Choice        `json:"configs"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -76,7 +76,7 @@ func ParseArchitecture(b []byte) (Architecture, error) {
 	if err != nil {
 		return Architecture{}, err
 	}
-	a := Architecture{Space: s, Configs: raw.Configs}
+	a := Architecture{Space: s, Choices: raw.Choices}
 	if _, err := a.Derive(); err != nil {
 		return Architecture{}, err
 	}
@@ -123,7 +123,7 @@ func WriteDecisionsCSV(path string, n *Supernet, history []EpochRecord) error {
 	for _, r := range history {
 		row := []string{strconv.Itoa(r.Epoch), strconv.Itoa(r.Step), num(r.TrainLoss), num(r.TrainAcc),
 			num(r.TestLoss), num(r.TestAcc), strconv.FormatInt(r.MACs, 10), num(r.Penalty)}
-		for _, c := range r.Configs {
+		for _, c := range r.Choices {
 			row = append(row, c.String())
 		}
 		for _, ms := range r.Margins {

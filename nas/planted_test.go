@@ -128,7 +128,7 @@ func nonLocalSpace() Space {
 
 // plantedSearch searches space on task data with the default recipe of
 // the search and returns the result and the log.
-func plantedSearch(t *testing.T, space Space, want []Config, task func(testing.TB, int, uint64) *data.Memory, seed uint64, edit func(*SearchConfig)) (SearchResult, *Supernet, string) {
+func plantedSearch(t *testing.T, space Space, want []Choice, task func(testing.TB, int, uint64) *data.Memory, seed uint64, edit func(*SearchConfig)) (SearchResult, *Supernet, string) {
 	t.Helper()
 	tr, err := data.NewLoader(task(t, 1024, 2*seed), data.LoaderConfig{BatchSize: 32, Shuffle: true, Seed: seed, DropLast: true})
 	require.NoError(t, err)
@@ -162,11 +162,11 @@ func plantedSeeds() []uint64 {
 }
 
 func TestPlantedKernel(t *testing.T) {
-	want := []Config{{Kernel: 7, Expansion: 4, Keep: true}}
+	want := []Choice{{Kernel: 7, Expansion: 4, Keep: true}}
 	for _, seed := range plantedSeeds() {
 		res, n, log := plantedSearch(t, kernelSpace(), want, kernelTask, seed, nil)
 		t.Logf("seed %d:\n%s", seed, log)
-		assert.Equal(t, want, n.Configs(), "seed %d: the search's own decisions", seed)
+		assert.Equal(t, want, n.Choices(), "seed %d: the search's own decisions", seed)
 		assert.Zero(t, res.Projected, "seed %d: projected", seed)
 	}
 }
@@ -175,11 +175,11 @@ func TestPlantedNonLocal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("about 20 s a seed")
 	}
-	want := []Config{{Kernel: 3, Expansion: 2, Keep: true}, {Kernel: 3, Expansion: 2, Keep: true, NonLocal: models.NonLocalArgs{Ratio: 0.25, Stride: 1}}}
+	want := []Choice{{Kernel: 3, Expansion: 2, Keep: true}, {Kernel: 3, Expansion: 2, Keep: true, NonLocal: models.LightNLSpec{Ratio: 0.25, Stride: 1}}}
 	for _, seed := range plantedSeeds() {
 		res, n, log := plantedSearch(t, nonLocalSpace(), want, nonLocalTask, seed, nil)
 		t.Logf("seed %d:\n%s", seed, log)
-		assert.Equal(t, want, n.Configs(), "seed %d: the search's own decisions", seed)
+		assert.Equal(t, want, n.Choices(), "seed %d: the search's own decisions", seed)
 		assert.Zero(t, res.Projected, "seed %d: projected", seed)
 	}
 }
@@ -192,8 +192,8 @@ func TestPlantedNonLocalCostOnly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("about 20 s")
 	}
-	want := []Config{{Kernel: 3, Expansion: 2, Keep: true}, {Kernel: 3, Expansion: 2, Keep: true, NonLocal: models.NonLocalArgs{Ratio: 0.25, Stride: 1}}}
+	want := []Choice{{Kernel: 3, Expansion: 2, Keep: true}, {Kernel: 3, Expansion: 2, Keep: true, NonLocal: models.LightNLSpec{Ratio: 0.25, Stride: 1}}}
 	res, n, log := plantedSearch(t, nonLocalSpace(), want, nonLocalTask, 1, func(c *SearchConfig) { c.CostOnly = true })
 	t.Logf("%s", log)
-	assert.True(t, res.Projected > 0 || !assert.ObjectsAreEqual(want, n.Configs()), "the cost-only search found the planted block by itself")
+	assert.True(t, res.Projected > 0 || !assert.ObjectsAreEqual(want, n.Choices()), "the cost-only search found the planted block by itself")
 }

@@ -55,7 +55,7 @@ type RandomConfig struct {
 
 // Candidate is one network of a random search with its validation result.
 type Candidate struct {
-	Configs []Config `json:"configs"`
+	Choices []Choice `json:"configs"`
 	MACs    int64    `json:"macs"`
 	ValAcc  float64  `json:"val_acc"`
 	ValLoss float64  `json:"val_loss"`
@@ -71,11 +71,11 @@ type RandomResult struct {
 	Derived Derived
 }
 
-// SampleConfigs draws a network of the space uniformly over the gates'
+// SampleChoices draws a network of the space uniformly over the gates'
 // settings (each gate open or closed with probability 1/2) among those
 // whose MACs lie within tol of target, by rejection (up to a million
 // draws). It returns an error if none of them does.
-func SampleConfigs(rng *rand.Rand, n *Supernet, target int64, tol float64) ([]Config, error) {
+func SampleChoices(rng *rand.Rand, n *Supernet, target int64, tol float64) ([]Choice, error) {
 	lo, hi := float64(target)*(1-tol), float64(target)*(1+tol)
 	bits := make([]uint, len(n.Layers))
 	for range 1_000_000 {
@@ -85,7 +85,7 @@ func SampleConfigs(rng *rand.Rand, n *Supernet, target int64, tol float64) ([]Co
 			c += n.tables[i].macs[bits[i]]
 		}
 		if float64(c) >= lo && float64(c) <= hi {
-			cs := make([]Config, len(n.Layers))
+			cs := make([]Choice, len(n.Layers))
 			for i, l := range n.Layers {
 				cs[i] = configOf(l.Spec, bits[i])
 			}
@@ -96,7 +96,7 @@ func SampleConfigs(rng *rand.Rand, n *Supernet, target int64, tol float64) ([]Co
 }
 
 // RandomSearch draws cfg.Candidates networks within the budget
-// (SampleConfigs), trains each from scratch on its share of the training
+// (SampleChoices), trains each from scratch on its share of the training
 // budget and returns the one with the best validation accuracy.
 func RandomSearch(ctx context.Context, cfg RandomConfig) (RandomResult, error) {
 	switch {
@@ -133,14 +133,14 @@ func RandomSearch(ctx context.Context, cfg RandomConfig) (RandomResult, error) {
 	images := int(math.Round(cfg.Epochs * float64(ds.Len()) / float64(cfg.Candidates)))
 	var res RandomResult
 	for k := range cfg.Candidates {
-		cs, err := SampleConfigs(rng, sn, cfg.Target, cfg.Tolerance)
+		cs, err := SampleChoices(rng, sn, cfg.Target, cfg.Tolerance)
 		if err != nil {
 			return res, err
 		}
 		order := rng.Perm(ds.Len())
 		seed := rng.Uint64()
 		if k < len(done) {
-			if !slices.Equal(done[k].Configs, cs) {
+			if !slices.Equal(done[k].Choices, cs) {
 				return res, fmt.Errorf("nas: %s: candidate %d was drawn by another random search (seed or space): remove the file or choose another output directory",
 					filepath.Join(cfg.OutDir, RandomFile), k+1)
 			}
@@ -174,7 +174,7 @@ func RandomSearch(ctx context.Context, cfg RandomConfig) (RandomResult, error) {
 			res.Best = k
 		}
 	}
-	if res.Derived, err = cfg.Space.Derive(res.Candidates[res.Best].Configs); err != nil {
+	if res.Derived, err = cfg.Space.Derive(res.Candidates[res.Best].Choices); err != nil {
 		return res, err
 	}
 	if cfg.OutDir != "" {
@@ -222,5 +222,5 @@ func trainCandidate(ctx context.Context, cfg RandomConfig, d Derived, ds data.Da
 	if err != nil {
 		return Candidate{}, err
 	}
-	return Candidate{Configs: d.Configs, MACs: d.Cost.Total.MACs, ValAcc: res.Final.Accuracy(), ValLoss: res.Final.Loss}, nil
+	return Candidate{Choices: d.Choices, MACs: d.Cost.Total.MACs, ValAcc: res.Final.Accuracy(), ValLoss: res.Final.Loss}, nil
 }

@@ -132,9 +132,9 @@ type EpochRecord struct {
 	// cost term λ·h(log(C/T)) over the epoch's steps (0 in warm-up).
 	MACs    int64   `json:"macs"`
 	Penalty float64 `json:"penalty"`
-	// Configs are the layers' configurations, Margins every gate's s − t
+	// Choices are the layers' configurations, Margins every gate's s − t
 	// (by layer, in the order of the layer's Gates).
-	Configs []Config    `json:"configs"`
+	Choices []Choice    `json:"configs"`
 	Margins [][]float64 `json:"margins"`
 	// GradLoss and GradCost are, per gate (by layer, as Margins), the
 	// mean gradient on its threshold over the epoch's architecture steps
@@ -441,7 +441,7 @@ func (s *Search) Run(ctx context.Context) (SearchResult, error) {
 	if err != nil {
 		return res, err
 	}
-	cs := s.net.Configs()
+	cs := s.net.Choices()
 	res.Derived, res.Projected, err = ProjectToBudget(s.net, cs, s.cfg.Target, s.cfg.Tolerance)
 	if err != nil {
 		return res, err
@@ -657,9 +657,9 @@ func (s *Search) margins() [][]float64 {
 }
 
 func (s *Search) onEpoch(m train.EpochMetrics) error {
-	cs := s.net.Configs()
+	cs := s.net.Choices()
 	e := s.ep
-	r := EpochRecord{EpochMetrics: m, MACs: s.net.MACs(cs), Configs: cs, Margins: s.margins(),
+	r := EpochRecord{EpochMetrics: m, MACs: s.net.MACs(cs), Choices: cs, Margins: s.margins(),
 		PushLoss: e.PushLoss, PushCost: e.PushCost, Trace: e.Trace, Warmup: s.opt.Steps() <= s.warm}
 	if e.PenaltySteps > 0 {
 		r.Penalty = e.PenaltySum / float64(e.PenaltySteps)
@@ -733,7 +733,7 @@ func writeDerived(dir string, s Space, d Derived) error {
 	if err := atomicfile.WriteFile(filepath.Join(dir, ArchFile), []byte(d.Arch())); err != nil {
 		return err
 	}
-	if err := WriteArchitecture(filepath.Join(dir, ArchJSONFile), Architecture{Space: s, Configs: d.Configs}); err != nil {
+	if err := WriteArchitecture(filepath.Join(dir, ArchJSONFile), Architecture{Space: s, Choices: d.Choices}); err != nil {
 		return err
 	}
 	if err := atomicfile.WriteFile(filepath.Join(dir, ProfileFile), []byte(d.Cost.Table())); err != nil {
@@ -742,7 +742,7 @@ func writeDerived(dir string, s Space, d Derived) error {
 	return atomicfile.WriteFile(filepath.Join(dir, SpaceFile), s.JSON())
 }
 
-func countKept(cs []Config) int {
+func countKept(cs []Choice) int {
 	n := 0
 	for _, c := range cs {
 		if c.Keep {
@@ -752,7 +752,7 @@ func countKept(cs []Config) int {
 	return n
 }
 
-func countNonLocal(cs []Config) int {
+func countNonLocal(cs []Choice) int {
 	n := 0
 	for _, c := range cs {
 		if c.Keep && c.NonLocal.Ratio != 0 {
@@ -763,7 +763,7 @@ func countNonLocal(cs []Config) int {
 }
 
 // summary lists the configurations in one line, "|" between stages.
-func summary(cs []Config) string {
+func summary(cs []Choice) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
 		parts[i] = c.String()

@@ -63,7 +63,7 @@ func TestSearchRun(t *testing.T) {
 	dir := t.TempDir()
 	probe := newTinySearch(t, "", 3, 1)
 	sn := probe.Supernet()
-	largest := sn.MACs(sn.Configs())
+	largest := sn.MACs(sn.Choices())
 	target := largest * 6 / 10
 
 	s := newTinySearch(t, dir, 3, target)
@@ -198,10 +198,10 @@ func TestRandomSearch(t *testing.T) {
 		assert.InDelta(t, float64(target), float64(c.MACs), 0.05*target, "candidate %d", k)
 		assert.LessOrEqual(t, c.ValAcc, res.Candidates[res.Best].ValAcc)
 	}
-	assert.Equal(t, res.Candidates[res.Best].Configs, res.Derived.Configs)
+	assert.Equal(t, res.Candidates[res.Best].Choices, res.Derived.Choices)
 	a, err := ReadArchitecture(filepath.Join(dir, ArchJSONFile))
 	require.NoError(t, err)
-	assert.Equal(t, res.Derived.Configs, a.Configs)
+	assert.Equal(t, res.Derived.Choices, a.Choices)
 
 	log.Reset()
 	again, err := RandomSearch(context.Background(), cfg)

@@ -377,8 +377,8 @@ func (s Space) JSON() []byte {
 }
 
 // bnOptions returns the batch norm options of the space.
-func (s Space) bnOptions() nn.BatchNormOptions {
-	return nn.BatchNormOptions{Momentum: s.BNMomentum, Eps: s.BNEps}
+func (s Space) bnOptions() nn.BatchNormConfig {
+	return nn.BatchNormConfig{Momentum: s.BNMomentum, Eps: s.BNEps}
 }
 
 // Preset is a named search space with a default MACs target.

@@ -181,32 +181,32 @@ func isArch(name string) bool {
 	return isThreshold(name) || strings.HasPrefix(name[i+1:], "s_")
 }
 
-// Configs returns the configuration that each layer's gates select now.
-func (n *Supernet) Configs() []Config {
-	cs := make([]Config, len(n.Layers))
+// Choices returns the configuration that each layer's gates select now.
+func (n *Supernet) Choices() []Choice {
+	cs := make([]Choice, len(n.Layers))
 	for i, l := range n.Layers {
-		cs[i] = l.Config()
+		cs[i] = l.Choice()
 	}
 	return cs
 }
 
-// SetConfigs fixes every layer's gates to cs (see Layer.SetConfig).
-func (n *Supernet) SetConfigs(cs []Config) error {
+// SetChoices fixes every layer's gates to cs (see Layer.SetChoice).
+func (n *Supernet) SetChoices(cs []Choice) error {
 	if len(cs) != len(n.Layers) {
 		return fmt.Errorf("nas: %d layer configurations for %d layers", len(cs), len(n.Layers))
 	}
 	for i, l := range n.Layers {
-		if err := l.SetConfig(cs[i]); err != nil {
+		if err := l.SetChoice(cs[i]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// ClearConfigs undoes SetConfigs.
-func (n *Supernet) ClearConfigs() {
+// ClearChoices undoes SetChoices.
+func (n *Supernet) ClearChoices() {
 	for _, l := range n.Layers {
-		l.ClearConfig()
+		l.ClearChoice()
 	}
 }
 
@@ -283,7 +283,7 @@ func (n *Supernet) costOf(gates []*autograd.Var) *autograd.Var {
 // fixed + Σ C_l from the cost tables that Cost uses. It equals
 // Derive(cs).Cost.Total.MACs, and the MACs that models.Profile counts in the
 // network that Derive builds.
-func (n *Supernet) MACs(cs []Config) int64 {
+func (n *Supernet) MACs(cs []Choice) int64 {
 	total := n.fixed
 	for i, l := range n.Layers {
 		bits, ok := bitsOf(l.Spec, cs[i])
@@ -309,7 +309,7 @@ func newCostTable(l LayerSpec) costTable {
 		if !c.Keep {
 			continue
 		}
-		cost, _ := models.MBConvCost(blockArgs(l, c), l.Input)
+		cost, _ := models.MBConvCost(blockSpec(l, c), l.Input)
 		t.macs[v] = cost.MACs
 	}
 	return t

@@ -37,8 +37,8 @@ func tinySpace() Space {
 
 // randomConfigs returns a configuration for each layer from random gate
 // bits.
-func randomConfigs(rng *rand.Rand, n *Supernet) []Config {
-	cs := make([]Config, len(n.Layers))
+func randomConfigs(rng *rand.Rand, n *Supernet) []Choice {
+	cs := make([]Choice, len(n.Layers))
 	for i, l := range n.Layers {
 		cs[i] = configOf(l.Spec, uint(rng.IntN(1<<len(l.Gates))))
 	}
@@ -54,7 +54,7 @@ func TestPresets(t *testing.T) {
 		n, err := NewSupernet(p.Space, newRNG(1))
 		require.NoError(t, err, p.Name)
 		// The space must contain networks below and above the target.
-		smallest, largest := make([]Config, len(n.Layers)), n.Configs()
+		smallest, largest := make([]Choice, len(n.Layers)), n.Choices()
 		for i, l := range n.Layers {
 			smallest[i] = configOf(l.Spec, 0)
 		}
@@ -121,7 +121,7 @@ func TestConfigBits(t *testing.T) {
 	require.NoError(t, err)
 	for _, l := range specs {
 		g := len(gateLayout(l))
-		seen := map[Config]bool{}
+		seen := map[Choice]bool{}
 		for v := range uint(1 << g) {
 			c := configOf(l, v)
 			seen[c] = true
@@ -142,9 +142,9 @@ func TestConfigBits(t *testing.T) {
 		}
 		assert.Len(t, seen, want, "layer %d", l.Index)
 	}
-	_, ok := bitsOf(specs[0], Config{Kernel: 5, Expansion: 1, Keep: true})
+	_, ok := bitsOf(specs[0], Choice{Kernel: 5, Expansion: 1, Keep: true})
 	assert.False(t, ok)
-	_, ok = bitsOf(specs[0], Config{Kernel: 3, Expansion: 1, Keep: false})
+	_, ok = bitsOf(specs[0], Choice{Kernel: 3, Expansion: 1, Keep: false})
 	assert.False(t, ok, "the first layer of a stage cannot be dropped")
 }
 
@@ -204,7 +204,7 @@ func TestSupernetComputesDerivedNetwork(t *testing.T) {
 		cs := randomConfigs(rng, n)
 		d, err := n.Derive(cs)
 		require.NoError(t, err)
-		require.NoError(t, n.SetConfigs(cs))
+		require.NoError(t, n.SetChoices(cs))
 		for _, training := range []bool{false, true} {
 			net, err := n.Inherit(d, rng)
 			require.NoError(t, err)
@@ -217,22 +217,22 @@ func TestSupernetComputesDerivedNetwork(t *testing.T) {
 			})
 			requireClose(t, want, got, 1e-4, "trial %d training %v: %s", trial, training, d.Arch())
 		}
-		assert.Equal(t, cs, n.Configs())
+		assert.Equal(t, cs, n.Choices())
 	}
-	n.ClearConfigs()
+	n.ClearChoices()
 	// Fresh thresholds open every gate: the largest configuration.
-	for i, c := range n.Configs() {
+	for i, c := range n.Choices() {
 		l := n.Layers[i].Spec
-		assert.Equal(t, Config{Kernel: l.Kernels[len(l.Kernels)-1], Expansion: l.Expansions[len(l.Expansions)-1], Keep: true,
+		assert.Equal(t, Choice{Kernel: l.Kernels[len(l.Kernels)-1], Expansion: l.Expansions[len(l.Expansions)-1], Keep: true,
 			NonLocal: largestNonLocal(l)}, c)
 	}
 }
 
-func largestNonLocal(l LayerSpec) models.NonLocalArgs {
+func largestNonLocal(l LayerSpec) models.LightNLSpec {
 	if !l.HasNonLocal() {
-		return models.NonLocalArgs{}
+		return models.LightNLSpec{}
 	}
-	return models.NonLocalArgs{Ratio: l.NonLocalRatios[len(l.NonLocalRatios)-1], Stride: l.NonLocalStrides[0]}
+	return models.LightNLSpec{Ratio: l.NonLocalRatios[len(l.NonLocalRatios)-1], Stride: l.NonLocalStrides[0]}
 }
 
 func requireClose(t *testing.T, want, got *tensor.Tensor, tol float64, format string, args ...any) {
@@ -255,7 +255,7 @@ func TestCostVar(t *testing.T) {
 	require.NoError(t, err)
 	for range 5 {
 		cs := randomConfigs(rng, n)
-		require.NoError(t, n.SetConfigs(cs))
+		require.NoError(t, n.SetChoices(cs))
 		autograd.NoGrad(func() { n.Forward(autograd.Const(tensor.Normal(rng, 0, 1, 2, 3, 12, 12))) })
 		c := n.Cost()
 		assert.InDelta(t, float64(n.MACs(cs)), float64(c.Value.Data()[0]), 1e-6*float64(n.MACs(cs)))
@@ -267,7 +267,7 @@ func TestCostVar(t *testing.T) {
 		}
 	}
 	// Scaled to millions: the check's step is absolute.
-	rep := autograd.CheckGradWith(autograd.GradCheckOptions{Step: 1e-2}, func(in ...*autograd.Var) *autograd.Var {
+	rep := autograd.CheckGradWith(autograd.GradCheckConfig{Step: 1e-2}, func(in ...*autograd.Var) *autograd.Var {
 		return autograd.MulScalar(n.costOf(in), 1e-6)
 	}, soft...)
 	require.Less(t, rep.Error, 1e-3, "%v", rep)
@@ -290,7 +290,7 @@ func TestCostVar(t *testing.T) {
 		all := uint(1<<len(l.Gates)) - 1
 		for j := range l.Gates {
 			want := n.tables[i].macs[all] - n.tables[i].macs[all&^(1<<j)]
-			assert.InDelta(t, float64(want), float64(ds[off+j].Grad.Data()[0]), 1e-6*float64(n.MACs(n.Configs())), "layer %d gate %s", i, l.Gates[j].Name)
+			assert.InDelta(t, float64(want), float64(ds[off+j].Grad.Data()[0]), 1e-6*float64(n.MACs(n.Choices())), "layer %d gate %s", i, l.Gates[j].Name)
 		}
 	}
 }

@@ -7,10 +7,10 @@ import (
 	"github.com/autonl-go/autonl/tensor"
 )
 
-// BatchNormOptions configures NewBatchNorm2d. Zero fields mean PyTorch's
+// BatchNormConfig configures NewBatchNorm2d. Zero fields mean PyTorch's
 // defaults, momentum 0.1 and eps 1e-5 (MnasNet's TensorFlow code uses
 // momentum 0.01 and eps 1e-3 in PyTorch's terms).
-type BatchNormOptions struct {
+type BatchNormConfig struct {
 	// Momentum is the weight of the batch statistics in the running
 	// averages, in (0, 1]. (TensorFlow's decay is 1 − Momentum.)
 	Momentum float64
@@ -57,7 +57,7 @@ type BatchNorm2d struct {
 
 // NewBatchNorm2d returns batch normalization over c channels. It panics if
 // c is not positive, the momentum is outside [0, 1] or eps is negative.
-func NewBatchNorm2d(c int, opt BatchNormOptions) *BatchNorm2d {
+func NewBatchNorm2d(c int, opt BatchNormConfig) *BatchNorm2d {
 	if c < 1 {
 		panic(fmt.Sprintf("nn: NewBatchNorm2d: %d channels, want at least 1", c))
 	}

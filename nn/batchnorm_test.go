@@ -41,17 +41,17 @@ func channelStats(x *tensor.Tensor) (mean, variance []float64) {
 func TestBatchNorm2dRunningStats(t *testing.T) {
 	tests := []struct {
 		name  string
-		opt   nn.BatchNormOptions
+		opt   nn.BatchNormConfig
 		shape []int
 		str   string
 	}{
-		{"defaults", nn.BatchNormOptions{}, []int{3, 4, 5, 2},
+		{"defaults", nn.BatchNormConfig{}, []int{3, 4, 5, 2},
 			"BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"},
-		{"mnasnet", nn.BatchNormOptions{Momentum: 0.01, Eps: 1e-3}, []int{2, 4, 3, 3},
+		{"mnasnet", nn.BatchNormConfig{Momentum: 0.01, Eps: 1e-3}, []int{2, 4, 3, 3},
 			"BatchNorm2d(4, eps=0.001, momentum=0.01, affine=True, track_running_stats=True)"},
-		{"N×C", nn.BatchNormOptions{Momentum: 0.5}, []int{6, 4},
+		{"N×C", nn.BatchNormConfig{Momentum: 0.5}, []int{6, 4},
 			"BatchNorm2d(4, eps=1e-05, momentum=0.5, affine=True, track_running_stats=True)"},
-		{"two values", nn.BatchNormOptions{Momentum: 1}, []int{2, 4, 1, 1},
+		{"two values", nn.BatchNormConfig{Momentum: 1}, []int{2, 4, 1, 1},
 			"BatchNorm2d(4, eps=1e-05, momentum=1.0, affine=True, track_running_stats=True)"},
 	}
 	for _, tc := range tests {
@@ -115,7 +115,7 @@ func TestBatchNorm2dRunningStats(t *testing.T) {
 }
 
 func TestBatchNorm2dPanics(t *testing.T) {
-	bn := nn.NewBatchNorm2d(4, nn.BatchNormOptions{})
+	bn := nn.NewBatchNorm2d(4, nn.BatchNormConfig{})
 	tests := []struct {
 		name, msg string
 		f         func()
@@ -127,11 +127,11 @@ func TestBatchNorm2dPanics(t *testing.T) {
 		{"one value", "nn: BatchNorm2d: expected more than 1 value per channel when training, got input [1 4 1 1]",
 			func() { bn.Forward(autograd.Const(tensor.New(1, 4, 1, 1))) }},
 		{"momentum", "nn: NewBatchNorm2d: momentum 1.5 out of range (0, 1]",
-			func() { nn.NewBatchNorm2d(4, nn.BatchNormOptions{Momentum: 1.5}) }},
+			func() { nn.NewBatchNorm2d(4, nn.BatchNormConfig{Momentum: 1.5}) }},
 		{"eps", "nn: NewBatchNorm2d: eps -1 is not positive",
-			func() { nn.NewBatchNorm2d(4, nn.BatchNormOptions{Eps: -1}) }},
+			func() { nn.NewBatchNorm2d(4, nn.BatchNormConfig{Eps: -1}) }},
 		{"channels count", "nn: NewBatchNorm2d: 0 channels, want at least 1",
-			func() { nn.NewBatchNorm2d(0, nn.BatchNormOptions{}) }},
+			func() { nn.NewBatchNorm2d(0, nn.BatchNormConfig{}) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { assert.PanicsWithValue(t, tc.msg, tc.f) })
@@ -151,8 +151,8 @@ func TestBatchNorm2dForwardAffine(t *testing.T) {
 	mask := tensor.FromSlice([]float32{1, 0, 1, 0}, 4)
 	for _, clamp := range []bool{false, true} {
 		for _, training := range []bool{true, false} {
-			ref := nn.NewBatchNorm2d(4, nn.BatchNormOptions{})
-			bn := nn.NewBatchNorm2d(4, nn.BatchNormOptions{})
+			ref := nn.NewBatchNorm2d(4, nn.BatchNormConfig{})
+			bn := nn.NewBatchNorm2d(4, nn.BatchNormConfig{})
 			for _, b := range []*nn.BatchNorm2d{ref, bn} {
 				b.Weight.Value.CopyFrom(tensor.FromSlice([]float32{0.5, 2, -1, 1.5}, 4))
 				b.Bias.Value.CopyFrom(tensor.FromSlice([]float32{0.1, -0.2, 0.3, 0.4}, 4))
@@ -179,7 +179,7 @@ func TestBatchNorm2dForwardAffine(t *testing.T) {
 			assert.Equal(t, ref.RunningVar.Data(), bn.RunningVar.Data())
 		}
 	}
-	bn := nn.NewBatchNorm2d(3, nn.BatchNormOptions{})
+	bn := nn.NewBatchNorm2d(3, nn.BatchNormConfig{})
 	mv := tensor.Uniform(rng, 0.2, 1, 3)
 	r := autograd.CheckGrad(func(in ...*autograd.Var) *autograd.Var {
 		return bn.ForwardAffine(in[0], autograd.Mul(in[1], in[3]), autograd.Mul(in[2], in[3]))

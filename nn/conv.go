@@ -9,10 +9,10 @@ import (
 	"github.com/autonl-go/autonl/tensor"
 )
 
-// ConvOptions configures NewConv2d. The zero value is PyTorch's default
+// ConvConfig configures NewConv2d. The zero value is PyTorch's default
 // except for the bias: stride 1, no padding, dilation 1, one group, no
 // bias.
-type ConvOptions struct {
+type ConvConfig struct {
 	// Stride, Padding and Dilation apply to both spatial axes. Zero Stride
 	// and Dilation mean 1.
 	Stride, Padding, Dilation int
@@ -50,7 +50,7 @@ type Conv2d struct {
 	In, Out, Kernel int
 	// Params holds the stride, padding, dilation and groups passed to
 	// autograd.Conv2D.
-	Params tensor.Conv2DParams
+	Params tensor.Conv2DConfig
 }
 
 // NewConv2d returns a convolution from in to out channels with a
@@ -58,7 +58,7 @@ type Conv2d struct {
 // U(−1/√fanIn, 1/√fanIn) with fanIn = in/groups·kernel², which is
 // kaiming_uniform_ with a = √5. It panics if a size is not positive, an
 // option is negative or the groups do not divide in and out.
-func NewConv2d(rng *rand.Rand, in, out, kernel int, opt ConvOptions) *Conv2d {
+func NewConv2d(rng *rand.Rand, in, out, kernel int, opt ConvConfig) *Conv2d {
 	if in < 1 || out < 1 || kernel < 1 {
 		panic(fmt.Sprintf("nn: NewConv2d: in %d, out %d and kernel %d must be positive", in, out, kernel))
 	}
@@ -71,7 +71,7 @@ func NewConv2d(rng *rand.Rand, in, out, kernel int, opt ConvOptions) *Conv2d {
 		panic(fmt.Sprintf("nn: NewConv2d: groups %d must divide in channels %d and out channels %d", groups, in, out))
 	}
 	s, d := max(opt.Stride, 1), max(opt.Dilation, 1)
-	p := tensor.Conv2DParams{
+	p := tensor.Conv2DConfig{
 		Stride:   [2]int{s, s},
 		Padding:  [2]int{opt.Padding, opt.Padding},
 		Dilation: [2]int{d, d},

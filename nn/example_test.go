@@ -18,11 +18,11 @@ import (
 func Example() {
 	rng := rand.New(rand.NewPCG(1, 2))
 	net := nn.NewSequential(
-		nn.NewConv2d(rng, 3, 16, 3, nn.ConvOptions{Stride: 2, Padding: 1}),
-		nn.NewBatchNorm2d(16, nn.BatchNormOptions{}),
+		nn.NewConv2d(rng, 3, 16, 3, nn.ConvConfig{Stride: 2, Padding: 1}),
+		nn.NewBatchNorm2d(16, nn.BatchNormConfig{}),
 		nn.NewReLU6(),
-		nn.NewConv2d(rng, 16, 16, 3, nn.ConvOptions{Padding: 1, Groups: 16}),
-		nn.NewBatchNorm2d(16, nn.BatchNormOptions{}),
+		nn.NewConv2d(rng, 16, 16, 3, nn.ConvConfig{Padding: 1, Groups: 16}),
+		nn.NewBatchNorm2d(16, nn.BatchNormConfig{}),
 		nn.NewReLU6(),
 		nn.NewSqueezeExcite(rng, 16, 4, nil, nil),
 		&nn.GlobalAvgPool2d{},
@@ -77,8 +77,8 @@ func ExampleSave() {
 	build := func(seed uint64, classes int) *nn.Sequential {
 		rng := rand.New(rand.NewPCG(seed, 0))
 		return nn.NewSequential(
-			nn.NewConv2d(rng, 3, 8, 3, nn.ConvOptions{Padding: 1}),
-			nn.NewBatchNorm2d(8, nn.BatchNormOptions{}),
+			nn.NewConv2d(rng, 3, 8, 3, nn.ConvConfig{Padding: 1}),
+			nn.NewBatchNorm2d(8, nn.BatchNormConfig{}),
 			nn.NewReLU(),
 			&nn.GlobalAvgPool2d{},
 			&nn.Flatten{},

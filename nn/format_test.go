@@ -79,11 +79,11 @@ const withCounts = `Sequential(
 func formatModel() *nn.Sequential {
 	rng := rand.New(rand.NewPCG(1, 1))
 	return nn.NewSequential(
-		nn.NewConv2d(rng, 3, 16, 3, nn.ConvOptions{Stride: 2, Padding: 1}),
-		nn.NewBatchNorm2d(16, nn.BatchNormOptions{Eps: 1e-3, Momentum: 0.01}),
+		nn.NewConv2d(rng, 3, 16, 3, nn.ConvConfig{Stride: 2, Padding: 1}),
+		nn.NewBatchNorm2d(16, nn.BatchNormConfig{Eps: 1e-3, Momentum: 0.01}),
 		nn.NewReLU6(),
 		nn.NewSequential(
-			nn.NewConv2d(rng, 16, 16, 3, nn.ConvOptions{Padding: 2, Dilation: 2, Groups: 16}),
+			nn.NewConv2d(rng, 16, 16, 3, nn.ConvConfig{Padding: 2, Dilation: 2, Groups: 16}),
 			nn.NewSqueezeExcite(rng, 16, 4, nil, nil),
 			nn.NewHardSwish(),
 		),
@@ -121,7 +121,7 @@ func (*described) Forward(x *autograd.Var) *autograd.Var { return x }
 func (*described) Describe() (name, extra string)        { return "Two", "a=1\nb=2" }
 
 func TestFormatCustomModules(t *testing.T) {
-	c := &custom{Conv: nn.NewConv2d(rand.New(rand.NewPCG(1, 1)), 2, 2, 1, nn.ConvOptions{})}
+	c := &custom{Conv: nn.NewConv2d(rand.New(rand.NewPCG(1, 1)), 2, 2, 1, nn.ConvConfig{})}
 	c.AddChild("conv", c.Conv)
 	// Modules without Describe print under their Go type name.
 	assert.Equal(t, "custom(\n  (conv): Conv2d(2, 2, kernel_size=(1, 1), stride=(1, 1), bias=False)\n)", nn.Repr(c))

@@ -16,8 +16,8 @@ import (
 // fuse: training-mode BN, gradients enabled, a tracer, a bias.
 func TestFusedConvBN(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	conv := NewConv2d(rng, 8, 8, 3, ConvOptions{Padding: 1, Groups: 8})
-	bn := NewBatchNorm2d(8, BatchNormOptions{})
+	conv := NewConv2d(rng, 8, 8, 3, ConvConfig{Padding: 1, Groups: 8})
+	bn := NewBatchNorm2d(8, BatchNormConfig{})
 	copy(bn.RunningMean.Data(), tensor.Normal(rng, 0, 1, 8).Data())
 	copy(bn.RunningVar.Data(), tensor.Uniform(rng, 0.5, 2, 8).Data())
 	copy(bn.Weight.Value.Data(), tensor.Normal(rng, 1, 0.5, 8).Data())
@@ -36,7 +36,7 @@ func TestFusedConvBN(t *testing.T) {
 		SetTraining(bn, true)
 		require.Nil(t, FusedConvBN(conv, bn, x, -inf, inf, false), "training-mode BN")
 		SetTraining(bn, false)
-		biased := NewConv2d(rng, 8, 8, 3, ConvOptions{Padding: 1, Groups: 8, Bias: true})
+		biased := NewConv2d(rng, 8, 8, 3, ConvConfig{Padding: 1, Groups: 8, Bias: true})
 		require.Nil(t, FusedConvBN(biased, bn, x, -inf, inf, false), "bias")
 	})
 	require.Nil(t, FusedConvBN(conv, bn, x, -inf, inf, false), "gradients enabled")

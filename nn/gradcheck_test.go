@@ -45,7 +45,7 @@ func TestBatchNorm2dGrad(t *testing.T) {
 	rng := newRNG(21)
 	for _, training := range []bool{true, false} {
 		for _, shape := range [][]int{{3, 2, 3, 2}, {5, 3}} {
-			bn := nn.NewBatchNorm2d(shape[1], nn.BatchNormOptions{})
+			bn := nn.NewBatchNorm2d(shape[1], nn.BatchNormConfig{})
 			bn.RunningMean.CopyFrom(tensor.Normal(rng, 0, 1, shape[1]))
 			bn.RunningVar.CopyFrom(tensor.Uniform(rng, 0.5, 2, shape[1]))
 			nn.SetTraining(bn, training)

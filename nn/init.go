@@ -90,25 +90,25 @@ func Gain(nonlinearity string, param float64) float64 {
 	panic(fmt.Sprintf("nn: Gain: unsupported nonlinearity %q", nonlinearity))
 }
 
-// KaimingNormal fills t with samples of N(0, std²), std = gain/√fan, where
+// FillKaimingNormal fills t with samples of N(0, std²), std = gain/√fan, where
 // fan is t's fan in or fan out (FanInOut), as PyTorch's kaiming_normal_
 // with gain = calculate_gain(nonlinearity, a).
-func KaimingNormal(rng *rand.Rand, t *tensor.Tensor, mode FanMode, gain float64) {
-	Normal(rng, t, 0, gain/math.Sqrt(fan("KaimingNormal", t, mode)))
+func FillKaimingNormal(rng *rand.Rand, t *tensor.Tensor, mode FanMode, gain float64) {
+	FillNormal(rng, t, 0, gain/math.Sqrt(fan("KaimingNormal", t, mode)))
 }
 
-// KaimingUniform fills t with samples of U(−b, b), b = gain·√(3/fan), where
+// FillKaimingUniform fills t with samples of U(−b, b), b = gain·√(3/fan), where
 // fan is t's fan in or fan out (FanInOut), as PyTorch's kaiming_uniform_.
 // PyTorch's default initialization of Conv2d and Linear weights is
-// KaimingUniform(rng, w, FanIn, Gain("leaky_relu", √5)), that is
+// FillKaimingUniform(rng, w, FanIn, Gain("leaky_relu", √5)), that is
 // b = 1/√fanIn.
-func KaimingUniform(rng *rand.Rand, t *tensor.Tensor, mode FanMode, gain float64) {
+func FillKaimingUniform(rng *rand.Rand, t *tensor.Tensor, mode FanMode, gain float64) {
 	b := gain * math.Sqrt(3/fan("KaimingUniform", t, mode))
-	Uniform(rng, t, -b, b)
+	FillUniform(rng, t, -b, b)
 }
 
-// Normal fills t with samples of N(mean, std²).
-func Normal(rng *rand.Rand, t *tensor.Tensor, mean, std float64) {
+// FillNormal fills t with samples of N(mean, std²).
+func FillNormal(rng *rand.Rand, t *tensor.Tensor, mean, std float64) {
 	if !(std >= 0) {
 		panic(fmt.Sprintf("nn: Normal: standard deviation %v is not ≥ 0", std))
 	}
@@ -118,8 +118,8 @@ func Normal(rng *rand.Rand, t *tensor.Tensor, mean, std float64) {
 	}
 }
 
-// Uniform fills t with samples of U(lo, hi).
-func Uniform(rng *rand.Rand, t *tensor.Tensor, lo, hi float64) {
+// FillUniform fills t with samples of U(lo, hi).
+func FillUniform(rng *rand.Rand, t *tensor.Tensor, lo, hi float64) {
 	if !(lo <= hi) {
 		panic(fmt.Sprintf("nn: Uniform: empty range [%v, %v)", lo, hi))
 	}
@@ -129,11 +129,11 @@ func Uniform(rng *rand.Rand, t *tensor.Tensor, lo, hi float64) {
 	}
 }
 
-// Zeros fills t with 0.
-func Zeros(t *tensor.Tensor) { t.Fill(0) }
+// FillZeros fills t with 0.
+func FillZeros(t *tensor.Tensor) { t.Fill(0) }
 
-// Ones fills t with 1.
-func Ones(t *tensor.Tensor) { t.Fill(1) }
+// FillOnes fills t with 1.
+func FillOnes(t *tensor.Tensor) { t.Fill(1) }
 
 // MnasNetConvInit initializes c as the MnasNet and AutoNL TensorFlow code
 // does (conv_kernel_initializer): the weight from N(0, 2/fanOut) with
@@ -150,9 +150,9 @@ func MnasNetConvInit(rng *rand.Rand, c *Conv2d) {
 	groups := max(c.Params.Groups, 1)
 	s := c.Weight.Value.Shape()
 	fanOut := s[2] * s[3] * c.Out / groups
-	Normal(rng, c.Weight.Value, 0, math.Sqrt(2/float64(fanOut)))
+	FillNormal(rng, c.Weight.Value, 0, math.Sqrt(2/float64(fanOut)))
 	if c.Bias != nil {
-		Zeros(c.Bias.Value)
+		FillZeros(c.Bias.Value)
 	}
 }
 
@@ -162,22 +162,22 @@ func MnasNetConvInit(rng *rand.Rand, c *Conv2d) {
 // distribution="uniform"); the bias, if any, is set to 0.
 func MnasNetDenseInit(rng *rand.Rand, l *Linear) {
 	b := 1 / math.Sqrt(float64(l.Out))
-	Uniform(rng, l.Weight.Value, -b, b)
+	FillUniform(rng, l.Weight.Value, -b, b)
 	if l.Bias != nil {
-		Zeros(l.Bias.Value)
+		FillZeros(l.Bias.Value)
 	}
 }
 
 // defaultInit initializes a Conv2d or Linear weight and bias as PyTorch's
 // reset_parameters does: weight and bias from U(−1/√fanIn, 1/√fanIn).
 func defaultInit(rng *rand.Rand, w, b *tensor.Tensor) {
-	KaimingUniform(rng, w, FanIn, Gain("leaky_relu", math.Sqrt(5)))
+	FillKaimingUniform(rng, w, FanIn, Gain("leaky_relu", math.Sqrt(5)))
 	if b != nil {
 		in, _ := FanInOut(w.Shape())
 		bound := 0.0
 		if in > 0 {
 			bound = 1 / math.Sqrt(float64(in))
 		}
-		Uniform(rng, b, -bound, bound)
+		FillUniform(rng, b, -bound, bound)
 	}
 }

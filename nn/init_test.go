@@ -60,11 +60,11 @@ func TestInitDistributions(t *testing.T) {
 		std   float64 // wanted standard deviation
 		bound float64 // wanted bound of a uniform, or 0
 	}{
-		{"KaimingNormal fan_in relu", func(w *tensor.Tensor) { nn.KaimingNormal(rng, w, nn.FanIn, nn.Gain("relu", 0)) }, math.Sqrt(2.0 / 288), 0},
-		{"KaimingNormal fan_out relu", func(w *tensor.Tensor) { nn.KaimingNormal(rng, w, nn.FanOut, nn.Gain("relu", 0)) }, math.Sqrt(2.0 / 576), 0},
-		{"KaimingUniform default", func(w *tensor.Tensor) { nn.KaimingUniform(rng, w, nn.FanIn, nn.Gain("leaky_relu", math.Sqrt(5))) }, 1 / math.Sqrt(288) / math.Sqrt(3), 1 / math.Sqrt(288)},
-		{"Normal", func(w *tensor.Tensor) { nn.Normal(rng, w, 0, 0.02) }, 0.02, 0},
-		{"Uniform", func(w *tensor.Tensor) { nn.Uniform(rng, w, -0.5, 0.5) }, 0.5 / math.Sqrt(3), 0.5},
+		{"KaimingNormal fan_in relu", func(w *tensor.Tensor) { nn.FillKaimingNormal(rng, w, nn.FanIn, nn.Gain("relu", 0)) }, math.Sqrt(2.0 / 288), 0},
+		{"KaimingNormal fan_out relu", func(w *tensor.Tensor) { nn.FillKaimingNormal(rng, w, nn.FanOut, nn.Gain("relu", 0)) }, math.Sqrt(2.0 / 576), 0},
+		{"KaimingUniform default", func(w *tensor.Tensor) { nn.FillKaimingUniform(rng, w, nn.FanIn, nn.Gain("leaky_relu", math.Sqrt(5))) }, 1 / math.Sqrt(288) / math.Sqrt(3), 1 / math.Sqrt(288)},
+		{"Normal", func(w *tensor.Tensor) { nn.FillNormal(rng, w, 0, 0.02) }, 0.02, 0},
+		{"Uniform", func(w *tensor.Tensor) { nn.FillUniform(rng, w, -0.5, 0.5) }, 0.5 / math.Sqrt(3), 0.5},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -80,9 +80,9 @@ func TestInitDistributions(t *testing.T) {
 		})
 	}
 	w := tensor.New(3, 4)
-	nn.Ones(w)
+	nn.FillOnes(w)
 	assert.Equal(t, tensor.Ones(3, 4).Data(), w.Data())
-	nn.Zeros(w)
+	nn.FillZeros(w)
 	assert.Equal(t, tensor.New(3, 4).Data(), w.Data())
 	assert.Equal(t, "fan_in", nn.FanIn.String())
 	assert.Equal(t, "fan_out", nn.FanOut.String())
@@ -91,13 +91,13 @@ func TestInitDistributions(t *testing.T) {
 func TestMnasNetInit(t *testing.T) {
 	rng := newRNG(31)
 	// A regular conv: fan_out = kh·kw·Out.
-	c := nn.NewConv2d(rng, 32, 64, 3, nn.ConvOptions{Bias: true})
+	c := nn.NewConv2d(rng, 32, 64, 3, nn.ConvConfig{Bias: true})
 	nn.MnasNetConvInit(rng, c)
 	_, std, _ := moments(c.Weight.Value)
 	assert.InEpsilon(t, math.Sqrt(2.0/(3*3*64)), std, 0.03)
 	assert.Equal(t, tensor.New(64).Data(), c.Bias.Value.Data())
 	// A depthwise conv: TensorFlow's fan_out is kh·kw·multiplier.
-	dw := nn.NewConv2d(rng, 480, 480, 5, nn.ConvOptions{Groups: 480, Padding: 2})
+	dw := nn.NewConv2d(rng, 480, 480, 5, nn.ConvConfig{Groups: 480, Padding: 2})
 	nn.MnasNetConvInit(rng, dw)
 	_, std, _ = moments(dw.Weight.Value)
 	assert.InEpsilon(t, math.Sqrt(2.0/25), std, 0.03)

@@ -54,26 +54,26 @@ func TestConv2d(t *testing.T) {
 	tests := []struct {
 		name          string
 		in, out, k    int
-		opt           nn.ConvOptions
+		opt           nn.ConvConfig
 		x             []int
 		wantY, wantW  []int
 		wantBias      bool
 		str           string
 		wantParamsLen int
 	}{
-		{"plain", 3, 8, 3, nn.ConvOptions{}, []int{2, 3, 7, 7}, []int{2, 8, 5, 5}, []int{8, 3, 3, 3}, false,
+		{"plain", 3, 8, 3, nn.ConvConfig{}, []int{2, 3, 7, 7}, []int{2, 8, 5, 5}, []int{8, 3, 3, 3}, false,
 			"Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), bias=False)", 216},
-		{"stem", 3, 16, 3, nn.ConvOptions{Stride: 2, Padding: 1}, []int{1, 3, 9, 9}, []int{1, 16, 5, 5}, []int{16, 3, 3, 3}, false,
+		{"stem", 3, 16, 3, nn.ConvConfig{Stride: 2, Padding: 1}, []int{1, 3, 9, 9}, []int{1, 16, 5, 5}, []int{16, 3, 3, 3}, false,
 			"Conv2d(3, 16, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), bias=False)", 432},
-		{"depthwise", 8, 8, 5, nn.ConvOptions{Padding: 2, Groups: 8}, []int{2, 8, 6, 6}, []int{2, 8, 6, 6}, []int{8, 1, 5, 5}, false,
+		{"depthwise", 8, 8, 5, nn.ConvConfig{Padding: 2, Groups: 8}, []int{2, 8, 6, 6}, []int{2, 8, 6, 6}, []int{8, 1, 5, 5}, false,
 			"Conv2d(8, 8, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2), groups=8, bias=False)", 200},
-		{"grouped bias", 4, 6, 3, nn.ConvOptions{Padding: 1, Groups: 2, Bias: true}, []int{1, 4, 4, 4}, []int{1, 6, 4, 4}, []int{6, 2, 3, 3}, true,
+		{"grouped bias", 4, 6, 3, nn.ConvConfig{Padding: 1, Groups: 2, Bias: true}, []int{1, 4, 4, 4}, []int{1, 6, 4, 4}, []int{6, 2, 3, 3}, true,
 			"Conv2d(4, 6, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), groups=2)", 114},
-		{"dilated", 2, 2, 3, nn.ConvOptions{Padding: 2, Dilation: 2}, []int{1, 2, 5, 5}, []int{1, 2, 5, 5}, []int{2, 2, 3, 3}, false,
+		{"dilated", 2, 2, 3, nn.ConvConfig{Padding: 2, Dilation: 2}, []int{1, 2, 5, 5}, []int{1, 2, 5, 5}, []int{2, 2, 3, 3}, false,
 			"Conv2d(2, 2, kernel_size=(3, 3), stride=(1, 1), padding=(2, 2), dilation=(2, 2), bias=False)", 36},
-		{"rectangular", 2, 3, 3, nn.ConvOptions{StrideHW: [2]int{2, 1}, PaddingHW: [2]int{0, 1}, Bias: true}, []int{1, 2, 7, 5}, []int{1, 3, 3, 5}, []int{3, 2, 3, 3}, true,
+		{"rectangular", 2, 3, 3, nn.ConvConfig{StrideHW: [2]int{2, 1}, PaddingHW: [2]int{0, 1}, Bias: true}, []int{1, 2, 7, 5}, []int{1, 3, 3, 5}, []int{3, 2, 3, 3}, true,
 			"Conv2d(2, 3, kernel_size=(3, 3), stride=(2, 1), padding=(0, 1))", 57},
-		{"pointwise", 16, 4, 1, nn.ConvOptions{Bias: true}, []int{3, 16, 2, 2}, []int{3, 4, 2, 2}, []int{4, 16, 1, 1}, true,
+		{"pointwise", 16, 4, 1, nn.ConvConfig{Bias: true}, []int{3, 16, 2, 2}, []int{3, 4, 2, 2}, []int{4, 16, 1, 1}, true,
 			"Conv2d(16, 4, kernel_size=(1, 1), stride=(1, 1))", 68},
 	}
 	for _, tc := range tests {
@@ -109,7 +109,7 @@ func TestConv2d(t *testing.T) {
 
 func TestConv2dPanics(t *testing.T) {
 	rng := newRNG(2)
-	c := nn.NewConv2d(rng, 4, 8, 3, nn.ConvOptions{})
+	c := nn.NewConv2d(rng, 4, 8, 3, nn.ConvConfig{})
 	tests := []struct {
 		name, msg string
 		f         func()
@@ -119,11 +119,11 @@ func TestConv2dPanics(t *testing.T) {
 		{"rank", "nn: Conv2d: input [2 4 8] is not 4-D N×C×H×W",
 			func() { c.Forward(autograd.Const(tensor.New(2, 4, 8))) }},
 		{"groups", "nn: NewConv2d: groups 3 must divide in channels 4 and out channels 6",
-			func() { nn.NewConv2d(rng, 4, 6, 3, nn.ConvOptions{Groups: 3}) }},
+			func() { nn.NewConv2d(rng, 4, 6, 3, nn.ConvConfig{Groups: 3}) }},
 		{"size", "nn: NewConv2d: in 0, out 8 and kernel 3 must be positive",
-			func() { nn.NewConv2d(rng, 0, 8, 3, nn.ConvOptions{}) }},
+			func() { nn.NewConv2d(rng, 0, 8, 3, nn.ConvConfig{}) }},
 		{"negative", "nn: NewConv2d: negative option in {Stride:0 Padding:-1 Dilation:0 Groups:0 Bias:false StrideHW:[0 0] PaddingHW:[0 0]}",
-			func() { nn.NewConv2d(rng, 4, 8, 3, nn.ConvOptions{Padding: -1}) }},
+			func() { nn.NewConv2d(rng, 4, 8, 3, nn.ConvConfig{Padding: -1}) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { assert.PanicsWithValue(t, tc.msg, tc.f) })

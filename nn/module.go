@@ -18,7 +18,7 @@ import (
 //	}
 //
 //	func NewBlock(rng *rand.Rand, in, out int) *Block {
-//		b := &Block{Conv: nn.NewConv2d(rng, in, out, 3, nn.ConvOptions{Padding: 1})}
+//		b := &Block{Conv: nn.NewConv2d(rng, in, out, 3, nn.ConvConfig{Padding: 1})}
 //		b.AddChild("conv", b.Conv)
 //		...
 //	}

@@ -33,7 +33,7 @@ func (a *AvgPool2d) Forward(x *autograd.Var) (y *autograd.Var) {
 	if a.Kernel < 1 || a.Stride < 0 || a.Padding < 0 {
 		panic(fmt.Sprintf("nn: AvgPool2d: kernel %d must be positive, stride %d and padding %d not negative", a.Kernel, a.Stride, a.Padding))
 	}
-	return autograd.AvgPool2D(x, tensor.Pool2DParams{
+	return autograd.AvgPool2D(x, tensor.Pool2DConfig{
 		Kernel:  [2]int{a.Kernel, a.Kernel},
 		Stride:  [2]int{a.stride(), a.stride()},
 		Padding: [2]int{a.Padding, a.Padding},

@@ -29,16 +29,16 @@ var writeForPyTorch = flag.String("write", "", "TestWriteForPyTorch: also save i
 // refModel builds the structure of build() in testdata/gen/gen_nn.py.
 func refModel(rng *rand.Rand) *nn.Sequential {
 	return nn.NewSequential(
-		nn.NewConv2d(rng, 4, 8, 3, nn.ConvOptions{Padding: 1, Groups: 2, Bias: true}),
+		nn.NewConv2d(rng, 4, 8, 3, nn.ConvConfig{Padding: 1, Groups: 2, Bias: true}),
 		nn.NewReLU6(),
-		nn.NewBatchNorm2d(8, nn.BatchNormOptions{}),
-		nn.NewConv2d(rng, 8, 8, 3, nn.ConvOptions{Stride: 2, Padding: 1, Groups: 8}),
-		nn.NewBatchNorm2d(8, nn.BatchNormOptions{Eps: 1e-3, Momentum: 0.01}),
+		nn.NewBatchNorm2d(8, nn.BatchNormConfig{}),
+		nn.NewConv2d(rng, 8, 8, 3, nn.ConvConfig{Stride: 2, Padding: 1, Groups: 8}),
+		nn.NewBatchNorm2d(8, nn.BatchNormConfig{Eps: 1e-3, Momentum: 0.01}),
 		nn.NewHardSwish(),
 		nn.NewSqueezeExcite(rng, 8, 4, nil, nil),
 		nn.NewDropout(0.2, rng),
-		nn.NewConv2d(rng, 8, 12, 1, nn.ConvOptions{}),
-		nn.NewBatchNorm2d(12, nn.BatchNormOptions{}),
+		nn.NewConv2d(rng, 8, 12, 1, nn.ConvConfig{}),
+		nn.NewBatchNorm2d(12, nn.BatchNormConfig{}),
 		nn.NewSwish(),
 		&nn.AvgPool2d{Kernel: 3, Stride: 1, Padding: 1},
 		&nn.GlobalAvgPool2d{},

@@ -46,8 +46,8 @@ func NewSqueezeExcite(rng *rand.Rand, channels, reduced int, act, gate Module) *
 	}
 	se := &SqueezeExcite{
 		AvgPool: &GlobalAvgPool2d{},
-		FC1:     NewConv2d(rng, channels, reduced, 1, ConvOptions{Bias: true}),
-		FC2:     NewConv2d(rng, reduced, channels, 1, ConvOptions{Bias: true}),
+		FC1:     NewConv2d(rng, channels, reduced, 1, ConvConfig{Bias: true}),
+		FC2:     NewConv2d(rng, reduced, channels, 1, ConvConfig{Bias: true}),
 		Act:     act,
 		Gate:    gate,
 	}

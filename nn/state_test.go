@@ -21,8 +21,8 @@ import (
 func smallNet(seed uint64) *nn.Sequential {
 	rng := newRNG(seed)
 	return nn.NewSequential(
-		nn.NewConv2d(rng, 3, 4, 3, nn.ConvOptions{Padding: 1}),
-		nn.NewBatchNorm2d(4, nn.BatchNormOptions{}),
+		nn.NewConv2d(rng, 3, 4, 3, nn.ConvConfig{Padding: 1}),
+		nn.NewBatchNorm2d(4, nn.BatchNormConfig{}),
 		nn.NewSqueezeExcite(rng, 4, 2, nil, nil),
 		&nn.GlobalAvgPool2d{},
 		&nn.Flatten{},
@@ -206,7 +206,7 @@ func rawFile(t *testing.T, header map[string]any, data []byte) []byte {
 
 func TestLoadIntegerAndOtherDTypes(t *testing.T) {
 	dir := t.TempDir()
-	bn := nn.NewBatchNorm2d(2, nn.BatchNormOptions{})
+	bn := nn.NewBatchNorm2d(2, nn.BatchNormConfig{})
 	f32 := func(vs ...float32) []byte {
 		var b []byte
 		for _, v := range vs {
@@ -235,12 +235,12 @@ func TestLoadIntegerAndOtherDTypes(t *testing.T) {
 	// only for a tensor the model uses.
 	header["num_batches_tracked"] = map[string]any{"dtype": "F8_E5M2", "shape": []int{}, "data_offsets": []int{32, 33}}
 	require.NoError(t, os.WriteFile(path, rawFile(t, header, data[:33]), 0o644))
-	_, err = nn.Load(path, nn.NewBatchNorm2d(2, nn.BatchNormOptions{}), true)
+	_, err = nn.Load(path, nn.NewBatchNorm2d(2, nn.BatchNormConfig{}), true)
 	require.EqualError(t, err, "nn: load state dict from "+path+`: tensor "num_batches_tracked": dtype F8_E5M2 cannot be read as float32; Float32 converts only F32, F16, BF16 and F64`)
 	header["extra"] = header["num_batches_tracked"]
 	delete(header, "num_batches_tracked")
 	require.NoError(t, os.WriteFile(path, rawFile(t, header, data[:33]), 0o644))
-	res, err := nn.Load(path, nn.NewBatchNorm2d(2, nn.BatchNormOptions{}), false)
+	res, err := nn.Load(path, nn.NewBatchNorm2d(2, nn.BatchNormConfig{}), false)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"num_batches_tracked"}, res.Missing)
 	assert.Equal(t, []string{"extra"}, res.Unexpected)

@@ -18,9 +18,9 @@
 // Reshape, Transpose and MatMul in the association order the block itself
 // uses for the input size. Dropout is the identity.
 //
-// The batch size is symbolic ("N") unless Options.Batch fixes it; the
-// spatial size is fixed by Options.Input, since the LightNL reshapes need
-// H·W. With Options.Mean and Options.Std the graph normalizes its input
+// The batch size is symbolic ("N") unless Config.Batch fixes it; the
+// spatial size is fixed by Config.Input, since the LightNL reshapes need
+// H·W. With Config.Mean and Config.Std the graph normalizes its input
 // first, (x − mean)·(1/std) per channel as data.Loader does, so that it
 // takes images as the datasets give them; without them it expects
 // normalized input. The model's metadata says which ("autonl.input") and,

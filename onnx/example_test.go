@@ -26,7 +26,7 @@ func ExampleWriteFile() {
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "net.onnx")
-	err = onnx.WriteFile(path, net, onnx.Options{
+	err = onnx.WriteFile(path, net, onnx.Config{
 		Input: [3]int{3, 64, 64},
 		Mean:  []float32{0.485, 0.456, 0.406},
 		Std:   []float32{0.229, 0.224, 0.225},

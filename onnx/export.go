@@ -33,8 +33,8 @@ const (
 	OutputName = "output"
 )
 
-// Options configures [Encode] and [WriteFile].
-type Options struct {
+// Config configures [Encode] and [WriteFile].
+type Config struct {
 	// Input is the shape of one input, C×H×W. The graph's input is
 	// N×C×H×W with N symbolic ("N"), unless Batch fixes it. Required:
 	// the LightNL blocks' reshapes need H·W.
@@ -99,7 +99,7 @@ func (e *UnsupportedError) Error() string {
 //
 // It returns an *[UnsupportedError] naming the module's path if m holds a
 // module it cannot convert, and errors for bad options.
-func Encode(m nn.Module, opts Options) ([]byte, error) {
+func Encode(m nn.Module, opts Config) ([]byte, error) {
 	model, err := build(m, opts)
 	if err != nil {
 		return nil, err
@@ -112,7 +112,7 @@ func Encode(m nn.Module, opts Options) ([]byte, error) {
 }
 
 // Write writes the ONNX model of m ([Encode]) to w.
-func Write(w io.Writer, m nn.Module, opts Options) error {
+func Write(w io.Writer, m nn.Module, opts Config) error {
 	b, err := Encode(m, opts)
 	if err != nil {
 		return err
@@ -125,7 +125,7 @@ func Write(w io.Writer, m nn.Module, opts Options) error {
 // atomically: it converts the whole model first, then writes a temporary
 // file in the same directory and renames it to path, so that path never
 // holds a partial model and a failure leaves no file behind.
-func WriteFile(path string, m nn.Module, opts Options) error {
+func WriteFile(path string, m nn.Module, opts Config) error {
 	b, err := Encode(m, opts)
 	if err != nil {
 		return err
@@ -137,20 +137,20 @@ func WriteFile(path string, m nn.Module, opts Options) error {
 }
 
 // build converts m into a ModelProto.
-func build(m nn.Module, opts Options) (*pb.ModelProto, error) {
+func build(m nn.Module, opts Config) (*pb.ModelProto, error) {
 	c, h, w := opts.Input[0], opts.Input[1], opts.Input[2]
 	if c < 1 || h < 1 || w < 1 {
-		return nil, fmt.Errorf("onnx: Options.Input %v: want a positive C×H×W", opts.Input)
+		return nil, fmt.Errorf("onnx: Config.Input %v: want a positive C×H×W", opts.Input)
 	}
 	if opts.Batch < 0 {
-		return nil, fmt.Errorf("onnx: Options.Batch %d: want 0 (symbolic) or more", opts.Batch)
+		return nil, fmt.Errorf("onnx: Config.Batch %d: want 0 (symbolic) or more", opts.Batch)
 	}
 	if (opts.Mean == nil) != (opts.Std == nil) || (opts.Mean != nil && (len(opts.Mean) != c || len(opts.Std) != c)) {
-		return nil, fmt.Errorf("onnx: Options.Mean and Std: want both or neither, one value per channel (%d); got %d and %d", c, len(opts.Mean), len(opts.Std))
+		return nil, fmt.Errorf("onnx: Config.Mean and Std: want both or neither, one value per channel (%d); got %d and %d", c, len(opts.Mean), len(opts.Std))
 	}
 	for i, s := range opts.Std {
 		if !(s > 0) || math.IsInf(float64(s), 0) {
-			return nil, fmt.Errorf("onnx: Options.Std[%d] = %v: want a positive finite value", i, s)
+			return nil, fmt.Errorf("onnx: Config.Std[%d] = %v: want a positive finite value", i, s)
 		}
 	}
 	batch := -1

@@ -78,10 +78,10 @@ func TestEncodeMatchesForward(t *testing.T) {
 		{"searched normalized", buildNet(t, testnets.SearchedArch, models.Config{StemStride: 1, HeadWidth: 64, Classes: 7, Activation: models.Swish}), [3]int{3, 24, 24}, mean, std},
 		{"hard swish and hard sigmoid", buildNet(t, testnets.SearchedArch, models.Config{HeadWidth: 48, Classes: 3, Activation: models.HardSwish, SEGate: models.HardSigmoid}), [3]int{3, 40, 40}, nil, nil},
 		{"relu, one channel", buildNet(t, "r1_k3_s22_e6_i8_o16_se0.5\nr1_k5_s11_e3_i16_o16_noskip_nonlocal0.5-3", models.Config{InputChannels: 1, Classes: 2, Activation: models.ReLU}), [3]int{1, 17, 19}, nil, nil},
-		{"lightnl order A", lightnl.New(rand.New(rand.NewPCG(1, 1)), 32, lightnl.Options{Ratio: 0.25, Stride: 2, Order: lightnl.OrderA}), [3]int{32, 5, 6}, nil, nil},
-		{"lightnl order B", lightnl.New(rand.New(rand.NewPCG(1, 1)), 32, lightnl.Options{Ratio: 0.25, Stride: 2, Order: lightnl.OrderB}), [3]int{32, 5, 6}, nil, nil},
+		{"lightnl order A", lightnl.New(rand.New(rand.NewPCG(1, 1)), 32, lightnl.Config{Ratio: 0.25, Stride: 2, Order: lightnl.OrderA}), [3]int{32, 5, 6}, nil, nil},
+		{"lightnl order B", lightnl.New(rand.New(rand.NewPCG(1, 1)), 32, lightnl.Config{Ratio: 0.25, Stride: 2, Order: lightnl.OrderB}), [3]int{32, 5, 6}, nil, nil},
 		{"layers", nn.NewSequential(
-			nn.NewConv2d(rand.New(rand.NewPCG(1, 1)), 2, 4, 3, nn.ConvOptions{Stride: 2, Padding: 1, Bias: true, Dilation: 1}),
+			nn.NewConv2d(rand.New(rand.NewPCG(1, 1)), 2, 4, 3, nn.ConvConfig{Stride: 2, Padding: 1, Bias: true, Dilation: 1}),
 			&nn.AvgPool2d{Kernel: 3, Stride: 1, Padding: 1},
 			nn.NewSqueezeExcite(rand.New(rand.NewPCG(1, 1)), 4, 2, nil, nil),
 			&nn.Identity{},
@@ -93,7 +93,7 @@ func TestEncodeMatchesForward(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(5, 6))
 			randomBN(tc.m, rng)
-			b, err := Encode(tc.m, Options{Input: tc.input, Mean: tc.mean, Std: tc.std})
+			b, err := Encode(tc.m, Config{Input: tc.input, Mean: tc.mean, Std: tc.std})
 			require.NoError(t, err)
 			raw := tensor.Uniform(rng, 0, 1, 3, tc.input[0], tc.input[1], tc.input[2])
 			x := raw.Clone()
@@ -116,9 +116,9 @@ func TestEncodeMatchesForward(t *testing.T) {
 
 func TestEncodeStructure(t *testing.T) {
 	net := buildNet(t, testnets.SearchedArch, models.Config{Name: "Searched", StemStride: 1, HeadWidth: 64, Classes: 7, Activation: models.Swish})
-	b, err := Encode(net, Options{Input: [3]int{3, 24, 24}, Metadata: map[string]string{"note": "hi"}})
+	b, err := Encode(net, Config{Input: [3]int{3, 24, 24}, Metadata: map[string]string{"note": "hi"}})
 	require.NoError(t, err)
-	again, err := Encode(net, Options{Input: [3]int{3, 24, 24}, Metadata: map[string]string{"note": "hi"}})
+	again, err := Encode(net, Config{Input: [3]int{3, 24, 24}, Metadata: map[string]string{"note": "hi"}})
 	require.NoError(t, err)
 	assert.Equal(t, b, again, "deterministic")
 	m := decode(t, b)
@@ -180,7 +180,7 @@ func TestEncodeStructure(t *testing.T) {
 	assert.Equal(t, want, spec)
 
 	// A fixed batch size, and the normalization described.
-	b, err = Encode(net, Options{Input: [3]int{3, 24, 24}, Batch: 4, Mean: []float32{0, 0, 0}, Std: []float32{1, 1, 1}})
+	b, err = Encode(net, Config{Input: [3]int{3, 24, 24}, Batch: 4, Mean: []float32{0, 0, 0}, Std: []float32{1, 1, 1}})
 	require.NoError(t, err)
 	m = decode(t, b)
 	assert.Equal(t, []string{"4", "3", "24", "24"}, dims(m.Graph.Input[0]))
@@ -200,22 +200,22 @@ func TestEncodeErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		m    nn.Module
-		opts Options
+		opts Config
 		want []string
 	}{
-		{"unknown module", nn.NewSequential(nn.NewReLU(), nn.NewSequential(&unknownModule{})), Options{Input: [3]int{1, 4, 4}},
+		{"unknown module", nn.NewSequential(nn.NewReLU(), nn.NewSequential(&unknownModule{})), Config{Input: [3]int{1, 4, 4}},
 			[]string{"module 1.0 has type *onnx.unknownModule", "cannot convert"}},
-		{"linear on an image", nn.NewLinear(rng, 4, 2, true), Options{Input: [3]int{1, 4, 4}},
+		{"linear on an image", nn.NewLinear(rng, 4, 2, true), Config{Input: [3]int{1, 4, 4}},
 			[]string{"the model (*nn.Linear)", "N×1×4×4", "N×4 inputs"}},
-		{"wrong channels", nn.NewSequential(nn.NewConv2d(rng, 3, 4, 1, nn.ConvOptions{})), Options{Input: [3]int{2, 4, 4}},
+		{"wrong channels", nn.NewSequential(nn.NewConv2d(rng, 3, 4, 1, nn.ConvConfig{})), Config{Input: [3]int{2, 4, 4}},
 			[]string{"module 0 (*nn.Conv2d)", "not N×3×H×W"}},
-		{"kernel too large", nn.NewConv2d(rng, 1, 1, 5, nn.ConvOptions{}), Options{Input: [3]int{1, 3, 3}},
+		{"kernel too large", nn.NewConv2d(rng, 1, 1, 5, nn.ConvConfig{}), Config{Input: [3]int{1, 3, 3}},
 			[]string{"too small for the 5×5 kernel"}},
-		{"no input shape", net, Options{}, []string{"Options.Input [0 0 0]"}},
-		{"negative batch", net, Options{Input: [3]int{3, 8, 8}, Batch: -1}, []string{"Options.Batch -1"}},
-		{"mean without std", net, Options{Input: [3]int{3, 8, 8}, Mean: []float32{0, 0, 0}}, []string{"Mean and Std"}},
-		{"std per channel", net, Options{Input: [3]int{3, 8, 8}, Mean: []float32{0}, Std: []float32{1}}, []string{"one value per channel (3)"}},
-		{"zero std", net, Options{Input: [3]int{3, 8, 8}, Mean: []float32{0, 0, 0}, Std: []float32{1, 0, 1}}, []string{"Std[1] = 0"}},
+		{"no input shape", net, Config{}, []string{"Config.Input [0 0 0]"}},
+		{"negative batch", net, Config{Input: [3]int{3, 8, 8}, Batch: -1}, []string{"Config.Batch -1"}},
+		{"mean without std", net, Config{Input: [3]int{3, 8, 8}, Mean: []float32{0, 0, 0}}, []string{"Mean and Std"}},
+		{"std per channel", net, Config{Input: [3]int{3, 8, 8}, Mean: []float32{0}, Std: []float32{1}}, []string{"one value per channel (3)"}},
+		{"zero std", net, Config{Input: [3]int{3, 8, 8}, Mean: []float32{0, 0, 0}, Std: []float32{1, 0, 1}}, []string{"Std[1] = 0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Encode(tc.m, tc.opts)
@@ -227,7 +227,7 @@ func TestEncodeErrors(t *testing.T) {
 		})
 	}
 	var ue *UnsupportedError
-	_, err := Encode(nn.NewSequential(&unknownModule{}), Options{Input: [3]int{1, 2, 2}})
+	_, err := Encode(nn.NewSequential(&unknownModule{}), Config{Input: [3]int{1, 2, 2}})
 	require.True(t, errors.As(err, &ue))
 	assert.Equal(t, "0", ue.Path)
 }
@@ -236,18 +236,18 @@ func TestWriteFile(t *testing.T) {
 	dir := t.TempDir()
 	net := buildNet(t, "r1_k3_s11_e1_i8_o8_nonlocal0.25", models.Config{Classes: 2})
 	path := filepath.Join(dir, "m.onnx")
-	require.NoError(t, WriteFile(path, net, Options{Input: [3]int{3, 8, 8}}))
+	require.NoError(t, WriteFile(path, net, Config{Input: [3]int{3, 8, 8}}))
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
-	want, err := Encode(net, Options{Input: [3]int{3, 8, 8}})
+	want, err := Encode(net, Config{Input: [3]int{3, 8, 8}})
 	require.NoError(t, err)
 	assert.Equal(t, want, b)
 
 	// A model that cannot be converted writes nothing; an unwritable path
 	// is an error naming it and leaves nothing behind.
-	err = WriteFile(filepath.Join(dir, "bad.onnx"), nn.NewSequential(&unknownModule{}), Options{Input: [3]int{1, 2, 2}})
+	err = WriteFile(filepath.Join(dir, "bad.onnx"), nn.NewSequential(&unknownModule{}), Config{Input: [3]int{1, 2, 2}})
 	require.Error(t, err)
-	err = WriteFile(filepath.Join(dir, "none", "m.onnx"), net, Options{Input: [3]int{3, 8, 8}})
+	err = WriteFile(filepath.Join(dir, "none", "m.onnx"), net, Config{Input: [3]int{3, 8, 8}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), filepath.Join(dir, "none"))
 	entries, err := os.ReadDir(dir)

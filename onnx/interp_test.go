@@ -57,7 +57,7 @@ func run(m *pb.ModelProto, x *tensor.Tensor) (*tensor.Tensor, error) {
 		var y *tensor.Tensor
 		switch n.GetOpType() {
 		case "Conv":
-			p := tensor.Conv2DParams{Stride: pair("strides", 1), Dilation: pair("dilations", 1), Groups: ai("group", 1)}
+			p := tensor.Conv2DConfig{Stride: pair("strides", 1), Dilation: pair("dilations", 1), Groups: ai("group", 1)}
 			pads := attr["pads"].Ints
 			if pads[0] != pads[2] || pads[1] != pads[3] {
 				return nil, fmt.Errorf("%s: asymmetric pads %v", n.GetName(), pads)
@@ -90,7 +90,7 @@ func run(m *pb.ModelProto, x *tensor.Tensor) (*tensor.Tensor, error) {
 			y = tensor.GlobalAvgPool2D(in(0))
 		case "AveragePool":
 			pads := attr["pads"].Ints
-			y = tensor.AvgPool2D(in(0), tensor.Pool2DParams{Kernel: pair("kernel_shape", 1), Stride: pair("strides", 1),
+			y = tensor.AvgPool2D(in(0), tensor.Pool2DConfig{Kernel: pair("kernel_shape", 1), Stride: pair("strides", 1),
 				Padding: [2]int{int(pads[0]), int(pads[1])}, ExcludePad: ai("count_include_pad", 0) == 0})
 		case "Flatten":
 			s := in(0).Shape()

@@ -36,7 +36,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 __all__ = [
-    "SPEC_KEY", "read_safetensors", "write_safetensors", "parse_arch", "BlockArgs",
+    "SPEC_KEY", "read_safetensors", "write_safetensors", "parse_arch", "BlockSpec",
     "ConvBNAct", "SqueezeExcitation", "LightNL", "InvertedResidual", "Net",
     "build", "from_arch", "load", "save",
 ]
@@ -181,9 +181,9 @@ def write_safetensors(path, tensors, metadata=None):
 # arch strings
 
 
-class BlockArgs:
+class BlockSpec:
     """One block string: ``repeats`` MBConv layers sharing kernel, expansion,
-    squeeze-excite and LightNL settings (see Go's models.BlockArgs)."""
+    squeeze-excite and LightNL settings (see Go's models.BlockSpec)."""
 
     __slots__ = ("repeats", "kernel", "strides", "expand", "inp", "out", "se", "noskip", "nl_ratio", "nl_stride")
 
@@ -258,7 +258,7 @@ def parse_block(text):
     if missing:
         raise ValueError("missing token%s %s" % ("s" if len(missing) > 1 else "", ", ".join(missing)))
     nl = fields.get("nonlocal", (0.0, 0))
-    b = BlockArgs(fields["r"], fields["k"], fields["s"], fields["e"], fields["i"], fields["o"],
+    b = BlockSpec(fields["r"], fields["k"], fields["s"], fields["e"], fields["i"], fields["o"],
                   fields.get("se", 0.0), fields.get("noskip", False), nl[0], nl[1])
     if b.repeats < 1 or b.kernel < 1 or b.kernel % 2 == 0 or b.expand <= 0 or b.inp < 1 or b.out < 1:
         raise ValueError("repeats, kernel (odd), expansion and widths must be positive")
@@ -296,12 +296,12 @@ def parse_arch(text):
 
 
 def expand(blocks):
-    """One BlockArgs per layer: repeats after the first get stride 1 and
-    input width out (Go's models.Expand)."""
+    """One BlockSpec per layer: repeats after the first get stride 1 and
+    input width out (Go's models.Unroll)."""
     layers = []
     for b in blocks:
         for r in range(b.repeats):
-            layers.append(BlockArgs(1, b.kernel, b.strides if r == 0 else (1, 1), b.expand,
+            layers.append(BlockSpec(1, b.kernel, b.strides if r == 0 else (1, 1), b.expand,
                                     b.inp if r == 0 else b.out, b.out, b.se, b.noskip, b.nl_ratio, b.nl_stride))
     return layers
 

@@ -7,8 +7,8 @@ import (
 	"github.com/autonl-go/autonl/tensor/internal/gemm"
 )
 
-// Conv2DParams configures a 2-D convolution. Pairs are in [H, W] order.
-type Conv2DParams struct {
+// Conv2DConfig configures a 2-D convolution. Pairs are in [H, W] order.
+type Conv2DConfig struct {
 	// Stride is the step between output positions; zero means 1.
 	Stride [2]int
 	// Padding is the number of implicit zeros added on both sides.
@@ -38,7 +38,7 @@ type convGeom struct {
 
 // newConvGeom validates the shapes and parameters of operation op and
 // returns the geometry.
-func newConvGeom(op string, xShape, wShape []int, p Conv2DParams) *convGeom {
+func newConvGeom(op string, xShape, wShape []int, p Conv2DConfig) *convGeom {
 	for _, v := range [...]struct {
 		name string
 		v    [2]int
@@ -144,7 +144,7 @@ func (g *convGeom) checkDy(op string, dy *Tensor) {
 //	Ho = ⌊(H + 2·ph − dh·(kh−1) − 1) / sh⌋ + 1,  Wo likewise.
 //
 // It panics under the same conditions as Conv2D.
-func Conv2DOutputShape(xShape, wShape []int, p Conv2DParams) []int {
+func Conv2DOutputShape(xShape, wShape []int, p Conv2DConfig) []int {
 	return newConvGeom("Conv2DOutputShape", xShape, wShape, p).outShape()
 }
 
@@ -168,7 +168,7 @@ func Conv2DOutputShape(xShape, wShape []int, p Conv2DParams) []int {
 // It panics if x or w is not 4-D, a parameter is negative, G does not
 // divide C or Cout, w's second dimension is not C/G, or the dilated kernel
 // is larger than the padded input.
-func Conv2D(x, w *Tensor, p Conv2DParams) *Tensor {
+func Conv2D(x, w *Tensor, p Conv2DConfig) *Tensor {
 	return conv2D(newConvGeom("Conv2D", x.shape, w.shape, p), x, w, nil)
 }
 
@@ -223,7 +223,7 @@ func conv2D(g *convGeom, x, w *Tensor, ep *ConvEpilogue) *Tensor {
 // computed per image and group as col = W_gᵀ·dy_g followed by col2im
 // (a direct product for 1×1 convolutions, batched over the images when
 // G = 1, and direct loops for depthwise ones). It panics like Conv2D and if dy does not have the output shape.
-func Conv2DGradInput(dy, w *Tensor, xShape []int, p Conv2DParams) *Tensor {
+func Conv2DGradInput(dy, w *Tensor, xShape []int, p Conv2DConfig) *Tensor {
 	g := newConvGeom("Conv2DGradInput", xShape, w.shape, p)
 	g.checkDy("Conv2DGradInput", dy)
 	var dx *Tensor
@@ -287,7 +287,7 @@ const convWeightChunk = 4
 // (gemm.SgemmBatchK), and depthwise convolutions use direct loops,
 // parallel over output channels. It panics like Conv2D and if dy does not
 // have the output shape.
-func Conv2DGradWeight(x, dy *Tensor, wShape []int, p Conv2DParams) *Tensor {
+func Conv2DGradWeight(x, dy *Tensor, wShape []int, p Conv2DConfig) *Tensor {
 	g := newConvGeom("Conv2DGradWeight", x.shape, wShape, p)
 	g.checkDy("Conv2DGradWeight", dy)
 	dw := newOut(wShape)

@@ -93,7 +93,7 @@ func (e *ConvEpilogue) gemm() gemm.Epilogue {
 // Conv2D followed by the epilogue, bit for bit. It is for inference: it
 // has no gradient. It panics as Conv2D does, and if ep has a number of
 // channels other than w's output channels.
-func Conv2DFused(x, w *Tensor, p Conv2DParams, ep *ConvEpilogue) *Tensor {
+func Conv2DFused(x, w *Tensor, p Conv2DConfig, ep *ConvEpilogue) *Tensor {
 	if ep == nil {
 		return Conv2D(x, w, p)
 	}

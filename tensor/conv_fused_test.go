@@ -74,8 +74,8 @@ func TestConv2DFusedPanics(t *testing.T) {
 	ones, zeros := Ones(5), Zeros(5)
 	ep := NewBatchNormEpilogue(nil, nil, zeros, ones, 1e-5, 0, 6)
 	require.PanicsWithValue(t, "tensor: Conv2DFused: epilogue of 5 channels for w [6 4 1 1] with 6 output channels",
-		func() { Conv2DFused(x, w, Conv2DParams{}, ep) })
+		func() { Conv2DFused(x, w, Conv2DConfig{}, ep) })
 	require.Panics(t, func() { NewBatchNormEpilogue(nil, nil, zeros, Ones(4), 1e-5, 0, 6) })
 	require.Panics(t, func() { NewBatchNormEpilogue(nil, nil, zeros, ones, 1e-5, 6, 0) })
-	require.Equal(t, Conv2D(x, w, Conv2DParams{}).Data(), Conv2DFused(x, w, Conv2DParams{}, nil).Data())
+	require.Equal(t, Conv2D(x, w, Conv2DConfig{}).Data(), Conv2DFused(x, w, Conv2DConfig{}, nil).Data())
 }

@@ -18,8 +18,8 @@ type convCase struct {
 	groups      int
 }
 
-func (tc convCase) params() Conv2DParams {
-	return Conv2DParams{Stride: tc.stride, Padding: tc.pad, Dilation: tc.dil, Groups: tc.groups}
+func (tc convCase) params() Conv2DConfig {
+	return Conv2DConfig{Stride: tc.stride, Padding: tc.pad, Dilation: tc.dil, Groups: tc.groups}
 }
 
 func (tc convCase) String() string {
@@ -208,37 +208,37 @@ func TestConv2DPanics(t *testing.T) {
 		f    func()
 		want string
 	}{
-		{"groups do not divide C", func() { Conv2D(New(2, 8, 5, 5), New(3, 2, 3, 3), Conv2DParams{Groups: 3}) },
+		{"groups do not divide C", func() { Conv2D(New(2, 8, 5, 5), New(3, 2, 3, 3), Conv2DConfig{Groups: 3}) },
 			"tensor: Conv2D: groups 3 does not divide input channels 8 (x [2 8 5 5])"},
-		{"groups do not divide Cout", func() { Conv2D(New(2, 8, 5, 5), New(6, 2, 3, 3), Conv2DParams{Groups: 4}) },
+		{"groups do not divide Cout", func() { Conv2D(New(2, 8, 5, 5), New(6, 2, 3, 3), Conv2DConfig{Groups: 4}) },
 			"tensor: Conv2D: groups 4 does not divide output channels 6 (w [6 2 3 3])"},
-		{"weight channels", func() { Conv2D(New(2, 8, 5, 5), New(16, 3, 3, 3), Conv2DParams{Groups: 2}) },
+		{"weight channels", func() { Conv2D(New(2, 8, 5, 5), New(16, 3, 3, 3), Conv2DConfig{Groups: 2}) },
 			"tensor: Conv2D: weight w [16 3 3 3] has 3 input channels per group, want C/groups = 8/2 = 4 (x [2 8 5 5])"},
-		{"kernel too large", func() { Conv2D(New(1, 1, 3, 3), New(1, 1, 7, 7), Conv2DParams{Padding: [2]int{1, 1}}) },
+		{"kernel too large", func() { Conv2D(New(1, 1, 3, 3), New(1, 1, 7, 7), Conv2DConfig{Padding: [2]int{1, 1}}) },
 			"tensor: Conv2D: kernel 7×7 with dilation [1 1] spans 7×7, more than the padded input 5×5 (x [1 1 3 3], padding [1 1]): output size < 1"},
-		{"dilated kernel too large", func() { Conv2D(New(1, 1, 5, 9), New(1, 1, 3, 3), Conv2DParams{Dilation: [2]int{3, 1}}) },
+		{"dilated kernel too large", func() { Conv2D(New(1, 1, 5, 9), New(1, 1, 3, 3), Conv2DConfig{Dilation: [2]int{3, 1}}) },
 			"tensor: Conv2D: kernel 3×3 with dilation [3 1] spans 7×3, more than the padded input 5×9 (x [1 1 5 9], padding [0 0]): output size < 1"},
-		{"x not 4-D", func() { Conv2D(New(8, 5, 5), New(4, 8, 3, 3), Conv2DParams{}) },
+		{"x not 4-D", func() { Conv2D(New(8, 5, 5), New(4, 8, 3, 3), Conv2DConfig{}) },
 			"tensor: Conv2D: input x [8 5 5] is not 4-D N×C×H×W"},
-		{"w not 4-D", func() { Conv2D(New(1, 8, 5, 5), New(4, 8, 3), Conv2DParams{}) },
+		{"w not 4-D", func() { Conv2D(New(1, 8, 5, 5), New(4, 8, 3), Conv2DConfig{}) },
 			"tensor: Conv2D: weight w [4 8 3] is not 4-D Cout×(C/groups)×kh×kw"},
-		{"negative stride", func() { Conv2D(New(1, 1, 5, 5), New(1, 1, 3, 3), Conv2DParams{Stride: [2]int{1, -1}}) },
+		{"negative stride", func() { Conv2D(New(1, 1, 5, 5), New(1, 1, 3, 3), Conv2DConfig{Stride: [2]int{1, -1}}) },
 			"tensor: Conv2D: negative stride [1 -1]"},
-		{"negative padding", func() { Conv2D(New(1, 1, 5, 5), New(1, 1, 3, 3), Conv2DParams{Padding: [2]int{-1, 0}}) },
+		{"negative padding", func() { Conv2D(New(1, 1, 5, 5), New(1, 1, 3, 3), Conv2DConfig{Padding: [2]int{-1, 0}}) },
 			"tensor: Conv2D: negative padding [-1 0]"},
-		{"negative groups", func() { Conv2D(New(1, 1, 5, 5), New(1, 1, 3, 3), Conv2DParams{Groups: -1}) },
+		{"negative groups", func() { Conv2D(New(1, 1, 5, 5), New(1, 1, 3, 3), Conv2DConfig{Groups: -1}) },
 			"tensor: Conv2D: negative groups -1"},
-		{"empty kernel", func() { Conv2D(New(1, 1, 5, 5), New(1, 1, 0, 3), Conv2DParams{}) },
+		{"empty kernel", func() { Conv2D(New(1, 1, 5, 5), New(1, 1, 0, 3), Conv2DConfig{}) },
 			"tensor: Conv2D: empty kernel 0×3 (w [1 1 0 3])"},
-		{"output shape", func() { Conv2DOutputShape([]int{2, 8, 5, 5}, []int{3, 2, 3, 3}, Conv2DParams{Groups: 3}) },
+		{"output shape", func() { Conv2DOutputShape([]int{2, 8, 5, 5}, []int{3, 2, 3, 3}, Conv2DConfig{Groups: 3}) },
 			"tensor: Conv2DOutputShape: groups 3 does not divide input channels 8 (x [2 8 5 5])"},
-		{"grad input dy", func() { Conv2DGradInput(New(2, 4, 4, 4), New(4, 3, 3, 3), []int{2, 3, 5, 5}, Conv2DParams{}) },
+		{"grad input dy", func() { Conv2DGradInput(New(2, 4, 4, 4), New(4, 3, 3, 3), []int{2, 3, 5, 5}, Conv2DConfig{}) },
 			"tensor: Conv2DGradInput: dy [2 4 4 4] does not match the output shape [2 4 3 3] of x [2 3 5 5] and w [4 3 3 3]"},
-		{"grad input x", func() { Conv2DGradInput(New(2, 4, 3, 3), New(4, 3, 3, 3), []int{2, 3, 5}, Conv2DParams{}) },
+		{"grad input x", func() { Conv2DGradInput(New(2, 4, 3, 3), New(4, 3, 3, 3), []int{2, 3, 5}, Conv2DConfig{}) },
 			"tensor: Conv2DGradInput: input x [2 3 5] is not 4-D N×C×H×W"},
-		{"grad weight dy", func() { Conv2DGradWeight(New(2, 3, 5, 5), New(2, 5, 3, 3), []int{4, 3, 3, 3}, Conv2DParams{}) },
+		{"grad weight dy", func() { Conv2DGradWeight(New(2, 3, 5, 5), New(2, 5, 3, 3), []int{4, 3, 3, 3}, Conv2DConfig{}) },
 			"tensor: Conv2DGradWeight: dy [2 5 3 3] does not match the output shape [2 4 3 3] of x [2 3 5 5] and w [4 3 3 3]"},
-		{"grad weight groups", func() { Conv2DGradWeight(New(2, 3, 5, 5), New(2, 4, 3, 3), []int{4, 3, 3, 3}, Conv2DParams{Groups: 2}) },
+		{"grad weight groups", func() { Conv2DGradWeight(New(2, 3, 5, 5), New(2, 4, 3, 3), []int{4, 3, 3, 3}, Conv2DConfig{Groups: 2}) },
 			"tensor: Conv2DGradWeight: groups 2 does not divide input channels 3 (x [2 3 5 5])"},
 	} {
 		require.PanicsWithValue(t, tc.want, tc.f, tc.name)
@@ -247,8 +247,8 @@ func TestConv2DPanics(t *testing.T) {
 
 func TestConv2DEmptyBatch(t *testing.T) {
 	x, w := New(0, 3, 5, 5), New(4, 3, 3, 3)
-	y := Conv2D(x, w, Conv2DParams{})
+	y := Conv2D(x, w, Conv2DConfig{})
 	require.Equal(t, []int{0, 4, 3, 3}, y.Shape())
-	dw := Conv2DGradWeight(x, y, w.Shape(), Conv2DParams{})
+	dw := Conv2DGradWeight(x, y, w.Shape(), Conv2DConfig{})
 	require.Equal(t, make([]float32, w.Len()), dw.Data())
 }

@@ -65,7 +65,7 @@ func denseWorkload() []*Tensor {
 		dxb, dgb, dbb := BatchNormClampGrad(dyb, xb, yb, nil, sb, 0, 1)
 		out = append(out, yb, sb.Mean, sb.Var, dxb, dgb, dbb)
 	}
-	pp := Pool2DParams{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}
+	pp := Pool2DConfig{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}
 	mp, _ := MaxPool2D(x, pp)
 	return append(out, y, s.Mean, s.Var, dx, dg, db, AvgPool2D(x, pp), mp, GlobalAvgPool2D(x))
 }

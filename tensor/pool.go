@@ -7,11 +7,11 @@ import (
 	"github.com/autonl-go/autonl/internal/parallel"
 )
 
-// Pool2DParams configures 2-D average and max pooling. Pairs are in [H, W]
+// Pool2DConfig configures 2-D average and max pooling. Pairs are in [H, W]
 // order. Output sizes are rounded down (PyTorch's ceil_mode=False):
 //
 //	Ho = ⌊(H + 2·ph − kh) / sh⌋ + 1,  Wo likewise.
-type Pool2DParams struct {
+type Pool2DConfig struct {
 	// Kernel is the window size; both must be positive.
 	Kernel [2]int
 	// Stride is the step between windows; zero means Kernel.
@@ -36,7 +36,7 @@ type poolGeom struct {
 	excludePad bool
 }
 
-func newPoolGeom(op string, xShape []int, p Pool2DParams) *poolGeom {
+func newPoolGeom(op string, xShape []int, p Pool2DConfig) *poolGeom {
 	if len(xShape) != 4 {
 		panic(fmt.Sprintf("tensor: %s: input x %v is not 4-D N×C×H×W", op, xShape))
 	}
@@ -116,7 +116,7 @@ func (g *poolGeom) checkDy(op string, dy *Tensor, xShape []int) {
 // It panics if x is not 4-D, the kernel is not positive, a stride is
 // negative, the padding exceeds half the kernel, or the kernel is larger
 // than the padded input.
-func AvgPool2D(x *Tensor, p Pool2DParams) *Tensor {
+func AvgPool2D(x *Tensor, p Pool2DConfig) *Tensor {
 	g := newPoolGeom("AvgPool2D", x.shape, p)
 	y := newOut(g.outShape())
 	hw, howo := g.h*g.w, g.ho*g.wo
@@ -145,7 +145,7 @@ func avgPoolPlane(g *poolGeom, x, y []float32) {
 // (N×C×Ho×Wo) and the shape of x: every dy[n,c,i,j]/d is added to each
 // input element of window (i, j). It panics like AvgPool2D and if dy does
 // not have the output shape.
-func AvgPool2DGrad(dy *Tensor, xShape []int, p Pool2DParams) *Tensor {
+func AvgPool2DGrad(dy *Tensor, xShape []int, p Pool2DConfig) *Tensor {
 	g := newPoolGeom("AvgPool2DGrad", xShape, p)
 	g.checkDy("AvgPool2DGrad", dy, xShape)
 	dx := newOut(xShape)
@@ -181,7 +181,7 @@ func avgPoolGradPlane(g *poolGeom, dy, dx []float32) {
 // holding NaN yields NaN, as in PyTorch, with the index of its first NaN.
 // y is N×C×Ho×Wo and argmax has y.Len() elements. It panics like
 // AvgPool2D.
-func MaxPool2D(x *Tensor, p Pool2DParams) (y *Tensor, argmax []int32) {
+func MaxPool2D(x *Tensor, p Pool2DConfig) (y *Tensor, argmax []int32) {
 	g := newPoolGeom("MaxPool2D", x.shape, p)
 	if g.h*g.w > math.MaxInt32 {
 		panic(fmt.Sprintf("tensor: MaxPool2D: input plane %d×%d is too large for int32 indices", g.h, g.w))

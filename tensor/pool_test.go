@@ -13,12 +13,12 @@ import (
 // of poolGeom.
 type refPool struct {
 	n, c, h, w int
-	p          Pool2DParams
+	p          Pool2DConfig
 	sh, sw     int
 	ho, wo     int
 }
 
-func newRefPool(shape []int, p Pool2DParams) refPool {
+func newRefPool(shape []int, p Pool2DConfig) refPool {
 	r := refPool{n: shape[0], c: shape[1], h: shape[2], w: shape[3], p: p, sh: p.Stride[0], sw: p.Stride[1]}
 	if r.sh == 0 {
 		r.sh = p.Kernel[0]
@@ -62,20 +62,20 @@ func (r refPool) divisor(in []int, full int) float64 {
 
 func poolCases() []struct {
 	shape []int
-	p     Pool2DParams
+	p     Pool2DConfig
 } {
 	return []struct {
 		shape []int
-		p     Pool2DParams
+		p     Pool2DConfig
 	}{
-		{[]int{2, 3, 6, 6}, Pool2DParams{Kernel: [2]int{2, 2}}},
-		{[]int{2, 3, 7, 9}, Pool2DParams{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}},
-		{[]int{2, 3, 7, 9}, Pool2DParams{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, ExcludePad: true}},
-		{[]int{1, 2, 5, 8}, Pool2DParams{Kernel: [2]int{3, 2}, Stride: [2]int{1, 3}, Padding: [2]int{1, 0}}},
-		{[]int{1, 2, 5, 8}, Pool2DParams{Kernel: [2]int{2, 4}, Stride: [2]int{2, 1}, Padding: [2]int{1, 2}, ExcludePad: true}},
-		{[]int{3, 1, 4, 4}, Pool2DParams{Kernel: [2]int{4, 4}}},
-		{[]int{1, 1, 1, 1}, Pool2DParams{Kernel: [2]int{1, 1}}},
-		{[]int{2, 40, 33, 35}, Pool2DParams{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}}, // parallel
+		{[]int{2, 3, 6, 6}, Pool2DConfig{Kernel: [2]int{2, 2}}},
+		{[]int{2, 3, 7, 9}, Pool2DConfig{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}},
+		{[]int{2, 3, 7, 9}, Pool2DConfig{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, ExcludePad: true}},
+		{[]int{1, 2, 5, 8}, Pool2DConfig{Kernel: [2]int{3, 2}, Stride: [2]int{1, 3}, Padding: [2]int{1, 0}}},
+		{[]int{1, 2, 5, 8}, Pool2DConfig{Kernel: [2]int{2, 4}, Stride: [2]int{2, 1}, Padding: [2]int{1, 2}, ExcludePad: true}},
+		{[]int{3, 1, 4, 4}, Pool2DConfig{Kernel: [2]int{4, 4}}},
+		{[]int{1, 1, 1, 1}, Pool2DConfig{Kernel: [2]int{1, 1}}},
+		{[]int{2, 40, 33, 35}, Pool2DConfig{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}}, // parallel
 	}
 }
 
@@ -141,7 +141,7 @@ func TestMaxPool2DMatchesReference(t *testing.T) {
 func TestMaxPool2DNaN(t *testing.T) {
 	nan := float32(math.NaN())
 	x := FromSlice([]float32{1, nan, 3, nan}, 1, 1, 2, 2)
-	y, arg := MaxPool2D(x, Pool2DParams{Kernel: [2]int{2, 2}})
+	y, arg := MaxPool2D(x, Pool2DConfig{Kernel: [2]int{2, 2}})
 	require.True(t, math.IsNaN(float64(y.Item())))
 	require.Equal(t, []int32{1}, arg)
 }
@@ -171,7 +171,7 @@ func TestGlobalAvgPool2D(t *testing.T) {
 }
 
 func TestPool2DPanics(t *testing.T) {
-	k3 := Pool2DParams{Kernel: [2]int{3, 3}}
+	k3 := Pool2DConfig{Kernel: [2]int{3, 3}}
 	for _, tc := range []struct {
 		name string
 		f    func()
@@ -179,11 +179,11 @@ func TestPool2DPanics(t *testing.T) {
 	}{
 		{"x not 4-D", func() { AvgPool2D(New(3, 5, 5), k3) },
 			"tensor: AvgPool2D: input x [3 5 5] is not 4-D N×C×H×W"},
-		{"kernel", func() { MaxPool2D(New(1, 3, 5, 5), Pool2DParams{Kernel: [2]int{0, 2}}) },
+		{"kernel", func() { MaxPool2D(New(1, 3, 5, 5), Pool2DConfig{Kernel: [2]int{0, 2}}) },
 			"tensor: MaxPool2D: kernel [0 2] must be positive"},
-		{"stride", func() { MaxPool2D(New(1, 3, 5, 5), Pool2DParams{Kernel: [2]int{2, 2}, Stride: [2]int{-1, 1}}) },
+		{"stride", func() { MaxPool2D(New(1, 3, 5, 5), Pool2DConfig{Kernel: [2]int{2, 2}, Stride: [2]int{-1, 1}}) },
 			"tensor: MaxPool2D: negative stride [-1 1]"},
-		{"padding", func() { AvgPool2D(New(1, 3, 5, 5), Pool2DParams{Kernel: [2]int{3, 3}, Padding: [2]int{2, 1}}) },
+		{"padding", func() { AvgPool2D(New(1, 3, 5, 5), Pool2DConfig{Kernel: [2]int{3, 3}, Padding: [2]int{2, 1}}) },
 			"tensor: AvgPool2D: padding [2 1] must be between 0 and half the kernel [3 3]"},
 		{"too large", func() { MaxPool2D(New(1, 3, 2, 5), k3) },
 			"tensor: MaxPool2D: kernel [3 3] is larger than the padded input 2×5 (x [1 3 2 5], padding [0 0]): output size < 1"},

@@ -23,8 +23,8 @@ type poolParams struct {
 	CountIncludePad         bool `json:"count_include_pad"`
 }
 
-func (p poolParams) params() tensor.Pool2DParams {
-	return tensor.Pool2DParams{Kernel: p.Kernel, Stride: p.Stride, Padding: p.Padding, ExcludePad: !p.CountIncludePad}
+func (p poolParams) params() tensor.Pool2DConfig {
+	return tensor.Pool2DConfig{Kernel: p.Kernel, Stride: p.Stride, Padding: p.Padding, ExcludePad: !p.CountIncludePad}
 }
 
 // channelBias reshapes a per-channel vector [C] to [C 1 1], to broadcast
@@ -38,8 +38,8 @@ func TestReferenceConv2D(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := f.Case(t, name)
 			// The metadata keys stride, padding, dilation and groups are
-			// the field names of Conv2DParams.
-			var p tensor.Conv2DParams
+			// the field names of Conv2DConfig.
+			var p tensor.Conv2DConfig
 			c.Params(&p)
 			x, w, b, dy := c.Tensor("x"), c.Tensor("w"), c.Tensor("b"), c.Tensor("dy")
 			want := c.Tensor("y")

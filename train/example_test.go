@@ -27,8 +27,8 @@ func Example() {
 
 	rng := rand.New(rand.NewPCG(1, 2))
 	model := nn.NewSequential(
-		nn.NewConv2d(rng, 3, 8, 3, nn.ConvOptions{Stride: 2, Padding: 1}),
-		nn.NewBatchNorm2d(8, nn.BatchNormOptions{}),
+		nn.NewConv2d(rng, 3, 8, 3, nn.ConvConfig{Stride: 2, Padding: 1}),
+		nn.NewBatchNorm2d(8, nn.BatchNormConfig{}),
 		&nn.ReLU{},
 		&nn.GlobalAvgPool2d{},
 		&nn.Flatten{},

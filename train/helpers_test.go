@@ -15,11 +15,11 @@ import (
 // with a dropout layer drawing from rng.
 func tinyNet(rng *rand.Rand, c, classes int) nn.Module {
 	return nn.NewSequential(
-		nn.NewConv2d(rng, c, 8, 3, nn.ConvOptions{Stride: 2, Padding: 1}),
-		nn.NewBatchNorm2d(8, nn.BatchNormOptions{}),
+		nn.NewConv2d(rng, c, 8, 3, nn.ConvConfig{Stride: 2, Padding: 1}),
+		nn.NewBatchNorm2d(8, nn.BatchNormConfig{}),
 		&nn.ReLU{},
-		nn.NewConv2d(rng, 8, 8, 3, nn.ConvOptions{Stride: 2, Padding: 1, Groups: 8}),
-		nn.NewBatchNorm2d(8, nn.BatchNormOptions{}),
+		nn.NewConv2d(rng, 8, 8, 3, nn.ConvConfig{Stride: 2, Padding: 1, Groups: 8}),
+		nn.NewBatchNorm2d(8, nn.BatchNormConfig{}),
 		&nn.ReLU{},
 		&nn.GlobalAvgPool2d{},
 		&nn.Flatten{},

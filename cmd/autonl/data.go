@@ -146,7 +146,7 @@ func loadData(spec dataSpec, o dataOptions) (trainSet, testSet data.Dataset, err
 		}
 		trainSet, testSet = tr, te
 	case "folder":
-		fo := data.FolderOptions{Height: o.ImageSize, Width: o.ImageSize, Gray: o.Gray}
+		fo := data.FolderConfig{Height: o.ImageSize, Width: o.ImageSize, Gray: o.Gray}
 		trainDir, testDir := filepath.Join(spec.dir, "train"), filepath.Join(spec.dir, "test")
 		if isDir(trainDir) && isDir(testDir) {
 			if trainSet, err = data.LoadFolder(trainDir, fo); err != nil {

@@ -126,7 +126,7 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	input := fmt.Sprintf("N×%d×%d×%d", e.input[0], e.input[1], e.input[2])
 	switch *format {
 	case "onnx":
-		opts := onnx.Options{Input: e.input, Batch: *batch, Metadata: meta}
+		opts := onnx.Config{Input: e.input, Batch: *batch, Metadata: meta}
 		note := "normalized input"
 		if *normalize && e.mean != nil {
 			opts.Mean, opts.Std = e.mean, e.std

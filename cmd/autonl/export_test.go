@@ -135,7 +135,7 @@ func TestExportCheckpoint(t *testing.T) {
 	assert.Contains(t, stdout.String(), "raw images, normalized in the graph")
 	b, err := os.ReadFile(onnxFile)
 	require.NoError(t, err)
-	wantONNX, err := onnx.Encode(net, onnx.Options{Input: o.Input, Mean: o.Mean, Std: o.Std, Metadata: meta})
+	wantONNX, err := onnx.Encode(net, onnx.Config{Input: o.Input, Mean: o.Mean, Std: o.Std, Metadata: meta})
 	require.NoError(t, err)
 	assert.Equal(t, wantONNX, b)
 

@@ -80,7 +80,7 @@ func firstError(errs ...error) error {
 
 // readArchFile reads an arch file of at most maxArchBytes and parses it.
 // Errors are usage errors naming the flag and the file.
-func readArchFile(flagName, path string) (string, []models.BlockArgs, error) {
+func readArchFile(flagName, path string) (string, []models.BlockSpec, error) {
 	b, err := sysmem.ReadFile(path, maxArchBytes)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {

@@ -200,9 +200,9 @@ func TestTrainEvalResume(t *testing.T) {
 func TestInitLightNLGamma(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	net := nn.NewSequential(
-		lightnl.New(rng, 8, lightnl.Options{}),
-		nn.NewConv2d(rng, 8, 8, 1, nn.ConvOptions{}),
-		nn.NewSequential(lightnl.New(rng, 8, lightnl.Options{Stride: 2})),
+		lightnl.New(rng, 8, lightnl.Config{}),
+		nn.NewConv2d(rng, 8, 8, 1, nn.ConvConfig{}),
+		nn.NewSequential(lightnl.New(rng, 8, lightnl.Config{Stride: 2})),
 	)
 	require.Equal(t, 2, initLightNLGamma(net, 0.5))
 	nn.Walk(net, func(path string, m nn.Module) {
@@ -211,7 +211,7 @@ func TestInitLightNLGamma(t *testing.T) {
 			assert.Equal(t, make([]float32, 8), b.BN.Bias.Value.Data(), path)
 		}
 	})
-	assert.Zero(t, initLightNLGamma(nn.NewSequential(nn.NewConv2d(rng, 3, 8, 1, nn.ConvOptions{})), 1))
+	assert.Zero(t, initLightNLGamma(nn.NewSequential(nn.NewConv2d(rng, 3, 8, 1, nn.ConvConfig{})), 1))
 }
 
 func lineWith(text, s string) string {

@@ -103,7 +103,7 @@ func buildModel(rng *rand.Rand, o *trainOptions, arch string, use memUse) (built
 		if arch == "" {
 			arch = defaultArch
 		}
-		var blocks []models.BlockArgs
+		var blocks []models.BlockSpec
 		if blocks, err = models.ParseArch(arch); err != nil {
 			return builtModel{}, err
 		}

@@ -384,7 +384,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	net := search.Supernet()
-	largest := net.MACs(net.Configs())
+	largest := net.MACs(net.Choices())
 	fmt.Fprintf(stdout, "data: %d training and %d validation images of %d×%d×%d in %d classes\n", trainSet.Len(), lenOf(valSet), c, h, w, space.Classes)
 	fmt.Fprintf(stdout, "space: %d searchable layers, %d gates; supernet %s MACs (the largest network), target %s\n",
 		len(net.Layers), len(net.Thresholds()), humanCount(largest), humanCount(target))

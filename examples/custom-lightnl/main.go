@@ -62,8 +62,8 @@ func main() {
 // 16×16 stage, and a pooled linear classifier for the 4 classes of the
 // ShapeAndColour task.
 func build(rng *rand.Rand) (nn.Module, error) {
-	bn := nn.BatchNormOptions{Momentum: 0.01, Eps: 1e-3}
-	opt := models.MBConvOptions{Activation: models.Swish, BN: bn}
+	bn := nn.BatchNormConfig{Momentum: 0.01, Eps: 1e-3}
+	opt := models.MBConvConfig{Activation: models.Swish, BN: bn}
 	layer := func(arch string) (*models.MBConv, error) {
 		b, err := models.ParseBlock(arch)
 		if err != nil {
@@ -81,7 +81,7 @@ func build(rng *rand.Rand) (nn.Module, error) {
 		"r1_k3_s11_e4_i40_o40_se0.25_nonlocal0.25", // LightNL inside the layer
 	} {
 		if arch == "standalone" {
-			net.Append(lightnl.New(rng, 24, lightnl.Options{Ratio: 0.25, Stride: 2, BN: bn}))
+			net.Append(lightnl.New(rng, 24, lightnl.Config{Ratio: 0.25, Stride: 2, BN: bn}))
 			continue
 		}
 		l, err := layer(arch)

@@ -134,7 +134,7 @@ func makeBatch(rng *rand.Rand, n int) (*tensor.Tensor, []int) {
 type convBN struct {
 	w, gamma, beta  *autograd.Var
 	runMean, runVar *tensor.Tensor
-	params          tensor.Conv2DParams
+	params          tensor.Conv2DConfig
 }
 
 func newConvBN(rng *rand.Rand, in, out, k, stride, groups int) *convBN {
@@ -146,7 +146,7 @@ func newConvBN(rng *rand.Rand, in, out, k, stride, groups int) *convBN {
 		beta:    autograd.Param(tensor.Zeros(out)),
 		runMean: tensor.Zeros(out),
 		runVar:  tensor.Ones(out),
-		params: tensor.Conv2DParams{
+		params: tensor.Conv2DConfig{
 			Stride:  [2]int{stride, stride},
 			Padding: [2]int{k / 2, k / 2},
 			Groups:  groups,

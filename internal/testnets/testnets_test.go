@@ -27,5 +27,5 @@ func TestRelDiff(t *testing.T) {
 func TestSearchedArchParses(t *testing.T) {
 	blocks, err := models.ParseArch(SearchedArch)
 	assert.NoError(t, err)
-	assert.Len(t, models.Expand(blocks), 8)
+	assert.Len(t, models.Unroll(blocks), 8)
 }
