@@ -86,19 +86,20 @@ func (f Footprint) Bytes(batch int, training bool) int64 {
 // the network fits in the memory this process may use, and otherwise an
 // error saying what it needs and what the limit is.
 func (f Footprint) Check(batch int, training bool) error {
-	what := fmt.Sprintf("the network (%s parameters)", countString(f.Params))
+	what := fmt.Sprintf("the network (%s parameters)", FormatCount(f.Params))
 	if batch > 0 {
 		verb := "evaluating"
 		if training {
 			verb = "training"
 		}
-		what = fmt.Sprintf("%s the network (%s parameters) on batches of %d", verb, countString(f.Params), batch)
+		what = fmt.Sprintf("%s the network (%s parameters) on batches of %d", verb, FormatCount(f.Params), batch)
 	}
 	return sysmem.Check(f.Bytes(batch, training), what)
 }
 
-// countString formats n with a k, M or G suffix.
-func countString(n int64) string {
+// FormatCount formats a count of parameters or multiply-adds for people:
+// 1.2k, 3.45M, 6.78G, or n itself below 1,000.
+func FormatCount(n int64) string {
 	switch {
 	case n >= 1e9:
 		return fmt.Sprintf("%.2fG", float64(n)/1e9)

@@ -107,7 +107,7 @@ func checkMemory(what string, f models.Footprint, batch int, training bool, inpu
 		verb = "training"
 	}
 	return sysmem.Check(need, fmt.Sprintf("%s: %s the network (%s parameters) on batches of %d %d×%d×%d images",
-		what, verb, humanCount(f.Params), batch, input[0], input[1], input[2]))
+		what, verb, models.FormatCount(f.Params), batch, input[0], input[1], input[2]))
 }
 
 // staleAge is how long a temporary file of an atomic write must have been

@@ -341,7 +341,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		start := time.Now()
 		fmt.Fprintf(stdout, "data: %d training and %d validation images of %d×%d×%d in %d classes\n", trainSet.Len(), lenOf(valSet), c, h, w, space.Classes)
 		fmt.Fprintf(stdout, "random search: %d networks within %.0f%% of %s MACs, each trained on %.3g epochs' share of %d images, seed %d\n",
-			o.Random, 100*o.Tolerance, humanCount(target), float64(o.Epochs)/float64(o.Random), trainSet.Len(), o.Seed)
+			o.Random, 100*o.Tolerance, models.FormatCount(target), float64(o.Epochs)/float64(o.Random), trainSet.Len(), o.Seed)
 		res, err := nas.RandomSearch(ctx, nas.RandomConfig{
 			Space: space, Target: target, Tolerance: o.Tolerance, Train: trainLoader, Val: valLoader,
 			Candidates: o.Random, Epochs: float64(o.Epochs), LR: o.LR, WeightDecay: o.weightDecay(), LabelSmoothing: o.Smoothing,
@@ -387,7 +387,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	largest := net.MACs(net.Choices())
 	fmt.Fprintf(stdout, "data: %d training and %d validation images of %d×%d×%d in %d classes\n", trainSet.Len(), lenOf(valSet), c, h, w, space.Classes)
 	fmt.Fprintf(stdout, "space: %d searchable layers, %d gates; supernet %s MACs (the largest network), target %s\n",
-		len(net.Layers), len(net.Thresholds()), humanCount(largest), humanCount(target))
+		len(net.Layers), len(net.Thresholds()), models.FormatCount(largest), models.FormatCount(target))
 	level := "one-level"
 	if archLoader != nil {
 		level = fmt.Sprintf("two-level, %d architecture examples", archSet.Len())
@@ -460,7 +460,7 @@ func (o *searchOptions) checkSpace(space nas.Space, target int64, explicit bool,
 	}
 	if explicit && (float64(target) < float64(smallest)*(1-o.Tolerance) || float64(target) > float64(largest)*(1+o.Tolerance)) {
 		return usagef("-target %s: the networks of the search space cost %s to %s MACs on %d×%d×%d images",
-			humanCount(target), humanCount(smallest), humanCount(largest), input[0], input[1], input[2])
+			models.FormatCount(target), models.FormatCount(smallest), models.FormatCount(largest), input[0], input[1], input[2])
 	}
 	f, err := space.Footprint()
 	if err != nil {
@@ -484,8 +484,8 @@ func (o *searchOptions) weightDecay() float64 {
 // report prints the derived network d and, with -train-epochs, trains it.
 func (o *searchOptions) report(ctx context.Context, d nas.Derived, target int64, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "derived network: %s MACs (target %s, %+.1f%%), %s parameters, %d layers, %d LightNL blocks\n",
-		humanCount(d.Cost.Total.MACs), humanCount(target),
-		100*(float64(d.Cost.Total.MACs)/float64(target)-1), humanCount(d.Cost.Total.Params), len(d.Blocks), countLightNL(d))
+		models.FormatCount(d.Cost.Total.MACs), models.FormatCount(target),
+		100*(float64(d.Cost.Total.MACs)/float64(target)-1), models.FormatCount(d.Cost.Total.Params), len(d.Blocks), countLightNL(d))
 	fmt.Fprint(stdout, d.Arch())
 	fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(o.Out, nas.ArchFile), filepath.Join(o.Out, nas.ArchJSONFile))
 	if o.TrainEpochs == 0 {

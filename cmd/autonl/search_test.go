@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/autonl-go/autonl/models"
 	"github.com/autonl-go/autonl/nas"
 	"github.com/autonl-go/autonl/train"
 )
@@ -86,7 +87,7 @@ func TestSearchTrainEval(t *testing.T) {
 	require.NoError(t, err)
 	assert.InDelta(t, 1.1e6, float64(d.Cost.Total.MACs), 0.05*1.1e6)
 	assert.Contains(t, text, "training the searched network")
-	assert.Contains(t, lineWith(text, "model: searched network"), humanCount(d.Cost.Total.MACs))
+	assert.Contains(t, lineWith(text, "model: searched network"), models.FormatCount(d.Cost.Total.MACs))
 	final := lineWith(text, "final test accuracy")
 	_, pct, _ := strings.Cut(final, ": ")
 	pct, _, _ = strings.Cut(pct, " ")

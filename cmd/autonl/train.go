@@ -12,10 +12,10 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"time"
 
 	"github.com/autonl-go/autonl/data"
+	"github.com/autonl-go/autonl/models"
 	"github.com/autonl-go/autonl/nn"
 	"github.com/autonl-go/autonl/nn/optim"
 	"github.com/autonl-go/autonl/train"
@@ -159,7 +159,7 @@ func trainNetwork(ctx context.Context, o *trainOptions, stdout, stderr io.Writer
 		return err
 	}
 	fmt.Fprintf(stdout, "data: %d training and %d test images of %d×%d×%d in %d classes\n", trainSet.Len(), testSet.Len(), c, h, w, len(o.Classes))
-	fmt.Fprintf(stdout, "model: %s, %s MACs, %s parameters", built.name, humanCount(built.macs), humanCount(int64(nn.NumParams(model))))
+	fmt.Fprintf(stdout, "model: %s, %s MACs, %s parameters", built.name, models.FormatCount(built.macs), models.FormatCount(int64(nn.NumParams(model))))
 	if nonLocal > 0 {
 		fmt.Fprintf(stdout, ", %d LightNL blocks with initial γ %.3g", nonLocal, gamma)
 	}
@@ -323,17 +323,4 @@ func chance(c *train.Confusion) float64 {
 		return float64(best) / float64(t)
 	}
 	return 0
-}
-
-// humanCount formats n with a k, M or G suffix.
-func humanCount(n int64) string {
-	switch {
-	case n >= 1e9:
-		return fmt.Sprintf("%.2fG", float64(n)/1e9)
-	case n >= 1e6:
-		return fmt.Sprintf("%.2fM", float64(n)/1e6)
-	case n >= 1e3:
-		return fmt.Sprintf("%.1fk", float64(n)/1e3)
-	}
-	return strconv.FormatInt(n, 10)
 }
