@@ -146,6 +146,24 @@ gemm_rate = {"openblas": 2 * 1024 ** 3 / timeit(lambda: np.matmul(gan, gbn, out=
 best = max(gemm_rate.values())
 verdict = (f"1024² GEMM OpenBLAS {gemm_rate['openblas']:.1f}, PyTorch {gemm_rate['torch']:.1f} GFLOP/s, "
            f"{best / peak:.0%} of the peak {peak:.0f} GFLOP/s ({args.threads} thread(s))")
+def time_inference(name, fmt, m, x):
+    """Times m(x) in eval mode under no_grad, in memory format fmt ("nchw"
+    or "cl", channels_last), reports it as name/inference/torch_fmt and
+    returns m and x in that format."""
+    if fmt == "cl":
+        m = m.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    m.eval()
+
+    def infer():
+        with torch.no_grad():
+            m(x)
+    sec = timeit(infer, min_time=1.0)
+    report(f"{name}/inference/torch_{fmt}", sec)
+    print(f"{'':58s}  {x.shape[0] / sec:10.2f} images/s", flush=True)
+    return m, x
+
+
 if best < args.min_share * peak:
     print(f"# reference implausible: {verdict}, below {args.min_share:.0%}", flush=True)
     print(f"reference.py: the BLAS reference is implausibly slow ({verdict}); "
@@ -243,19 +261,8 @@ for size, n in [(224, 1), (224, 8), (32, 32)]:
         if size < 64:
             m.features[0][0].stride = (1, 1)
             m.features[2].conv[1][0].stride = (1, 1)
-        x = torch.randn(n, 3, size, size)
         labels = torch.tensor([i * 7 % classes for i in range(n)])
-        if fmt == "cl":
-            m = m.to(memory_format=torch.channels_last)
-            x = x.contiguous(memory_format=torch.channels_last)
-        m.eval()
-
-        def infer():
-            with torch.no_grad():
-                m(x)
-        sec = timeit(infer, min_time=1.0)
-        report(f"{name}/inference/torch_{fmt}", sec)
-        print(f"{'':58s}  {n / sec:10.2f} images/s", flush=True)
+        m, x = time_inference(name, fmt, m, torch.randn(n, 3, size, size))
         m.train()
         opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, weight_decay=4e-5)
 
@@ -283,16 +290,5 @@ if args.autonl_s and want("AutoNLS/"):
             for pname, p in m.named_parameters():
                 if pname.endswith(".bn.weight"):
                     p.data.fill_(1)
-            x = torch.randn(n, 3, 224, 224)
-            if fmt == "cl":
-                m = m.to(memory_format=torch.channels_last)
-                x = x.contiguous(memory_format=torch.channels_last)
-            m.eval()
-
-            def infer():
-                with torch.no_grad():
-                    m(x)
-            sec = timeit(infer, min_time=1.0)
-            report(f"{name}/inference/torch_{fmt}", sec)
-            print(f"{'':58s}  {n / sec:10.2f} images/s", flush=True)
+            time_inference(name, fmt, m, torch.randn(n, 3, 224, 224))
 sys.exit(0)
