@@ -47,6 +47,8 @@ func main() {
 		packBTrans(g, 32, "packBT32AVX2")
 		packARows(g, 6, "packA6AVX2")
 		packACols(g, 6, "packAT6AVX2")
+		packARows(g, 12, "packA12AVX2")
+		packACols(g, 12, "packAT12AVX2")
 		dotAcc(g, "dotAccAVX2")
 	case "vec":
 		vecKernels(g)
@@ -763,12 +765,18 @@ func packBTrans(g *gen, nr int, name string) {
 //
 //	func name(dst, src *float32, kc, lda int, alpha float32)
 //
-// which packs a full panel of mr ≤ 8 rows of a non-transposed A scaled by
-// alpha: dst[p·mr+i] = alpha·src[i·lda+p] for i < mr and p < kc, kc a
-// multiple of 8, by 8×8 transposes. Each column is stored as a whole
-// vector, so the kernel writes 8 − mr elements past dst[kc·mr−1]; dst
-// must have room for them.
+// which packs a full panel of mr rows (mr ≤ 8, or 12) of a non-transposed
+// A scaled by alpha: dst[p·mr+i] = alpha·src[i·lda+p] for i < mr and p <
+// kc, kc a multiple of 8, by 8×8 transposes of groups of 8 rows (a group
+// of fewer rows is padded with zero rows). With mr ≤ 8 each column is
+// stored as a whole vector, so the kernel writes 8 − mr elements past
+// dst[kc·mr−1] and dst must have room for them; with mr = 12 the second
+// group's columns are stored as half vectors and nothing past the panel
+// is written.
 func packARows(g *gen, mr int, name string) {
+	if mr > 8 && mr != 12 {
+		log.Fatalf("asmgen: packARows: mr = %d", mr)
+	}
 	g.p("")
 	g.p("// func %s(dst, src *float32, kc, lda int, alpha float32)", name)
 	g.p("// AVX2 packing of a %d-row panel of A; see packARows in tensor/internal/asmgen.", mr)
@@ -784,22 +792,33 @@ func packARows(g *gen, mr int, name string) {
 	g.p("%s_block:", name)
 	r := [8]string{"Y0", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7"}
 	// Y15 holds alpha until the rows are scaled; the transpose then uses
-	// it as a temporary, and it is reloaded for the next block.
+	// it as a temporary, and it is reloaded for the next group.
 	t := [8]string{"Y8", "Y9", "Y10", "Y11", "Y12", "Y13", "Y14", "Y15"}
 	g.i("MOVQ SI, AX")
-	for i := range 8 {
-		if i < mr {
-			g.i("VMULPS (AX), Y15, %s", r[i])
-			if i < mr-1 {
-				g.i("ADDQ R8, AX")
-			}
-		} else {
-			g.i("VXORPS %s, %s, %s", r[i], r[i], r[i])
+	for h := 0; h < mr; h += 8 {
+		rows := min(8, mr-h)
+		if h > 0 {
+			g.i("VBROADCASTSS alpha+32(FP), Y15")
+			g.i("ADDQ R8, AX") // from row h−1 to row h
 		}
-	}
-	out := transpose8(g, r, t)
-	for p := range 8 {
-		g.i("VMOVUPS %s, %d(DI)", out[p], 4*p*mr)
+		for i := range 8 {
+			if i < rows {
+				g.i("VMULPS (AX), Y15, %s", r[i])
+				if i < rows-1 {
+					g.i("ADDQ R8, AX")
+				}
+			} else {
+				g.i("VXORPS %s, %s, %s", r[i], r[i], r[i])
+			}
+		}
+		out := transpose8(g, r, t)
+		for p := range 8 {
+			if mr > 8 && rows == 4 {
+				g.i("VMOVUPS X%s, %d(DI)", out[p][1:], 4*(p*mr+h))
+			} else {
+				g.i("VMOVUPS %s, %d(DI)", out[p], 4*(p*mr+h))
+			}
+		}
 	}
 	g.i("VBROADCASTSS alpha+32(FP), Y15")
 	g.i("ADDQ $32, SI")
@@ -1026,12 +1045,17 @@ func dotAcc(g *gen, name string) {
 //
 //	func name(dst, src *float32, kc, lda int, alpha float32)
 //
-// which packs a full panel of mr ≤ 8 rows of a transposed A (the panel's
-// rows contiguous in src) scaled by alpha: dst[p·mr+i] = alpha·src[p·lda+i]
-// for i < mr and p < kc. It reads and writes whole vectors of 8: it reads
-// src[p·lda+mr .. p·lda+7] too, and writes 8 − mr elements past
-// dst[kc·mr−1]; both must be in bounds.
+// which packs a full panel of mr rows (mr ≤ 8, or 12) of a transposed A
+// (the panel's rows contiguous in src) scaled by alpha: dst[p·mr+i] =
+// alpha·src[p·lda+i] for i < mr and p < kc. With mr ≤ 8 it reads and
+// writes whole vectors of 8: it reads src[p·lda+mr .. p·lda+7] too, and
+// writes 8 − mr elements past dst[kc·mr−1]; both must be in bounds. With
+// mr = 12 it reads and writes a vector and a half vector per column,
+// exactly the panel.
 func packACols(g *gen, mr int, name string) {
+	if mr > 8 && mr != 12 {
+		log.Fatalf("asmgen: packACols: mr = %d", mr)
+	}
 	g.p("")
 	g.p("// func %s(dst, src *float32, kc, lda int, alpha float32)", name)
 	g.p("// AVX2 packing of a %d-row panel of a transposed A; see packACols in tensor/internal/asmgen.", mr)
@@ -1046,7 +1070,13 @@ func packACols(g *gen, mr int, name string) {
 	g.i("JZ %s_done", name)
 	g.p("%s_loop:", name)
 	g.i("VMULPS (SI), Y15, Y0")
+	if mr == 12 {
+		g.i("VMULPS 32(SI), X15, X1")
+	}
 	g.i("VMOVUPS Y0, (DI)")
+	if mr == 12 {
+		g.i("VMOVUPS X1, 32(DI)")
+	}
 	g.i("ADDQ R8, SI")
 	g.i("ADDQ $%d, DI", 4*mr)
 	g.i("DECQ CX")

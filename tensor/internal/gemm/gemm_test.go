@@ -436,7 +436,7 @@ func TestPackingMatchesSpec(t *testing.T) {
 			}
 		}
 	}
-	for _, mr := range []int{6, 4} {
+	for _, mr := range []int{6, 12, 4} {
 		for _, trans := range []bool{false, true} {
 			for kc := 1; kc <= 41; kc++ {
 				for _, mc := range []int{2 * mr, 2*mr - 1} {

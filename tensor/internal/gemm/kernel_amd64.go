@@ -51,10 +51,12 @@ func asmPanels(mr, nr int, f func(k int, a, b *float32, ldb int, c *float32, ldc
 	}
 }
 
-// Packing kernels (see packBCopy, packBTrans and packARows in ../asmgen):
-// full panels of a non-transposed and a transposed B, nr = 16 or 32, and
-// of a non-transposed A, mr = 6; the transposing ones take kc a multiple
-// of 8, and packA6AVX2 writes 2 elements past the panel's kc columns.
+// Packing kernels (see packBCopy, packBTrans, packARows and packACols in
+// ../asmgen): full panels of a non-transposed and a transposed B, nr = 16
+// or 32, and of a non-transposed and a transposed A, mr = 6 or 12; the
+// transposing ones take kc a multiple of 8, and the mr = 6 ones of A
+// write 2 elements past the panel's kc columns (packAT6AVX2 also reads 2
+// past each column's 6).
 
 //go:noescape
 func packB16AVX2(dst, src *float32, kc, ldb int)
@@ -79,6 +81,21 @@ func packA6AVX2(dst, src *float32, kc, lda int, alpha float32)
 
 //go:noescape
 func packAT6AVX2(dst, src *float32, kc, lda int, alpha float32)
+
+//go:noescape
+func packA12AVX2(dst, src *float32, kc, lda int, alpha float32)
+
+//go:noescape
+func packAT12AVX2(dst, src *float32, kc, lda int, alpha float32)
+
+// packAOver returns the number of elements the assembly packers of A for
+// mr rows write past the panel (and packAT reads past a column's mr).
+func packAOver(mr int) int {
+	if mr == 6 {
+		return 2
+	}
+	return 0
+}
 
 var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
@@ -153,19 +170,24 @@ func packBRowsAsm(dst []float32, nr int, b []float32, ldb, p0, kc, j0, np, pstri
 // the panel from the first column to pack; room is the number of elements
 // of panel that may be overwritten.
 func packAAsm(panel []float32, mr int, a []float32, lda, kc int, alpha float32, room int) int {
-	if !hasAVX2 || mr != 6 {
+	if !hasAVX2 || (mr != 6 && mr != 12) {
 		return 0
 	}
+	over := packAOver(mr)
 	k8 := kc &^ 7
-	if k8*mr+2 > room {
+	if k8*mr+over > room {
 		k8 -= 8 // the kernel's last store would pass the room
 	}
 	if k8 <= 0 {
 		return 0
 	}
-	_ = a[5*lda+k8-1]
-	_ = panel[k8*mr+1]
-	packA6AVX2(&panel[0], &a[0], k8, lda, alpha)
+	_ = a[(mr-1)*lda+k8-1]
+	_ = panel[k8*mr+over-1]
+	if mr == 6 {
+		packA6AVX2(&panel[0], &a[0], k8, lda, alpha)
+	} else {
+		packA12AVX2(&panel[0], &a[0], k8, lda, alpha)
+	}
 	return k8
 }
 
@@ -176,23 +198,28 @@ func packAAsm(panel []float32, mr int, a []float32, lda, kc int, alpha float32, 
 // packed. room is the number of elements of panel that may be
 // overwritten.
 func packATAsm(panel []float32, mr int, a []float32, lda, kc int, alpha float32, room int) int {
-	if !hasAVX2 || mr != 6 || kc == 0 {
+	if !hasAVX2 || (mr != 6 && mr != 12) || kc == 0 {
 		return 0
 	}
-	// The kernel reads 8 elements per column and writes 8 per column.
+	// The kernel reads mr + over elements per column and writes as many.
+	over := packAOver(mr)
 	n := kc
-	if (n-1)*lda+8 > len(a) {
+	if (n-1)*lda+mr+over > len(a) {
 		n-- // the last column would read past a: left to Go
 	}
-	if n*mr+2 > room {
+	if n*mr+over > room {
 		n--
 	}
 	if n <= 0 {
 		return 0
 	}
-	_ = a[(n-1)*lda+7]
-	_ = panel[n*mr+1]
-	packAT6AVX2(&panel[0], &a[0], n, lda, alpha)
+	_ = a[(n-1)*lda+mr+over-1]
+	_ = panel[n*mr+over-1]
+	if mr == 6 {
+		packAT6AVX2(&panel[0], &a[0], n, lda, alpha)
+	} else {
+		packAT12AVX2(&panel[0], &a[0], n, lda, alpha)
+	}
 	return n
 }
 
