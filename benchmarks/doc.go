@@ -15,6 +15,9 @@
 //     of independent FMAs per vector width — the machine's limits.
 //   - BenchmarkMatMul: squares 128–1024 and the 1×1 convolutions of
 //     MobileNetV2 as W[Cout×Cin]·X[Cin×HW].
+//   - BenchmarkPointwise: every distinct 1×1 convolution of MobileNetV2
+//     at 224×224, batch 8, through the fused inference path
+//     (tensor.Conv2DFused with a batch-norm and ReLU6 epilogue).
 //   - BenchmarkConv2D, BenchmarkConv2DBackward: a dense 3×3, depthwise 3×3
 //     and a 1×1 convolution through Conv2D.
 //   - BenchmarkDepthwise: the depthwise layers of MobileNetV2 (batch 8),

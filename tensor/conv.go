@@ -184,11 +184,14 @@ func conv2D(g *convGeom, x, w *Tensor, ep *ConvEpilogue) *Tensor {
 		return y
 	}
 	if g.pointwise() && g.groups == 1 { // y_n = W [Cout×C] · x_n [C×HW], one product for the batch
-		var gep gemm.Epilogue
+		var (
+			aff *gemm.Affine
+			gep gemm.Epilogue
+		)
 		if ep != nil {
-			gep = ep.gemm()
+			aff, gep = ep.gemm()
 		}
-		gemm.SgemmBatchNEpilogue(false, g.cout, g.hw(), g.c, 1, w.data, g.c, x.data, g.hw(), g.c*g.hw(), 0, y.data, g.hw(), g.cout*g.hw(), g.n, gep)
+		gemm.SgemmBatchNEpilogue(false, g.cout, g.hw(), g.c, 1, w.data, g.c, x.data, g.hw(), g.c*g.hw(), 0, y.data, g.hw(), g.cout*g.hw(), g.n, aff, gep)
 		return y
 	}
 	parallel.For(g.n, 1, func(lo, hi int) {

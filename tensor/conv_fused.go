@@ -80,9 +80,15 @@ func (e *ConvEpilogue) rows(yb []float32, rows, n, ld, ch0 int) {
 	}
 }
 
-// gemm returns e as a GEMM epilogue over rows that are output channels.
-func (e *ConvEpilogue) gemm() gemm.Epilogue {
-	return func(i int, row []float32) { e.apply(row, i) }
+// gemm returns e as a GEMM epilogue over rows that are output channels:
+// the affine map and clamp, which the micro-kernels apply in registers,
+// and Swish after it if e has it.
+func (e *ConvEpilogue) gemm() (*gemm.Affine, gemm.Epilogue) {
+	aff := &gemm.Affine{Mean: e.mean, Scale: e.a, Shift: e.b, Lo: e.lo, Hi: e.hi}
+	if !e.swish {
+		return aff, nil
+	}
+	return aff, func(i int, row []float32) { vec.Swish(row, row) }
 }
 
 // Conv2DFused returns Conv2D(x, w, p) with ep applied to every output

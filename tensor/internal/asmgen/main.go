@@ -35,10 +35,12 @@ func main() {
 	g.p(`#include "textflag.h"`)
 	switch *kind {
 	case "gemm":
-		gemmKernel(g, avx2, 6, 16, "sgemmKernel6x16AVX2", false)
-		gemmKernel(g, avx512, 12, 32, "sgemmKernel12x32AVX512", false)
-		gemmKernel(g, avx2, 6, 16, "sgemmPanels6x16AVX2", true)
-		gemmKernel(g, avx512, 12, 32, "sgemmPanels12x32AVX512", true)
+		gemmKernel(g, avx2, 6, 16, "sgemmKernel6x16AVX2", false, false)
+		gemmKernel(g, avx512, 12, 32, "sgemmKernel12x32AVX512", false, false)
+		gemmKernel(g, avx2, 6, 16, "sgemmPanels6x16AVX2", true, false)
+		gemmKernel(g, avx512, 12, 32, "sgemmPanels12x32AVX512", true, false)
+		gemmKernel(g, avx2, 6, 16, "sgemmPanelsAff6x16AVX2", true, true)
+		gemmKernel(g, avx512, 12, 32, "sgemmPanelsAff12x32AVX512", true, true)
 		packBCopy(g, 16, "packB16AVX2")
 		packBCopy(g, 32, "packB32AVX2")
 		packBRows(g, 16, "packBRows16AVX2")
@@ -138,7 +140,17 @@ func (s isa) suffix() string {
 // and computes that many blocks one after the other with the same B: block
 // t reads the A panel at a + t·k·mr and updates the C block at
 // c + t·mr·ldc, so that a column of blocks costs one call.
-func gemmKernel(g *gen, s isa, mr, nr int, name string, panels bool) {
+//
+// With aff (and panels), the kernel takes further arguments mean, scale,
+// shift *float32 and lo, hi float32, and maps each element of row i of a
+// block, once its sum is final (after the addition to C unless store),
+// to min(max((v − mean[i])·scale[i] + shift[i], lo), hi), each operation
+// rounded to float32 as in vecNorm, before storing it; the three pointers
+// advance by mr elements from block to block.
+func gemmKernel(g *gen, s isa, mr, nr int, name string, panels, aff bool) {
+	if aff && !panels {
+		log.Fatalf("asmgen: %s: aff needs panels", name)
+	}
 	nv := nr / s.lanes
 	nacc := mr * nv
 	if nacc+nv+2 > s.regs {
@@ -150,7 +162,11 @@ func gemmKernel(g *gen, s isa, mr, nr int, name string, panels bool) {
 	const unroll = 4
 
 	g.p("")
-	if panels {
+	if aff {
+		g.p("// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int, mean, scale, shift *float32, lo, hi float32)", name)
+		g.p("// %s %d×%d micro-kernel over a column of blocks with a row-wise affine map and clamp; see gemmKernel in tensor/internal/asmgen.", s.name, mr, nr)
+		g.p("TEXT ·%s(SB), NOSPLIT, $0-96", name)
+	} else if panels {
 		g.p("// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)", name)
 		g.p("// %s %d×%d micro-kernel over a column of blocks; see gemmKernel in tensor/internal/asmgen.", s.name, mr, nr)
 		g.p("TEXT ·%s(SB), NOSPLIT, $0-64", name)
@@ -167,6 +183,13 @@ func gemmKernel(g *gen, s isa, mr, nr int, name string, panels bool) {
 	g.i("SHLQ $2, R9")
 	if panels {
 		g.i("MOVQ panels+56(FP), R11")
+	}
+	if aff {
+		g.i("MOVQ mean+64(FP), R12")
+		g.i("MOVQ scale+72(FP), R13")
+		g.i("MOVQ shift+80(FP), R14")
+	}
+	if panels {
 		g.p("%s_panel:", name)
 	}
 	g.i("MOVQ k+0(FP), CX")
@@ -212,42 +235,101 @@ func gemmKernel(g *gen, s isa, mr, nr int, name string, panels bool) {
 	g.i("DECQ CX")
 	g.i("JNZ %s_loop1", name)
 	g.p("%s_store:", name)
-	g.i("MOVQ store+48(FP), AX")
-	g.i("TESTQ AX, AX")
-	g.i("JNZ %s_overwrite", name)
-	for i := range mr {
-		for v := range nv {
-			g.i("VADDPS %d(DI), %s, %s", v*s.bytes, acc(i, v), acc(i, v))
-			g.i("VMOVUPS %s, %d(DI)", acc(i, v), v*s.bytes)
-		}
-		if i < mr-1 {
-			g.i("ADDQ R9, DI")
-		}
-	}
-	if panels {
-		g.i("JMP %s_next", name)
+	if aff {
+		gemmAffineStore(g, s, mr, nv, name, acc, bReg(0))
 	} else {
-		g.i("VZEROUPPER")
-		g.i("RET")
-	}
-	g.p("%s_overwrite:", name)
-	for i := range mr {
-		for v := range nv {
-			g.i("VMOVUPS %s, %d(DI)", acc(i, v), v*s.bytes)
+		g.i("MOVQ store+48(FP), AX")
+		g.i("TESTQ AX, AX")
+		g.i("JNZ %s_overwrite", name)
+		for i := range mr {
+			for v := range nv {
+				g.i("VADDPS %d(DI), %s, %s", v*s.bytes, acc(i, v), acc(i, v))
+				g.i("VMOVUPS %s, %d(DI)", acc(i, v), v*s.bytes)
+			}
+			if i < mr-1 {
+				g.i("ADDQ R9, DI")
+			}
 		}
-		if i < mr-1 {
+		if panels {
+			g.i("JMP %s_next", name)
+		} else {
+			g.i("VZEROUPPER")
+			g.i("RET")
+		}
+		g.p("%s_overwrite:", name)
+		for i := range mr {
+			for v := range nv {
+				g.i("VMOVUPS %s, %d(DI)", acc(i, v), v*s.bytes)
+			}
+			if i < mr-1 {
+				g.i("ADDQ R9, DI")
+			}
+		}
+		if panels {
+			// SI already points at the next A panel; C moves to its next row.
+			g.p("%s_next:", name)
 			g.i("ADDQ R9, DI")
+			g.i("DECQ R11")
+			g.i("JNZ %s_panel", name)
 		}
-	}
-	if panels {
-		// SI already points at the next A panel; C moves to its next row.
-		g.p("%s_next:", name)
-		g.i("ADDQ R9, DI")
-		g.i("DECQ R11")
-		g.i("JNZ %s_panel", name)
 	}
 	g.i("VZEROUPPER")
 	g.i("RET")
+}
+
+// gemmAffineStore emits the end of a block of gemmKernel with aff: C
+// added to the accumulators unless store, the affine map and clamp of
+// each row with broadcasts into the free register t, the stores, and the
+// move to the next block (R12, R13, R14 hold mean, scale and shift of the
+// block's first row).
+func gemmAffineStore(g *gen, s isa, mr, nv int, name string, acc func(i, v int) string, t string) {
+	g.i("MOVQ store+48(FP), AX")
+	g.i("TESTQ AX, AX")
+	g.i("JNZ %s_affine", name)
+	g.i("MOVQ DI, R10")
+	for i := range mr {
+		for v := range nv {
+			g.i("VADDPS %d(R10), %s, %s", v*s.bytes, acc(i, v), acc(i, v))
+		}
+		if i < mr-1 {
+			g.i("ADDQ R9, R10")
+		}
+	}
+	g.p("%s_affine:", name)
+	for i := range mr {
+		// The operations of vecNorm, in its order and operand order.
+		ops := []struct{ op, mem string }{
+			{"VSUBPS", fmt.Sprintf("%d(R12)", 4*i)},
+			{"VMULPS", fmt.Sprintf("%d(R13)", 4*i)},
+			{"VADDPS", fmt.Sprintf("%d(R14)", 4*i)},
+			{"VMAXPS", "lo+88(FP)"},
+			{"VMINPS", "hi+92(FP)"},
+		}
+		for _, o := range ops {
+			g.i("VBROADCASTSS %s, %s", o.mem, t)
+			for v := range nv {
+				if o.op == "VMAXPS" || o.op == "VMINPS" {
+					g.i("%s %s, %s, %s", o.op, acc(i, v), t, acc(i, v))
+				} else {
+					g.i("%s %s, %s, %s", o.op, t, acc(i, v), acc(i, v))
+				}
+			}
+		}
+	}
+	for i := range mr {
+		for v := range nv {
+			g.i("VMOVUPS %s, %d(DI)", acc(i, v), v*s.bytes)
+		}
+		if i < mr-1 {
+			g.i("ADDQ R9, DI")
+		}
+	}
+	g.i("ADDQ R9, DI")
+	g.i("ADDQ $%d, R12", 4*mr)
+	g.i("ADDQ $%d, R13", 4*mr)
+	g.i("ADDQ $%d, R14", 4*mr)
+	g.i("DECQ R11")
+	g.i("JNZ %s_panel", name)
 }
 
 // dwIndex returns the address of vector k of a block, k < 8, relative to

@@ -32,6 +32,7 @@ import (
 	"sync"
 
 	"github.com/autonl-go/autonl/internal/parallel"
+	"github.com/autonl-go/autonl/tensor/internal/vec"
 )
 
 // Blocking parameters, in elements, besides the kernel's kc and mc.
@@ -145,7 +146,31 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // block (and is computed by one goroutine), so results are bit-for-bit
 // identical whatever GOMAXPROCS is. It panics like Sgemm, for any block.
 func SgemmBatchN(transA bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC, nb int) {
-	SgemmBatchNEpilogue(transA, m, n, k, alpha, a, lda, b, ldb, strideB, beta, c, ldc, strideC, nb, nil)
+	SgemmBatchNEpilogue(transA, m, n, k, alpha, a, lda, b, ldb, strideB, beta, c, ldc, strideC, nb, nil, nil)
+}
+
+// Affine is a row-wise affine map and clamp of C,
+//
+//	c[i·ldc+j] ← min(max((c[i·ldc+j] − Mean[i])·Scale[i] + Shift[i], Lo), Hi),
+//
+// each operation rounded to float32 (no fused multiply-add): the
+// arithmetic of vec.Normalize, bit for bit. The SIMD micro-kernels apply
+// it to a block of C in registers, before storing the block.
+type Affine struct {
+	Mean, Scale, Shift []float32
+	Lo, Hi             float32
+}
+
+// apply applies f to a run of row i of C, in place.
+func (f *Affine) apply(i int, row []float32) {
+	vec.Normalize(row, row, f.Mean[i], f.Scale[i], f.Shift[i], f.Lo, f.Hi)
+}
+
+// check panics unless f has parameters for m rows.
+func (f *Affine) check(m int) {
+	if len(f.Mean) < m || len(f.Scale) < m || len(f.Shift) < m {
+		panic(fmt.Sprintf("gemm: Affine for %d rows has %d means, %d scales and %d shifts", m, len(f.Mean), len(f.Scale), len(f.Shift)))
+	}
 }
 
 // Epilogue is a function applied to the elements of C once their values
@@ -157,20 +182,32 @@ func SgemmBatchN(transA bool, m, n, k int, alpha float32, a []float32, lda int, 
 // concurrently for different runs.
 type Epilogue func(i int, row []float32)
 
-// SgemmBatchNEpilogue is SgemmBatchN followed by ep applied to every
-// element of every C_i (nil: none): the results of SgemmBatchN and then
-// ep over each row, bit for bit, in one pass over C.
-func SgemmBatchNEpilogue(transA bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC, nb int, ep Epilogue) {
+// SgemmBatchNEpilogue is SgemmBatchN followed by aff and then ep applied
+// to every element of every C_i (nil: none): the results of SgemmBatchN,
+// then aff.apply and ep over each row, bit for bit, in one pass over C
+// (aff mostly in the micro-kernels' registers). It panics as SgemmBatchN
+// does, and if aff has parameters for fewer than m rows.
+func SgemmBatchNEpilogue(transA bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC, nb int, aff *Affine, ep Epilogue) {
 	if nb < 0 {
 		panic(fmt.Sprintf("gemm: SgemmBatchN: negative batch %d", nb))
 	}
-	if nb <= 1 || n <= 1 || m <= 1 || alpha == 0 || k == 0 {
+	if aff != nil {
+		aff.check(m)
+	}
+	if nb == 0 || (nb == 1 && aff == nil && ep == nil) || n <= 1 || m <= 1 || alpha == 0 || k == 0 {
 		for i := range nb {
 			ci := c[i*strideC:]
 			Sgemm(transA, false, m, n, k, alpha, a, lda, b[i*strideB:], ldb, beta, ci, ldc)
-			if ep != nil && n > 0 {
-				for r := range m {
-					ep(r, ci[r*ldc:r*ldc+n])
+			if n == 0 {
+				continue
+			}
+			for r := range m {
+				row := ci[r*ldc : r*ldc+n]
+				if aff != nil {
+					aff.apply(r, row)
+				}
+				if ep != nil {
+					ep(r, row)
 				}
 			}
 		}
@@ -188,7 +225,7 @@ func SgemmBatchNEpilogue(transA bool, m, n, k int, alpha float32, a []float32, l
 	checkMatrix("C", m, n, c[(nb-1)*strideC:], ldc)
 	g := &gemmArgs{kernelConfig: cfg, transA: transA, m: m, n: nb * n, k: k, alpha: alpha,
 		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
-		segN: true, n0: n, strideB: strideB, strideC: strideC, ep: ep}
+		segN: true, n0: n, strideB: strideB, strideC: strideC, aff: aff, ep: ep}
 	g.run()
 }
 
@@ -356,9 +393,11 @@ type gemmArgs struct {
 	segN, segK                bool
 	n0, k0                    int
 	strideA, strideB, strideC int
-	// ep, if not nil, is applied to each tile of C after its last k
-	// block (SgemmBatchNEpilogue).
-	ep Epilogue
+	// aff and then ep, if not nil, are applied to each tile of C after
+	// its last k block (SgemmBatchNEpilogue): aff by the micro-kernel or
+	// right after it, ep once a task's tiles are done.
+	aff *Affine
+	ep  Epilogue
 
 	// The current block: rows [pc, pc+kcur) of op(B) and columns
 	// [jc, jc+ncur), packed in bp.
@@ -622,25 +661,43 @@ func (g *gemmArgs) tasks(lo, hi int) {
 		j0 := cb * g.chunk // relative to jc
 		nc := min(g.chunk, g.ncur-j0)
 		g.macroKernel(w, i0, mc, j0, nc)
-		if g.ep != nil && g.pc+g.kcur == g.k {
+		if (g.aff != nil || g.ep != nil) && g.pc+g.kcur == g.k {
 			g.epilogue(i0, mc, g.jc+j0, nc)
 		}
 	}
 	workspaces.put(w)
 }
 
-// epilogue applies g.ep to rows [i0, i0+mc) and logical columns
-// [col, col+nc) of C, whose values are final.
+// epilogue applies g.aff to the rows of [i0, i0+mc) that the
+// micro-kernels have not mapped (those past g.affRows(mc)) and then g.ep
+// to all of them, in logical columns [col, col+nc) of C, whose values are
+// final.
 func (g *gemmArgs) epilogue(i0, mc, col, nc int) {
+	done := g.affRows(mc)
 	for i := i0; i < i0+mc; i++ {
 		split(g.nSeg(), col, nc, func(pc piece) {
+			row := g.c[i*g.ldc+pc.q:][:pc.n]
 			if g.segN {
-				g.ep(i, g.c[pc.img*g.strideC+i*g.ldc+pc.q:][:pc.n])
-				return
+				row = g.c[pc.img*g.strideC+i*g.ldc+pc.q:][:pc.n]
 			}
-			g.ep(i, g.c[i*g.ldc+pc.q:][:pc.n])
+			if g.aff != nil && i-i0 >= done {
+				g.aff.apply(i, row)
+			}
+			if g.ep != nil {
+				g.ep(i, row)
+			}
 		})
 	}
+}
+
+// affRows returns the number of leading rows of a block of mc rows of C
+// to which the micro-kernels apply g.aff on the last k block: its full
+// panels of mr rows, if there is a kernel with the affine map.
+func (g *gemmArgs) affRows(mc int) int {
+	if g.aff == nil || g.panelsAff == nil {
+		return 0
+	}
+	return mc / g.mr * g.mr
 }
 
 // packA packs rows [i0, i0+mc) and columns [p0, p0+kc) of α·op(A) into
@@ -696,6 +753,10 @@ func packA(dst []float32, mr int, trans bool, a []float32, lda, i0, mc, p0, kc, 
 // arithmetic as in a full block.
 func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 	mr, nr, kc := g.mr, g.nr, g.kcur
+	aff := g.aff
+	if g.pc+kc < g.k || g.affRows(mc) == 0 {
+		aff = nil // the sums are not final, or the epilogue maps them
+	}
 	for q := j0; q < j0+nc; q += nr {
 		cols := min(nr, g.ncur-q)
 		col := g.jc + q // logical column of the tile
@@ -711,7 +772,11 @@ func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 		if cols == nr && inPlace && g.panels != nil {
 			// The full blocks of the column in one call.
 			full := mc / mr
-			g.panels(kc, w.a[:full*mr*kc], bpanel, nr, c, g.ldc, g.store, full)
+			if aff != nil {
+				g.panelsAff(kc, w.a[:full*mr*kc], bpanel, nr, c, g.ldc, g.store, full, aff, i0)
+			} else {
+				g.panels(kc, w.a[:full*mr*kc], bpanel, nr, c, g.ldc, g.store, full)
+			}
 			r0 = full * mr
 		}
 		for r := r0; r < mc; r += mr {
@@ -721,27 +786,49 @@ func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 				g.fn(kc, apanel, bpanel, nr, c[r*g.ldc:], g.ldc, g.store)
 				continue
 			}
-			g.fn(kc, apanel, bpanel, nr, w.edge, nr, true)
-			for i := range rows {
-				row := i0 + r + i
-				split(g.nSeg(), col, cols, func(pc piece) {
-					var dst []float32
-					if g.segN {
-						dst = g.c[pc.img*g.strideC+row*g.ldc+pc.q:][:pc.n]
-					} else {
-						dst = g.c[row*g.ldc+pc.q:][:pc.n]
-					}
-					src := w.edge[i*nr+pc.off : i*nr+pc.off+pc.n]
-					if g.store {
-						copy(dst, src)
-						return
-					}
-					for j, v := range src {
-						dst[j] += v
-					}
-				})
+			tileAff := aff
+			if rows < mr {
+				tileAff = nil // left to the epilogue
 			}
+			g.edgeTile(w, apanel, bpanel, i0+r, rows, col, cols, tileAff)
 		}
+	}
+}
+
+// edgeTile computes the block of C of rows [i0, i0+rows) and logical
+// columns [col, col+cols) that is not a full mr×nr block in one place,
+// through w.edge: the block's elements of C are gathered into it (unless
+// g.store), the micro-kernel adds to them (or stores) the products and
+// applies aff (nil: none; only with rows = mr and g.panelsAff), and they
+// are scattered back. Each element receives what an in-place block would
+// give it, bit for bit.
+func (g *gemmArgs) edgeTile(w *workspace, apanel, bpanel []float32, i0, rows, col, cols int, aff *Affine) {
+	nr, kc := g.nr, g.kcur
+	// each calls f with a run of row i of the block in C and in w.edge.
+	each := func(i int, f func(dst, edge []float32)) {
+		row := i0 + i
+		split(g.nSeg(), col, cols, func(pc piece) {
+			var dst []float32
+			if g.segN {
+				dst = g.c[pc.img*g.strideC+row*g.ldc+pc.q:][:pc.n]
+			} else {
+				dst = g.c[row*g.ldc+pc.q:][:pc.n]
+			}
+			f(dst, w.edge[i*nr+pc.off:i*nr+pc.off+pc.n])
+		})
+	}
+	if !g.store {
+		for i := range rows {
+			each(i, func(dst, edge []float32) { copy(edge, dst) })
+		}
+	}
+	if aff != nil {
+		g.panelsAff(kc, apanel, bpanel, nr, w.edge, nr, g.store, 1, aff, i0)
+	} else {
+		g.fn(kc, apanel, bpanel, nr, w.edge, nr, g.store)
+	}
+	for i := range rows {
+		each(i, func(dst, edge []float32) { copy(dst, edge) })
 	}
 }
 

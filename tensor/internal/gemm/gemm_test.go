@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/autonl-go/autonl/tensor/internal/vec"
 )
 
 // naive computes α·op(A)·op(B) + β·C in float64 with a triple loop.
@@ -242,6 +244,23 @@ func TestKernelsMatchGeneric(t *testing.T) {
 						for p := range 3 {
 							require.Equal(t, got, c3[p*len(c0):(p+1)*len(c0)], "%s panels k=%d block %d", kc.name, k, p)
 						}
+						if kc.panelsAff != nil {
+							// With the affine map: the panels' results, then
+							// its pure-Go twin over each row, bit for bit.
+							for _, clamp := range [][2]float32{{-0.5, 0.7}, {float32(math.Inf(-1)), float32(math.Inf(1))}} {
+								const row0 = 2
+								aff := &Affine{Mean: randSlice(rng, row0+3*mr), Scale: randSlice(rng, row0+3*mr),
+									Shift: randSlice(rng, row0+3*mr), Lo: clamp[0], Hi: clamp[1]}
+								want := append([]float32(nil), c3...)
+								for i := range 3 * mr {
+									r := want[i*ldc : i*ldc+nr]
+									vec.NormalizeGeneric(r, r, aff.Mean[row0+i], aff.Scale[row0+i], aff.Shift[row0+i], aff.Lo, aff.Hi)
+								}
+								got := append(append(append([]float32(nil), c0...), c0...), c0...)
+								kc.panelsAff(k, a3, b, ldb, got, ldc, store, 3, aff, row0)
+								require.Equal(t, want, got, "%s panelsAff k=%d store=%v clamp=%v", kc.name, k, store, clamp)
+							}
+						}
 					}
 					for i := range want {
 						if i%ldc >= nr {
@@ -304,10 +323,11 @@ func TestSgemmBatchNMatchesSgemm(t *testing.T) {
 	}
 }
 
-// TestSgemmBatchNEpilogue checks that the epilogue sees every element of
+// TestSgemmBatchNEpilogue checks that the epilogues see every element of
 // C once, after its final value: SgemmBatchNEpilogue gives SgemmBatchN
-// followed by the function over each row, bit for bit, with every kernel,
-// k blocks (k > kc), tiles straddling images and the matrix-vector paths.
+// followed by the affine map (its pure-Go twin) and the function over each
+// row, bit for bit, with every kernel, k blocks (k > kc), tiles straddling
+// images, single images and the matrix-vector paths.
 func TestSgemmBatchNEpilogue(t *testing.T) {
 	defer func(c kernelConfig) { cfg = c }(cfg)
 	rng := rand.New(rand.NewPCG(15, 16))
@@ -318,22 +338,34 @@ func TestSgemmBatchNEpilogue(t *testing.T) {
 	}
 	for _, kc := range testConfigs() {
 		cfg = kc
-		for _, s := range [][4]int{{7, 9, 5, 3}, {30, 49, 70, 8}, {130, 196, 40, 3}, {6, 1, 9, 4}, {1, 20, 9, 3}, {17, 3, 600, 5}, {40, 300, 20, 1}} {
+		for _, s := range [][4]int{{7, 9, 5, 3}, {30, 49, 70, 8}, {130, 196, 40, 3}, {6, 1, 9, 4}, {1, 20, 9, 3}, {17, 3, 600, 5}, {40, 300, 20, 1}, {50, 49, 300, 1}, {1, 40, 7, 2}} {
 			m, n, k, nb := s[0], s[1], s[2], s[3]
 			lda, ldb, ldc := k+1, n+1, n+3
 			strideB, strideC := k*ldb+5, m*ldc+7
 			a := randSlice(rng, m*lda)
 			b := randSlice(rng, nb*strideB)
 			c0 := randSlice(rng, nb*strideC)
-			got, want := append([]float32(nil), c0...), append([]float32(nil), c0...)
-			SgemmBatchNEpilogue(false, m, n, k, 1, a, lda, b, ldb, strideB, 0, got, ldc, strideC, nb, f)
-			SgemmBatchN(false, m, n, k, 1, a, lda, b, ldb, strideB, 0, want, ldc, strideC, nb)
-			for img := range nb {
-				for i := range m {
-					f(i, want[img*strideC+i*ldc:][:n])
+			aff := &Affine{Mean: randSlice(rng, m), Scale: randSlice(rng, m), Shift: randSlice(rng, m), Lo: -0.5, Hi: 1}
+			for _, ep := range []struct {
+				aff *Affine
+				f   Epilogue
+			}{{nil, f}, {aff, nil}, {aff, f}} {
+				got, want := append([]float32(nil), c0...), append([]float32(nil), c0...)
+				SgemmBatchNEpilogue(false, m, n, k, 1, a, lda, b, ldb, strideB, 0, got, ldc, strideC, nb, ep.aff, ep.f)
+				SgemmBatchN(false, m, n, k, 1, a, lda, b, ldb, strideB, 0, want, ldc, strideC, nb)
+				for img := range nb {
+					for i := range m {
+						r := want[img*strideC+i*ldc:][:n]
+						if ep.aff != nil {
+							vec.NormalizeGeneric(r, r, aff.Mean[i], aff.Scale[i], aff.Shift[i], aff.Lo, aff.Hi)
+						}
+						if ep.f != nil {
+							ep.f(i, r)
+						}
+					}
 				}
+				require.Equal(t, want, got, "%s m=%d n=%d k=%d nb=%d aff=%v", kc.name, m, n, k, nb, ep.aff != nil)
 			}
-			require.Equal(t, want, got, "%s m=%d n=%d k=%d nb=%d", kc.name, m, n, k, nb)
 		}
 	}
 }

@@ -26,6 +26,11 @@ type kernelConfig struct {
 	// block t reads the A panel a[t·k·mr:] and updates the C block
 	// c[t·mr·ldc:], all with the same B panel.
 	panels func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n int)
+	// panelsAff, if not nil, is panels followed by the affine map and
+	// clamp of aff, row i of block t being row row+t·mr+i of aff's
+	// parameters, applied in registers: the results of panels and then
+	// aff.apply over each row, bit for bit.
+	panelsAff func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n int, aff *Affine, row int)
 }
 
 // genericConfig is the portable kernel, used where no SIMD kernel applies

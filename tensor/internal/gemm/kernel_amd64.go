@@ -25,6 +25,45 @@ func sgemmPanels6x16AVX2(k int, a, b *float32, ldb int, c *float32, ldc int, sto
 //go:noescape
 func sgemmPanels12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)
 
+// sgemmPanelsAff6x16AVX2 and sgemmPanelsAff12x32AVX512 are the panels
+// kernels with the affine map and clamp of Affine applied to each block
+// before it is stored (kernelConfig.panelsAff); mean, scale and shift
+// point at the parameters of the first block's first row.
+//
+//go:noescape
+func sgemmPanelsAff6x16AVX2(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int, mean, scale, shift *float32, lo, hi float32)
+
+//go:noescape
+func sgemmPanelsAff12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int, mean, scale, shift *float32, lo, hi float32)
+
+// asmPanelsAff wraps an assembly panels kernel with the affine map,
+// checking the slice bounds first; plain is the kernel without it, for
+// k = 0.
+func asmPanelsAff(mr, nr int, plain func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n int), f func(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int, mean, scale, shift *float32, lo, hi float32)) func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n int, aff *Affine, row int) {
+	return func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n int, aff *Affine, row int) {
+		if n <= 0 {
+			return
+		}
+		if k <= 0 {
+			plain(k, a, b, ldb, c, ldc, store, n)
+			for i := range n * mr {
+				aff.apply(row+i, c[i*ldc:i*ldc+nr])
+			}
+			return
+		}
+		_ = a[n*k*mr-1]
+		_ = b[(k-1)*ldb+nr-1]
+		_ = c[(n*mr-1)*ldc+nr-1]
+		last := row + n*mr - 1
+		_, _, _ = aff.Mean[last], aff.Scale[last], aff.Shift[last]
+		st := 0
+		if store {
+			st = 1
+		}
+		f(k, &a[0], &b[0], ldb, &c[0], ldc, st, n, &aff.Mean[row], &aff.Scale[row], &aff.Shift[row], aff.Lo, aff.Hi)
+	}
+}
+
 // asmPanels wraps an assembly kernel over a column of blocks, checking the
 // slice bounds first.
 func asmPanels(mr, nr int, f func(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)) func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n int) {
@@ -247,11 +286,20 @@ func asmKernel(mr, nr int, f func(k int, a, b *float32, ldb int, c *float32, ldc
 }
 
 var (
-	avx2Config = kernelConfig{name: "avx2_6x16", mr: 6, nr: 16, kc: 256, mc: 144,
-		fn: asmKernel(6, 16, sgemmKernel6x16AVX2), panels: asmPanels(6, 16, sgemmPanels6x16AVX2)}
-	avx512Config = kernelConfig{name: "avx512_12x32", mr: 12, nr: 32, kc: 192, mc: 144,
-		fn: asmKernel(12, 32, sgemmKernel12x32AVX512), panels: asmPanels(12, 32, sgemmPanels12x32AVX512)}
+	avx2Config   = asmConfig("avx2_6x16", 6, 16, 256, 144, sgemmKernel6x16AVX2, sgemmPanels6x16AVX2, sgemmPanelsAff6x16AVX2)
+	avx512Config = asmConfig("avx512_12x32", 12, 32, 192, 144, sgemmKernel12x32AVX512, sgemmPanels12x32AVX512, sgemmPanelsAff12x32AVX512)
 )
+
+// asmConfig returns the configuration of the assembly kernels of tile
+// mr×nr with the given blocking.
+func asmConfig(name string, mr, nr, kc, mc int,
+	fn func(k int, a, b *float32, ldb int, c *float32, ldc int, store int),
+	panels func(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int),
+	panelsAff func(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int, mean, scale, shift *float32, lo, hi float32)) kernelConfig {
+	p := asmPanels(mr, nr, panels)
+	return kernelConfig{name: name, mr: mr, nr: nr, kc: kc, mc: mc,
+		fn: asmKernel(mr, nr, fn), panels: p, panelsAff: asmPanelsAff(mr, nr, p, panelsAff)}
+}
 
 // simdConfigs lists the SIMD micro-kernels this CPU can run, best first.
 func simdConfigs() []kernelConfig {
