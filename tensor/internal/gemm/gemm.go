@@ -520,9 +520,17 @@ func (g *gemmArgs) run() {
 		g.scaleC()
 	}
 	// Balanced blocks of A: ceil(m/mc) blocks of equal height (up to mr).
-	g.mcur = roundUp(ceilDiv(g.m, ceilDiv(g.m, g.mc)), g.mr)
-	mBlocks := ceilDiv(g.m, g.mcur)
 	serial := g.m*g.n*g.k < serialWork
+	mBlocks := ceilDiv(g.m, g.mc)
+	if w := parallel.Workers(); !serial && w > 1 && mBlocks*max(1, min(g.n, ncBlock)/chunkMin) < 4*w {
+		// Few tasks (C is narrow): a multiple of the workers' number of
+		// blocks, so that no worker waits for another's last one. The
+		// blocks are multiples of mr high, so the packed panels, and the
+		// arithmetic, are those of any other split.
+		mBlocks = roundUp(mBlocks, w)
+	}
+	g.mcur = roundUp(ceilDiv(g.m, mBlocks), g.mr)
+	mBlocks = ceilDiv(g.m, g.mcur)
 	bufp := packBuffers.get()
 	if need := g.kc * roundUp(min(ncBlock, g.n), g.nr); len(*bufp) < need {
 		// The largest block any product packs, so that the buffer is not

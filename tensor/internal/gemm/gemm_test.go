@@ -160,15 +160,19 @@ func TestSgemmPanics(t *testing.T) {
 // GOMAXPROCS is.
 func TestSgemmDeterministic(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	m, n, k := 300, 700, 600
-	a, b := randSlice(rng, m*k), randSlice(rng, k*n)
-	run := func(procs int) []float32 {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		c := make([]float32, m*n)
-		Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n)
-		return c
+	// A square-ish product, and narrow ones whose blocks of A follow the
+	// number of workers.
+	for _, s := range [][3]int{{300, 700, 600}, {960, 49, 160}, {130, 49, 300}} {
+		m, n, k := s[0], s[1], s[2]
+		a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+		run := func(procs int) []float32 {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			c := make([]float32, m*n)
+			Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n)
+			return c
+		}
+		require.Equal(t, run(1), run(2), "m=%d n=%d k=%d", m, n, k)
 	}
-	require.Equal(t, run(1), run(2))
 }
 
 func BenchmarkSgemm(b *testing.B) {
