@@ -9,7 +9,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -24,11 +23,7 @@ import (
 func init() {
 	commands["train"] = command{
 		summary: "train a network (zoo name or arch strings) on a dataset, with checkpoints and plots",
-		run: func(args []string) error {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-			defer stop()
-			return runTrain(ctx, args, os.Stdout, os.Stderr)
-		},
+		run:     interruptible(runTrain),
 	}
 }
 
