@@ -39,13 +39,7 @@ func TestDepthwiseMatchesReference(t *testing.T) {
 			continue
 		}
 		checked++
-		x := denseRandn(rng, tc.n, tc.c, tc.h, tc.w)
-		w := denseRandn(rng, tc.cout, 1, tc.kh, tc.kw)
-		dy := denseRandn(rng, tc.n, tc.cout, ref.ho, ref.wo)
-		p := tc.params()
-		requireCloseTo64(t, ref.forward(x.Data(), w.Data()), Conv2D(x, w, p).Data(), 1e-5, "Conv2D %v", tc)
-		requireCloseTo64(t, ref.gradInput(dy.Data(), w.Data()), Conv2DGradInput(dy, w, x.Shape(), p).Data(), 1e-5, "Conv2DGradInput %v", tc)
-		requireCloseTo64(t, ref.gradWeight(x.Data(), dy.Data()), Conv2DGradWeight(x, dy, w.Shape(), p).Data(), 1e-5, "Conv2DGradWeight %v", tc)
+		ref.check(t, rng, tc)
 	}
 	if checked < 120 {
 		t.Fatalf("only %d cases checked", checked)
@@ -85,13 +79,7 @@ func TestDepthwiseInterleavedMatchesReference(t *testing.T) {
 			continue // the old kernels (maps too wide)
 		}
 		checked++
-		x := denseRandn(rng, tc.n, tc.c, tc.h, tc.w)
-		w := denseRandn(rng, tc.cout, 1, tc.kh, tc.kw)
-		dy := denseRandn(rng, tc.n, tc.cout, ref.ho, ref.wo)
-		p := tc.params()
-		requireCloseTo64(t, ref.forward(x.Data(), w.Data()), Conv2D(x, w, p).Data(), 1e-5, "Conv2D %v", tc)
-		requireCloseTo64(t, ref.gradInput(dy.Data(), w.Data()), Conv2DGradInput(dy, w, x.Shape(), p).Data(), 1e-5, "Conv2DGradInput %v", tc)
-		requireCloseTo64(t, ref.gradWeight(x.Data(), dy.Data()), Conv2DGradWeight(x, dy, w.Shape(), p).Data(), 1e-5, "Conv2DGradWeight %v", tc)
+		ref.check(t, rng, tc)
 	}
 	if checked < 150 {
 		t.Fatalf("only %d cases checked", checked)
