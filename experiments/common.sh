@@ -17,3 +17,19 @@ run_once() {
 	fi
 	echo "$*" > "$dir.cmd"
 }
+
+# wait_slot waits until fewer than jobs (the caller's variable) background
+# runs are left, so that the next can start; a failed run does not stop
+# the script.
+wait_slot() {
+	while [[ $(jobs -rp | wc -l) -ge $jobs ]]; do
+		wait -n || true
+	done
+}
+
+# wait_all waits for every background run.
+wait_all() {
+	while [[ $(jobs -rp | wc -l) -gt 0 ]]; do
+		wait -n || true
+	done
+}

@@ -93,12 +93,6 @@ run() { # run NAME CMD... (output in $out/NAME)
 	run_once "$dir" "$@" -out "$dir"
 }
 
-wait_slot() {
-	while [[ $(jobs -rp | wc -l) -ge $jobs ]]; do
-		wait -n || true
-	done
-}
-
 for ds in $datasets; do
 	sf=$(search_flags "$ds")
 	tf=$(train_flags "$ds")
@@ -122,9 +116,7 @@ for ds in $datasets; do
 		done
 	done
 done
-while [[ $(jobs -rp | wc -l) -gt 0 ]]; do
-	wait -n || true
-done
+wait_all
 
 for ds in $datasets; do
 	echo
