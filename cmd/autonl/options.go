@@ -248,6 +248,14 @@ type autoFloat struct {
 	Set bool
 }
 
+// or returns the value set, or auto if there is none.
+func (a autoFloat) or(auto float64) float64 {
+	if a.Set {
+		return a.V
+	}
+	return auto
+}
+
 func (a *autoFloat) String() string {
 	if a == nil || !a.Set {
 		return "auto"

@@ -426,12 +426,7 @@ func (o *searchOptions) sameSchedule(saved *searchOptions) error {
 // data set, since the search needs the loss's gradient on its LightNL
 // gates from the start (autonl train's default is 0 off the embedded
 // data, the released code's).
-func (o *searchOptions) nlGamma() float64 {
-	if o.NLGamma.Set {
-		return o.NLGamma.V
-	}
-	return embeddedNLGamma
-}
+func (o *searchOptions) nlGamma() float64 { return o.NLGamma.or(embeddedNLGamma) }
 
 // checkSpace checks that an explicit target is within the MACs of the
 // networks of the space, and that the search fits in memory.
@@ -456,12 +451,7 @@ func (o *searchOptions) checkSpace(space nas.Space, target int64, explicit bool,
 }
 
 // weightDecay returns -wd, or autonl train's AdamW default for -data.
-func (o *searchOptions) weightDecay() float64 {
-	if o.WD.Set {
-		return o.WD.V
-	}
-	return defaultWD("adamw", o.Data)
-}
+func (o *searchOptions) weightDecay() float64 { return o.WD.or(defaultWD("adamw", o.Data)) }
 
 // report prints the derived network d and, with -train-epochs, trains it.
 func (o *searchOptions) report(ctx context.Context, d nas.Derived, target int64, stdout, stderr io.Writer) error {
