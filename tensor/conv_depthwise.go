@@ -22,7 +22,9 @@ import (
 // 3×3 kernels with stride 1 and padding 1 (forward and input gradient)
 // skip the padded copy where dwconv.Plane3x3 has a kernel for the plane's
 // width: it reads the plane in place and gives the same results bit for
-// bit.
+// bit. So does the forward pass of 3×3 kernels with stride 2 and padding
+// 1 with dwconv.Plane3x3S2, which splits the even and odd columns in
+// registers instead of in a copy (MobileNet's downsampling layers).
 
 // dwStreamBytes is the output size from which depthwise convolutions
 // (forward and input gradient) whose output vectors tile the output
@@ -208,6 +210,15 @@ func dwPlane3x3(g *convGeom) bool {
 		g.ph == 1 && g.pw == 1 && dwconv.HasPlane3x3(g.w)
 }
 
+// dwPlane3x3S2 reports whether the depthwise convolution g runs plane by
+// plane with dwconv.Plane3x3S2, without a padded copy: a 3×3 kernel with
+// stride 2, dilation 1 and padding 1 on planes whose width the kernel in
+// use takes.
+func dwPlane3x3S2(g *convGeom) bool {
+	return g.kh == 3 && g.kw == 3 && g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1 &&
+		g.ph == 1 && g.pw == 1 && dwconv.HasPlane3x3S2(g.w)
+}
+
 // newOutUninit allocates an output of the given shape from the buffer pool
 // without clearing it, for kernels that write every element.
 func newOutUninit(shape []int) *Tensor {
@@ -226,6 +237,24 @@ func newOutUninit(shape []int) *Tensor {
 func depthwiseForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 	if dwInterleaved(g) {
 		dwInterleavedForward(g, x, w, y, ep)
+		return
+	}
+	if dwPlane3x3S2(g) {
+		hw, howo, kk := g.hw(), g.howo(), g.kk()
+		grain := parallel.Grain(g.n*g.c, max(1, depthwiseGrain/(g.og*howo*kk)), dwPlaneChunks)
+		parallel.For(g.n*g.c, grain, func(lo, hi int) {
+			for pl := lo; pl < hi; pl++ {
+				n, c := pl/g.c, pl%g.c
+				for m := range g.og {
+					o := c*g.og + m
+					dst := y[(n*g.cout+o)*howo : (n*g.cout+o+1)*howo]
+					dwconv.Plane3x3S2(dst, x[pl*hw:(pl+1)*hw], w[o*kk:(o+1)*kk], g.h, g.w)
+					if ep != nil {
+						ep.apply(dst, o)
+					}
+				}
+			}
+		})
 		return
 	}
 	hw, howo, kk := g.hw(), g.howo(), g.kk()
