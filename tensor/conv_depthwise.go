@@ -219,6 +219,33 @@ func dwPlane3x3S2(g *convGeom) bool {
 		g.ph == 1 && g.pw == 1 && dwconv.HasPlane3x3S2(g.w)
 }
 
+// dwFlatPlan returns the dwconv.FlatPlan of the depthwise convolution g
+// when it runs plane by plane with it: stride 1 and dilation 1 with
+// outputs the size of the inputs, on maps where it beats the other paths
+// (see dwFlatMaxWidth). It returns nil otherwise.
+func dwFlatPlan(g *convGeom) *dwconv.FlatPlan {
+	if g.sh != 1 || g.sw != 1 || g.dh != 1 || g.dw != 1 || g.ho != g.h || g.wo != g.w || g.w > dwFlatMaxWidth {
+		return nil
+	}
+	return dwconv.NewFlatPlan(g.h, g.w, g.kh, g.kw, g.ph, g.pw)
+}
+
+// dwFlatGradPlan is dwFlatPlan for the input gradient of g, the
+// correlation of dy with the flipped kernel, when g has one output per
+// input channel (further ones would add to dx).
+func dwFlatGradPlan(g *convGeom) *dwconv.FlatPlan {
+	if g.og != 1 || dwFlatPlan(g) == nil {
+		return nil
+	}
+	return dwconv.NewFlatPlan(g.h, g.w, g.kh, g.kw, g.kh-1-g.ph, g.kw-1-g.pw)
+}
+
+// dwFlatMaxWidth is the widest map dwFlatPlan takes: on wider maps the
+// kernels that vectorize along rows reuse each input vector for several
+// output rows and are faster; maps of dwInterleaved are computed with
+// channels across lanes before this is asked.
+const dwFlatMaxWidth = 28
+
 // newOutUninit allocates an output of the given shape from the buffer pool
 // without clearing it, for kernels that write every element.
 func newOutUninit(shape []int) *Tensor {
@@ -237,6 +264,24 @@ func newOutUninit(shape []int) *Tensor {
 func depthwiseForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 	if dwInterleaved(g) {
 		dwInterleavedForward(g, x, w, y, ep)
+		return
+	}
+	if f := dwFlatPlan(g); f != nil {
+		hw, kk := g.hw(), g.kk()
+		grain := parallel.Grain(g.n*g.c, max(1, depthwiseGrain/(g.og*hw*kk)), dwPlaneChunks)
+		parallel.For(g.n*g.c, grain, func(lo, hi int) {
+			for pl := lo; pl < hi; pl++ {
+				n, c := pl/g.c, pl%g.c
+				for m := range g.og {
+					o := c*g.og + m
+					dst := y[(n*g.cout+o)*hw : (n*g.cout+o+1)*hw]
+					f.Run(dst, x[pl*hw:(pl+1)*hw], w[o*kk:(o+1)*kk])
+					if ep != nil {
+						ep.apply(dst, o)
+					}
+				}
+			}
+		})
 		return
 	}
 	if dwPlane3x3S2(g) {
@@ -338,6 +383,16 @@ func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
 			wf[t] = w[o*kk+kk-1-t]
 		}
 		return wf
+	}
+	if f := dwFlatGradPlan(g); f != nil {
+		parallel.For(g.n*g.c, grain, func(lo, hi int) {
+			wf := getScratch(kk)
+			for pl := lo; pl < hi; pl++ {
+				f.Run(dx[pl*hw:(pl+1)*hw], dy[pl*howo:(pl+1)*howo], flipped(wf, pl%g.c))
+			}
+			putScratch(wf)
+		})
+		return
 	}
 	if dwPlane3x3(g) {
 		stream := g.og == 1 && 4*len(dx) >= dwStreamBytes

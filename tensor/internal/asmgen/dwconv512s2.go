@@ -160,3 +160,109 @@ func dwPlane3x3S2512(g *gen, name string) {
 	g.i("VZEROUPPER")
 	g.i("RET")
 }
+
+// dwPlaneFlat512 emits
+//
+//	func name(y, x, w *float32, offs *int32, masks *uint16, ntaps, nchunk, nwhole, last int)
+//
+// a correlation of a plane read in place whose outputs, in the plane's
+// own order, are taken 16 at a time whatever the rows: for chunks c <
+// nchunk it sets the 16 values at y + 64·c to
+//
+//	s = Σ_{t<ntaps} w[t] · L(c, t)   (fused, t increasing, from 0)
+//
+// where L(c, t) is the 16 values at x + 64·c + offs[t] (offs in bytes,
+// possibly negative) loaded under the mask masks[c·ntaps + t], lanes
+// outside it zero and their memory untouched: the masks clear the lanes
+// whose tap falls outside the plane (its padding). Chunks c < nwhole are
+// stored whole, the others under the mask last (nwhole ≥ nchunk − 1).
+// ntaps ≥ 1.
+//
+// Four chunks are computed at a time (accumulators Z0–Z3, masks K1–K4),
+// the taps in a loop, each weight broadcast once per four chunks; the
+// remaining chunks one at a time.
+func dwPlaneFlat512(g *gen, name string) {
+	g.p("")
+	g.p("// func %s(y, x, w *float32, offs *int32, masks *uint16, ntaps, nchunk, nwhole, last int)", name)
+	g.p("// AVX-512 depthwise kernel over flattened planes; see dwPlaneFlat512 in tensor/internal/asmgen.")
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-72", name)
+	g.i("MOVQ y+0(FP), DI")
+	g.i("MOVQ x+8(FP), SI")
+	g.i("MOVQ masks+32(FP), R8")
+	g.i("MOVQ ntaps+40(FP), R9")
+	g.i("LEAQ (R9)(R9*1), R10") // bytes of masks per chunk
+	g.i("MOVQ nwhole+56(FP), R11")
+	g.i("SHRQ $2, R11")  // groups of four whole chunks
+	g.i("XORQ R12, R12") // chunk
+	g.i("TESTQ R11, R11")
+	g.i("JZ %s_ones", name)
+	g.p("%s_group:", name)
+	for k := range 4 {
+		g.i("VPXORD Z%d, Z%d, Z%d", k, k, k)
+	}
+	g.i("MOVQ w+16(FP), AX")
+	g.i("MOVQ offs+24(FP), BX")
+	g.i("MOVQ R8, CX")
+	g.i("MOVQ R9, DX")
+	g.p("%s_gtap:", name)
+	g.i("VBROADCASTSS (AX), Z4")
+	g.i("MOVLQSX (BX), R13")
+	g.i("ADDQ SI, R13")
+	g.i("LEAQ (CX)(R10*2), R14") // masks of chunks 2 and 3
+	for k, a := range []string{"(CX)", "(CX)(R10*1)", "(R14)", "(R14)(R10*1)"} {
+		g.i("KMOVW %s, K%d", a, k+1)
+	}
+	for k := range 4 {
+		g.i("VMOVUPS.Z %d(R13), K%d, Z%d", 64*k, k+1, 8+k)
+	}
+	for k := range 4 {
+		g.i("VFMADD231PS Z%d, Z4, Z%d", 8+k, k)
+	}
+	g.i("ADDQ $4, AX")
+	g.i("ADDQ $4, BX")
+	g.i("ADDQ $2, CX")
+	g.i("DECQ DX")
+	g.i("JNZ %s_gtap", name)
+	for k := range 4 {
+		g.i("VMOVUPS Z%d, %d(DI)", k, 64*k)
+	}
+	g.i("ADDQ $256, DI")
+	g.i("ADDQ $256, SI")
+	g.i("LEAQ (R8)(R10*4), R8")
+	g.i("ADDQ $4, R12")
+	g.i("DECQ R11")
+	g.i("JNZ %s_group", name)
+	g.p("%s_ones:", name)
+	g.i("CMPQ R12, nchunk+48(FP)")
+	g.i("JGE %s_done", name)
+	g.i("VPXORD Z0, Z0, Z0")
+	g.i("MOVQ w+16(FP), AX")
+	g.i("MOVQ offs+24(FP), BX")
+	g.i("MOVQ R8, CX")
+	g.i("MOVQ R9, DX")
+	g.p("%s_otap:", name)
+	g.i("MOVLQSX (BX), R13")
+	g.i("KMOVW (CX), K1")
+	g.i("VMOVUPS.Z (SI)(R13*1), K1, Z8")
+	g.i("VBROADCASTSS (AX), Z4")
+	g.i("VFMADD231PS Z8, Z4, Z0")
+	g.i("ADDQ $4, AX")
+	g.i("ADDQ $4, BX")
+	g.i("ADDQ $2, CX")
+	g.i("DECQ DX")
+	g.i("JNZ %s_otap", name)
+	// Store mask: whole below nwhole, last otherwise.
+	g.i("MOVQ $0xffff, AX")
+	g.i("CMPQ R12, nwhole+56(FP)")
+	g.i("CMOVQGE last+64(FP), AX")
+	g.i("KMOVW AX, K7")
+	g.i("VMOVUPS Z0, K7, (DI)")
+	g.i("ADDQ $64, DI")
+	g.i("ADDQ $64, SI")
+	g.i("ADDQ R10, R8")
+	g.i("INCQ R12")
+	g.i("JMP %s_ones", name)
+	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}

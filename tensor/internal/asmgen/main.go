@@ -69,6 +69,7 @@ func main() {
 		dwGradTaps3Rows512(g, "gradTaps3RowsAVX512")
 		dwPlane3x3S2Data(g)
 		dwPlane3x3S2512(g, "plane3x3S2AVX512")
+		dwPlaneFlat512(g, "planeFlatAVX512")
 	default:
 		log.Fatalf("asmgen: unknown -kind %q", *kind)
 	}

@@ -51,12 +51,14 @@ type variant struct {
 	plane3x3     func(y, x, k []float32, h, w int, acc, stream bool)
 	gradPlane3x3 func(out, dy, x []float32, h, w int)
 	plane3x3S2   func(y, x, k []float32, h, w int)
+	planeFlat    func(f *FlatPlan, y, x, k []float32)
 }
 
 // genericVariant holds the pure-Go twins.
 var genericVariant = variant{name: "generic", taps: tapsGeneric, tapsStream: tapsGeneric, tapsVec: tapsVecGeneric,
 	gradTaps: gradTapsGeneric, copyRows: copyRowsGeneric, deinterleave2: deinterleave2Generic,
-	packC8: packC8Generic, unpackC8: unpackC8Generic, plane3x3S2: plane3x3S2Generic}
+	packC8: packC8Generic, unpackC8: unpackC8Generic, plane3x3S2: plane3x3S2Generic,
+	planeFlat: planeFlatGeneric}
 
 // cur is the variant in use.
 var cur = selectVariant(os.Getenv("AUTONL_SIMD"))

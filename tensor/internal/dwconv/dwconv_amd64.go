@@ -88,6 +88,12 @@ func gradTaps3RowsAVX512(out, dy, x, top, bottom *float32, offs *int32, masks *u
 //go:noescape
 func plane3x3S2AVX512(y, x, top, bottom, w *float32, masks *uint16, nchunk, ho, xrow, yrow int)
 
+// planeFlatAVX512 is the kernel of FlatPlan.Run (see dwPlaneFlat512 in
+// ../asmgen).
+//
+//go:noescape
+func planeFlatAVX512(y, x, w *float32, offs *int32, masks *uint16, ntaps, nchunk, nwhole, last int)
+
 // gradTapsAVX512 takes 1 to maxGradTaps512 taps.
 //
 //go:noescape
@@ -119,7 +125,7 @@ func variants() []variant {
 			avx512.taps, avx512.tapsStream, avx512.tapsVec = taps512, tapsStream512, tapsVec512
 			avx512.gradTaps = gradTaps512
 			avx512.plane3x3, avx512.gradPlane3x3 = plane3x3AVX512, gradPlane3x3AVX512
-			avx512.plane3x3S2 = plane3x3S2Asm
+			avx512.plane3x3S2, avx512.planeFlat = plane3x3S2Asm, planeFlatAsm
 			vs = append([]variant{avx512}, vs...)
 		}
 	}
@@ -419,4 +425,8 @@ func plane3x3S2Asm(y, x, k []float32, h, w int) {
 		}
 		plane3x3S2AVX512(&y[j0], &x[b0], z, bottom, &k[0], &m[0], nch, ho, 4*w, 4*wo)
 	}
+}
+
+func planeFlatAsm(f *FlatPlan, y, x, k []float32) {
+	planeFlatAVX512(&y[0], &x[0], &k[0], &f.offs[0], &f.masks[0], len(f.offs), f.nchunk, f.nwhole, int(f.last))
 }

@@ -8907,3 +8907,90 @@ plane3x3S2AVX512_n4_loop:
 plane3x3S2AVX512_done:
 	VZEROUPPER
 	RET
+
+// func planeFlatAVX512(y, x, w *float32, offs *int32, masks *uint16, ntaps, nchunk, nwhole, last int)
+// AVX-512 depthwise kernel over flattened planes; see dwPlaneFlat512 in tensor/internal/asmgen.
+TEXT ·planeFlatAVX512(SB), NOSPLIT, $0-72
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ masks+32(FP), R8
+	MOVQ ntaps+40(FP), R9
+	LEAQ (R9)(R9*1), R10
+	MOVQ nwhole+56(FP), R11
+	SHRQ $2, R11
+	XORQ R12, R12
+	TESTQ R11, R11
+	JZ planeFlatAVX512_ones
+planeFlatAVX512_group:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ w+16(FP), AX
+	MOVQ offs+24(FP), BX
+	MOVQ R8, CX
+	MOVQ R9, DX
+planeFlatAVX512_gtap:
+	VBROADCASTSS (AX), Z4
+	MOVLQSX (BX), R13
+	ADDQ SI, R13
+	LEAQ (CX)(R10*2), R14
+	KMOVW (CX), K1
+	KMOVW (CX)(R10*1), K2
+	KMOVW (R14), K3
+	KMOVW (R14)(R10*1), K4
+	VMOVUPS.Z 0(R13), K1, Z8
+	VMOVUPS.Z 64(R13), K2, Z9
+	VMOVUPS.Z 128(R13), K3, Z10
+	VMOVUPS.Z 192(R13), K4, Z11
+	VFMADD231PS Z8, Z4, Z0
+	VFMADD231PS Z9, Z4, Z1
+	VFMADD231PS Z10, Z4, Z2
+	VFMADD231PS Z11, Z4, Z3
+	ADDQ $4, AX
+	ADDQ $4, BX
+	ADDQ $2, CX
+	DECQ DX
+	JNZ planeFlatAVX512_gtap
+	VMOVUPS Z0, 0(DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ $256, DI
+	ADDQ $256, SI
+	LEAQ (R8)(R10*4), R8
+	ADDQ $4, R12
+	DECQ R11
+	JNZ planeFlatAVX512_group
+planeFlatAVX512_ones:
+	CMPQ R12, nchunk+48(FP)
+	JGE planeFlatAVX512_done
+	VPXORD Z0, Z0, Z0
+	MOVQ w+16(FP), AX
+	MOVQ offs+24(FP), BX
+	MOVQ R8, CX
+	MOVQ R9, DX
+planeFlatAVX512_otap:
+	MOVLQSX (BX), R13
+	KMOVW (CX), K1
+	VMOVUPS.Z (SI)(R13*1), K1, Z8
+	VBROADCASTSS (AX), Z4
+	VFMADD231PS Z8, Z4, Z0
+	ADDQ $4, AX
+	ADDQ $4, BX
+	ADDQ $2, CX
+	DECQ DX
+	JNZ planeFlatAVX512_otap
+	MOVQ $0xffff, AX
+	CMPQ R12, nwhole+56(FP)
+	CMOVQGE last+64(FP), AX
+	KMOVW AX, K7
+	VMOVUPS Z0, K7, (DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	ADDQ R10, R8
+	INCQ R12
+	JMP planeFlatAVX512_ones
+planeFlatAVX512_done:
+	VZEROUPPER
+	RET
