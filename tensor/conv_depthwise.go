@@ -246,6 +246,27 @@ func dwFlatGradPlan(g *convGeom) *dwconv.FlatPlan {
 // channels across lanes before this is asked.
 const dwFlatMaxWidth = 28
 
+// dwEachPlane runs plane(dst, src, wt) for every output plane dst of the
+// depthwise convolution g, src its input plane and wt its kernel, then
+// ep, if not nil, on dst, in parallel over the input planes.
+func dwEachPlane(g *convGeom, x, w, y []float32, ep *ConvEpilogue, plane func(dst, src, wt []float32)) {
+	hw, howo, kk := g.hw(), g.howo(), g.kk()
+	grain := parallel.Grain(g.n*g.c, max(1, depthwiseGrain/(g.og*howo*kk)), dwPlaneChunks)
+	parallel.For(g.n*g.c, grain, func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			n, c := pl/g.c, pl%g.c
+			for m := range g.og {
+				o := c*g.og + m
+				dst := y[(n*g.cout+o)*howo : (n*g.cout+o+1)*howo]
+				plane(dst, x[pl*hw:(pl+1)*hw], w[o*kk:(o+1)*kk])
+				if ep != nil {
+					ep.apply(dst, o)
+				}
+			}
+		}
+	})
+}
+
 // newOutUninit allocates an output of the given shape from the buffer pool
 // without clearing it, for kernels that write every element.
 func newOutUninit(shape []int) *Tensor {
@@ -267,60 +288,20 @@ func depthwiseForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 		return
 	}
 	if f := dwFlatPlan(g); f != nil {
-		hw, kk := g.hw(), g.kk()
-		grain := parallel.Grain(g.n*g.c, max(1, depthwiseGrain/(g.og*hw*kk)), dwPlaneChunks)
-		parallel.For(g.n*g.c, grain, func(lo, hi int) {
-			for pl := lo; pl < hi; pl++ {
-				n, c := pl/g.c, pl%g.c
-				for m := range g.og {
-					o := c*g.og + m
-					dst := y[(n*g.cout+o)*hw : (n*g.cout+o+1)*hw]
-					f.Run(dst, x[pl*hw:(pl+1)*hw], w[o*kk:(o+1)*kk])
-					if ep != nil {
-						ep.apply(dst, o)
-					}
-				}
-			}
-		})
+		dwEachPlane(g, x, w, y, ep, func(dst, src, wt []float32) { f.Run(dst, src, wt) })
 		return
 	}
 	if dwPlane3x3S2(g) {
-		hw, howo, kk := g.hw(), g.howo(), g.kk()
-		grain := parallel.Grain(g.n*g.c, max(1, depthwiseGrain/(g.og*howo*kk)), dwPlaneChunks)
-		parallel.For(g.n*g.c, grain, func(lo, hi int) {
-			for pl := lo; pl < hi; pl++ {
-				n, c := pl/g.c, pl%g.c
-				for m := range g.og {
-					o := c*g.og + m
-					dst := y[(n*g.cout+o)*howo : (n*g.cout+o+1)*howo]
-					dwconv.Plane3x3S2(dst, x[pl*hw:(pl+1)*hw], w[o*kk:(o+1)*kk], g.h, g.w)
-					if ep != nil {
-						ep.apply(dst, o)
-					}
-				}
-			}
-		})
+		dwEachPlane(g, x, w, y, ep, func(dst, src, wt []float32) { dwconv.Plane3x3S2(dst, src, wt, g.h, g.w) })
+		return
+	}
+	if dwPlane3x3(g) {
+		stream := ep == nil && 4*len(y) >= dwStreamBytes
+		dwEachPlane(g, x, w, y, ep, func(dst, src, wt []float32) { dwconv.Plane3x3(dst, src, wt, g.h, g.w, false, stream) })
 		return
 	}
 	hw, howo, kk := g.hw(), g.howo(), g.kk()
 	grain := parallel.Grain(g.n*g.c, max(1, depthwiseGrain/(g.og*howo*kk)), dwPlaneChunks)
-	if dwPlane3x3(g) {
-		stream := ep == nil && 4*len(y) >= dwStreamBytes
-		parallel.For(g.n*g.c, grain, func(lo, hi int) {
-			for pl := lo; pl < hi; pl++ {
-				n, c := pl/g.c, pl%g.c
-				for m := range g.og {
-					o := c*g.og + m
-					dst := y[(n*g.cout+o)*howo : (n*g.cout+o+1)*howo]
-					dwconv.Plane3x3(dst, x[pl*hw:(pl+1)*hw], w[o*kk:(o+1)*kk], g.h, g.w, false, stream)
-					if ep != nil {
-						ep.apply(dst, o)
-					}
-				}
-			}
-		})
-		return
-	}
 	L := newDWLayout(g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ho, g.wo, g.h, g.w, 1, 1, g.ph, g.pw)
 	// Outputs written in place of dwStreamBytes and more are written with
 	// streaming stores, vectors along the rows.
