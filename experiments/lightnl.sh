@@ -58,16 +58,12 @@ run() {
 for data in $datasets; do
 	for net in with without; do
 		for seed in $seeds; do
-			while [[ $(jobs -rp | wc -l) -ge $jobs ]]; do
-				wait -n || true
-			done
+			wait_slot
 			run "$data" "$net" "$seed" &
 		done
 	done
 done
-while [[ $(jobs -rp | wc -l) -gt 0 ]]; do
-	wait -n || true
-done
+wait_all
 
 echo "| data | network | MACs | params | test accuracy (mean ± sd, n) | runs |"
 echo "|---|---|---|---|---|---|"

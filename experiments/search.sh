@@ -29,8 +29,10 @@
 # ARMS ("searched costonly twolevel random default mbv2"), OUT
 # (runs/search-evidence), JOBS (runs at a time, default 1; with JOBS=2
 # each run uses one thread, and results do not depend on the number of
-# threads), CANDIDATES (4), TRAIN_EPOCHS (4). A run whose directory holds
-# a finished run of the same command is not repeated.
+# threads), CANDIDATES (4), TRAIN_EPOCHS (4), LOCK (a file: each run
+# takes flock on it, to share a machine with other heavy jobs). A run
+# whose directory holds a finished run of the same command is not
+# repeated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source experiments/common.sh
@@ -93,12 +95,6 @@ run() { # run NAME CMD... (output in $out/NAME)
 	run_once "$dir" "$@" -out "$dir"
 }
 
-wait_slot() {
-	while [[ $(jobs -rp | wc -l) -ge $jobs ]]; do
-		wait -n || true
-	done
-}
-
 for ds in $datasets; do
 	sf=$(search_flags "$ds")
 	tf=$(train_flags "$ds")
@@ -122,9 +118,7 @@ for ds in $datasets; do
 		done
 	done
 done
-while [[ $(jobs -rp | wc -l) -gt 0 ]]; do
-	wait -n || true
-done
+wait_all
 
 for ds in $datasets; do
 	echo

@@ -104,53 +104,39 @@ func checkPass(t *testing.T, chk *testref.Checker, c *testref.Case, m nn.Module,
 }
 
 func TestReferenceLightNL(t *testing.T) {
-	ref := testref.Load(t, "lightnl.safetensors")
-	cases := ref.Cases("lnl")
-	require.NotEmpty(t, cases)
-	chk := testref.NewChecker(t, "LightNL vs PyTorch")
 	seen := map[lightnl.Order]bool{}
-	for _, name := range cases {
-		t.Run(name, func(t *testing.T) {
-			c := ref.Case(t, name)
-			var p refParams
-			c.Params(&p)
-			require.Equal(t, "lightnl", p.Block)
-			b := lightnl.New(rand.New(rand.NewPCG(1, 2)), p.C,
-				lightnl.Config{Ratio: p.Ratio, Stride: p.Stride, BN: nn.BatchNormConfig{Eps: p.Eps, Momentum: p.Momentum}})
-			auto := b.OrderFor(p.H, p.W)
-			require.Equal(t, p.Order, auto.String(), "the order the cost formula picks")
-			seen[auto] = true
-			for _, order := range []lightnl.Order{lightnl.OrderA, lightnl.OrderB} {
-				loadState(t, c, p, b)
-				b.Order = order
-				sfx := " (" + order.String() + ")"
-				autograd.NoGrad(func() {
-					chk.Check(t, c.Name, "attention"+sfx, b.Attention(autograd.Const(c.Tensor("x"))).Value, c.Tensor("attention"))
-				})
-				checkPass(t, chk, c, b, sfx)
-			}
-			t.Logf("C=%d %d×%d r=%v s=%d train=%v: rC=%d, automatic order %v",
-				p.C, p.H, p.W, p.Ratio, p.Stride, p.Train, b.Reduced, auto)
-		})
-	}
+	testref.Load(t, "lightnl.safetensors").Run(t, "lnl", "LightNL vs PyTorch", func(t *testing.T, c *testref.Case, chk *testref.Checker) {
+		var p refParams
+		c.Params(&p)
+		require.Equal(t, "lightnl", p.Block)
+		b := lightnl.New(rand.New(rand.NewPCG(1, 2)), p.C,
+			lightnl.Config{Ratio: p.Ratio, Stride: p.Stride, BN: nn.BatchNormConfig{Eps: p.Eps, Momentum: p.Momentum}})
+		auto := b.OrderFor(p.H, p.W)
+		require.Equal(t, p.Order, auto.String(), "the order the cost formula picks")
+		seen[auto] = true
+		for _, order := range []lightnl.Order{lightnl.OrderA, lightnl.OrderB} {
+			loadState(t, c, p, b)
+			b.Order = order
+			sfx := " (" + order.String() + ")"
+			autograd.NoGrad(func() {
+				chk.Check(t, c.Name, "attention"+sfx, b.Attention(autograd.Const(c.Tensor("x"))).Value, c.Tensor("attention"))
+			})
+			checkPass(t, chk, c, b, sfx)
+		}
+		t.Logf("C=%d %d×%d r=%v s=%d train=%v: rC=%d, automatic order %v",
+			p.C, p.H, p.W, p.Ratio, p.Stride, p.Train, b.Reduced, auto)
+	})
 	require.True(t, seen[lightnl.OrderA] && seen[lightnl.OrderB], "the cases should exercise both automatic orders")
 }
 
 func TestReferenceNonLocal(t *testing.T) {
-	ref := testref.Load(t, "lightnl.safetensors")
-	cases := ref.Cases("nl")
-	require.NotEmpty(t, cases)
-	chk := testref.NewChecker(t, "NonLocal vs PyTorch")
-	for _, name := range cases {
-		t.Run(name, func(t *testing.T) {
-			c := ref.Case(t, name)
-			var p refParams
-			c.Params(&p)
-			require.Equal(t, "nonlocal", p.Block)
-			b := lightnl.NewNonLocal(rand.New(rand.NewPCG(1, 2)), p.C,
-				lightnl.NonLocalConfig{Stride: p.Stride, BN: nn.BatchNormConfig{Eps: p.Eps, Momentum: p.Momentum}})
-			loadState(t, c, p, b)
-			checkPass(t, chk, c, b, "")
-		})
-	}
+	testref.Load(t, "lightnl.safetensors").Run(t, "nl", "NonLocal vs PyTorch", func(t *testing.T, c *testref.Case, chk *testref.Checker) {
+		var p refParams
+		c.Params(&p)
+		require.Equal(t, "nonlocal", p.Block)
+		b := lightnl.NewNonLocal(rand.New(rand.NewPCG(1, 2)), p.C,
+			lightnl.NonLocalConfig{Stride: p.Stride, BN: nn.BatchNormConfig{Eps: p.Eps, Momentum: p.Momentum}})
+		loadState(t, c, p, b)
+		checkPass(t, chk, c, b, "")
+	})
 }

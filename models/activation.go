@@ -34,46 +34,38 @@ const (
 // ("ReLU", "ReLU6", "SiLU", "Hardswish", "Sigmoid", "Hardsigmoid"), or
 // "default".
 func (a Activation) String() string {
-	switch a {
-	case DefaultActivation:
-		return "default"
-	case ReLU:
-		return "ReLU"
-	case ReLU6:
-		return "ReLU6"
-	case Swish:
-		return "SiLU"
-	case HardSwish:
-		return "Hardswish"
-	case Sigmoid:
-		return "Sigmoid"
-	case HardSigmoid:
-		return "Hardsigmoid"
+	if a == DefaultActivation || a.valid() {
+		return activations[a].torchName
 	}
 	return fmt.Sprintf("Activation(%d)", int(a))
 }
 
+// activations holds, for each Activation, the name PyTorch prints its
+// module under and the constructor of its layer (none for
+// DefaultActivation).
+var activations = [...]struct {
+	torchName string
+	module    func() nn.Module
+}{
+	DefaultActivation: {"default", nil},
+	ReLU:              {"ReLU", func() nn.Module { return nn.NewReLU() }},
+	ReLU6:             {"ReLU6", func() nn.Module { return nn.NewReLU6() }},
+	Swish:             {"SiLU", func() nn.Module { return nn.NewSwish() }},
+	HardSwish:         {"Hardswish", func() nn.Module { return nn.NewHardSwish() }},
+	Sigmoid:           {"Sigmoid", func() nn.Module { return nn.NewSigmoid() }},
+	HardSigmoid:       {"Hardsigmoid", func() nn.Module { return nn.NewHardSigmoid() }},
+}
+
 // valid reports whether a names a nonlinearity (DefaultActivation does not).
-func (a Activation) valid() bool { return a >= ReLU && a <= HardSigmoid }
+func (a Activation) valid() bool { return a > DefaultActivation && int(a) < len(activations) }
 
 // Module returns a new layer computing a. It panics for DefaultActivation
 // and for values that are not one of the constants.
 func (a Activation) Module() nn.Module {
-	switch a {
-	case ReLU:
-		return nn.NewReLU()
-	case ReLU6:
-		return nn.NewReLU6()
-	case Swish:
-		return nn.NewSwish()
-	case HardSwish:
-		return nn.NewHardSwish()
-	case Sigmoid:
-		return nn.NewSigmoid()
-	case HardSigmoid:
-		return nn.NewHardSigmoid()
+	if !a.valid() {
+		panic(fmt.Sprintf("models: Activation.Module: %v is not an activation", a))
 	}
-	panic(fmt.Sprintf("models: Activation.Module: %v is not an activation", a))
+	return activations[a].module()
 }
 
 // or returns a, or def if a is DefaultActivation.

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/autonl-go/autonl/nn"
 )
 
 func TestParseActivation(t *testing.T) {
@@ -63,4 +65,21 @@ func TestScaleWidth(t *testing.T) {
 	}
 	assert.Equal(t, ScaleWidth(40, 0.35, 8), net.Layers[2].Out)
 	assert.Panics(t, func() { ScaleWidth(8, 1, 0) })
+}
+
+// String gives PyTorch's module names, and Module builds the layer that
+// PyTorch prints under that name.
+func TestActivationStringAndModule(t *testing.T) {
+	for a, want := range map[Activation]string{
+		DefaultActivation: "default", ReLU: "ReLU", ReLU6: "ReLU6", Swish: "SiLU",
+		HardSwish: "Hardswish", Sigmoid: "Sigmoid", HardSigmoid: "Hardsigmoid",
+		Activation(42): "Activation(42)", Activation(-1): "Activation(-1)",
+	} {
+		assert.Equal(t, want, a.String())
+		if a.valid() {
+			assert.Equal(t, want+"()", nn.Repr(a.Module()))
+		} else {
+			assert.Panics(t, func() { a.Module() }, "%v", a)
+		}
+	}
 }

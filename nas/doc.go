@@ -111,7 +111,10 @@
 // resumption and outputs: warm-up epochs with the architecture frozen
 // (every gate open, optionally closed at random with Single-Path NAS's
 // gate dropout, no cost term) until the supernet's validation accuracy
-// has left chance and stopped rising, or at most WarmupEpochs; then
+// has left chance and stopped rising, or at most WarmupEpochs (after an
+// epoch with gate dropout the batch norms' running statistics, gathered
+// over random subnetworks, are recalibrated for the full network before
+// it is evaluated); then
 // weights (AdamW) and architecture (SGD on the thresholds and the gates'
 // own statistics, constant and then cosine to zero over the last half, so
 // that the decisions settle) together, with the cost weight λ ramped up

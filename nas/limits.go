@@ -44,38 +44,17 @@ func (s Space) checkLimits() error {
 	if s.WidthMultiplier > models.MaxWidthMultiplier {
 		return bad("width_multiplier", s.WidthMultiplier, models.MaxWidthMultiplier)
 	}
-	checkKernels := func(field string, ks []int) error {
-		if len(ks) > MaxCandidates {
-			return fmt.Errorf("nas: search space: %s: %d candidates, want at most %d", field, len(ks), MaxCandidates)
-		}
-		if len(ks) > 0 && slices.Max(ks) > models.MaxKernel {
-			return bad(field, ks, fmt.Sprintf("kernel size %d", models.MaxKernel))
-		}
-		return nil
-	}
-	checkExpansions := func(field string, es []float64) error {
-		if len(es) > MaxCandidates {
-			return fmt.Errorf("nas: search space: %s: %d candidates, want at most %d", field, len(es), MaxCandidates)
-		}
-		if len(es) > 0 && slices.Max(es) > models.MaxExpand {
-			return bad(field, es, fmt.Sprintf("expansion %d", models.MaxExpand))
-		}
-		return nil
-	}
-	if err := checkKernels("kernels", s.Kernels); err != nil {
+	if err := checkCandidates("kernels", s.Kernels, models.MaxKernel, "kernel size"); err != nil {
 		return err
 	}
-	if err := checkExpansions("expansions", s.Expansions); err != nil {
+	if err := checkCandidates("expansions", s.Expansions, models.MaxExpand, "expansion"); err != nil {
 		return err
 	}
 	if len(s.NonLocalRatios) > MaxCandidates {
 		return fmt.Errorf("nas: search space: nonlocal_ratios: %d candidates, want at most %d", len(s.NonLocalRatios), MaxCandidates)
 	}
-	if len(s.NonLocalStrides) > MaxCandidates {
-		return fmt.Errorf("nas: search space: nonlocal_strides: %d candidates, want at most %d", len(s.NonLocalStrides), MaxCandidates)
-	}
-	if len(s.NonLocalStrides) > 0 && slices.Max(s.NonLocalStrides) > models.MaxStride {
-		return bad("nonlocal_strides", s.NonLocalStrides, fmt.Sprintf("key stride %d", models.MaxStride))
+	if err := checkCandidates("nonlocal_strides", s.NonLocalStrides, models.MaxStride, "key stride"); err != nil {
+		return err
 	}
 	layers := 0
 	for i, st := range s.Stages {
@@ -86,10 +65,10 @@ func (s Space) checkLimits() error {
 		case st.Repeats > models.MaxRepeats:
 			return bad(field("repeats"), st.Repeats, models.MaxRepeats)
 		}
-		if err := checkKernels(field("kernels"), st.Kernels); err != nil {
+		if err := checkCandidates(field("kernels"), st.Kernels, models.MaxKernel, "kernel size"); err != nil {
 			return err
 		}
-		if err := checkExpansions(field("expansions"), st.Expansions); err != nil {
+		if err := checkCandidates(field("expansions"), st.Expansions, models.MaxExpand, "expansion"); err != nil {
 			return err
 		}
 		if layers += max(st.Repeats, 0); layers > models.MaxLayers {
@@ -172,4 +151,18 @@ func (s Space) extremes() (largest, smallest Derived, err error) {
 		return Derived{}, Derived{}, err
 	}
 	return largest, smallest, nil
+}
+
+// checkCandidates reports the candidates vs of one kind of decision of a
+// search space (its field) if there are more than MaxCandidates or if the
+// largest is above limit, the largest what (such as "kernel size") of
+// package models.
+func checkCandidates[T int | float64](field string, vs []T, limit T, what string) error {
+	if len(vs) > MaxCandidates {
+		return fmt.Errorf("nas: search space: %s: %d candidates, want at most %d", field, len(vs), MaxCandidates)
+	}
+	if len(vs) > 0 && slices.Max(vs) > limit {
+		return fmt.Errorf("nas: search space: %s: %v, want at most %s %v", field, vs, what, limit)
+	}
+	return nil
 }

@@ -19,7 +19,6 @@ import (
 
 	"github.com/autonl-go/autonl/internal/atomicfile"
 	"github.com/autonl-go/autonl/internal/plotpng"
-	"github.com/autonl-go/autonl/internal/sysmem"
 )
 
 // Architecture is a searched network as a file holds it: the search space
@@ -46,15 +45,7 @@ func WriteArchitecture(path string, a Architecture) error {
 // checks that its space is valid and that its configurations belong to it.
 // Errors name the file and what is wrong.
 func ReadArchitecture(path string) (Architecture, error) {
-	b, err := sysmem.ReadFile(path, MaxSpaceBytes)
-	if err != nil {
-		return Architecture{}, fmt.Errorf("nas: %w", err)
-	}
-	a, err := ParseArchitecture(b)
-	if err != nil {
-		return Architecture{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return a, nil
+	return readJSONFile(path, "nas", ParseArchitecture)
 }
 
 // ParseArchitecture parses and checks the JSON that WriteArchitecture

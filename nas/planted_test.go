@@ -75,12 +75,9 @@ func kernelTask(t testing.TB, n int, seed uint64) *data.Memory {
 // by the cost term closes it first. The target is the k7, e4 network's
 // MACs, which no other configuration comes within 5% of.
 func kernelSpace() Space {
-	return Space{
-		InputSize: 20, InputChannels: 1, Classes: 2,
-		StemWidth: 8, StemStride: 1, HeadWidth: 16, WidthMultiplier: 1,
-		Activation: models.ReLU, Kernels: []int{3, 7}, Expansions: []float64{4, 5},
-		Stages: []Stage{{Width: 8, Repeats: 1, Stride: 1}},
-	}
+	s := plantedSpace(20, Stage{Width: 8, Repeats: 1, Stride: 1})
+	s.Kernels, s.Expansions = []int{3, 7}, []float64{4, 5}
+	return s
 }
 
 // nonLocalTask: a pair in the box [4, 11)² of a 28×28 image and, in two
@@ -117,12 +114,24 @@ func nonLocalTask(t testing.TB, n int, seed uint64) *data.Memory {
 // the network with the second layer's block alone, and no other
 // configuration comes within 5% of it.
 func nonLocalSpace() Space {
+	s := plantedSpace(28, Stage{Width: 8, Repeats: 1, Stride: 1}, Stage{Width: 16, Repeats: 1, Stride: 1})
+	s.Kernels, s.Expansions = []int{3}, []float64{2}
+	s.NonLocalRatios, s.NonLocalStrides = []float64{0.25}, []int{1}
+	return s
+}
+
+// nonLocalWant is the right network of nonLocalSpace: the LightNL block
+// after the second layer alone.
+var nonLocalWant = []Choice{{Kernel: 3, Expansion: 2, Keep: true}, {Kernel: 3, Expansion: 2, Keep: true, NonLocal: models.LightNLSpec{Ratio: 0.25, Stride: 1}}}
+
+// plantedSpace returns what the planted spaces share, for stages on
+// size×size images of one channel and two classes: stem 8 at stride 1,
+// head 16, ReLU; the caller adds the candidates.
+func plantedSpace(size int, stages ...Stage) Space {
 	return Space{
-		InputSize: 28, InputChannels: 1, Classes: 2,
+		InputSize: size, InputChannels: 1, Classes: 2,
 		StemWidth: 8, StemStride: 1, HeadWidth: 16, WidthMultiplier: 1,
-		Activation: models.ReLU, Kernels: []int{3}, Expansions: []float64{2},
-		NonLocalRatios: []float64{0.25}, NonLocalStrides: []int{1},
-		Stages: []Stage{{Width: 8, Repeats: 1, Stride: 1}, {Width: 16, Repeats: 1, Stride: 1}},
+		Activation: models.ReLU, Stages: stages,
 	}
 }
 
@@ -161,27 +170,26 @@ func plantedSeeds() []uint64 {
 	return []uint64{1, 2, 3}
 }
 
-func TestPlantedKernel(t *testing.T) {
-	want := []Choice{{Kernel: 7, Expansion: 4, Keep: true}}
+// checkPlantedFound checks that the planted search of space on task, with
+// each of plantedSeeds, decides want by itself (no projection).
+func checkPlantedFound(t *testing.T, space Space, want []Choice, task func(testing.TB, int, uint64) *data.Memory) {
 	for _, seed := range plantedSeeds() {
-		res, n, log := plantedSearch(t, kernelSpace(), want, kernelTask, seed, nil)
+		res, n, log := plantedSearch(t, space, want, task, seed, nil)
 		t.Logf("seed %d:\n%s", seed, log)
 		assert.Equal(t, want, n.Choices(), "seed %d: the search's own decisions", seed)
 		assert.Zero(t, res.Projected, "seed %d: projected", seed)
 	}
 }
 
+func TestPlantedKernel(t *testing.T) {
+	checkPlantedFound(t, kernelSpace(), []Choice{{Kernel: 7, Expansion: 4, Keep: true}}, kernelTask)
+}
+
 func TestPlantedNonLocal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("about 20 s a seed")
 	}
-	want := []Choice{{Kernel: 3, Expansion: 2, Keep: true}, {Kernel: 3, Expansion: 2, Keep: true, NonLocal: models.LightNLSpec{Ratio: 0.25, Stride: 1}}}
-	for _, seed := range plantedSeeds() {
-		res, n, log := plantedSearch(t, nonLocalSpace(), want, nonLocalTask, seed, nil)
-		t.Logf("seed %d:\n%s", seed, log)
-		assert.Equal(t, want, n.Choices(), "seed %d: the search's own decisions", seed)
-		assert.Zero(t, res.Projected, "seed %d: projected", seed)
-	}
+	checkPlantedFound(t, nonLocalSpace(), nonLocalWant, nonLocalTask)
 }
 
 // The planted LightNL task tells the search from its cost-only ablation:
@@ -192,8 +200,7 @@ func TestPlantedNonLocalCostOnly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("about 20 s")
 	}
-	want := []Choice{{Kernel: 3, Expansion: 2, Keep: true}, {Kernel: 3, Expansion: 2, Keep: true, NonLocal: models.LightNLSpec{Ratio: 0.25, Stride: 1}}}
-	res, n, log := plantedSearch(t, nonLocalSpace(), want, nonLocalTask, 1, func(c *SearchConfig) { c.CostOnly = true })
+	res, n, log := plantedSearch(t, nonLocalSpace(), nonLocalWant, nonLocalTask, 1, func(c *SearchConfig) { c.CostOnly = true })
 	t.Logf("%s", log)
-	assert.True(t, res.Projected > 0 || !assert.ObjectsAreEqual(want, n.Choices()), "the cost-only search found the planted block by itself")
+	assert.True(t, res.Projected > 0 || !assert.ObjectsAreEqual(nonLocalWant, n.Choices()), "the cost-only search found the planted block by itself")
 }

@@ -632,9 +632,61 @@ func (s *Search) onStep(st train.StepInfo) {
 	if spe := s.cfg.Train.NumBatches(); st.Batch%max(1, spe/traceSamples) == 0 || st.Batch == spe-1 {
 		s.ep.Trace = append(s.ep.Trace, MarginSample{Step: st.Step, Margins: s.margins()})
 	}
+	if spe := s.cfg.Train.NumBatches(); st.Batch == spe-1 && s.cfg.GateKeep < 1 && st.Step <= s.warm {
+		s.recalibrate(st.Epoch)
+	}
 	s.applyWarmupDropout()
 	if s.stepHook != nil {
 		s.stepHook(st)
+	}
+}
+
+// recalibrateBatches is the number of training batches over which
+// recalibrate averages the batch statistics.
+const recalibrateBatches = 16
+
+// recalibrate re-estimates the running statistics of every batch norm of
+// the supernet for the network its gates select, without gate dropout: the
+// cumulative average (PyTorch's momentum None) of the batch statistics of
+// the first recalibrateBatches batches of epoch's order of the training
+// data, in a forward pass without gradients in which only the batch norms
+// are in training mode. After warm-up steps with gate dropout the running
+// statistics average random subnetworks, whose activations differ from the
+// full network's, so that without this the network evaluated after the
+// epoch reads near chance while it trains well (as one-shot searches such
+// as SPOS recalibrate batch norm before evaluating a subnetwork).
+func (s *Search) recalibrate(epoch int) {
+	var bns []*nn.BatchNorm2d
+	nn.Walk(s.net, func(_ string, m nn.Module) {
+		if bn, ok := m.(*nn.BatchNorm2d); ok {
+			bns = append(bns, bn)
+		}
+	})
+	restore := nn.EvalMode(s.net)
+	momentum := make([]float64, len(bns))
+	for i, bn := range bns {
+		nn.SetTraining(bn, true)
+		momentum[i] = bn.Momentum
+	}
+	defer func() {
+		for i, bn := range bns {
+			bn.Momentum = momentum[i]
+		}
+		restore()
+	}()
+	s.net.SetGateDropout(s.gateRNG, 1)
+	it := s.cfg.Train.Epoch(context.Background(), epoch)
+	defer it.Close()
+	for k := 1; k <= recalibrateBatches && it.Next(); k++ {
+		for _, bn := range bns {
+			bn.Momentum = 1 / float64(k)
+		}
+		images := it.Batch().Images
+		autograd.NoGrad(func() { s.net.Forward(autograd.Const(images)) })
+		tensor.Release(images)
+	}
+	if err := it.Err(); err != nil {
+		panic(fmt.Sprintf("nas: recalibrating batch norm: %v", err))
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/autonl-go/autonl/autograd"
 	"github.com/autonl-go/autonl/data"
+	"github.com/autonl-go/autonl/models"
 	"github.com/autonl-go/autonl/nn"
 	"github.com/autonl-go/autonl/tensor"
 	"github.com/autonl-go/autonl/train"
@@ -313,4 +314,100 @@ func TestResumeRefusesChangedSchedule(t *testing.T) {
 		assert.Contains(t, err.Error(), tc.want)
 		assert.Contains(t, err.Error(), "a resumed search must keep the schedule it began with")
 	}
+}
+
+// recalibrate sets every batch norm's running statistics to the average
+// of its batch statistics over the training batches, for the network
+// without gate dropout: checked exactly on the stem, whose batch norm sees
+// the stem convolution of the images, and on the whole network by its
+// loss, which running statistics that describe another network (here:
+// corrupted ones) spoil. The batch norms' momentum and every module's
+// mode are restored.
+func TestRecalibrate(t *testing.T) {
+	probe := newTinySearch(t, "", 4, 1).Supernet()
+	s := newTinySearch(t, "", 4, probe.MACs(probe.Choices()))
+	_, err := s.Run(context.Background())
+	require.NoError(t, err)
+	var stem *models.ConvBNAct
+	var bns []*nn.BatchNorm2d
+	nn.Walk(s.net, func(_ string, m nn.Module) {
+		switch m := m.(type) {
+		case *models.ConvBNAct:
+			if stem == nil {
+				stem = m
+			}
+		case *nn.BatchNorm2d:
+			bns = append(bns, m)
+		}
+	})
+	require.NotNil(t, stem)
+	momentum := stem.BN.Momentum
+
+	// The loss on the training batches, in evaluation mode.
+	loss := func() float64 {
+		restore := nn.EvalMode(s.net)
+		defer restore()
+		it := s.cfg.Train.Epoch(context.Background(), 0)
+		defer it.Close()
+		var sum float64
+		var n int
+		for it.Next() {
+			b := it.Batch()
+			autograd.NoGrad(func() {
+				sum += float64(autograd.CrossEntropy(s.net.Forward(autograd.Const(b.Images)), b.Labels, 0).Value.Item())
+			})
+			n++
+		}
+		require.NoError(t, it.Err())
+		return sum / float64(n)
+	}
+	// The stem's batch statistics averaged over the batches recalibrate
+	// takes (all of them: tinyData has fewer than recalibrateBatches).
+	c := stem.BN.Channels
+	wantMean, wantVar := make([]float64, c), make([]float64, c)
+	it := s.cfg.Train.Epoch(context.Background(), 0)
+	batches := 0
+	for it.Next() {
+		var out *tensor.Tensor
+		autograd.NoGrad(func() { out = stem.Conv.Forward(autograd.Const(it.Batch().Images)).Value })
+		sh := out.Shape()
+		plane := sh[2] * sh[3]
+		m := sh[0] * plane
+		for ch := range c {
+			var sum, sq float64
+			for i := range sh[0] {
+				for _, v := range out.Data()[(i*c+ch)*plane : (i*c+ch+1)*plane] {
+					sum += float64(v)
+					sq += float64(v) * float64(v)
+				}
+			}
+			mean := sum / float64(m)
+			wantMean[ch] += mean
+			wantVar[ch] += (sq/float64(m) - mean*mean) * float64(m) / float64(m-1)
+		}
+		batches++
+	}
+	require.NoError(t, it.Err())
+	it.Close()
+	require.Less(t, batches, recalibrateBatches)
+
+	for _, bn := range bns {
+		bn.RunningMean.Fill(1)
+		bn.RunningVar.Fill(9)
+	}
+	corrupted := loss()
+	s.recalibrate(0)
+	recalibrated := loss()
+	t.Logf("training loss with corrupted running statistics %.4f, recalibrated %.4f", corrupted, recalibrated)
+	assert.Less(t, recalibrated, corrupted/2)
+	for ch := range c {
+		assert.InDelta(t, wantMean[ch]/float64(batches), stem.BN.RunningMean.Data()[ch], 1e-4, "channel %d", ch)
+		assert.InDelta(t, wantVar[ch]/float64(batches), stem.BN.RunningVar.Data()[ch], 1e-3, "channel %d", ch)
+	}
+	for _, bn := range bns {
+		assert.Equal(t, momentum, bn.Momentum)
+	}
+	nn.Walk(s.net, func(name string, m nn.Module) {
+		assert.True(t, m.Registry().Training(), "%s left in evaluation mode", name)
+	})
 }

@@ -339,15 +339,24 @@ func (s Space) layers() ([]LayerSpec, error) {
 // that a misspelt field does not pass unnoticed; errors name the file and
 // what is wrong.
 func LoadSpace(path string) (Space, error) {
+	return readJSONFile(path, "nas: search space", ParseSpace)
+}
+
+// readJSONFile reads the file at path, of at most MaxSpaceBytes, and
+// parses it with parse. Errors of the parse name the file; errors of the
+// read, which name it already, get the prefix.
+func readJSONFile[T any](path, prefix string, parse func([]byte) (T, error)) (T, error) {
 	b, err := sysmem.ReadFile(path, MaxSpaceBytes)
 	if err != nil {
-		return Space{}, fmt.Errorf("nas: search space: %w", err)
+		var zero T
+		return zero, fmt.Errorf("%s: %w", prefix, err)
 	}
-	s, err := ParseSpace(b)
+	v, err := parse(b)
 	if err != nil {
-		return Space{}, fmt.Errorf("%s: %w", path, err)
+		var zero T
+		return zero, fmt.Errorf("%s: %w", path, err)
 	}
-	return s, nil
+	return v, nil
 }
 
 // ParseSpace parses and validates a Space written as JSON.

@@ -92,35 +92,25 @@ func (n *Supernet) String() string { return nn.Format(n) }
 // Thresholds returns the gates' thresholds under their nn.NamedParams
 // names, such as "features.3.t_kernel5", in the order of the layers and
 // their Gates.
-func (n *Supernet) Thresholds() []nn.Param {
-	var out []nn.Param
-	for _, p := range nn.NamedParams(n) {
-		if isThreshold(p.Name) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
+func (n *Supernet) Thresholds() []nn.Param { return n.params(isThreshold) }
 
 // Architecture returns the parameters of the architecture: the
 // thresholds and the gates' own statistics (Layer.Stats, such as
 // "features.3.s_ratio0p25"), which the search trains with the thresholds'
 // optimizer.
-func (n *Supernet) Architecture() []nn.Param {
-	var out []nn.Param
-	for _, p := range nn.NamedParams(n) {
-		if isArch(p.Name) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
+func (n *Supernet) Architecture() []nn.Param { return n.params(isArch) }
 
 // Weights returns every parameter that is not one of Architecture.
 func (n *Supernet) Weights() []nn.Param {
+	return n.params(func(name string) bool { return !isArch(name) })
+}
+
+// params returns the parameters of nn.NamedParams(n) whose names keep
+// accepts, in that order.
+func (n *Supernet) params(keep func(name string) bool) []nn.Param {
 	var out []nn.Param
 	for _, p := range nn.NamedParams(n) {
-		if !isArch(p.Name) {
+		if keep(p.Name) {
 			out = append(out, p)
 		}
 	}

@@ -116,10 +116,7 @@ func TestBatchNorm2dRunningStats(t *testing.T) {
 
 func TestBatchNorm2dPanics(t *testing.T) {
 	bn := nn.NewBatchNorm2d(4, nn.BatchNormConfig{})
-	tests := []struct {
-		name, msg string
-		f         func()
-	}{
+	checkPanics(t, []panicCase{
 		{"channels", "nn: BatchNorm2d: input [2 3 8 8] has 3 channels, want 4",
 			func() { bn.Forward(autograd.Const(tensor.New(2, 3, 8, 8))) }},
 		{"rank", "nn: BatchNorm2d: input [2 4 8] is not N×C×H×W or N×C",
@@ -132,10 +129,7 @@ func TestBatchNorm2dPanics(t *testing.T) {
 			func() { nn.NewBatchNorm2d(4, nn.BatchNormConfig{Eps: -1}) }},
 		{"channels count", "nn: NewBatchNorm2d: 0 channels, want at least 1",
 			func() { nn.NewBatchNorm2d(0, nn.BatchNormConfig{}) }},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { assert.PanicsWithValue(t, tc.msg, tc.f) })
-	}
+	})
 	// One value per channel is fine in evaluation mode.
 	nn.SetTraining(bn, false)
 	assert.NotPanics(t, func() { bn.Forward(autograd.Const(tensor.New(1, 4, 1, 1))) })

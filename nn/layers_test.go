@@ -107,13 +107,23 @@ func TestConv2d(t *testing.T) {
 	}
 }
 
+// panicCase is a call f that must panic with the message msg.
+type panicCase struct {
+	name, msg string
+	f         func()
+}
+
+// checkPanics checks each case in a subtest named after it.
+func checkPanics(t *testing.T, cases []panicCase) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { assert.PanicsWithValue(t, tc.msg, tc.f) })
+	}
+}
+
 func TestConv2dPanics(t *testing.T) {
 	rng := newRNG(2)
 	c := nn.NewConv2d(rng, 4, 8, 3, nn.ConvConfig{})
-	tests := []struct {
-		name, msg string
-		f         func()
-	}{
+	checkPanics(t, []panicCase{
 		{"channels", "nn: Conv2d: input [2 3 8 8] has 3 channels, want 4",
 			func() { c.Forward(autograd.Const(tensor.New(2, 3, 8, 8))) }},
 		{"rank", "nn: Conv2d: input [2 4 8] is not 4-D N×C×H×W",
@@ -124,10 +134,7 @@ func TestConv2dPanics(t *testing.T) {
 			func() { nn.NewConv2d(rng, 0, 8, 3, nn.ConvConfig{}) }},
 		{"negative", "nn: NewConv2d: negative option in {Stride:0 Padding:-1 Dilation:0 Groups:0 Bias:false StrideHW:[0 0] PaddingHW:[0 0]}",
 			func() { nn.NewConv2d(rng, 4, 8, 3, nn.ConvConfig{Padding: -1}) }},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { assert.PanicsWithValue(t, tc.msg, tc.f) })
-	}
+	})
 }
 
 func TestLinear(t *testing.T) {

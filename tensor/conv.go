@@ -191,6 +191,26 @@ func conv2D(g *convGeom, x, w *Tensor, ep *ConvEpilogue) *Tensor {
 		gemm.SgemmBatchNEpilogue(false, g.cout, g.hw(), g.c, 1, w.data, g.c, x.data, g.hw(), g.c*g.hw(), 0, y.data, g.hw(), g.cout*g.hw(), g.n, gep)
 		return y
 	}
+	g.eachImageGroup(func(n, grp int, col []float32) {
+		xb, wb, yb := g.xBlock(x.data, n, grp), g.wBlock(w.data, grp), g.yBlock(y.data, n, grp)
+		if g.pointwise() { // y_g = W_g [Og×Cg] · x_g [Cg×HW]
+			gemm.Sgemm(false, false, g.og, g.hw(), g.cg, 1, wb, g.cg, xb, g.hw(), 0, yb, g.hw())
+		} else {
+			im2col(g, xb, col)
+			gemm.Sgemm(false, false, g.og, g.howo(), g.colRows(), 1, wb, g.colRows(), col, g.howo(), 0, yb, g.howo())
+		}
+		if ep != nil {
+			ep.rows(yb, g.og, g.howo(), g.howo(), grp*g.og)
+		}
+	})
+	return y
+}
+
+// eachImageGroup calls f for every image n and group grp of g, in
+// parallel over the images, with col a scratch matrix of
+// (C/G·kh·kw)×(Ho·Wo) for im2col and col2im (nil for 1×1 convolutions,
+// which need none).
+func (g *convGeom) eachImageGroup(f func(n, grp int, col []float32)) {
 	parallel.For(g.n, 1, func(lo, hi int) {
 		var col []float32
 		if !g.pointwise() {
@@ -199,20 +219,10 @@ func conv2D(g *convGeom, x, w *Tensor, ep *ConvEpilogue) *Tensor {
 		}
 		for n := lo; n < hi; n++ {
 			for grp := range g.groups {
-				xb, wb, yb := g.xBlock(x.data, n, grp), g.wBlock(w.data, grp), g.yBlock(y.data, n, grp)
-				if g.pointwise() { // y_g = W_g [Og×Cg] · x_g [Cg×HW]
-					gemm.Sgemm(false, false, g.og, g.hw(), g.cg, 1, wb, g.cg, xb, g.hw(), 0, yb, g.hw())
-				} else {
-					im2col(g, xb, col)
-					gemm.Sgemm(false, false, g.og, g.howo(), g.colRows(), 1, wb, g.colRows(), col, g.howo(), 0, yb, g.howo())
-				}
-				if ep != nil {
-					ep.rows(yb, g.og, g.howo(), g.howo(), grp*g.og)
-				}
+				f(n, grp, col)
 			}
 		}
 	})
-	return y
 }
 
 // Conv2DGradInput returns ∂L/∂x for y = Conv2D(x, w, p), given dy = ∂L/∂y
@@ -247,23 +257,14 @@ func Conv2DGradInput(dy, w *Tensor, xShape []int, p Conv2DConfig) *Tensor {
 		gemm.SgemmBatchN(true, g.c, g.hw(), g.cout, 1, w.data, g.c, dy.data, g.hw(), g.cout*g.hw(), 0, dx.data, g.hw(), g.c*g.hw(), g.n)
 		return dx
 	}
-	parallel.For(g.n, 1, func(lo, hi int) {
-		var col []float32
-		if !g.pointwise() {
-			col = getScratch(g.colRows() * g.howo())
-			defer putScratch(col)
+	g.eachImageGroup(func(n, grp int, col []float32) {
+		dxb, wb, dyb := g.xBlock(dx.data, n, grp), g.wBlock(w.data, grp), g.yBlock(dy.data, n, grp)
+		if g.pointwise() { // dx_g = W_gᵀ [Cg×Og] · dy_g [Og×HW]
+			gemm.Sgemm(true, false, g.cg, g.hw(), g.og, 1, wb, g.cg, dyb, g.hw(), 0, dxb, g.hw())
+			return
 		}
-		for n := lo; n < hi; n++ {
-			for grp := range g.groups {
-				dxb, wb, dyb := g.xBlock(dx.data, n, grp), g.wBlock(w.data, grp), g.yBlock(dy.data, n, grp)
-				if g.pointwise() { // dx_g = W_gᵀ [Cg×Og] · dy_g [Og×HW]
-					gemm.Sgemm(true, false, g.cg, g.hw(), g.og, 1, wb, g.cg, dyb, g.hw(), 0, dxb, g.hw())
-					continue
-				}
-				gemm.Sgemm(true, false, g.colRows(), g.howo(), g.og, 1, wb, g.colRows(), dyb, g.howo(), 0, col, g.howo())
-				col2im(g, col, dxb)
-			}
-		}
+		gemm.Sgemm(true, false, g.colRows(), g.howo(), g.og, 1, wb, g.colRows(), dyb, g.howo(), 0, col, g.howo())
+		col2im(g, col, dxb)
 	})
 	return dx
 }

@@ -32,24 +32,7 @@ func TestDepthwiseMatchesReference(t *testing.T) {
 		convCase{n: 2, c: 2, h: 15, w: 21, cout: 2, kh: 3, kw: 5, stride: [2]int{1, 2}, pad: [2]int{2, 3}, dil: [2]int{2, 2}, groups: 2},
 		convCase{n: 1, c: 3, h: 8, w: 8, cout: 3, kh: 3, kw: 3, stride: [2]int{3, 3}, pad: [2]int{4, 4}, dil: [2]int{1, 1}, groups: 3},
 	)
-	checked := 0
-	for _, tc := range cases {
-		ref, ok := newRefConv(tc)
-		if !ok {
-			continue
-		}
-		checked++
-		x := denseRandn(rng, tc.n, tc.c, tc.h, tc.w)
-		w := denseRandn(rng, tc.cout, 1, tc.kh, tc.kw)
-		dy := denseRandn(rng, tc.n, tc.cout, ref.ho, ref.wo)
-		p := tc.params()
-		requireCloseTo64(t, ref.forward(x.Data(), w.Data()), Conv2D(x, w, p).Data(), 1e-5, "Conv2D %v", tc)
-		requireCloseTo64(t, ref.gradInput(dy.Data(), w.Data()), Conv2DGradInput(dy, w, x.Shape(), p).Data(), 1e-5, "Conv2DGradInput %v", tc)
-		requireCloseTo64(t, ref.gradWeight(x.Data(), dy.Data()), Conv2DGradWeight(x, dy, w.Shape(), p).Data(), 1e-5, "Conv2DGradWeight %v", tc)
-	}
-	if checked < 120 {
-		t.Fatalf("only %d cases checked", checked)
-	}
+	require.GreaterOrEqual(t, checkConvCases(t, rng, cases, nil), 120, "cases checked")
 }
 
 // TestDepthwiseInterleavedMatchesReference checks the kernels that
@@ -74,28 +57,10 @@ func TestDepthwiseInterleavedMatchesReference(t *testing.T) {
 			}
 		}
 	}
-	checked := 0
-	for _, tc := range cases {
-		ref, ok := newRefConv(tc)
-		if !ok {
-			continue
-		}
-		g := newConvGeom("test", []int{tc.n, tc.c, tc.h, tc.w}, []int{tc.cout, 1, tc.kh, tc.kw}, tc.params())
-		if !dwInterleaved(g) {
-			continue // the old kernels (maps too wide)
-		}
-		checked++
-		x := denseRandn(rng, tc.n, tc.c, tc.h, tc.w)
-		w := denseRandn(rng, tc.cout, 1, tc.kh, tc.kw)
-		dy := denseRandn(rng, tc.n, tc.cout, ref.ho, ref.wo)
-		p := tc.params()
-		requireCloseTo64(t, ref.forward(x.Data(), w.Data()), Conv2D(x, w, p).Data(), 1e-5, "Conv2D %v", tc)
-		requireCloseTo64(t, ref.gradInput(dy.Data(), w.Data()), Conv2DGradInput(dy, w, x.Shape(), p).Data(), 1e-5, "Conv2DGradInput %v", tc)
-		requireCloseTo64(t, ref.gradWeight(x.Data(), dy.Data()), Conv2DGradWeight(x, dy, w.Shape(), p).Data(), 1e-5, "Conv2DGradWeight %v", tc)
+	interleaved := func(tc convCase) bool { // not the old kernels (maps too wide)
+		return dwInterleaved(newConvGeom("test", []int{tc.n, tc.c, tc.h, tc.w}, []int{tc.cout, 1, tc.kh, tc.kw}, tc.params()))
 	}
-	if checked < 150 {
-		t.Fatalf("only %d cases checked", checked)
-	}
+	require.GreaterOrEqual(t, checkConvCases(t, rng, cases, interleaved), 150, "cases checked")
 }
 
 // TestDepthwiseInterleavedGradWeightChannelsIndependent checks that the

@@ -42,6 +42,30 @@ func newRefConv(tc convCase) (refConv, bool) {
 	return r, ok
 }
 
+// check checks Conv2D, Conv2DGradInput and Conv2DGradWeight with the
+// parameters of tc (r's case, maybe before normalization) against r on x,
+// w and dy drawn from rng: the shapes exactly, the values within 1e-5.
+func (r refConv) check(t *testing.T, rng *rand.Rand, tc convCase) {
+	t.Helper()
+	x := denseRandn(rng, r.n, r.c, r.h, r.w)
+	w := denseRandn(rng, r.cout, r.cg, r.kh, r.kw)
+	dy := denseRandn(rng, r.n, r.cout, r.ho, r.wo)
+	p := tc.params()
+
+	require.Equal(t, []int{r.n, r.cout, r.ho, r.wo}, Conv2DOutputShape(x.Shape(), w.Shape(), p), "%v", tc)
+	y := Conv2D(x, w, p)
+	require.Equal(t, []int{r.n, r.cout, r.ho, r.wo}, y.Shape(), "%v", tc)
+	requireCloseTo64(t, r.forward(x.Data(), w.Data()), y.Data(), 1e-5, "Conv2D %v", tc)
+
+	dx := Conv2DGradInput(dy, w, x.Shape(), p)
+	require.Equal(t, x.Shape(), dx.Shape())
+	requireCloseTo64(t, r.gradInput(dy.Data(), w.Data()), dx.Data(), 1e-5, "Conv2DGradInput %v", tc)
+
+	dw := Conv2DGradWeight(x, dy, w.Shape(), p)
+	require.Equal(t, w.Shape(), dw.Shape())
+	requireCloseTo64(t, r.gradWeight(x.Data(), dy.Data()), dw.Data(), 1e-5, "Conv2DGradWeight %v", tc)
+}
+
 // each calls f for every term y[n,o,i,j] += x[xi]·w[wi] of the convolution,
 // with the flat indices into y, x and w.
 func (r refConv) each(f func(yi, xi, wi int)) {
@@ -144,33 +168,23 @@ func (tc convCase) normalized() convCase {
 
 func TestConv2DMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
+	require.Greater(t, checkConvCases(t, rng, convGrid(), nil), 120)
+}
+
+// checkConvCases checks each of cases that has an output and that use
+// accepts (nil: all) with refConv.check, and returns how many it checked.
+func checkConvCases(t *testing.T, rng *rand.Rand, cases []convCase, use func(convCase) bool) int {
+	t.Helper()
 	checked := 0
-	for _, tc := range convGrid() {
+	for _, tc := range cases {
 		ref, ok := newRefConv(tc.normalized())
-		if !ok {
+		if !ok || use != nil && !use(tc) {
 			continue
 		}
 		checked++
-		nt := ref.convCase
-		x := denseRandn(rng, nt.n, nt.c, nt.h, nt.w)
-		w := denseRandn(rng, nt.cout, nt.c/nt.groups, nt.kh, nt.kw)
-		dy := denseRandn(rng, nt.n, nt.cout, ref.ho, ref.wo)
-		p := tc.params()
-
-		require.Equal(t, []int{nt.n, nt.cout, ref.ho, ref.wo}, Conv2DOutputShape(x.Shape(), w.Shape(), p), "%v", tc)
-		y := Conv2D(x, w, p)
-		require.Equal(t, []int{nt.n, nt.cout, ref.ho, ref.wo}, y.Shape(), "%v", tc)
-		requireCloseTo64(t, ref.forward(x.Data(), w.Data()), y.Data(), 1e-5, "Conv2D %v", tc)
-
-		dx := Conv2DGradInput(dy, w, x.Shape(), p)
-		require.Equal(t, x.Shape(), dx.Shape())
-		requireCloseTo64(t, ref.gradInput(dy.Data(), w.Data()), dx.Data(), 1e-5, "Conv2DGradInput %v", tc)
-
-		dw := Conv2DGradWeight(x, dy, w.Shape(), p)
-		require.Equal(t, w.Shape(), dw.Shape())
-		requireCloseTo64(t, ref.gradWeight(x.Data(), dy.Data()), dw.Data(), 1e-5, "Conv2DGradWeight %v", tc)
+		ref.check(t, rng, tc)
 	}
-	require.Greater(t, checked, 120)
+	return checked
 }
 
 // TestConv2DAdjointIdentity checks <conv(x,w), dy> = <x, gradInput(dy)> =

@@ -149,39 +149,40 @@ func AxpyInto(dst *Tensor, alpha float32, x *Tensor) {
 
 // unaryOp returns f applied to t: f(dst, x) must set dst[i] from x[i] for
 // slices of equal length. Long tensors are processed in parallel ranges.
-func unaryOp(t *Tensor, f func(dst, x []float32)) *Tensor {
-	out := newOut(t.shape)
-	parallel.For(len(t.data), elemGrain, func(lo, hi int) { f(out.data[lo:hi], t.data[lo:hi]) })
-	return out
-}
+func unaryOp(t *Tensor, f func(dst, x []float32)) *Tensor { return unaryOpIn(newOut, t, f) }
 
 // unaryOpUninit is unaryOp for functions f that write every element of
 // dst: the output is not cleared first.
 func unaryOpUninit(t *Tensor, f func(dst, x []float32)) *Tensor {
-	out := newOutUninit(t.shape)
-	parallel.For(len(t.data), elemGrain, func(lo, hi int) { f(out.data[lo:hi], t.data[lo:hi]) })
-	return out
+	return unaryOpIn(newOutUninit, t, f)
 }
 
-// gradOpUninit is gradOp for functions f that write every element of dx:
-// the output is not cleared first.
-func gradOpUninit(op string, x, dy *Tensor, f func(dx, x, dy []float32)) *Tensor {
-	if !SameShape(x.shape, dy.shape) {
-		panic(fmt.Sprintf("tensor: %s: input shape %v and gradient shape %v differ", op, x.shape, dy.shape))
-	}
-	dx := newOutUninit(x.shape)
-	parallel.For(len(x.data), elemGrain, func(lo, hi int) { f(dx.data[lo:hi], x.data[lo:hi], dy.data[lo:hi]) })
-	return dx
+// unaryOpIn is unaryOp with an output of t's shape made by alloc.
+func unaryOpIn(alloc func(shape []int) *Tensor, t *Tensor, f func(dst, x []float32)) *Tensor {
+	out := alloc(t.shape)
+	parallel.For(len(t.data), elemGrain, func(lo, hi int) { f(out.data[lo:hi], t.data[lo:hi]) })
+	return out
 }
 
 // gradOp returns f applied to x and dy, which must have the same shape:
 // f(dx, x, dy) sets dx[i] from x[i] and dy[i]. It serves the backward
 // kernels of element-wise functions.
 func gradOp(op string, x, dy *Tensor, f func(dx, x, dy []float32)) *Tensor {
+	return gradOpIn(newOut, op, x, dy, f)
+}
+
+// gradOpUninit is gradOp for functions f that write every element of dx:
+// the output is not cleared first.
+func gradOpUninit(op string, x, dy *Tensor, f func(dx, x, dy []float32)) *Tensor {
+	return gradOpIn(newOutUninit, op, x, dy, f)
+}
+
+// gradOpIn is gradOp with an output of x's shape made by alloc.
+func gradOpIn(alloc func(shape []int) *Tensor, op string, x, dy *Tensor, f func(dx, x, dy []float32)) *Tensor {
 	if !SameShape(x.shape, dy.shape) {
 		panic(fmt.Sprintf("tensor: %s: input shape %v and gradient shape %v differ", op, x.shape, dy.shape))
 	}
-	dx := newOut(x.shape)
+	dx := alloc(x.shape)
 	parallel.For(len(x.data), elemGrain, func(lo, hi int) { f(dx.data[lo:hi], x.data[lo:hi], dy.data[lo:hi]) })
 	return dx
 }

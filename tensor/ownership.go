@@ -69,13 +69,7 @@ func (r *Releaser) Reset() {
 
 // Keep marks t's storage as one that r must never release.
 func (r *Releaser) Keep(t *Tensor) {
-	if r == nil {
-		return
-	}
-	if s := StorageOf(t); !s.IsZero() {
-		if r.keep == nil {
-			r.keep = map[Storage]bool{}
-		}
+	if s := r.track(t); !s.IsZero() {
 		r.keep[s] = true
 	}
 }
@@ -88,15 +82,23 @@ func (r *Releaser) Kept(t *Tensor) bool {
 
 // Hold counts one more holder of t's storage.
 func (r *Releaser) Hold(t *Tensor) {
-	if r == nil {
-		return
-	}
-	if s := StorageOf(t); !s.IsZero() {
-		if r.refs == nil {
-			r.refs = map[Storage]int32{}
-		}
+	if s := r.track(t); !s.IsZero() {
 		r.refs[s]++
 	}
+}
+
+// track returns t's storage for Keep or Hold to record, making r's maps
+// on first use; for a nil r, or a t without storage, it returns the zero
+// Storage, which they do not record.
+func (r *Releaser) track(t *Tensor) Storage {
+	s := StorageOf(t)
+	if r == nil || s.IsZero() {
+		return Storage{}
+	}
+	if r.refs == nil {
+		r.refs, r.keep = map[Storage]int32{}, map[Storage]bool{}
+	}
+	return s
 }
 
 // Holders returns the number of holders of t's storage counted by Hold and

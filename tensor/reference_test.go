@@ -32,25 +32,20 @@ func (p poolParams) params() tensor.Pool2DConfig {
 func channelBias(b *tensor.Tensor) *tensor.Tensor { return b.Reshape(b.Len(), 1, 1) }
 
 func TestReferenceConv2D(t *testing.T) {
-	f := testref.Load(t, "conv2d.safetensors")
-	chk := testref.NewChecker(t, "tensor conv2d")
-	for _, name := range f.Cases("case") {
-		t.Run(name, func(t *testing.T) {
-			c := f.Case(t, name)
-			// The metadata keys stride, padding, dilation and groups are
-			// the field names of Conv2DConfig.
-			var p tensor.Conv2DConfig
-			c.Params(&p)
-			x, w, b, dy := c.Tensor("x"), c.Tensor("w"), c.Tensor("b"), c.Tensor("dy")
-			want := c.Tensor("y")
-			require.Equal(t, want.Shape(), tensor.Conv2DOutputShape(x.Shape(), w.Shape(), p), "%+v", p)
+	testref.Load(t, "conv2d.safetensors").Run(t, "case", "tensor conv2d", func(t *testing.T, c *testref.Case, chk *testref.Checker) {
+		// The metadata keys stride, padding, dilation and groups are
+		// the field names of Conv2DConfig.
+		var p tensor.Conv2DConfig
+		c.Params(&p)
+		x, w, b, dy := c.Tensor("x"), c.Tensor("w"), c.Tensor("b"), c.Tensor("dy")
+		want := c.Tensor("y")
+		require.Equal(t, want.Shape(), tensor.Conv2DOutputShape(x.Shape(), w.Shape(), p), "%+v", p)
 
-			chk.Check(t, name, "y", tensor.Add(tensor.Conv2D(x, w, p), channelBias(b)), want)
-			chk.Check(t, name, "dx", tensor.Conv2DGradInput(dy, w, x.Shape(), p), c.Tensor("dx"))
-			chk.Check(t, name, "dw", tensor.Conv2DGradWeight(x, dy, w.Shape(), p), c.Tensor("dw"))
-			chk.Check(t, name, "db", tensor.Sum(dy, false, 0, 2, 3), c.Tensor("db"))
-		})
-	}
+		chk.Check(t, c.Name, "y", tensor.Add(tensor.Conv2D(x, w, p), channelBias(b)), want)
+		chk.Check(t, c.Name, "dx", tensor.Conv2DGradInput(dy, w, x.Shape(), p), c.Tensor("dx"))
+		chk.Check(t, c.Name, "dw", tensor.Conv2DGradWeight(x, dy, w.Shape(), p), c.Tensor("dw"))
+		chk.Check(t, c.Name, "db", tensor.Sum(dy, false, 0, 2, 3), c.Tensor("db"))
+	})
 }
 
 // matMulGrads computes the gradients of y = MatMul(a, b, transA, transB)
@@ -71,116 +66,96 @@ func matMulGrads(a, b, dy *tensor.Tensor, transA, transB bool) (da, db *tensor.T
 }
 
 func TestReferenceMatMul(t *testing.T) {
-	f := testref.Load(t, "matmul.safetensors")
-	chk := testref.NewChecker(t, "tensor matmul")
-	for _, name := range f.Cases("case") {
-		t.Run(name, func(t *testing.T) {
-			c := f.Case(t, name)
-			var p struct{ TransA, TransB bool }
-			c.Params(&p)
-			a, b, dy := c.Tensor("a"), c.Tensor("b"), c.Tensor("dy")
-			chk.Check(t, name, "y", tensor.MatMul(a, b, p.TransA, p.TransB), c.Tensor("y"))
-			da, db := matMulGrads(a, b, dy, p.TransA, p.TransB)
-			chk.Check(t, name, "da", da, c.Tensor("da"))
-			chk.Check(t, name, "db", db, c.Tensor("db"))
-		})
-	}
+	testref.Load(t, "matmul.safetensors").Run(t, "case", "tensor matmul", func(t *testing.T, c *testref.Case, chk *testref.Checker) {
+		var p struct{ TransA, TransB bool }
+		c.Params(&p)
+		a, b, dy := c.Tensor("a"), c.Tensor("b"), c.Tensor("dy")
+		chk.Check(t, c.Name, "y", tensor.MatMul(a, b, p.TransA, p.TransB), c.Tensor("y"))
+		da, db := matMulGrads(a, b, dy, p.TransA, p.TransB)
+		chk.Check(t, c.Name, "da", da, c.Tensor("da"))
+		chk.Check(t, c.Name, "db", db, c.Tensor("db"))
+	})
 }
 
 func TestReferencePool(t *testing.T) {
-	f := testref.Load(t, "pool.safetensors")
-	chk := testref.NewChecker(t, "tensor pool")
-	for _, name := range f.Cases("case") {
-		t.Run(name, func(t *testing.T) {
-			c := f.Case(t, name)
-			var pp poolParams
-			c.Params(&pp)
-			p := pp.params()
-			x, dy := c.Tensor("x"), c.Tensor("dy")
-			var y, dx *tensor.Tensor
-			switch pp.Op {
-			case "avg":
-				y, dx = tensor.AvgPool2D(x, p), tensor.AvgPool2DGrad(dy, x.Shape(), p)
-			case "max":
-				var argmax []int32
-				y, argmax = tensor.MaxPool2D(x, p)
-				got := make([]int, len(argmax))
-				for i, a := range argmax {
-					got[i] = int(a)
-				}
-				require.Equal(t, c.Ints("argmax"), got, "argmax of %+v", pp)
-				dx = tensor.MaxPool2DGrad(dy, argmax, x.Shape())
-			case "global":
-				y, dx = tensor.GlobalAvgPool2D(x), tensor.GlobalAvgPool2DGrad(dy, x.Shape())
-			default:
-				t.Fatalf("unknown pooling op %q", pp.Op)
+	testref.Load(t, "pool.safetensors").Run(t, "case", "tensor pool", func(t *testing.T, c *testref.Case, chk *testref.Checker) {
+		var pp poolParams
+		c.Params(&pp)
+		p := pp.params()
+		x, dy := c.Tensor("x"), c.Tensor("dy")
+		var y, dx *tensor.Tensor
+		switch pp.Op {
+		case "avg":
+			y, dx = tensor.AvgPool2D(x, p), tensor.AvgPool2DGrad(dy, x.Shape(), p)
+		case "max":
+			var argmax []int32
+			y, argmax = tensor.MaxPool2D(x, p)
+			got := make([]int, len(argmax))
+			for i, a := range argmax {
+				got[i] = int(a)
 			}
-			chk.Check(t, name, pp.Op+" y", y, c.Tensor("y"))
-			chk.Check(t, name, pp.Op+" dx", dx, c.Tensor("dx"))
-		})
-	}
+			require.Equal(t, c.Ints("argmax"), got, "argmax of %+v", pp)
+			dx = tensor.MaxPool2DGrad(dy, argmax, x.Shape())
+		case "global":
+			y, dx = tensor.GlobalAvgPool2D(x), tensor.GlobalAvgPool2DGrad(dy, x.Shape())
+		default:
+			t.Fatalf("unknown pooling op %q", pp.Op)
+		}
+		chk.Check(t, c.Name, pp.Op+" y", y, c.Tensor("y"))
+		chk.Check(t, c.Name, pp.Op+" dx", dx, c.Tensor("dx"))
+	})
 }
 
 func TestReferenceBatchNorm(t *testing.T) {
-	f := testref.Load(t, "batchnorm.safetensors")
-	chk := testref.NewChecker(t, "tensor batchnorm")
-	for _, name := range f.Cases("case") {
-		t.Run(name, func(t *testing.T) {
-			c := f.Case(t, name)
-			var p struct{ Eps, Momentum float64 }
-			c.Params(&p)
-			eps := float32(p.Eps)
-			x, gamma, beta, dy := c.Tensor("x"), c.Tensor("gamma"), c.Tensor("beta"), c.Tensor("dy")
+	testref.Load(t, "batchnorm.safetensors").Run(t, "case", "tensor batchnorm", func(t *testing.T, c *testref.Case, chk *testref.Checker) {
+		var p struct{ Eps, Momentum float64 }
+		c.Params(&p)
+		eps := float32(p.Eps)
+		x, gamma, beta, dy := c.Tensor("x"), c.Tensor("gamma"), c.Tensor("beta"), c.Tensor("dy")
 
-			y, s := tensor.BatchNormTrain(x, gamma, beta, eps)
-			chk.Check(t, name, "y", y, c.Tensor("y"))
-			chk.Check(t, name, "mean", s.Mean, c.Tensor("mean"))
-			chk.Check(t, name, "var", s.Var, c.Tensor("var"))
-			refVar := c.Tensor("var")
-			invStd := tensor.New(refVar.Shape()...)
-			for i, v := range refVar.Data() {
-				invStd.Data()[i] = float32(1 / math.Sqrt(float64(v)+p.Eps))
-			}
-			chk.Check(t, name, "invstd", s.InvStd, invStd)
+		y, s := tensor.BatchNormTrain(x, gamma, beta, eps)
+		chk.Check(t, c.Name, "y", y, c.Tensor("y"))
+		chk.Check(t, c.Name, "mean", s.Mean, c.Tensor("mean"))
+		chk.Check(t, c.Name, "var", s.Var, c.Tensor("var"))
+		refVar := c.Tensor("var")
+		invStd := tensor.New(refVar.Shape()...)
+		for i, v := range refVar.Data() {
+			invStd.Data()[i] = float32(1 / math.Sqrt(float64(v)+p.Eps))
+		}
+		chk.Check(t, c.Name, "invstd", s.InvStd, invStd)
 
-			dx, dgamma, dbeta := tensor.BatchNormGrad(dy, x, gamma, s)
-			chk.Check(t, name, "dx", dx, c.Tensor("dx"))
-			chk.Check(t, name, "dgamma", dgamma, c.Tensor("dgamma"))
-			chk.Check(t, name, "dbeta", dbeta, c.Tensor("dbeta"))
+		dx, dgamma, dbeta := tensor.BatchNormGrad(dy, x, gamma, s)
+		chk.Check(t, c.Name, "dx", dx, c.Tensor("dx"))
+		chk.Check(t, c.Name, "dgamma", dgamma, c.Tensor("dgamma"))
+		chk.Check(t, c.Name, "dbeta", dbeta, c.Tensor("dbeta"))
 
-			// The batch statistics give PyTorch's running statistics:
-			// r ← (1−m)·r + m·stat, with the unbiased variance.
-			m := float32(p.Momentum)
-			count := float32(x.Len() / x.Dim(1))
-			rm, rv := c.Tensor("running_mean0"), c.Tensor("running_var0")
-			for i := range rm.Data() {
-				rm.Data()[i] = (1-m)*rm.Data()[i] + m*s.Mean.Data()[i]
-				rv.Data()[i] = (1-m)*rv.Data()[i] + m*s.Var.Data()[i]*count/(count-1)
-			}
-			chk.Check(t, name, "running_mean", rm, c.Tensor("running_mean"))
-			chk.Check(t, name, "running_var", rv, c.Tensor("running_var"))
+		// The batch statistics give PyTorch's running statistics:
+		// r ← (1−m)·r + m·stat, with the unbiased variance.
+		m := float32(p.Momentum)
+		count := float32(x.Len() / x.Dim(1))
+		rm, rv := c.Tensor("running_mean0"), c.Tensor("running_var0")
+		for i := range rm.Data() {
+			rm.Data()[i] = (1-m)*rm.Data()[i] + m*s.Mean.Data()[i]
+			rv.Data()[i] = (1-m)*rv.Data()[i] + m*s.Var.Data()[i]*count/(count-1)
+		}
+		chk.Check(t, c.Name, "running_mean", rm, c.Tensor("running_mean"))
+		chk.Check(t, c.Name, "running_var", rv, c.Tensor("running_var"))
 
-			yEval := tensor.BatchNormInference(x, gamma, beta, c.Tensor("running_mean0"), c.Tensor("running_var0"), eps)
-			chk.Check(t, name, "y_eval", yEval, c.Tensor("y_eval"))
-		})
-	}
+		yEval := tensor.BatchNormInference(x, gamma, beta, c.Tensor("running_mean0"), c.Tensor("running_var0"), eps)
+		chk.Check(t, c.Name, "y_eval", yEval, c.Tensor("y_eval"))
+	})
 }
 
 func TestReferenceSoftmax(t *testing.T) {
-	f := testref.Load(t, "softmax.safetensors")
-	chk := testref.NewChecker(t, "tensor softmax")
-	for _, name := range f.Cases("sm") {
-		t.Run(name, func(t *testing.T) {
-			c := f.Case(t, name)
-			var p struct{ Axis int }
-			c.Params(&p)
-			x, dy := c.Tensor("x"), c.Tensor("dy")
-			chk.Check(t, name, "softmax", tensor.Softmax(x, p.Axis), c.Tensor("softmax"))
-			chk.Check(t, name, "dsoftmax", tensor.SoftmaxGrad(c.Tensor("softmax"), dy, p.Axis), c.Tensor("dsoftmax"))
-			chk.Check(t, name, "logsoftmax", tensor.LogSoftmax(x, p.Axis), c.Tensor("logsoftmax"))
-			chk.Check(t, name, "dlogsoftmax", tensor.LogSoftmaxGrad(c.Tensor("logsoftmax"), dy, p.Axis), c.Tensor("dlogsoftmax"))
-		})
-	}
+	testref.Load(t, "softmax.safetensors").Run(t, "sm", "tensor softmax", func(t *testing.T, c *testref.Case, chk *testref.Checker) {
+		var p struct{ Axis int }
+		c.Params(&p)
+		x, dy := c.Tensor("x"), c.Tensor("dy")
+		chk.Check(t, c.Name, "softmax", tensor.Softmax(x, p.Axis), c.Tensor("softmax"))
+		chk.Check(t, c.Name, "dsoftmax", tensor.SoftmaxGrad(c.Tensor("softmax"), dy, p.Axis), c.Tensor("dsoftmax"))
+		chk.Check(t, c.Name, "logsoftmax", tensor.LogSoftmax(x, p.Axis), c.Tensor("logsoftmax"))
+		chk.Check(t, c.Name, "dlogsoftmax", tensor.LogSoftmaxGrad(c.Tensor("logsoftmax"), dy, p.Axis), c.Tensor("dlogsoftmax"))
+	})
 }
 
 func TestReferenceActivations(t *testing.T) {

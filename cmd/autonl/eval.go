@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
-	"os/signal"
 
 	"github.com/autonl-go/autonl/data"
 	"github.com/autonl-go/autonl/train"
@@ -16,17 +14,15 @@ import (
 func init() {
 	commands["eval"] = command{
 		summary: "evaluate a checkpoint of autonl train on a dataset: accuracy and confusion matrix",
-		run: func(args []string) error {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-			defer stop()
-			return runEval(ctx, args, os.Stdout, os.Stderr)
-		},
+		run:     interruptible(runEval),
 	}
 }
 
 // runEval runs autonl eval with args.
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs := newFlagSet("eval", "-checkpoint FILE [flags]",
+		"Rebuilds the network of a checkpoint of autonl train, evaluates it on a dataset\n"+
+			"and prints the accuracy, the loss and the confusion matrix.")
 	ckPath := fs.String("checkpoint", "", "checkpoint `file` written by autonl train (required)")
 	dataFlag := fs.String("data", "", "dataset to evaluate: "+dataKinds+" (default: the one the checkpoint was trained on)")
 	split := fs.String("split", "test", "which part of the dataset: test or train")
@@ -34,12 +30,6 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	batch := fs.Int("batch", 256, "images per batch")
 	useEMA := fs.Bool("ema", true, "use the checkpoint's EMA weights if it has them")
 	workers := fs.Int("workers", 2, "goroutines preparing batches")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: autonl eval -checkpoint FILE [flags]\n\n"+
-			"Rebuilds the network of a checkpoint of autonl train, evaluates it on a dataset\n"+
-			"and prints the accuracy, the loss and the confusion matrix.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}

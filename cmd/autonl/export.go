@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -51,7 +50,9 @@ type exported struct {
 
 // runExport runs autonl export with args.
 func runExport(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs := newFlagSet("export", "-checkpoint FILE [-format onnx|safetensors] -o FILE [flags]",
+		"Rebuilds the network of a checkpoint and writes it as an ONNX model or as a network\n"+
+			"file for PyTorch (python/autonl_torch.py). The file is written whole or not at all.")
 	ckPath := fs.String("checkpoint", "", "`file` to export: a checkpoint of autonl train, or a network file (of -format safetensors, or saved by python/autonl_torch.py)")
 	model := fs.String("model", "", "export this zoo network with random weights instead: "+strings.Join(zooNames(), ", "))
 	format := fs.String("format", "onnx", "output format: onnx (ONNX opset 17, for ONNX Runtime) or safetensors (weights and network description, for python/autonl_torch.py)")
@@ -63,12 +64,6 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	classes := fs.Int("classes", 1000, "-model: number of classes")
 	width := fs.Float64("width", 1, "-model: width multiplier")
 	seed := fs.Uint64("seed", 1, "-model: seed of the random weights")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: autonl export -checkpoint FILE [-format onnx|safetensors] -o FILE [flags]\n\n"+
-			"Rebuilds the network of a checkpoint and writes it as an ONNX model or as a network\n"+
-			"file for PyTorch (python/autonl_torch.py). The file is written whole or not at all.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}

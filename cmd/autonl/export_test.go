@@ -22,10 +22,9 @@ import (
 func TestExportFlagErrors(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "m.onnx")
-	for _, tc := range []struct {
-		args []string
-		want []string
-	}{
+	var stdout, stderr bytes.Buffer
+	export := func(args []string) error { return runExport(args, &stdout, &stderr) }
+	requireUsageErrors(t, export, "", []usageCase{
 		{[]string{"-o", out}, []string{"-checkpoint is required"}},
 		{[]string{"-checkpoint", "x", "-model", "autonl-s", "-o", out}, []string{"-checkpoint and -model"}},
 		{[]string{"-model", "autonl-s"}, []string{"-o is required"}},
@@ -37,10 +36,7 @@ func TestExportFlagErrors(t *testing.T) {
 		{[]string{"-model", "autonl-s", "-o", filepath.Join(dir, "no", "m.onnx")}, []string{"directory", "does not exist"}},
 		{[]string{"-model", "autonl-s", "-o", dir}, []string{"is a directory"}},
 		{[]string{"-bogus"}, []string{"-bogus"}},
-	} {
-		var stdout, stderr bytes.Buffer
-		requireUsageError(t, runExport(tc.args, &stdout, &stderr), tc.want...)
-	}
+	})
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Empty(t, entries)

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"slices"
 	"strings"
 )
@@ -31,6 +32,29 @@ type command struct {
 // commands holds the subcommands by name; each file registers its own in
 // an init function.
 var commands = map[string]command{}
+
+// interruptible returns the run function of a command that Ctrl-C stops:
+// it calls run with a context that an interrupt cancels, and with standard
+// output and standard error.
+func interruptible(run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) func(args []string) error {
+	return func(args []string) error {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		return run(ctx, args, os.Stdout, os.Stderr)
+	}
+}
+
+// newFlagSet returns the empty flag set of autonl name. Its usage text
+// (-h) is "Usage: autonl name synopsis", the description (lines without
+// their final newline) and the flags.
+func newFlagSet(name, synopsis, description string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: autonl %s %s\n\n%s\n\nFlags:\n", name, synopsis, description)
+		fs.PrintDefaults()
+	}
+	return fs
+}
 
 // usageError is an error in the command line: main prints it as one line
 // and exits with status 2.

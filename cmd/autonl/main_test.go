@@ -31,6 +31,27 @@ func requireUsageError(t *testing.T, err error, want ...string) {
 	}
 }
 
+// usageCase is a command line that a command must refuse with a usage
+// error containing every part of want.
+type usageCase struct {
+	args []string
+	want []string
+}
+
+// requireUsageErrors checks the usage error of run for each case. With
+// out other than "", args that do not give -out get "-out out", so that no
+// case writes to the default output directory.
+func requireUsageErrors(t *testing.T, run func(args []string) error, out string, cases []usageCase) {
+	t.Helper()
+	for _, tc := range cases {
+		args := tc.args
+		if out != "" && !slices.Contains(args, "-out") {
+			args = append(args, "-out", out)
+		}
+		requireUsageError(t, run(args), tc.want...)
+	}
+}
+
 func TestDispatch(t *testing.T) {
 	var stderr bytes.Buffer
 	assert.Equal(t, 2, dispatch(nil, &stderr))
@@ -67,10 +88,7 @@ func TestTrainFlagErrors(t *testing.T) {
 	require.NoError(t, os.MkdirAll(used, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(used, train.CheckpointFile), nil, 0o644))
 	out := filepath.Join(dir, "out")
-	for _, tc := range []struct {
-		args []string
-		want []string
-	}{
+	requireUsageErrors(t, commands["train"].run, out, []usageCase{
 		{[]string{"-model", "resnet50"}, []string{"-model resnet50", "unknown network", "mobilenetv2"}},
 		{[]string{"-data", "cifar10"}, []string{"-data cifar10", "missing directory"}},
 		{[]string{"-data", "folder:"}, []string{"-data folder:", "missing directory"}},
@@ -101,29 +119,18 @@ func TestTrainFlagErrors(t *testing.T) {
 		{[]string{"-searched", badArch}, []string{"-searched " + badArch}},
 		{[]string{"-resume", "-out", out}, []string{"-resume", "no checkpoint"}},
 		{[]string{"-out", used}, []string{"-out " + used, "cannot be read"}},
-	} {
-		args := tc.args
-		if !slices.Contains(args, "-out") {
-			args = append(args, "-out", out)
-		}
-		requireUsageError(t, commands["train"].run(args), tc.want...)
-	}
+	})
 }
 
 func TestEvalFlagErrors(t *testing.T) {
 	dir := t.TempDir()
-	for _, tc := range []struct {
-		args []string
-		want []string
-	}{
+	requireUsageErrors(t, commands["eval"].run, "", []usageCase{
 		{nil, []string{"-checkpoint is required"}},
 		{[]string{"-checkpoint", filepath.Join(dir, "none")}, []string{"-checkpoint", "no such file"}},
 		{[]string{"-checkpoint", "x", "-batch", "0"}, []string{"-batch 0"}},
 		{[]string{"-checkpoint", "x", "-split", "val"}, []string{"-split val"}},
 		{[]string{"-bogus"}, []string{"-bogus"}},
-	} {
-		requireUsageError(t, commands["eval"].run(tc.args), tc.want...)
-	}
+	})
 }
 
 // A short run on a little embedded data writes its outputs; eval rebuilds

@@ -48,10 +48,7 @@ type trainOptions struct {
 	Smoothing    float64         `json:"smoothing"`
 	EMA          float64         `json:"ema"`
 	Clip         float64         `json:"clip"`
-	Seed         uint64          `json:"seed"`
-	Workers      int             `json:"workers"`
-	Out          string          `json:"out"`
-	Resume       bool            `json:"-"`
+	runFlags
 
 	// Filled in from the data when the model is built.
 	Input   [3]int    `json:"input"` // C, H, W
@@ -77,15 +74,16 @@ func defaultTrainOptions() trainOptions {
 		Warmup:    1,
 		Optimizer: "adamw",
 		Smoothing: 0.1,
-		Seed:      1,
-		Workers:   2,
-		Out:       filepath.Join("runs", "train"),
+		runFlags:  runFlags{Seed: 1, Workers: 2, Out: filepath.Join("runs", "train")},
 	}
 }
 
 // flags returns the flag set of autonl train bound to o's fields.
 func (o *trainOptions) flags() *flag.FlagSet {
-	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs := newFlagSet("train", "[flags]",
+		"Trains a network and writes a checkpoint, metrics.csv, loss.png, accuracy.png and\n"+
+			"arch.txt to -out after every epoch. Ctrl-C saves a checkpoint; -resume continues it.\n"+
+			"Without flags it trains a small LightNL network on the embedded data.")
 	fs.StringVar(&o.Model, "model", o.Model, "zoo network: "+strings.Join(zooNames(), ", ")+" (default: the embedded LightNL network)")
 	fs.StringVar(&o.ArchFile, "arch", o.ArchFile, "`file` of arch strings, one block per line, instead of -model")
 	fs.StringVar(&o.Searched, "searched", o.Searched, "the arch.json `file` of autonl search: its network, with the stem, head and activation of its space")
@@ -108,24 +106,11 @@ func (o *trainOptions) flags() *flag.FlagSet {
 	fs.Float64Var(&o.Smoothing, "smoothing", o.Smoothing, "label smoothing")
 	fs.Float64Var(&o.EMA, "ema", o.EMA, "decay of an exponential moving average of the weights, used for testing (0: none)")
 	fs.Float64Var(&o.Clip, "clip", o.Clip, "clip the gradients' global norm to this (0: no clipping)")
-	fs.Uint64Var(&o.Seed, "seed", o.Seed, "seed of the initialization, data order and augmentation")
-	fs.IntVar(&o.Workers, "workers", o.Workers, "goroutines preparing batches")
-	fs.StringVar(&o.Out, "out", o.Out, "output `dir`ectory: checkpoint, metrics.csv, loss.png, accuracy.png, arch.txt")
-	fs.BoolVar(&o.Resume, "resume", o.Resume, "continue the run in -out from its checkpoint; flags not given are taken from it")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: autonl train [flags]\n\n"+
-			"Trains a network and writes a checkpoint, metrics.csv, loss.png, accuracy.png and\n"+
-			"arch.txt to -out after every epoch. Ctrl-C saves a checkpoint; -resume continues it.\n"+
-			"Without flags it trains a small LightNL network on the embedded data.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	o.runFlags.define(fs, "run", "the initialization, data order and augmentation", "checkpoint, metrics.csv, loss.png, accuracy.png, arch.txt")
 	return fs
 }
 
-func (o *trainOptions) outDir() string      { return o.Out }
-func (o *trainOptions) resuming() bool      { return o.Resume }
-func (o *trainOptions) totalEpochs() int    { return o.Epochs }
-func (o *trainOptions) resumeIn(out string) { o.Out, o.Resume = out, true }
+func (o *trainOptions) totalEpochs() int { return o.Epochs }
 
 // check validates the options that need no data; errors are usage errors
 // naming the flag.
@@ -261,6 +246,14 @@ func (o *trainOptions) readSearched() (json.RawMessage, error) {
 type autoFloat struct {
 	V   float64
 	Set bool
+}
+
+// or returns the value set, or auto if there is none.
+func (a autoFloat) or(auto float64) float64 {
+	if a.Set {
+		return a.V
+	}
+	return auto
 }
 
 func (a *autoFloat) String() string {

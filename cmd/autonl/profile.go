@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -21,7 +20,9 @@ func init() {
 // runProfile builds the network that the flags name, profiles it with
 // models.Profile and prints the per-layer table and the totals.
 func runProfile(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("autonl profile", flag.ContinueOnError)
+	fs := newFlagSet("profile", "(-model NAME | -arch FILE) [flags]",
+		"Prints every layer's output shape, multiply-adds (MACs) and parameters, counted\n"+
+			"from the built modules by the rules of the MnasNet/AutoNL profilers, and the totals.")
 	model := fs.String("model", "", "zoo network: "+strings.Join(models.Names(), ", "))
 	archFile := fs.String("arch", "", "file of arch strings, one block per line (instead of -model)")
 	input := fs.Int("input", 224, "input height and width in pixels")
@@ -29,12 +30,6 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 	classes := fs.Int("classes", 1000, "classifier outputs")
 	width := fs.Float64("width", 1, "width multiplier")
 	small := fs.Bool("small", false, "CIFAR-style strides for small inputs (stride 1 in the stem and the first stride-2 stage)")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: autonl profile (-model NAME | -arch FILE) [flags]\n\n"+
-			"Prints every layer's output shape, multiply-adds (MACs) and parameters, counted\n"+
-			"from the built modules by the rules of the MnasNet/AutoNL profilers, and the totals.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}

@@ -26,6 +26,32 @@ type runOptions interface {
 	resumeIn(out string)
 }
 
+// runFlags are the settings that autonl train and autonl search share,
+// whatever they train: the seed, the goroutines preparing batches, the
+// output directory and whether the run resumes the one there. Embedded in
+// both commands' options, they give the methods of runOptions but
+// totalEpochs.
+type runFlags struct {
+	Seed    uint64 `json:"seed"`
+	Workers int    `json:"workers"`
+	Out     string `json:"out"`
+	Resume  bool   `json:"-"`
+}
+
+// define defines the flags -seed, -workers, -out and -resume of fs bound
+// to r's fields, for a run that the help calls what ("run" or "search"),
+// whose seed seeds the things seeded and which writes outputs to -out.
+func (r *runFlags) define(fs *flag.FlagSet, what, seeded, outputs string) {
+	fs.Uint64Var(&r.Seed, "seed", r.Seed, "seed of "+seeded)
+	fs.IntVar(&r.Workers, "workers", r.Workers, "goroutines preparing batches")
+	fs.StringVar(&r.Out, "out", r.Out, "output `dir`ectory: "+outputs)
+	fs.BoolVar(&r.Resume, "resume", r.Resume, "continue the "+what+" in -out from its checkpoint; flags not given are taken from it")
+}
+
+func (r *runFlags) outDir() string      { return r.Out }
+func (r *runFlags) resuming() bool      { return r.Resume }
+func (r *runFlags) resumeIn(out string) { r.Out, r.Resume = out, true }
+
 func ptr[T any](v T) *T { return &v }
 
 // resumeOptions returns the options of the run: o as the flags gave them,
@@ -92,23 +118,21 @@ func resumeTrainOptions(o *trainOptions, args []string, stdout, stderr io.Writer
 // savedOptions returns the options stored in a checkpoint by autonl train.
 func savedOptions(ck *train.Checkpoint) (trainOptions, error) {
 	o := defaultTrainOptions()
-	if err := savedMetadata(ck, metaOptions, "train", &o); err != nil {
-		return o, err
-	}
-	if err := o.checkSaved(); err != nil {
-		return o, fmt.Errorf("checkpoint %s: metadata %s: %v", ck.Path, metaOptions, err)
-	}
-	return o, nil
+	err := savedMetadata(ck, metaOptions, "train", &o, o.checkSaved)
+	return o, err
 }
 
 // savedMetadata decodes the JSON of metadata key of ck, written by autonl
-// command, into v.
-func savedMetadata(ck *train.Checkpoint, key, command string, v any) error {
+// command, into v, and validates the result with check.
+func savedMetadata(ck *train.Checkpoint, key, command string, v any, check func() error) error {
 	s, ok := ck.Metadata[key]
 	if !ok {
 		return fmt.Errorf("checkpoint %s was not written by autonl %s (no %s metadata)", ck.Path, command, key)
 	}
 	if err := json.Unmarshal([]byte(s), v); err != nil {
+		return fmt.Errorf("checkpoint %s: metadata %s: %v", ck.Path, key, err)
+	}
+	if err := check(); err != nil {
 		return fmt.Errorf("checkpoint %s: metadata %s: %v", ck.Path, key, err)
 	}
 	return nil

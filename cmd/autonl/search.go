@@ -10,7 +10,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -27,11 +26,7 @@ import (
 func init() {
 	commands["search"] = command{
 		summary: "search where LightNL blocks go and each layer's kernel and expansion under a MACs target, then train the result",
-		run: func(args []string) error {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-			defer stop()
-			return runSearch(ctx, args, os.Stdout, os.Stderr)
-		},
+		run:     interruptible(runSearch),
 	}
 }
 
@@ -64,10 +59,7 @@ type searchOptions struct {
 	CostOnly   bool      `json:"cost_only,omitempty"`
 	Tolerance  float64   `json:"tolerance"`
 	Smoothing  float64   `json:"smoothing"`
-	Seed       uint64    `json:"seed"`
-	Workers    int       `json:"workers"`
-	Out        string    `json:"out"`
-	Resume     bool      `json:"-"`
+	runFlags
 	// TrainEpochs, if positive, trains the derived network afterwards
 	// with autonl train's recipe, in Out/train.
 	TrainEpochs int `json:"train_epochs"`
@@ -127,14 +119,19 @@ func defaultSearchOptions() searchOptions {
 		TrainSize: 20000, ValSize: 1000,
 		Epochs: 3, Warmup: 2, GateKeep: 1, Batch: 64,
 		LR: nas.DefaultLR, ArchLR: nas.DefaultArchLR, CostWeight: nas.DefaultCostWeight, CostRamp: 0.5,
-		Tolerance: nas.DefaultTolerance, Smoothing: 0.1, Seed: 1, Workers: 2,
-		Out:         filepath.Join("runs", "search"),
+		Tolerance: nas.DefaultTolerance, Smoothing: 0.1,
+		runFlags:    runFlags{Seed: 1, Workers: 2, Out: filepath.Join("runs", "search")},
 		TrainEpochs: defaultEpochs,
 	}
 }
 
 func (o *searchOptions) flags() *flag.FlagSet {
-	fs := flag.NewFlagSet("search", flag.ContinueOnError)
+	fs := newFlagSet("search", "[flags]",
+		"Trains a supernet whose gates decide each layer's kernel size, expansion, whether\n"+
+			"it exists and whether a LightNL block (and which ratio and key stride) follows it,\n"+
+			"under a MACs target; writes the derived network to -out/arch.txt after every epoch\n"+
+			"and then trains it (-train-epochs). Ctrl-C saves a checkpoint; -resume continues it.\n"+
+			"Without flags it searches the small space on the embedded data.")
 	fs.StringVar(&o.Preset, "preset", o.Preset, "search space: "+strings.Join(nas.PresetNames(), " or "))
 	fs.StringVar(&o.SpaceFile, "space", o.SpaceFile, "search space `file` (JSON, as runs/search/space.json) instead of -preset")
 	fs.Var(&o.Target, "target", "MACs of the derived network, such as 7.6M or 350M (default: the preset's)")
@@ -157,28 +154,13 @@ func (o *searchOptions) flags() *flag.FlagSet {
 	fs.BoolVar(&o.CostOnly, "cost-only", o.CostOnly, "ablation: cut the classification loss's gradient to the gates, so that the cost term alone moves the thresholds")
 	fs.Float64Var(&o.Tolerance, "tolerance", o.Tolerance, "relative distance from the target the derived network must keep")
 	fs.Float64Var(&o.Smoothing, "smoothing", o.Smoothing, "label smoothing")
-	fs.Uint64Var(&o.Seed, "seed", o.Seed, "seed of the supernet, the data order and the gate dropout")
-	fs.IntVar(&o.Workers, "workers", o.Workers, "goroutines preparing batches")
-	fs.StringVar(&o.Out, "out", o.Out, "output `dir`ectory: checkpoint, arch.txt, arch.json, decisions.csv, decisions.png, macs.png, metrics")
-	fs.BoolVar(&o.Resume, "resume", o.Resume, "continue the search in -out from its checkpoint; flags not given are taken from it")
+	o.runFlags.define(fs, "search", "the supernet, the data order and the gate dropout", "checkpoint, arch.txt, arch.json, decisions.csv, decisions.png, macs.png, metrics")
 	fs.IntVar(&o.Random, "random", o.Random, "instead of searching, draw this many random networks within the target, train each on its share of the same budget (-epochs) and keep the best on the validation images (the baseline)")
 	fs.IntVar(&o.TrainEpochs, "train-epochs", o.TrainEpochs, "then train the derived network from scratch for this many epochs with autonl train's recipe, in -out/train (0: do not)")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: autonl search [flags]\n\n"+
-			"Trains a supernet whose gates decide each layer's kernel size, expansion, whether\n"+
-			"it exists and whether a LightNL block (and which ratio and key stride) follows it,\n"+
-			"under a MACs target; writes the derived network to -out/arch.txt after every epoch\n"+
-			"and then trains it (-train-epochs). Ctrl-C saves a checkpoint; -resume continues it.\n"+
-			"Without flags it searches the small space on the embedded data.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
 	return fs
 }
 
-func (o *searchOptions) outDir() string      { return o.Out }
-func (o *searchOptions) resuming() bool      { return o.Resume }
-func (o *searchOptions) totalEpochs() int    { return o.Epochs }
-func (o *searchOptions) resumeIn(out string) { o.Out, o.Resume = out, true }
+func (o *searchOptions) totalEpochs() int { return o.Epochs }
 
 func (o *searchOptions) check() error {
 	switch {
@@ -444,12 +426,7 @@ func (o *searchOptions) sameSchedule(saved *searchOptions) error {
 // data set, since the search needs the loss's gradient on its LightNL
 // gates from the start (autonl train's default is 0 off the embedded
 // data, the released code's).
-func (o *searchOptions) nlGamma() float64 {
-	if o.NLGamma.Set {
-		return o.NLGamma.V
-	}
-	return embeddedNLGamma
-}
+func (o *searchOptions) nlGamma() float64 { return o.NLGamma.or(embeddedNLGamma) }
 
 // checkSpace checks that an explicit target is within the MACs of the
 // networks of the space, and that the search fits in memory.
@@ -474,12 +451,7 @@ func (o *searchOptions) checkSpace(space nas.Space, target int64, explicit bool,
 }
 
 // weightDecay returns -wd, or autonl train's AdamW default for -data.
-func (o *searchOptions) weightDecay() float64 {
-	if o.WD.Set {
-		return o.WD.V
-	}
-	return defaultWD("adamw", o.Data)
-}
+func (o *searchOptions) weightDecay() float64 { return o.WD.or(defaultWD("adamw", o.Data)) }
 
 // report prints the derived network d and, with -train-epochs, trains it.
 func (o *searchOptions) report(ctx context.Context, d nas.Derived, target int64, stdout, stderr io.Writer) error {
@@ -520,13 +492,8 @@ func (o *searchOptions) trainOptions() *trainOptions {
 // search.
 func savedSearchOptions(ck *train.Checkpoint) (searchOptions, error) {
 	o := defaultSearchOptions()
-	if err := savedMetadata(ck, metaSearch, "search", &o); err != nil {
-		return o, err
-	}
-	if err := o.check(); err != nil {
-		return o, fmt.Errorf("checkpoint %s: metadata %s: %v", ck.Path, metaSearch, err)
-	}
-	return o, nil
+	err := savedMetadata(ck, metaSearch, "search", &o, o.check)
+	return o, err
 }
 
 func lenOf(ds data.Dataset) int {

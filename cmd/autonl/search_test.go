@@ -22,10 +22,7 @@ func TestSearchFlagErrors(t *testing.T) {
 	badSpace := filepath.Join(dir, "bad.json")
 	require.NoError(t, os.WriteFile(badSpace, []byte(`{"input_size": 32, "kernel": [3]}`), 0o644))
 	out := filepath.Join(dir, "out")
-	for _, tc := range []struct {
-		args []string
-		want []string
-	}{
+	requireUsageErrors(t, commands["search"].run, out, []usageCase{
 		{[]string{"-preset", "cifar"}, []string{"-preset cifar", "imagenet or small"}},
 		{[]string{"-target", "lots"}, []string{"-target", "350M"}},
 		{[]string{"-target", "-5M"}, []string{"-target"}},
@@ -49,13 +46,7 @@ func TestSearchFlagErrors(t *testing.T) {
 		{[]string{"-resume"}, []string{"-resume", "no checkpoint"}},
 		{[]string{"-train-epochs", "-1"}, []string{"-train-epochs -1"}},
 		{[]string{"-nope"}, []string{"-nope"}},
-	} {
-		args := tc.args
-		if !slices.Contains(args, "-out") {
-			args = append(args, "-out", out)
-		}
-		requireUsageError(t, commands["search"].run(args), tc.want...)
-	}
+	})
 	for _, s := range []string{"350M", "7.6M", "1.2G", "900k", "12345"} {
 		_, err := parseMACs(s)
 		assert.NoError(t, err, s)

@@ -9,7 +9,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -24,11 +23,7 @@ import (
 func init() {
 	commands["train"] = command{
 		summary: "train a network (zoo name or arch strings) on a dataset, with checkpoints and plots",
-		run: func(args []string) error {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-			defer stop()
-			return runTrain(ctx, args, os.Stdout, os.Stderr)
-		},
+		run:     interruptible(runTrain),
 	}
 }
 
@@ -197,26 +192,22 @@ func trainNetwork(ctx context.Context, o *trainOptions, stdout, stderr io.Writer
 	return nil
 }
 
-func (o *trainOptions) resolvedLR() float64 {
-	if o.LR.Set {
-		return o.LR.V
-	}
-	switch o.Optimizer {
+func (o *trainOptions) resolvedLR() float64 { return o.LR.or(defaultLR(o.Optimizer, o.Batch)) }
+
+// defaultLR returns the peak learning rate of optimizer for batch images a
+// step when -lr is auto.
+func defaultLR(optimizer string, batch int) float64 {
+	switch optimizer {
 	case "sgd":
-		return 0.1 * float64(o.Batch) / 128
+		return 0.1 * float64(batch) / 128
 	case "rmsprop-tf":
-		return 0.016 * float64(o.Batch) / 256
+		return 0.016 * float64(batch) / 256
 	default:
 		return 0.006
 	}
 }
 
-func (o *trainOptions) resolvedWD() float64 {
-	if o.WD.Set {
-		return o.WD.V
-	}
-	return defaultWD(o.Optimizer, o.Data)
-}
+func (o *trainOptions) resolvedWD() float64 { return o.WD.or(defaultWD(o.Optimizer, o.Data)) }
 
 // defaultWD returns the weight decay of optimizer on the data of -data
 // when -wd is auto.
@@ -243,13 +234,10 @@ const embeddedWD = 0.0
 
 // resolvedNLGamma returns -nl-gamma, or its default for -data.
 func (o *trainOptions) resolvedNLGamma() float64 {
-	if o.NLGamma.Set {
-		return o.NLGamma.V
-	}
 	if o.Data == "embedded" {
-		return embeddedNLGamma
+		return o.NLGamma.or(embeddedNLGamma)
 	}
-	return 0
+	return o.NLGamma.or(0)
 }
 
 // embeddedNLGamma is the initial γ of the batch norm that ends each LightNL

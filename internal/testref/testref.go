@@ -5,8 +5,8 @@
 // gen_lightnl.py. Each holds float32 tensors named "<case>/<tensor>", such
 // as "case012/dx", and metadata mapping every case name to a JSON object of
 // its parameters (except nn_state.safetensors, a plain PyTorch state dict).
-// Tests load a file once, iterate over its cases, and compare each result with a
-// Checker, which applies the tolerance
+// Tests load a file once, iterate over its cases (File.Run), and compare
+// each result with a Checker, which applies the tolerance
 //
 //	|got − want| ≤ RTol·max|want| + ATol
 //
@@ -100,6 +100,21 @@ func (f *File) Case(t testing.TB, name string) *Case {
 		t.Fatalf("testref: %s: no case %q", f.Path, name)
 	}
 	return &Case{Name: name, file: f, t: t}
+}
+
+// Run runs test as a subtest of t, named after the case, for each of
+// the file's cases whose names start with prefix, with one Checker for
+// the named group of tests; it fails t if there is no such case.
+func (f *File) Run(t *testing.T, prefix, group string, test func(t *testing.T, c *Case, chk *Checker)) {
+	t.Helper()
+	cases := f.Cases(prefix)
+	if len(cases) == 0 {
+		t.Fatalf("testref: %s: no case starts with %q", f.Path, prefix)
+	}
+	chk := NewChecker(t, group)
+	for _, name := range cases {
+		t.Run(name, func(t *testing.T) { test(t, f.Case(t, name), chk) })
+	}
 }
 
 // Case is one case of a reference file.

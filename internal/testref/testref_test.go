@@ -97,3 +97,14 @@ func TestOutputMetadata(t *testing.T) {
 		"input":             "testdata/x.safetensors: case/x",
 	}, OutputMetadata(y, "testdata/x.safetensors: case/x"))
 }
+
+func TestFileRun(t *testing.T) {
+	f := Load(t, "softmax.safetensors")
+	var seen []string
+	f.Run(t, "ce", "run", func(t *testing.T, c *Case, chk *Checker) {
+		require.Equal(t, c.Name, t.Name()[len(t.Name())-len(c.Name):], "the subtest is named after the case")
+		require.NotNil(t, chk)
+		seen = append(seen, c.Name)
+	})
+	require.Equal(t, f.Cases("ce"), seen)
+}

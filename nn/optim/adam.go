@@ -80,13 +80,8 @@ func newAdam(kind string, groups []Group, cfg AdamConfig) *Adam {
 // Step updates every parameter that has a gradient.
 func (o *Adam) Step() {
 	b2, eps, ams, decoupled := o.cfg.Betas[1], o.cfg.Eps, o.cfg.AMSGrad, o.decoupled
-	for i := range o.params {
-		p := &o.params[i]
-		g, w := p.data()
-		if g == nil {
-			continue
-		}
-		lr, wd, b1 := o.lr*p.h.LRScale, p.h.WeightDecay, p.h.Momentum
+	o.eachWithGrad(0, len(o.params), func(p *param, g, w []float32, lr float64) {
+		wd, b1 := p.h.WeightDecay, p.h.Momentum
 		t := float64(p.steps + 1)
 		stepSize := lr / (1 - math.Pow(b1, t))
 		bc2 := math.Sqrt(1 - math.Pow(b2, t))
@@ -108,7 +103,6 @@ func (o *Adam) Step() {
 			}
 			w[j] = float32(wj - stepSize*m/(math.Sqrt(v)/bc2+eps))
 		}
-		p.steps++
-	}
+	})
 	o.steps++
 }

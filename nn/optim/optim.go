@@ -248,6 +248,21 @@ func (c *core) SetLR(lr float64) {
 // Steps returns the number of Step calls so far.
 func (c *core) Steps() int { return c.steps }
 
+// eachWithGrad calls update for each parameter of c.params[lo:hi] that
+// has a gradient, with its gradient g, its value w and its learning rate
+// (LR times its group's LRScale), and then counts the parameter's step.
+func (c *core) eachWithGrad(lo, hi int, update func(p *param, g, w []float32, lr float64)) {
+	for i := lo; i < hi; i++ {
+		p := &c.params[i]
+		g, w := p.data()
+		if g == nil {
+			continue
+		}
+		update(p, g, w, c.lr*p.h.LRScale)
+		p.steps++
+	}
+}
+
 // data returns the data of p's gradient and value, or nil if p has no
 // gradient. It panics if their sizes differ.
 func (p *param) data() (g, w []float32) {

@@ -73,13 +73,8 @@ func newRMSCore(name string, groups []Group, lr, smoothing, eps, mu, wd float64,
 // Step updates every parameter that has a gradient.
 func (o *RMSProp) Step() {
 	alpha, eps, centered := o.cfg.Alpha, o.cfg.Eps, o.cfg.Centered
-	for i := range o.params {
-		p := &o.params[i]
-		g, w := p.data()
-		if g == nil {
-			continue
-		}
-		lr, wd, mu := o.lr*p.h.LRScale, p.h.WeightDecay, p.h.Momentum
+	o.eachWithGrad(0, len(o.params), func(p *param, g, w []float32, lr float64) {
+		wd, mu := p.h.WeightDecay, p.h.Momentum
 		sq, mom, ga := p.buf[0], p.buf[1], p.buf[2]
 		for j := range w {
 			wj := float64(w[j])
@@ -101,8 +96,7 @@ func (o *RMSProp) Step() {
 			}
 			w[j] = float32(wj - lr*u)
 		}
-		p.steps++
-	}
+	})
 	o.steps++
 }
 
@@ -182,13 +176,8 @@ func NewRMSPropTF(groups []Group, cfg RMSPropTFConfig) *RMSPropTF {
 // Step updates every parameter that has a gradient.
 func (o *RMSPropTF) Step() {
 	r, eps, centered := 1-o.cfg.Rho, o.cfg.Eps, o.cfg.Centered
-	for i := range o.params {
-		p := &o.params[i]
-		g, w := p.data()
-		if g == nil {
-			continue
-		}
-		lr, wd, mu := o.lr*p.h.LRScale, p.h.WeightDecay, p.h.Momentum
+	o.eachWithGrad(0, len(o.params), func(p *param, g, w []float32, lr float64) {
+		wd, mu := p.h.WeightDecay, p.h.Momentum
 		ms, mom, mg := p.buf[0], p.buf[1], p.buf[2]
 		for j := range w {
 			wj := float64(w[j])
@@ -212,7 +201,6 @@ func (o *RMSPropTF) Step() {
 			}
 			w[j] = float32(wj - u)
 		}
-		p.steps++
-	}
+	})
 	o.steps++
 }

@@ -109,13 +109,8 @@ func (o *SGD) updateHalf(lo, _ int) {
 func (o *SGD) update(lo, hi int) {
 	damp := 1 - o.cfg.Dampening
 	nesterov := o.cfg.Nesterov
-	for i := lo; i < hi; i++ {
-		p := &o.params[i]
-		g, w := p.data()
-		if g == nil {
-			continue
-		}
-		lr, wd, mu := o.lr*p.h.LRScale, p.h.WeightDecay, p.h.Momentum
+	o.eachWithGrad(lo, hi, func(p *param, g, w []float32, lr float64) {
+		wd, mu := p.h.WeightDecay, p.h.Momentum
 		buf, first := p.buf[0], p.steps == 0
 		for j := range w {
 			wj := float64(w[j])
@@ -137,6 +132,5 @@ func (o *SGD) update(lo, hi int) {
 			}
 			w[j] = float32(wj - lr*d)
 		}
-		p.steps++
-	}
+	})
 }
