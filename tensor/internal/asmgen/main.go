@@ -41,6 +41,10 @@ func main() {
 		gemmKernel(g, avx512, 12, 32, "sgemmPanels12x32AVX512", true, false)
 		gemmKernel(g, avx2, 6, 16, "sgemmPanelsAff6x16AVX2", true, true)
 		gemmKernel(g, avx512, 12, 32, "sgemmPanelsAff12x32AVX512", true, true)
+		gemmKernel(g, avx512, 12, 16, "sgemmKernel12x16AVX512", false, false)
+		for cols := 1; cols <= gemmColsMax; cols++ {
+			gemmCols12(g, cols, fmt.Sprintf("sgemmCols12x%dAVX512", cols))
+		}
 		packBCopy(g, 16, "packB16AVX2")
 		packBCopy(g, 32, "packB32AVX2")
 		packBRows(g, 16, "packBRows16AVX2")
@@ -272,6 +276,66 @@ func gemmKernel(g *gen, s isa, mr, nr int, name string, panels, aff bool) {
 			g.i("DECQ R11")
 			g.i("JNZ %s_panel", name)
 		}
+	}
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// gemmColsMax is the widest tile of gemmCols12 kernels: up to 11 columns
+// the column layout takes fewer multiply-adds per step than a 12×16 row
+// tile (cols against 12).
+const gemmColsMax = 11
+
+// gemmCols12 emits an AVX-512 micro-kernel for a 12×cols tile held by
+// columns, with the Go declaration
+//
+//	func name(k int, a, b *float32, ldb int, s *float32)
+//
+// It computes, for i < 12 and j < cols,
+//
+//	s[j·16+i] = Σ_{p<k} a[p·12+i]·b[p·ldb+j]   (fused multiply-adds, p increasing, from 0)
+//
+// and s[j·16+i] = 0 for 12 ≤ i < 16: each accumulator is one column of the
+// tile, the twelve elements of the A panel's row p loaded under a mask and
+// b[p·ldb+j] broadcast from memory by the multiply-add. The sums are
+// those of gemmKernel's row tiles bit for bit (the same fused
+// multiply-adds in the same order); the caller transposes them into C.
+// It is meant for the narrow last tiles of a product (n mod 32 small),
+// where a 12×16 or 12×32 row tile would mostly multiply padding.
+func gemmCols12(g *gen, cols int, name string) {
+	const aReg = "Z31"
+	if cols > 31 {
+		log.Fatalf("asmgen: %s: %d columns do not fit the registers", name, cols)
+	}
+	g.p("")
+	g.p("// func %s(k int, a, b *float32, ldb int, s *float32)", name)
+	g.p("// AVX-512 12×%d micro-kernel by columns; see gemmCols12 in tensor/internal/asmgen.", cols)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-40", name)
+	g.i("MOVQ k+0(FP), CX")
+	g.i("MOVQ a+8(FP), SI")
+	g.i("MOVQ b+16(FP), DX")
+	g.i("MOVQ ldb+24(FP), R8")
+	g.i("SHLQ $2, R8")
+	g.i("MOVQ s+32(FP), DI")
+	g.i("MOVL $0xfff, AX")
+	g.i("KMOVW AX, K1")
+	for j := range cols {
+		g.i("VPXORD Z%d, Z%d, Z%d", j, j, j)
+	}
+	g.i("TESTQ CX, CX")
+	g.i("JZ %s_store", name)
+	g.p("%s_loop:", name)
+	g.i("VMOVUPS.Z (SI), K1, %s", aReg)
+	for j := range cols {
+		g.i("VFMADD231PS.BCST %d(DX), %s, Z%d", 4*j, aReg, j)
+	}
+	g.i("ADDQ R8, DX")
+	g.i("ADDQ $48, SI")
+	g.i("DECQ CX")
+	g.i("JNZ %s_loop", name)
+	g.p("%s_store:", name)
+	for j := range cols {
+		g.i("VMOVUPS Z%d, %d(DI)", j, 64*j)
 	}
 	g.i("VZEROUPPER")
 	g.i("RET")

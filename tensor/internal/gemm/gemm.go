@@ -806,7 +806,8 @@ func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 // edgeTile computes the block of C of rows [i0, i0+rows) and logical
 // columns [col, col+cols) that is not a full mr×nr block in one place,
 // through w.edge: the block's elements of C are gathered into it (unless
-// g.store), the micro-kernel adds to them (or stores) the products and
+// g.store), the micro-kernel adds to them (or stores) the products (the
+// edge kernel for the first cols < nr columns, if there is one) and
 // applies aff (nil: none; only with rows = mr and g.panelsAff), and they
 // are scattered back. Each element receives what an in-place block would
 // give it, bit for bit.
@@ -830,9 +831,17 @@ func (g *gemmArgs) edgeTile(w *workspace, apanel, bpanel []float32, i0, rows, co
 			each(i, func(dst, edge []float32) { copy(edge, dst) })
 		}
 	}
-	if aff != nil {
+	switch {
+	case cols < nr && g.edge != nil:
+		g.edge(kc, apanel, bpanel, nr, w.edge, nr, g.store, cols)
+		if aff != nil {
+			for i := range rows {
+				aff.apply(i0+i, w.edge[i*nr:i*nr+cols])
+			}
+		}
+	case aff != nil:
 		g.panelsAff(kc, apanel, bpanel, nr, w.edge, nr, g.store, 1, aff, i0)
-	} else {
+	default:
 		g.fn(kc, apanel, bpanel, nr, w.edge, nr, g.store)
 	}
 	for i := range rows {

@@ -528,3 +528,77 @@ func TestDotMatchesGeneric(t *testing.T) {
 		require.Equal(t, want, dot(x, y), "n=%d", n)
 	}
 }
+
+// TestEdgeKernelsMatchTwin compares the edge kernels of the narrow last
+// tiles with their pure-Go twin kernelGenericFMA and with the full tile
+// of fn, bit for bit, for every width below nr, every k remainder, store
+// and add mode, B packed and in place.
+func TestEdgeKernelsMatchTwin(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, kc := range simdConfigs() {
+		if kc.edge == nil {
+			continue
+		}
+		mr, nr := kc.mr, kc.nr
+		for cols := 1; cols < nr; cols++ {
+			for k := 0; k <= 9; k++ {
+				for _, ldb := range []int{nr, nr + 5} {
+					for _, store := range []bool{false, true} {
+						ldc := nr + 3
+						a, b := randSlice(rng, k*mr), randSlice(rng, max(k, 1)*ldb)
+						c0 := randSlice(rng, mr*ldc)
+						twin, full, got := append([]float32(nil), c0...), append([]float32(nil), c0...), append([]float32(nil), c0...)
+						kernelGenericFMA(mr, cols, k, a, b, ldb, twin, ldc, store)
+						kc.fn(k, a, b, ldb, full, ldc, store)
+						kc.edge(k, a, b, ldb, got, ldc, store, cols)
+						for i := range mr {
+							for j := range cols {
+								e := i*ldc + j
+								require.Equal(t, math.Float32bits(twin[e]), math.Float32bits(got[e]),
+									"%s edge cols=%d k=%d ldb=%d store=%v: C[%d,%d] against the twin", kc.name, cols, k, ldb, store, i, j)
+								require.Equal(t, math.Float32bits(full[e]), math.Float32bits(got[e]),
+									"%s edge cols=%d k=%d ldb=%d store=%v: C[%d,%d] against fn", kc.name, cols, k, ldb, store, i, j)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSgemmEdgeMatchesFullTiles checks that products whose last tiles go
+// through the edge kernels, with and without the affine epilogue, give
+// bit for bit what the full tiles give.
+func TestSgemmEdgeMatchesFullTiles(t *testing.T) {
+	defer func(c kernelConfig) { cfg = c }(cfg)
+	rng := rand.New(rand.NewPCG(23, 24))
+	for _, kc := range simdConfigs() {
+		if kc.edge == nil {
+			continue
+		}
+		noEdge := kc
+		noEdge.edge = nil
+		for _, s := range [][3]int{{1280, 49, 320}, {960, 49, 160}, {50, 17, 300}, {37, 60, 7}, {24, 45, 200}, {13, 28, 5}} {
+			m, n, k := s[0], s[1], s[2]
+			a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+			c0 := randSlice(rng, m*n)
+			aff := &Affine{Mean: randSlice(rng, m), Scale: randSlice(rng, m), Shift: randSlice(rng, m), Lo: -0.5, Hi: 1}
+			for _, beta := range []float32{0, 1} {
+				for _, f := range []*Affine{nil, aff} {
+					var res [2][]float32
+					for v, c := range []kernelConfig{kc, noEdge} {
+						cfg = c
+						res[v] = append([]float32(nil), c0...)
+						if f == nil {
+							Sgemm(false, false, m, n, k, 1, a, k, b, n, beta, res[v], n)
+						} else {
+							SgemmBatchNEpilogue(false, m, n, k, 1, a, k, b, n, k*n, beta, res[v], n, m*n, 1, f, nil)
+						}
+					}
+					require.Equal(t, res[1], res[0], "%s m=%d n=%d k=%d beta=%v aff=%v", kc.name, m, n, k, beta, f != nil)
+				}
+			}
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package gemm
 
+import "math"
+
 // kernelFunc is the signature of a micro-kernel with register tile mr×nr.
 // It computes, for i < mr and j < nr,
 //
@@ -31,6 +33,11 @@ type kernelConfig struct {
 	// parameters, applied in registers: the results of panels and then
 	// aff.apply over each row, bit for bit.
 	panelsAff func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n int, aff *Affine, row int)
+	// edge, if not nil, is fn for the first cols < nr columns of a tile,
+	// bit for bit, at less cost than the full tile: the narrow last tiles
+	// of a product. c must have room for nr columns per row; columns from
+	// cols on are left unspecified.
+	edge func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, cols int)
 }
 
 // genericConfig is the portable kernel, used where no SIMD kernel applies
@@ -46,6 +53,26 @@ func kernelGeneric(mr, nr, k int, a, b []float32, ldb int, c []float32, ldc int,
 			var s float32
 			for p := range k {
 				s += a[p*mr+i] * b[p*ldb+j]
+			}
+			if store {
+				c[i*ldc+j] = s
+			} else {
+				c[i*ldc+j] += s
+			}
+		}
+	}
+}
+
+// kernelGenericFMA is kernelGeneric with fused multiply-adds, s ←
+// fma(a, b, s): the arithmetic of the SIMD kernels, and the pure-Go twin
+// that they match bit for bit.
+func kernelGenericFMA(mr, nr, k int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
+	a = a[:k*mr]
+	for i := range mr {
+		for j := range nr {
+			var s float32
+			for p := range k {
+				s = float32(math.FMA(float64(a[p*mr+i]), float64(b[p*ldb+j]), float64(s)))
 			}
 			if store {
 				c[i*ldc+j] = s

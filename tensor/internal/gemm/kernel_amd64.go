@@ -36,6 +36,103 @@ func sgemmPanelsAff6x16AVX2(k int, a, b *float32, ldb int, c *float32, ldc int, 
 //go:noescape
 func sgemmPanelsAff12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int, mean, scale, shift *float32, lo, hi float32)
 
+// sgemmKernel12x16AVX512 is the 12×16 kernel of kernelFunc, and
+// sgemmCols12xNAVX512 the 12×N kernels by columns of gemmCols12 in
+// ../asmgen (s[j·16+i] is element (i, j) of the sums; 1 ≤ N ≤ 11): the
+// narrow last tiles of the 12×32 kernel (avx512Edge).
+//
+//go:noescape
+func sgemmKernel12x16AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
+
+//go:noescape
+func sgemmCols12x1AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x2AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x3AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x4AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x5AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x6AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x7AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x8AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x9AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x10AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x11AVX512(k int, a, b *float32, ldb int, s *float32)
+
+// colsMax is the widest tile of the column kernels.
+const colsMax = 11
+
+var cols12AVX512 = [colsMax + 1]func(k int, a, b *float32, ldb int, s *float32){nil,
+	sgemmCols12x1AVX512, sgemmCols12x2AVX512, sgemmCols12x3AVX512, sgemmCols12x4AVX512,
+	sgemmCols12x5AVX512, sgemmCols12x6AVX512, sgemmCols12x7AVX512, sgemmCols12x8AVX512,
+	sgemmCols12x9AVX512, sgemmCols12x10AVX512, sgemmCols12x11AVX512}
+
+var kernel12x16AVX512 = asmKernel(12, 16, sgemmKernel12x16AVX512)
+
+// avx512Edge is the edge function of the 12×32 kernel (kernelConfig.edge)
+// for its last tiles of cols < 32 columns, with the multiply-adds of
+// whole vectors it takes: 12×cols by columns (cols per step) up to 11
+// columns, a 12×16 tile (12 per step) up to 16, a 12×16 tile and then the
+// rest by columns up to 27, and the 12×32 tile past that. Every kernel
+// forms the sums with the same fused multiply-adds in the same order, so
+// the results are those of the 12×32 kernel bit for bit.
+func avx512Edge(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, cols int) {
+	switch {
+	case cols > 16+colsMax:
+		avx512Config.fn(k, a, b, ldb, c, ldc, store)
+		return
+	case cols >= 12:
+		kernel12x16AVX512(k, a, b, ldb, c, ldc, store)
+		if cols <= 16 {
+			return
+		}
+		b, c, cols = b[16:], c[16:], cols-16
+	}
+	cols12(k, a, b, ldb, c, ldc, store, cols)
+}
+
+// cols12 computes the first cols ≤ colsMax columns of a 12-row tile with
+// the column kernels, as kernelFunc does.
+func cols12(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, cols int) {
+	var s [colsMax * 16]float32
+	if k > 0 {
+		_ = a[k*12-1]
+		_ = b[(k-1)*ldb+cols-1]
+		cols12AVX512[cols](k, &a[0], &b[0], ldb, &s[0])
+	}
+	_ = c[11*ldc+cols-1]
+	for j := range cols {
+		col := s[j*16 : j*16+12]
+		if store {
+			for i, v := range col {
+				c[i*ldc+j] = v
+			}
+		} else {
+			for i, v := range col {
+				c[i*ldc+j] += v
+			}
+		}
+	}
+}
+
 // asmPanelsAff wraps an assembly panels kernel with the affine map,
 // checking the slice bounds first; plain is the kernel without it, for
 // k = 0.
@@ -289,6 +386,8 @@ var (
 	avx2Config   = asmConfig("avx2_6x16", 6, 16, 256, 144, sgemmKernel6x16AVX2, sgemmPanels6x16AVX2, sgemmPanelsAff6x16AVX2)
 	avx512Config = asmConfig("avx512_12x32", 12, 32, 192, 144, sgemmKernel12x32AVX512, sgemmPanels12x32AVX512, sgemmPanelsAff12x32AVX512)
 )
+
+func init() { avx512Config.edge = avx512Edge }
 
 // asmConfig returns the configuration of the assembly kernels of tile
 // mr×nr with the given blocking.
