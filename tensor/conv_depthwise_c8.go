@@ -148,22 +148,23 @@ func dwInterleavedForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 	groups := channelGroups(g.c)
 	taps := allTaps(kk)
 	grain := max(1, depthwiseGrain/(lanes*howo*kk))
+	// The weights of every group, packed once: kk·Lanes per group.
+	wv := getScratch(groups * kk * lanes)
+	defer putScratch(wv)
+	for grp := range groups {
+		c0 := grp * lanes
+		packWeights(wv[grp*kk*lanes:], w, c0, min(lanes, g.c-c0), kk, taps)
+	}
 	parallel.For(g.n*groups, grain, func(lo, hi int) {
 		buf := getScratch(pad.len())
 		clear(buf)
 		out := getScratch(howo * lanes)
-		wv := getScratch(kk * lanes)
-		lastGroup := -1
 		for t := lo; t < hi; t++ {
 			n, grp := t/groups, t%groups
 			c0 := grp * lanes
 			nc := min(lanes, g.c-c0)
-			if grp != lastGroup {
-				packWeights(wv, w, c0, nc, kk, taps)
-				lastGroup = grp
-			}
 			packPlanes(buf, x[n*g.c*hw:], hw, c0, nc, g.h, g.w, pad)
-			dwconv.TapsVec(out, buf, wv, offs, grid, false)
+			dwconv.TapsVec(out, buf, wv[grp*kk*lanes:(grp+1)*kk*lanes], offs, grid, false)
 			unpackPlanes(y[n*g.c*howo:], out, howo, c0, nc)
 			if ep != nil {
 				yn := y[n*g.c*howo:]
@@ -174,7 +175,6 @@ func dwInterleavedForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 		}
 		putScratch(buf)
 		putScratch(out)
-		putScratch(wv)
 	})
 }
 

@@ -12,8 +12,9 @@ import (
 // epilogue gives BatchNormInferenceClamp(Conv2D(…)) bit for bit, on every
 // path of Conv2D: batched and single-image 1×1 products (tiles of C split
 // across images), 1×1 maps (matrix-vector products), the 3×3 plane
-// kernels, strided and larger depthwise kernels through the padded copy
-// and the channel-interleaved kernels of small maps, and im2col.
+// kernels (stride 1 and 2), the flattened-plane kernels of 9- to 16-wide
+// maps, larger depthwise kernels through the padded copy and the
+// channel-interleaved kernels of small maps, and im2col.
 func TestConv2DFusedMatchesUnfused(t *testing.T) {
 	s1, s2, p1, p2, p3 := [2]int{1, 1}, [2]int{2, 2}, [2]int{1, 1}, [2]int{2, 2}, [2]int{3, 3}
 	cases := []convCase{
@@ -26,6 +27,8 @@ func TestConv2DFusedMatchesUnfused(t *testing.T) {
 		{n: 2, c: 16, h: 17, w: 33, cout: 16, kh: 3, kw: 3, stride: s2, pad: p1, groups: 16},
 		{n: 2, c: 12, h: 40, w: 40, cout: 12, kh: 5, kw: 5, stride: s1, pad: p2, groups: 12},
 		{n: 2, c: 20, h: 7, w: 7, cout: 20, kh: 7, kw: 7, stride: s1, pad: p3, groups: 20},
+		{n: 2, c: 18, h: 14, w: 14, cout: 18, kh: 3, kw: 3, stride: s1, pad: p1, groups: 18},
+		{n: 2, c: 5, h: 9, w: 15, cout: 5, kh: 5, kw: 5, stride: s1, pad: p2, groups: 5},
 		{n: 2, c: 13, h: 14, w: 14, cout: 13, kh: 3, kw: 3, stride: s2, pad: p1, groups: 13},
 		{n: 2, c: 3, h: 23, w: 23, cout: 8, kh: 3, kw: 3, stride: s2, pad: p1, groups: 1},
 		{n: 2, c: 8, h: 9, w: 9, cout: 12, kh: 1, kw: 1, stride: s1, groups: 4},

@@ -75,6 +75,9 @@ func main() {
 		dwTaps3Rows512(g, "taps3RowsVecAVX512", true, false)
 		dwGradTaps512(g, "gradTapsAVX512")
 		dwGradTaps3Rows512(g, "gradTaps3RowsAVX512")
+		dwPlane3x3S2Data(g)
+		dwPlane3x3S2512(g, "plane3x3S2AVX512")
+		dwPlaneFlat512(g, "planeFlatAVX512")
 	default:
 		log.Fatalf("asmgen: unknown -kind %q", *kind)
 	}

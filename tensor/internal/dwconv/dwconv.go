@@ -10,11 +10,15 @@
 // variants chosen at run time from the CPU's features: AVX2+FMA, and
 // AVX-512F, whose tap and weight-gradient kernels compute two vectors of
 // a row in one 16-lane register and give the AVX2 kernels' results bit
-// for bit (the other kernels are the AVX2 ones). Elsewhere, and with the
-// purego build tag, the pure-Go twins (tapsGeneric, gradTapsGeneric, …)
-// run. The twins are the specification that tests compare the assembly
-// with; the tap kernels differ from them only in rounding, since the
-// assembly fuses each multiply-add, and the others are bit-identical.
+// for bit (the other kernels are the AVX2 ones). The stride-2 plane
+// kernel Plane3x3S2 and the flattened-plane kernel of FlatPlan exist in
+// the AVX-512 variant and as pure-Go twins in the generic one; with AVX2,
+// HasPlane3x3S2 is false, NewFlatPlan returns nil and callers take their
+// padded-copy path. Elsewhere, and with the purego build tag, the
+// pure-Go twins (tapsGeneric, gradTapsGeneric, …) run. The twins are the
+// specification that tests compare the assembly with; the tap kernels
+// differ from them only in rounding, since the assembly fuses each
+// multiply-add, and the others are bit-identical.
 //
 // The environment variable AUTONL_SIMD set to a variant name (avx512,
 // avx2, generic) that the CPU runs selects it instead of the best one,
@@ -47,12 +51,15 @@ type variant struct {
 	// and GradPlane3x3 kernels.
 	plane3x3     func(y, x, k []float32, h, w int, acc, stream bool)
 	gradPlane3x3 func(out, dy, x []float32, h, w int)
+	plane3x3S2   func(y, x, k []float32, h, w int)
+	planeFlat    func(f *FlatPlan, y, x, k []float32)
 }
 
 // genericVariant holds the pure-Go twins.
 var genericVariant = variant{name: "generic", taps: tapsGeneric, tapsStream: tapsGeneric, tapsVec: tapsVecGeneric,
 	gradTaps: gradTapsGeneric, copyRows: copyRowsGeneric, deinterleave2: deinterleave2Generic,
-	packC8: packC8Generic, unpackC8: unpackC8Generic}
+	packC8: packC8Generic, unpackC8: unpackC8Generic, plane3x3S2: plane3x3S2Generic,
+	planeFlat: planeFlatGeneric}
 
 // cur is the variant in use.
 var cur = selectVariant(os.Getenv("AUTONL_SIMD"))
@@ -157,6 +164,58 @@ func GradPlane3x3(out, dy, x []float32, h, w int) {
 		return
 	}
 	cur.gradPlane3x3(out, dy, x, h, w)
+}
+
+// HasPlane3x3S2 reports whether the kernel variant in use has a
+// Plane3x3S2 kernel for planes w wide (1 ≤ w ≤ MaxPlaneWidth).
+func HasPlane3x3S2(w int) bool {
+	return cur.plane3x3S2 != nil && w >= 1 && w <= MaxPlaneWidth
+}
+
+// Plane3x3S2 computes a 3×3 correlation with stride 2 and zero padding 1
+// of the h×w plane x into the ho×wo plane y, ho = ⌈h/2⌉ and wo = ⌈w/2⌉:
+// for i < ho and j < wo,
+//
+//	y[i·wo+j] = Σ_{p,q<3} k[3p+q] · X(2i+p−1, 2j+q−1),
+//
+// with X as in Plane3x3, the taps added in increasing (p, q) to 0: the
+// results of Taps on a zero-padded copy of x whose columns are split by
+// parity, with the offsets of the kernel's taps in (p, q) order, bit for
+// bit, without the copy. It panics unless HasPlane3x3S2(w).
+func Plane3x3S2(y, x, k []float32, h, w int) {
+	if !HasPlane3x3S2(w) {
+		panic(fmt.Sprintf("dwconv: Plane3x3S2: no kernel for planes %d wide with kernel variant %s", w, cur.name))
+	}
+	ho, wo := (h+1)/2, (w+1)/2
+	if h < 0 || len(y) < ho*wo || len(x) < h*w || len(k) < 9 {
+		panic(fmt.Sprintf("dwconv: Plane3x3S2: %d×%d planes do not fit y of %d, x of %d (or %d weights)", h, w, len(y), len(x), len(k)))
+	}
+	if h == 0 {
+		return
+	}
+	cur.plane3x3S2(y, x, k, h, w)
+}
+
+// plane3x3S2Generic is the pure-Go twin of the Plane3x3S2 kernel.
+func plane3x3S2Generic(y, x, k []float32, h, w int) {
+	ho, wo := (h+1)/2, (w+1)/2
+	for i := range ho {
+		for j := range wo {
+			var s float32
+			for p := range 3 {
+				a := 2*i + p - 1
+				for q := range 3 {
+					b := 2*j + q - 1
+					var v float32
+					if a >= 0 && a < h && b >= 0 && b < w {
+						v = x[a*w+b]
+					}
+					s += k[3*p+q] * v
+				}
+			}
+			y[i*wo+j] = s
+		}
+	}
 }
 
 // Geometry of a family of vectors: vector (r, v), r < Rows and v < Vecs,

@@ -82,6 +82,18 @@ func taps3RowsVecAVX512(y, x, top, bottom, w *float32, offs *int32, masks *uint1
 //go:noescape
 func gradTaps3RowsAVX512(out, dy, x, top, bottom *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow int)
 
+// plane3x3S2AVX512 is the kernel of Plane3x3S2 for a strip of up to 4
+// chunks of 16 output columns (see dwPlane3x3S2512 in ../asmgen).
+//
+//go:noescape
+func plane3x3S2AVX512(y, x, top, bottom, w *float32, masks *uint16, nchunk, ho, xrow, yrow int)
+
+// planeFlatAVX512 is the kernel of FlatPlan.Run (see dwPlaneFlat512 in
+// ../asmgen).
+//
+//go:noescape
+func planeFlatAVX512(y, x, w *float32, offs *int32, masks *uint16, ntaps, nchunk, nwhole, last int)
+
 // gradTapsAVX512 takes 1 to maxGradTaps512 taps.
 //
 //go:noescape
@@ -113,6 +125,7 @@ func variants() []variant {
 			avx512.taps, avx512.tapsStream, avx512.tapsVec = taps512, tapsStream512, tapsVec512
 			avx512.gradTaps = gradTaps512
 			avx512.plane3x3, avx512.gradPlane3x3 = plane3x3AVX512, gradPlane3x3AVX512
+			avx512.plane3x3S2, avx512.planeFlat = plane3x3S2Asm, planeFlatAsm
 			vs = append([]variant{avx512}, vs...)
 		}
 	}
@@ -380,4 +393,40 @@ func planeMasks(v, n, nvec int, d [3]int32) [6]uint16 {
 		}
 	}
 	return m
+}
+
+// plane3x3S2Asm runs Plane3x3S2 with plane3x3S2AVX512 on strips of up to
+// 64 output columns: the rows of x in place, masks for the columns −1
+// and past w, zeroRow for the row −1 and, when h is odd, the row h.
+func plane3x3S2Asm(y, x, k []float32, h, w int) {
+	ho, wo := (h+1)/2, (w+1)/2
+	// lanes returns the mask of the 16 lanes of a load from column b0
+	// that fall in the row.
+	lanes := func(b0 int) uint16 {
+		lo, hi := max(0, -b0), min(16, w-b0)
+		if lo >= hi {
+			return 0
+		}
+		return uint16((1<<hi - 1) &^ (1<<lo - 1))
+	}
+	for j0 := 0; j0 < wo; j0 += 64 {
+		n := min(64, wo-j0)
+		nch := (n + 15) / 16
+		b0, bl := 2*j0, 2*(j0+16*(nch-1)) // first columns of the first and the last chunk
+		store := uint16(0xffff)
+		if r := n % 16; r != 0 {
+			store = 1<<r - 1
+		}
+		m := [6]uint16{lanes(b0 - 1), lanes(bl), lanes(bl + 16), lanes(bl - 1), lanes(bl + 15), store}
+		z := &zeroRow[Lanes+b0]
+		bottom := z
+		if 2*ho-1 < h {
+			bottom = &x[(2*ho-1)*w+b0]
+		}
+		plane3x3S2AVX512(&y[j0], &x[b0], z, bottom, &k[0], &m[0], nch, ho, 4*w, 4*wo)
+	}
+}
+
+func planeFlatAsm(f *FlatPlan, y, x, k []float32) {
+	planeFlatAVX512(&y[0], &x[0], &k[0], &f.offs[0], &f.masks[0], len(f.offs), f.nchunk, f.nwhole, int(f.last))
 }

@@ -1,0 +1,80 @@
+package dwconv
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestFlatPlanMatchesTaps checks that FlatPlan.Run of every variant that
+// has it (the pure-Go twin among them) gives bit for bit what Taps of the
+// same variant gives on a zero-padded copy of the plane, for kernels 1 to
+// 7 with every padding, planes narrower and wider than a chunk and every
+// remainder of chunks and groups of four, and infinite inputs (whose
+// products must not reach the padding); and that the assembly kernels are
+// within rounding of the twin.
+func TestFlatPlanMatchesTaps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	sizes := [][2]int{{1, 1}, {1, 5}, {7, 7}, {3, 16}, {14, 14}, {5, 17}, {9, 28}, {28, 28}, {4, 56}, {13, 3}}
+	tested := 0
+	for _, name := range Variants() {
+		prev := Use(name)
+		has := NewFlatPlan(1, 1, 1, 1, 0, 0) != nil
+		Use(prev)
+		if !has {
+			continue
+		}
+		tested++
+		for _, hw := range sizes {
+			h, w := hw[0], hw[1]
+			for _, k := range [][2]int{{3, 3}, {5, 5}, {7, 7}, {1, 3}, {3, 1}, {2, 4}} {
+				kh, kw := k[0], k[1]
+				for _, pad := range [][2]int{{kh / 2, kw / 2}, {0, 0}, {kh - 1, kw - 1}, {rng.IntN(kh), rng.IntN(kw)}} {
+					pt, pl := pad[0], pad[1]
+					x := randSlice(rng, h*w)
+					if rng.IntN(2) == 0 {
+						x[rng.IntN(len(x))] = float32(math.Inf(1))
+					}
+					nvec := (w + Lanes - 1) / Lanes
+					ldx := nvec*Lanes + kw - 1 + rng.IntN(3)
+					buf := make([]float32, (h+kh)*ldx)
+					for i := range h {
+						copy(buf[(i+pt)*ldx+pl:], x[i*w:(i+1)*w])
+					}
+					offs := make([]int32, kh*kw)
+					for p := range kh {
+						for q := range kw {
+							offs[p*kw+q] = int32(p*ldx + q)
+						}
+					}
+					ldy := nvec * Lanes
+					g := Grid{Vecs: nvec, Rows: h, XStep: Lanes, XRow: ldx, YStep: Lanes, YRow: ldy}
+					wt := randSlice(rng, kh*kw)
+					want := make([]float32, h*ldy)
+					got := randSlice(rng, h*w+16)
+					tail := append([]float32(nil), got[h*w:]...)
+					twin := make([]float32, h*w)
+					var f *FlatPlan
+					func() {
+						defer Use(Use(name))
+						Taps(want, buf, wt, offs, g, false)
+						f = NewFlatPlan(h, w, kh, kw, pt, pl)
+						f.Run(got[:h*w], x, wt)
+					}()
+					planeFlatGeneric(f, twin, x, wt)
+					msg := fmt.Sprintf("%s FlatPlan.Run against Taps: %d×%d, %d×%d kernel, padding (%d, %d)", name, h, w, kh, kw, pt, pl)
+					for i := range h {
+						sameBits(t, want[i*ldy:i*ldy+w], got[i*w:(i+1)*w], fmt.Sprintf("%s, row %d", msg, i))
+					}
+					sameBits(t, tail, got[h*w:], msg+": past the plane")
+					closeTo(t, twin, got[:h*w], kh*kw, msg+" against the twin")
+				}
+			}
+		}
+	}
+	require.Positive(t, tested, "no variant with FlatPlan.Run among %v", Variants())
+	require.Panics(t, func() { NewFlatPlan(3, 3, 3, 3, 3, 1) })
+}
