@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"testing"
 
@@ -289,6 +290,12 @@ func TestKernelSelection(t *testing.T) {
 	require.Equal(t, best.name, selectConfig("no such kernel").name)
 	if cs := simdConfigs(); len(cs) > 0 {
 		require.Equal(t, cs[0].name, best.name)
+		if os.Getenv("AUTONL_GEMM_KERNEL") == "" {
+			// The kernel in use is the whole configuration, edge kernels
+			// included (cfg is set before the package's init functions).
+			require.Equal(t, cs[0].name, cfg.name)
+			require.Equal(t, cs[0].edge != nil, cfg.edge != nil, "edge kernel of the configuration in use")
+		}
 	}
 	t.Logf("kernel in use: %s", KernelName())
 }

@@ -85,7 +85,10 @@ var cols12AVX512 = [colsMax + 1]func(k int, a, b *float32, ldb int, s *float32){
 	sgemmCols12x5AVX512, sgemmCols12x6AVX512, sgemmCols12x7AVX512, sgemmCols12x8AVX512,
 	sgemmCols12x9AVX512, sgemmCols12x10AVX512, sgemmCols12x11AVX512}
 
-var kernel12x16AVX512 = asmKernel(12, 16, sgemmKernel12x16AVX512)
+var (
+	kernel12x16AVX512 = asmKernel(12, 16, sgemmKernel12x16AVX512)
+	kernel12x32AVX512 = asmKernel(12, 32, sgemmKernel12x32AVX512)
+)
 
 // avx512Edge is the edge function of the 12×32 kernel (kernelConfig.edge)
 // for its last tiles of cols < 32 columns, with the multiply-adds of
@@ -97,7 +100,7 @@ var kernel12x16AVX512 = asmKernel(12, 16, sgemmKernel12x16AVX512)
 func avx512Edge(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, cols int) {
 	switch {
 	case cols > 16+colsMax:
-		avx512Config.fn(k, a, b, ldb, c, ldc, store)
+		kernel12x32AVX512(k, a, b, ldb, c, ldc, store)
 		return
 	case cols >= 12:
 		kernel12x16AVX512(k, a, b, ldb, c, ldc, store)
@@ -384,10 +387,14 @@ func asmKernel(mr, nr int, f func(k int, a, b *float32, ldb int, c *float32, ldc
 
 var (
 	avx2Config   = asmConfig("avx2_6x16", 6, 16, 256, 144, sgemmKernel6x16AVX2, sgemmPanels6x16AVX2, sgemmPanelsAff6x16AVX2)
-	avx512Config = asmConfig("avx512_12x32", 12, 32, 192, 144, sgemmKernel12x32AVX512, sgemmPanels12x32AVX512, sgemmPanelsAff12x32AVX512)
+	avx512Config = withEdge(asmConfig("avx512_12x32", 12, 32, 192, 144, sgemmKernel12x32AVX512, sgemmPanels12x32AVX512, sgemmPanelsAff12x32AVX512), avx512Edge)
 )
 
-func init() { avx512Config.edge = avx512Edge }
+// withEdge returns c with the edge kernel edge (kernelConfig.edge).
+func withEdge(c kernelConfig, edge func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, cols int)) kernelConfig {
+	c.edge = edge
+	return c
+}
 
 // asmConfig returns the configuration of the assembly kernels of tile
 // mr×nr with the given blocking.
