@@ -786,6 +786,15 @@ func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 				g.panels(kc, w.a[:full*mr*kc], bpanel, nr, c, g.ldc, g.store, full)
 			}
 			r0 = full * mr
+		} else if g.hasEdge(cols) && inPlace {
+			full := mc / mr
+			g.edge(kc, w.a[:full*mr*kc], bpanel, nr, c, g.ldc, g.store, full, cols)
+			if aff != nil {
+				for i := range full * mr {
+					aff.apply(i0+i, c[i*g.ldc:i*g.ldc+cols])
+				}
+			}
+			r0 = full * mr
 		}
 		for r := r0; r < mc; r += mr {
 			apanel := w.a[r*kc : (r+mr)*kc]
@@ -803,11 +812,16 @@ func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 	}
 }
 
+// hasEdge reports whether the edge kernel computes tiles of cols columns.
+func (g *gemmArgs) hasEdge(cols int) bool {
+	return g.edge != nil && cols < g.nr && cols <= g.edgeMax
+}
+
 // edgeTile computes the block of C of rows [i0, i0+rows) and logical
 // columns [col, col+cols) that is not a full mr×nr block in one place,
 // through w.edge: the block's elements of C are gathered into it (unless
 // g.store), the micro-kernel adds to them (or stores) the products (the
-// edge kernel for the first cols < nr columns, if there is one) and
+// edge kernel, if it takes cols columns) and
 // applies aff (nil: none; only with rows = mr and g.panelsAff), and they
 // are scattered back. Each element receives what an in-place block would
 // give it, bit for bit.
@@ -832,8 +846,8 @@ func (g *gemmArgs) edgeTile(w *workspace, apanel, bpanel []float32, i0, rows, co
 		}
 	}
 	switch {
-	case cols < nr && g.edge != nil:
-		g.edge(kc, apanel, bpanel, nr, w.edge, nr, g.store, cols)
+	case g.hasEdge(cols):
+		g.edge(kc, apanel, bpanel, nr, w.edge, nr, g.store, 1, cols)
 		if aff != nil {
 			for i := range rows {
 				aff.apply(i0+i, w.edge[i*nr:i*nr+cols])

@@ -547,24 +547,32 @@ func TestEdgeKernelsMatchTwin(t *testing.T) {
 			continue
 		}
 		mr, nr := kc.mr, kc.nr
-		for cols := 1; cols < nr; cols++ {
+		for cols := 1; cols <= kc.edgeMax; cols++ {
 			for k := 0; k <= 9; k++ {
 				for _, ldb := range []int{nr, nr + 5} {
 					for _, store := range []bool{false, true} {
 						ldc := nr + 3
-						a, b := randSlice(rng, k*mr), randSlice(rng, max(k, 1)*ldb)
-						c0 := randSlice(rng, mr*ldc)
-						twin, full, got := append([]float32(nil), c0...), append([]float32(nil), c0...), append([]float32(nil), c0...)
-						kernelGenericFMA(mr, cols, k, a, b, ldb, twin, ldc, store)
-						kc.fn(k, a, b, ldb, full, ldc, store)
-						kc.edge(k, a, b, ldb, got, ldc, store, cols)
-						for i := range mr {
-							for j := range cols {
-								e := i*ldc + j
+						b := randSlice(rng, max(k, 1)*ldb)
+						for _, n := range []int{1, 2, 3, 8, 11} {
+							// n blocks, each with its own A panel and C block.
+							an := randSlice(rng, n*k*mr)
+							cn := randSlice(rng, n*mr*ldc)
+							twin, full, got := append([]float32(nil), cn...), append([]float32(nil), cn...), append([]float32(nil), cn...)
+							for t := range n {
+								kernelGenericFMA(mr, cols, k, an[t*k*mr:], b, ldb, twin[t*mr*ldc:], ldc, store)
+								kc.fn(k, an[t*k*mr:], b, ldb, full[t*mr*ldc:], ldc, store)
+							}
+							kc.edge(k, an, b, ldb, got, ldc, store, n, cols)
+							for e := range got {
+								if e%ldc >= cols {
+									require.Equal(t, math.Float32bits(cn[e]), math.Float32bits(got[e]),
+										"%s edge cols=%d n=%d k=%d: C[%d,%d] past the tile changed", kc.name, cols, n, k, e/ldc, e%ldc)
+									continue
+								}
 								require.Equal(t, math.Float32bits(twin[e]), math.Float32bits(got[e]),
-									"%s edge cols=%d k=%d ldb=%d store=%v: C[%d,%d] against the twin", kc.name, cols, k, ldb, store, i, j)
+									"%s edge cols=%d n=%d k=%d ldb=%d store=%v: C[%d,%d] against the twin", kc.name, cols, n, k, ldb, store, e/ldc, e%ldc)
 								require.Equal(t, math.Float32bits(full[e]), math.Float32bits(got[e]),
-									"%s edge cols=%d k=%d ldb=%d store=%v: C[%d,%d] against fn", kc.name, cols, k, ldb, store, i, j)
+									"%s edge cols=%d n=%d k=%d ldb=%d store=%v: C[%d,%d] against fn", kc.name, cols, n, k, ldb, store, e/ldc, e%ldc)
 							}
 						}
 					}

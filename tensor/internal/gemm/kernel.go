@@ -33,11 +33,11 @@ type kernelConfig struct {
 	// parameters, applied in registers: the results of panels and then
 	// aff.apply over each row, bit for bit.
 	panelsAff func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n int, aff *Affine, row int)
-	// edge, if not nil, is fn for the first cols < nr columns of a tile,
-	// bit for bit, at less cost than the full tile: the narrow last tiles
-	// of a product. c must have room for nr columns per row; columns from
-	// cols on are left unspecified.
-	edge func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, cols int)
+	// edge, if not nil, is panels for the first cols ≤ edgeMax (< nr)
+	// columns of the blocks, bit for bit, at less cost than full blocks:
+	// the narrow last tiles of a product. It writes no other column of C.
+	edge    func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n, cols int)
+	edgeMax int
 }
 
 // genericConfig is the portable kernel, used where no SIMD kernel applies
