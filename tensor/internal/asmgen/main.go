@@ -41,6 +41,13 @@ func main() {
 		gemmKernel(g, avx512, 12, 32, "sgemmPanels12x32AVX512", true, false)
 		gemmKernel(g, avx2, 6, 16, "sgemmPanelsAff6x16AVX2", true, true)
 		gemmKernel(g, avx512, 12, 32, "sgemmPanelsAff12x32AVX512", true, true)
+		gemmKernel(g, avx512, 12, 16, "sgemmPanels12x16AVX512", true, false)
+		for cols := 1; cols <= gemmColsMax; cols++ {
+			gemmCols12(g, cols, 1, fmt.Sprintf("sgemmCols12x%dAVX512", cols))
+			for p := gemmColsPanels(cols); p > 1; p /= 2 {
+				gemmCols12(g, cols, p, fmt.Sprintf("sgemmCols%dx12x%dAVX512", p, cols))
+			}
+		}
 		packBCopy(g, 16, "packB16AVX2")
 		packBCopy(g, 32, "packB32AVX2")
 		packBRows(g, 16, "packBRows16AVX2")
@@ -274,6 +281,85 @@ func gemmKernel(g *gen, s isa, mr, nr int, name string, panels, aff bool) {
 			g.i("ADDQ R9, DI")
 			g.i("DECQ R11")
 			g.i("JNZ %s_panel", name)
+		}
+	}
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
+// gemmColsMax is the widest tile of the gemmCols12 kernels.
+const gemmColsMax = 15
+
+// gemmColsPanels is the largest number of blocks that the gemmCols12
+// kernels of cols columns compute at once (there are kernels for it, its
+// halves and one): enough independent sums (at
+// least 8, two multiply-adds in flight for four cycles) to hide the
+// latency of the fused multiply-adds, within the registers.
+func gemmColsPanels(cols int) int {
+	return min(max(1, (8+cols-1)/cols), 30/cols)
+}
+
+// gemmCols12 emits an AVX-512 micro-kernel for panels blocks of 12×cols
+// held by columns, with the Go declaration
+//
+//	func name(k int, a, b *float32, ldb int, s *float32)
+//
+// It computes, for t < panels, i < 12 and j < cols,
+//
+//	s[(t·cols+j)·16+i] = Σ_{p<k} a[t·k·12+p·12+i]·b[p·ldb+j]   (fused multiply-adds, p increasing, from 0)
+//
+// and s[(t·cols+j)·16+i] = 0 for 12 ≤ i < 16, where k ≥ 1: each
+// accumulator is one column of a block, the twelve elements of row p of
+// the block's A panel loaded under a mask and b[p·ldb+j] broadcast from
+// memory by the multiply-add. The sums are those of gemmKernel's row
+// tiles bit for bit (the same fused multiply-adds in the same order); the
+// caller transposes them into C. The kernels are meant for the narrow
+// last tiles of a product (n mod 32 small), where a 12×16 or 12×32 row
+// tile would mostly multiply padding; several blocks at once keep enough
+// sums in flight when cols is small.
+func gemmCols12(g *gen, cols, panels int, name string) {
+	if panels*cols > 30 {
+		log.Fatalf("asmgen: %s: %d blocks of %d columns do not fit the registers", name, panels, cols)
+	}
+	acc := func(t, j int) string { return fmt.Sprintf("Z%d", t*cols+j) }
+	aReg := func(t int) string { return fmt.Sprintf("Z%d", 30+t%2) }
+	g.p("")
+	g.p("// func %s(k int, a, b *float32, ldb int, s *float32)", name)
+	g.p("// AVX-512 micro-kernel for %d blocks of 12×%d by columns; see gemmCols12 in tensor/internal/asmgen.", panels, cols)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-40", name)
+	g.i("MOVQ k+0(FP), CX")
+	g.i("MOVQ a+8(FP), SI")
+	g.i("MOVQ b+16(FP), DX")
+	g.i("MOVQ ldb+24(FP), R8")
+	g.i("SHLQ $2, R8")
+	g.i("MOVQ s+32(FP), DI")
+	g.i("MOVQ CX, R9")
+	g.i("IMULQ $48, R9") // bytes between the blocks' A panels
+	g.i("MOVL $0xfff, AX")
+	g.i("KMOVW AX, K1")
+	for t := range panels {
+		for j := range cols {
+			g.i("VPXORD %s, %s, %s", acc(t, j), acc(t, j), acc(t, j))
+		}
+	}
+	g.p("%s_loop:", name)
+	g.i("MOVQ SI, R10")
+	for t := range panels {
+		g.i("VMOVUPS.Z (R10), K1, %s", aReg(t))
+		for j := range cols {
+			g.i("VFMADD231PS.BCST %d(DX), %s, %s", 4*j, aReg(t), acc(t, j))
+		}
+		if t < panels-1 {
+			g.i("ADDQ R9, R10")
+		}
+	}
+	g.i("ADDQ R8, DX")
+	g.i("ADDQ $48, SI")
+	g.i("DECQ CX")
+	g.i("JNZ %s_loop", name)
+	for t := range panels {
+		for j := range cols {
+			g.i("VMOVUPS %s, %d(DI)", acc(t, j), 64*(t*cols+j))
 		}
 	}
 	g.i("VZEROUPPER")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"testing"
 
@@ -289,6 +290,12 @@ func TestKernelSelection(t *testing.T) {
 	require.Equal(t, best.name, selectConfig("no such kernel").name)
 	if cs := simdConfigs(); len(cs) > 0 {
 		require.Equal(t, cs[0].name, best.name)
+		if os.Getenv("AUTONL_GEMM_KERNEL") == "" {
+			// The kernel in use is the whole configuration, edge kernels
+			// included (cfg is set before the package's init functions).
+			require.Equal(t, cs[0].name, cfg.name)
+			require.Equal(t, cs[0].edge != nil, cfg.edge != nil, "edge kernel of the configuration in use")
+		}
 	}
 	t.Logf("kernel in use: %s", KernelName())
 }
@@ -526,5 +533,87 @@ func TestDotMatchesGeneric(t *testing.T) {
 			want += float32(x[i] * y[i])
 		}
 		require.Equal(t, want, dot(x, y), "n=%d", n)
+	}
+}
+
+// TestEdgeKernelsMatchTwin compares the edge kernels of the narrow last
+// tiles with their pure-Go twin kernelGenericFMA and with the full tile
+// of fn, bit for bit, for every width below nr, every k remainder, store
+// and add mode, B packed and in place.
+func TestEdgeKernelsMatchTwin(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, kc := range simdConfigs() {
+		if kc.edge == nil {
+			continue
+		}
+		mr, nr := kc.mr, kc.nr
+		for cols := 1; cols <= kc.edgeMax; cols++ {
+			for k := 0; k <= 9; k++ {
+				for _, ldb := range []int{nr, nr + 5} {
+					for _, store := range []bool{false, true} {
+						ldc := nr + 3
+						b := randSlice(rng, max(k, 1)*ldb)
+						for _, n := range []int{1, 2, 3, 8, 11} {
+							// n blocks, each with its own A panel and C block.
+							an := randSlice(rng, n*k*mr)
+							cn := randSlice(rng, n*mr*ldc)
+							twin, full, got := append([]float32(nil), cn...), append([]float32(nil), cn...), append([]float32(nil), cn...)
+							for t := range n {
+								kernelGenericFMA(mr, cols, k, an[t*k*mr:], b, ldb, twin[t*mr*ldc:], ldc, store)
+								kc.fn(k, an[t*k*mr:], b, ldb, full[t*mr*ldc:], ldc, store)
+							}
+							kc.edge(k, an, b, ldb, got, ldc, store, n, cols)
+							for e := range got {
+								if e%ldc >= cols {
+									require.Equal(t, math.Float32bits(cn[e]), math.Float32bits(got[e]),
+										"%s edge cols=%d n=%d k=%d: C[%d,%d] past the tile changed", kc.name, cols, n, k, e/ldc, e%ldc)
+									continue
+								}
+								require.Equal(t, math.Float32bits(twin[e]), math.Float32bits(got[e]),
+									"%s edge cols=%d n=%d k=%d ldb=%d store=%v: C[%d,%d] against the twin", kc.name, cols, n, k, ldb, store, e/ldc, e%ldc)
+								require.Equal(t, math.Float32bits(full[e]), math.Float32bits(got[e]),
+									"%s edge cols=%d n=%d k=%d ldb=%d store=%v: C[%d,%d] against fn", kc.name, cols, n, k, ldb, store, e/ldc, e%ldc)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSgemmEdgeMatchesFullTiles checks that products whose last tiles go
+// through the edge kernels, with and without the affine epilogue, give
+// bit for bit what the full tiles give.
+func TestSgemmEdgeMatchesFullTiles(t *testing.T) {
+	defer func(c kernelConfig) { cfg = c }(cfg)
+	rng := rand.New(rand.NewPCG(23, 24))
+	for _, kc := range simdConfigs() {
+		if kc.edge == nil {
+			continue
+		}
+		noEdge := kc
+		noEdge.edge = nil
+		for _, s := range [][3]int{{1280, 49, 320}, {960, 49, 160}, {50, 17, 300}, {37, 60, 7}, {24, 45, 200}, {13, 28, 5}} {
+			m, n, k := s[0], s[1], s[2]
+			a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+			c0 := randSlice(rng, m*n)
+			aff := &Affine{Mean: randSlice(rng, m), Scale: randSlice(rng, m), Shift: randSlice(rng, m), Lo: -0.5, Hi: 1}
+			for _, beta := range []float32{0, 1} {
+				for _, f := range []*Affine{nil, aff} {
+					var res [2][]float32
+					for v, c := range []kernelConfig{kc, noEdge} {
+						cfg = c
+						res[v] = append([]float32(nil), c0...)
+						if f == nil {
+							Sgemm(false, false, m, n, k, 1, a, k, b, n, beta, res[v], n)
+						} else {
+							SgemmBatchNEpilogue(false, m, n, k, 1, a, k, b, n, k*n, beta, res[v], n, m*n, 1, f, nil)
+						}
+					}
+					require.Equal(t, res[1], res[0], "%s m=%d n=%d k=%d beta=%v aff=%v", kc.name, m, n, k, beta, f != nil)
+				}
+			}
+		}
 	}
 }

@@ -1,5 +1,7 @@
 package gemm
 
+import "math"
+
 // kernelFunc is the signature of a micro-kernel with register tile mr×nr.
 // It computes, for i < mr and j < nr,
 //
@@ -31,6 +33,11 @@ type kernelConfig struct {
 	// parameters, applied in registers: the results of panels and then
 	// aff.apply over each row, bit for bit.
 	panelsAff func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n int, aff *Affine, row int)
+	// edge, if not nil, is panels for the first cols ≤ edgeMax (< nr)
+	// columns of the blocks, bit for bit, at less cost than full blocks:
+	// the narrow last tiles of a product. It writes no other column of C.
+	edge    func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n, cols int)
+	edgeMax int
 }
 
 // genericConfig is the portable kernel, used where no SIMD kernel applies
@@ -40,12 +47,28 @@ var genericConfig = kernelConfig{name: "generic4x8", mr: 4, nr: 8, kc: 256, mc: 
 // kernelGeneric is the specification of every micro-kernel: the plain loops
 // of kernelFunc for any mr×nr. SIMD kernels are tested against it.
 func kernelGeneric(mr, nr, k int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
+	kernelLoops(mr, nr, k, a, b, ldb, c, ldc, store, false)
+}
+
+// kernelGenericFMA is kernelGeneric with fused multiply-adds, s ←
+// fma(a, b, s): the arithmetic of the SIMD kernels, and the pure-Go twin
+// that they match bit for bit.
+func kernelGenericFMA(mr, nr, k int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
+	kernelLoops(mr, nr, k, a, b, ldb, c, ldc, store, true)
+}
+
+// kernelLoops is kernelGeneric, with fused multiply-adds if fused.
+func kernelLoops(mr, nr, k int, a, b []float32, ldb int, c []float32, ldc int, store, fused bool) {
 	a = a[:k*mr]
 	for i := range mr {
 		for j := range nr {
 			var s float32
 			for p := range k {
-				s += a[p*mr+i] * b[p*ldb+j]
+				if fused {
+					s = float32(math.FMA(float64(a[p*mr+i]), float64(b[p*ldb+j]), float64(s)))
+				} else {
+					s += a[p*mr+i] * b[p*ldb+j]
+				}
 			}
 			if store {
 				c[i*ldc+j] = s

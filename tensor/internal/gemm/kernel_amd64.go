@@ -36,6 +36,181 @@ func sgemmPanelsAff6x16AVX2(k int, a, b *float32, ldb int, c *float32, ldc int, 
 //go:noescape
 func sgemmPanelsAff12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int, mean, scale, shift *float32, lo, hi float32)
 
+// sgemmPanels12x16AVX512 is the 12×16 kernel over a column of blocks
+// (kernelConfig.panels), and sgemmColsTx12xNAVX512 (T = 1 omitted) the
+// kernels of gemmCols12 in ../asmgen for T blocks of 12×N by columns, k ≥
+// 1 (s[(t·N+j)·16+i] is element (i, j) of block t's sums; 1 ≤ N ≤ 15):
+// the narrow last tiles of the 12×32 kernel (avx512Edge).
+//
+//go:noescape
+func sgemmPanels12x16AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)
+
+//go:noescape
+func sgemmCols12x1AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols8x12x1AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols4x12x1AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols2x12x1AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x2AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols4x12x2AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols2x12x2AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x3AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols3x12x3AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x4AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols2x12x4AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x5AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols2x12x5AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x6AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols2x12x6AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x7AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols2x12x7AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x8AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x9AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x10AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x11AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x12AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x13AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x14AVX512(k int, a, b *float32, ldb int, s *float32)
+
+//go:noescape
+func sgemmCols12x15AVX512(k int, a, b *float32, ldb int, s *float32)
+
+// colsKernel is a kernel of gemmCols12.
+type colsKernel func(k int, a, b *float32, ldb int, s *float32)
+
+// cols12AVX512[N-1] lists the column kernels of N columns, widest first,
+// with the number of blocks each computes.
+var cols12AVX512 = [...][]struct {
+	blocks int
+	fn     colsKernel
+}{
+	{{8, sgemmCols8x12x1AVX512}, {4, sgemmCols4x12x1AVX512}, {2, sgemmCols2x12x1AVX512}, {1, sgemmCols12x1AVX512}},
+	{{4, sgemmCols4x12x2AVX512}, {2, sgemmCols2x12x2AVX512}, {1, sgemmCols12x2AVX512}},
+	{{3, sgemmCols3x12x3AVX512}, {1, sgemmCols12x3AVX512}},
+	{{2, sgemmCols2x12x4AVX512}, {1, sgemmCols12x4AVX512}},
+	{{2, sgemmCols2x12x5AVX512}, {1, sgemmCols12x5AVX512}},
+	{{2, sgemmCols2x12x6AVX512}, {1, sgemmCols12x6AVX512}},
+	{{2, sgemmCols2x12x7AVX512}, {1, sgemmCols12x7AVX512}},
+	{{1, sgemmCols12x8AVX512}},
+	{{1, sgemmCols12x9AVX512}},
+	{{1, sgemmCols12x10AVX512}},
+	{{1, sgemmCols12x11AVX512}},
+	{{1, sgemmCols12x12AVX512}},
+	{{1, sgemmCols12x13AVX512}},
+	{{1, sgemmCols12x14AVX512}},
+	{{1, sgemmCols12x15AVX512}},
+}
+
+var panels12x16AVX512 = asmPanels(12, 16, sgemmPanels12x16AVX512)
+
+// avx512EdgeMax is the widest last tile that avx512Edge computes: 12×16
+// and 12 columns more take 24 multiply-adds per step, as 12×32 does.
+const avx512EdgeMax = 16 + 12 - 1
+
+// avx512Edge is the edge kernel of the 12×32 kernel (kernelConfig.edge)
+// for n blocks of cols ≤ avx512EdgeMax columns, with the multiply-adds of
+// whole vectors they take: 12×16 row tiles for 16 columns, the rest (or
+// all, below 16) by columns, one multiply-add per column and step. Every
+// kernel forms the sums with the same fused multiply-adds in the same
+// order, so the results are those of the 12×32 kernel bit for bit.
+func avx512Edge(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n, cols int) {
+	if n <= 0 {
+		return
+	}
+	if cols >= 16 {
+		panels12x16AVX512(k, a, b, ldb, c, ldc, store, n)
+		b, c, cols = b[16:], c[16:], cols-16
+	}
+	if cols > 0 {
+		cols12(k, a, b, ldb, c, ldc, store, n, cols)
+	}
+}
+
+// cols12 computes the first cols ≤ 15 columns of n blocks of 12 rows with
+// the column kernels, as kernelConfig.panels does.
+func cols12(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n, cols int) {
+	var s [30 * 16]float32
+	ck := cols12AVX512[cols-1]
+	if k > 0 {
+		_ = a[n*k*12-1]
+		_ = b[(k-1)*ldb+cols-1]
+	}
+	_ = c[(n*12-1)*ldc+cols-1]
+	for t := 0; t < n; {
+		w := 0
+		for ck[w].blocks > n-t {
+			w++
+		}
+		m := ck[w].blocks
+		if k > 0 {
+			ck[w].fn(k, &a[t*k*12], &b[0], ldb, &s[0])
+		} else {
+			clear(s[:m*cols*16])
+		}
+		for u := range m {
+			blk := c[(t+u)*12*ldc:]
+			for j := range cols {
+				col := s[(u*cols+j)*16 : (u*cols+j)*16+12]
+				if store {
+					for i, v := range col {
+						blk[i*ldc+j] = v
+					}
+				} else {
+					for i, v := range col {
+						blk[i*ldc+j] += v
+					}
+				}
+			}
+		}
+		t += m
+	}
+}
+
 // asmPanelsAff wraps an assembly panels kernel with the affine map,
 // checking the slice bounds first; plain is the kernel without it, for
 // k = 0.
@@ -287,8 +462,15 @@ func asmKernel(mr, nr int, f func(k int, a, b *float32, ldb int, c *float32, ldc
 
 var (
 	avx2Config   = asmConfig("avx2_6x16", 6, 16, 256, 144, sgemmKernel6x16AVX2, sgemmPanels6x16AVX2, sgemmPanelsAff6x16AVX2)
-	avx512Config = asmConfig("avx512_12x32", 12, 32, 192, 144, sgemmKernel12x32AVX512, sgemmPanels12x32AVX512, sgemmPanelsAff12x32AVX512)
+	avx512Config = withEdge(asmConfig("avx512_12x32", 12, 32, 192, 144, sgemmKernel12x32AVX512, sgemmPanels12x32AVX512, sgemmPanelsAff12x32AVX512), avx512Edge, avx512EdgeMax)
 )
+
+// withEdge returns c with the edge kernel edge for up to edgeMax columns
+// (kernelConfig.edge).
+func withEdge(c kernelConfig, edge func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n, cols int), edgeMax int) kernelConfig {
+	c.edge, c.edgeMax = edge, edgeMax
+	return c
+}
 
 // asmConfig returns the configuration of the assembly kernels of tile
 // mr×nr with the given blocking.
