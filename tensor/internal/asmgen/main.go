@@ -846,6 +846,26 @@ func packBTrans(g *gen, nr int, name string) {
 	g.i("RET")
 }
 
+// packAHeader checks mr for the A-packing routine fn and emits the text
+// header of name, packing a panel of mr rows of what (A or a transposed A),
+// and its prologue, which loads dst into DI, src into SI, kc into CX, the
+// byte stride 4·lda into R8 and broadcasts alpha into Y15.
+func packAHeader(g *gen, mr int, fn, what, name string) {
+	if mr > 8 && mr != 12 {
+		log.Fatalf("asmgen: %s: mr = %d", fn, mr)
+	}
+	g.p("")
+	g.p("// func %s(dst, src *float32, kc, lda int, alpha float32)", name)
+	g.p("// AVX2 packing of a %d-row panel of %s; see %s in tensor/internal/asmgen.", mr, what, fn)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-36", name)
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ src+8(FP), SI")
+	g.i("MOVQ kc+16(FP), CX")
+	g.i("MOVQ lda+24(FP), R8")
+	g.i("SHLQ $2, R8")
+	g.i("VBROADCASTSS alpha+32(FP), Y15")
+}
+
 // packARows emits
 //
 //	func name(dst, src *float32, kc, lda int, alpha float32)
@@ -859,19 +879,7 @@ func packBTrans(g *gen, nr int, name string) {
 // group's columns are stored as half vectors and nothing past the panel
 // is written.
 func packARows(g *gen, mr int, name string) {
-	if mr > 8 && mr != 12 {
-		log.Fatalf("asmgen: packARows: mr = %d", mr)
-	}
-	g.p("")
-	g.p("// func %s(dst, src *float32, kc, lda int, alpha float32)", name)
-	g.p("// AVX2 packing of a %d-row panel of A; see packARows in tensor/internal/asmgen.", mr)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-36", name)
-	g.i("MOVQ dst+0(FP), DI")
-	g.i("MOVQ src+8(FP), SI")
-	g.i("MOVQ kc+16(FP), CX")
-	g.i("MOVQ lda+24(FP), R8")
-	g.i("SHLQ $2, R8")
-	g.i("VBROADCASTSS alpha+32(FP), Y15")
+	packAHeader(g, mr, "packARows", "A", name)
 	g.i("SHRQ $3, CX")
 	g.i("JZ %s_done", name)
 	g.p("%s_block:", name)
@@ -1138,19 +1146,7 @@ func dotAcc(g *gen, name string) {
 // mr = 12 it reads and writes a vector and a half vector per column,
 // exactly the panel.
 func packACols(g *gen, mr int, name string) {
-	if mr > 8 && mr != 12 {
-		log.Fatalf("asmgen: packACols: mr = %d", mr)
-	}
-	g.p("")
-	g.p("// func %s(dst, src *float32, kc, lda int, alpha float32)", name)
-	g.p("// AVX2 packing of a %d-row panel of a transposed A; see packACols in tensor/internal/asmgen.", mr)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-36", name)
-	g.i("MOVQ dst+0(FP), DI")
-	g.i("MOVQ src+8(FP), SI")
-	g.i("MOVQ kc+16(FP), CX")
-	g.i("MOVQ lda+24(FP), R8")
-	g.i("SHLQ $2, R8")
-	g.i("VBROADCASTSS alpha+32(FP), Y15")
+	packAHeader(g, mr, "packACols", "a transposed A", name)
 	g.i("TESTQ CX, CX")
 	g.i("JZ %s_done", name)
 	g.p("%s_loop:", name)
