@@ -323,9 +323,7 @@ func dwGradTaps512(g *gen, name string) {
 		}
 		g.i("VMOVUPS %s, %d(SI)", s.r(t), 64*t)
 	}
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name)
 }
 
 // dwTaps3Rows512 emits

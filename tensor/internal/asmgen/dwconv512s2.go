@@ -153,9 +153,7 @@ func dwPlane3x3S2512(g *gen, name string) {
 		}
 		g.i("JMP %s_loop", pre)
 	}
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name)
 }
 
 // dwPlaneFlat512 emits
@@ -256,7 +254,5 @@ func dwPlaneFlat512(g *gen, name string) {
 	g.i("ADDQ R10, R8")
 	g.i("INCQ R12")
 	g.i("JMP %s_ones", name)
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name)
 }

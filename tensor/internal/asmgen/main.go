@@ -106,6 +106,14 @@ func (g *gen) text(name, sig string, frame int, format string, args ...any) {
 	g.p("TEXT ·%s(SB), NOSPLIT, $0-%d", name, frame)
 }
 
+// done ends the routine name at its label name_done, clearing the upper
+// halves of the vector registers before returning.
+func (g *gen) done(name string) {
+	g.p("%s_done:", name)
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
 // isa describes a vector width.
 type isa struct {
 	name  string
@@ -489,9 +497,7 @@ func dwTaps(g *gen, s isa, name string, vecW, nt bool) {
 	if nt {
 		g.i("SFENCE")
 	}
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name)
 }
 
 // dwGradTaps emits
@@ -594,9 +600,7 @@ func dwGradTaps(g *gen, s isa, name string) {
 			g.i("VMOVUPS %s, %d(SI)", acc(t, par), (2*t+par)*s.bytes)
 		}
 	}
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name)
 }
 
 // copyRows emits
@@ -667,9 +671,7 @@ func copyRows(g *gen, s isa, name string) {
 	g.i("ADDQ R9, SI")
 	g.i("DECQ CX")
 	g.i("JNZ %s_row", name)
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name)
 }
 
 // deinterleave2 emits
@@ -733,9 +735,7 @@ func deinterleave2(g *gen, s isa, name string) {
 	g.i("ADDQ sstride+48(FP), SI")
 	g.i("DECQ CX")
 	g.i("JNZ %s_row", name)
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name)
 }
 
 // transpose8 transposes the 8×8 block of float32 held in rows r[0..7]
@@ -789,9 +789,7 @@ func packBCopy(g *gen, nr int, name string) {
 	g.i("ADDQ $%d, DI", 4*nr)
 	g.i("DECQ CX")
 	g.i("JNZ %s_row", name)
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name)
 }
 
 // packBTrans emits
@@ -836,9 +834,7 @@ func packBTrans(g *gen, nr int, name string) {
 	g.i("ADDQ $%d, DI", 4*8*nr)
 	g.i("DECQ CX")
 	g.i("JNZ %s_block", name)
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name)
 }
 
 // packAHeader checks mr for the A-packing routine fn and emits the text
@@ -910,9 +906,7 @@ func packARows(g *gen, mr int, name string) {
 	g.i("ADDQ $%d, DI", 4*8*mr)
 	g.i("DECQ CX")
 	g.i("JNZ %s_block", name)
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name)
 }
 
 // packC8 emits
@@ -975,9 +969,7 @@ func packC8(g *gen, name string) {
 	g.i("ADDQ drow+48(FP), R13")
 	g.i("DECQ R14")
 	g.i("JNZ %s_row", name)
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name)
 }
 
 // unpackC8 emits
@@ -1028,9 +1020,7 @@ func unpackC8(g *gen, name string) {
 	for l := range 8 {
 		g.i("VMASKMOVPS %s, Y0, %s", out[l], dwIndex("DI", l))
 	}
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name)
 }
 
 // packBRows emits
@@ -1074,9 +1064,7 @@ func packBRows(g *gen, nr int, name string) {
 	g.i("ADDQ $%d, DI", 4*nr)
 	g.i("DECQ DX")
 	g.i("JNZ %s_row", name)
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name)
 }
 
 // dotAcc emits
@@ -1142,7 +1130,5 @@ func packACols(g *gen, mr int, name string) {
 	g.i("ADDQ $%d, DI", 4*mr)
 	g.i("DECQ CX")
 	g.i("JNZ %s_loop", name)
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name)
 }
