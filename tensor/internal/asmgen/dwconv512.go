@@ -226,12 +226,7 @@ func dwTaps512(g *gen, name string, vecW, nt bool) {
 	storeY()
 	g.p("%s_next:", name)
 	rowEnd(name + "_grow")
-	g.p("%s_done:", name)
-	if nt {
-		g.i("SFENCE")
-	}
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, nt)
 }
 
 // dwGradTaps512 emits
@@ -323,7 +318,7 @@ func dwGradTaps512(g *gen, name string) {
 		}
 		g.i("VMOVUPS %s, %d(SI)", s.r(t), 64*t)
 	}
-	g.done(name)
+	g.done(name, false)
 }
 
 // dwTaps3Rows512 emits
@@ -476,12 +471,7 @@ func dwTaps3Rows512(g *gen, name string, vecW, nt bool) {
 		}
 		g.i("JMP %s_loop", pre)
 	}
-	g.p("%s_done:", name)
-	if nt {
-		g.i("SFENCE")
-	}
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, nt)
 }
 
 // dwGradTaps3Rows512 emits

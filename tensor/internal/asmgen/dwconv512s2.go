@@ -153,7 +153,7 @@ func dwPlane3x3S2512(g *gen, name string) {
 		}
 		g.i("JMP %s_loop", pre)
 	}
-	g.done(name)
+	g.done(name, false)
 }
 
 // dwPlaneFlat512 emits
@@ -254,5 +254,5 @@ func dwPlaneFlat512(g *gen, name string) {
 	g.i("ADDQ R10, R8")
 	g.i("INCQ R12")
 	g.i("JMP %s_ones", name)
-	g.done(name)
+	g.done(name, false)
 }

@@ -107,9 +107,13 @@ func (g *gen) text(name, sig string, frame int, format string, args ...any) {
 }
 
 // done ends the routine name at its label name_done, clearing the upper
-// halves of the vector registers before returning.
-func (g *gen) done(name string) {
+// halves of the vector registers before returning; with fence, after an
+// SFENCE that orders the routine's non-temporal stores.
+func (g *gen) done(name string, fence bool) {
 	g.p("%s_done:", name)
+	if fence {
+		g.i("SFENCE")
+	}
 	g.i("VZEROUPPER")
 	g.i("RET")
 }
@@ -497,7 +501,7 @@ func dwTaps(g *gen, s isa, name string, vecW, nt bool) {
 	if nt {
 		g.i("SFENCE")
 	}
-	g.done(name)
+	g.done(name, false)
 }
 
 // dwGradTaps emits
@@ -600,7 +604,7 @@ func dwGradTaps(g *gen, s isa, name string) {
 			g.i("VMOVUPS %s, %d(SI)", acc(t, par), (2*t+par)*s.bytes)
 		}
 	}
-	g.done(name)
+	g.done(name, false)
 }
 
 // copyRows emits
@@ -671,7 +675,7 @@ func copyRows(g *gen, s isa, name string) {
 	g.i("ADDQ R9, SI")
 	g.i("DECQ CX")
 	g.i("JNZ %s_row", name)
-	g.done(name)
+	g.done(name, false)
 }
 
 // deinterleave2 emits
@@ -735,7 +739,7 @@ func deinterleave2(g *gen, s isa, name string) {
 	g.i("ADDQ sstride+48(FP), SI")
 	g.i("DECQ CX")
 	g.i("JNZ %s_row", name)
-	g.done(name)
+	g.done(name, false)
 }
 
 // transpose8 transposes the 8×8 block of float32 held in rows r[0..7]
@@ -789,7 +793,7 @@ func packBCopy(g *gen, nr int, name string) {
 	g.i("ADDQ $%d, DI", 4*nr)
 	g.i("DECQ CX")
 	g.i("JNZ %s_row", name)
-	g.done(name)
+	g.done(name, false)
 }
 
 // packBTrans emits
@@ -834,7 +838,7 @@ func packBTrans(g *gen, nr int, name string) {
 	g.i("ADDQ $%d, DI", 4*8*nr)
 	g.i("DECQ CX")
 	g.i("JNZ %s_block", name)
-	g.done(name)
+	g.done(name, false)
 }
 
 // packAHeader checks mr for the A-packing routine fn and emits the text
@@ -906,7 +910,7 @@ func packARows(g *gen, mr int, name string) {
 	g.i("ADDQ $%d, DI", 4*8*mr)
 	g.i("DECQ CX")
 	g.i("JNZ %s_block", name)
-	g.done(name)
+	g.done(name, false)
 }
 
 // packC8 emits
@@ -969,7 +973,7 @@ func packC8(g *gen, name string) {
 	g.i("ADDQ drow+48(FP), R13")
 	g.i("DECQ R14")
 	g.i("JNZ %s_row", name)
-	g.done(name)
+	g.done(name, false)
 }
 
 // unpackC8 emits
@@ -1020,7 +1024,7 @@ func unpackC8(g *gen, name string) {
 	for l := range 8 {
 		g.i("VMASKMOVPS %s, Y0, %s", out[l], dwIndex("DI", l))
 	}
-	g.done(name)
+	g.done(name, false)
 }
 
 // packBRows emits
@@ -1064,7 +1068,7 @@ func packBRows(g *gen, nr int, name string) {
 	g.i("ADDQ $%d, DI", 4*nr)
 	g.i("DECQ DX")
 	g.i("JNZ %s_row", name)
-	g.done(name)
+	g.done(name, false)
 }
 
 // dotAcc emits
@@ -1130,5 +1134,5 @@ func packACols(g *gen, mr int, name string) {
 	g.i("ADDQ $%d, DI", 4*mr)
 	g.i("DECQ CX")
 	g.i("JNZ %s_loop", name)
-	g.done(name)
+	g.done(name, false)
 }

@@ -74,12 +74,7 @@ func vecLoop(g *gen, s isa, name string, ptrs []string, fence bool, body func(k,
 	}
 	g.i("DECQ CX")
 	g.i("JNZ %s_loop1", name)
-	g.p("%s_done:", name)
-	if fence {
-		g.i("SFENCE")
-	}
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, fence)
 }
 
 // vecClamp emits
