@@ -294,21 +294,23 @@ func DotsMaskedXGeneric(acc *Acc, dy, x []float32, f Affine) {
 // BNGradMaskedX is BNGradMasked with the clamp's output recomputed from x
 // as in DotsMaskedX (f.Mean is the mean of BNGrad).
 func BNGradMaskedX(dx, dy, x []float32, k, db, kx float32, f Affine) {
-	dy, x = dy[:len(dx)], x[:len(dx)]
-	n := 0
-	if useAsm {
-		n = bnGradMaskXAsm(dx, dy, x, k, db, kx, f)
-	}
-	BNGradMaskedXGeneric(dx[n:], dy[n:], x[n:], k, db, kx, f)
+	bnGradMaskedX(bnGradMaskXAsm, dx, dy, x, k, db, kx, f)
 }
 
 // BNGradMaskedXStream is BNGradMaskedX (the same results, bit for bit)
 // with dx written by non-temporal stores, as NormalizeStream.
 func BNGradMaskedXStream(dx, dy, x []float32, k, db, kx float32, f Affine) {
+	bnGradMaskedX(bnGradMaskXNTAsm, dx, dy, x, k, db, kx, f)
+}
+
+// bnGradMaskedX is BNGradMaskedX with kernel, an assembly kernel that
+// returns how many leading elements it did, run first where the assembly
+// is used.
+func bnGradMaskedX(kernel func(dx, dy, x []float32, k, db, kx float32, f Affine) int, dx, dy, x []float32, k, db, kx float32, f Affine) {
 	dy, x = dy[:len(dx)], x[:len(dx)]
 	n := 0
 	if useAsm {
-		n = bnGradMaskXNTAsm(dx, dy, x, k, db, kx, f)
+		n = kernel(dx, dy, x, k, db, kx, f)
 	}
 	BNGradMaskedXGeneric(dx[n:], dy[n:], x[n:], k, db, kx, f)
 }
