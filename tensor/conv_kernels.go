@@ -33,6 +33,30 @@ func validRange(off, stride, size, outSize int) (lo, hi int) {
 	return min(lo, hi), hi
 }
 
+// forColRows calls fn once for every row r = (c·kh+p)·kw+q of col, the
+// (Cg·kh·kw)×(Ho·Wo) column matrix of img (Cg×H×W), as im2col lays it out:
+// plane is channel c of img, row is row r of col, off = q·dw − pw, output
+// rows i in [i0, i1) read input row i·sh − ph + p·dh, and output columns
+// j in [j0, j1) read input column j·sw + off; the others are padding.
+// Channels are processed in parallel; within a channel in order.
+func forColRows(g *convGeom, img, col []float32, fn func(plane, row []float32, p, off, i0, i1, j0, j1 int)) {
+	hw, howo, kk := g.hw(), g.howo(), g.kk()
+	parallel.For(g.cg, max(1, im2colGrain/(kk*howo)), func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			plane := img[c*hw : (c+1)*hw]
+			for p := range g.kh {
+				i0, i1 := validRange(p*g.dh-g.ph, g.sh, g.h, g.ho)
+				for q := range g.kw {
+					r := (c*g.kh+p)*g.kw + q
+					off := q*g.dw - g.pw
+					j0, j1 := validRange(off, g.sw, g.w, g.wo)
+					fn(plane, col[r*howo:(r+1)*howo], p, off, i0, i1, j0, j1)
+				}
+			}
+		}
+	})
+}
+
 // im2col unfolds x, one image's group of Cg channels (Cg×H×W), into col, a
 // (Cg·kh·kw)×(Ho·Wo) matrix:
 //
@@ -41,36 +65,23 @@ func validRange(off, stride, size, outSize int) (lo, hi int) {
 // or 0 where the input position is in the padding. Every element of col is
 // written. Channels are unfolded in parallel.
 func im2col(g *convGeom, x, col []float32) {
-	hw, howo, kk := g.hw(), g.howo(), g.kk()
-	parallel.For(g.cg, max(1, im2colGrain/(kk*howo)), func(lo, hi int) {
-		for c := lo; c < hi; c++ {
-			plane := x[c*hw : (c+1)*hw]
-			for p := range g.kh {
-				i0, i1 := validRange(p*g.dh-g.ph, g.sh, g.h, g.ho)
-				for q := range g.kw {
-					r := (c*g.kh+p)*g.kw + q
-					row := col[r*howo : (r+1)*howo]
-					off := q*g.dw - g.pw
-					j0, j1 := validRange(off, g.sw, g.w, g.wo)
-					clear(row[:i0*g.wo])
-					clear(row[i1*g.wo:])
-					for i := i0; i < i1; i++ {
-						src := plane[(i*g.sh-g.ph+p*g.dh)*g.w:]
-						src = src[:g.w]
-						dst := row[i*g.wo : (i+1)*g.wo]
-						clear(dst[:j0])
-						clear(dst[j1:])
-						if g.sw == 1 {
-							if j0 < j1 { // off may be out of range when nothing is read
-								copy(dst[j0:j1], src[j0+off:j1+off])
-							}
-							continue
-						}
-						for j := j0; j < j1; j++ {
-							dst[j] = src[j*g.sw+off]
-						}
-					}
+	forColRows(g, x, col, func(plane, row []float32, p, off, i0, i1, j0, j1 int) {
+		clear(row[:i0*g.wo])
+		clear(row[i1*g.wo:])
+		for i := i0; i < i1; i++ {
+			src := plane[(i*g.sh-g.ph+p*g.dh)*g.w:]
+			src = src[:g.w]
+			dst := row[i*g.wo : (i+1)*g.wo]
+			clear(dst[:j0])
+			clear(dst[j1:])
+			if g.sw == 1 {
+				if j0 < j1 { // off may be out of range when nothing is read
+					copy(dst[j0:j1], src[j0+off:j1+off])
 				}
+				continue
+			}
+			for j := j0; j < j1; j++ {
+				dst[j] = src[j*g.sw+off]
 			}
 		}
 	})
@@ -85,32 +96,19 @@ func im2col(g *convGeom, x, col []float32) {
 // skipping padding positions. Channels are processed in parallel; within a
 // channel the additions happen in a fixed order.
 func col2im(g *convGeom, col, dx []float32) {
-	hw, howo, kk := g.hw(), g.howo(), g.kk()
-	parallel.For(g.cg, max(1, im2colGrain/(kk*howo)), func(lo, hi int) {
-		for c := lo; c < hi; c++ {
-			plane := dx[c*hw : (c+1)*hw]
-			for p := range g.kh {
-				i0, i1 := validRange(p*g.dh-g.ph, g.sh, g.h, g.ho)
-				for q := range g.kw {
-					r := (c*g.kh+p)*g.kw + q
-					row := col[r*howo : (r+1)*howo]
-					off := q*g.dw - g.pw
-					j0, j1 := validRange(off, g.sw, g.w, g.wo)
-					for i := i0; i < i1; i++ {
-						dst := plane[(i*g.sh-g.ph+p*g.dh)*g.w:]
-						dst = dst[:g.w]
-						src := row[i*g.wo : (i+1)*g.wo]
-						if g.sw == 1 {
-							if j0 < j1 {
-								addPartial(dst[j0+off:j1+off], src[j0:j1])
-							}
-							continue
-						}
-						for j := j0; j < j1; j++ {
-							dst[j*g.sw+off] += src[j]
-						}
-					}
+	forColRows(g, dx, col, func(plane, row []float32, p, off, i0, i1, j0, j1 int) {
+		for i := i0; i < i1; i++ {
+			dst := plane[(i*g.sh-g.ph+p*g.dh)*g.w:]
+			dst = dst[:g.w]
+			src := row[i*g.wo : (i+1)*g.wo]
+			if g.sw == 1 {
+				if j0 < j1 {
+					addPartial(dst[j0+off:j1+off], src[j0:j1])
 				}
+				continue
+			}
+			for j := j0; j < j1; j++ {
+				dst[j*g.sw+off] += src[j]
 			}
 		}
 	})

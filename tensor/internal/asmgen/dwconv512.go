@@ -226,12 +226,7 @@ func dwTaps512(g *gen, name string, vecW, nt bool) {
 	storeY()
 	g.p("%s_next:", name)
 	rowEnd(name + "_grow")
-	g.p("%s_done:", name)
-	if nt {
-		g.i("SFENCE")
-	}
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, nt)
 }
 
 // dwGradTaps512 emits
@@ -253,10 +248,7 @@ func dwTaps512(g *gen, name string, vecW, nt bool) {
 // offs[0] and discarded.
 func dwGradTaps512(g *gen, name string) {
 	s := avx512
-	g.p("")
-	g.p("// func %s(out, dy, x *float32, offs *int64, ntaps, nvec, nrows, xrow, yrow int)", name)
-	g.p("// AVX-512 depthwise weight-gradient kernel for vectors along rows; see dwGradTaps512 in tensor/internal/asmgen.")
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-72", name)
+	g.text(name, "out, dy, x *float32, offs *int64, ntaps, nvec, nrows, xrow, yrow int", 72, "AVX-512 depthwise weight-gradient kernel for vectors along rows; see dwGradTaps512 in tensor/internal/asmgen.")
 	g.i("MOVQ $0xff, AX")
 	g.i("KMOVW AX, K1")
 	g.i("MOVQ offs+24(FP), SI")
@@ -326,9 +318,7 @@ func dwGradTaps512(g *gen, name string) {
 		}
 		g.i("VMOVUPS %s, %d(SI)", s.r(t), 64*t)
 	}
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, false)
 }
 
 // dwTaps3Rows512 emits
@@ -364,10 +354,7 @@ func dwGradTaps512(g *gen, name string) {
 // time (every output vector must be 32-byte aligned), and an SFENCE.
 func dwTaps3Rows512(g *gen, name string, vecW, nt bool) {
 	s := avx512
-	g.p("")
-	g.p("// func %s(y, x, top, bottom, w *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow, acc int)", name)
-	g.p("// AVX-512 3×3 depthwise tap kernel over rows; see dwTaps3Rows512 in tensor/internal/asmgen.")
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-96", name)
+	g.text(name, "y, x, top, bottom, w *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow, acc int", 96, "AVX-512 3×3 depthwise tap kernel over rows; see dwTaps3Rows512 in tensor/internal/asmgen.")
 	w := func(p, q int) string { return s.r(16 + 3*p + q) }
 	acc := func(slot, c int) string { return s.r(4*slot + c) }
 	qReg := [3]string{"AX", "BX", "CX"}
@@ -484,12 +471,7 @@ func dwTaps3Rows512(g *gen, name string, vecW, nt bool) {
 		}
 		g.i("JMP %s_loop", pre)
 	}
-	g.p("%s_done:", name)
-	if nt {
-		g.i("SFENCE")
-	}
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, nt)
 }
 
 // dwGradTaps3Rows512 emits
@@ -516,10 +498,7 @@ func dwTaps3Rows512(g *gen, name string, vecW, nt bool) {
 // the low halves alone (mask K7).
 func dwGradTaps3Rows512(g *gen, name string) {
 	s := avx512
-	g.p("")
-	g.p("// func %s(out, dy, x, top, bottom *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow int)", name)
-	g.p("// AVX-512 3×3 depthwise weight-gradient kernel over rows; see dwGradTaps3Rows512 in tensor/internal/asmgen.")
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-88", name)
+	g.text(name, "out, dy, x, top, bottom *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow int", 88, "AVX-512 3×3 depthwise weight-gradient kernel over rows; see dwGradTaps3Rows512 in tensor/internal/asmgen.")
 	acc := func(p, q int) string { return s.r(3*p + q) }
 	xq := [3]string{"AX", "BX", "CX"}
 	dyr := [3]string{"R8", "R9", "R10"} // dy rows a, a−1, a−2

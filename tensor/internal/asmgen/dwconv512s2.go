@@ -48,10 +48,7 @@ const dwS2PrefetchShift = 3
 // weights stay in Z16–Z24, the permutation indices in Z25–Z26.
 func dwPlane3x3S2512(g *gen, name string) {
 	s := avx512
-	g.p("")
-	g.p("// func %s(y, x, top, bottom, w *float32, masks *uint16, nchunk, ho, xrow, yrow int)", name)
-	g.p("// AVX-512 3×3 stride-2 depthwise kernel over rows; see dwPlane3x3S2512 in tensor/internal/asmgen.")
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-80", name)
+	g.text(name, "y, x, top, bottom, w *float32, masks *uint16, nchunk, ho, xrow, yrow int", 80, "AVX-512 3×3 stride-2 depthwise kernel over rows; see dwPlane3x3S2512 in tensor/internal/asmgen.")
 	w := func(p, q int) string { return s.r(16 + 3*p + q) }
 	acc := func(slot, c int) string { return s.r(4*slot + c) }
 	g.i("MOVQ masks+40(FP), AX")
@@ -156,9 +153,7 @@ func dwPlane3x3S2512(g *gen, name string) {
 		}
 		g.i("JMP %s_loop", pre)
 	}
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, false)
 }
 
 // dwPlaneFlat512 emits
@@ -182,10 +177,7 @@ func dwPlane3x3S2512(g *gen, name string) {
 // the taps in a loop, each weight broadcast once per four chunks; the
 // remaining chunks one at a time.
 func dwPlaneFlat512(g *gen, name string) {
-	g.p("")
-	g.p("// func %s(y, x, w *float32, offs *int32, masks *uint16, ntaps, nchunk, nwhole, last int)", name)
-	g.p("// AVX-512 depthwise kernel over flattened planes; see dwPlaneFlat512 in tensor/internal/asmgen.")
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-72", name)
+	g.text(name, "y, x, w *float32, offs *int32, masks *uint16, ntaps, nchunk, nwhole, last int", 72, "AVX-512 depthwise kernel over flattened planes; see dwPlaneFlat512 in tensor/internal/asmgen.")
 	g.i("MOVQ y+0(FP), DI")
 	g.i("MOVQ x+8(FP), SI")
 	g.i("MOVQ masks+32(FP), R8")
@@ -262,7 +254,5 @@ func dwPlaneFlat512(g *gen, name string) {
 	g.i("ADDQ R10, R8")
 	g.i("INCQ R12")
 	g.i("JMP %s_ones", name)
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, false)
 }

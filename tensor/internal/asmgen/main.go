@@ -103,6 +103,28 @@ func (g *gen) p(format string, args ...any) {
 // i emits one indented instruction.
 func (g *gen) i(format string, args ...any) { g.p("\t"+format, args...) }
 
+// text starts the assembly routine name: a blank line, the Go signature
+// "func name(sig)" and the description (format and args) as comments, and
+// the TEXT directive with an argument frame of frame bytes and no locals.
+func (g *gen) text(name, sig string, frame int, format string, args ...any) {
+	g.p("")
+	g.p("// func %s(%s)", name, sig)
+	g.p("// "+format, args...)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-%d", name, frame)
+}
+
+// done ends the routine name at its label name_done, clearing the upper
+// halves of the vector registers before returning; with fence, after an
+// SFENCE that orders the routine's non-temporal stores.
+func (g *gen) done(name string, fence bool) {
+	g.p("%s_done:", name)
+	if fence {
+		g.i("SFENCE")
+	}
+	g.i("VZEROUPPER")
+	g.i("RET")
+}
+
 // isa describes a vector width.
 type isa struct {
 	name  string
@@ -565,9 +587,7 @@ func dwTaps(g *gen, s isa, name string, vecW, nt bool) {
 	if nt {
 		g.i("SFENCE")
 	}
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, false)
 }
 
 // dwGradTaps emits
@@ -586,10 +606,7 @@ func dwTaps(g *gen, s isa, name string, vecW, nt bool) {
 // neither read from out nor written.
 func dwGradTaps(g *gen, s isa, name string) {
 	const maxTaps = 4
-	g.p("")
-	g.p("// func %s(out, dy, x *float32, offs *int64, ntaps, nvec, xstep, ystep, nrows, xrow, yrow int)", name)
-	g.p("// %s depthwise weight-gradient kernel; see dwGradTaps in tensor/internal/asmgen.", s.name)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-88", name)
+	g.text(name, "out, dy, x *float32, offs *int64, ntaps, nvec, xstep, ystep, nrows, xrow, yrow int", 88, "%s depthwise weight-gradient kernel; see dwGradTaps in tensor/internal/asmgen.", s.name)
 	// Tap offsets in AX, BX, CX, DX (missing taps repeat offs[0]).
 	offReg := []string{"AX", "BX", "CX", "DX"}
 	g.i("MOVQ offs+24(FP), SI")
@@ -673,9 +690,7 @@ func dwGradTaps(g *gen, s isa, name string) {
 			g.i("VMOVUPS %s, %d(SI)", acc(t, par), (2*t+par)*s.bytes)
 		}
 	}
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, false)
 }
 
 // copyRows emits
@@ -701,10 +716,7 @@ func copyRows(g *gen, s isa, name string) {
 		g.p("DATA copyMask<>+%d(SB)/4, %s", 4*i, v)
 	}
 	g.p("GLOBL copyMask<>(SB), RODATA|NOPTR, $64")
-	g.p("")
-	g.p("// func %s(dst, src *float32, n, rows, dstride, sstride, maskLast int)", name)
-	g.p("// %s row copy; see copyRows in tensor/internal/asmgen.", s.name)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	g.text(name, "dst, src *float32, n, rows, dstride, sstride, maskLast int", 56, "%s row copy; see copyRows in tensor/internal/asmgen.", s.name)
 	g.i("MOVQ dst+0(FP), DI")
 	g.i("MOVQ src+8(FP), SI")
 	g.i("MOVQ n+16(FP), BX")
@@ -749,9 +761,7 @@ func copyRows(g *gen, s isa, name string) {
 	g.i("ADDQ R9, SI")
 	g.i("DECQ CX")
 	g.i("JNZ %s_row", name)
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, false)
 }
 
 // deinterleave2 emits
@@ -764,10 +774,7 @@ func copyRows(g *gen, s isa, name string) {
 // are read as zero (masked loads) and written, up to ⌈n/16⌉·8 elements per
 // destination row. It uses the masks of copyRows.
 func deinterleave2(g *gen, s isa, name string) {
-	g.p("")
-	g.p("// func %s(even, odd, src *float32, n, rows, dstride, sstride int)", name)
-	g.p("// %s stride-2 column split; see deinterleave2 in tensor/internal/asmgen.", s.name)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	g.text(name, "even, odd, src *float32, n, rows, dstride, sstride int", 56, "%s stride-2 column split; see deinterleave2 in tensor/internal/asmgen.", s.name)
 	g.i("MOVQ even+0(FP), DI")
 	g.i("MOVQ odd+8(FP), DX")
 	g.i("MOVQ src+16(FP), SI")
@@ -818,9 +825,7 @@ func deinterleave2(g *gen, s isa, name string) {
 	g.i("ADDQ sstride+48(FP), SI")
 	g.i("DECQ CX")
 	g.i("JNZ %s_row", name)
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, false)
 }
 
 // transpose8 transposes the 8×8 block of float32 held in rows r[0..7]
@@ -855,10 +860,7 @@ func transpose8(g *gen, r, t [8]string) (out [8]string) {
 // nr apart: a full panel of a non-transposed B.
 func packBCopy(g *gen, nr int, name string) {
 	nv := nr / 8
-	g.p("")
-	g.p("// func %s(dst, src *float32, kc, ldb int)", name)
-	g.p("// AVX2 packing of a %d-column panel of B; see packBCopy in tensor/internal/asmgen.", nr)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	g.text(name, "dst, src *float32, kc, ldb int", 32, "AVX2 packing of a %d-column panel of B; see packBCopy in tensor/internal/asmgen.", nr)
 	g.i("MOVQ dst+0(FP), DI")
 	g.i("MOVQ src+8(FP), SI")
 	g.i("MOVQ kc+16(FP), CX")
@@ -877,9 +879,7 @@ func packBCopy(g *gen, nr int, name string) {
 	g.i("ADDQ $%d, DI", 4*nr)
 	g.i("DECQ CX")
 	g.i("JNZ %s_row", name)
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, false)
 }
 
 // packBTrans emits
@@ -890,10 +890,7 @@ func packBCopy(g *gen, nr int, name string) {
 // src[j·ldb+p] for j < nr and p < kc, kc a multiple of 8, by 8×8
 // transposes.
 func packBTrans(g *gen, nr int, name string) {
-	g.p("")
-	g.p("// func %s(dst, src *float32, kc, ldb int)", name)
-	g.p("// AVX2 packing of a %d-column panel of a transposed B; see packBTrans in tensor/internal/asmgen.", nr)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	g.text(name, "dst, src *float32, kc, ldb int", 32, "AVX2 packing of a %d-column panel of a transposed B; see packBTrans in tensor/internal/asmgen.", nr)
 	g.i("MOVQ dst+0(FP), DI")
 	g.i("MOVQ src+8(FP), SI")
 	g.i("MOVQ kc+16(FP), CX")
@@ -927,9 +924,24 @@ func packBTrans(g *gen, nr int, name string) {
 	g.i("ADDQ $%d, DI", 4*8*nr)
 	g.i("DECQ CX")
 	g.i("JNZ %s_block", name)
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, false)
+}
+
+// packAHeader checks mr for the A-packing routine fn and emits the text
+// header of name, packing a panel of mr rows of what (A or a transposed A),
+// and its prologue, which loads dst into DI, src into SI, kc into CX, the
+// byte stride 4·lda into R8 and broadcasts alpha into Y15.
+func packAHeader(g *gen, mr int, fn, what, name string) {
+	if mr > 8 && mr != 12 {
+		log.Fatalf("asmgen: %s: mr = %d", fn, mr)
+	}
+	g.text(name, "dst, src *float32, kc, lda int, alpha float32", 36, "AVX2 packing of a %d-row panel of %s; see %s in tensor/internal/asmgen.", mr, what, fn)
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ src+8(FP), SI")
+	g.i("MOVQ kc+16(FP), CX")
+	g.i("MOVQ lda+24(FP), R8")
+	g.i("SHLQ $2, R8")
+	g.i("VBROADCASTSS alpha+32(FP), Y15")
 }
 
 // packARows emits
@@ -945,19 +957,7 @@ func packBTrans(g *gen, nr int, name string) {
 // group's columns are stored as half vectors and nothing past the panel
 // is written.
 func packARows(g *gen, mr int, name string) {
-	if mr > 8 && mr != 12 {
-		log.Fatalf("asmgen: packARows: mr = %d", mr)
-	}
-	g.p("")
-	g.p("// func %s(dst, src *float32, kc, lda int, alpha float32)", name)
-	g.p("// AVX2 packing of a %d-row panel of A; see packARows in tensor/internal/asmgen.", mr)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-36", name)
-	g.i("MOVQ dst+0(FP), DI")
-	g.i("MOVQ src+8(FP), SI")
-	g.i("MOVQ kc+16(FP), CX")
-	g.i("MOVQ lda+24(FP), R8")
-	g.i("SHLQ $2, R8")
-	g.i("VBROADCASTSS alpha+32(FP), Y15")
+	packAHeader(g, mr, "packARows", "A", name)
 	g.i("SHRQ $3, CX")
 	g.i("JZ %s_done", name)
 	g.p("%s_block:", name)
@@ -996,9 +996,7 @@ func packARows(g *gen, mr int, name string) {
 	g.i("ADDQ $%d, DI", 4*8*mr)
 	g.i("DECQ CX")
 	g.i("JNZ %s_block", name)
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, false)
 }
 
 // packC8 emits
@@ -1011,10 +1009,7 @@ func packARows(g *gen, mr int, name string) {
 // are moved by 8×8 transposes; a tail of w mod 8 columns is read with
 // masked loads (the masks of copyRows).
 func packC8(g *gen, name string) {
-	g.p("")
-	g.p("// func %s(dst, src *float32, plane, rows, w, srow, drow int)", name)
-	g.p("// AVX2 interleaving of 8 planes into pixels; see packC8 in tensor/internal/asmgen.")
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	g.text(name, "dst, src *float32, plane, rows, w, srow, drow int", 56, "AVX2 interleaving of 8 planes into pixels; see packC8 in tensor/internal/asmgen.")
 	dwStepRegs(g, "plane+16(FP)")
 	g.i("MOVQ rows+24(FP), R14")
 	g.i("TESTQ R14, R14")
@@ -1064,9 +1059,7 @@ func packC8(g *gen, name string) {
 	g.i("ADDQ drow+48(FP), R13")
 	g.i("DECQ R14")
 	g.i("JNZ %s_row", name)
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, false)
 }
 
 // unpackC8 emits
@@ -1077,10 +1070,7 @@ func packC8(g *gen, name string) {
 // src + 32·k goes to dst + l·plane + 4·k (plane in bytes). A tail of n mod 8
 // pixels is written with masked stores.
 func unpackC8(g *gen, name string) {
-	g.p("")
-	g.p("// func %s(dst, src *float32, plane, n int)", name)
-	g.p("// AVX2 split of pixels into 8 planes; see unpackC8 in tensor/internal/asmgen.")
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	g.text(name, "dst, src *float32, plane, n int", 32, "AVX2 split of pixels into 8 planes; see unpackC8 in tensor/internal/asmgen.")
 	dwStepRegs(g, "plane+16(FP)")
 	g.i("MOVQ dst+0(FP), DI")
 	g.i("MOVQ src+8(FP), SI")
@@ -1120,9 +1110,7 @@ func unpackC8(g *gen, name string) {
 	for l := range 8 {
 		g.i("VMASKMOVPS %s, Y0, %s", out[l], dwIndex("DI", l))
 	}
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, false)
 }
 
 // packBRows emits
@@ -1135,10 +1123,7 @@ func unpackC8(g *gen, name string) {
 // elements).
 func packBRows(g *gen, nr int, name string) {
 	nv := nr / 8
-	g.p("")
-	g.p("// func %s(dst, src *float32, kc, ldb, np, pstride int)", name)
-	g.p("// AVX2 packing of %d-column panels of B, row by row; see packBRows in tensor/internal/asmgen.", nr)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-48", name)
+	g.text(name, "dst, src *float32, kc, ldb, np, pstride int", 48, "AVX2 packing of %d-column panels of B, row by row; see packBRows in tensor/internal/asmgen.", nr)
 	g.i("MOVQ dst+0(FP), DI")
 	g.i("MOVQ src+8(FP), SI")
 	g.i("MOVQ kc+16(FP), DX")
@@ -1169,9 +1154,7 @@ func packBRows(g *gen, nr int, name string) {
 	g.i("ADDQ $%d, DI", 4*nr)
 	g.i("DECQ DX")
 	g.i("JNZ %s_row", name)
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, false)
 }
 
 // dotAcc emits
@@ -1181,10 +1164,7 @@ func packBRows(g *gen, nr int, name string) {
 // which, for i < n (a multiple of 32), adds x[i]·y[i] (rounded, then
 // added: no fused multiply-add) to acc[i mod 32], in increasing i.
 func dotAcc(g *gen, name string) {
-	g.p("")
-	g.p("// func %s(acc *[32]float32, x, y *float32, n int)", name)
-	g.p("// AVX2 dot-product lanes; see dotAcc in tensor/internal/asmgen.")
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	g.text(name, "acc *[32]float32, x, y *float32, n int", 32, "AVX2 dot-product lanes; see dotAcc in tensor/internal/asmgen.")
 	g.i("MOVQ acc+0(FP), AX")
 	g.i("MOVQ x+8(FP), SI")
 	g.i("MOVQ y+16(FP), DI")
@@ -1224,19 +1204,7 @@ func dotAcc(g *gen, name string) {
 // mr = 12 it reads and writes a vector and a half vector per column,
 // exactly the panel.
 func packACols(g *gen, mr int, name string) {
-	if mr > 8 && mr != 12 {
-		log.Fatalf("asmgen: packACols: mr = %d", mr)
-	}
-	g.p("")
-	g.p("// func %s(dst, src *float32, kc, lda int, alpha float32)", name)
-	g.p("// AVX2 packing of a %d-row panel of a transposed A; see packACols in tensor/internal/asmgen.", mr)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-36", name)
-	g.i("MOVQ dst+0(FP), DI")
-	g.i("MOVQ src+8(FP), SI")
-	g.i("MOVQ kc+16(FP), CX")
-	g.i("MOVQ lda+24(FP), R8")
-	g.i("SHLQ $2, R8")
-	g.i("VBROADCASTSS alpha+32(FP), Y15")
+	packAHeader(g, mr, "packACols", "a transposed A", name)
 	g.i("TESTQ CX, CX")
 	g.i("JZ %s_done", name)
 	g.p("%s_loop:", name)
@@ -1252,7 +1220,5 @@ func packACols(g *gen, mr int, name string) {
 	g.i("ADDQ $%d, DI", 4*mr)
 	g.i("DECQ CX")
 	g.i("JNZ %s_loop", name)
-	g.p("%s_done:", name)
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, false)
 }

@@ -74,12 +74,7 @@ func vecLoop(g *gen, s isa, name string, ptrs []string, fence bool, body func(k,
 	}
 	g.i("DECQ CX")
 	g.i("JNZ %s_loop1", name)
-	g.p("%s_done:", name)
-	if fence {
-		g.i("SFENCE")
-	}
-	g.i("VZEROUPPER")
-	g.i("RET")
+	g.done(name, fence)
 }
 
 // vecClamp emits
@@ -91,10 +86,7 @@ func vecLoop(g *gen, s isa, name string, ptrs []string, fence bool, body func(k,
 // operand, x, when either operand is NaN.
 func vecClamp(g *gen) {
 	const name = "clampAVX2"
-	g.p("")
-	g.p("// func %s(dst, x *float32, n int, lo, hi float32)", name)
-	g.p("// AVX2 clamp; see vecClamp in tensor/internal/asmgen.")
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	g.text(name, "dst, x *float32, n int, lo, hi float32", 32, "AVX2 clamp; see vecClamp in tensor/internal/asmgen.")
 	g.i("MOVQ dst+0(FP), DI")
 	g.i("MOVQ x+8(FP), SI")
 	g.i("MOVQ n+16(FP), CX")
@@ -135,10 +127,7 @@ func vecClampMask(g *gen, upper bool) {
 	if !upper {
 		name, sig, size = "positiveMaskAVX2", "dx, x, dy *float32, n int", 32
 	}
-	g.p("")
-	g.p("// func %s(%s)", name, sig)
-	g.p("// AVX2 masked copy of a gradient; see vecClampMask in tensor/internal/asmgen.")
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-%d", name, size)
+	g.text(name, sig, size, "AVX2 masked copy of a gradient; see vecClampMask in tensor/internal/asmgen.")
 	g.i("MOVQ dx+0(FP), DI")
 	g.i("MOVQ x+8(FP), SI")
 	g.i("MOVQ dy+16(FP), DX")
@@ -177,10 +166,7 @@ func vecNorm(g *gen, s isa, stream bool) {
 	if stream {
 		name, store = "normNT"+s.suffix(), "VMOVNTPS"
 	}
-	g.p("")
-	g.p("// func %s(dst, x *float32, n int, mean, a, b, lo, hi float32)", name)
-	g.p("// %s batch-norm normalization and clamp; see vecNorm in tensor/internal/asmgen.", s.name)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-44", name)
+	g.text(name, "dst, x *float32, n int, mean, a, b, lo, hi float32", 44, "%s batch-norm normalization and clamp; see vecNorm in tensor/internal/asmgen.", s.name)
 	g.i("MOVQ dst+0(FP), DI")
 	g.i("MOVQ x+8(FP), SI")
 	g.i("MOVQ n+16(FP), CX")
@@ -232,10 +218,7 @@ func vecBNGrad(g *gen, s isa, masked bool) {
 	if masked {
 		name, sig, size = "bnGradMask"+s.suffix(), "dx, dy, x, y *float32, n int, mean, k, db, kx, lo, hi float32", 64
 	}
-	g.p("")
-	g.p("// func %s(%s)", name, sig)
-	g.p("// %s batch-norm input gradient; see vecBNGrad in tensor/internal/asmgen.", s.name)
-	g.p("TEXT ·%s(SB), NOSPLIT, $0-%d", name, size)
+	g.text(name, sig, size, "%s batch-norm input gradient; see vecBNGrad in tensor/internal/asmgen.", s.name)
 	g.i("MOVQ dx+0(FP), DI")
 	g.i("MOVQ dy+8(FP), DX")
 	g.i("MOVQ x+16(FP), SI")

@@ -87,20 +87,7 @@ func KernelName() string { return cfg.name }
 // It panics if a dimension is negative, a leading dimension is smaller than
 // the row length of its matrix, or a slice is too short for its matrix.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if m < 0 || n < 0 || k < 0 {
-		panic(fmt.Sprintf("gemm: Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
-	}
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
-	checkMatrix("A", ar, ac, a, lda)
-	checkMatrix("B", br, bc, b, ldb)
-	checkMatrix("C", m, n, c, ldc)
+	checkSgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
 	}
@@ -262,20 +249,7 @@ func SgemmBatchK(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 		}
 		return
 	}
-	if m < 0 || n < 0 || k < 0 {
-		panic(fmt.Sprintf("gemm: Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
-	}
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
-	checkMatrix("A", ar, ac, a[(nb-1)*strideA:], lda)
-	checkMatrix("B", br, bc, b[(nb-1)*strideB:], ldb)
-	checkMatrix("C", m, n, c, ldc)
+	checkSgemm(transA, transB, m, n, k, a[(nb-1)*strideA:], lda, b[(nb-1)*strideB:], ldb, c, ldc)
 	batchK := func(a, b []float32, beta float32, c []float32, ldc, nb int) {
 		g := &gemmArgs{kernelConfig: cfg, transA: transA, transB: transB, m: m, n: n, k: nb * k, alpha: alpha,
 			a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
@@ -339,6 +313,26 @@ const (
 
 // partialBuffers holds the partial products of SgemmBatchK.
 var partialBuffers freeList[[]float32]
+
+// checkSgemm panics, as Sgemm documents, if a dimension is negative or
+// one of op(A) (m×k), op(B) (k×n) and C (m×n) does not fit its slice and
+// leading dimension.
+func checkSgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("gemm: Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMatrix("A", ar, ac, a, lda)
+	checkMatrix("B", br, bc, b, ldb)
+	checkMatrix("C", m, n, c, ldc)
+}
 
 func checkMatrix(name string, rows, cols int, s []float32, ld int) {
 	if ld < max(cols, 1) {

@@ -294,21 +294,23 @@ func DotsMaskedXGeneric(acc *Acc, dy, x []float32, f Affine) {
 // BNGradMaskedX is BNGradMasked with the clamp's output recomputed from x
 // as in DotsMaskedX (f.Mean is the mean of BNGrad).
 func BNGradMaskedX(dx, dy, x []float32, k, db, kx float32, f Affine) {
-	dy, x = dy[:len(dx)], x[:len(dx)]
-	n := 0
-	if useAsm {
-		n = bnGradMaskXAsm(dx, dy, x, k, db, kx, f)
-	}
-	BNGradMaskedXGeneric(dx[n:], dy[n:], x[n:], k, db, kx, f)
+	bnGradMaskedX(bnGradMaskXAsm, dx, dy, x, k, db, kx, f)
 }
 
 // BNGradMaskedXStream is BNGradMaskedX (the same results, bit for bit)
 // with dx written by non-temporal stores, as NormalizeStream.
 func BNGradMaskedXStream(dx, dy, x []float32, k, db, kx float32, f Affine) {
+	bnGradMaskedX(bnGradMaskXNTAsm, dx, dy, x, k, db, kx, f)
+}
+
+// bnGradMaskedX is BNGradMaskedX with kernel, an assembly kernel that
+// returns how many leading elements it did, run first where the assembly
+// is used.
+func bnGradMaskedX(kernel func(dx, dy, x []float32, k, db, kx float32, f Affine) int, dx, dy, x []float32, k, db, kx float32, f Affine) {
 	dy, x = dy[:len(dx)], x[:len(dx)]
 	n := 0
 	if useAsm {
-		n = bnGradMaskXNTAsm(dx, dy, x, k, db, kx, f)
+		n = kernel(dx, dy, x, k, db, kx, f)
 	}
 	BNGradMaskedXGeneric(dx[n:], dy[n:], x[n:], k, db, kx, f)
 }
@@ -350,12 +352,7 @@ func dotsGeneric(acc *Acc, dy, x []float32, n0 int, mean float32, keep func(i in
 // i < len(dst), each operation rounded to float32; a NaN stays NaN. With
 // lo = −Inf and hi = +Inf it is batch normalization's affine step alone.
 func Normalize(dst, x []float32, mean, a, b, lo, hi float32) {
-	x = x[:len(dst)]
-	n := 0
-	if useAsm {
-		n = normAsm(dst, x, mean, a, b, lo, hi)
-	}
-	NormalizeGeneric(dst[n:], x[n:], mean, a, b, lo, hi)
+	normalize(normAsm, dst, x, mean, a, b, lo, hi)
 }
 
 // NormalizeStream is Normalize (the same results, bit for bit) with dst
@@ -363,10 +360,16 @@ func Normalize(dst, x []float32, mean, a, b, lo, hi float32) {
 // bypass the caches and skip reading dst's lines first, which saves memory
 // traffic when dst is too large to stay in the caches until it is read.
 func NormalizeStream(dst, x []float32, mean, a, b, lo, hi float32) {
+	normalize(normNTAsm, dst, x, mean, a, b, lo, hi)
+}
+
+// normalize is Normalize with kernel, an assembly kernel that returns how
+// many leading elements it did, run first where the assembly is used.
+func normalize(kernel func(dst, x []float32, mean, a, b, lo, hi float32) int, dst, x []float32, mean, a, b, lo, hi float32) {
 	x = x[:len(dst)]
 	n := 0
 	if useAsm {
-		n = normNTAsm(dst, x, mean, a, b, lo, hi)
+		n = kernel(dst, x, mean, a, b, lo, hi)
 	}
 	NormalizeGeneric(dst[n:], x[n:], mean, a, b, lo, hi)
 }
