@@ -224,17 +224,22 @@ func dwPlane3x3S2(g *convGeom) bool {
 // outputs the size of the inputs, on maps where it beats the other paths
 // (see dwFlatMaxWidth). It returns nil otherwise.
 func dwFlatPlan(g *convGeom) *dwconv.FlatPlan {
-	if g.sh != 1 || g.sw != 1 || g.dh != 1 || g.dw != 1 || g.ho != g.h || g.wo != g.w || g.w > dwFlatMaxWidth {
+	if !dwFlat(g) {
 		return nil
 	}
 	return dwconv.NewFlatPlan(g.h, g.w, g.kh, g.kw, g.ph, g.pw)
+}
+
+// dwFlat reports whether the depthwise convolution g runs with a FlatPlan.
+func dwFlat(g *convGeom) bool {
+	return g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.ho == g.h && g.wo == g.w && g.w <= dwFlatMaxWidth
 }
 
 // dwFlatGradPlan is dwFlatPlan for the input gradient of g, the
 // correlation of dy with the flipped kernel, when g has one output per
 // input channel (further ones would add to dx).
 func dwFlatGradPlan(g *convGeom) *dwconv.FlatPlan {
-	if g.og != 1 || dwFlatPlan(g) == nil {
+	if g.og != 1 || !dwFlat(g) {
 		return nil
 	}
 	return dwconv.NewFlatPlan(g.h, g.w, g.kh, g.kw, g.kh-1-g.ph, g.kw-1-g.pw)
