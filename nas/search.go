@@ -86,6 +86,14 @@ type SearchConfig struct {
 	// closed; 0 means DefaultSearchKeep. Both dropouts are followed by a
 	// recalibration of the batch norms before the epoch's evaluation.
 	SearchKeep float64
+	// GrowEpochs, at most WarmupEpochs, is how many epochs at the start
+	// of the warm-up train the smallest network of the space (every gate
+	// closed) before the rest of the warm-up opens every gate: on a task
+	// with a plateau, such as the embedded data, the largest network can
+	// sit at chance for longer than the whole search, while it leaves the
+	// plateau within the warm-up when it starts from the smallest
+	// network's weights (see docs/search.md).
+	GrowEpochs float64
 	// LR is the peak learning rate of AdamW on the weights (linear
 	// warm-up over LRWarmup epochs from 0, then cosine to 0); 0 means
 	// DefaultLR. WeightDecay is its decoupled weight decay, not applied
@@ -192,6 +200,7 @@ type Search struct {
 	opt     *searchOptimizer
 	gateRNG *rand.Rand
 	warm    int // warm-up steps
+	grow    int // steps at the start that train the smallest network
 
 	history []EpochRecord
 	// ep holds the running sums of the epoch in progress.
@@ -239,6 +248,7 @@ type schedule struct {
 	WarmupEpochs   float64 `json:"warmup_epochs"`
 	GateKeep       float64 `json:"gate_keep"`
 	SearchKeep     float64 `json:"search_keep"`
+	GrowEpochs     float64 `json:"grow_epochs"`
 	LR             float64 `json:"lr"`
 	LRWarmup       float64 `json:"lr_warmup"`
 	WeightDecay    float64 `json:"weight_decay"`
@@ -254,7 +264,7 @@ type schedule struct {
 }
 
 func (c SearchConfig) schedule() schedule {
-	return schedule{c.Epochs, c.WarmupEpochs, c.GateKeep, c.SearchKeep, c.LR, c.LRWarmup, c.WeightDecay, c.ArchLR,
+	return schedule{c.Epochs, c.WarmupEpochs, c.GateKeep, c.SearchKeep, c.GrowEpochs, c.LR, c.LRWarmup, c.WeightDecay, c.ArchLR,
 		c.CostWeight, c.CostRamp, c.Tolerance, c.NonLocalGamma, c.LabelSmoothing, c.ArchTrain != nil, c.CostOnly, c.Seed}
 }
 
@@ -271,6 +281,8 @@ func NewSearch(cfg SearchConfig) (*Search, error) {
 		return nil, fmt.Errorf("nas: NewSearch: %v warm-up epochs of %d; want 0 or more, fewer than the epochs", cfg.WarmupEpochs, cfg.Epochs)
 	case !(cfg.GateKeep >= 0 && cfg.GateKeep <= 1):
 		return nil, fmt.Errorf("nas: NewSearch: gate keep probability %v; want a value in (0, 1]", cfg.GateKeep)
+	case !(cfg.GrowEpochs >= 0 && cfg.GrowEpochs <= cfg.WarmupEpochs):
+		return nil, fmt.Errorf("nas: NewSearch: %v growing epochs; want 0 or more, at most the %v warm-up epochs", cfg.GrowEpochs, cfg.WarmupEpochs)
 	case !(cfg.SearchKeep >= 0 && cfg.SearchKeep <= 1):
 		return nil, fmt.Errorf("nas: NewSearch: search keep probability %v; want a value in (0, 1]", cfg.SearchKeep)
 	case !(cfg.CostWeight >= 0) || !(cfg.ArchLR >= 0) || !(cfg.LR >= 0) || !(cfg.WeightDecay >= 0) || !(cfg.LRWarmup >= 0) || !(cfg.CostRamp >= 0):
@@ -319,7 +331,7 @@ func NewSearch(cfg SearchConfig) (*Search, error) {
 	spe := cfg.Train.NumBatches()
 	ep := optim.PerEpoch(spe)
 	total := ep(float64(cfg.Epochs))
-	s := &Search{cfg: cfg, net: net, gateRNG: rng, warm: int(math.Round(ep(cfg.WarmupEpochs)))}
+	s := &Search{cfg: cfg, net: net, gateRNG: rng, warm: int(math.Round(ep(cfg.WarmupEpochs))), grow: int(math.Round(ep(cfg.GrowEpochs)))}
 	stat := net.StatisticWeights()
 	weights := optim.NewAdamW(optim.SplitDecay(net.Weights(), func(p nn.Param) bool {
 		return p.Var.Value.NDim() > 1 && !stat[p.Var]
@@ -646,10 +658,11 @@ func (s *Search) onStep(st train.StepInfo) {
 	if spe := s.cfg.Train.NumBatches(); st.Batch%max(1, spe/traceSamples) == 0 || st.Batch == spe-1 {
 		s.ep.Trace = append(s.ep.Trace, MarginSample{Step: st.Step, Margins: s.margins()})
 	}
-	if spe := s.cfg.Train.NumBatches(); st.Batch == spe-1 && s.keep(st.Step-1) < 1 {
-		s.recalibrate(st.Epoch)
-	}
 	s.applyDropout()
+	if spe := s.cfg.Train.NumBatches(); st.Batch == spe-1 && (s.keep(st.Step-1) < 1 || st.Step-1 < s.grow) {
+		s.recalibrate(st.Epoch)
+		s.applyDropout()
+	}
 	if s.stepHook != nil {
 		s.stepHook(st)
 	}
@@ -664,11 +677,12 @@ const recalibrateBatches = 16
 // cumulative average (PyTorch's momentum None) of the batch statistics of
 // the first recalibrateBatches batches of epoch's order of the training
 // data, in a forward pass without gradients in which only the batch norms
-// are in training mode. After warm-up steps with gate dropout the running
-// statistics average random subnetworks, whose activations differ from the
-// full network's, so that without this the network evaluated after the
-// epoch reads near chance while it trains well (as one-shot searches such
-// as SPOS recalibrate batch norm before evaluating a subnetwork).
+// are in training mode. After steps with gate dropout the running
+// statistics average random subnetworks, and after the growing steps they
+// are the smallest network's, whose activations differ from the full
+// network's, so that without this the network evaluated after the epoch
+// reads near chance while it trains well (as one-shot searches such as
+// SPOS recalibrate batch norm before evaluating a subnetwork).
 func (s *Search) recalibrate(epoch int) {
 	var bns []*nn.BatchNorm2d
 	nn.Walk(s.net, func(_ string, m nn.Module) {
@@ -713,10 +727,19 @@ func (s *Search) keep(step int) float64 {
 	return s.cfg.SearchKeep
 }
 
-// applyDropout sets the gate dropout of the next step: the warm-up's
-// (GateKeep) during the warm-up steps, the search's (SearchKeep) after
+// applyDropout sets the gates of the next step: the smallest network
+// during the growing steps (GrowEpochs), then the warm-up's gate dropout
+// (GateKeep) during the warm-up steps and the search's (SearchKeep) after
 // them.
 func (s *Search) applyDropout() {
+	switch step := s.opt.Steps(); {
+	case step < s.grow:
+		if err := s.net.SetChoices(s.net.growNetwork()); err != nil {
+			panic(fmt.Sprintf("nas: the growing network: %v", err)) // configOf gives a configuration
+		}
+	case step == s.grow:
+		s.net.ClearChoices()
+	}
 	if step := s.opt.Steps(); step < s.warm {
 		s.net.SetGateDropout(s.gateRNG, s.keep(step))
 	} else {

@@ -193,6 +193,25 @@ func (n *Supernet) SetChoices(cs []Choice) error {
 	return nil
 }
 
+// growNetwork returns the choices of the network that the growing steps of
+// a search train (SearchConfig.GrowEpochs): the shallowest and narrowest
+// network of the space with every LightNL block it can have, at its
+// largest ratio and finest stride (every gate closed but the LightNL
+// gates).
+func (n *Supernet) growNetwork() []Choice {
+	cs := make([]Choice, len(n.Layers))
+	for i, l := range n.Layers {
+		var bits uint
+		for j, g := range l.Gates {
+			if g.Kind == NonLocalGate || g.Kind == RatioGate || g.Kind == StrideGate {
+				bits |= 1 << j
+			}
+		}
+		cs[i] = configOf(l.Spec, bits)
+	}
+	return cs
+}
+
 // ClearChoices undoes SetChoices.
 func (n *Supernet) ClearChoices() {
 	for _, l := range n.Layers {

@@ -49,6 +49,7 @@ type searchOptions struct {
 	Warmup     float64   `json:"warmup"`
 	GateKeep   float64   `json:"gate_keep"`
 	SearchKeep float64   `json:"search_keep"`
+	Grow       autoFloat `json:"grow"`
 	Batch      int       `json:"batch"`
 	LR         float64   `json:"lr"`
 	WD         autoFloat `json:"wd"`
@@ -145,6 +146,7 @@ func (o *searchOptions) flags() *flag.FlagSet {
 	fs.Float64Var(&o.Warmup, "warmup", o.Warmup, "at most this many epochs at the start train the weights only (gates open but for gate dropout, no cost term); the warm-up ends earlier once the supernet's validation accuracy has left chance and stopped rising")
 	fs.Float64Var(&o.GateKeep, "gate-keep", o.GateKeep, "probability that a gate stays open in a warm-up step (gate dropout, Single-Path NAS's 0.6; 1: none, the default, since the batch norms' running statistics of random subnetworks put the warm-up's validation accuracy near chance)")
 	fs.Float64Var(&o.SearchKeep, "search-keep", o.SearchKeep, "probability that a gate stays open in a search step after the warm-up (a closed gate still gets the loss's gradient, read with its decision closed; 1: none)")
+	fs.Var(autoFlag{&o.Grow}, "grow", "epochs at the start of the warm-up that train the smallest network of the space before every gate opens (auto: 1 on the embedded data, whose plateau holds the largest network at chance; 0 elsewhere)")
 	fs.IntVar(&o.Batch, "batch", o.Batch, "images per step")
 	fs.Float64Var(&o.LR, "lr", o.LR, "peak learning rate of the weights (AdamW, cosine)")
 	fs.Var(autoFlag{&o.WD}, "wd", "weight decay of the weights, not applied to batch norm and biases (auto: 0.05, 0 on the embedded data as in autonl train)")
@@ -174,6 +176,8 @@ func (o *searchOptions) check() error {
 		return usagef("-gate-keep %v: want a probability in (0, 1]", o.GateKeep)
 	case !(o.SearchKeep > 0 && o.SearchKeep <= 1):
 		return usagef("-search-keep %v: want a probability in (0, 1]", o.SearchKeep)
+	case o.Grow.Set && !(o.Grow.V >= 0 && o.Grow.V <= o.Warmup):
+		return usagef("-grow %v: want 0 or more epochs, at most -warmup %v", o.Grow.V, o.Warmup)
 	case o.Batch < 1:
 		return usagef("-batch %d: want at least 1", o.Batch)
 	case !(o.LR > 0):
@@ -356,8 +360,8 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	search, err := nas.NewSearch(nas.SearchConfig{
 		Space: space, Target: target, CostWeight: o.CostWeight, CostRamp: o.CostRamp, Tolerance: o.Tolerance,
 		Train: trainLoader, Val: valLoader, ArchTrain: archLoader, Epochs: o.Epochs, WarmupEpochs: o.Warmup, GateKeep: o.GateKeep,
-		SearchKeep: o.SearchKeep,
-		LR:         o.LR, LRWarmup: min(1, o.Warmup), WeightDecay: o.weightDecay(), ArchLR: o.ArchLR, LabelSmoothing: o.Smoothing,
+		SearchKeep: o.SearchKeep, GrowEpochs: o.grow(),
+		LR: o.LR, LRWarmup: min(1, o.Warmup), WeightDecay: o.weightDecay(), ArchLR: o.ArchLR, LabelSmoothing: o.Smoothing,
 		NonLocalGamma: o.nlGamma(), CostOnly: o.CostOnly,
 		Seed: o.Seed, OutDir: o.Out, Log: stdout, Progress: stderr,
 		Metadata: map[string]string{metaSearch: string(optsJSON)},
@@ -382,8 +386,8 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if o.CostOnly {
 		level += ", cost only (ablation)"
 	}
-	fmt.Fprintf(stdout, "search: %d epochs of %d steps (warm-up at most %.3g, gate keep %.3g, search keep %.3g), batch %d, lr %.3g, wd %.3g, arch lr %.3g, cost weight %.3g ramped over %.3g epochs, LightNL γ %.3g, %s, seed %d, %d threads\n",
-		o.Epochs, trainLoader.NumBatches(), o.Warmup, o.GateKeep, o.SearchKeep, o.Batch, o.LR, o.weightDecay(), o.ArchLR, o.CostWeight, o.CostRamp, o.nlGamma(), level, o.Seed, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(stdout, "search: %d epochs of %d steps (warm-up at most %.3g, growing %.3g, gate keep %.3g, search keep %.3g), batch %d, lr %.3g, wd %.3g, arch lr %.3g, cost weight %.3g ramped over %.3g epochs, LightNL γ %.3g, %s, seed %d, %d threads\n",
+		o.Epochs, trainLoader.NumBatches(), o.Warmup, o.grow(), o.GateKeep, o.SearchKeep, o.Batch, o.LR, o.weightDecay(), o.ArchLR, o.CostWeight, o.CostRamp, o.nlGamma(), level, o.Seed, runtime.GOMAXPROCS(0))
 	fmt.Fprintf(stdout, "output: %s\n", o.Out)
 	start := time.Now()
 	res, err := search.Run(ctx)
@@ -413,6 +417,7 @@ func (o *searchOptions) sameSchedule(saved *searchOptions) error {
 		{"-val-size", o.ValSize, saved.ValSize}, {"-size", o.ImageSize, saved.ImageSize},
 		{"-epochs", o.Epochs, saved.Epochs}, {"-warmup", o.Warmup, saved.Warmup},
 		{"-gate-keep", o.GateKeep, saved.GateKeep}, {"-search-keep", o.SearchKeep, saved.SearchKeep},
+		{"-grow", o.grow(), saved.grow()},
 		{"-batch", o.Batch, saved.Batch},
 		{"-lr", o.LR, saved.LR}, {"-wd", o.weightDecay(), saved.weightDecay()},
 		{"-arch-lr", o.ArchLR, saved.ArchLR}, {"-cost-weight", o.CostWeight, saved.CostWeight},
@@ -433,6 +438,15 @@ func (o *searchOptions) sameSchedule(saved *searchOptions) error {
 // gates from the start (autonl train's default is 0 off the embedded
 // data, the released code's).
 func (o *searchOptions) nlGamma() float64 { return o.NLGamma.or(embeddedNLGamma) }
+
+// grow returns the epochs of -grow: auto is 1 on the embedded data (at
+// most the warm-up), 0 on the others.
+func (o *searchOptions) grow() float64 {
+	if o.Data == "embedded" {
+		return o.Grow.or(min(1, o.Warmup))
+	}
+	return o.Grow.or(0)
+}
 
 // checkSpace checks that an explicit target is within the MACs of the
 // networks of the space, and that the search fits in memory.
