@@ -313,15 +313,8 @@ func TestSgemmBatchNMatchesSgemm(t *testing.T) {
 			m, n, k, nb := s[0], s[1], s[2], s[3]
 			for _, tA := range []bool{false, true} {
 				for _, beta := range []float32{0, 1, 0.5} {
-					lda := k + 1
-					if tA {
-						lda = m + 2
-					}
-					ldb, ldc := n+1, n+3
-					strideB, strideC := k*ldb+5, m*ldc+7
-					a := randSlice(rng, max(m, k)*lda)
-					b := randSlice(rng, nb*strideB)
-					c0 := randSlice(rng, nb*strideC)
+					o := newBatchOperands(rng, m, n, k, nb, tA)
+					a, lda, b, ldb, strideB, c0, ldc, strideC := o.a, o.lda, o.b, o.ldb, o.strideB, o.c, o.ldc, o.strideC
 					got, want := append([]float32(nil), c0...), append([]float32(nil), c0...)
 					SgemmBatchN(tA, m, n, k, 1.5, a, lda, b, ldb, strideB, beta, got, ldc, strideC, nb)
 					for i := range nb {
@@ -334,6 +327,34 @@ func TestSgemmBatchNMatchesSgemm(t *testing.T) {
 	}
 }
 
+// testEpilogue is an Epilogue for tests: max(v·(i+1) − 0.25, 0).
+func testEpilogue(i int, row []float32) {
+	for j, v := range row {
+		row[j] = max(v*float32(i+1)-0.25, 0)
+	}
+}
+
+// batchOperands are the operands of a batched product of nb blocks with
+// padded leading dimensions and strides: op(A) m×k (transposed if tA),
+// B_i k×n and C_i m×n.
+type batchOperands struct {
+	a, b, c          []float32
+	lda, ldb, ldc    int
+	strideB, strideC int
+}
+
+func newBatchOperands(rng *rand.Rand, m, n, k, nb int, tA bool) batchOperands {
+	o := batchOperands{lda: k + 1, ldb: n + 1, ldc: n + 3}
+	if tA {
+		o.lda = m + 2
+	}
+	o.strideB, o.strideC = k*o.ldb+5, m*o.ldc+7
+	o.a = randSlice(rng, max(m, k)*o.lda)
+	o.b = randSlice(rng, nb*o.strideB)
+	o.c = randSlice(rng, nb*o.strideC)
+	return o
+}
+
 // TestSgemmBatchNEpilogue checks that the epilogues see every element of
 // C once, after its final value: SgemmBatchNEpilogue gives SgemmBatchN
 // followed by the affine map (its pure-Go twin) and the function over each
@@ -342,11 +363,7 @@ func TestSgemmBatchNMatchesSgemm(t *testing.T) {
 func TestSgemmBatchNEpilogue(t *testing.T) {
 	defer func(c kernelConfig) { cfg = c }(cfg)
 	rng := rand.New(rand.NewPCG(15, 16))
-	f := func(i int, row []float32) {
-		for j, v := range row {
-			row[j] = max(v*float32(i+1)-0.25, 0)
-		}
-	}
+	f := testEpilogue
 	for _, kc := range testConfigs() {
 		cfg = kc
 		for _, s := range [][4]int{{7, 9, 5, 3}, {30, 49, 70, 8}, {130, 196, 40, 3}, {6, 1, 9, 4}, {1, 20, 9, 3}, {17, 3, 600, 5}, {40, 300, 20, 1}, {50, 49, 300, 1}, {1, 40, 7, 2}} {
