@@ -814,6 +814,10 @@ func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 				g.fn(kc, apanel, bpanel, nr, c[r*g.ldc:], g.ldc, g.store)
 				continue
 			}
+			if cols == nr && inPlace && g.rows != nil {
+				g.rows(kc, apanel, bpanel, nr, c[r*g.ldc:], g.ldc, g.store, rows) // the epilogue maps them
+				continue
+			}
 			tileAff := aff
 			if rows < mr {
 				tileAff = nil // left to the epilogue

@@ -634,3 +634,46 @@ func TestSgemmEdgeMatchesFullTiles(t *testing.T) {
 		}
 	}
 }
+
+// TestRowsKernelsMatchTwin checks the kernels of the last rows of a
+// matrix (kernelConfig.rows) against their pure-Go twin, kernelGenericFMA
+// on the whole zero-padded panel, and against the full kernel, bit for
+// bit, and that they write no row past theirs.
+func TestRowsKernelsMatchTwin(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	for _, kc := range simdConfigs() {
+		if kc.rows == nil {
+			continue
+		}
+		mr, nr := kc.mr, kc.nr
+		for rows := 1; rows < mr; rows++ {
+			for k := 0; k <= 13; k++ {
+				for _, ldb := range []int{nr, nr + 5} {
+					for _, store := range []bool{false, true} {
+						ldc := nr + 3
+						a, b := randSlice(rng, k*mr), randSlice(rng, max(k, 1)*ldb)
+						for p := range k {
+							clear(a[p*mr+rows : (p+1)*mr]) // packed rows past the matrix are zero
+						}
+						c0 := randSlice(rng, mr*ldc)
+						twin, full, got := append([]float32(nil), c0...), append([]float32(nil), c0...), append([]float32(nil), c0...)
+						kernelGenericFMA(mr, nr, k, a, b, ldb, twin, ldc, store)
+						kc.fn(k, a, b, ldb, full, ldc, store)
+						kc.rows(k, a, b, ldb, got, ldc, store, rows)
+						for e := range got {
+							if e/ldc >= rows || e%ldc >= nr {
+								require.Equal(t, math.Float32bits(c0[e]), math.Float32bits(got[e]),
+									"%s rows=%d k=%d: C[%d,%d] past the tile changed", kc.name, rows, k, e/ldc, e%ldc)
+								continue
+							}
+							require.Equal(t, math.Float32bits(twin[e]), math.Float32bits(got[e]),
+								"%s rows=%d k=%d ldb=%d store=%v: C[%d,%d] against the twin", kc.name, rows, k, ldb, store, e/ldc, e%ldc)
+							require.Equal(t, math.Float32bits(full[e]), math.Float32bits(got[e]),
+								"%s rows=%d k=%d ldb=%d store=%v: C[%d,%d] against fn", kc.name, rows, k, ldb, store, e/ldc, e%ldc)
+						}
+					}
+				}
+			}
+		}
+	}
+}
