@@ -109,8 +109,11 @@
 //
 // [Search] runs the search in a train.Trainer, with its checkpoints, exact
 // resumption and outputs: warm-up epochs with the architecture frozen
-// (every gate open, optionally closed at random with Single-Path NAS's
-// gate dropout, no cost term) until the supernet's validation accuracy
+// (optionally beginning with the shallowest network of the space with
+// every LightNL block, SearchConfig.GrowEpochs, from whose weights a
+// large network leaves a plateau that holds it when trained alone; then
+// every gate open, optionally closed at random with Single-Path NAS's
+// gate dropout; no cost term) until the supernet's validation accuracy
 // has left chance and stopped rising, or at most WarmupEpochs (after an
 // epoch with gate dropout the batch norms' running statistics, gathered
 // over random subnetworks, are recalibrated for the full network before
@@ -121,7 +124,9 @@
 // from 0 over CostRamp epochs, so that the loss sets the margins before
 // the cost weighs in. The architecture steps on the training batch
 // (one-level, the default) or on a held-out batch (two-level, first
-// order, SearchConfig.ArchTrain). After every epoch the search records
+// order, SearchConfig.ArchTrain); SearchConfig.SearchKeep adds a gate
+// dropout to these steps that still passes the loss's gradient to the
+// closed gates ([Supernet.SetSearchDropout]). After every epoch the search records
 // the derived network, its MACs, every gate's margin s − t, sampled over
 // the steps too, and each threshold's mean gradient from the loss and
 // from the cost term ([EpochRecord]) and writes arch.txt, arch.json,
