@@ -397,11 +397,19 @@ func depthwiseForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 // window), added over o in increasing order, in parallel over the input
 // planes. Every element of dx is written.
 func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
+	hw, howo, kk := g.hw(), g.howo(), g.kk()
+	// Before the interleaved kernels, which give the same sums on small
+	// maps: 14×14 inputs among them.
+	if g.og == 1 && dwPlane3x3S2(g) {
+		dwEachRun(g, hw*kk, g.c, func(p0, p1 int) {
+			dwconv.GradInput3x3S2(dx[p0*hw:p1*hw], dy[p0*howo:p1*howo], w[p0%g.c*kk:], g.h, g.w, p1-p0)
+		})
+		return
+	}
 	if dwInterleaved(g) {
 		dwInterleavedGradInput(g, dy, w, dx)
 		return
 	}
-	hw, howo, kk := g.hw(), g.howo(), g.kk()
 	grain := parallel.Grain(g.n*g.c, max(1, depthwiseGrain/(g.og*hw*kk)), dwPlaneChunks)
 	// The flipped kernel of output channel o, weight kk−1−t at tap t.
 	flipped := func(wf []float32, o int) []float32 {
@@ -417,12 +425,6 @@ func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
 				f.Run(dx[pl*hw:(pl+1)*hw], dy[pl*howo:(pl+1)*howo], flipped(wf, pl%g.c))
 			}
 			putScratch(wf)
-		})
-		return
-	}
-	if g.og == 1 && dwPlane3x3S2(g) {
-		dwEachRun(g, hw*kk, g.c, func(p0, p1 int) {
-			dwconv.GradInput3x3S2(dx[p0*hw:p1*hw], dy[p0*howo:p1*howo], w[p0%g.c*kk:], g.h, g.w, p1-p0)
 		})
 		return
 	}
