@@ -11,10 +11,10 @@
 // AVX-512F, whose tap and weight-gradient kernels compute two vectors of
 // a row in one 16-lane register and give the AVX2 kernels' results bit
 // for bit (the other kernels are the AVX2 ones). The stride-2 plane
-// kernel Plane3x3S2 and the flattened-plane kernel of FlatPlan exist in
-// the AVX-512 variant and as pure-Go twins in the generic one; with AVX2,
-// HasPlane3x3S2 is false, NewFlatPlan returns nil and callers take their
-// padded-copy path. Elsewhere, and with the purego build tag, the
+// kernels (Plane3x3S2, GradPlane3x3S2, GradInput3x3S2) and the
+// flattened-plane kernel of FlatPlan exist in the AVX-512 variant and as
+// pure-Go twins in the generic one; with AVX2, HasPlane3x3S2 is false,
+// NewFlatPlan returns nil and callers take their padded-copy path. Elsewhere, and with the purego build tag, the
 // pure-Go twins (tapsGeneric, gradTapsGeneric, …) run. The twins are the
 // specification that tests compare the assembly with; the tap kernels
 // differ from them only in rounding, since the assembly fuses each
