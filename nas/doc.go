@@ -96,7 +96,7 @@
 //	L = CE + λ·h(log(C/T))
 //
 // with C the cost, T the target and h the Huber function with its knee at
-// the tolerance ([CostTerm]): above the target the cost term closes gates,
+// half the tolerance ([CostTerm]): above the target the cost term closes gates,
 // below it opens them, at a constant pace far from the target and fading
 // near it, and the cross-entropy's own gradient through each gate (how
 // much the loss would change with the decision flipped) decides which

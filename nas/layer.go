@@ -98,9 +98,11 @@ type Layer struct {
 	forced []float32
 	// dropRNG and keep configure gate dropout (see
 	// Supernet.SetGateDropout): keep < 1 closes each gate with probability
-	// 1 − keep in every forward pass.
-	dropRNG *rand.Rand
-	keep    float64
+	// 1 − keep in every forward pass; with dropThrough the loss's gradient
+	// still reaches a closed gate's threshold.
+	dropRNG     *rand.Rand
+	keep        float64
+	dropThrough bool
 	// last holds the gate values of the last forward pass, and lastCost
 	// the same values as the cost sees them: with the statistics
 	// detached, so that the cost's gradient reaches the thresholds only.
@@ -259,7 +261,9 @@ func (m *Layer) Margins() []float64 {
 
 // gates returns the gates' values d = 1[s − t > 0] (shape [1] each), with
 // the straight-through gradient of autograd.Indicator, or the forced
-// values of SetChoice; gate dropout multiplies them by its 0/1 draws. The
+// values of SetChoice; gate dropout multiplies them by its 0/1 draws (or,
+// in the search's dropout, sets a drawn gate to 0 with the gradient of
+// the undropped value, and leaves its cost alone). The
 // second result holds the same values for the cost, computed with the
 // statistics detached: the cost's gradient reaches t, never the weights
 // behind s.
@@ -283,6 +287,10 @@ func (m *Layer) gates() (ds, cost []*autograd.Var) {
 		}
 		m.lastMargin[i] = float64(s.Value.Data()[0] - m.Thresholds[i].Value.Data()[0])
 		if m.dropRNG != nil && m.keep < 1 && m.Training() && m.dropRNG.Float64() >= m.keep {
+			if m.dropThrough {
+				ds[i] = autograd.Sub(ds[i], ds[i].Detach())
+				continue
+			}
 			zero := autograd.Const(tensor.Zeros(1))
 			ds[i], cost[i] = autograd.Mul(ds[i], zero), autograd.Mul(cost[i], zero)
 		}

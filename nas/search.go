@@ -37,9 +37,10 @@ const (
 // Defaults of SearchConfig's zero fields.
 const (
 	DefaultCostWeight = 1.0
-	DefaultArchLR     = 1.0
+	DefaultArchLR     = 3.0
 	DefaultLR         = 0.006
 	DefaultTolerance  = 0.05
+	DefaultSearchKeep = 1.0
 )
 
 // SearchConfig configures a search. Space, Target, Train and Epochs are
@@ -51,8 +52,8 @@ type SearchConfig struct {
 	Target int64
 	// CostWeight is λ in the loss CE + λ·h(log(C/T)), where C is the
 	// MACs of the network the gates derive (Supernet.Cost), T the target
-	// and h the Huber function with knee Tolerance (see CostTerm); 0
-	// means DefaultCostWeight.
+	// and h the Huber function with its knee at half the Tolerance (see
+	// CostTerm); 0 means DefaultCostWeight.
 	CostWeight float64
 	// Tolerance is the relative distance from the target within which
 	// the derived network is accepted; a search that ends outside it
@@ -79,6 +80,20 @@ type SearchConfig struct {
 	// warm-up step (gate dropout, Single-Path NAS's 0.6); 0 means 1 (no
 	// dropout).
 	GateKeep float64
+	// SearchKeep, in (0, 1], is the probability that a gate stays open in
+	// a step after the warm-up ([Supernet.SetSearchDropout]): a gate
+	// closed by it still gets the loss's gradient, read with its decision
+	// closed; 0 means DefaultSearchKeep. Both dropouts are followed by a
+	// recalibration of the batch norms before the epoch's evaluation.
+	SearchKeep float64
+	// GrowEpochs, at most WarmupEpochs, is how many epochs at the start
+	// of the warm-up train the smallest network of the space (every gate
+	// closed) before the rest of the warm-up opens every gate: on a task
+	// with a plateau, such as the embedded data, the largest network can
+	// sit at chance for longer than the whole search, while it leaves the
+	// plateau within the warm-up when it starts from the smallest
+	// network's weights (see docs/search.md).
+	GrowEpochs float64
 	// LR is the peak learning rate of AdamW on the weights (linear
 	// warm-up over LRWarmup epochs from 0, then cosine to 0); 0 means
 	// DefaultLR. WeightDecay is its decoupled weight decay, not applied
@@ -185,6 +200,7 @@ type Search struct {
 	opt     *searchOptimizer
 	gateRNG *rand.Rand
 	warm    int // warm-up steps
+	grow    int // steps at the start that train the smallest network
 
 	history []EpochRecord
 	// ep holds the running sums of the epoch in progress.
@@ -231,6 +247,8 @@ type schedule struct {
 	Epochs         int     `json:"epochs"`
 	WarmupEpochs   float64 `json:"warmup_epochs"`
 	GateKeep       float64 `json:"gate_keep"`
+	SearchKeep     float64 `json:"search_keep"`
+	GrowEpochs     float64 `json:"grow_epochs"`
 	LR             float64 `json:"lr"`
 	LRWarmup       float64 `json:"lr_warmup"`
 	WeightDecay    float64 `json:"weight_decay"`
@@ -246,7 +264,7 @@ type schedule struct {
 }
 
 func (c SearchConfig) schedule() schedule {
-	return schedule{c.Epochs, c.WarmupEpochs, c.GateKeep, c.LR, c.LRWarmup, c.WeightDecay, c.ArchLR,
+	return schedule{c.Epochs, c.WarmupEpochs, c.GateKeep, c.SearchKeep, c.GrowEpochs, c.LR, c.LRWarmup, c.WeightDecay, c.ArchLR,
 		c.CostWeight, c.CostRamp, c.Tolerance, c.NonLocalGamma, c.LabelSmoothing, c.ArchTrain != nil, c.CostOnly, c.Seed}
 }
 
@@ -263,6 +281,10 @@ func NewSearch(cfg SearchConfig) (*Search, error) {
 		return nil, fmt.Errorf("nas: NewSearch: %v warm-up epochs of %d; want 0 or more, fewer than the epochs", cfg.WarmupEpochs, cfg.Epochs)
 	case !(cfg.GateKeep >= 0 && cfg.GateKeep <= 1):
 		return nil, fmt.Errorf("nas: NewSearch: gate keep probability %v; want a value in (0, 1]", cfg.GateKeep)
+	case !(cfg.GrowEpochs >= 0 && cfg.GrowEpochs <= cfg.WarmupEpochs):
+		return nil, fmt.Errorf("nas: NewSearch: %v growing epochs; want 0 or more, at most the %v warm-up epochs", cfg.GrowEpochs, cfg.WarmupEpochs)
+	case !(cfg.SearchKeep >= 0 && cfg.SearchKeep <= 1):
+		return nil, fmt.Errorf("nas: NewSearch: search keep probability %v; want a value in (0, 1]", cfg.SearchKeep)
 	case !(cfg.CostWeight >= 0) || !(cfg.ArchLR >= 0) || !(cfg.LR >= 0) || !(cfg.WeightDecay >= 0) || !(cfg.LRWarmup >= 0) || !(cfg.CostRamp >= 0):
 		return nil, errors.New("nas: NewSearch: negative cost weight, learning rate, warm-up, cost ramp or weight decay")
 	case math.IsNaN(cfg.NonLocalGamma) || math.IsInf(cfg.NonLocalGamma, 0):
@@ -280,6 +302,7 @@ func NewSearch(cfg SearchConfig) (*Search, error) {
 	def(&cfg.LR, DefaultLR)
 	def(&cfg.Tolerance, DefaultTolerance)
 	def(&cfg.GateKeep, 1)
+	def(&cfg.SearchKeep, DefaultSearchKeep)
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
@@ -308,7 +331,7 @@ func NewSearch(cfg SearchConfig) (*Search, error) {
 	spe := cfg.Train.NumBatches()
 	ep := optim.PerEpoch(spe)
 	total := ep(float64(cfg.Epochs))
-	s := &Search{cfg: cfg, net: net, gateRNG: rng, warm: int(math.Round(ep(cfg.WarmupEpochs)))}
+	s := &Search{cfg: cfg, net: net, gateRNG: rng, warm: int(math.Round(ep(cfg.WarmupEpochs))), grow: int(math.Round(ep(cfg.GrowEpochs)))}
 	stat := net.StatisticWeights()
 	weights := optim.NewAdamW(optim.SplitDecay(net.Weights(), func(p nn.Param) bool {
 		return p.Var.Value.NDim() > 1 && !stat[p.Var]
@@ -431,7 +454,7 @@ func checkSchedule(stored string, want schedule) error {
 // checkpoint and returns an error wrapping ctx's error, as train.Trainer
 // does.
 func (s *Search) Run(ctx context.Context) (SearchResult, error) {
-	s.applyWarmupDropout()
+	s.applyDropout()
 	tres, err := s.trainer.Run(ctx)
 	if s.archIt != nil {
 		s.archIt.Close()
@@ -477,7 +500,7 @@ func (s *Search) regularizer() *autograd.Var {
 // costTerm returns the cost term of the last forward pass, with the cost
 // weight of the step (see costWeight).
 func (s *Search) costTerm() *autograd.Var {
-	return CostTerm(s.net.Cost(), s.cfg.Target, s.costWeight(s.opt.Steps()), s.cfg.Tolerance)
+	return CostTerm(s.net.Cost(), s.cfg.Target, s.costWeight(s.opt.Steps()), s.cfg.Tolerance/2)
 }
 
 // costWeight returns λ at a step: CostWeight, ramped up linearly from 0
@@ -612,7 +635,10 @@ func (s *Search) recordGrads(lr float64) {
 // Far from the target its gradient, λ·sign(x)/c per MAC, closes (above)
 // or opens (below) gates at a pace that does not depend on the distance;
 // within δ it fades in proportion to x, so that the gates settle near the
-// target instead of swinging across it with each decision.
+// target instead of swinging across it with each decision. The search
+// puts the knee at half its tolerance: with the knee at the tolerance the
+// push had faded to a fraction where the loss's pull held the network,
+// and searches ended just outside the tolerance, needing the projection.
 func CostTerm(c *autograd.Var, target int64, lambda, delta float64) *autograd.Var {
 	x := autograd.Log(autograd.MulScalar(c, float32(1/float64(target))))
 	var h *autograd.Var
@@ -632,10 +658,11 @@ func (s *Search) onStep(st train.StepInfo) {
 	if spe := s.cfg.Train.NumBatches(); st.Batch%max(1, spe/traceSamples) == 0 || st.Batch == spe-1 {
 		s.ep.Trace = append(s.ep.Trace, MarginSample{Step: st.Step, Margins: s.margins()})
 	}
-	if spe := s.cfg.Train.NumBatches(); st.Batch == spe-1 && s.cfg.GateKeep < 1 && st.Step <= s.warm {
+	s.applyDropout()
+	if spe := s.cfg.Train.NumBatches(); st.Batch == spe-1 && (s.keep(st.Step-1) < 1 || st.Step-1 < s.grow) {
 		s.recalibrate(st.Epoch)
+		s.applyDropout()
 	}
-	s.applyWarmupDropout()
 	if s.stepHook != nil {
 		s.stepHook(st)
 	}
@@ -650,11 +677,12 @@ const recalibrateBatches = 16
 // cumulative average (PyTorch's momentum None) of the batch statistics of
 // the first recalibrateBatches batches of epoch's order of the training
 // data, in a forward pass without gradients in which only the batch norms
-// are in training mode. After warm-up steps with gate dropout the running
-// statistics average random subnetworks, whose activations differ from the
-// full network's, so that without this the network evaluated after the
-// epoch reads near chance while it trains well (as one-shot searches such
-// as SPOS recalibrate batch norm before evaluating a subnetwork).
+// are in training mode. After steps with gate dropout the running
+// statistics average random subnetworks, and after the growing steps they
+// are the smallest network's, whose activations differ from the full
+// network's, so that without this the network evaluated after the epoch
+// reads near chance while it trains well (as one-shot searches such as
+// SPOS recalibrate batch norm before evaluating a subnetwork).
 func (s *Search) recalibrate(epoch int) {
 	var bns []*nn.BatchNorm2d
 	nn.Walk(s.net, func(_ string, m nn.Module) {
@@ -690,14 +718,33 @@ func (s *Search) recalibrate(epoch int) {
 	}
 }
 
-// applyWarmupDropout turns gate dropout on during the warm-up steps and off
-// after them.
-func (s *Search) applyWarmupDropout() {
-	keep := 1.0
-	if s.opt.Steps() < s.warm {
-		keep = s.cfg.GateKeep
+// keep returns the probability that a gate stays open in the given step
+// (counted from 0).
+func (s *Search) keep(step int) float64 {
+	if step < s.warm {
+		return s.cfg.GateKeep
 	}
-	s.net.SetGateDropout(s.gateRNG, keep)
+	return s.cfg.SearchKeep
+}
+
+// applyDropout sets the gates of the next step: the smallest network
+// during the growing steps (GrowEpochs), then the warm-up's gate dropout
+// (GateKeep) during the warm-up steps and the search's (SearchKeep) after
+// them.
+func (s *Search) applyDropout() {
+	switch step := s.opt.Steps(); {
+	case step < s.grow:
+		if err := s.net.SetChoices(s.net.growNetwork()); err != nil {
+			panic(fmt.Sprintf("nas: the growing network: %v", err)) // configOf gives a configuration
+		}
+	case step == s.grow:
+		s.net.ClearChoices()
+	}
+	if step := s.opt.Steps(); step < s.warm {
+		s.net.SetGateDropout(s.gateRNG, s.keep(step))
+	} else {
+		s.net.SetSearchDropout(s.gateRNG, s.keep(step))
+	}
 }
 
 func (s *Search) margins() [][]float64 {
@@ -739,7 +786,7 @@ func (s *Search) onEpoch(m train.EpochMetrics) error {
 		if LeftChance(m.TestAcc, n, s.cfg.Space.Classes) && (m.TestAcc <= best+sd || 1-m.TestAcc <= 1/float64(n)) {
 			s.warm = s.opt.Steps()
 			fmt.Fprintf(s.cfg.Log, "  warm-up: the supernet's validation accuracy %.2f%% left chance and stopped rising; the architecture search begins\n", 100*m.TestAcc)
-			s.applyWarmupDropout()
+			s.applyDropout()
 		}
 	}
 	if r.Warmup && s.opt.Steps() == s.warm && s.cfg.Val != nil && !LeftChance(m.TestAcc, s.cfg.Val.Dataset().Len(), s.cfg.Space.Classes) {

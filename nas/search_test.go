@@ -166,6 +166,8 @@ func TestNewSearchErrors(t *testing.T) {
 		{func(c *SearchConfig) { c.Epochs = 0 }, "0 epochs"},
 		{func(c *SearchConfig) { c.WarmupEpochs = 2 }, "2 warm-up epochs of 2"},
 		{func(c *SearchConfig) { c.GateKeep = 1.5 }, "gate keep probability 1.5"},
+		{func(c *SearchConfig) { c.SearchKeep = -1 }, "search keep probability -1"},
+		{func(c *SearchConfig) { c.GrowEpochs = 1.5 }, "1.5 growing epochs; want 0 or more, at most the 1 warm-up epochs"},
 		{func(c *SearchConfig) { c.Space.InputSize = 16 }, "the data has 3×12×12 images in 3 classes, the space wants 3×16×16 in 3"},
 		{func(c *SearchConfig) { c.Space.Kernels = nil }, "kernels: empty"},
 	} {
@@ -302,6 +304,8 @@ func TestResumeRefusesChangedSchedule(t *testing.T) {
 		{func(c *SearchConfig) { c.CostRamp = 1 }, "cost_ramp 0, not 1"},
 		{func(c *SearchConfig) { c.NonLocalGamma = 0.5 }, "nonlocal_gamma 0, not 0.5"},
 		{func(c *SearchConfig) { c.GateKeep = 0.6 }, "gate_keep 0.7, not 0.6"},
+		{func(c *SearchConfig) { c.SearchKeep = 0.5 }, "search_keep 1, not 0.5"},
+		{func(c *SearchConfig) { c.GrowEpochs = 0.5 }, "grow_epochs 0, not 0.5"},
 		{func(c *SearchConfig) { c.CostOnly = true }, "cost_only false, not true"},
 	} {
 		cfg := first.cfg
@@ -410,4 +414,33 @@ func TestRecalibrate(t *testing.T) {
 	nn.Walk(s.net, func(name string, m nn.Module) {
 		assert.True(t, m.Registry().Training(), "%s left in evaluation mode", name)
 	})
+}
+
+// With GrowEpochs, the first steps train the smallest network of the
+// space (every gate closed), and the steps after them the supernet's
+// gates.
+func TestGrow(t *testing.T) {
+	tr, err := data.NewLoader(tinyData(t, 48, 1), data.LoaderConfig{BatchSize: 8, Shuffle: true, Seed: 3, DropLast: true})
+	require.NoError(t, err)
+	s, err := NewSearch(SearchConfig{Space: tinySpace(), Target: 400_000, Train: tr, Epochs: 3, WarmupEpochs: 2, GrowEpochs: 1, Seed: 5})
+	require.NoError(t, err)
+	spe := tr.NumBatches()
+	smallest := s.Supernet().growNetwork()
+	var forced []bool
+	s.stepHook = func(st train.StepInfo) {
+		// The gates of the next step.
+		cs := s.Supernet().Choices()
+		small := s.Supernet().Layers[0].forced != nil
+		if small {
+			assert.Equal(t, smallest, cs, "step %d", st.Step)
+		}
+		forced = append(forced, small)
+	}
+	_, err = s.Run(context.Background())
+	require.NoError(t, err)
+	require.Len(t, forced, 3*spe)
+	for i, f := range forced {
+		// forced[i] describes step i+1 (counted from 0).
+		assert.Equal(t, i+1 < spe, f, "step %d", i+1)
+	}
 }

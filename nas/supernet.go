@@ -193,6 +193,25 @@ func (n *Supernet) SetChoices(cs []Choice) error {
 	return nil
 }
 
+// growNetwork returns the choices of the network that the growing steps of
+// a search train (SearchConfig.GrowEpochs): the shallowest and narrowest
+// network of the space with every LightNL block it can have, at its
+// largest ratio and finest stride (every gate closed but the LightNL
+// gates).
+func (n *Supernet) growNetwork() []Choice {
+	cs := make([]Choice, len(n.Layers))
+	for i, l := range n.Layers {
+		var bits uint
+		for j, g := range l.Gates {
+			if g.Kind == NonLocalGate || g.Kind == RatioGate || g.Kind == StrideGate {
+				bits |= 1 << j
+			}
+		}
+		cs[i] = configOf(l.Spec, bits)
+	}
+	return cs
+}
+
 // ClearChoices undoes SetChoices.
 func (n *Supernet) ClearChoices() {
 	for _, l := range n.Layers {
@@ -206,8 +225,27 @@ func (n *Supernet) ClearChoices() {
 // turns it off. Closed gates still select valid networks (a closed gate
 // nests the gates under it), so every pass trains a random subnetwork.
 func (n *Supernet) SetGateDropout(rng *rand.Rand, keep float64) {
+	n.setDropout(rng, keep, false)
+}
+
+// SetSearchDropout is SetGateDropout for the architecture search: a closed
+// gate's value is 0 in the forward pass, but the loss's straight-through
+// gradient still reaches its threshold, evaluated with the decision
+// closed, and the cost still sees the gate as its threshold sets it. The
+// gradient of a gate multiplying weights the network has co-adapted with,
+// read only with the gate open, is the gradient of the scale of those
+// weights, which vanishes as they converge whatever the decision is worth;
+// read with the decision closed too, its mean over the draws approaches
+// the change of the loss that the decision makes, L(open) − L(closed)
+// (exactly for a loss quadratic in the gate and keep = 1/2: the
+// trapezoid rule on L′).
+func (n *Supernet) SetSearchDropout(rng *rand.Rand, keep float64) {
+	n.setDropout(rng, keep, true)
+}
+
+func (n *Supernet) setDropout(rng *rand.Rand, keep float64, through bool) {
 	for _, l := range n.Layers {
-		l.dropRNG, l.keep = rng, keep
+		l.dropRNG, l.keep, l.dropThrough = rng, keep, through
 	}
 }
 

@@ -3,6 +3,7 @@ package nas
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -389,4 +390,73 @@ func TestStatisticsShareOneScale(t *testing.T) {
 		assert.Less(t, rmsHi/rmsLo, 2.5, p.Name)
 		assert.Greater(t, l2Hi/l2Lo, 3.0, p.Name)
 	}
+}
+
+// The search's gate dropout computes the same random subnetwork as the
+// warm-up's, but a closed gate still gets the loss's straight-through
+// gradient, read with the decision closed, and the cost still counts the
+// network the thresholds select; the warm-up's closes gates for the cost
+// too and gives them no gradient.
+func TestSearchDropout(t *testing.T) {
+	n, err := NewSupernet(tinySpace(), newRNG(6))
+	require.NoError(t, err)
+	n.SetNonLocalGamma(0.25)
+	x := autograd.Const(tensor.Normal(newRNG(7), 0, 1, 3, 3, 12, 12))
+	full := n.MACs(n.Choices())
+	run := func(search bool) (out []float32, gates []float32, grads []float32, cost float64) {
+		for _, p := range nn.NamedParams(n) {
+			p.Var.ZeroGrad()
+		}
+		rng := newRNG(8)
+		if search {
+			n.SetSearchDropout(rng, 0.5)
+		} else {
+			n.SetGateDropout(rng, 0.5)
+		}
+		defer n.SetGateDropout(nil, 1)
+		logits := n.Forward(x)
+		nn.CrossEntropyLoss{}.Forward(logits, []int{0, 1, 2}).Backward()
+		for _, l := range n.Layers {
+			for i, d := range l.last {
+				gates = append(gates, d.Value.Data()[0])
+				var g float32
+				if th := l.Thresholds[i]; th.Grad != nil {
+					g = th.Grad.Data()[0]
+				}
+				grads = append(grads, g)
+			}
+		}
+		return slices.Clone(logits.Value.Data()), gates, grads, float64(n.Cost().Value.Data()[0])
+	}
+	outW, gatesW, gradsW, costW := run(false)
+	outS, gatesS, gradsS, costS := run(true)
+	require.Equal(t, outW, outS, "both dropouts compute the same subnetwork")
+	require.Equal(t, gatesW, gatesS)
+	// A closed gate matters (and gets a gradient) where the gates it nests
+	// under are open: the layer's keep gate, the smaller choices of its
+	// kind, and, for a ratio or stride, the LightNL insert gate.
+	closed, k := 0, 0
+	for _, l := range n.Layers {
+		open := func(kind GateKind, below int) bool {
+			for j, g := range l.Gates[:below] {
+				if g.Kind == kind && gatesS[k+j] == 0 {
+					return false
+				}
+			}
+			return true
+		}
+		for i, g := range l.Gates {
+			nested := open(g.Kind, i) && (g.Kind == KeepGate || open(KeepGate, len(l.Gates))) &&
+				(g.Kind != RatioGate && g.Kind != StrideGate || open(NonLocalGate, len(l.Gates)))
+			if gatesS[k+i] == 0 && nested {
+				closed++
+				assert.Zero(t, gradsW[k+i], "%s: the warm-up's dropout passes no gradient", g.Name)
+				assert.NotZero(t, gradsS[k+i], "%s: the search's dropout passes the loss's gradient", g.Name)
+			}
+		}
+		k += len(l.Gates)
+	}
+	require.Positive(t, closed, "the draw closed no gate that matters")
+	assert.InDelta(t, float64(full), costS, 1e-6*float64(full), "the search's cost counts the thresholds' network")
+	assert.Less(t, costW, float64(full), "the warm-up's cost counts the subnetwork")
 }

@@ -48,6 +48,8 @@ type searchOptions struct {
 	Epochs     int       `json:"epochs"`
 	Warmup     float64   `json:"warmup"`
 	GateKeep   float64   `json:"gate_keep"`
+	SearchKeep float64   `json:"search_keep"`
+	Grow       autoFloat `json:"grow"`
 	Batch      int       `json:"batch"`
 	LR         float64   `json:"lr"`
 	WD         autoFloat `json:"wd"`
@@ -117,7 +119,7 @@ func defaultSearchOptions() searchOptions {
 	return searchOptions{
 		Preset: "small", Width: 1, Data: "embedded",
 		TrainSize: 20000, ValSize: 1000,
-		Epochs: 3, Warmup: 2, GateKeep: 1, Batch: 64,
+		Epochs: 3, Warmup: 2, GateKeep: 1, SearchKeep: nas.DefaultSearchKeep, Batch: 64,
 		LR: nas.DefaultLR, ArchLR: nas.DefaultArchLR, CostWeight: nas.DefaultCostWeight, CostRamp: 0.5,
 		Tolerance: nas.DefaultTolerance, Smoothing: 0.1,
 		runFlags:    runFlags{Seed: 1, Workers: 2, Out: filepath.Join("runs", "search")},
@@ -143,11 +145,13 @@ func (o *searchOptions) flags() *flag.FlagSet {
 	fs.IntVar(&o.Epochs, "epochs", o.Epochs, "epochs of the search, warm-up included")
 	fs.Float64Var(&o.Warmup, "warmup", o.Warmup, "at most this many epochs at the start train the weights only (gates open but for gate dropout, no cost term); the warm-up ends earlier once the supernet's validation accuracy has left chance and stopped rising")
 	fs.Float64Var(&o.GateKeep, "gate-keep", o.GateKeep, "probability that a gate stays open in a warm-up step (gate dropout, Single-Path NAS's 0.6; 1: none, the default, since the batch norms' running statistics of random subnetworks put the warm-up's validation accuracy near chance)")
+	fs.Float64Var(&o.SearchKeep, "search-keep", o.SearchKeep, "probability that a gate stays open in a search step after the warm-up (a closed gate still gets the loss's gradient, read with its decision closed; 1: none)")
+	fs.Var(autoFlag{&o.Grow}, "grow", "epochs at the start of the warm-up that train the smallest network of the space before every gate opens (auto: 1 on the embedded data, whose plateau holds the largest network at chance; 0 elsewhere)")
 	fs.IntVar(&o.Batch, "batch", o.Batch, "images per step")
 	fs.Float64Var(&o.LR, "lr", o.LR, "peak learning rate of the weights (AdamW, cosine)")
 	fs.Var(autoFlag{&o.WD}, "wd", "weight decay of the weights, not applied to batch norm and biases (auto: 0.05, 0 on the embedded data as in autonl train)")
 	fs.Float64Var(&o.ArchLR, "arch-lr", o.ArchLR, "learning rate of the gates' thresholds (SGD)")
-	fs.Float64Var(&o.CostWeight, "cost-weight", o.CostWeight, "λ of the cost term λ·h(log(MACs/target)), h the Huber function with its knee at -tolerance")
+	fs.Float64Var(&o.CostWeight, "cost-weight", o.CostWeight, "λ of the cost term λ·h(log(MACs/target)), h the Huber function with its knee at half -tolerance")
 	fs.Float64Var(&o.CostRamp, "cost-ramp", o.CostRamp, "epochs after the warm-up over which λ rises from 0 to -cost-weight, so that the loss sets the gates' margins first (0: none)")
 	fs.Var(autoFlag{&o.NLGamma}, "nl-gamma", "initial γ of the batch norm that ends each LightNL block of the supernet, as autonl train's -nl-gamma (auto: 0.25 on every data set: with 0 the loss's gradient on every LightNL gate is 0 at the start)")
 	fs.IntVar(&o.ArchData, "arch-data", o.ArchData, "hold this many training examples out for the architecture steps (two-level search, first order); 0: one-level, weights and gates on the same batches")
@@ -170,6 +174,10 @@ func (o *searchOptions) check() error {
 		return usagef("-warmup %v: want 0 or more epochs, fewer than -epochs %d", o.Warmup, o.Epochs)
 	case !(o.GateKeep > 0 && o.GateKeep <= 1):
 		return usagef("-gate-keep %v: want a probability in (0, 1]", o.GateKeep)
+	case !(o.SearchKeep > 0 && o.SearchKeep <= 1):
+		return usagef("-search-keep %v: want a probability in (0, 1]", o.SearchKeep)
+	case o.Grow.Set && !(o.Grow.V >= 0 && o.Grow.V <= o.Warmup):
+		return usagef("-grow %v: want 0 or more epochs, at most -warmup %v", o.Grow.V, o.Warmup)
 	case o.Batch < 1:
 		return usagef("-batch %d: want at least 1", o.Batch)
 	case !(o.LR > 0):
@@ -352,6 +360,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	search, err := nas.NewSearch(nas.SearchConfig{
 		Space: space, Target: target, CostWeight: o.CostWeight, CostRamp: o.CostRamp, Tolerance: o.Tolerance,
 		Train: trainLoader, Val: valLoader, ArchTrain: archLoader, Epochs: o.Epochs, WarmupEpochs: o.Warmup, GateKeep: o.GateKeep,
+		SearchKeep: o.SearchKeep, GrowEpochs: o.grow(),
 		LR: o.LR, LRWarmup: min(1, o.Warmup), WeightDecay: o.weightDecay(), ArchLR: o.ArchLR, LabelSmoothing: o.Smoothing,
 		NonLocalGamma: o.nlGamma(), CostOnly: o.CostOnly,
 		Seed: o.Seed, OutDir: o.Out, Log: stdout, Progress: stderr,
@@ -377,8 +386,8 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if o.CostOnly {
 		level += ", cost only (ablation)"
 	}
-	fmt.Fprintf(stdout, "search: %d epochs of %d steps (warm-up at most %.3g, gate keep %.3g), batch %d, lr %.3g, wd %.3g, arch lr %.3g, cost weight %.3g ramped over %.3g epochs, LightNL γ %.3g, %s, seed %d, %d threads\n",
-		o.Epochs, trainLoader.NumBatches(), o.Warmup, o.GateKeep, o.Batch, o.LR, o.weightDecay(), o.ArchLR, o.CostWeight, o.CostRamp, o.nlGamma(), level, o.Seed, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(stdout, "search: %d epochs of %d steps (warm-up at most %.3g, growing %.3g, gate keep %.3g, search keep %.3g), batch %d, lr %.3g, wd %.3g, arch lr %.3g, cost weight %.3g ramped over %.3g epochs, LightNL γ %.3g, %s, seed %d, %d threads\n",
+		o.Epochs, trainLoader.NumBatches(), o.Warmup, o.grow(), o.GateKeep, o.SearchKeep, o.Batch, o.LR, o.weightDecay(), o.ArchLR, o.CostWeight, o.CostRamp, o.nlGamma(), level, o.Seed, runtime.GOMAXPROCS(0))
 	fmt.Fprintf(stdout, "output: %s\n", o.Out)
 	start := time.Now()
 	res, err := search.Run(ctx)
@@ -407,7 +416,9 @@ func (o *searchOptions) sameSchedule(saved *searchOptions) error {
 		{"-data", o.Data, saved.Data}, {"-train-size", o.TrainSize, saved.TrainSize},
 		{"-val-size", o.ValSize, saved.ValSize}, {"-size", o.ImageSize, saved.ImageSize},
 		{"-epochs", o.Epochs, saved.Epochs}, {"-warmup", o.Warmup, saved.Warmup},
-		{"-gate-keep", o.GateKeep, saved.GateKeep}, {"-batch", o.Batch, saved.Batch},
+		{"-gate-keep", o.GateKeep, saved.GateKeep}, {"-search-keep", o.SearchKeep, saved.SearchKeep},
+		{"-grow", o.grow(), saved.grow()},
+		{"-batch", o.Batch, saved.Batch},
 		{"-lr", o.LR, saved.LR}, {"-wd", o.weightDecay(), saved.weightDecay()},
 		{"-arch-lr", o.ArchLR, saved.ArchLR}, {"-cost-weight", o.CostWeight, saved.CostWeight},
 		{"-cost-ramp", o.CostRamp, saved.CostRamp}, {"-nl-gamma", o.nlGamma(), saved.nlGamma()},
@@ -427,6 +438,15 @@ func (o *searchOptions) sameSchedule(saved *searchOptions) error {
 // gates from the start (autonl train's default is 0 off the embedded
 // data, the released code's).
 func (o *searchOptions) nlGamma() float64 { return o.NLGamma.or(embeddedNLGamma) }
+
+// grow returns the epochs of -grow: auto is 1 on the embedded data (at
+// most the warm-up), 0 on the others.
+func (o *searchOptions) grow() float64 {
+	if o.Data == "embedded" {
+		return o.Grow.or(min(1, o.Warmup))
+	}
+	return o.Grow.or(0)
+}
 
 // checkSpace checks that an explicit target is within the MACs of the
 // networks of the space, and that the search fits in memory.

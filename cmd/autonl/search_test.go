@@ -31,6 +31,9 @@ func TestSearchFlagErrors(t *testing.T) {
 		{[]string{"-epochs", "0"}, []string{"-epochs 0"}},
 		{[]string{"-warmup", "2", "-epochs", "2"}, []string{"-warmup 2", "fewer than -epochs 2"}},
 		{[]string{"-gate-keep", "0"}, []string{"-gate-keep 0"}},
+		{[]string{"-search-keep", "1.5"}, []string{"-search-keep 1.5"}},
+		{[]string{"-grow", "3"}, []string{"-grow 3", "at most -warmup 2"}},
+		{[]string{"-grow", "-1"}, []string{"-grow -1"}},
 		{[]string{"-arch-lr", "0"}, []string{"-arch-lr 0"}},
 		{[]string{"-cost-weight", "-1"}, []string{"-cost-weight -1"}},
 		{[]string{"-cost-ramp", "-1"}, []string{"-cost-ramp -1"}},
@@ -102,7 +105,7 @@ func TestSearchTrainEval(t *testing.T) {
 	requireUsageError(t, runSearch(context.Background(), []string{"-out", again}, &stdout, &stderr), "unfinished search", "-resume")
 	// A resumed search keeps its schedule: a changed flag is refused by
 	// name.
-	for _, tc := range [][]string{{"-epochs", "3"}, {"-warmup", "0.5"}, {"-arch-lr", "5"}, {"-cost-weight", "2"}, {"-gate-keep", "0.6"}, {"-nl-gamma", "1"}, {"-arch-data", "8"}} {
+	for _, tc := range [][]string{{"-epochs", "3"}, {"-warmup", "0.5"}, {"-arch-lr", "5"}, {"-cost-weight", "2"}, {"-gate-keep", "0.6"}, {"-search-keep", "0.5"}, {"-grow", "0"}, {"-nl-gamma", "1"}, {"-arch-data", "8"}} {
 		err := runSearch(context.Background(), append([]string{"-resume", "-out", again}, tc...), &stdout, &stderr)
 		requireUsageError(t, err, "-resume: "+tc[0]+" "+tc[1]+" differs from the checkpoint's", "keeps the settings it began with")
 	}

@@ -35,18 +35,24 @@ func main() {
 	g.p(`#include "textflag.h"`)
 	switch *kind {
 	case "gemm":
-		gemmKernel(g, avx2, 6, 16, "sgemmKernel6x16AVX2", false, false)
-		gemmKernel(g, avx512, 12, 32, "sgemmKernel12x32AVX512", false, false)
-		gemmKernel(g, avx2, 6, 16, "sgemmPanels6x16AVX2", true, false)
-		gemmKernel(g, avx512, 12, 32, "sgemmPanels12x32AVX512", true, false)
-		gemmKernel(g, avx2, 6, 16, "sgemmPanelsAff6x16AVX2", true, true)
-		gemmKernel(g, avx512, 12, 32, "sgemmPanelsAff12x32AVX512", true, true)
-		gemmKernel(g, avx512, 12, 16, "sgemmPanels12x16AVX512", true, false)
+		gemmKernel(g, avx2, 6, 6, 16, "sgemmKernel6x16AVX2", false, false)
+		gemmKernel(g, avx512, 12, 12, 32, "sgemmKernel12x32AVX512", false, false)
+		gemmKernel(g, avx2, 6, 6, 16, "sgemmPanels6x16AVX2", true, false)
+		gemmKernel(g, avx512, 12, 12, 32, "sgemmPanels12x32AVX512", true, false)
+		gemmKernel(g, avx2, 6, 6, 16, "sgemmPanelsAff6x16AVX2", true, true)
+		gemmKernel(g, avx512, 12, 12, 32, "sgemmPanelsAff12x32AVX512", true, true)
+		gemmKernel(g, avx512, 12, 12, 16, "sgemmPanels12x16AVX512", true, false)
 		for cols := 1; cols <= gemmColsMax; cols++ {
 			gemmCols12(g, cols, 1, fmt.Sprintf("sgemmCols12x%dAVX512", cols))
 			for p := gemmColsPanels(cols); p > 1; p /= 2 {
 				gemmCols12(g, cols, p, fmt.Sprintf("sgemmCols%dx12x%dAVX512", p, cols))
 			}
+		}
+		for rows := 1; rows < 6; rows++ {
+			gemmKernel(g, avx2, rows, 6, 16, fmt.Sprintf("sgemmRows%dof6x16AVX2", rows), false, false)
+		}
+		for rows := 1; rows < 12; rows++ {
+			gemmKernel(g, avx512, rows, 12, 32, fmt.Sprintf("sgemmRows%dof12x32AVX512", rows), false, false)
 		}
 		packBCopy(g, 16, "packB16AVX2")
 		packBCopy(g, 32, "packB32AVX2")
@@ -160,20 +166,24 @@ func (s isa) suffix() string {
 //
 // It computes, for i < mr and j < nr,
 //
-//	s = Σ_{p<k} a[p·mr+i]·b[p·ldb+j]   (fused multiply-adds, p increasing, from 0)
+//	s = Σ_{p<k} a[p·ar+i]·b[p·ldb+j]   (fused multiply-adds, p increasing, from 0)
 //	c[i·ldc+j] = s            if store != 0
 //	c[i·ldc+j] = c[i·ldc+j]+s otherwise
 //
-// Accumulators: mr·nr/lanes registers; B row p in nr/lanes registers; A
-// elements broadcast into two alternating registers. The k loop is
-// unrolled four times.
+// where a is a packed panel of ar ≥ mr rows of A, of which the kernel
+// reads the first mr: ar = mr for the kernels of full tiles, ar > mr for
+// those of the last rows of a matrix, whose packed panel is zero-padded to
+// ar rows (the rows kernels, with the sums of the full kernel bit for
+// bit). Accumulators: mr·nr/lanes registers; B row p in nr/lanes
+// registers; A elements broadcast into two alternating registers. The k
+// loop is unrolled four times.
 //
 // With panels, the kernel takes a last argument panels ≥ 1,
 //
 //	func name(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)
 //
 // and computes that many blocks one after the other with the same B: block
-// t reads the A panel at a + t·k·mr and updates the C block at
+// t reads the A panel at a + t·k·ar and updates the C block at
 // c + t·mr·ldc, so that a column of blocks costs one call.
 //
 // With aff (and panels), the kernel takes further arguments mean, scale,
@@ -182,7 +192,7 @@ func (s isa) suffix() string {
 // to min(max((v − mean[i])·scale[i] + shift[i], lo), hi), each operation
 // rounded to float32 as in vecNorm, before storing it; the three pointers
 // advance by mr elements from block to block.
-func gemmKernel(g *gen, s isa, mr, nr int, name string, panels, aff bool) {
+func gemmKernel(g *gen, s isa, mr, ar, nr int, name string, panels, aff bool) {
 	if aff && !panels {
 		log.Fatalf("asmgen: %s: aff needs panels", name)
 	}
@@ -207,7 +217,11 @@ func gemmKernel(g *gen, s isa, mr, nr int, name string, panels, aff bool) {
 		g.p("TEXT ·%s(SB), NOSPLIT, $0-64", name)
 	} else {
 		g.p("// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, store int)", name)
-		g.p("// %s %d×%d micro-kernel; see gemmKernel in tensor/internal/asmgen.", s.name, mr, nr)
+		if ar != mr {
+			g.p("// %s %d×%d micro-kernel on the first rows of a packed panel of %d; see gemmKernel in tensor/internal/asmgen.", s.name, mr, nr, ar)
+		} else {
+			g.p("// %s %d×%d micro-kernel; see gemmKernel in tensor/internal/asmgen.", s.name, mr, nr)
+		}
 		g.p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
 	}
 	g.i("MOVQ a+8(FP), SI")
@@ -245,7 +259,7 @@ func gemmKernel(g *gen, s isa, mr, nr int, name string, panels, aff bool) {
 		}
 		g.i("ADDQ R8, DX")
 		for i := range mr {
-			g.i("VBROADCASTSS %d(SI), %s", 4*(u*mr+i), aReg(i))
+			g.i("VBROADCASTSS %d(SI), %s", 4*(u*ar+i), aReg(i))
 			for v := range nv {
 				g.i("VFMADD231PS %s, %s, %s", bReg(v), aReg(i), acc(i, v))
 			}
@@ -258,7 +272,7 @@ func gemmKernel(g *gen, s isa, mr, nr int, name string, panels, aff bool) {
 	for u := range unroll {
 		step(u)
 	}
-	g.i("ADDQ $%d, SI", 4*unroll*mr)
+	g.i("ADDQ $%d, SI", 4*unroll*ar)
 	g.i("DECQ BX")
 	g.i("JNZ %s_loop4", name)
 	g.p("%s_tail:", name)
@@ -266,7 +280,7 @@ func gemmKernel(g *gen, s isa, mr, nr int, name string, panels, aff bool) {
 	g.i("JZ %s_store", name)
 	g.p("%s_loop1:", name)
 	step(0)
-	g.i("ADDQ $%d, SI", 4*mr)
+	g.i("ADDQ $%d, SI", 4*ar)
 	g.i("DECQ CX")
 	g.i("JNZ %s_loop1", name)
 	g.p("%s_store:", name)

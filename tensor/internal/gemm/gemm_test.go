@@ -313,15 +313,8 @@ func TestSgemmBatchNMatchesSgemm(t *testing.T) {
 			m, n, k, nb := s[0], s[1], s[2], s[3]
 			for _, tA := range []bool{false, true} {
 				for _, beta := range []float32{0, 1, 0.5} {
-					lda := k + 1
-					if tA {
-						lda = m + 2
-					}
-					ldb, ldc := n+1, n+3
-					strideB, strideC := k*ldb+5, m*ldc+7
-					a := randSlice(rng, max(m, k)*lda)
-					b := randSlice(rng, nb*strideB)
-					c0 := randSlice(rng, nb*strideC)
+					o := newBatchOperands(rng, m, n, k, nb, tA)
+					a, lda, b, ldb, strideB, c0, ldc, strideC := o.a, o.lda, o.b, o.ldb, o.strideB, o.c, o.ldc, o.strideC
 					got, want := append([]float32(nil), c0...), append([]float32(nil), c0...)
 					SgemmBatchN(tA, m, n, k, 1.5, a, lda, b, ldb, strideB, beta, got, ldc, strideC, nb)
 					for i := range nb {
@@ -334,6 +327,34 @@ func TestSgemmBatchNMatchesSgemm(t *testing.T) {
 	}
 }
 
+// testEpilogue is an Epilogue for tests: max(v·(i+1) − 0.25, 0).
+func testEpilogue(i int, row []float32) {
+	for j, v := range row {
+		row[j] = max(v*float32(i+1)-0.25, 0)
+	}
+}
+
+// batchOperands are the operands of a batched product of nb blocks with
+// padded leading dimensions and strides: op(A) m×k (transposed if tA),
+// B_i k×n and C_i m×n.
+type batchOperands struct {
+	a, b, c          []float32
+	lda, ldb, ldc    int
+	strideB, strideC int
+}
+
+func newBatchOperands(rng *rand.Rand, m, n, k, nb int, tA bool) batchOperands {
+	o := batchOperands{lda: k + 1, ldb: n + 1, ldc: n + 3}
+	if tA {
+		o.lda = m + 2
+	}
+	o.strideB, o.strideC = k*o.ldb+5, m*o.ldc+7
+	o.a = randSlice(rng, max(m, k)*o.lda)
+	o.b = randSlice(rng, nb*o.strideB)
+	o.c = randSlice(rng, nb*o.strideC)
+	return o
+}
+
 // TestSgemmBatchNEpilogue checks that the epilogues see every element of
 // C once, after its final value: SgemmBatchNEpilogue gives SgemmBatchN
 // followed by the affine map (its pure-Go twin) and the function over each
@@ -342,11 +363,7 @@ func TestSgemmBatchNMatchesSgemm(t *testing.T) {
 func TestSgemmBatchNEpilogue(t *testing.T) {
 	defer func(c kernelConfig) { cfg = c }(cfg)
 	rng := rand.New(rand.NewPCG(15, 16))
-	f := func(i int, row []float32) {
-		for j, v := range row {
-			row[j] = max(v*float32(i+1)-0.25, 0)
-		}
-	}
+	f := testEpilogue
 	for _, kc := range testConfigs() {
 		cfg = kc
 		for _, s := range [][4]int{{7, 9, 5, 3}, {30, 49, 70, 8}, {130, 196, 40, 3}, {6, 1, 9, 4}, {1, 20, 9, 3}, {17, 3, 600, 5}, {40, 300, 20, 1}, {50, 49, 300, 1}, {1, 40, 7, 2}} {
@@ -612,6 +629,49 @@ func TestSgemmEdgeMatchesFullTiles(t *testing.T) {
 						}
 					}
 					require.Equal(t, res[1], res[0], "%s m=%d n=%d k=%d beta=%v aff=%v", kc.name, m, n, k, beta, f != nil)
+				}
+			}
+		}
+	}
+}
+
+// TestRowsKernelsMatchTwin checks the kernels of the last rows of a
+// matrix (kernelConfig.rows) against their pure-Go twin, kernelGenericFMA
+// on the whole zero-padded panel, and against the full kernel, bit for
+// bit, and that they write no row past theirs.
+func TestRowsKernelsMatchTwin(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	for _, kc := range simdConfigs() {
+		if kc.rows == nil {
+			continue
+		}
+		mr, nr := kc.mr, kc.nr
+		for rows := 1; rows < mr; rows++ {
+			for k := 0; k <= 13; k++ {
+				for _, ldb := range []int{nr, nr + 5} {
+					for _, store := range []bool{false, true} {
+						ldc := nr + 3
+						a, b := randSlice(rng, k*mr), randSlice(rng, max(k, 1)*ldb)
+						for p := range k {
+							clear(a[p*mr+rows : (p+1)*mr]) // packed rows past the matrix are zero
+						}
+						c0 := randSlice(rng, mr*ldc)
+						twin, full, got := append([]float32(nil), c0...), append([]float32(nil), c0...), append([]float32(nil), c0...)
+						kernelGenericFMA(mr, nr, k, a, b, ldb, twin, ldc, store)
+						kc.fn(k, a, b, ldb, full, ldc, store)
+						kc.rows(k, a, b, ldb, got, ldc, store, rows)
+						for e := range got {
+							if e/ldc >= rows || e%ldc >= nr {
+								require.Equal(t, math.Float32bits(c0[e]), math.Float32bits(got[e]),
+									"%s rows=%d k=%d: C[%d,%d] past the tile changed", kc.name, rows, k, e/ldc, e%ldc)
+								continue
+							}
+							require.Equal(t, math.Float32bits(twin[e]), math.Float32bits(got[e]),
+								"%s rows=%d k=%d ldb=%d store=%v: C[%d,%d] against the twin", kc.name, rows, k, ldb, store, e/ldc, e%ldc)
+							require.Equal(t, math.Float32bits(full[e]), math.Float32bits(got[e]),
+								"%s rows=%d k=%d ldb=%d store=%v: C[%d,%d] against fn", kc.name, rows, k, ldb, store, e/ldc, e%ldc)
+						}
+					}
 				}
 			}
 		}

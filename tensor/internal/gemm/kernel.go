@@ -38,6 +38,11 @@ type kernelConfig struct {
 	// the narrow last tiles of a product. It writes no other column of C.
 	edge    func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n, cols int)
 	edgeMax int
+	// rows, if not nil, is fn for the first rows < mr rows of a tile,
+	// bit for bit, at the cost of those rows: the last rows of a matrix
+	// whose height is not a multiple of mr (the packed panel of A is
+	// zero past them). It writes no other row of C.
+	rows func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, rows int)
 }
 
 // genericConfig is the portable kernel, used where no SIMD kernel applies

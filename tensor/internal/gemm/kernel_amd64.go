@@ -120,6 +120,77 @@ func sgemmCols12x14AVX512(k int, a, b *float32, ldb int, s *float32)
 //go:noescape
 func sgemmCols12x15AVX512(k int, a, b *float32, ldb int, s *float32)
 
+// sgemmRowsRofMxNISA are the kernels of the first R < M rows of an M×N
+// tile whose packed A panel has M rows (zero past the matrix's last row):
+// kernelFunc for an R×N tile reading a[p·M+i] (kernelConfig.rows).
+//
+//go:noescape
+func sgemmRows1of6x16AVX2(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
+
+//go:noescape
+func sgemmRows2of6x16AVX2(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
+
+//go:noescape
+func sgemmRows3of6x16AVX2(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
+
+//go:noescape
+func sgemmRows4of6x16AVX2(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
+
+//go:noescape
+func sgemmRows5of6x16AVX2(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
+
+//go:noescape
+func sgemmRows1of12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
+
+//go:noescape
+func sgemmRows2of12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
+
+//go:noescape
+func sgemmRows3of12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
+
+//go:noescape
+func sgemmRows4of12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
+
+//go:noescape
+func sgemmRows5of12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
+
+//go:noescape
+func sgemmRows6of12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
+
+//go:noescape
+func sgemmRows7of12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
+
+//go:noescape
+func sgemmRows8of12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
+
+//go:noescape
+func sgemmRows9of12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
+
+//go:noescape
+func sgemmRows10of12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
+
+//go:noescape
+func sgemmRows11of12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int)
+
+// rowsKernel returns the kernelConfig.rows of an mr×nr tile from its
+// kernels of 1 … mr−1 rows, kernels[r-1] of r rows.
+func rowsKernel(mr, nr int, kernels ...func(k int, a, b *float32, ldb int, c *float32, ldc int, store int)) func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, rows int) {
+	fns := make([]kernelFunc, len(kernels))
+	for i, f := range kernels {
+		fns[i] = asmRowsKernel(i+1, mr, nr, f)
+	}
+	return func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, rows int) {
+		fns[rows-1](k, a, b, ldb, c, ldc, store)
+	}
+}
+
+var (
+	avx2Rows   = rowsKernel(6, 16, sgemmRows1of6x16AVX2, sgemmRows2of6x16AVX2, sgemmRows3of6x16AVX2, sgemmRows4of6x16AVX2, sgemmRows5of6x16AVX2)
+	avx512Rows = rowsKernel(12, 32, sgemmRows1of12x32AVX512, sgemmRows2of12x32AVX512, sgemmRows3of12x32AVX512, sgemmRows4of12x32AVX512,
+		sgemmRows5of12x32AVX512, sgemmRows6of12x32AVX512, sgemmRows7of12x32AVX512, sgemmRows8of12x32AVX512,
+		sgemmRows9of12x32AVX512, sgemmRows10of12x32AVX512, sgemmRows11of12x32AVX512)
+)
+
 // colsKernel is a kernel of gemmCols12.
 type colsKernel func(k int, a, b *float32, ldb int, s *float32)
 
@@ -440,6 +511,13 @@ func packATAsm(panel []float32, mr int, a []float32, lda, kc int, alpha float32,
 // asmKernel wraps an assembly kernel of tile mr×nr in a kernelFunc that
 // checks the slice bounds first.
 func asmKernel(mr, nr int, f func(k int, a, b *float32, ldb int, c *float32, ldc int, store int)) kernelFunc {
+	return asmRowsKernel(mr, mr, nr, f)
+}
+
+// asmRowsKernel wraps an assembly kernel of tile mr×nr that reads the
+// first mr rows of packed A panels of ar rows in a kernelFunc that checks
+// the slice bounds first.
+func asmRowsKernel(mr, ar, nr int, f func(k int, a, b *float32, ldb int, c *float32, ldc int, store int)) kernelFunc {
 	return func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
 		if k <= 0 {
 			if store {
@@ -449,7 +527,7 @@ func asmKernel(mr, nr int, f func(k int, a, b *float32, ldb int, c *float32, ldc
 			}
 			return
 		}
-		_ = a[k*mr-1]
+		_ = a[k*ar-1]
 		_ = b[(k-1)*ldb+nr-1]
 		_ = c[(mr-1)*ldc+nr-1]
 		st := 0
@@ -461,9 +539,16 @@ func asmKernel(mr, nr int, f func(k int, a, b *float32, ldb int, c *float32, ldc
 }
 
 var (
-	avx2Config   = asmConfig("avx2_6x16", 6, 16, 256, 144, sgemmKernel6x16AVX2, sgemmPanels6x16AVX2, sgemmPanelsAff6x16AVX2)
-	avx512Config = withEdge(asmConfig("avx512_12x32", 12, 32, 192, 144, sgemmKernel12x32AVX512, sgemmPanels12x32AVX512, sgemmPanelsAff12x32AVX512), avx512Edge, avx512EdgeMax)
+	avx2Config   = withRows(asmConfig("avx2_6x16", 6, 16, 256, 144, sgemmKernel6x16AVX2, sgemmPanels6x16AVX2, sgemmPanelsAff6x16AVX2), avx2Rows)
+	avx512Config = withRows(withEdge(asmConfig("avx512_12x32", 12, 32, 192, 144, sgemmKernel12x32AVX512, sgemmPanels12x32AVX512, sgemmPanelsAff12x32AVX512), avx512Edge, avx512EdgeMax), avx512Rows)
 )
+
+// withRows returns c with the kernel rows of its last rows
+// (kernelConfig.rows).
+func withRows(c kernelConfig, rows func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, rows int)) kernelConfig {
+	c.rows = rows
+	return c
+}
 
 // withEdge returns c with the edge kernel edge for up to edgeMax columns
 // (kernelConfig.edge).

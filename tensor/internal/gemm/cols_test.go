@@ -1,0 +1,57 @@
+package gemm
+
+import (
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestColsMatchesBlocks checks that runCols gives what the block driver
+// of run gives, bit for bit, with every kernel and register tile: plain
+// and batched products (tiles straddling images), transposed A, α and β
+// other than 0 and 1, k blocks, products narrow enough to be split by
+// rows, epilogues, and 1 and 2 threads.
+func TestColsMatchesBlocks(t *testing.T) {
+	defer func(c kernelConfig) { cfg = c }(cfg)
+	defer func() { colDriver = true }()
+	rng := rand.New(rand.NewPCG(21, 22))
+	f := testEpilogue
+	for _, kc := range testConfigs() {
+		cfg = kc
+		// m, n, k, images (products whose n·images is below m and
+		// panels run on the block driver either way)
+		for _, s := range [][4]int{{7, 9, 5, 1}, {16, 1500, 32, 1}, {24, 200, 450, 1}, {40, 49, 300, 1},
+			{130, 700, 40, 1}, {33, 196, 70, 3}, {90, 49, 160, 2}, {12, 700, 13, 2}} {
+			m, n, k, nb := s[0], s[1], s[2], s[3]
+			for _, tA := range []bool{false, true} {
+				for _, beta := range []float32{0, -0.5} {
+					o := newBatchOperands(rng, m, n, k, nb, tA)
+					a, lda, b, ldb, strideB, c0, ldc, strideC := o.a, o.lda, o.b, o.ldb, o.strideB, o.c, o.ldc, o.strideC
+					aff := &Affine{Mean: randSlice(rng, m), Scale: randSlice(rng, m), Shift: randSlice(rng, m), Lo: -0.5, Hi: 1}
+					for _, procs := range []int{1, 2} {
+						run := func(cols bool, aff *Affine, ep Epilogue) []float32 {
+							colDriver = cols
+							defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+							c := append([]float32(nil), c0...)
+							if nb == 1 && aff == nil && ep == nil {
+								Sgemm(tA, false, m, n, k, 1.5, a, lda, b, ldb, beta, c, ldc)
+							} else {
+								SgemmBatchNEpilogue(tA, m, n, k, 1.5, a, lda, b, ldb, strideB, beta, c, ldc, strideC, nb, aff, ep)
+							}
+							return c
+						}
+						for _, e := range []struct {
+							aff *Affine
+							f   Epilogue
+						}{{nil, nil}, {aff, nil}, {aff, f}} {
+							require.Equal(t, run(false, e.aff, e.f), run(true, e.aff, e.f),
+								"%s m=%d n=%d k=%d nb=%d tA=%v β=%v procs=%d aff=%v ep=%v", kc.name, m, n, k, nb, tA, beta, procs, e.aff != nil, e.f != nil)
+						}
+					}
+				}
+			}
+		}
+	}
+}
