@@ -24,7 +24,11 @@ import (
 // width: it reads the plane in place and gives the same results bit for
 // bit. So does the forward pass of 3×3 kernels with stride 2 and padding
 // 1 with dwconv.Plane3x3S2, which splits the even and odd columns in
-// registers instead of in a copy (MobileNet's downsampling layers).
+// registers instead of in a copy (MobileNet's downsampling layers), and
+// so do its weight gradient (dwconv.GradPlane3x3S2, the same split) and
+// input gradient (dwconv.GradInput3x3S2, which computes each of the four
+// phases of dx from the taps that reach it, instead of spreading dy over
+// zeros).
 
 // dwStreamBytes is the output size from which depthwise convolutions
 // (forward and input gradient) whose output vectors tile the output
@@ -274,6 +278,26 @@ func dwEachPlane(g *convGeom, x, w, y []float32, ep *ConvEpilogue, plane func(ds
 	})
 }
 
+// dwRunOutFloats bounds the outputs of the runs of planes of dwEachRun
+// whose epilogue follows them: 64 KiB, which stay in L2.
+const dwRunOutFloats = 1 << 14
+
+// dwEachRun runs f(p0, p1) over the planes p0 ≤ p < p1 of a depthwise
+// convolution g with one output per input channel (plane p = n·C + c is
+// channel c of image n), in parallel, with runs of at most maxRun planes
+// of one image: their kernels are consecutive. work is the cost of a
+// plane (the depthwiseGrain unit).
+func dwEachRun(g *convGeom, work, maxRun int, f func(p0, p1 int)) {
+	grain := parallel.Grain(g.n*g.c, max(1, depthwiseGrain/work), dwPlaneChunks)
+	parallel.For(g.n*g.c, grain, func(lo, hi int) {
+		for p0 := lo; p0 < hi; {
+			p1 := min(hi, (p0/g.c+1)*g.c, p0+maxRun)
+			f(p0, p1)
+			p0 = p1
+		}
+	})
+}
+
 // newOutUninit allocates an output of the given shape from the buffer pool
 // without clearing it, for kernels that write every element.
 func newOutUninit(shape []int) *Tensor {
@@ -299,7 +323,21 @@ func depthwiseForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 		return
 	}
 	if dwPlane3x3S2(g) {
-		dwEachPlane(g, x, w, y, ep, func(dst, src, wt []float32) { dwconv.Plane3x3S2(dst, src, wt, g.h, g.w) })
+		if g.og > 1 {
+			dwEachPlane(g, x, w, y, ep, func(dst, src, wt []float32) { dwconv.Plane3x3S2(dst, src, wt, g.h, g.w, 1) })
+			return
+		}
+		// Runs of up to dwRunOutFloats outputs, the epilogue applied to
+		// them while they are in the caches.
+		hw, howo := g.hw(), g.howo()
+		dwEachRun(g, howo*g.kk(), max(1, dwRunOutFloats/howo), func(p0, p1 int) {
+			dwconv.Plane3x3S2(y[p0*howo:p1*howo], x[p0*hw:p1*hw], w[p0%g.c*9:], g.h, g.w, p1-p0)
+			if ep != nil {
+				for p := p0; p < p1; p++ {
+					ep.apply(y[p*howo:(p+1)*howo], p%g.c)
+				}
+			}
+		})
 		return
 	}
 	if dwPlane3x3(g) {
@@ -359,11 +397,19 @@ func depthwiseForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 // window), added over o in increasing order, in parallel over the input
 // planes. Every element of dx is written.
 func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
+	hw, howo, kk := g.hw(), g.howo(), g.kk()
+	// Before the interleaved kernels, which give the same sums on small
+	// maps: 14×14 inputs among them.
+	if g.og == 1 && dwPlane3x3S2(g) {
+		dwEachRun(g, hw*kk, g.c, func(p0, p1 int) {
+			dwconv.GradInput3x3S2(dx[p0*hw:p1*hw], dy[p0*howo:p1*howo], w[p0%g.c*kk:], g.h, g.w, p1-p0)
+		})
+		return
+	}
 	if dwInterleaved(g) {
 		dwInterleavedGradInput(g, dy, w, dx)
 		return
 	}
-	hw, howo, kk := g.hw(), g.howo(), g.kk()
 	grain := parallel.Grain(g.n*g.c, max(1, depthwiseGrain/(g.og*hw*kk)), dwPlaneChunks)
 	// The flipped kernel of output channel o, weight kk−1−t at tap t.
 	flipped := func(wf []float32, o int) []float32 {
@@ -455,14 +501,15 @@ func depthwiseGradWeight(g *convGeom, x, dy, dw []float32) {
 		dwInterleavedGradWeight(g, x, dy, dw)
 		return
 	}
+	if dwPlane3x3(g) || dwPlane3x3S2(g) {
+		dwGradWeightPlanes(g, x, dy, dw)
+		return
+	}
 	hw, howo, kk := g.hw(), g.howo(), g.kk()
 	L := newDWLayout(g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ho, g.wo, g.h, g.w, 1, 1, g.ph, g.pw)
 	const lanes, group = dwconv.Lanes, dwconv.MaxGradTaps
 	groups := (kk + group - 1) / group
 	grain := parallel.Grain(g.cout, max(1, depthwiseGrain/(g.n*howo*kk)), dwPlaneChunks)
-	// 3×3 planes read in place (dwconv.GradPlane3x3): the sums of
-	// GradTaps over the padded copy, bit for bit.
-	plane := dwPlane3x3(g)
 	parallel.For(g.cout, grain, func(lo, hi int) {
 		buf := getScratch(L.bufLen())
 		clear(buf)
@@ -478,10 +525,6 @@ func depthwiseGradWeight(g *convGeom, x, dy, dw []float32) {
 			for n := range g.n {
 				dyp := dy[(n*g.cout+o)*howo : (n*g.cout+o+1)*howo]
 				xp := x[(n*g.c+c)*hw : (n*g.c+c+1)*hw]
-				if plane {
-					dwconv.GradPlane3x3(sums, dyp, xp, g.h, g.w)
-					continue
-				}
 				L.fill(buf, xp)
 				if !L.direct {
 					dwconv.CopyRows(dyb, dyp, L.wo, L.ho, L.ldy, L.wo, false)
@@ -492,21 +535,66 @@ func depthwiseGradWeight(g *convGeom, x, dy, dw []float32) {
 					dwconv.GradTaps(sums[k*2*group*lanes:(k+1)*2*group*lanes], dyp, buf, L.ioffs[t0:t1], L.rowGrid)
 				}
 			}
-			for t := range kk {
-				k, u := t/group, t%group
-				even := sums[(k*2*group+2*u)*lanes:][:lanes]
-				odd := sums[(k*2*group+2*u+1)*lanes:][:lanes]
-				var s float32
-				for l := range lanes {
-					s += even[l] + odd[l]
-				}
-				dw[o*kk+t] = s
-			}
+			dwSumLanes(dw[o*kk:(o+1)*kk], sums)
 		}
 		putScratch(buf)
 		putScratch(sums)
 		if dyb != nil {
 			putScratch(dyb)
 		}
+	})
+}
+
+// dwSumLanes sets each of the kk weight gradients of one channel from its
+// even and odd partial sums (the layout of dwconv.GradTaps, in groups of
+// dwconv.MaxGradTaps taps), adding the lanes in order.
+func dwSumLanes(dw, sums []float32) {
+	const lanes, group = dwconv.Lanes, dwconv.MaxGradTaps
+	for t := range dw {
+		k, u := t/group, t%group
+		even := sums[(k*2*group+2*u)*lanes:][:lanes]
+		odd := sums[(k*2*group+2*u+1)*lanes:][:lanes]
+		var s float32
+		for l := range lanes {
+			s += even[l] + odd[l]
+		}
+		dw[t] = s
+	}
+}
+
+// dwGradWeightPlanes is depthwiseGradWeight for 3×3 planes read in place
+// (dwconv.GradPlane3x3 and, with stride 2, GradPlane3x3S2): the sums of
+// GradTaps over the padded copies, bit for bit. A range of output
+// channels keeps the partial sums of all its channels, so that it reads
+// each image's planes of the range one after the other in memory, and each
+// channel still adds the images in order.
+func dwGradWeightPlanes(g *convGeom, x, dy, dw []float32) {
+	hw, howo, kk := g.hw(), g.howo(), g.kk()
+	const size = dwconv.GradSums
+	grain := parallel.Grain(g.cout, max(1, depthwiseGrain/(g.n*howo*kk)), dwPlaneChunks)
+	parallel.For(g.cout, grain, func(lo, hi int) {
+		sums := getScratch((hi - lo) * size)
+		clear(sums)
+		for n := range g.n {
+			dyn, xn := dy[n*g.cout*howo:(n+1)*g.cout*howo], x[n*g.c*hw:(n+1)*g.c*hw]
+			switch {
+			case g.sh == 2 && g.og == 1: // the range's planes in one call
+				dwconv.GradPlane3x3S2(sums, dyn[lo*howo:hi*howo], xn[lo*hw:hi*hw], g.h, g.w, hi-lo)
+			case g.sh == 2:
+				for o := lo; o < hi; o++ {
+					c := o / g.og
+					dwconv.GradPlane3x3S2(sums[(o-lo)*size:], dyn[o*howo:(o+1)*howo], xn[c*hw:(c+1)*hw], g.h, g.w, 1)
+				}
+			default:
+				for o := lo; o < hi; o++ {
+					c := o / g.og
+					dwconv.GradPlane3x3(sums[(o-lo)*size:], dyn[o*howo:(o+1)*howo], xn[c*hw:(c+1)*hw], g.h, g.w)
+				}
+			}
+		}
+		for o := lo; o < hi; o++ {
+			dwSumLanes(dw[o*kk:(o+1)*kk], sums[(o-lo)*size:])
+		}
+		putScratch(sums)
 	})
 }

@@ -184,7 +184,7 @@ func dwInterleavedForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 // read relative to u and z.
 type dwPhase struct {
 	a, b, nu, nz int
-	taps         []int // p·kw + q, in increasing order
+	taps         []int // p·kw + q, in decreasing order (from the top left of the dy window)
 	rowOff       []int // e_p per tap
 	colOff       []int // f_q per tap
 }
@@ -198,12 +198,12 @@ func dwPhases(g *convGeom) []dwPhase {
 			if f.nu <= 0 || f.nz <= 0 {
 				continue
 			}
-			for p := range g.kh {
+			for p := g.kh - 1; p >= 0; p-- {
 				r := a + g.ph - p*g.dh
 				if r%g.sh != 0 {
 					continue
 				}
-				for q := range g.kw {
+				for q := g.kw - 1; q >= 0; q-- {
 					c := b + g.pw - q*g.dw
 					if c%g.sw != 0 {
 						continue
@@ -229,8 +229,10 @@ func floorDiv(a, b int) int {
 
 // dwInterleavedGradInput is depthwiseGradInput for dwInterleaved
 // geometries, phase by phase, in parallel over (image, group of
-// channels). Each input gradient sums the taps of its phase in (p, q)
-// order; positions that no tap reaches are zero.
+// channels). Each input gradient sums the taps of its phase in decreasing
+// (p, q), from the top left of the dy window, as the other paths do
+// (which add further taps that read zeros, exact no-ops); positions that
+// no tap reaches are zero.
 func dwInterleavedGradInput(g *convGeom, dy, w, dx []float32) {
 	const lanes = dwconv.Lanes
 	hw, howo, kk := g.hw(), g.howo(), g.kk()

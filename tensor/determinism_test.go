@@ -42,6 +42,10 @@ func denseWorkload() []*Tensor {
 		// written with streaming stores.
 		{n: 3, c: 8, h: 16, w: 24, cout: 16, kh: 3, kw: 3, stride: [2]int{1, 1}, pad: [2]int{1, 1}, groups: 8},
 		{n: 8, c: 64, h: 64, w: 64, cout: 64, kh: 3, kw: 3, stride: [2]int{1, 1}, pad: [2]int{1, 1}, groups: 64},
+		// A stride-2 3×3 layer of odd height whose backward passes run
+		// plane by plane where the kernels have them (the phases of the
+		// input gradient, and the weight gradient without a copy).
+		{n: 3, c: 16, h: 29, w: 36, cout: 16, kh: 3, kw: 3, stride: [2]int{2, 2}, pad: [2]int{1, 1}, groups: 16},
 	} {
 		p := tc.params()
 		x := denseRandn(rng, tc.n, tc.c, tc.h, tc.w)

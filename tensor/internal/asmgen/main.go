@@ -87,6 +87,9 @@ func main() {
 		dwPlane3x3S2Data(g)
 		dwPlane3x3S2512(g, "plane3x3S2AVX512")
 		dwPlaneFlat512(g, "planeFlatAVX512")
+		dwGradPlane3x3S2512(g, "gradPlane3x3S2AVX512")
+		dwGradInput3x3S2Data(g)
+		dwGradInput3x3S2512(g, "gradInput3x3S2AVX512")
 	default:
 		log.Fatalf("asmgen: unknown -kind %q", *kind)
 	}

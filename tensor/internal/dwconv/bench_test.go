@@ -1,6 +1,7 @@
 package dwconv
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -117,6 +118,39 @@ func BenchmarkTapsLarge(b *testing.B) {
 				}
 				b.ReportMetric(4*float64(len(y))*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 			})
+		})
+	}
+}
+
+// BenchmarkPlaneS2 runs the stride-2 plane kernels (forward, weight and
+// input gradient) on 16 planes held in L2 (GFLOP/s counts 18 per output).
+func BenchmarkPlaneS2(b *testing.B) {
+	const np = 16
+	for _, hw := range []int{112, 56, 28, 14} {
+		ho := (hw + 1) / 2
+		rng := rand.New(rand.NewPCG(1, 2))
+		x, dy, k := randSlice(rng, np*hw*hw), randSlice(rng, np*ho*ho), randSlice(rng, 9*np)
+		sums, y := make([]float32, np*GradSums), make([]float32, np*ho*ho)
+		flops := func(b *testing.B) {
+			b.ReportMetric(18*float64(np*ho*ho)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		}
+		b.Run(fmt.Sprintf("%d/forward", hw), func(b *testing.B) {
+			for b.Loop() {
+				Plane3x3S2(y, x, k, hw, hw, np)
+			}
+			flops(b)
+		})
+		b.Run(fmt.Sprintf("%d/weight", hw), func(b *testing.B) {
+			for b.Loop() {
+				GradPlane3x3S2(sums, dy, x, hw, hw, np)
+			}
+			flops(b)
+		})
+		b.Run(fmt.Sprintf("%d/input", hw), func(b *testing.B) {
+			for b.Loop() {
+				GradInput3x3S2(x, dy, k, hw, hw, np)
+			}
+			flops(b)
 		})
 	}
 }

@@ -11,10 +11,10 @@
 // AVX-512F, whose tap and weight-gradient kernels compute two vectors of
 // a row in one 16-lane register and give the AVX2 kernels' results bit
 // for bit (the other kernels are the AVX2 ones). The stride-2 plane
-// kernel Plane3x3S2 and the flattened-plane kernel of FlatPlan exist in
-// the AVX-512 variant and as pure-Go twins in the generic one; with AVX2,
-// HasPlane3x3S2 is false, NewFlatPlan returns nil and callers take their
-// padded-copy path. Elsewhere, and with the purego build tag, the
+// kernels (Plane3x3S2, GradPlane3x3S2, GradInput3x3S2) and the
+// flattened-plane kernel of FlatPlan exist in the AVX-512 variant and as
+// pure-Go twins in the generic one; with AVX2, HasPlane3x3S2 is false,
+// NewFlatPlan returns nil and callers take their padded-copy path. Elsewhere, and with the purego build tag, the
 // pure-Go twins (tapsGeneric, gradTapsGeneric, …) run. The twins are the
 // specification that tests compare the assembly with; the tap kernels
 // differ from them only in rounding, since the assembly fuses each
@@ -51,15 +51,18 @@ type variant struct {
 	// and GradPlane3x3 kernels.
 	plane3x3     func(y, x, k []float32, h, w int, acc, stream bool)
 	gradPlane3x3 func(out, dy, x []float32, h, w int)
-	plane3x3S2   func(y, x, k []float32, h, w int)
+	plane3x3S2   func(y, x, k []float32, h, w, n int)
 	planeFlat    func(f *FlatPlan, y, x, k []float32)
+	// gradPlane3x3S2 and gradInput3x3S2 are set with plane3x3S2.
+	gradPlane3x3S2 func(out, dy, x []float32, h, w, n int)
+	gradInput3x3S2 func(dx, dy, k []float32, h, w, n int)
 }
 
 // genericVariant holds the pure-Go twins.
 var genericVariant = variant{name: "generic", taps: tapsGeneric, tapsStream: tapsGeneric, tapsVec: tapsVecGeneric,
 	gradTaps: gradTapsGeneric, copyRows: copyRowsGeneric, deinterleave2: deinterleave2Generic,
 	packC8: packC8Generic, unpackC8: unpackC8Generic, plane3x3S2: plane3x3S2Generic,
-	planeFlat: planeFlatGeneric}
+	planeFlat: planeFlatGeneric, gradPlane3x3S2: gradPlane3x3S2Generic, gradInput3x3S2: gradInput3x3S2Generic}
 
 // cur is the variant in use.
 var cur = selectVariant(os.Getenv("AUTONL_SIMD"))
@@ -166,8 +169,9 @@ func GradPlane3x3(out, dy, x []float32, h, w int) {
 	cur.gradPlane3x3(out, dy, x, h, w)
 }
 
-// HasPlane3x3S2 reports whether the kernel variant in use has a
-// Plane3x3S2 kernel for planes w wide (1 ≤ w ≤ MaxPlaneWidth).
+// HasPlane3x3S2 reports whether the kernel variant in use has
+// Plane3x3S2, GradPlane3x3S2 and GradInput3x3S2 kernels for planes w wide
+// (1 ≤ w ≤ MaxPlaneWidth).
 func HasPlane3x3S2(w int) bool {
 	return cur.plane3x3S2 != nil && w >= 1 && w <= MaxPlaneWidth
 }
@@ -181,23 +185,152 @@ func HasPlane3x3S2(w int) bool {
 // with X as in Plane3x3, the taps added in increasing (p, q) to 0: the
 // results of Taps on a zero-padded copy of x whose columns are split by
 // parity, with the offsets of the kernel's taps in (p, q) order, bit for
-// bit, without the copy. It panics unless HasPlane3x3S2(w).
-func Plane3x3S2(y, x, k []float32, h, w int) {
+// bit, without the copy. It does so for n consecutive planes, plane j's y
+// at y[j·ho·wo:], its x at x[j·h·w:] and its kernel at k[9j:]. It panics
+// unless HasPlane3x3S2(w).
+func Plane3x3S2(y, x, k []float32, h, w, n int) {
+	if checkS2("Plane3x3S2", h, w, n, len(x), len(y), len(k), 9*n) {
+		cur.plane3x3S2(y, x, k, h, w, n)
+	}
+}
+
+// checkS2 panics with op's name unless the kernel variant in use has the
+// stride-2 plane kernels for planes w wide and n ≥ 0 planes fit slices of
+// lenHW (h×w planes), lenHoWo (⌈h/2⌉×⌈w/2⌉ planes) and lenK ≥ needK
+// elements (weights or sums), and reports whether there is work.
+func checkS2(op string, h, w, n, lenHW, lenHoWo, lenK, needK int) bool {
 	if !HasPlane3x3S2(w) {
-		panic(fmt.Sprintf("dwconv: Plane3x3S2: no kernel for planes %d wide with kernel variant %s", w, cur.name))
+		panic(fmt.Sprintf("dwconv: %s: no kernel for planes %d wide with kernel variant %s", op, w, cur.name))
 	}
 	ho, wo := (h+1)/2, (w+1)/2
-	if h < 0 || len(y) < ho*wo || len(x) < h*w || len(k) < 9 {
-		panic(fmt.Sprintf("dwconv: Plane3x3S2: %d×%d planes do not fit y of %d, x of %d (or %d weights)", h, w, len(y), len(x), len(k)))
+	if h < 0 || n < 0 || lenHW < n*h*w || lenHoWo < n*ho*wo || lenK < needK {
+		panic(fmt.Sprintf("dwconv: %s: %d %d×%d planes do not fit slices of %d and %d (or %d weights or sums for %d)",
+			op, n, h, w, lenHW, lenHoWo, lenK, needK))
 	}
-	if h == 0 {
-		return
+	return h > 0 && n > 0
+}
+
+// GradPlane3x3S2 adds to the partial sums out of the 9 taps of a 3×3
+// kernel (out[(2t + v%2)·Lanes + l] for tap t = 3p+q, as GradTaps) the
+// products of the ho×wo plane dy (ho = ⌈h/2⌉, wo = ⌈w/2⌉) with the h×w
+// plane x read by the taps of a correlation with stride 2 and zero
+// padding 1, for n consecutive planes (plane k's sums at out[k·GradSums:],
+// its dy at dy[k·ho·wo:], its x at x[k·h·w:]):
+//
+//	out[(2t + v%2)·Lanes + l] += DY(i, j) · X(2i+p−1, 2j+q−1),  j = v·Lanes + l,
+//
+// for i < ho and v < ⌈wo/Lanes⌉ in increasing (i, v), with X as in
+// Plane3x3 and DY(i, j) = dy[i·wo+j] for j < wo and 0 past it: the results
+// of GradTaps on a zero-padded copy of x whose columns are split by parity
+// and a copy of dy whose rows are padded with zeros to whole vectors, the
+// vectors along the rows, bit for bit, without the copies (for finite x).
+// It panics unless HasPlane3x3S2(w).
+func GradPlane3x3S2(out, dy, x []float32, h, w, n int) {
+	if checkS2("GradPlane3x3S2", h, w, n, len(x), len(dy), len(out), n*GradSums) {
+		cur.gradPlane3x3S2(out, dy, x, h, w, n)
 	}
-	cur.plane3x3S2(y, x, k, h, w)
+}
+
+// GradSums is the number of partial sums of a 3×3 kernel's weight
+// gradient: an even and an odd vector per tap.
+const GradSums = 2 * 9 * Lanes
+
+// gradPlane3x3S2Generic is the pure-Go twin of the GradPlane3x3S2 kernel.
+func gradPlane3x3S2Generic(out, dy, x []float32, h, w, n int) {
+	forS2Planes(h, w, n, func(j, big, small int) { gradPlane3x3S2One(out[j*GradSums:], dy[small:], x[big:], h, w) })
+}
+
+// forS2Planes calls one(j, j·h·w, j·⌈h/2⌉·⌈w/2⌉) for the planes j < n of
+// a stride-2 plane kernel: the plane's index and the starts of its h×w
+// plane and of its ⌈h/2⌉×⌈w/2⌉ plane.
+func forS2Planes(h, w, n int, one func(j, big, small int)) {
+	ho, wo := (h+1)/2, (w+1)/2
+	for j := range n {
+		one(j, j*h*w, j*ho*wo)
+	}
+}
+
+// gradPlane3x3S2One is gradPlane3x3S2Generic for one plane.
+func gradPlane3x3S2One(out, dy, x []float32, h, w int) {
+	ho, wo := (h+1)/2, (w+1)/2
+	nvec := (wo + Lanes - 1) / Lanes
+	for t := range 9 {
+		p, q := t/3, t%3
+		for i := range ho {
+			a := 2*i + p - 1
+			for v := range nvec {
+				s := out[(2*t+v%2)*Lanes:][:Lanes]
+				for l := range Lanes {
+					var d, xv float32
+					if j := v*Lanes + l; j < wo {
+						d = dy[i*wo+j]
+					}
+					if b := 2*(v*Lanes+l) + q - 1; a >= 0 && a < h && b >= 0 && b < w {
+						xv = x[a*w+b]
+					}
+					s[l] += d * xv
+				}
+			}
+		}
+	}
+}
+
+// GradInput3x3S2 computes the input gradient dx (h×w) of a 3×3
+// correlation with stride 2 and zero padding 1 from its output gradient
+// dy (ho×wo, ho = ⌈h/2⌉, wo = ⌈w/2⌉) and its kernel k: for a < h, b < w,
+//
+//	dx[a·w+b] = Σ_{p,q<3 : a = 2i+p−1, b = 2j+q−1} k[3p+q] · dy[i·wo+j],
+//
+// the terms added to 0 from the top left of the dy window (decreasing p,
+// then decreasing q): the results of Taps on dy spread over a zero buffer
+// (dy[i][j] at row 2i+1 and column 2j+1) with the flipped kernel, bit for
+// bit (for finite weights), without the buffer and without the taps that
+// read its zeros. Each output phase (a mod 2, b mod 2) has its own taps:
+// one, two or four. It does so for n consecutive planes, plane j's dx at
+// dx[j·h·w:], its dy at dy[j·ho·wo:] and its kernel at k[9j:]. It panics
+// unless HasPlane3x3S2(w).
+func GradInput3x3S2(dx, dy, k []float32, h, w, n int) {
+	if checkS2("GradInput3x3S2", h, w, n, len(dx), len(dy), len(k), 9*n) {
+		cur.gradInput3x3S2(dx, dy, k, h, w, n)
+	}
+}
+
+// gradInput3x3S2Generic is the pure-Go twin of the GradInput3x3S2 kernel.
+func gradInput3x3S2Generic(dx, dy, k []float32, h, w, n int) {
+	forS2Planes(h, w, n, func(j, big, small int) { gradInput3x3S2One(dx[big:], dy[small:], k[9*j:], h, w) })
+}
+
+// gradInput3x3S2One is gradInput3x3S2Generic for one plane.
+func gradInput3x3S2One(dx, dy, k []float32, h, w int) {
+	ho, wo := (h+1)/2, (w+1)/2
+	d := func(i, j int) float32 {
+		if i < ho && j < wo {
+			return dy[i*wo+j]
+		}
+		return 0
+	}
+	for a := range h {
+		for b := range w {
+			var s float32
+			// Rows i = (a+1−p)/2 and columns j = (b+1−q)/2 for p ≡ a+1 and
+			// q ≡ b+1 (mod 2), from the top left of the window.
+			for p := 1 + a%2; p >= 0; p -= 2 {
+				for q := 1 + b%2; q >= 0; q -= 2 {
+					s += k[3*p+q] * d((a+1-p)/2, (b+1-q)/2)
+				}
+			}
+			dx[a*w+b] = s
+		}
+	}
 }
 
 // plane3x3S2Generic is the pure-Go twin of the Plane3x3S2 kernel.
-func plane3x3S2Generic(y, x, k []float32, h, w int) {
+func plane3x3S2Generic(y, x, k []float32, h, w, n int) {
+	forS2Planes(h, w, n, func(j, big, small int) { plane3x3S2One(y[small:], x[big:], k[9*j:], h, w) })
+}
+
+// plane3x3S2One is plane3x3S2Generic for one plane.
+func plane3x3S2One(y, x, k []float32, h, w int) {
 	ho, wo := (h+1)/2, (w+1)/2
 	for i := range ho {
 		for j := range wo {

@@ -83,10 +83,23 @@ func taps3RowsVecAVX512(y, x, top, bottom, w *float32, offs *int32, masks *uint1
 func gradTaps3RowsAVX512(out, dy, x, top, bottom *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow int)
 
 // plane3x3S2AVX512 is the kernel of Plane3x3S2 for a strip of up to 4
-// chunks of 16 output columns (see dwPlane3x3S2512 in ../asmgen).
+// chunks of 16 output columns of one or more planes (see dwPlane3x3S2512
+// in ../asmgen).
 //
 //go:noescape
-func plane3x3S2AVX512(y, x, top, bottom, w *float32, masks *uint16, nchunk, ho, xrow, yrow int)
+func plane3x3S2AVX512(y, x, zero, w *float32, masks *uint16, nchunk, ho, hodd, xrow, yrow, nplane, xplane, yplane int)
+
+// gradPlane3x3S2AVX512 is the kernel of GradPlane3x3S2 (see
+// dwGradPlane3x3S2512 in ../asmgen).
+//
+//go:noescape
+func gradPlane3x3S2AVX512(out, dy, x, zero *float32, masks *uint16, nchunk, ho, hodd, xrow, yrow, nplane, xplane, yplane int)
+
+// gradInput3x3S2AVX512 is the kernel of GradInput3x3S2 (see
+// dwGradInput3x3S2512 in ../asmgen).
+//
+//go:noescape
+func gradInput3x3S2AVX512(dx, dy, zero, w *float32, masks *uint16, nchunk, ho, hodd, dyrow, dxrow, nplane, dxplane, dyplane int)
 
 // planeFlatAVX512 is the kernel of FlatPlan.Run (see dwPlaneFlat512 in
 // ../asmgen).
@@ -126,6 +139,7 @@ func variants() []variant {
 			avx512.gradTaps = gradTaps512
 			avx512.plane3x3, avx512.gradPlane3x3 = plane3x3AVX512, gradPlane3x3AVX512
 			avx512.plane3x3S2, avx512.planeFlat = plane3x3S2Asm, planeFlatAsm
+			avx512.gradPlane3x3S2, avx512.gradInput3x3S2 = gradPlane3x3S2Asm, gradInput3x3S2Asm
 			vs = append([]variant{avx512}, vs...)
 		}
 	}
@@ -397,34 +411,72 @@ func planeMasks(v, n, nvec int, d [3]int32) [6]uint16 {
 
 // plane3x3S2Asm runs Plane3x3S2 with plane3x3S2AVX512 on strips of up to
 // 64 output columns: the rows of x in place, masks for the columns −1
-// and past w, zeroRow for the row −1 and, when h is odd, the row h.
-func plane3x3S2Asm(y, x, k []float32, h, w int) {
+// and past w, zeroRow for the row −1 and, when h is odd, the row h. Rows
+// of one strip are computed for all n planes in one call; wider rows
+// strip by strip, plane by plane.
+func plane3x3S2Asm(y, x, k []float32, h, w, n int) {
 	ho, wo := (h+1)/2, (w+1)/2
-	// lanes returns the mask of the 16 lanes of a load from column b0
-	// that fall in the row.
-	lanes := func(b0 int) uint16 {
-		lo, hi := max(0, -b0), min(16, w-b0)
-		if lo >= hi {
-			return 0
-		}
-		return uint16((1<<hi - 1) &^ (1<<lo - 1))
+	np := n
+	if wo > 64 {
+		np = 1
 	}
-	for j0 := 0; j0 < wo; j0 += 64 {
-		n := min(64, wo-j0)
-		nch := (n + 15) / 16
-		b0, bl := 2*j0, 2*(j0+16*(nch-1)) // first columns of the first and the last chunk
-		store := uint16(0xffff)
-		if r := n % 16; r != 0 {
-			store = 1<<r - 1
+	for j := 0; j < n; j += np {
+		yj, xj, kj := y[j*ho*wo:], x[j*h*w:], k[9*j:]
+		for j0 := 0; j0 < wo; j0 += 64 {
+			m := min(64, wo-j0)
+			nch := (m + 15) / 16
+			b0, bl := 2*j0, 2*(j0+16*(nch-1)) // first columns of the first and the last chunk
+			store := uint16(0xffff)
+			if r := m % 16; r != 0 {
+				store = 1<<r - 1
+			}
+			lm := s2LoadMasks(b0, bl, w)
+			ms := [6]uint16{lm[0], lm[1], lm[2], lm[3], lm[4], store}
+			plane3x3S2AVX512(&yj[j0], &xj[b0], &zeroRow[Lanes+b0], &kj[0], &ms[0], nch, ho, h%2, 4*w, 4*wo, np, 4*h*w, 4*ho*wo)
 		}
-		m := [6]uint16{lanes(b0 - 1), lanes(bl), lanes(bl + 16), lanes(bl - 1), lanes(bl + 15), store}
-		z := &zeroRow[Lanes+b0]
-		bottom := z
-		if 2*ho-1 < h {
-			bottom = &x[(2*ho-1)*w+b0]
-		}
-		plane3x3S2AVX512(&y[j0], &x[b0], z, bottom, &k[0], &m[0], nch, ho, 4*w, 4*wo)
 	}
+}
+
+// s2Lanes returns the mask of the 16 lanes of a load from column b0 of a
+// row of w columns that fall in the row.
+func s2Lanes(b0, w int) uint16 {
+	lo, hi := max(0, -b0), min(16, w-b0)
+	if lo >= hi {
+		return 0
+	}
+	return uint16((1<<hi - 1) &^ (1<<lo - 1))
+}
+
+// s2LoadMasks returns the masks of dwPlane3x3S2512's input loads (and
+// dwGradPlane3x3S2512's) for a strip of w-column rows whose first chunk
+// starts at column b0 and whose last at bl: the first chunk's load from
+// column b0 − 1, the last chunk's from bl, bl + 16, bl − 1 and bl + 15.
+func s2LoadMasks(b0, bl, w int) [5]uint16 {
+	return [5]uint16{s2Lanes(b0-1, w), s2Lanes(bl, w), s2Lanes(bl+16, w), s2Lanes(bl-1, w), s2Lanes(bl+15, w)}
+}
+
+// gradPlane3x3S2Asm runs GradPlane3x3S2 with gradPlane3x3S2AVX512 over
+// whole rows: masks as in plane3x3S2Asm, the last chunk's dy loaded up to
+// wo and its multiply-adds on vector 2c + 1 only if the row has it.
+func gradPlane3x3S2Asm(out, dy, x []float32, h, w, n int) {
+	ho, wo := (h+1)/2, (w+1)/2
+	nch := (wo + 15) / 16
+	lm := s2LoadMasks(0, 32*(nch-1), w)
+	m := [7]uint16{lm[0], lm[1], lm[2], lm[3], lm[4], s2Lanes(16*(nch-1), wo), 0xffff}
+	if (wo+Lanes-1)/Lanes%2 == 1 {
+		m[6] = 0xff
+	}
+	gradPlane3x3S2AVX512(&out[0], &dy[0], &x[0], &zeroRow[Lanes], &m[0], nch, ho, h%2, 4*w, 4*wo, n, 4*h*w, 4*ho*wo)
+}
+
+// gradInput3x3S2Asm runs GradInput3x3S2 with gradInput3x3S2AVX512 over
+// whole rows, zeroRow as the dy row past the last.
+func gradInput3x3S2Asm(dx, dy, k []float32, h, w, n int) {
+	ho, wo := (h+1)/2, (w+1)/2
+	nch := (wo + 15) / 16
+	z0 := 16 * (nch - 1)
+	m := [4]uint16{s2Lanes(z0, wo), s2Lanes(z0+1, wo), s2Lanes(2*z0, w), s2Lanes(2*z0+16, w)}
+	gradInput3x3S2AVX512(&dx[0], &dy[0], &zeroRow[Lanes], &k[0], &m[0], nch, ho, h%2, 4*wo, 4*w, n, 4*h*w, 4*ho*wo)
 }
 
 func planeFlatAsm(f *FlatPlan, y, x, k []float32) {

@@ -45,7 +45,8 @@ func paddedPlaneS2(rng *rand.Rand, h, w int) (x, buf []float32, offs []int32, g 
 // same variant gives on a zero-padded copy of the plane, for heights and
 // widths odd and even, every remainder of chunks and strips, and infinite
 // inputs (whose products must not reach the padding); and that the
-// assembly kernels are within rounding of the twin.
+// assembly kernels are within rounding of the twin. The plane is computed
+// between two others, in one call with them.
 func TestPlane3x3S2MatchesTaps(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))
 	heights := []int{1, 2, 3, 4, 5, 8, 13}
@@ -62,26 +63,184 @@ func TestPlane3x3S2MatchesTaps(t *testing.T) {
 		for _, h := range heights {
 			for _, w := range widths {
 				x, buf, offs, g, ldy := paddedPlaneS2(rng, h, w)
-				k := randSlice(rng, 9)
+				k := randSlice(rng, 27)
 				ho, wo := (h+1)/2, (w+1)/2
 				want := make([]float32, ho*ldy)
-				got := randSlice(rng, ho*wo+Lanes)
-				tail := append([]float32(nil), got[ho*wo:]...)
+				xs := append(append(randSlice(rng, h*w), x...), randSlice(rng, h*w)...)
+				all := randSlice(rng, 3*ho*wo+Lanes)
+				tail := append([]float32(nil), all[3*ho*wo:]...)
+				got := all[ho*wo:]
 				twin := make([]float32, ho*wo)
 				func() {
 					defer Use(Use(name))
-					Taps(want, buf, k, offs, g, false)
-					Plane3x3S2(got[:ho*wo], x, k, h, w)
+					Taps(want, buf, k[9:], offs, g, false)
+					Plane3x3S2(all[:3*ho*wo], xs, k, h, w, 3)
 				}()
-				plane3x3S2Generic(twin, x, k, h, w)
+				plane3x3S2Generic(twin, x, k[9:], h, w, 1)
 				msg := fmt.Sprintf("%s Plane3x3S2 against Taps: %d×%d", name, h, w)
 				for i := range ho {
 					sameBits(t, want[i*ldy:i*ldy+wo], got[i*wo:(i+1)*wo], fmt.Sprintf("%s, row %d", msg, i))
 				}
-				sameBits(t, tail, got[ho*wo:], msg+": past the plane")
+				sameBits(t, tail, all[3*ho*wo:], msg+": past the planes")
 				closeTo(t, twin, got[:ho*wo], 9, fmt.Sprintf("%s Plane3x3S2 against the twin: %d×%d", name, h, w))
 			}
 		}
 	}
 	require.Positive(t, tested, "no variant with Plane3x3S2 among %v", Variants())
+}
+
+// s2Sizes are the plane heights and widths of the stride-2 plane tests:
+// odd and even, every remainder of chunks and strips.
+var (
+	s2Heights = []int{1, 2, 3, 4, 5, 8, 13}
+	s2Widths  = []int{1, 2, 3, 7, 14, 15, 16, 17, 28, 31, 32, 33, 56, 63, 64, 65, 112, 127, 128, 129, 200, 257}
+)
+
+// s2Refs returns, for the variant name, the variants whose GradTaps and
+// Taps its stride-2 plane kernels must match bit for bit: itself and, for
+// an assembly variant, every assembly variant.
+func s2Refs(name string) []string {
+	if name == "generic" {
+		return []string{name}
+	}
+	return Variants()[:len(Variants())-1]
+}
+
+// s2PlaneVariants returns the variants that have the stride-2 plane
+// kernels, failing the test if none has.
+func s2PlaneVariants(t *testing.T) []string {
+	var has []string
+	for _, name := range Variants() {
+		prev := Use(name)
+		if HasPlane3x3S2(16) {
+			has = append(has, name)
+		}
+		Use(prev)
+	}
+	require.NotEmpty(t, has, "no variant with the stride-2 plane kernels among %v", Variants())
+	return has
+}
+
+// forS2Cases runs f for every variant with the stride-2 plane kernels and
+// every plane size of s2Heights and s2Widths, with one to three planes.
+func forS2Cases(t *testing.T, rng *rand.Rand, f func(name string, h, w, np int)) {
+	for _, name := range s2PlaneVariants(t) {
+		for _, h := range s2Heights {
+			for _, w := range s2Widths {
+				f(name, h, w, 1+rng.IntN(3))
+			}
+		}
+	}
+}
+
+// TestGradPlane3x3S2MatchesGradTaps checks that GradPlane3x3S2 of every
+// variant that has it (the pure-Go twin among them), on one to three
+// planes at once, gives bit for bit what GradTaps gives on a zero-padded
+// copy of each plane split by column parity and a copy of its dy padded
+// to whole vectors, accumulating into given sums (negative zeros among
+// them, which stay so where nothing is added).
+func TestGradPlane3x3S2MatchesGradTaps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	forS2Cases(t, rng, func(name string, h, w, np int) {
+		ho, wo := (h+1)/2, (w+1)/2
+		var xs, dys, out0 []float32
+		type ref struct {
+			buf, dyPad []float32
+			offs       []int
+			g          Grid
+		}
+		var refs []ref
+		for range np {
+			x, buf, offs, g, ldy := paddedPlaneS2(rng, h, w)
+			ioffs := make([]int, 9)
+			for i, o := range offs {
+				ioffs[i] = int(o)
+			}
+			dy := randSlice(rng, ho*wo)
+			dyPad := make([]float32, ho*ldy)
+			for i := range ho {
+				copy(dyPad[i*ldy:], dy[i*wo:(i+1)*wo])
+			}
+			xs, dys = append(xs, x...), append(dys, dy...)
+			refs = append(refs, ref{buf, dyPad, ioffs, g})
+		}
+		out0 = randSlice(rng, np*GradSums)
+		for i := range out0 {
+			if rng.IntN(3) == 0 {
+				out0[i] = float32(math.Copysign(0, -1))
+			}
+		}
+		got := append([]float32(nil), out0...)
+		func() {
+			defer Use(Use(name))
+			GradPlane3x3S2(got, dys, xs, h, w, np)
+		}()
+		for _, rv := range s2Refs(name) {
+			want := append([]float32(nil), out0...)
+			func() {
+				defer Use(Use(rv))
+				for k, r := range refs {
+					GradTaps(want[k*GradSums:(k+1)*GradSums], r.dyPad, r.buf, r.offs, r.g)
+				}
+			}()
+			sameBits(t, want, got, fmt.Sprintf("%s GradPlane3x3S2 against %s GradTaps: %d planes %d×%d", name, rv, np, h, w))
+		}
+	})
+}
+
+// TestGradInput3x3S2MatchesTaps checks that GradInput3x3S2 of every
+// variant that has it, on one to three planes at once, gives bit for bit
+// what Taps gives with the flipped kernel on dy spread over a zero buffer
+// (dy[i][j] at row 2i+1 and column 2j+1), with infinite elements of dy,
+// and writes nothing past dx.
+func TestGradInput3x3S2MatchesTaps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	forS2Cases(t, rng, func(name string, h, w, np int) {
+		ho, wo := (h+1)/2, (w+1)/2
+		dy := randSlice(rng, np*ho*wo)
+		if rng.IntN(2) == 0 {
+			dy[rng.IntN(len(dy))] = float32(math.Inf(-1))
+		}
+		k := randSlice(rng, 9*np)
+		got := randSlice(rng, np*h*w+2*Lanes)
+		tail := append([]float32(nil), got[np*h*w:]...)
+		func() {
+			defer Use(Use(name))
+			GradInput3x3S2(got[:np*h*w], dy, k, h, w, np)
+		}()
+		sameBits(t, tail, got[np*h*w:], fmt.Sprintf("%s GradInput3x3S2 %d×%d: past dx", name, h, w))
+		nvec := (w + Lanes - 1) / Lanes
+		ld := nvec*Lanes + 2 + rng.IntN(3)
+		offs := make([]int32, 9)
+		for p := range 3 {
+			for q := range 3 {
+				offs[3*p+q] = int32(p*ld + q)
+			}
+		}
+		ldy := nvec * Lanes
+		g := Grid{Vecs: nvec, Rows: h, XStep: Lanes, XRow: ld, YStep: Lanes, YRow: ldy}
+		for pl := range np {
+			var flipped [9]float32
+			for t := range 9 {
+				flipped[t] = k[9*pl+8-t]
+			}
+			buf := make([]float32, (h+3)*ld)
+			for i := range ho {
+				for j := range wo {
+					buf[(2*i+1)*ld+2*j+1] = dy[pl*ho*wo+i*wo+j]
+				}
+			}
+			for _, ref := range s2Refs(name) {
+				want := make([]float32, h*ldy)
+				func() {
+					defer Use(Use(ref))
+					Taps(want, buf, flipped[:], offs, g, false)
+				}()
+				for a := range h {
+					sameBits(t, want[a*ldy:a*ldy+w], got[(pl*h+a)*w:(pl*h+a+1)*w],
+						fmt.Sprintf("%s GradInput3x3S2 against %s Taps: plane %d of %d, %d×%d, row %d", name, ref, pl, np, h, w, a))
+				}
+			}
+		}
+	})
 }
