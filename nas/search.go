@@ -87,12 +87,13 @@ type SearchConfig struct {
 	// recalibration of the batch norms before the epoch's evaluation.
 	SearchKeep float64
 	// GrowEpochs, at most WarmupEpochs, is how many epochs at the start
-	// of the warm-up train the smallest network of the space (every gate
-	// closed) before the rest of the warm-up opens every gate: on a task
-	// with a plateau, such as the embedded data, the largest network can
-	// sit at chance for longer than the whole search, while it leaves the
-	// plateau within the warm-up when it starts from the smallest
-	// network's weights (see docs/search.md).
+	// of the warm-up train the shallowest, narrowest network of the space
+	// with every LightNL block (Supernet.growNetwork) before the rest of
+	// the warm-up opens every gate: on a task with a plateau, such as the
+	// embedded data, the largest network can sit at chance for longer
+	// than the whole search, while it leaves the plateau within the
+	// warm-up when it starts from that network's weights (see
+	// docs/search.md).
 	GrowEpochs float64
 	// LR is the peak learning rate of AdamW on the weights (linear
 	// warm-up over LRWarmup epochs from 0, then cosine to 0); 0 means
@@ -200,7 +201,7 @@ type Search struct {
 	opt     *searchOptimizer
 	gateRNG *rand.Rand
 	warm    int // warm-up steps
-	grow    int // steps at the start that train the smallest network
+	grow    int // steps at the start that train growNetwork
 
 	history []EpochRecord
 	// ep holds the running sums of the epoch in progress.
@@ -679,7 +680,7 @@ const recalibrateBatches = 16
 // data, in a forward pass without gradients in which only the batch norms
 // are in training mode. After steps with gate dropout the running
 // statistics average random subnetworks, and after the growing steps they
-// are the smallest network's, whose activations differ from the full
+// are growNetwork's, whose activations differ from the full
 // network's, so that without this the network evaluated after the epoch
 // reads near chance while it trains well (as one-shot searches such as
 // SPOS recalibrate batch norm before evaluating a subnetwork).
@@ -727,12 +728,12 @@ func (s *Search) keep(step int) float64 {
 	return s.cfg.SearchKeep
 }
 
-// applyDropout sets the gates of the next step: the smallest network
-// during the growing steps (GrowEpochs), then the warm-up's gate dropout
-// (GateKeep) during the warm-up steps and the search's (SearchKeep) after
-// them.
+// applyDropout sets the gates of the next step: growNetwork's during the
+// growing steps (GrowEpochs), then the warm-up's gate dropout (GateKeep)
+// during the warm-up steps and the search's (SearchKeep) after them.
 func (s *Search) applyDropout() {
-	switch step := s.opt.Steps(); {
+	step := s.opt.Steps()
+	switch {
 	case step < s.grow:
 		if err := s.net.SetChoices(s.net.growNetwork()); err != nil {
 			panic(fmt.Sprintf("nas: the growing network: %v", err)) // configOf gives a configuration
@@ -740,7 +741,7 @@ func (s *Search) applyDropout() {
 	case step == s.grow:
 		s.net.ClearChoices()
 	}
-	if step := s.opt.Steps(); step < s.warm {
+	if step < s.warm {
 		s.net.SetGateDropout(s.gateRNG, s.keep(step))
 	} else {
 		s.net.SetSearchDropout(s.gateRNG, s.keep(step))

@@ -416,23 +416,22 @@ func TestRecalibrate(t *testing.T) {
 	})
 }
 
-// With GrowEpochs, the first steps train the smallest network of the
-// space (every gate closed), and the steps after them the supernet's
-// gates.
+// With GrowEpochs, the first steps train growNetwork, and the steps after
+// them the supernet's gates.
 func TestGrow(t *testing.T) {
 	tr, err := data.NewLoader(tinyData(t, 48, 1), data.LoaderConfig{BatchSize: 8, Shuffle: true, Seed: 3, DropLast: true})
 	require.NoError(t, err)
 	s, err := NewSearch(SearchConfig{Space: tinySpace(), Target: 400_000, Train: tr, Epochs: 3, WarmupEpochs: 2, GrowEpochs: 1, Seed: 5})
 	require.NoError(t, err)
 	spe := tr.NumBatches()
-	smallest := s.Supernet().growNetwork()
+	grown := s.Supernet().growNetwork()
 	var forced []bool
 	s.stepHook = func(st train.StepInfo) {
 		// The gates of the next step.
 		cs := s.Supernet().Choices()
 		small := s.Supernet().Layers[0].forced != nil
 		if small {
-			assert.Equal(t, smallest, cs, "step %d", st.Step)
+			assert.Equal(t, grown, cs, "step %d", st.Step)
 		}
 		forced = append(forced, small)
 	}

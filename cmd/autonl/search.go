@@ -146,7 +146,7 @@ func (o *searchOptions) flags() *flag.FlagSet {
 	fs.Float64Var(&o.Warmup, "warmup", o.Warmup, "at most this many epochs at the start train the weights only (gates open but for gate dropout, no cost term); the warm-up ends earlier once the supernet's validation accuracy has left chance and stopped rising")
 	fs.Float64Var(&o.GateKeep, "gate-keep", o.GateKeep, "probability that a gate stays open in a warm-up step (gate dropout, Single-Path NAS's 0.6; 1: none, the default, since the batch norms' running statistics of random subnetworks put the warm-up's validation accuracy near chance)")
 	fs.Float64Var(&o.SearchKeep, "search-keep", o.SearchKeep, "probability that a gate stays open in a search step after the warm-up (a closed gate still gets the loss's gradient, read with its decision closed; 1: none)")
-	fs.Var(autoFlag{&o.Grow}, "grow", "epochs at the start of the warm-up that train the smallest network of the space before every gate opens (auto: 1 on the embedded data, whose plateau holds the largest network at chance; 0 elsewhere)")
+	fs.Var(autoFlag{&o.Grow}, "grow", "epochs at the start of the warm-up that train the shallowest, narrowest network of the space with every LightNL block before every gate opens (auto: 1 on the embedded data, whose plateau holds the largest network at chance; 0 elsewhere)")
 	fs.IntVar(&o.Batch, "batch", o.Batch, "images per step")
 	fs.Float64Var(&o.LR, "lr", o.LR, "peak learning rate of the weights (AdamW, cosine)")
 	fs.Var(autoFlag{&o.WD}, "wd", "weight decay of the weights, not applied to batch norm and biases (auto: 0.05, 0 on the embedded data as in autonl train)")
