@@ -105,8 +105,8 @@
 // proportional to the MACs it adds (with a normalizing optimizer such as
 // Adam a decision of 0.1% of the MACs would move as fast as one of 20%).
 //
-// λ is a Lagrange multiplier, raised by dual ascent
-// (SearchConfig.CostDual): after the cost ramp, each architecture step
+// Optionally (SearchConfig.CostDual, off by default) λ is a Lagrange
+// multiplier, raised by dual ascent: after the cost ramp, each architecture step
 // multiplies it by exp(r·v/n), with r the rate per epoch, n the steps per
 // epoch and v = clamp((|C/T − 1| − tol)/tol, −1, 1) the distance beyond
 // the tolerance tol, and it never falls below the configured weight. With
