@@ -8,6 +8,9 @@
 #              (-cost-only): the ablation
 #   twolevel   the same search with the architecture stepped on held-out
 #              examples (-arch-data)
+#   dual       the same search with its cost weight raised by dual ascent
+#              while the network is outside the tolerance (-cost-dual
+#              $DUAL)
 #   random     random search with the same space, target and training
 #              budget (-random $CANDIDATES, the best on validation)
 #   default    autonl train's hand-placed network
@@ -26,7 +29,8 @@
 #   JOBS=2 bash experiments/search.sh     # hours on 2 cores: see docs/search.md
 #
 # Environment: SEEDS ("1 2 3 4 5"), DATASETS ("embedded fashion-mnist"),
-# ARMS ("searched costonly twolevel random default mbv2"), OUT
+# ARMS ("searched costonly twolevel random default mbv2"; "dual" is an
+# extra arm), DUAL (10, the rate of the dual arm), OUT
 # (runs/search-evidence), JOBS (runs at a time, default 1; with JOBS=2
 # each run uses one thread, and results do not depend on the number of
 # threads), CANDIDATES (4), TRAIN_EPOCHS (4), LOCK (a file: each run
@@ -43,6 +47,7 @@ arms=${ARMS:-"searched costonly twolevel random default mbv2"}
 out=${OUT:-runs/search-evidence}
 jobs=${JOBS:-1}
 candidates=${CANDIDATES:-4}
+dual=${DUAL:-10}
 epochs=${TRAIN_EPOCHS:-4}
 mkdir -p "$out"
 go build -o "$out/autonl" ./cmd/autonl
@@ -109,6 +114,7 @@ for ds in $datasets; do
 			searched) wait_slot; run "$name" "$bin" search -seed "$seed" -train-epochs "$epochs" $sf & ;;
 			costonly) wait_slot; run "$name" "$bin" search -cost-only -seed "$seed" -train-epochs "$epochs" $sf & ;;
 			twolevel) wait_slot; run "$name" "$bin" search -arch-data 5000 -seed "$seed" -train-epochs "$epochs" $sf & ;;
+			dual) wait_slot; run "$name" "$bin" search -cost-dual "$dual" -seed "$seed" -train-epochs "$epochs" $sf & ;;
 			random) wait_slot; run "$name" "$bin" search -random "$candidates" -seed "$seed" -train-epochs "$epochs" $sf & ;;
 			default) wait_slot; run "$name" "$bin" train -seed "$seed" -epochs "$epochs" $tf & ;;
 			mbv2)

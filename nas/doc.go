@@ -105,6 +105,17 @@
 // proportional to the MACs it adds (with a normalizing optimizer such as
 // Adam a decision of 0.1% of the MACs would move as fast as one of 20%).
 //
+// Optionally (SearchConfig.CostDual, off by default) λ is a Lagrange
+// multiplier, raised by dual ascent: after the cost ramp, each architecture step
+// multiplies it by exp(r·v/n), with r the rate per epoch, n the steps per
+// epoch and v = clamp((|C/T − 1| − tol)/tol, −1, 1) the distance beyond
+// the tolerance tol, and it never falls below the configured weight. With
+// a fixed λ the loss's pull on the gates it wants open balanced the cost's
+// push at a distance from the target (searches ended 7–19% above it on
+// Fashion-MNIST, the network swinging across the target from one epoch to
+// the next); the rising λ ends that balance, and within the tolerance it
+// decays back, so that there the loss decides again.
+//
 // # The search
 //
 // [Search] runs the search in a train.Trainer, with its checkpoints, exact

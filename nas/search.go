@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/autonl-go/autonl/autograd"
@@ -55,6 +56,17 @@ type SearchConfig struct {
 	// and h the Huber function with its knee at half the Tolerance (see
 	// CostTerm); 0 means DefaultCostWeight.
 	CostWeight float64
+	// CostDual is the rate, per epoch, of the dual ascent on the cost
+	// weight: after the cost ramp, every architecture step multiplies λ
+	// by exp(CostDual·v/n), with n the steps per epoch and v the
+	// distance of the derived network's MACs C from the target T beyond
+	// the tolerance, v = clamp((|C/T − 1| − Tolerance)/Tolerance, −1, 1),
+	// and never below CostWeight. Outside the tolerance λ grows (by up to
+	// e^CostDual per epoch), so that the loss's pull on the gates cannot
+	// hold the network at a distance from the target where the two
+	// balance; within it λ decays back to CostWeight. λ stays at most
+	// 1000·CostWeight. 0 means none: λ stays at CostWeight.
+	CostDual float64
 	// Tolerance is the relative distance from the target within which
 	// the derived network is accepted; a search that ends outside it
 	// projects the network onto the budget (see ProjectToBudget). 0 means
@@ -148,6 +160,8 @@ type EpochRecord struct {
 	// cost term λ·h(log(C/T)) over the epoch's steps (0 in warm-up).
 	MACs    int64   `json:"macs"`
 	Penalty float64 `json:"penalty"`
+	// CostWeight is λ at the end of the epoch (see CostDual).
+	CostWeight float64 `json:"cost_weight,omitempty"`
 	// Choices are the layers' configurations, Margins every gate's s − t
 	// (by layer, in the order of the layer's Gates).
 	Choices []Choice    `json:"configs"`
@@ -209,6 +223,10 @@ type Search struct {
 	// archIt iterates ArchTrain; archCount counts the batches taken.
 	archIt    *data.Batches
 	archCount int
+	// dual is log(λ/λ₀), λ₀ the ramped cost weight (see CostDual), and
+	// lastCostRatio C/T of the last cost term.
+	dual          float64
+	lastCostRatio float64
 	// stepHook, if set, is called after every step (for tests).
 	stepHook func(train.StepInfo)
 }
@@ -238,6 +256,7 @@ const (
 	metaWarm     = "nas.warm"
 	metaArch     = "nas.arch_batches"
 	metaSchedule = "nas.schedule"
+	metaDual     = "nas.dual"
 )
 
 // schedule is the part of a SearchConfig that a resumed search must share
@@ -256,6 +275,7 @@ type schedule struct {
 	ArchLR         float64 `json:"arch_lr"`
 	CostWeight     float64 `json:"cost_weight"`
 	CostRamp       float64 `json:"cost_ramp"`
+	CostDual       float64 `json:"cost_dual"`
 	Tolerance      float64 `json:"tolerance"`
 	NonLocalGamma  float64 `json:"nonlocal_gamma"`
 	LabelSmoothing float64 `json:"label_smoothing"`
@@ -266,7 +286,7 @@ type schedule struct {
 
 func (c SearchConfig) schedule() schedule {
 	return schedule{c.Epochs, c.WarmupEpochs, c.GateKeep, c.SearchKeep, c.GrowEpochs, c.LR, c.LRWarmup, c.WeightDecay, c.ArchLR,
-		c.CostWeight, c.CostRamp, c.Tolerance, c.NonLocalGamma, c.LabelSmoothing, c.ArchTrain != nil, c.CostOnly, c.Seed}
+		c.CostWeight, c.CostRamp, c.CostDual, c.Tolerance, c.NonLocalGamma, c.LabelSmoothing, c.ArchTrain != nil, c.CostOnly, c.Seed}
 }
 
 // NewSearch checks cfg and builds the supernet and the trainer.
@@ -288,6 +308,8 @@ func NewSearch(cfg SearchConfig) (*Search, error) {
 		return nil, fmt.Errorf("nas: NewSearch: search keep probability %v; want a value in (0, 1]", cfg.SearchKeep)
 	case !(cfg.CostWeight >= 0) || !(cfg.ArchLR >= 0) || !(cfg.LR >= 0) || !(cfg.WeightDecay >= 0) || !(cfg.LRWarmup >= 0) || !(cfg.CostRamp >= 0):
 		return nil, errors.New("nas: NewSearch: negative cost weight, learning rate, warm-up, cost ramp or weight decay")
+	case !(cfg.CostDual >= 0) || math.IsInf(cfg.CostDual, 0):
+		return nil, fmt.Errorf("nas: NewSearch: cost dual rate %v; want a finite rate of 0 or more", cfg.CostDual)
 	case math.IsNaN(cfg.NonLocalGamma) || math.IsInf(cfg.NonLocalGamma, 0):
 		return nil, fmt.Errorf("nas: NewSearch: LightNL γ %v; want a finite value", cfg.NonLocalGamma)
 	case !(cfg.Tolerance >= 0 && cfg.Tolerance < 1):
@@ -419,10 +441,14 @@ func (s *Search) Resume(path string) error {
 	if _, err := fmt.Sscan(ck.Metadata[metaArch], &archCount); err != nil {
 		return fmt.Errorf("nas: Resume: %s: metadata %s: %v", path, metaArch, err)
 	}
+	dual, err := strconv.ParseFloat(ck.Metadata[metaDual], 64)
+	if err != nil || !(dual >= 0 && dual <= maxDual) {
+		return fmt.Errorf("nas: Resume: %s: metadata %s: %q is not a number in [0, %.4g]", path, metaDual, ck.Metadata[metaDual], maxDual)
+	}
 	if err := s.trainer.Resume(path); err != nil {
 		return err
 	}
-	s.history, s.ep, s.warm, s.archCount = h, p, warm, archCount
+	s.history, s.ep, s.warm, s.archCount, s.dual = h, p, warm, archCount, dual
 	return nil
 }
 
@@ -501,18 +527,41 @@ func (s *Search) regularizer() *autograd.Var {
 // costTerm returns the cost term of the last forward pass, with the cost
 // weight of the step (see costWeight).
 func (s *Search) costTerm() *autograd.Var {
-	return CostTerm(s.net.Cost(), s.cfg.Target, s.costWeight(s.opt.Steps()), s.cfg.Tolerance/2)
+	c := s.net.Cost()
+	s.lastCostRatio = float64(c.Value.Data()[0]) / float64(s.cfg.Target)
+	return CostTerm(c, s.cfg.Target, s.costWeight(s.opt.Steps()), s.cfg.Tolerance/2)
 }
 
 // costWeight returns λ at a step: CostWeight, ramped up linearly from 0
-// over the CostRamp epochs after the warm-up.
+// over the CostRamp epochs after the warm-up, times the dual ascent's
+// factor (see CostDual).
 func (s *Search) costWeight(step int) float64 {
-	ramp := s.cfg.CostRamp * float64(s.cfg.Train.NumBatches())
-	if k := float64(step - s.warm); ramp > 0 && k < ramp {
-		return s.cfg.CostWeight * max(k+1, 0) / ramp
+	w := s.cfg.CostWeight * math.Exp(s.dual)
+	if k := float64(step - s.warm); k < s.costRamp() {
+		return w * max(k+1, 0) / s.costRamp()
 	}
-	return s.cfg.CostWeight
+	return w
 }
+
+// costRamp returns the length of the cost weight's ramp in steps.
+func (s *Search) costRamp() float64 {
+	return s.cfg.CostRamp * float64(s.cfg.Train.NumBatches())
+}
+
+// ascendDual takes the step of dual ascent on the cost weight (see
+// CostDual) that follows the architecture step of the given step, with
+// the cost of that step's cost term.
+func (s *Search) ascendDual(step int) {
+	if s.cfg.CostDual == 0 || float64(step-s.warm) < s.costRamp() {
+		return
+	}
+	tol := s.cfg.Tolerance
+	v := max(-1, min(1, (math.Abs(s.lastCostRatio-1)-tol)/tol))
+	s.dual = max(0, min(maxDual, s.dual+s.cfg.CostDual*v/float64(s.cfg.Train.NumBatches())))
+}
+
+// maxDual bounds the dual ascent's factor on the cost weight, e^maxDual.
+var maxDual = math.Log(1000)
 
 // LeftChance reports whether an accuracy acc measured on n examples of a
 // task of the given number of classes lies above chance by more than
@@ -760,7 +809,8 @@ func (s *Search) onEpoch(m train.EpochMetrics) error {
 	cs := s.net.Choices()
 	e := s.ep
 	r := EpochRecord{EpochMetrics: m, MACs: s.net.MACs(cs), Choices: cs, Margins: s.margins(),
-		PushLoss: e.PushLoss, PushCost: e.PushCost, Trace: e.Trace, Warmup: s.opt.Steps() <= s.warm}
+		PushLoss: e.PushLoss, PushCost: e.PushCost, Trace: e.Trace, Warmup: s.opt.Steps() <= s.warm,
+		CostWeight: s.costWeight(s.opt.Steps())}
 	if e.PenaltySteps > 0 {
 		r.Penalty = e.PenaltySum / float64(e.PenaltySteps)
 	}
@@ -793,8 +843,8 @@ func (s *Search) onEpoch(m train.EpochMetrics) error {
 	if r.Warmup && s.opt.Steps() == s.warm && s.cfg.Val != nil && !LeftChance(m.TestAcc, s.cfg.Val.Dataset().Len(), s.cfg.Space.Classes) {
 		fmt.Fprintf(s.cfg.Log, "  warm-up: ended after its %v epochs with the supernet's validation accuracy %.2f%% still at chance\n", s.cfg.WarmupEpochs, 100*m.TestAcc)
 	}
-	fmt.Fprintf(s.cfg.Log, "  arch: %s MACs (target %s, %+.1f%%), %d layers, %d LightNL: %s\n",
-		humanMACs(r.MACs), humanMACs(s.cfg.Target), 100*(float64(r.MACs)/float64(s.cfg.Target)-1),
+	fmt.Fprintf(s.cfg.Log, "  arch: %s MACs (target %s, %+.1f%%, λ %.3g), %d layers, %d LightNL: %s\n",
+		humanMACs(r.MACs), humanMACs(s.cfg.Target), 100*(float64(r.MACs)/float64(s.cfg.Target)-1), r.CostWeight,
 		countKept(cs), countNonLocal(cs), summary(cs))
 	if s.cfg.OutDir == "" {
 		return nil
@@ -816,7 +866,7 @@ func (s *Search) checkpointMetadata() map[string]string {
 	h, _ := json.Marshal(s.history)
 	p, _ := json.Marshal(s.ep)
 	return map[string]string{metaHistory: string(h), metaPenalty: string(p),
-		metaWarm: fmt.Sprint(s.warm), metaArch: fmt.Sprint(s.archCount)}
+		metaWarm: fmt.Sprint(s.warm), metaArch: fmt.Sprint(s.archCount), metaDual: strconv.FormatFloat(s.dual, 'g', -1, 64)}
 }
 
 // writeArch writes the derived network d into the output directory.
@@ -903,6 +953,7 @@ func (o *searchOptimizer) Step() {
 		}
 		o.arch.SetLR(lr)
 		o.arch.Step()
+		o.search.ascendDual(o.weights.Steps() - 1)
 	}
 }
 

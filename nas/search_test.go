@@ -52,7 +52,7 @@ func newTinySearch(t testing.TB, dir string, epochs int, target int64) *Search {
 	require.NoError(t, err)
 	s, err := NewSearch(SearchConfig{
 		Space: tinySpace(), Target: target, Train: tr, Val: val,
-		Epochs: epochs, WarmupEpochs: 1, GateKeep: 0.7, ArchLR: 20, Seed: 5, OutDir: dir,
+		Epochs: epochs, WarmupEpochs: 1, GateKeep: 0.7, ArchLR: 20, CostDual: 3, Seed: 5, OutDir: dir,
 	})
 	require.NoError(t, err)
 	return s
@@ -168,6 +168,8 @@ func TestNewSearchErrors(t *testing.T) {
 		{func(c *SearchConfig) { c.GateKeep = 1.5 }, "gate keep probability 1.5"},
 		{func(c *SearchConfig) { c.SearchKeep = -1 }, "search keep probability -1"},
 		{func(c *SearchConfig) { c.GrowEpochs = 1.5 }, "1.5 growing epochs; want 0 or more, at most the 1 warm-up epochs"},
+		{func(c *SearchConfig) { c.CostDual = -1 }, "cost dual rate -1; want a finite rate of 0 or more"},
+		{func(c *SearchConfig) { c.CostDual = math.NaN() }, "cost dual rate NaN"},
 		{func(c *SearchConfig) { c.Space.InputSize = 16 }, "the data has 3×12×12 images in 3 classes, the space wants 3×16×16 in 3"},
 		{func(c *SearchConfig) { c.Space.Kernels = nil }, "kernels: empty"},
 	} {
@@ -232,6 +234,46 @@ func TestCostTerm(t *testing.T) {
 		assert.InDelta(t, lambda*want, float64(term.Value.Data()[0]), 1e-5, "c = %v", c)
 		assert.InDelta(t, lambda*slope/c, float64(cv.Grad.Data()[0]), 1e-7, "c = %v", c)
 	}
+}
+
+// The dual ascent on the cost weight: after the ramp, λ grows by
+// exp(rate·v/n) per step while the network lies outside the tolerance (v
+// the distance beyond it in tolerances, at most 1), shrinks within it,
+// and stays between CostWeight and 1000·CostWeight; rate 0 turns it off.
+func TestCostDual(t *testing.T) {
+	s := newTinySearch(t, "", 3, 400_000)
+	s.cfg.CostRamp = 1
+	n := float64(s.cfg.Train.NumBatches()) // 6 steps per epoch
+	s.warm = 6
+	lambda := func() float64 { return s.costWeight(100) }
+	for _, tc := range []struct {
+		step  int
+		ratio float64 // C/T
+		want  float64 // λ after the step
+	}{
+		{6, 2, 1},     // in the ramp: no ascent
+		{11, 2, 1},    // the last step of the ramp
+		{12, 1.02, 1}, // within the tolerance, λ at its floor
+		{12, 1.075, math.Exp(3 * 0.5 / n)},
+		{13, 0.925, math.Exp(3 * 1 / n)},
+		{14, 3, math.Exp(3 * 2 / n)}, // v clamped at 1
+		{15, 1, math.Exp(3 * 1 / n)}, // at the target: v = −1
+		{16, 1.01, math.Exp(3 * 0.2 / n)},
+		{17, 1.04, 1}, // not below CostWeight
+	} {
+		s.lastCostRatio = tc.ratio
+		s.ascendDual(tc.step)
+		assert.InDelta(t, tc.want, lambda(), 1e-12, "step %d, C/T %v", tc.step, tc.ratio)
+	}
+	for range 1000 {
+		s.lastCostRatio = 2
+		s.ascendDual(20)
+	}
+	assert.InDelta(t, 1000, lambda(), 1e-9, "λ's bound")
+
+	s.cfg.CostDual, s.dual = 0, 0
+	s.ascendDual(20)
+	assert.Equal(t, 1.0, lambda(), "no dual ascent at rate 0")
 }
 
 // From the first architecture step, the classification loss reaches every
@@ -302,6 +344,7 @@ func TestResumeRefusesChangedSchedule(t *testing.T) {
 		{func(c *SearchConfig) { c.ArchLR = 2 }, "arch_lr 20, not 2"},
 		{func(c *SearchConfig) { c.CostWeight = 3 }, "cost_weight 1, not 3"},
 		{func(c *SearchConfig) { c.CostRamp = 1 }, "cost_ramp 0, not 1"},
+		{func(c *SearchConfig) { c.CostDual = 1 }, "cost_dual 3, not 1"},
 		{func(c *SearchConfig) { c.NonLocalGamma = 0.5 }, "nonlocal_gamma 0, not 0.5"},
 		{func(c *SearchConfig) { c.GateKeep = 0.6 }, "gate_keep 0.7, not 0.6"},
 		{func(c *SearchConfig) { c.SearchKeep = 0.5 }, "search_keep 1, not 0.5"},

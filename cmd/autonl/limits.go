@@ -34,6 +34,9 @@ const (
 	maxExamples = 1 << 26
 	// maxWorkers bounds -workers, the goroutines preparing batches.
 	maxWorkers = 1024
+	// maxCostDual bounds -cost-dual (e^100 per epoch: λ jumps to its
+	// bound within a step of most data sets).
+	maxCostDual = 100
 	// maxRandom bounds -random, the candidates of the random search.
 	maxRandom = 10_000
 	// maxTarget bounds -target: 10^13 multiply-adds, 20 times the

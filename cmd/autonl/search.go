@@ -56,6 +56,7 @@ type searchOptions struct {
 	ArchLR     float64   `json:"arch_lr"`
 	CostWeight float64   `json:"cost_weight"`
 	CostRamp   float64   `json:"cost_ramp"`
+	CostDual   float64   `json:"cost_dual"`
 	NLGamma    autoFloat `json:"nl_gamma"`
 	ArchData   int       `json:"arch_data"`
 	CostOnly   bool      `json:"cost_only,omitempty"`
@@ -152,6 +153,7 @@ func (o *searchOptions) flags() *flag.FlagSet {
 	fs.Var(autoFlag{&o.WD}, "wd", "weight decay of the weights, not applied to batch norm and biases (auto: 0.05, 0 on the embedded data as in autonl train)")
 	fs.Float64Var(&o.ArchLR, "arch-lr", o.ArchLR, "learning rate of the gates' thresholds (SGD)")
 	fs.Float64Var(&o.CostWeight, "cost-weight", o.CostWeight, "λ of the cost term λ·h(log(MACs/target)), h the Huber function with its knee at half -tolerance")
+	fs.Float64Var(&o.CostDual, "cost-dual", o.CostDual, "rate per epoch at which λ rises (by up to e^rate per epoch) while the derived network is outside -tolerance of the target, and falls back to -cost-weight within it: dual ascent, so that the loss cannot hold the network off the target (0: none, λ stays at -cost-weight)")
 	fs.Float64Var(&o.CostRamp, "cost-ramp", o.CostRamp, "epochs after the warm-up over which λ rises from 0 to -cost-weight, so that the loss sets the gates' margins first (0: none)")
 	fs.Var(autoFlag{&o.NLGamma}, "nl-gamma", "initial γ of the batch norm that ends each LightNL block of the supernet, as autonl train's -nl-gamma (auto: 0.25 on every data set: with 0 the loss's gradient on every LightNL gate is 0 at the start)")
 	fs.IntVar(&o.ArchData, "arch-data", o.ArchData, "hold this many training examples out for the architecture steps (two-level search, first order); 0: one-level, weights and gates on the same batches")
@@ -188,6 +190,8 @@ func (o *searchOptions) check() error {
 		return usagef("-arch-lr %v: want a positive learning rate", o.ArchLR)
 	case !(o.CostWeight > 0):
 		return usagef("-cost-weight %v: want a positive weight", o.CostWeight)
+	case !(o.CostDual >= 0):
+		return usagef("-cost-dual %v: want a rate of 0 or more", o.CostDual)
 	case !(o.CostRamp >= 0):
 		return usagef("-cost-ramp %v: want 0 or more epochs", o.CostRamp)
 	case o.NLGamma.Set && (math.IsNaN(o.NLGamma.V) || math.IsInf(o.NLGamma.V, 0)):
@@ -225,7 +229,7 @@ func (o *searchOptions) check() error {
 		atMost("-train-size", o.TrainSize, maxExamples), atMost("-val-size", o.ValSize, maxExamples),
 		atMost("-size", o.ImageSize, models.MaxInputSize), atMost("-workers", o.Workers, maxWorkers),
 		atMost("-random", o.Random, maxRandom), atMost("-train-epochs", o.TrainEpochs, maxEpochs),
-		atMost("-target", int64(o.Target), maxTarget), atMost("-cost-ramp", o.CostRamp, maxEpochs),
+		atMost("-target", int64(o.Target), maxTarget), atMost("-cost-ramp", o.CostRamp, maxEpochs), atMost("-cost-dual", o.CostDual, maxCostDual),
 		atMost("-arch-data", o.ArchData, maxExamples),
 	)
 }
@@ -358,7 +362,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	search, err := nas.NewSearch(nas.SearchConfig{
-		Space: space, Target: target, CostWeight: o.CostWeight, CostRamp: o.CostRamp, Tolerance: o.Tolerance,
+		Space: space, Target: target, CostWeight: o.CostWeight, CostRamp: o.CostRamp, CostDual: o.CostDual, Tolerance: o.Tolerance,
 		Train: trainLoader, Val: valLoader, ArchTrain: archLoader, Epochs: o.Epochs, WarmupEpochs: o.Warmup, GateKeep: o.GateKeep,
 		SearchKeep: o.SearchKeep, GrowEpochs: o.grow(),
 		LR: o.LR, LRWarmup: min(1, o.Warmup), WeightDecay: o.weightDecay(), ArchLR: o.ArchLR, LabelSmoothing: o.Smoothing,
@@ -386,8 +390,12 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if o.CostOnly {
 		level += ", cost only (ablation)"
 	}
-	fmt.Fprintf(stdout, "search: %d epochs of %d steps (warm-up at most %.3g, growing %.3g, gate keep %.3g, search keep %.3g), batch %d, lr %.3g, wd %.3g, arch lr %.3g, cost weight %.3g ramped over %.3g epochs, LightNL γ %.3g, %s, seed %d, %d threads\n",
-		o.Epochs, trainLoader.NumBatches(), o.Warmup, o.grow(), o.GateKeep, o.SearchKeep, o.Batch, o.LR, o.weightDecay(), o.ArchLR, o.CostWeight, o.CostRamp, o.nlGamma(), level, o.Seed, runtime.GOMAXPROCS(0))
+	dual := ""
+	if o.CostDual > 0 {
+		dual = fmt.Sprintf(" and raised by dual ascent at rate %.3g", o.CostDual)
+	}
+	fmt.Fprintf(stdout, "search: %d epochs of %d steps (warm-up at most %.3g, growing %.3g, gate keep %.3g, search keep %.3g), batch %d, lr %.3g, wd %.3g, arch lr %.3g, cost weight %.3g ramped over %.3g epochs%s, LightNL γ %.3g, %s, seed %d, %d threads\n",
+		o.Epochs, trainLoader.NumBatches(), o.Warmup, o.grow(), o.GateKeep, o.SearchKeep, o.Batch, o.LR, o.weightDecay(), o.ArchLR, o.CostWeight, o.CostRamp, dual, o.nlGamma(), level, o.Seed, runtime.GOMAXPROCS(0))
 	fmt.Fprintf(stdout, "output: %s\n", o.Out)
 	start := time.Now()
 	res, err := search.Run(ctx)
@@ -421,7 +429,7 @@ func (o *searchOptions) sameSchedule(saved *searchOptions) error {
 		{"-batch", o.Batch, saved.Batch},
 		{"-lr", o.LR, saved.LR}, {"-wd", o.weightDecay(), saved.weightDecay()},
 		{"-arch-lr", o.ArchLR, saved.ArchLR}, {"-cost-weight", o.CostWeight, saved.CostWeight},
-		{"-cost-ramp", o.CostRamp, saved.CostRamp}, {"-nl-gamma", o.nlGamma(), saved.nlGamma()},
+		{"-cost-ramp", o.CostRamp, saved.CostRamp}, {"-cost-dual", o.CostDual, saved.CostDual}, {"-nl-gamma", o.nlGamma(), saved.nlGamma()},
 		{"-arch-data", o.ArchData, saved.ArchData}, {"-cost-only", o.CostOnly, saved.CostOnly},
 		{"-tolerance", o.Tolerance, saved.Tolerance}, {"-smoothing", o.Smoothing, saved.Smoothing},
 		{"-seed", o.Seed, saved.Seed},
