@@ -210,14 +210,15 @@ const flatChunks, flatPlanes = 4, 4
 
 // dwPlaneFlat512 emits
 //
-//	func name(y, x, w *float32, offs *int32, masks *uint16, ntaps, gbytes, nunit, xstep, wstep, xb, wb int)
+//	func name(y, x, w *float32, offs *int32, masks *uint16, ntaps, gbytes, ctail, nunit, xstep, wstep, xb, wb int)
 //
 // a correlation of planes read in place whose outputs, in each plane's
 // own order, are taken 16 at a time whatever the rows (chunks). A unit of
 // flatPlanes planes, plane j at x + j·xb and y + j·xb with its weights at
 // w + j·wb, is computed in groups of flatChunks chunks of each plane, the
 // chunks' starts 64 bytes apart from the plane's start; for g <
-// gbytes/(64·flatChunks), slot s < flatChunks of group g of plane j (chunk
+// gbytes/(64·flatChunks), and for a last group g = gbytes/(64·flatChunks)
+// of ctail < flatChunks chunks, slot s of group g of plane j (chunk
 // flatChunks·g + s) gets
 //
 //	s = Σ_{t<ntaps} W(t) · L(t)   (fused, t increasing, from 0)
@@ -232,13 +233,13 @@ const flatChunks, flatPlanes = 4, 4
 // mask serves the same chunk of every plane of the unit. This is done for
 // nunit units, unit u at x + u·xstep, y + u·xstep and w + u·wstep; with xb
 // = wb = 0 a unit is one plane (computed and stored flatPlanes times).
-// ntaps, gbytes and nunit are at least 1.
+// ntaps and nunit are at least 1, gbytes or ctail too.
 //
 // The accumulators are Z0–Z15 (slot s of plane j in Z(4j+s)), the weights
 // Z16–Z19 and the loads Z20–Z31.
 func dwPlaneFlat512(g *gen, name string) {
-	const sig = "y, x, w *float32, offs *int32, masks *uint16, ntaps, gbytes, nunit, xstep, wstep, xb, wb int"
-	g.text(name, sig, 96, "AVX-512 depthwise kernel over flattened planes; see dwPlaneFlat512 in tensor/internal/asmgen.")
+	const sig = "y, x, w *float32, offs *int32, masks *uint16, ntaps, gbytes, ctail, nunit, xstep, wstep, xb, wb int"
+	g.text(name, sig, 104, "AVX-512 depthwise kernel over flattened planes; see dwPlaneFlat512 in tensor/internal/asmgen.")
 	const C, P = flatChunks, flatPlanes
 	// plane returns the address of plane j at displacement disp from the
 	// plane-0 address in R13, R11 holding R13 + 2·xb.
@@ -246,60 +247,82 @@ func dwPlaneFlat512(g *gen, name string) {
 		return [4]string{fmt.Sprintf("%d(R13)", disp), fmt.Sprintf("%d(R13)(R14*1)", disp),
 			fmt.Sprintf("%d(R11)", disp), fmt.Sprintf("%d(R11)(R14*1)", disp)}[j]
 	}
+	// group emits the group at byte offset R12 with its masks at R9, for
+	// its first c chunks, leaving R9 at the next group's masks.
+	group := func(c int, label string) {
+		for j := range P {
+			for s := range c {
+				g.i("VPXORD Z%d, Z%d, Z%d", 4*j+s, 4*j+s, 4*j+s)
+			}
+		}
+		g.i("MOVQ offs+24(FP), BX")
+		g.i("MOVQ ntaps+40(FP), DX")
+		g.p("%s:", label)
+		g.i("MOVLQSX 4(BX), AX")
+		g.i("MOVLQSX (BX), R13")
+		g.i("ADDQ R8, AX")
+		g.i("VBROADCASTSS (AX), Z16")
+		g.i("VBROADCASTSS (AX)(CX*1), Z17")
+		g.i("VBROADCASTSS (AX)(CX*2), Z18")
+		g.i("LEAQ (AX)(CX*2), AX")
+		g.i("VBROADCASTSS (AX)(CX*1), Z19")
+		g.i("ADDQ SI, R13")
+		g.i("ADDQ R12, R13")
+		g.i("LEAQ (R13)(R14*2), R11")
+		for s := range c {
+			g.i("KMOVW %d(R9), K%d", 2*s, 1+s)
+			for j := range P {
+				g.i("VMOVUPS.Z %s, K%d, Z%d", plane(j, 64*s), 1+s, 20+(s*P+j)%12)
+				g.i("VFMADD231PS Z%d, Z%d, Z%d", 20+(s*P+j)%12, 16+j, 4*j+s)
+			}
+		}
+		g.i("ADDQ $8, BX")
+		g.i("ADDQ $%d, R9", 2*C)
+		g.i("DECQ DX")
+		g.i("JNZ %s", label)
+		g.i("LEAQ (DI)(R12*1), R13")
+		g.i("LEAQ (R13)(R14*2), R11")
+		for s := range c {
+			g.i("KMOVW %d(R9), K%d", 2*s, 1+s)
+			for j := range P {
+				g.i("VMOVUPS Z%d, K%d, %s", 4*j+s, 1+s, plane(j, 64*s))
+			}
+		}
+		g.i("ADDQ $%d, R9", 2*C)
+	}
 	g.i("MOVQ y+0(FP), DI")
 	g.i("MOVQ x+8(FP), SI")
 	g.i("MOVQ w+16(FP), R8")
-	g.i("MOVQ xb+80(FP), R14")
-	g.i("MOVQ wb+88(FP), CX")
+	g.i("MOVQ xb+88(FP), R14")
+	g.i("MOVQ wb+96(FP), CX")
 	g.p("%s_unit:", name)
 	g.i("MOVQ masks+32(FP), R9")
 	g.i("XORQ R12, R12") // byte offset of the group's first chunk
+	g.i("CMPQ R12, gbytes+48(FP)")
+	g.i("JGE %s_tail", name)
 	g.p("%s_group:", name)
-	for k := range C * P {
-		g.i("VPXORD Z%d, Z%d, Z%d", k, k, k)
-	}
-	g.i("MOVQ offs+24(FP), BX")
-	g.i("MOVQ ntaps+40(FP), DX")
-	g.p("%s_tap:", name)
-	g.i("MOVLQSX 4(BX), AX")
-	g.i("MOVLQSX (BX), R13")
-	g.i("ADDQ R8, AX")
-	g.i("VBROADCASTSS (AX), Z16")
-	g.i("VBROADCASTSS (AX)(CX*1), Z17")
-	g.i("VBROADCASTSS (AX)(CX*2), Z18")
-	g.i("LEAQ (AX)(CX*2), AX")
-	g.i("VBROADCASTSS (AX)(CX*1), Z19")
-	g.i("ADDQ SI, R13")
-	g.i("ADDQ R12, R13")
-	g.i("LEAQ (R13)(R14*2), R11")
-	for s := range C {
-		g.i("KMOVW %d(R9), K%d", 2*s, 1+s)
-		for j := range P {
-			g.i("VMOVUPS.Z %s, K%d, Z%d", plane(j, 64*s), 1+s, 20+(s*P+j)%12)
-			g.i("VFMADD231PS Z%d, Z%d, Z%d", 20+(s*P+j)%12, 16+j, 4*j+s)
-		}
-	}
-	g.i("ADDQ $8, BX")
-	g.i("ADDQ $%d, R9", 2*C)
-	g.i("DECQ DX")
-	g.i("JNZ %s_tap", name)
-	g.i("LEAQ (DI)(R12*1), R13")
-	g.i("LEAQ (R13)(R14*2), R11")
-	for s := range C {
-		g.i("KMOVW %d(R9), K%d", 2*s, 1+s)
-		for j := range P {
-			g.i("VMOVUPS Z%d, K%d, %s", 4*j+s, 1+s, plane(j, 64*s))
-		}
-	}
-	g.i("ADDQ $%d, R9", 2*C)
+	group(C, name+"_tap")
 	g.i("ADDQ $%d, R12", 64*C)
 	g.i("CMPQ R12, gbytes+48(FP)")
 	g.i("JLT %s_group", name)
-	g.i("ADDQ xstep+64(FP), SI")
-	g.i("ADDQ xstep+64(FP), DI")
-	g.i("ADDQ wstep+72(FP), R8")
-	g.i("DECQ nunit+56(FP)")
+	g.p("%s_tail:", name)
+	g.i("MOVQ ctail+56(FP), AX")
+	for c := 1; c < C; c++ {
+		g.i("CMPQ AX, $%d", c)
+		g.i("JEQ %s_tail%d", name, c)
+	}
+	g.p("%s_next:", name)
+	g.i("ADDQ xstep+72(FP), SI")
+	g.i("ADDQ xstep+72(FP), DI")
+	g.i("ADDQ wstep+80(FP), R8")
+	g.i("DECQ nunit+64(FP)")
 	g.i("JNZ %s_unit", name)
+	g.i("JMP %s_done", name)
+	for c := 1; c < C; c++ {
+		g.p("%s_tail%d:", name, c)
+		group(c, fmt.Sprintf("%s_tap%d", name, c))
+		g.i("JMP %s_next", name)
+	}
 	g.done(name, false)
 }
 

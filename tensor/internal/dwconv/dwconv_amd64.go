@@ -102,10 +102,11 @@ func gradPlane3x3S2AVX512(out, dy, x, zero *float32, masks *uint16, nchunk, ho, 
 func gradInput3x3S2AVX512(dx, dy, zero, w *float32, masks *uint16, nchunk, ho, hodd, dyrow, dxrow, nplane, dxplane, dyplane int)
 
 // planeFlatAVX512 is the kernel of FlatPlan.Run, on 4 chunks of each of
-// 4 planes at a time (see dwPlaneFlat512 in ../asmgen).
+// 4 planes at a time and a last group of the remaining chunks (see
+// dwPlaneFlat512 in ../asmgen).
 //
 //go:noescape
-func planeFlatAVX512(y, x, w *float32, offs *int32, masks *uint16, ntaps, gbytes, nunit, xstep, wstep, xb, wb int)
+func planeFlatAVX512(y, x, w *float32, offs *int32, masks *uint16, ntaps, gbytes, ctail, nunit, xstep, wstep, xb, wb int)
 
 // gradTapsAVX512 takes 1 to maxGradTaps512 taps.
 //
@@ -483,11 +484,11 @@ func gradInput3x3S2Asm(dx, dy, k []float32, h, w, n int) {
 // and the last n mod 4 one by one (each computed and stored 4 times).
 func planeFlatAsm(f *FlatPlan, y, x, k []float32, n int) {
 	kk, hw := f.kh*f.kw, f.h*f.w
-	gbytes := 64 * flatChunks * f.ngroup
+	gbytes, ctail := 64*flatChunks*(f.nchunk/flatChunks), f.nchunk%flatChunks
 	if n4 := n / FlatPlanes; n4 > 0 {
-		planeFlatAVX512(&y[0], &x[0], &k[0], &f.offs[0], &f.masks[0], kk, gbytes, n4, 4*FlatPlanes*hw, 4*FlatPlanes*kk, 4*hw, 4*kk)
+		planeFlatAVX512(&y[0], &x[0], &k[0], &f.offs[0], &f.masks[0], kk, gbytes, ctail, n4, 4*FlatPlanes*hw, 4*FlatPlanes*kk, 4*hw, 4*kk)
 	}
 	for m := n / FlatPlanes * FlatPlanes; m < n; m++ {
-		planeFlatAVX512(&y[m*hw], &x[m*hw], &k[m*kk], &f.offs[0], &f.masks[0], kk, gbytes, 1, 0, 0, 0, 0)
+		planeFlatAVX512(&y[m*hw], &x[m*hw], &k[m*kk], &f.offs[0], &f.masks[0], kk, gbytes, ctail, 1, 0, 0, 0, 0)
 	}
 }

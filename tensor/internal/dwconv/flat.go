@@ -29,7 +29,8 @@ const flatChunks, FlatPlanes = 4, 4
 type FlatPlan struct {
 	h, w, kh, kw, pt, pl int
 	flip                 bool
-	ngroup               int     // groups of flatChunks chunks per plane
+	nchunk               int     // chunks of 16 outputs per plane
+	ngroup               int     // groups of flatChunks chunks per plane, the last one possibly partial
 	offs                 []int32 // per tap in (p, q) order: byte offsets in x and in the weights
 	// masks holds, per group g, the load masks of its chunks c =
 	// g·flatChunks + s for every tap t at [(g·(kk+1) + t)·flatChunks + s]
@@ -51,7 +52,8 @@ func NewFlatPlan(h, w, kh, kw, pt, pl int, flip bool) *FlatPlan {
 	const lanes = 16
 	hw, kk := h*w, kh*kw
 	nchunk := (hw + lanes - 1) / lanes
-	f := &FlatPlan{h: h, w: w, kh: kh, kw: kw, pt: pt, pl: pl, flip: flip, ngroup: (nchunk + flatChunks - 1) / flatChunks}
+	f := &FlatPlan{h: h, w: w, kh: kh, kw: kw, pt: pt, pl: pl, flip: flip,
+		nchunk: nchunk, ngroup: (nchunk + flatChunks - 1) / flatChunks}
 	if f.ngroup*flatChunks*(kk+1) > maxFlatMasks {
 		return nil
 	}
