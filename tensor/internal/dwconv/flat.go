@@ -1,6 +1,10 @@
 package dwconv
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
 
 // maxFlatMasks bounds the mask table of a FlatPlan (chunks × taps).
 const maxFlatMasks = 1 << 17
@@ -41,7 +45,8 @@ type FlatPlan struct {
 
 // NewFlatPlan returns the plan of the correlation described at FlatPlan,
 // or nil if the kernel variant in use has no Run kernel or the plane is too
-// large for one. It panics unless 0 ≤ pt < kh and 0 ≤ pl < kw.
+// large for one. Plans are cached by geometry. It panics unless 0 ≤ pt <
+// kh and 0 ≤ pl < kw.
 func NewFlatPlan(h, w, kh, kw, pt, pl int, flip bool) *FlatPlan {
 	if h < 1 || w < 1 || kh < 1 || kw < 1 || pt < 0 || pt >= kh || pl < 0 || pl >= kw {
 		panic(fmt.Sprintf("dwconv: NewFlatPlan: %d×%d kernel with padding (%d, %d) on %d×%d planes", kh, kw, pt, pl, h, w))
@@ -49,6 +54,36 @@ func NewFlatPlan(h, w, kh, kw, pt, pl int, flip bool) *FlatPlan {
 	if cur.planeFlat == nil {
 		return nil
 	}
+	key := flatKey{h, w, kh, kw, pt, pl, flip}
+	if f, ok := flatPlans.Load(key); ok {
+		return f.(*FlatPlan)
+	}
+	f := newFlatPlan(h, w, kh, kw, pt, pl, flip)
+	if f != nil && flatPlanCount.Add(1) <= maxFlatPlans {
+		flatPlans.Store(key, f)
+	}
+	return f
+}
+
+// flatKey is the geometry of a FlatPlan.
+type flatKey struct {
+	h, w, kh, kw, pt, pl int
+	flip                 bool
+}
+
+// flatPlans caches up to maxFlatPlans plans by geometry (plans are
+// immutable): a layer asks for its plan at every call, and the masks of a
+// large plane (56×56 with a 5×5 kernel: 196 chunks of 16 lanes, 25 taps)
+// take a noticeable part of a small batch's time to compute.
+var (
+	flatPlans     sync.Map
+	flatPlanCount atomic.Int64
+)
+
+const maxFlatPlans = 256
+
+// newFlatPlan is NewFlatPlan without the cache.
+func newFlatPlan(h, w, kh, kw, pt, pl int, flip bool) *FlatPlan {
 	const lanes = 16
 	hw, kk := h*w, kh*kw
 	nchunk := (hw + lanes - 1) / lanes
