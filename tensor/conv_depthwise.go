@@ -28,7 +28,10 @@ import (
 // so do its weight gradient (dwconv.GradPlane3x3S2, the same split) and
 // input gradient (dwconv.GradInput3x3S2, which computes each of the four
 // phases of dx from the taps that reach it, instead of spreading dy over
-// zeros).
+// zeros). Stride-1 convolutions whose outputs have the inputs' size run on
+// flattened planes (dwconv.FlatPlan: 16 outputs at a time in the plane's
+// order, masked loads for the padding, no copy) on small maps and with
+// 5×5 and larger kernels on any map (see dwFlat).
 
 // dwStreamBytes is the output size from which depthwise convolutions
 // (forward and input gradient) whose output vectors tile the output
