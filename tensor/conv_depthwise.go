@@ -260,10 +260,11 @@ func dwFlatGradPlan(g *convGeom) *dwconv.FlatPlan {
 // quiet machine, Zen 5, one thread). Kernels of dwFlatMinTaps taps and
 // more (5×5, 7×7) take it on maps of any width, where the tap kernels
 // along rows have no AVX-512 path for rows of fewer than 16 vectors (5×5
-// on 56×56: 48 against 31 GFLOP/s for the input gradient, one thread).
+// on 56×56: forward 42 against 33 GFLOP/s, input gradient 54 against 40).
 // Of the small maps that the interleaved kernels take (dwInterleaved),
-// those of dwFlatMinPlane outputs and more run flat: 7×7 3×3 forward 45
-// against 28 GFLOP/s, input gradient 45 against 21 (one thread).
+// those of dwFlatMinPlane outputs and more run flat (7×7 3×3: forward 48
+// against 29 GFLOP/s, input gradient 50 against 20). Zen 5, one thread,
+// medians of 6 (benchmarks/README.md, nlk branch).
 const (
 	dwFlatMinTaps  = 25
 	dwFlatMinPlane = 49
@@ -339,9 +340,8 @@ func depthwiseForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 			return
 		}
 		// Runs of planes in one call, the epilogue applied to each run
-		// while it is in the caches; runs of up to dwRunOutFloats outputs
-		// (at least dwconv.FlatPlanes planes)
-		// of whole units of the kernel.
+		// while it is in the caches: up to dwRunOutFloats outputs, in
+		// whole units of the kernel (dwconv.FlatPlanes planes).
 		hw := g.hw()
 		run := max(dwconv.FlatPlanes, dwRunOutFloats/hw/dwconv.FlatPlanes*dwconv.FlatPlanes)
 		dwEachRun(g, hw*g.kk(), run, func(p0, p1 int) {
