@@ -229,8 +229,8 @@ const flatChunks, flatPlanes = 4, 4
 // table M = masks + g·(ntaps+1)·flatChunks, lanes outside it zero and
 // their memory untouched; the slot is stored at the chunk's place in y
 // under the mask M[ntaps·flatChunks + s]. The masks clear the lanes whose
-// tap falls in the padding, and every lane of the slots past the plane; a
-// mask serves the same chunk of every plane of the unit. This is done for
+// tap falls in the padding or past the plane; a mask serves the same chunk
+// of every plane of the unit. This is done for
 // nunit units, unit u at x + u·xstep, y + u·xstep and w + u·wstep; with xb
 // = wb = 0 a unit is one plane (computed and stored flatPlanes times).
 // ntaps and nunit are at least 1, gbytes or ctail too.
