@@ -39,7 +39,8 @@ func (d dwCase) bytes() float64 {
 
 // dwCases are the depthwise layers of MobileNetV2 at 224×224 (expansion
 // 6: 96 channels at 112×112 down to 960 at 7×7), batch 8, the case of the
-// speed target (96 channels, 56×56, batch 8), and 5×5 and 7×7 kernels.
+// speed target (96 channels, 56×56, batch 8), and 5×5 and 7×7 kernels
+// (among them AutoNL-S's on 14×14 and 7×7 maps).
 var dwCases = []dwCase{
 	{8, 32, 112, 112, 3, 1},
 	{8, 96, 112, 112, 3, 2},
@@ -53,6 +54,9 @@ var dwCases = []dwCase{
 	{8, 960, 7, 7, 3, 1},
 	{8, 144, 56, 56, 5, 1},
 	{8, 240, 14, 14, 7, 1},
+	// AutoNL-S's stride-1 5×5 layers on 14×14 and 7×7 maps.
+	{8, 480, 14, 14, 5, 1},
+	{8, 576, 7, 7, 5, 1},
 }
 
 func reportDW(b *testing.B, d dwCase) {

@@ -28,7 +28,10 @@ import (
 // so do its weight gradient (dwconv.GradPlane3x3S2, the same split) and
 // input gradient (dwconv.GradInput3x3S2, which computes each of the four
 // phases of dx from the taps that reach it, instead of spreading dy over
-// zeros).
+// zeros). Stride-1 convolutions whose outputs have the inputs' size run on
+// flattened planes (dwconv.FlatPlan: 16 outputs at a time in the plane's
+// order, masked loads for the padding, no copy) on small maps and with
+// 5×5 and larger kernels on any map (see dwFlat).
 
 // dwStreamBytes is the output size from which depthwise convolutions
 // (forward and input gradient) whose output vectors tile the output
@@ -231,12 +234,13 @@ func dwFlatPlan(g *convGeom) *dwconv.FlatPlan {
 	if !dwFlat(g) {
 		return nil
 	}
-	return dwconv.NewFlatPlan(g.h, g.w, g.kh, g.kw, g.ph, g.pw)
+	return dwconv.NewFlatPlan(g.h, g.w, g.kh, g.kw, g.ph, g.pw, false)
 }
 
 // dwFlat reports whether the depthwise convolution g runs with a FlatPlan.
 func dwFlat(g *convGeom) bool {
-	return g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.ho == g.h && g.wo == g.w && g.w <= dwFlatMaxWidth
+	return g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.ho == g.h && g.wo == g.w &&
+		(g.w <= dwFlatMaxWidth || g.kk() >= dwFlatMinTaps) && (g.hw() >= dwFlatMinPlane || !dwInterleaved(g))
 }
 
 // dwFlatGradPlan is dwFlatPlan for the input gradient of g, the
@@ -246,15 +250,26 @@ func dwFlatGradPlan(g *convGeom) *dwconv.FlatPlan {
 	if g.og != 1 || !dwFlat(g) {
 		return nil
 	}
-	return dwconv.NewFlatPlan(g.h, g.w, g.kh, g.kw, g.kh-1-g.ph, g.kw-1-g.pw)
+	return dwconv.NewFlatPlan(g.h, g.w, g.kh, g.kw, g.kh-1-g.ph, g.kw-1-g.pw, true)
 }
 
-// dwFlatMaxWidth is the widest map dwFlatPlan takes: on wider maps the
-// kernels that vectorize along rows reuse each input vector for several
-// output rows and are as fast or faster (28×28 3×3: 39-46 GFLOP/s with
-// FlatPlan, 47-49 along rows on a quiet machine, Zen 5, one thread);
-// maps of dwInterleaved are computed with channels across lanes before
-// this is asked.
+// dwFlatMaxWidth is the widest map dwFlatPlan takes with kernels of fewer
+// than dwFlatMinTaps taps: on wider maps the kernels that vectorize along
+// rows reuse each input vector for several output rows and are as fast or
+// faster (28×28 3×3: 39-46 GFLOP/s with FlatPlan, 47-49 along rows on a
+// quiet machine, Zen 5, one thread). Kernels of dwFlatMinTaps taps and
+// more (5×5, 7×7) take it on maps of any width, where the tap kernels
+// along rows have no AVX-512 path for rows of fewer than 16 vectors (5×5
+// on 56×56: forward 42 against 33 GFLOP/s, input gradient 54 against 40).
+// Of the small maps that the interleaved kernels take (dwInterleaved),
+// those of dwFlatMinPlane outputs and more run flat (7×7 3×3: forward 48
+// against 29 GFLOP/s, input gradient 50 against 20). Zen 5, one thread,
+// medians of 6 (benchmarks/README.md, nlk branch).
+const (
+	dwFlatMinTaps  = 25
+	dwFlatMinPlane = 49
+)
+
 const dwFlatMaxWidth = 16
 
 // dwEachPlane runs plane(dst, src, wt) for every output plane dst of the
@@ -314,12 +329,29 @@ func newOutUninit(shape []int) *Tensor {
 // nil, is applied to each output plane right after it is computed (and
 // the planes are then written through the caches).
 func depthwiseForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
-	if dwInterleaved(g) {
+	f := dwFlatPlan(g)
+	if f == nil && dwInterleaved(g) {
 		dwInterleavedForward(g, x, w, y, ep)
 		return
 	}
-	if f := dwFlatPlan(g); f != nil {
-		dwEachPlane(g, x, w, y, ep, func(dst, src, wt []float32) { f.Run(dst, src, wt) })
+	if f != nil {
+		if g.og > 1 {
+			dwEachPlane(g, x, w, y, ep, func(dst, src, wt []float32) { f.Run(dst, src, wt, 1) })
+			return
+		}
+		// Runs of planes in one call, the epilogue applied to each run
+		// while it is in the caches: up to dwRunOutFloats outputs, in
+		// whole units of the kernel (dwconv.FlatPlanes planes).
+		hw := g.hw()
+		run := max(dwconv.FlatPlanes, dwRunOutFloats/hw/dwconv.FlatPlanes*dwconv.FlatPlanes)
+		dwEachRun(g, hw*g.kk(), run, func(p0, p1 int) {
+			f.Run(y[p0*hw:p1*hw], x[p0*hw:p1*hw], w[p0%g.c*g.kk():], p1-p0)
+			if ep != nil {
+				for p := p0; p < p1; p++ {
+					ep.apply(y[p*hw:(p+1)*hw], p%g.c)
+				}
+			}
+		})
 		return
 	}
 	if dwPlane3x3S2(g) {
@@ -406,7 +438,8 @@ func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
 		})
 		return
 	}
-	if dwInterleaved(g) {
+	flat := dwFlatGradPlan(g)
+	if flat == nil && dwInterleaved(g) {
 		dwInterleavedGradInput(g, dy, w, dx)
 		return
 	}
@@ -418,13 +451,9 @@ func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
 		}
 		return wf
 	}
-	if f := dwFlatGradPlan(g); f != nil {
-		parallel.For(g.n*g.c, grain, func(lo, hi int) {
-			wf := getScratch(kk)
-			for pl := lo; pl < hi; pl++ {
-				f.Run(dx[pl*hw:(pl+1)*hw], dy[pl*howo:(pl+1)*howo], flipped(wf, pl%g.c))
-			}
-			putScratch(wf)
+	if flat != nil { // the plan flips the kernel
+		dwEachRun(g, hw*kk, g.c, func(p0, p1 int) {
+			flat.Run(dx[p0*hw:p1*hw], dy[p0*howo:p1*howo], w[p0%g.c*kk:], p1-p0)
 		})
 		return
 	}

@@ -15,7 +15,10 @@ import (
 // vector operation does useful work whatever the map's width, and one
 // kernel call covers Lanes planes. The weights become one vector per tap
 // (dwconv.TapsVec); the weight gradient accumulates per lane, so no lanes
-// are summed at the end.
+// are summed at the end. Where dwconv.FlatPlan has a kernel (AVX-512), the
+// forward pass and input gradient of stride-1 maps of at least
+// dwFlatMinPlane outputs (7×7, 8×8) run on flattened planes instead (see
+// dwFlat), without the two transposes; these kernels take the rest.
 //
 // The input gradient of a strided convolution is computed phase by phase
 // (polyphase): the input positions h ≡ a (mod sh), v ≡ b (mod sw) receive

@@ -46,6 +46,10 @@ func denseWorkload() []*Tensor {
 		// plane by plane where the kernels have them (the phases of the
 		// input gradient, and the weight gradient without a copy).
 		{n: 3, c: 16, h: 29, w: 36, cout: 16, kh: 3, kw: 3, stride: [2]int{2, 2}, pad: [2]int{1, 1}, groups: 16},
+		// A 5×5 depthwise layer on a map wider than 16, whose forward pass
+		// and input gradient run on flattened planes (FlatPlan) where the
+		// kernels have them, in runs of planes with an odd remainder.
+		{n: 2, c: 11, h: 30, w: 30, cout: 11, kh: 5, kw: 5, stride: [2]int{1, 1}, pad: [2]int{2, 2}, groups: 11},
 	} {
 		p := tc.params()
 		x := denseRandn(rng, tc.n, tc.c, tc.h, tc.w)

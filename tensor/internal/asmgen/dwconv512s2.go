@@ -204,104 +204,125 @@ func dwPlane3x3S2512(g *gen, name string) {
 	g.done(name, false)
 }
 
+// flatChunks and flatPlanes are the shape of dwPlaneFlat512's groups:
+// flatChunks chunks of 16 outputs of each of flatPlanes planes.
+const flatChunks, flatPlanes = 4, 4
+
 // dwPlaneFlat512 emits
 //
-//	func name(y, x, w *float32, offs *int32, masks *uint16, ntaps, nchunk, nwhole, last int)
+//	func name(y, x, w *float32, offs *int32, masks *uint16, ntaps, gbytes, ctail, nunit, xstep, wstep, xb, wb int)
 //
-// a correlation of a plane read in place whose outputs, in the plane's
-// own order, are taken 16 at a time whatever the rows: for chunks c <
-// nchunk it sets the 16 values at y + 64·c to
+// a correlation of planes read in place whose outputs, in each plane's
+// own order, are taken 16 at a time whatever the rows (chunks). A unit of
+// flatPlanes planes, plane j at x + j·xb and y + j·xb with its weights at
+// w + j·wb, is computed in groups of flatChunks chunks of each plane, the
+// chunks' starts 64 bytes apart from the plane's start; for g <
+// gbytes/(64·flatChunks), and for a last group g = gbytes/(64·flatChunks)
+// of ctail < flatChunks chunks, slot s of group g of plane j (chunk
+// flatChunks·g + s) gets
 //
-//	s = Σ_{t<ntaps} w[t] · L(c, t)   (fused, t increasing, from 0)
+//	s = Σ_{t<ntaps} W(t) · L(t)   (fused, t increasing, from 0)
 //
-// where L(c, t) is the 16 values at x + 64·c + offs[t] (offs in bytes,
-// possibly negative) loaded under the mask masks[c·ntaps + t], lanes
-// outside it zero and their memory untouched: the masks clear the lanes
-// whose tap falls outside the plane (its padding). Chunks c < nwhole are
-// stored whole, the others under the mask last (nwhole ≥ nchunk − 1).
-// ntaps ≥ 1.
+// with W(t) the float32 offs[2t+1] bytes after the plane's weights and
+// L(t) the 16 values offs[2t] bytes (possibly negative) after the chunk's
+// start in x, loaded under the mask M[t·flatChunks + s] of the group's
+// table M = masks + g·(ntaps+1)·flatChunks, lanes outside it zero and
+// their memory untouched; the slot is stored at the chunk's place in y
+// under the mask M[ntaps·flatChunks + s]. The masks clear the lanes whose
+// tap falls in the padding or past the plane; a mask serves the same chunk
+// of every plane of the unit. This is done for
+// nunit units, unit u at x + u·xstep, y + u·xstep and w + u·wstep; with xb
+// = wb = 0 a unit is one plane (computed and stored flatPlanes times).
+// ntaps and nunit are at least 1, gbytes or ctail too.
 //
-// Four chunks are computed at a time (accumulators Z0–Z3, masks K1–K4),
-// the taps in a loop, each weight broadcast once per four chunks; the
-// remaining chunks one at a time.
+// The accumulators are Z0–Z15 (slot s of plane j in Z(4j+s)), the weights
+// Z16–Z19 and the loads Z20–Z31.
 func dwPlaneFlat512(g *gen, name string) {
-	g.text(name, "y, x, w *float32, offs *int32, masks *uint16, ntaps, nchunk, nwhole, last int", 72, "AVX-512 depthwise kernel over flattened planes; see dwPlaneFlat512 in tensor/internal/asmgen.")
+	const sig = "y, x, w *float32, offs *int32, masks *uint16, ntaps, gbytes, ctail, nunit, xstep, wstep, xb, wb int"
+	g.text(name, sig, 104, "AVX-512 depthwise kernel over flattened planes; see dwPlaneFlat512 in tensor/internal/asmgen.")
+	const C, P = flatChunks, flatPlanes
+	// plane returns the address of plane j at displacement disp from the
+	// plane-0 address in R13, R11 holding R13 + 2·xb.
+	plane := func(j, disp int) string {
+		return [4]string{fmt.Sprintf("%d(R13)", disp), fmt.Sprintf("%d(R13)(R14*1)", disp),
+			fmt.Sprintf("%d(R11)", disp), fmt.Sprintf("%d(R11)(R14*1)", disp)}[j]
+	}
+	// group emits the group at byte offset R12 with its masks at R9, for
+	// its first c chunks, leaving R9 at the next group's masks.
+	group := func(c int, label string) {
+		for j := range P {
+			for s := range c {
+				g.i("VPXORD Z%d, Z%d, Z%d", 4*j+s, 4*j+s, 4*j+s)
+			}
+		}
+		g.i("MOVQ offs+24(FP), BX")
+		g.i("MOVQ ntaps+40(FP), DX")
+		g.p("%s:", label)
+		g.i("MOVLQSX 4(BX), AX")
+		g.i("MOVLQSX (BX), R13")
+		g.i("ADDQ R8, AX")
+		g.i("VBROADCASTSS (AX), Z16")
+		g.i("VBROADCASTSS (AX)(CX*1), Z17")
+		g.i("VBROADCASTSS (AX)(CX*2), Z18")
+		g.i("LEAQ (AX)(CX*2), AX")
+		g.i("VBROADCASTSS (AX)(CX*1), Z19")
+		g.i("ADDQ SI, R13")
+		g.i("ADDQ R12, R13")
+		g.i("LEAQ (R13)(R14*2), R11")
+		for s := range c {
+			g.i("KMOVW %d(R9), K%d", 2*s, 1+s)
+			for j := range P {
+				g.i("VMOVUPS.Z %s, K%d, Z%d", plane(j, 64*s), 1+s, 20+(s*P+j)%12)
+				g.i("VFMADD231PS Z%d, Z%d, Z%d", 20+(s*P+j)%12, 16+j, 4*j+s)
+			}
+		}
+		g.i("ADDQ $8, BX")
+		g.i("ADDQ $%d, R9", 2*C)
+		g.i("DECQ DX")
+		g.i("JNZ %s", label)
+		g.i("LEAQ (DI)(R12*1), R13")
+		g.i("LEAQ (R13)(R14*2), R11")
+		for s := range c {
+			g.i("KMOVW %d(R9), K%d", 2*s, 1+s)
+			for j := range P {
+				g.i("VMOVUPS Z%d, K%d, %s", 4*j+s, 1+s, plane(j, 64*s))
+			}
+		}
+		g.i("ADDQ $%d, R9", 2*C)
+	}
 	g.i("MOVQ y+0(FP), DI")
 	g.i("MOVQ x+8(FP), SI")
-	g.i("MOVQ masks+32(FP), R8")
-	g.i("MOVQ ntaps+40(FP), R9")
-	g.i("LEAQ (R9)(R9*1), R10") // bytes of masks per chunk
-	g.i("MOVQ nwhole+56(FP), R11")
-	g.i("SHRQ $2, R11")  // groups of four whole chunks
-	g.i("XORQ R12, R12") // chunk
-	g.i("TESTQ R11, R11")
-	g.i("JZ %s_ones", name)
+	g.i("MOVQ w+16(FP), R8")
+	g.i("MOVQ xb+88(FP), R14")
+	g.i("MOVQ wb+96(FP), CX")
+	g.p("%s_unit:", name)
+	g.i("MOVQ masks+32(FP), R9")
+	g.i("XORQ R12, R12") // byte offset of the group's first chunk
+	g.i("CMPQ R12, gbytes+48(FP)")
+	g.i("JGE %s_tail", name)
 	g.p("%s_group:", name)
-	for k := range 4 {
-		g.i("VPXORD Z%d, Z%d, Z%d", k, k, k)
+	group(C, name+"_tap")
+	g.i("ADDQ $%d, R12", 64*C)
+	g.i("CMPQ R12, gbytes+48(FP)")
+	g.i("JLT %s_group", name)
+	g.p("%s_tail:", name)
+	g.i("MOVQ ctail+56(FP), AX")
+	for c := 1; c < C; c++ {
+		g.i("CMPQ AX, $%d", c)
+		g.i("JEQ %s_tail%d", name, c)
 	}
-	g.i("MOVQ w+16(FP), AX")
-	g.i("MOVQ offs+24(FP), BX")
-	g.i("MOVQ R8, CX")
-	g.i("MOVQ R9, DX")
-	g.p("%s_gtap:", name)
-	g.i("VBROADCASTSS (AX), Z4")
-	g.i("MOVLQSX (BX), R13")
-	g.i("ADDQ SI, R13")
-	g.i("LEAQ (CX)(R10*2), R14") // masks of chunks 2 and 3
-	for k, a := range []string{"(CX)", "(CX)(R10*1)", "(R14)", "(R14)(R10*1)"} {
-		g.i("KMOVW %s, K%d", a, k+1)
+	g.p("%s_next:", name)
+	g.i("ADDQ xstep+72(FP), SI")
+	g.i("ADDQ xstep+72(FP), DI")
+	g.i("ADDQ wstep+80(FP), R8")
+	g.i("DECQ nunit+64(FP)")
+	g.i("JNZ %s_unit", name)
+	g.i("JMP %s_done", name)
+	for c := 1; c < C; c++ {
+		g.p("%s_tail%d:", name, c)
+		group(c, fmt.Sprintf("%s_tap%d", name, c))
+		g.i("JMP %s_next", name)
 	}
-	for k := range 4 {
-		g.i("VMOVUPS.Z %d(R13), K%d, Z%d", 64*k, k+1, 8+k)
-	}
-	for k := range 4 {
-		g.i("VFMADD231PS Z%d, Z4, Z%d", 8+k, k)
-	}
-	g.i("ADDQ $4, AX")
-	g.i("ADDQ $4, BX")
-	g.i("ADDQ $2, CX")
-	g.i("DECQ DX")
-	g.i("JNZ %s_gtap", name)
-	for k := range 4 {
-		g.i("VMOVUPS Z%d, %d(DI)", k, 64*k)
-	}
-	g.i("ADDQ $256, DI")
-	g.i("ADDQ $256, SI")
-	g.i("LEAQ (R8)(R10*4), R8")
-	g.i("ADDQ $4, R12")
-	g.i("DECQ R11")
-	g.i("JNZ %s_group", name)
-	g.p("%s_ones:", name)
-	g.i("CMPQ R12, nchunk+48(FP)")
-	g.i("JGE %s_done", name)
-	g.i("VPXORD Z0, Z0, Z0")
-	g.i("MOVQ w+16(FP), AX")
-	g.i("MOVQ offs+24(FP), BX")
-	g.i("MOVQ R8, CX")
-	g.i("MOVQ R9, DX")
-	g.p("%s_otap:", name)
-	g.i("MOVLQSX (BX), R13")
-	g.i("KMOVW (CX), K1")
-	g.i("VMOVUPS.Z (SI)(R13*1), K1, Z8")
-	g.i("VBROADCASTSS (AX), Z4")
-	g.i("VFMADD231PS Z8, Z4, Z0")
-	g.i("ADDQ $4, AX")
-	g.i("ADDQ $4, BX")
-	g.i("ADDQ $2, CX")
-	g.i("DECQ DX")
-	g.i("JNZ %s_otap", name)
-	// Store mask: whole below nwhole, last otherwise.
-	g.i("MOVQ $0xffff, AX")
-	g.i("CMPQ R12, nwhole+56(FP)")
-	g.i("CMOVQGE last+64(FP), AX")
-	g.i("KMOVW AX, K7")
-	g.i("VMOVUPS Z0, K7, (DI)")
-	g.i("ADDQ $64, DI")
-	g.i("ADDQ $64, SI")
-	g.i("ADDQ R10, R8")
-	g.i("INCQ R12")
-	g.i("JMP %s_ones", name)
 	g.done(name, false)
 }
 

@@ -154,3 +154,24 @@ func BenchmarkPlaneS2(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFlat runs FlatPlan.Run on planes held in L1/L2 (GFLOP/s counts
+// 2·kh·kw per output): 3×3 kernels on 7×7 and 14×14 planes, 7×7 on 14×14
+// and 5×5 on 56×56.
+func BenchmarkFlat(b *testing.B) {
+	for _, c := range []struct{ hw, k, np int }{{7, 3, 64}, {14, 3, 32}, {14, 7, 32}, {56, 5, 4}} {
+		rng := rand.New(rand.NewPCG(1, 2))
+		n := c.hw * c.hw
+		x, k, y := randSlice(rng, c.np*n), randSlice(rng, c.np*c.k*c.k), make([]float32, c.np*n)
+		b.Run(fmt.Sprintf("%dx%d_k%d", c.hw, c.hw, c.k), func(b *testing.B) {
+			f := NewFlatPlan(c.hw, c.hw, c.k, c.k, c.k/2, c.k/2, false)
+			if f == nil {
+				b.Skip("no FlatPlan kernel")
+			}
+			for b.Loop() {
+				f.Run(y, x, k, c.np)
+			}
+			b.ReportMetric(2*float64(c.np*n*c.k*c.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

@@ -52,7 +52,7 @@ type variant struct {
 	plane3x3     func(y, x, k []float32, h, w int, acc, stream bool)
 	gradPlane3x3 func(out, dy, x []float32, h, w int)
 	plane3x3S2   func(y, x, k []float32, h, w, n int)
-	planeFlat    func(f *FlatPlan, y, x, k []float32)
+	planeFlat    func(f *FlatPlan, y, x, k []float32, n int)
 	// gradPlane3x3S2 and gradInput3x3S2 are set with plane3x3S2.
 	gradPlane3x3S2 func(out, dy, x []float32, h, w, n int)
 	gradInput3x3S2 func(dx, dy, k []float32, h, w, n int)

@@ -1,58 +1,115 @@
 package dwconv
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
 
 // maxFlatMasks bounds the mask table of a FlatPlan (chunks × taps).
 const maxFlatMasks = 1 << 17
 
+// flatChunks and FlatPlanes are the groups of a FlatPlan's kernel: it
+// computes flatChunks chunks of 16 outputs of each of FlatPlanes planes at
+// a time, every mask serving the same chunk of all of them. Runs of planes
+// that are not a multiple of FlatPlanes cost up to FlatPlanes times as
+// much for the last n mod FlatPlanes planes.
+const flatChunks, FlatPlanes = 4, 4
+
 // FlatPlan is the geometry of a stride-1 depthwise correlation whose
 // output plane has the input plane's size, for Run: a kh×kw kernel over
 // h×w planes with zero padding of pt rows on top and pl columns on the
-// left (kh−1−pt and kw−1−pl on the other sides).
+// left (kh−1−pt and kw−1−pl on the other sides), its weights read in
+// (p, q) order or, with flip, in reverse order (the input gradient's
+// flipped kernel).
 //
 // Run takes the outputs of a plane 16 at a time in the plane's own order,
 // whatever its rows, so that no lane is wasted on narrow maps (7×7, 14×14)
 // and no copy is made: each tap reads the input plane in place at a
 // constant offset, under a mask that clears the lanes whose tap falls in
 // the padding. The masks depend on the geometry alone and are computed
-// once per plan.
+// once per plan; the kernel computes 4 chunks of each of 4 planes at a
+// time, each mask loaded once for the 4 planes.
 type FlatPlan struct {
 	h, w, kh, kw, pt, pl int
-	offs                 []int32  // byte offsets of the taps, (p, q) order
-	masks                []uint16 // masks[c·kh·kw + t]: lanes of chunk c that tap t reads inside the plane
-	nchunk, nwhole       int
-	last                 uint16 // store mask of the last chunk if partial
+	flip                 bool
+	nchunk               int     // chunks of 16 outputs per plane
+	ngroup               int     // groups of flatChunks chunks per plane, the last one possibly partial
+	offs                 []int32 // per tap in (p, q) order: byte offsets in x and in the weights
+	// masks holds, per group g, the load masks of its chunks c =
+	// g·flatChunks + s for every tap t at [(g·(kk+1) + t)·flatChunks + s]
+	// (the lanes whose tap reads inside the plane), then their store masks
+	// at [(g·(kk+1) + kk)·flatChunks + s] (the lanes inside the plane).
+	masks []uint16
 }
 
 // NewFlatPlan returns the plan of the correlation described at FlatPlan,
 // or nil if the kernel variant in use has no Run kernel or the plane is too
-// large for one. It panics unless 0 ≤ pt < kh and 0 ≤ pl < kw.
-func NewFlatPlan(h, w, kh, kw, pt, pl int) *FlatPlan {
+// large for one. Plans are cached by geometry. It panics unless 0 ≤ pt <
+// kh and 0 ≤ pl < kw.
+func NewFlatPlan(h, w, kh, kw, pt, pl int, flip bool) *FlatPlan {
 	if h < 1 || w < 1 || kh < 1 || kw < 1 || pt < 0 || pt >= kh || pl < 0 || pl >= kw {
 		panic(fmt.Sprintf("dwconv: NewFlatPlan: %d×%d kernel with padding (%d, %d) on %d×%d planes", kh, kw, pt, pl, h, w))
 	}
 	if cur.planeFlat == nil {
 		return nil
 	}
+	key := flatKey{h, w, kh, kw, pt, pl, flip}
+	if f, ok := flatPlans.Load(key); ok {
+		return f.(*FlatPlan)
+	}
+	f := newFlatPlan(h, w, kh, kw, pt, pl, flip)
+	if f != nil && flatPlanCount.Add(1) <= maxFlatPlans {
+		flatPlans.Store(key, f)
+	}
+	return f
+}
+
+// flatKey is the geometry of a FlatPlan.
+type flatKey struct {
+	h, w, kh, kw, pt, pl int
+	flip                 bool
+}
+
+// flatPlans caches up to maxFlatPlans plans by geometry (plans are
+// immutable): a layer asks for its plan at every call, and the masks of a
+// large plane (56×56 with a 5×5 kernel: 196 chunks of 16 lanes, 25 taps)
+// take a noticeable part of a small batch's time to compute.
+var (
+	flatPlans     sync.Map
+	flatPlanCount atomic.Int64
+)
+
+const maxFlatPlans = 256
+
+// newFlatPlan is NewFlatPlan without the cache.
+func newFlatPlan(h, w, kh, kw, pt, pl int, flip bool) *FlatPlan {
 	const lanes = 16
 	hw, kk := h*w, kh*kw
-	f := &FlatPlan{h: h, w: w, kh: kh, kw: kw, pt: pt, pl: pl,
-		nchunk: (hw + lanes - 1) / lanes, nwhole: hw / lanes, last: uint16(1)<<(hw%lanes) - 1}
-	if f.nchunk*kk > maxFlatMasks {
+	nchunk := (hw + lanes - 1) / lanes
+	f := &FlatPlan{h: h, w: w, kh: kh, kw: kw, pt: pt, pl: pl, flip: flip,
+		nchunk: nchunk, ngroup: (nchunk + flatChunks - 1) / flatChunks}
+	if f.ngroup*flatChunks*(kk+1) > maxFlatMasks {
 		return nil
 	}
 	for p := range kh {
 		for q := range kw {
-			f.offs = append(f.offs, int32(4*((p-pt)*w+q-pl)))
+			t := p*kw + q
+			if flip {
+				t = kk - 1 - t
+			}
+			f.offs = append(f.offs, int32(4*((p-pt)*w+q-pl)), int32(4*t))
 		}
 	}
-	f.masks = make([]uint16, f.nchunk*kk)
-	for c := range f.nchunk {
+	f.masks = make([]uint16, f.ngroup*flatChunks*(kk+1))
+	for c := range nchunk {
+		m := f.masks[c/flatChunks*flatChunks*(kk+1)+c%flatChunks:]
 		for l := range lanes {
 			k := c*lanes + l
 			if k >= hw {
 				break
 			}
+			m[kk*flatChunks] |= 1 << l
 			i, j := k/w, k%w
 			for p := range kh {
 				if a := i + p - pt; a < 0 || a >= h {
@@ -60,7 +117,7 @@ func NewFlatPlan(h, w, kh, kw, pt, pl int) *FlatPlan {
 				}
 				for q := range kw {
 					if b := j + q - pl; b >= 0 && b < w {
-						f.masks[c*kk+p*kw+q] |= 1 << l
+						m[(p*kw+q)*flatChunks] |= 1 << l
 					}
 				}
 			}
@@ -69,42 +126,54 @@ func NewFlatPlan(h, w, kh, kw, pt, pl int) *FlatPlan {
 	return f
 }
 
-// Run computes, for i < h and j < w,
+// Run computes, for n consecutive planes (plane m at y[m·h·w:], x[m·h·w:]
+// and its weights at k[m·kh·kw:]) and i < h, j < w,
 //
-//	y[i·w+j] = Σ_{p<kh, q<kw} k[p·kw+q] · X(i+p−pt, j+q−pl),
+//	y[i·w+j] = Σ_{p<kh, q<kw} K(p, q) · X(i+p−pt, j+q−pl),
 //
-// with X(a, b) = x[a·w+b] inside the plane and 0 outside it, the taps
-// added to 0 in increasing (p, q) (with fused multiply-adds in assembly):
-// the results of Taps on a zero-padded copy of x with the offsets of the
-// kernel's taps in (p, q) order, bit for bit, without the copy.
-func (f *FlatPlan) Run(y, x, k []float32) {
-	hw := f.h * f.w
-	if len(y) < hw || len(x) < hw || len(k) < f.kh*f.kw {
-		panic(fmt.Sprintf("dwconv: FlatPlan.Run: %d×%d planes do not fit y of %d, x of %d (or %d weights)", f.h, f.w, len(y), len(x), len(k)))
+// with K(p, q) = k[p·kw+q], or k[kh·kw−1−(p·kw+q)] with flip, and X(a, b)
+// = x[a·w+b] inside the plane and 0 outside it, the taps added to 0 in
+// increasing (p, q) (with fused multiply-adds in assembly): the results of
+// Taps on a zero-padded copy of x with the offsets of the kernel's taps in
+// (p, q) order, bit for bit, without the copy.
+func (f *FlatPlan) Run(y, x, k []float32, n int) {
+	hw, kk := f.h*f.w, f.kh*f.kw
+	if n < 0 || len(y) < n*hw || len(x) < n*hw || len(k) < n*kk {
+		panic(fmt.Sprintf("dwconv: FlatPlan.Run: %d %d×%d planes do not fit y of %d, x of %d (or %d weights)", n, f.h, f.w, len(y), len(x), len(k)))
 	}
 	if cur.planeFlat == nil {
 		panic(fmt.Sprintf("dwconv: FlatPlan.Run: no kernel with kernel variant %s (the plan was made with another)", cur.name))
 	}
-	cur.planeFlat(f, y, x, k)
+	if n > 0 {
+		cur.planeFlat(f, y, x, k, n)
+	}
 }
 
 // planeFlatGeneric is the pure-Go twin of the Run kernel.
-func planeFlatGeneric(f *FlatPlan, y, x, k []float32) {
-	for i := range f.h {
-		for j := range f.w {
-			var s float32
-			for p := range f.kh {
-				a := i + p - f.pt
-				for q := range f.kw {
-					b := j + q - f.pl
-					var v float32
-					if a >= 0 && a < f.h && b >= 0 && b < f.w {
-						v = x[a*f.w+b]
+func planeFlatGeneric(f *FlatPlan, y, x, k []float32, n int) {
+	hw, kk := f.h*f.w, f.kh*f.kw
+	for m := range n {
+		y, x, k := y[m*hw:], x[m*hw:], k[m*kk:]
+		for i := range f.h {
+			for j := range f.w {
+				var s float32
+				for p := range f.kh {
+					a := i + p - f.pt
+					for q := range f.kw {
+						b := j + q - f.pl
+						var v float32
+						if a >= 0 && a < f.h && b >= 0 && b < f.w {
+							v = x[a*f.w+b]
+						}
+						t := p*f.kw + q
+						if f.flip {
+							t = kk - 1 - t
+						}
+						s += k[t] * v
 					}
-					s += k[p*f.kw+q] * v
 				}
+				y[i*f.w+j] = s
 			}
-			y[i*f.w+j] = s
 		}
 	}
 }
