@@ -537,8 +537,8 @@ func (s *Search) costTerm() *autograd.Var {
 // factor (see CostDual).
 func (s *Search) costWeight(step int) float64 {
 	w := s.cfg.CostWeight * math.Exp(s.dual)
-	if k := float64(step - s.warm); k < s.costRamp() {
-		return w * max(k+1, 0) / s.costRamp()
+	if ramp, k := s.costRamp(), float64(step-s.warm); ramp > 0 && k < ramp {
+		return w * max(k+1, 0) / ramp
 	}
 	return w
 }

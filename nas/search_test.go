@@ -242,9 +242,10 @@ func TestCostTerm(t *testing.T) {
 // and stays between CostWeight and 1000·CostWeight; rate 0 turns it off.
 func TestCostDual(t *testing.T) {
 	s := newTinySearch(t, "", 3, 400_000)
+	s.warm = 6
+	assert.Equal(t, 1.0, s.costWeight(2), "no ramp: the full weight, also in warm-up")
 	s.cfg.CostRamp = 1
 	n := float64(s.cfg.Train.NumBatches()) // 6 steps per epoch
-	s.warm = 6
 	lambda := func() float64 { return s.costWeight(100) }
 	for _, tc := range []struct {
 		step  int
