@@ -2,15 +2,15 @@
 # The search's evidence (issue 19), on each data set at a tight target and
 # for each seed:
 #
-#   searched   autonl search (the default search: one-level, warm-up with
-#              gate dropout until the supernet leaves chance, λ ramped)
+#   searched   autonl search (the default search: one-level, a warm-up
+#              that ends once the supernet leaves chance, λ ramped, then
+#              raised by dual ascent while the network is off the target)
 #   costonly   the same search with the loss's gradient to the gates cut
 #              (-cost-only): the ablation
 #   twolevel   the same search with the architecture stepped on held-out
 #              examples (-arch-data)
-#   dual       the same search with its cost weight raised by dual ascent
-#              while the network is outside the tolerance (-cost-dual
-#              $DUAL)
+#   fixed      the same search with a fixed cost weight (-cost-dual 0, no
+#              dual ascent: the default before 2026-12-06's fourth round)
 #   random     random search with the same space, target and training
 #              budget (-random $CANDIDATES, the best on validation)
 #   default    autonl train's hand-placed network
@@ -29,8 +29,8 @@
 #   JOBS=2 bash experiments/search.sh     # hours on 2 cores: see docs/search.md
 #
 # Environment: SEEDS ("1 2 3 4 5"), DATASETS ("embedded fashion-mnist"),
-# ARMS ("searched costonly twolevel random default mbv2"; "dual" is an
-# extra arm), DUAL (10, the rate of the dual arm), OUT
+# ARMS ("searched costonly twolevel random default mbv2"; "fixed" is an
+# extra arm), OUT
 # (runs/search-evidence), JOBS (runs at a time, default 1; with JOBS=2
 # each run uses one thread, and results do not depend on the number of
 # threads), CANDIDATES (4), TRAIN_EPOCHS (4), LOCK (a file: each run
@@ -47,7 +47,6 @@ arms=${ARMS:-"searched costonly twolevel random default mbv2"}
 out=${OUT:-runs/search-evidence}
 jobs=${JOBS:-1}
 candidates=${CANDIDATES:-4}
-dual=${DUAL:-10}
 epochs=${TRAIN_EPOCHS:-4}
 mkdir -p "$out"
 go build -o "$out/autonl" ./cmd/autonl
@@ -114,7 +113,7 @@ for ds in $datasets; do
 			searched) wait_slot; run "$name" "$bin" search -seed "$seed" -train-epochs "$epochs" $sf & ;;
 			costonly) wait_slot; run "$name" "$bin" search -cost-only -seed "$seed" -train-epochs "$epochs" $sf & ;;
 			twolevel) wait_slot; run "$name" "$bin" search -arch-data 5000 -seed "$seed" -train-epochs "$epochs" $sf & ;;
-			dual) wait_slot; run "$name" "$bin" search -cost-dual "$dual" -seed "$seed" -train-epochs "$epochs" $sf & ;;
+			fixed) wait_slot; run "$name" "$bin" search -cost-dual 0 -seed "$seed" -train-epochs "$epochs" $sf & ;;
 			random) wait_slot; run "$name" "$bin" search -random "$candidates" -seed "$seed" -train-epochs "$epochs" $sf & ;;
 			default) wait_slot; run "$name" "$bin" train -seed "$seed" -epochs "$epochs" $tf & ;;
 			mbv2)
@@ -159,7 +158,7 @@ for ds in $datasets; do
 	"$out/stats" -ref searched "$acc"
 	echo
 	echo "Supernet validation accuracy after each search epoch (decisions.csv):"
-	for arm in searched costonly twolevel; do
+	for arm in searched costonly twolevel fixed; do
 		[[ " $arms " == *" $arm "* ]] || continue
 		for seed in $seeds; do
 			f=$out/$ds-$arm-seed$seed/decisions.csv
@@ -169,7 +168,7 @@ for ds in $datasets; do
 	done
 	echo
 	echo "What drove the decisions (end of each search's log):"
-	for arm in searched costonly twolevel; do
+	for arm in searched costonly twolevel fixed; do
 		[[ " $arms " == *" $arm "* ]] || continue
 		for seed in $seeds; do
 			f=$out/$ds-$arm-seed$seed.log

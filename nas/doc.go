@@ -105,17 +105,17 @@
 // proportional to the MACs it adds (with a normalizing optimizer such as
 // Adam a decision of 0.1% of the MACs would move as fast as one of 20%).
 //
-// Optionally (SearchConfig.CostDual, off by default) λ is a Lagrange
-// multiplier, raised by dual ascent: after the cost ramp, each architecture step
-// multiplies it by exp(r·v/n), with r the rate per epoch, n the steps per
-// epoch and v = clamp((|C/T − 1| − tol)/tol, −1, 1) the distance beyond
-// the tolerance tol, and it never falls below the configured weight. With
-// a fixed λ the loss's pull on the layers it wants kept balanced the
-// cost's push above the target (five Fashion-MNIST searches all ended
-// 16–17% above it, needing the projection); the rising λ ends that
-// balance (rate 10: 4 of the 5 ended within the tolerance), and within
-// the tolerance it decays back, so that there the loss decides again.
-// It is off by default until the networks it derives have been compared
+// With SearchConfig.CostDual (autonl search's default: rate 10; the
+// library's zero value: off) λ is a Lagrange multiplier, raised by dual
+// ascent: after the cost ramp, each architecture step multiplies it by
+// exp(r·v/n), with r the rate per epoch, n the steps per epoch and
+// v = clamp((|C/T − 1| − tol)/tol, −1, 1) the distance beyond the
+// tolerance tol, and it never falls below the configured weight. With a
+// fixed λ the loss's pull on the layers it wants kept balanced the cost's
+// push above the target (five Fashion-MNIST searches all ended 16–17%
+// above it, needing the projection); the rising λ ends that balance
+// (rate 10: 4 of the 5 ended within the tolerance), and within the
+// tolerance it decays back, so that there the loss decides again
 // (docs/search.md).
 //
 // # The search

@@ -157,7 +157,7 @@ func plantedSearch(t *testing.T, space Space, want []Choice, task func(testing.T
 	var log strings.Builder
 	cfg := SearchConfig{
 		Space: space, Target: probe.MACs(want), Train: tr, Val: val,
-		Epochs: 10, WarmupEpochs: 5, GateKeep: 0.6, LR: 0.01, NonLocalGamma: 0.25, CostRamp: 1,
+		Epochs: 10, WarmupEpochs: 5, GateKeep: 0.6, LR: 0.01, NonLocalGamma: 0.25, CostRamp: 1, CostDual: 10,
 		Seed: seed, Log: &log,
 	}
 	if edit != nil {

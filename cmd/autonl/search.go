@@ -121,7 +121,7 @@ func defaultSearchOptions() searchOptions {
 		Preset: "small", Width: 1, Data: "embedded",
 		TrainSize: 20000, ValSize: 1000,
 		Epochs: 3, Warmup: 2, GateKeep: 1, SearchKeep: nas.DefaultSearchKeep, Batch: 64,
-		LR: nas.DefaultLR, ArchLR: nas.DefaultArchLR, CostWeight: nas.DefaultCostWeight, CostRamp: 0.5,
+		LR: nas.DefaultLR, ArchLR: nas.DefaultArchLR, CostWeight: nas.DefaultCostWeight, CostRamp: 0.5, CostDual: 10,
 		Tolerance: nas.DefaultTolerance, Smoothing: 0.1,
 		runFlags:    runFlags{Seed: 1, Workers: 2, Out: filepath.Join("runs", "search")},
 		TrainEpochs: defaultEpochs,
