@@ -1,22 +1,25 @@
 // Package parallel runs loops on a persistent pool of worker goroutines,
-// one per GOMAXPROCS at the time of first use.
+// GOMAXPROCS−1 of them (GOMAXPROCS at the time of first use), and on the
+// goroutine that calls For.
 //
 // Work is split into ranges whose boundaries depend only on the loop length
 // and the grain the caller gives, never on the number of workers, so a
 // kernel that writes each output from exactly one range computes bit-for-bit
 // the same result whatever GOMAXPROCS is.
 //
-// The caller of a loop takes part in it: the pool has GOMAXPROCS−1 worker
-// goroutines, so that the caller and the workers together never want more
-// threads than there are to run them (a worker that holds no thread delays
-// the loop it took by a scheduler time slice). A loop is published once to
-// the idle workers; the caller and the workers then claim its ranges one at
-// a time with an atomic counter, so that a range costs an atomic addition
-// rather than a message, and whoever is free takes the next range. Workers
-// poll for the next loop, and the waiting caller for the end of its loop,
-// for spinTime before they block: an inference at batch 1 runs a loop every
-// 50–100 µs, with gaps of microseconds to tens of microseconds between them,
-// and waking a parked goroutine costs 10–50 µs on a virtual machine.
+// The caller of a loop takes part in it, so that the caller and the
+// workers together never want more threads than there are to run them (a
+// worker that holds no thread delays the loop it took by a scheduler time
+// slice). A loop is published once to the idle workers; the caller and the
+// workers then claim its ranges one at a time with an atomic counter, so
+// that a range costs an atomic addition rather than a message, and whoever
+// is free takes the next range. Workers poll for the next loop, and the
+// waiting caller for the end of its loop, for spinTime before they block
+// (a waiting caller meanwhile helps with other published loops, such as
+// the nested loops of the ranges it waits for): an inference at batch 1
+// runs a loop every 50–100 µs, with gaps of microseconds to tens of
+// microseconds between them, and waking a parked goroutine costs 10–50 µs
+// on a virtual machine.
 package parallel
 
 import (
@@ -149,8 +152,17 @@ func For(n, grain int, fn func(lo, hi int)) {
 		}
 	}
 	j.work()
+	// Wait for the ranges that others run, helping meanwhile with any
+	// loop published to the pool: a loop that one of them started inside
+	// a range of j (nested For), which no idle worker is left to take.
 	var deadline time.Time
 	for i := 1; j.pending.Load() != 0; i++ {
+		select {
+		case h := <-jobs:
+			h.work()
+			continue
+		default:
+		}
 		if i%pollsPerCheck == 0 {
 			now := time.Now()
 			if deadline.IsZero() {
