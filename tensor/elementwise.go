@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/autonl-go/autonl/internal/parallel"
+	"github.com/autonl-go/autonl/tensor/internal/vec"
 )
 
 // Add returns a + b element-wise with NumPy broadcasting; the result has
@@ -35,12 +36,7 @@ func Maximum(a, b *Tensor) *Tensor { return binaryOp("Maximum", a, b, maxKernel)
 
 var (
 	addKernel = binaryKernel{
-		vv: func(dst, a, b []float32) {
-			a, b = a[:len(dst)], b[:len(dst)]
-			for i := range dst {
-				dst[i] = a[i] + b[i]
-			}
-		},
+		vv: vec.Add,
 		vs: func(dst, a []float32, b float32) {
 			a = a[:len(dst)]
 			for i := range dst {
@@ -75,24 +71,10 @@ var (
 		},
 	}
 	mulKernel = binaryKernel{
-		vv: func(dst, a, b []float32) {
-			a, b = a[:len(dst)], b[:len(dst)]
-			for i := range dst {
-				dst[i] = a[i] * b[i]
-			}
-		},
-		vs: func(dst, a []float32, b float32) {
-			a = a[:len(dst)]
-			for i := range dst {
-				dst[i] = a[i] * b
-			}
-		},
-		sv: func(dst []float32, a float32, b []float32) {
-			b = b[:len(dst)]
-			for i := range dst {
-				dst[i] = a * b[i]
-			}
-		},
+		vv: vec.Mul,
+		vs: vec.Scale,
+		// a·b[i] = b[i]·a: IEEE multiplication commutes.
+		sv: func(dst []float32, a float32, b []float32) { vec.Scale(dst, b, a) },
 	}
 	divKernel = binaryKernel{
 		vv: func(dst, a, b []float32) {

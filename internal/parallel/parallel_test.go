@@ -31,3 +31,37 @@ func TestNestedFor(t *testing.T) {
 	})
 	require.EqualValues(t, 8*16, total.Load())
 }
+
+// TestConcurrentFor runs loops, some with nested loops, from several
+// goroutines at once, so that waiting callers help with each other's
+// loops and workers find loops already finished: every index is still
+// covered exactly once.
+func TestConcurrentFor(t *testing.T) {
+	const callers, n = 4, 200
+	var counts [callers][n]atomic.Int32
+	done := make(chan struct{})
+	for c := range callers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 50 {
+				For(n/10, 1, func(lo, hi int) {
+					for i := lo; i < hi; i++ {
+						For(10, 3, func(lo2, hi2 int) {
+							for k := lo2; k < hi2; k++ {
+								counts[c][i*10+k].Add(1)
+							}
+						})
+					}
+				})
+			}
+		}()
+	}
+	for range callers {
+		<-done
+	}
+	for c := range callers {
+		for i := range n {
+			require.EqualValues(t, 50, counts[c][i].Load(), "caller %d index %d", c, i)
+		}
+	}
+}

@@ -19,6 +19,9 @@ import "fmt"
 // vecKernels emits all kernels of package vec.
 func vecKernels(g *gen) {
 	vecClamp(g)
+	vecBinary(g, "addAVX2", "VADDPS", "sum")
+	vecBinary(g, "mulAVX2", "VMULPS", "product")
+	vecScale(g)
 	vecClampMask(g, true)
 	vecClampMask(g, false)
 	for _, s := range []isa{avx2, avx512} {
@@ -97,6 +100,48 @@ func vecClamp(g *gen) {
 		g.i("VMOVUPS %d(SI), %s", off, r)
 		g.i("VMAXPS %s, Y14, %s", r, r)
 		g.i("VMINPS %s, Y15, %s", r, r)
+		g.i("VMOVUPS %s, %d(DI)", r, off)
+	})
+}
+
+// vecBinary emits
+//
+//	func addAVX2(dst, a, b *float32, n int)   (op VADDPS)
+//	func mulAVX2(dst, a, b *float32, n int)   (op VMULPS)
+//
+// dst[i] = a[i] op b[i] for i < n, n a multiple of 8: one IEEE operation
+// per element, as Go's float32 arithmetic, so the results are the twins'
+// bit for bit. dst may be a or b.
+func vecBinary(g *gen, name, op, what string) {
+	g.text(name, "dst, a, b *float32, n int", 32, "AVX2 element-wise %s; see vecBinary in tensor/internal/asmgen.", what)
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ a+8(FP), SI")
+	g.i("MOVQ b+16(FP), DX")
+	g.i("MOVQ n+24(FP), CX")
+	vecLoop(g, avx2, name, []string{"SI", "DX", "DI"}, false, func(k, off int) {
+		r := fmt.Sprintf("Y%d", k)
+		g.i("VMOVUPS %d(SI), %s", off, r)
+		g.i("%s %d(DX), %s, %s", op, off, r, r)
+		g.i("VMOVUPS %s, %d(DI)", r, off)
+	})
+}
+
+// vecScale emits
+//
+//	func scaleAVX2(dst, x *float32, n int, s float32)
+//
+// dst[i] = x[i]·s for i < n, n a multiple of 8, one IEEE multiplication
+// per element. dst may be x.
+func vecScale(g *gen) {
+	const name = "scaleAVX2"
+	g.text(name, "dst, x *float32, n int, s float32", 28, "AVX2 scaling; see vecScale in tensor/internal/asmgen.")
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("MOVQ x+8(FP), SI")
+	g.i("MOVQ n+16(FP), CX")
+	g.i("VBROADCASTSS s+24(FP), Y15")
+	vecLoop(g, avx2, name, []string{"SI", "DI"}, false, func(k, off int) {
+		r := fmt.Sprintf("Y%d", k)
+		g.i("VMULPS %d(SI), Y15, %s", off, r)
 		g.i("VMOVUPS %s, %d(DI)", r, off)
 	})
 }

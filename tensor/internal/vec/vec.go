@@ -152,6 +152,64 @@ func ClampGeneric(dst, x []float32, lo, hi float32) {
 	}
 }
 
+// Add sets dst[i] = a[i] + b[i] for i < len(dst), one float32 addition
+// each. a and b must be at least as long as dst; dst may be a or b (the
+// same slice), not overlap them otherwise.
+func Add(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	n := 0
+	if useAsm {
+		n = addAsm(dst, a, b)
+	}
+	AddGeneric(dst[n:], a[n:], b[n:])
+}
+
+// AddGeneric is the pure-Go twin of Add.
+func AddGeneric(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		dst[i] = a[i] + b[i]
+	}
+}
+
+// Mul sets dst[i] = a[i]·b[i] for i < len(dst), one float32
+// multiplication each, with the aliasing rules of Add.
+func Mul(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	n := 0
+	if useAsm {
+		n = mulAsm(dst, a, b)
+	}
+	MulGeneric(dst[n:], a[n:], b[n:])
+}
+
+// MulGeneric is the pure-Go twin of Mul.
+func MulGeneric(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		dst[i] = a[i] * b[i]
+	}
+}
+
+// Scale sets dst[i] = x[i]·s for i < len(dst), one float32
+// multiplication each. x must be at least as long as dst; dst may be x.
+func Scale(dst, x []float32, s float32) {
+	x = x[:len(dst)]
+	n := 0
+	if useAsm {
+		n = scaleAsm(dst, x, s)
+	}
+	ScaleGeneric(dst[n:], x[n:], s)
+}
+
+// ScaleGeneric is the pure-Go twin of Scale.
+func ScaleGeneric(dst, x []float32, s float32) {
+	x = x[:len(dst)]
+	for i := range dst {
+		dst[i] = x[i] * s
+	}
+}
+
 // ClampMask sets dx[i] = dy[i] where lo < x[i] < hi and 0 elsewhere (also
 // where x[i] is NaN), for i < len(dx): the gradient of a clamp with the
 // subgradient 0 at the bounds, as PyTorch's ReLU and ReLU6.

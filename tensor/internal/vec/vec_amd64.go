@@ -17,6 +17,15 @@ import (
 func clampAVX2(dst, x *float32, n int, lo, hi float32)
 
 //go:noescape
+func addAVX2(dst, a, b *float32, n int)
+
+//go:noescape
+func mulAVX2(dst, a, b *float32, n int)
+
+//go:noescape
+func scaleAVX2(dst, x *float32, n int, s float32)
+
+//go:noescape
 func clampMaskAVX2(dx, x, dy *float32, n int, lo, hi float32)
 
 //go:noescape
@@ -145,6 +154,30 @@ func clampAsm(dst, x []float32, lo, hi float32) int {
 	n := len(dst) &^ 7
 	if n > 0 {
 		clampAVX2(&dst[0], &x[0], n, lo, hi)
+	}
+	return n
+}
+
+func addAsm(dst, a, b []float32) int {
+	n := len(dst) &^ 7
+	if n > 0 {
+		addAVX2(&dst[0], &a[0], &b[0], n)
+	}
+	return n
+}
+
+func mulAsm(dst, a, b []float32) int {
+	n := len(dst) &^ 7
+	if n > 0 {
+		mulAVX2(&dst[0], &a[0], &b[0], n)
+	}
+	return n
+}
+
+func scaleAsm(dst, x []float32, s float32) int {
+	n := len(dst) &^ 7
+	if n > 0 {
+		scaleAVX2(&dst[0], &x[0], n, s)
 	}
 	return n
 }

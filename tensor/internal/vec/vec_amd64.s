@@ -53,6 +53,134 @@ clampAVX2_done:
 	VZEROUPPER
 	RET
 
+// func addAVX2(dst, a, b *float32, n int)
+// AVX2 element-wise sum; see vecBinary in tensor/internal/asmgen.
+TEXT ·addAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	MOVQ CX, BX
+	SHRQ $2, BX
+	JZ addAVX2_one
+addAVX2_four:
+	VMOVUPS 0(SI), Y0
+	VADDPS 0(DX), Y0, Y0
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS 32(SI), Y1
+	VADDPS 32(DX), Y1, Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(SI), Y2
+	VADDPS 64(DX), Y2, Y2
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS 96(SI), Y3
+	VADDPS 96(DX), Y3, Y3
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DX
+	ADDQ $128, DI
+	DECQ BX
+	JNZ addAVX2_four
+addAVX2_one:
+	ANDQ $3, CX
+	JZ addAVX2_done
+addAVX2_loop1:
+	VMOVUPS 0(SI), Y0
+	VADDPS 0(DX), Y0, Y0
+	VMOVUPS Y0, 0(DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ addAVX2_loop1
+addAVX2_done:
+	VZEROUPPER
+	RET
+
+// func mulAVX2(dst, a, b *float32, n int)
+// AVX2 element-wise product; see vecBinary in tensor/internal/asmgen.
+TEXT ·mulAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	MOVQ CX, BX
+	SHRQ $2, BX
+	JZ mulAVX2_one
+mulAVX2_four:
+	VMOVUPS 0(SI), Y0
+	VMULPS 0(DX), Y0, Y0
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS 32(SI), Y1
+	VMULPS 32(DX), Y1, Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(SI), Y2
+	VMULPS 64(DX), Y2, Y2
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS 96(SI), Y3
+	VMULPS 96(DX), Y3, Y3
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DX
+	ADDQ $128, DI
+	DECQ BX
+	JNZ mulAVX2_four
+mulAVX2_one:
+	ANDQ $3, CX
+	JZ mulAVX2_done
+mulAVX2_loop1:
+	VMOVUPS 0(SI), Y0
+	VMULPS 0(DX), Y0, Y0
+	VMOVUPS Y0, 0(DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ mulAVX2_loop1
+mulAVX2_done:
+	VZEROUPPER
+	RET
+
+// func scaleAVX2(dst, x *float32, n int, s float32)
+// AVX2 scaling; see vecScale in tensor/internal/asmgen.
+TEXT ·scaleAVX2(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS s+24(FP), Y15
+	SHRQ $3, CX
+	MOVQ CX, BX
+	SHRQ $2, BX
+	JZ scaleAVX2_one
+scaleAVX2_four:
+	VMULPS 0(SI), Y15, Y0
+	VMOVUPS Y0, 0(DI)
+	VMULPS 32(SI), Y15, Y1
+	VMOVUPS Y1, 32(DI)
+	VMULPS 64(SI), Y15, Y2
+	VMOVUPS Y2, 64(DI)
+	VMULPS 96(SI), Y15, Y3
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	DECQ BX
+	JNZ scaleAVX2_four
+scaleAVX2_one:
+	ANDQ $3, CX
+	JZ scaleAVX2_done
+scaleAVX2_loop1:
+	VMULPS 0(SI), Y15, Y0
+	VMOVUPS Y0, 0(DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ scaleAVX2_loop1
+scaleAVX2_done:
+	VZEROUPPER
+	RET
+
 // func clampMaskAVX2(dx, x, dy *float32, n int, lo, hi float32)
 // AVX2 masked copy of a gradient; see vecClampMask in tensor/internal/asmgen.
 TEXT ·clampMaskAVX2(SB), NOSPLIT, $0-40

@@ -14,6 +14,9 @@ var kernel string
 func setVariant(name string) { kernel = name }
 
 func clampAsm(dst, x []float32, lo, hi float32) int                             { return 0 }
+func addAsm(dst, a, b []float32) int                                            { return 0 }
+func mulAsm(dst, a, b []float32) int                                            { return 0 }
+func scaleAsm(dst, x []float32, s float32) int                                  { return 0 }
 func clampMaskAsm(dx, x, dy []float32, lo, hi float32) int                      { return 0 }
 func positiveMaskAsm(dx, x, dy []float32) int                                   { return 0 }
 func sumsAsm(acc *Acc, x []float32, shift float32) int                          { return 0 }

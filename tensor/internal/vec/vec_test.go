@@ -77,6 +77,30 @@ func testElementwiseMatchTwins(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, n := range sizes {
 		x, dy, y := data(rng, n+3), data(rng, n+3), data(rng, n+3)
+		for _, op := range []struct {
+			name    string
+			f, twin func(dst, a, b []float32)
+		}{{"Add", Add, AddGeneric}, {"Mul", Mul, MulGeneric}} {
+			got, want := make([]float32, n+1), make([]float32, n+1)
+			got[n], want[n] = 42, 42 // past the end: untouched
+			op.f(got[:n], x, dy)
+			op.twin(want[:n], x, dy)
+			sameBits(t, op.name, n, got, want)
+			// In place, dst being a.
+			copy(got, x[:n])
+			op.f(got[:n], got, dy)
+			sameBits(t, op.name+" in place", n, got, want)
+		}
+		for _, c := range []float32{1.7, -0.25, 0, float32(math.Inf(1))} {
+			got, want := make([]float32, n+1), make([]float32, n+1)
+			got[n], want[n] = 42, 42
+			Scale(got[:n], x, c)
+			ScaleGeneric(want[:n], x, c)
+			sameBits(t, "Scale", n, got, want)
+			copy(got, x[:n])
+			Scale(got[:n], got, c)
+			sameBits(t, "Scale in place", n, got, want)
+		}
 		for _, b := range [][2]float32{{0, 6}, {0, float32(math.Inf(1))}, {float32(math.Inf(-1)), float32(math.Inf(1))}, {-1, 1}} {
 			lo, hi := b[0], b[1]
 			got, want := make([]float32, n+1), make([]float32, n+1)
