@@ -93,23 +93,41 @@ func worker() {
 // poll returns the next published loop if one comes within spinTime, nil
 // otherwise.
 func poll() *job {
-	var deadline time.Time
-	for i := 1; ; i++ {
+	var sp spinner
+	for {
 		select {
 		case j := <-jobs:
 			return j
 		default:
 		}
-		if i%pollsPerCheck == 0 {
-			now := time.Now()
-			if deadline.IsZero() {
-				deadline = now.Add(spinTime)
-			} else if now.After(deadline) {
-				return nil
-			}
-			runtime.Gosched()
+		if sp.expired() {
+			return nil
 		}
 	}
+}
+
+// spinner paces a goroutine that polls: every pollsPerCheck polls it
+// looks at the clock and yields the thread.
+type spinner struct {
+	polls    int
+	deadline time.Time
+}
+
+// expired counts a poll and reports whether spinTime has passed since
+// the first look at the clock.
+func (sp *spinner) expired() bool {
+	sp.polls++
+	if sp.polls%pollsPerCheck != 0 {
+		return false
+	}
+	now := time.Now()
+	if sp.deadline.IsZero() {
+		sp.deadline = now.Add(spinTime)
+	} else if now.After(sp.deadline) {
+		return true
+	}
+	runtime.Gosched()
+	return false
 }
 
 // Workers returns the number of goroutines that run a loop's ranges: the
@@ -155,23 +173,17 @@ func For(n, grain int, fn func(lo, hi int)) {
 	// Wait for the ranges that others run, helping meanwhile with any
 	// loop published to the pool: a loop that one of them started inside
 	// a range of j (nested For), which no idle worker is left to take.
-	var deadline time.Time
-	for i := 1; j.pending.Load() != 0; i++ {
+	var sp spinner
+	for j.pending.Load() != 0 {
 		select {
 		case h := <-jobs:
 			h.work()
 			continue
 		default:
 		}
-		if i%pollsPerCheck == 0 {
-			now := time.Now()
-			if deadline.IsZero() {
-				deadline = now.Add(spinTime)
-			} else if now.After(deadline) {
-				j.wg.Wait()
-				return
-			}
-			runtime.Gosched()
+		if sp.expired() {
+			j.wg.Wait()
+			return
 		}
 	}
 }
