@@ -11,6 +11,8 @@
 #              examples (-arch-data)
 #   fixed      the same search with a fixed cost weight (-cost-dual 0, no
 #              dual ascent: the default before 2026-12-06's fourth round)
+#   gatekeep   the same search with Single-Path NAS's gate dropout in the
+#              warm-up (-gate-keep 0.6: each gate open with probability 0.6)
 #   random     random search with the same space, target and training
 #              budget (-random $CANDIDATES, the best on validation)
 #   default    autonl train's hand-placed network
@@ -29,8 +31,8 @@
 #   JOBS=2 bash experiments/search.sh     # hours on 2 cores: see docs/search.md
 #
 # Environment: SEEDS ("1 2 3 4 5"), DATASETS ("embedded fashion-mnist"),
-# ARMS ("searched costonly twolevel random default mbv2"; "fixed" is an
-# extra arm), OUT
+# ARMS ("searched costonly twolevel random default mbv2"; "fixed" and
+# "gatekeep" are extra arms), OUT
 # (runs/search-evidence), JOBS (runs at a time, default 1; with JOBS=2
 # each run uses one thread, and results do not depend on the number of
 # threads), CANDIDATES (4), TRAIN_EPOCHS (4), LOCK (a file: each run
@@ -114,6 +116,7 @@ for ds in $datasets; do
 			costonly) wait_slot; run "$name" "$bin" search -cost-only -seed "$seed" -train-epochs "$epochs" $sf & ;;
 			twolevel) wait_slot; run "$name" "$bin" search -arch-data 5000 -seed "$seed" -train-epochs "$epochs" $sf & ;;
 			fixed) wait_slot; run "$name" "$bin" search -cost-dual 0 -seed "$seed" -train-epochs "$epochs" $sf & ;;
+			gatekeep) wait_slot; run "$name" "$bin" search -gate-keep 0.6 -seed "$seed" -train-epochs "$epochs" $sf & ;;
 			random) wait_slot; run "$name" "$bin" search -random "$candidates" -seed "$seed" -train-epochs "$epochs" $sf & ;;
 			default) wait_slot; run "$name" "$bin" train -seed "$seed" -epochs "$epochs" $tf & ;;
 			mbv2)
@@ -158,7 +161,7 @@ for ds in $datasets; do
 	"$out/stats" -ref searched "$acc"
 	echo
 	echo "Supernet validation accuracy after each search epoch (decisions.csv):"
-	for arm in searched costonly twolevel fixed; do
+	for arm in searched costonly twolevel fixed gatekeep; do
 		[[ " $arms " == *" $arm "* ]] || continue
 		for seed in $seeds; do
 			f=$out/$ds-$arm-seed$seed/decisions.csv
@@ -168,7 +171,7 @@ for ds in $datasets; do
 	done
 	echo
 	echo "What drove the decisions (end of each search's log):"
-	for arm in searched costonly twolevel fixed; do
+	for arm in searched costonly twolevel fixed gatekeep; do
 		[[ " $arms " == *" $arm "* ]] || continue
 		for seed in $seeds; do
 			f=$out/$ds-$arm-seed$seed.log
