@@ -144,7 +144,7 @@ func probe(net *nas.Supernet, loader *data.Loader, batches, epoch int) {
 			case nas.ExpandGate:
 				c.Expansion = l.Spec.Expansions[g.Index]
 			case nas.KeepGate:
-				c = nas.Choice{}
+				c.Keep = false
 			case nas.NonLocalGate:
 				c.NonLocal.Ratio, c.NonLocal.Stride = 0, 0
 			case nas.RatioGate:
