@@ -33,8 +33,8 @@
 // derivative of σ(s − t) (autograd.Indicator), so the gradient of the loss
 // reaches t and, through s, the weights. The decisions act as exact
 // masks: the kernel gates zero the rings of the depthwise superkernel, the
-// expansion gates the batch-norm affine parameters of the extra hidden
-// channels, the keep gate the layer's residual branch, the LightNL gate
+// expansion gates the extra hidden channels after their activation (so
+// that a closed one still hears the loss, see [Layer]), the keep gate the layer's residual branch, the LightNL gate
 // the block's output batch norm, and the ratio and stride gates scale the
 // keys of a full LightNL block (lightnl.AttentionConfig.KeyScale), which
 // leaves exactly the affinity of the smaller ratio or the larger stride.

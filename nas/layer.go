@@ -24,7 +24,7 @@ import (
 // superkernel W (Ch×1×kmax×kmax), the forward pass is
 //
 //	h = act(BN(expand(x)))                          Ch channels (no expansion conv if emax = 1)
-//	h = act(BN_{γ⊙m, β⊙m}(DW_{W⊙K}(h)))             K: kernel mask, m: channel mask
+//	h = m ⊙ act(BN(DW_{W⊙K}(h)))                    K: kernel mask, m: channel mask
 //	h = SE(h) (if any);  p = BN(project(h))
 //	p = p + BN'_{d·γ', d·β'}(DW3×3(A(p)))           LightNL, d its gate (if any)
 //	y = x + g·p  (droppable layers: g the keep gate; other layers with a skip: g = 1; else y = p)
@@ -38,11 +38,23 @@ import (
 // grid and d_s on the keys that the finer stride adds. Every mask is exact:
 // with the gates' values, the layer computes what the standalone MBConv of
 // its derived configuration computes (zeroed ring taps add nothing; a
-// channel with γ = β = 0 is 0 after the activation, and so adds nothing to
-// the squeeze-excite unit or the projection; zeroed keys leave the
-// affinity of the smaller ratio or the larger stride, see
-// lightnl.AttentionConfig.KeyScale), so the supernet's cost is that of
-// the largest network and its outputs those of the derived one.
+// masked channel is 0, and so adds nothing to the squeeze-excite unit or
+// the projection; zeroed keys leave the affinity of the smaller ratio or
+// the larger stride, see lightnl.AttentionConfig.KeyScale), so the
+// supernet's cost is that of the largest network and its outputs those of
+// the derived one.
+//
+// The channel mask acts after the activation so that a closed expansion
+// gate still hears the loss: ∂L/∂d_e6 = Σ ⟨∂L/∂h_c, act(BN(·))_c⟩ over the
+// gate's channels, the value of reopening them. On the batch norm's
+// affine parameters (γ⊙m, β⊙m), as an earlier version had it, a closed
+// gate's channels were 0 before the activation, where the subgradient of
+// ReLU and ReLU6 is 0: the loss's gradient on a closed expansion gate was
+// exactly 0, the loss could never reopen one, and an open one heard only
+// ⟨γ, ∂L/∂γ⟩ + ⟨β, ∂L/∂β⟩ over its channels, which training drives to 0
+// (batch norm parameters are not decayed), so the cost closed the
+// expansions of every layer before any layer (docs/search.md, the fifth
+// round).
 //
 // # Gate statistics
 //
@@ -324,12 +336,11 @@ func (m *Layer) Forward(x *autograd.Var) *autograd.Var {
 		w = autograd.Mul(w, nestedMask(m.kernel, m.byKind(ds, KernelGate)))
 	}
 	h = autograd.Conv2D(h, w, nil, dw.Conv.Params)
-	gamma, beta := dw.BN.Weight, dw.BN.Bias
+	h = bnAct(dw.BN, h, m.act)
 	if len(m.channel) > 1 {
 		cm := nestedMask(m.channel, m.byKind(ds, ExpandGate))
-		gamma, beta = autograd.Mul(gamma, cm), autograd.Mul(beta, cm)
+		h = autograd.Mul(h, autograd.Reshape(cm, 1, m.channel[0].Len(), 1, 1))
 	}
-	h = bnAct(dw.BN, h, gamma, beta, m.act)
 	if m.SE != nil {
 		h = m.SE.Forward(h)
 	}
@@ -357,18 +368,17 @@ func (m *Layer) Forward(x *autograd.Var) *autograd.Var {
 	return autograd.Add(x, p)
 }
 
-// bnAct returns act(bn_{gamma, beta}(x)), with ReLU and ReLU6 fused into
-// the batch norm.
-func bnAct(bn *nn.BatchNorm2d, x, gamma, beta *autograd.Var, act models.Activation) *autograd.Var {
+// bnAct returns act(bn(x)), with ReLU and ReLU6 fused into the batch norm.
+func bnAct(bn *nn.BatchNorm2d, x *autograd.Var, act models.Activation) *autograd.Var {
 	switch act {
 	case models.ReLU:
-		return bn.ForwardAffineClamp(x, gamma, beta, 0, float32(math.Inf(1)))
+		return bn.ForwardClamp(x, 0, float32(math.Inf(1)))
 	case models.ReLU6:
-		return bn.ForwardAffineClamp(x, gamma, beta, 0, 6)
+		return bn.ForwardClamp(x, 0, 6)
 	case models.Swish:
-		return autograd.Swish(bn.ForwardAffine(x, gamma, beta))
+		return autograd.Swish(bn.Forward(x))
 	case models.HardSwish:
-		return autograd.HardSwish(bn.ForwardAffine(x, gamma, beta))
+		return autograd.HardSwish(bn.Forward(x))
 	}
 	panic(fmt.Sprintf("nas: activation %v", act))
 }

@@ -368,6 +368,40 @@ func TestThresholdGradient(t *testing.T) {
 	}
 }
 
+// A closed gate hears the loss as an open one does: closed by its
+// threshold alone (t = s + 1, every other gate open), each gate's
+// threshold gets a non-zero gradient from the loss, whatever the
+// activation. With ReLU or ReLU6 this needs the expansion mask after the
+// activation: on the batch norm's affine parameters it left a closed
+// expansion's channels at 0 before the activation, where ReLU's
+// subgradient is 0, and the loss could never reopen the gate.
+func TestClosedGateHearsLoss(t *testing.T) {
+	for _, act := range []models.Activation{models.ReLU6, models.ReLU, models.Swish} {
+		sp := tinySpace()
+		sp.Activation = act
+		n, err := NewSupernet(sp, newRNG(9))
+		require.NoError(t, err)
+		n.SetNonLocalGamma(0.25)
+		x := autograd.Const(tensor.Normal(newRNG(10), 0, 1, 3, 3, 12, 12))
+		for _, l := range n.Layers {
+			stats := l.Statistics()
+			for i, g := range l.Gates {
+				for _, p := range nn.NamedParams(n) {
+					p.Var.ZeroGrad()
+				}
+				th := l.Thresholds[i].Value.Data()
+				saved := th[0]
+				th[0] = float32(stats[i] + 1)
+				nn.CrossEntropyLoss{}.Forward(n.Forward(x), []int{0, 1, 2}).Backward()
+				th[0] = saved
+				require.Zero(t, l.last[i].Value.Data()[0], "%v: layer %d %s is not closed", act, l.Spec.Index, g.Name)
+				require.NotNil(t, l.Thresholds[i].Grad, "%v: layer %d %s", act, l.Spec.Index, g.Name)
+				assert.NotZero(t, l.Thresholds[i].Grad.Data()[0], "%v: layer %d %s, closed: the loss's gradient on its threshold", act, l.Spec.Index, g.Name)
+			}
+		}
+	}
+}
+
 // The gates' statistics share one scale at initialization: the RMS of the
 // weights a decision adds lies within a factor 2.5 across every gate of a
 // preset, while the L2 norm (Single-Path NAS's statistic) spreads by more
