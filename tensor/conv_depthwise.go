@@ -313,12 +313,6 @@ func dwEachRun(g *convGeom, work, maxRun int, f func(p0, p1 int)) {
 	})
 }
 
-// newOutUninit allocates an output of the given shape from the buffer pool
-// without clearing it, for kernels that write every element.
-func newOutUninit(shape []int) *Tensor {
-	return &Tensor{shape: cloneInts(shape), data: getScratch(NumElements(shape))}
-}
-
 // depthwiseForward computes a depthwise convolution (G = C, Cg = 1, Og =
 // Cout/C outputs per input channel):
 //
