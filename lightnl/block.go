@@ -158,16 +158,56 @@ func (b *Block) OrderFor(h, w int) Order {
 // attention of [Block.Attention]. It panics if x is not 4-D with the
 // block's C channels.
 //
-// In evaluation mode under NoGrad the batch norm runs in the depthwise
-// convolution's epilogue (nn.FusedConvBN), with the same results.
+// In evaluation mode under NoGrad the batch norm and the addition of x run
+// in the depthwise convolution's epilogue (nn.FusedConvBN), with the same
+// results bit for bit, and the intermediate results go back to the tensor
+// buffer pool once used (autograd.Discard).
 func (b *Block) Forward(x *autograd.Var) *autograd.Var {
-	y := b.Attention(x)
-	inf := float32(math.Inf(1))
-	d := nn.FusedConvBN(b.Conv, b.BN, y, -inf, inf, false)
-	if d == nil {
-		d = b.BN.Forward(b.Conv.Forward(y))
+	return nn.Traced(b, x, b.forward(x, nil))
+}
+
+// ForwardAdd returns Forward(x) + r, r of x's shape, as
+// autograd.Add(r, b.Forward(x)) computes it, bit for bit: for an
+// inverted-residual layer whose skip connection follows the block. In
+// evaluation mode under NoGrad with no tracer active, both additions run
+// in the depthwise convolution's epilogue, and the block's own output,
+// x + BN(DW3×3(y)), is never stored.
+func (b *Block) ForwardAdd(x, r *autograd.Var) *autograd.Var {
+	if nn.Tracing() { // the tracer sees the block's output
+		z := b.Forward(x)
+		s := autograd.Add(r, z)
+		autograd.Discard(z, x, r, s)
+		return s
 	}
-	return nn.Traced(b, x, autograd.Add(x, d))
+	return b.forward(x, r)
+}
+
+// forward returns x + BN(DW3×3(y)), plus r if r is not nil
+// (autograd.Add(r, …)), with the batch norm and the additions in the
+// depthwise convolution's epilogue when nn.FusedConvBN can put them there.
+// Under NoGrad the intermediate results go back to the buffer pool.
+func (b *Block) forward(x, r *autograd.Var) *autograd.Var {
+	y := b.Attention(x)
+	adds := []*autograd.Var{x}
+	if r != nil {
+		adds = append(adds, r)
+	}
+	inf := float32(math.Inf(1))
+	z := nn.FusedConvBN(b.Conv, b.BN, y, -inf, inf, false, adds...)
+	if z == nil {
+		c := b.Conv.Forward(y)
+		d := b.BN.Forward(c)
+		z = autograd.Add(x, d)
+		autograd.Discard(c, x, d, z)
+		autograd.Discard(d, x, z)
+		if r != nil {
+			s := autograd.Add(r, z)
+			autograd.Discard(z, x, r, s)
+			z = s
+		}
+	}
+	autograd.Discard(y, x, z)
+	return z
 }
 
 // ForwardMACs returns the multiply-adds of the attention for input shape
@@ -242,16 +282,24 @@ func Attention(x *autograd.Var, opts AttentionConfig) *autograd.Var {
 	}
 	checkOrder("Attention", opts.Order)
 	stride := max(opts.Stride, 1)
+	// The intermediate results, discarded (under NoGrad, back to the
+	// buffer pool) once the output is computed; views made by Reshape are
+	// not listed, their sources are.
+	var tmp []*autograd.Var
+	keep := func(v *autograd.Var) *autograd.Var {
+		tmp = append(tmp, v)
+		return v
+	}
 	xs := x
 	if stride > 1 {
-		xs = autograd.Slice(autograd.Slice(x, 2, 0, h, stride), 3, 0, w, stride)
+		xs = keep(autograd.Slice(keep(autograd.Slice(x, 2, 0, h, stride)), 3, 0, w, stride))
 	}
 	hs, ws := xs.Shape()[2], xs.Shape()[3]
 	hw, m := h*w, hs*ws
-	q := autograd.Reshape(autograd.Slice(x, 1, 0, rc, 1), n, rc, hw)
+	q := autograd.Reshape(keep(autograd.Slice(x, 1, 0, rc, 1)), n, rc, hw)
 	k := q
 	if stride > 1 {
-		k = autograd.Reshape(autograd.Slice(xs, 1, 0, rc, 1), n, rc, m)
+		k = autograd.Reshape(keep(autograd.Slice(xs, 1, 0, rc, 1)), n, rc, m)
 	}
 	if ks := opts.KeyScale; ks != nil {
 		kss := ks.Shape()
@@ -259,7 +307,7 @@ func Attention(x *autograd.Var, opts AttentionConfig) *autograd.Var {
 			panic(fmt.Sprintf("lightnl: Attention: key scale of shape %v for keys %d×%d×%d; want 1×%d×%d or %d×%d×%d",
 				kss, n, rc, m, rc, m, n, rc, m))
 		}
-		k = autograd.Mul(k, ks)
+		k = keep(autograd.Mul(k, ks))
 	}
 	v := autograd.Reshape(xs, n, c, m)
 	order := opts.Order
@@ -270,13 +318,17 @@ func Attention(x *autograd.Var, opts AttentionConfig) *autograd.Var {
 	var y *autograd.Var
 	switch order {
 	case OrderA:
-		f := autograd.MatMul(k, q, true, false) // K̃ᵀQ: N×M×HW
-		y = autograd.MulScalar(autograd.MatMul(v, f, false, false), scale)
+		f := keep(autograd.MatMul(k, q, true, false)) // K̃ᵀQ: N×M×HW
+		y = autograd.MulScalar(keep(autograd.MatMul(v, f, false, false)), scale)
 	default:
-		g := autograd.MulScalar(autograd.MatMul(v, k, false, true), scale) // V·K̃ᵀ/HW: N×C×rC
+		g := keep(autograd.MulScalar(keep(autograd.MatMul(v, k, false, true)), scale)) // V·K̃ᵀ/HW: N×C×rC
 		y = autograd.MatMul(g, q, false, false)
 	}
-	return autograd.Reshape(y, n, c, h, w)
+	y = autograd.Reshape(y, n, c, h, w)
+	for _, t := range tmp {
+		autograd.Discard(t, x, y, opts.KeyScale)
+	}
+	return y
 }
 
 // MACs returns the multiply-adds of the block for one h×w image,

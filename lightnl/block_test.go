@@ -360,3 +360,52 @@ func TestPanics(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { require.PanicsWithValue(t, tc.msg, tc.f) })
 	}
 }
+
+// TestForwardAdd checks that ForwardAdd(x, r) is Add(r, Forward(x)) bit
+// for bit: in inference, where the additions run in the depthwise
+// convolution's epilogue, and where they cannot (a tracer, training-mode
+// BN); that a tracer still sees the block's own output; and that with
+// gradients enabled it records a graph whose gradients reach x, r and the
+// parameters (training is untouched).
+func TestForwardAdd(t *testing.T) {
+	for _, s := range blockShapes {
+		for _, order := range []lightnl.Order{lightnl.OrderA, lightnl.OrderB} {
+			rng := newRNG(11)
+			b := lightnl.New(rng, s.c, lightnl.Config{Ratio: s.ratio, Stride: s.stride, Order: order})
+			randomize(rng, b)
+			x := autograd.Const(tensor.Normal(rng, 0, 1, s.n, s.c, s.h, s.w))
+			r := autograd.Const(tensor.Normal(rng, 0, 1, s.n, s.c, s.h, s.w))
+			for _, train := range []bool{false, true} {
+				nn.SetTraining(b, train)
+				autograd.NoGrad(func() {
+					want := autograd.Add(r, b.Forward(x)).Value.Data()
+					require.Equal(t, want, b.ForwardAdd(x, r).Value.Data(), "%v order %v train=%v", s, order, train)
+					var traced []float32 // copied: the block's output is discarded once added
+					nn.Trace(func(m nn.Module, _, y *autograd.Var) {
+						if m == nn.Module(b) {
+							traced = append([]float32(nil), y.Value.Data()...)
+						}
+					}, func() {
+						require.Equal(t, want, b.ForwardAdd(x, r).Value.Data(), "%v order %v traced", s, order)
+					})
+					require.NotNil(t, traced, "the tracer saw the block")
+					require.Equal(t, b.Forward(x).Value.Data(), traced, "the tracer saw the block's output")
+				})
+			}
+			nn.SetTraining(b, false)
+			want := autograd.Add(r, b.Forward(x)).Value.Data()
+			xv, rv := autograd.Param(x.Value), autograd.Param(r.Value)
+			y := b.ForwardAdd(xv, rv)
+			require.True(t, y.RequiresGrad())
+			require.Equal(t, want, y.Value.Data())
+			autograd.Sum(y, false).Backward()
+			require.NotNil(t, xv.Grad)
+			require.Equal(t, tensor.Ones(s.n, s.c, s.h, s.w).Data(), rv.Grad.Data(), "∂/∂r of a sum")
+			require.NotNil(t, b.Conv.Weight.Grad)
+			y.ReleaseGraph()
+			for _, p := range nn.NamedParams(b) {
+				p.Var.ZeroGrad()
+			}
+		}
+	}
+}

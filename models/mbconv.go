@@ -229,51 +229,80 @@ func NewMBConv(rng *rand.Rand, b BlockSpec, opt MBConvConfig) (*MBConv, error) {
 	return m, nil
 }
 
-// Forward returns conv(x), plus x if the layer has an identity skip. Under
-// NoGrad (inference) the intermediate results go back to the tensor buffer
-// pool as soon as the next part has used them (see forwardReleasing).
+// Forward returns conv(x), plus x if the layer has an identity skip
+// (autograd.Add(x, conv(x))). Under NoGrad (inference) the intermediate
+// results go back to the tensor buffer pool as soon as the next part has
+// used them, and the skip's addition runs in the epilogue of the last
+// convolution when it can (see forwardReleasing).
 func (m *MBConv) Forward(x *autograd.Var) *autograd.Var {
-	y := forwardReleasing(m.Conv, x)
+	var skip *autograd.Var
 	if m.Skip {
-		s := autograd.Add(x, y)
-		autograd.Discard(y, x, s)
-		y = s
+		skip = x
 	}
-	return nn.Traced(m, x, y)
+	return nn.Traced(m, x, forwardReleasing(m.Conv, x, skip))
 }
 
-// forwardReleasing returns seq.Forward(x). Under NoGrad, where no graph
-// keeps them, each intermediate result goes back to the tensor buffer pool
-// once the next module has consumed it (autograd.Discard), so that
-// inference reuses a few buffers instead of allocating every activation.
-// Results that share storage with the input or the next result are kept;
-// a module or tracer that keeps a discarded value and uses it later gets a
-// panic that says so, not another result's numbers.
-func forwardReleasing(seq *nn.Sequential, x *autograd.Var) *autograd.Var {
+// residualAdder is a module that can add a tensor to its output while
+// computing it: ForwardAdd(x, r) returns autograd.Add(r, Forward(x)), bit
+// for bit (lightnl.Block does, in its depthwise convolution's epilogue).
+type residualAdder interface {
+	ForwardAdd(x, r *autograd.Var) *autograd.Var
+}
+
+// forwardReleasing returns seq.Forward(x), plus r if r is not nil
+// (autograd.Add(r, seq.Forward(x))). Under NoGrad, where no graph keeps
+// them, each intermediate result goes back to the tensor buffer pool once
+// the next module has consumed it (autograd.Discard), so that inference
+// reuses a few buffers instead of allocating every activation, and r is
+// added by the last module while it computes its output when it can: in
+// the epilogue of a final convolution and batch norm (nn.FusedConvBN) or
+// by a final residualAdder. Results that share storage with the input or
+// the next result are kept; a module or tracer that keeps a discarded
+// value and uses it later gets a panic that says so, not another result's
+// numbers.
+func forwardReleasing(seq *nn.Sequential, x, r *autograd.Var) *autograd.Var {
 	if autograd.GradEnabled() {
-		return seq.Forward(x)
+		y := seq.Forward(x)
+		if r != nil {
+			y = autograd.Add(r, y)
+		}
+		return y
 	}
 	y := x
 	children := seq.Children()
+	added := r == nil
 	for i := 0; i < len(children); i++ {
-		next := fusedPair(children, i, y)
+		last := i == len(children)-1
+		next := fusedPair(children, i, y, r)
 		if next != nil {
-			i++ // the batch norm ran in the convolution's epilogue
+			i++ // the batch norm (and r's addition) ran in the convolution's epilogue
+			added = added || i == len(children)-1
+		} else if ra, ok := children[i].Module.(residualAdder); ok && last && !added && !nn.Tracing() {
+			next = ra.ForwardAdd(y, r)
+			added = true
 		} else {
 			next = children[i].Module.Forward(y)
 		}
 		if y != x {
-			autograd.Discard(y, x, next)
+			autograd.Discard(y, x, r, next)
 		}
 		y = next
+	}
+	if !added {
+		s := autograd.Add(r, y)
+		if y != x {
+			autograd.Discard(y, x, r, s)
+		}
+		y = s
 	}
 	return y
 }
 
 // fusedPair returns the output of children i and i+1 on y computed in one
 // pass (nn.FusedConvBN) when they are a convolution and its batch norm
-// (MBConv's projection), and nil otherwise.
-func fusedPair(children []nn.Child, i int, y *autograd.Var) *autograd.Var {
+// (MBConv's projection), plus r if they are the last children and r is
+// not nil, and nil otherwise.
+func fusedPair(children []nn.Child, i int, y, r *autograd.Var) *autograd.Var {
 	if i+1 >= len(children) {
 		return nil
 	}
@@ -282,7 +311,11 @@ func fusedPair(children []nn.Child, i int, y *autograd.Var) *autograd.Var {
 	if !ok || !ok2 {
 		return nil
 	}
-	return nn.FusedConvBN(conv, bn, y, float32(math.Inf(-1)), float32(math.Inf(1)), false)
+	var adds []*autograd.Var
+	if r != nil && i+2 == len(children) {
+		adds = append(adds, r)
+	}
+	return nn.FusedConvBN(conv, bn, y, float32(math.Inf(-1)), float32(math.Inf(1)), false, adds...)
 }
 
 // Describe returns "InvertedResidual", torchvision's name, and "".

@@ -471,7 +471,7 @@ func InitWeights(rng *rand.Rand, m nn.Module, scheme InitScheme, skip func(nn.Mo
 // Under NoGrad (inference) intermediate results go back to the tensor
 // buffer pool as soon as they have been used (see forwardReleasing).
 func (n *Net) Forward(x *autograd.Var) *autograd.Var {
-	f := forwardReleasing(n.Features, x)
+	f := forwardReleasing(n.Features, x, nil)
 	y := autograd.GlobalAvgPool2D(f)
 	s := y.Shape()
 	out := nn.Traced(n, f, n.Classifier.Forward(autograd.Reshape(y, s[0], s[1])))

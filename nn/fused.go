@@ -6,19 +6,30 @@ import (
 )
 
 // FusedConvBN returns clamp(bn(conv(x)), lo, hi), followed by x·σ(x) if
-// swish, computed by autograd.Conv2DFused, the batch norm, the clamp and
-// Swish applied in the convolution's epilogue (one pass over the output
-// instead of three), when that is what inference would compute: gradients
+// swish and then by the addition of adds in order (… + adds[0] +
+// adds[1] + …, residual connections), computed by autograd.Conv2DFused,
+// the batch norm, the clamp, Swish and the additions applied in the
+// convolution's epilogue (one pass over the output instead of one per
+// operation), when that is what inference would compute: gradients
 // disabled, bn in evaluation mode, a convolution without bias whose
-// channels match bn's and x's, and no tracer active (a tracer must see
-// each layer's output). Otherwise it returns nil, and the caller runs the
-// layers one by one. The results are those of the layers run one after
-// the other bit for bit, except that Swish is computed in float32
+// channels match bn's and x's, added tensors of the output's shape, and no
+// tracer active (a tracer must see each layer's output). Otherwise it
+// returns nil, and the caller runs the layers one by one. The results are
+// those of the layers run one after the other bit for bit, the additions
+// being autograd.Add(adds[i], …), except that Swish is computed in float32
 // (tensor.ConvEpilogue.ThenSwish), within float32 rounding of Swish's.
-func FusedConvBN(conv *Conv2d, bn *BatchNorm2d, x *autograd.Var, lo, hi float32, swish bool) *autograd.Var {
+func FusedConvBN(conv *Conv2d, bn *BatchNorm2d, x *autograd.Var, lo, hi float32, swish bool, adds ...*autograd.Var) *autograd.Var {
 	if autograd.GradEnabled() || bn.Training() || conv.Bias != nil || Tracing() ||
 		conv.Out != bn.Channels || len(x.Shape()) != 4 || x.Shape()[1] != conv.In {
 		return nil
+	}
+	if len(adds) > 0 {
+		out := tensor.Conv2DOutputShape(x.Shape(), conv.Weight.Shape(), conv.Params)
+		for _, r := range adds {
+			if !tensor.SameShape(r.Shape(), out) {
+				return nil
+			}
+		}
 	}
 	var gamma, beta *tensor.Tensor
 	if bn.Weight != nil {
@@ -30,6 +41,9 @@ func FusedConvBN(conv *Conv2d, bn *BatchNorm2d, x *autograd.Var, lo, hi float32,
 	ep := tensor.NewBatchNormEpilogue(gamma, beta, bn.RunningMean, bn.RunningVar, float32(bn.Eps), lo, hi)
 	if swish {
 		ep.ThenSwish()
+	}
+	for _, r := range adds {
+		ep.ThenAdd(r.Value)
 	}
 	return autograd.Conv2DFused(x, conv.Weight, conv.Params, ep)
 }

@@ -58,7 +58,7 @@ func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
 // ReLU returns max(x, 0) element-wise; NaN stays NaN.
 func ReLU(t *Tensor) *Tensor {
-	return unaryOpUninit(t, func(dst, x []float32) { vec.Clamp(dst, x, 0, posInf) })
+	return unaryOp(t, func(dst, x []float32) { vec.Clamp(dst, x, 0, posInf) })
 }
 
 // ReLUGrad returns dy where x > 0 and 0 elsewhere (relu'(0) = 0).
@@ -68,7 +68,7 @@ func ReLUGrad(x, dy *Tensor) *Tensor {
 
 // ReLU6 returns min(max(x, 0), 6) element-wise; NaN stays NaN.
 func ReLU6(t *Tensor) *Tensor {
-	return unaryOpUninit(t, func(dst, x []float32) { vec.Clamp(dst, x, 0, 6) })
+	return unaryOp(t, func(dst, x []float32) { vec.Clamp(dst, x, 0, 6) })
 }
 
 // ReLU6Grad returns dy where 0 < x < 6 and 0 elsewhere, including at
@@ -165,7 +165,7 @@ func Clamp(t *Tensor, lo, hi float32) *Tensor {
 	if lo > hi {
 		panic(fmt.Sprintf("tensor: Clamp: lower bound %v exceeds upper bound %v", lo, hi))
 	}
-	return unaryOpUninit(t, func(dst, x []float32) { vec.Clamp(dst, x, lo, hi) })
+	return unaryOp(t, func(dst, x []float32) { vec.Clamp(dst, x, lo, hi) })
 }
 
 // ClampGrad returns dy where lo ≤ x ≤ hi and 0 elsewhere; the bounds

@@ -217,7 +217,7 @@ func binaryOp(op string, a, b *Tensor, k binaryKernel) *Tensor {
 	if !SameShape(a.shape, b.shape) {
 		shape = mustBroadcast(op, a.shape, b.shape)
 	}
-	out := newOut(shape)
+	out := newOutUninit(shape) // the loop writes every element
 	parallelLoop(shape, broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape),
 		func(o, ia, ib, sa, sb, n int) {
 			dst := out.data[o : o+n]
@@ -241,7 +241,7 @@ func BroadcastTo(t *Tensor, shape []int) *Tensor {
 	if s, ok := BroadcastShapes(t.shape, shape); !ok || !SameShape(s, shape) {
 		panic(fmt.Sprintf("tensor: BroadcastTo: shape %v cannot be broadcast to %v", t.shape, shape))
 	}
-	out := newOut(shape)
+	out := newOutUninit(shape) // the loop writes every element
 	parallelLoop(shape, broadcastStrides(t.shape, shape), Strides(shape),
 		func(o, ia, _, sa, _, n int) {
 			dst := out.data[o : o+n]

@@ -203,7 +203,7 @@ func conv2D(g *convGeom, x, w *Tensor, ep *ConvEpilogue) *Tensor {
 			gemm.Sgemm(false, false, g.og, g.howo(), g.colRows(), 1, wb, g.colRows(), col, g.howo(), 0, yb, g.howo())
 		}
 		if ep != nil {
-			ep.rows(yb, g.og, g.howo(), g.howo(), grp*g.og)
+			ep.rows(y.data, (n*g.cout+grp*g.og)*g.howo(), g.og, g.howo(), g.howo(), grp*g.og)
 		}
 	})
 	return y

@@ -286,7 +286,7 @@ func dwEachPlane(g *convGeom, x, w, y []float32, ep *ConvEpilogue, plane func(ds
 				dst := y[(n*g.cout+o)*howo : (n*g.cout+o+1)*howo]
 				plane(dst, x[pl*hw:(pl+1)*hw], w[o*kk:(o+1)*kk])
 				if ep != nil {
-					ep.apply(dst, o)
+					ep.apply(y, (n*g.cout+o)*howo, (n*g.cout+o+1)*howo, o)
 				}
 			}
 		}
@@ -311,12 +311,6 @@ func dwEachRun(g *convGeom, work, maxRun int, f func(p0, p1 int)) {
 			p0 = p1
 		}
 	})
-}
-
-// newOutUninit allocates an output of the given shape from the buffer pool
-// without clearing it, for kernels that write every element.
-func newOutUninit(shape []int) *Tensor {
-	return &Tensor{shape: cloneInts(shape), data: getScratch(NumElements(shape))}
 }
 
 // depthwiseForward computes a depthwise convolution (G = C, Cg = 1, Og =
@@ -348,7 +342,7 @@ func depthwiseForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 			f.Run(y[p0*hw:p1*hw], x[p0*hw:p1*hw], w[p0%g.c*g.kk():], p1-p0)
 			if ep != nil {
 				for p := p0; p < p1; p++ {
-					ep.apply(y[p*hw:(p+1)*hw], p%g.c)
+					ep.apply(y, p*hw, (p+1)*hw, p%g.c)
 				}
 			}
 		})
@@ -366,7 +360,7 @@ func depthwiseForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 			dwconv.Plane3x3S2(y[p0*howo:p1*howo], x[p0*hw:p1*hw], w[p0%g.c*9:], g.h, g.w, p1-p0)
 			if ep != nil {
 				for p := p0; p < p1; p++ {
-					ep.apply(y[p*howo:(p+1)*howo], p%g.c)
+					ep.apply(y, p*howo, (p+1)*howo, p%g.c)
 				}
 			}
 		})
@@ -407,7 +401,7 @@ func depthwiseForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 					L.copyOut(dst, out)
 				}
 				if ep != nil {
-					ep.apply(dst, o)
+					ep.apply(y, (n*g.cout+o)*howo, (n*g.cout+o+1)*howo, o)
 				}
 			}
 		}

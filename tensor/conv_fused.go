@@ -15,12 +15,14 @@ import (
 //
 // the arithmetic of BatchNormInferenceClamp (see vec.Normalize), so that a
 // convolution followed by batch norm in evaluation mode and a ReLU or
-// ReLU6 costs one pass over its output instead of three. Make one with
-// NewBatchNormEpilogue.
+// ReLU6 costs one pass over its output instead of three. Swish may follow
+// (ThenSwish), and then the addition of tensors of the output's shape
+// (ThenAdd), residual connections. Make one with NewBatchNormEpilogue.
 type ConvEpilogue struct {
 	mean, a, b []float32
 	lo, hi     float32
-	swish      bool // then x·σ(x) (vec.Swish)
+	swish      bool      // then x·σ(x) (vec.Swish)
+	adds       []*Tensor // then + adds[0] + adds[1] + …
 }
 
 // NewBatchNormEpilogue returns the epilogue of batch norm in evaluation
@@ -61,34 +63,56 @@ func (e *ConvEpilogue) ThenSwish() *ConvEpilogue {
 	return e
 }
 
+// ThenAdd makes e add r, a tensor of the convolution's output shape,
+// after the rest of the epilogue, y[i] ← y[i] + r[i] (with vec.Add), and
+// returns e. Called more than once, it adds the tensors in that order:
+// the results are those of tensor.Add(r, y) (IEEE addition commutes), so
+// a residual connection costs no pass over memory of its own.
+func (e *ConvEpilogue) ThenAdd(r *Tensor) *ConvEpilogue {
+	e.adds = append(e.adds, r)
+	return e
+}
+
 // Channels returns the number of output channels e applies to.
 func (e *ConvEpilogue) Channels() int { return len(e.mean) }
 
-// apply applies e to dst, values of output channel ch, in place.
-func (e *ConvEpilogue) apply(dst []float32, ch int) {
+// apply applies e to y[lo:hi], values of output channel ch, in place.
+func (e *ConvEpilogue) apply(y []float32, lo, hi, ch int) {
+	dst := y[lo:hi]
 	vec.Normalize(dst, dst, e.mean[ch], e.a[ch], e.b[ch], e.lo, e.hi)
+	e.after(dst, lo)
+}
+
+// after applies the parts of e that follow the affine map and clamp,
+// Swish and the additions, to dst, which starts at offset off of the
+// output.
+func (e *ConvEpilogue) after(dst []float32, off int) {
 	if e.swish {
 		vec.Swish(dst, dst)
 	}
+	for _, r := range e.adds {
+		vec.Add(dst, dst, r.data[off:off+len(dst)])
+	}
 }
 
-// rows applies e to the first n values of each of the rows of y's
-// per-image block yb (rows ld apart), row r being output channel ch0+r.
-func (e *ConvEpilogue) rows(yb []float32, rows, n, ld, ch0 int) {
+// rows applies e to the first n values of each of the rows of y's block
+// starting at offset off (rows ld apart), row r being output channel
+// ch0+r.
+func (e *ConvEpilogue) rows(y []float32, off, rows, n, ld, ch0 int) {
 	for r := range rows {
-		e.apply(yb[r*ld:r*ld+n], ch0+r)
+		e.apply(y, off+r*ld, off+r*ld+n, ch0+r)
 	}
 }
 
 // gemm returns e as a GEMM epilogue over rows that are output channels:
 // the affine map and clamp, which the micro-kernels apply in registers,
-// and Swish after it if e has it.
+// and Swish and the additions after it if e has them.
 func (e *ConvEpilogue) gemm() (*gemm.Affine, gemm.Epilogue) {
 	aff := &gemm.Affine{Mean: e.mean, Scale: e.a, Shift: e.b, Lo: e.lo, Hi: e.hi}
-	if !e.swish {
+	if !e.swish && len(e.adds) == 0 {
 		return aff, nil
 	}
-	return aff, func(i int, row []float32) { vec.Swish(row, row) }
+	return aff, func(_, off int, row []float32) { e.after(row, off) }
 }
 
 // Conv2DFused returns Conv2D(x, w, p) with ep applied to every output
@@ -97,8 +121,9 @@ func (e *ConvEpilogue) gemm() (*gemm.Affine, gemm.Epilogue) {
 // image's output of other convolutions gets the epilogue right after it
 // is computed, while it is in the caches. The results are those of
 // Conv2D followed by the epilogue, bit for bit. It is for inference: it
-// has no gradient. It panics as Conv2D does, and if ep has a number of
-// channels other than w's output channels.
+// has no gradient. It panics as Conv2D does, if ep has a number of
+// channels other than w's output channels, and if a tensor ep adds does
+// not have the output's shape.
 func Conv2DFused(x, w *Tensor, p Conv2DConfig, ep *ConvEpilogue) *Tensor {
 	if ep == nil {
 		return Conv2D(x, w, p)
@@ -106,6 +131,11 @@ func Conv2DFused(x, w *Tensor, p Conv2DConfig, ep *ConvEpilogue) *Tensor {
 	g := newConvGeom("Conv2DFused", x.shape, w.shape, p)
 	if ep.Channels() != g.cout {
 		panic(fmt.Sprintf("tensor: Conv2DFused: epilogue of %d channels for w %v with %d output channels", ep.Channels(), w.shape, g.cout))
+	}
+	for i, r := range ep.adds {
+		if out := g.outShape(); !SameShape(r.shape, out) {
+			panic(fmt.Sprintf("tensor: Conv2DFused: added tensor %d has shape %v, the output %v", i, r.shape, out))
+		}
 	}
 	return conv2D(g, x, w, ep)
 }

@@ -14,7 +14,8 @@ import (
 // across images), 1×1 maps (matrix-vector products), the 3×3 plane
 // kernels (stride 1 and 2), the flattened-plane kernels of 9- to 16-wide
 // maps, larger depthwise kernels through the padded copy and the
-// channel-interleaved kernels of small maps, and im2col.
+// channel-interleaved kernels of small maps, and im2col; and with two
+// tensors added after it (ThenAdd), Add(r2, Add(r1, …)) bit for bit.
 func TestConv2DFusedMatchesUnfused(t *testing.T) {
 	s1, s2, p1, p2, p3 := [2]int{1, 1}, [2]int{2, 2}, [2]int{1, 1}, [2]int{2, 2}, [2]int{3, 3}
 	cases := []convCase{
@@ -47,6 +48,11 @@ func TestConv2DFusedMatchesUnfused(t *testing.T) {
 			got := Conv2DFused(x, w, tc.params(), ep)
 			require.Equal(t, want.Shape(), got.Shape(), "%v", tc)
 			require.Equal(t, want.Data(), got.Data(), "%v clamp %v", tc, clamp)
+
+			r1, r2 := randn(rng, want.Shape()...), randn(rng, want.Shape()...)
+			ep = NewBatchNormEpilogue(gamma, beta, mean, variance, eps, clamp[0], clamp[1]).ThenAdd(r1).ThenAdd(r2)
+			got = Conv2DFused(x, w, tc.params(), ep)
+			require.Equal(t, Add(r2, Add(r1, want)).Data(), got.Data(), "%v clamp %v, added", tc, clamp)
 		}
 	}
 }
@@ -69,6 +75,9 @@ func TestConv2DFusedSwish(t *testing.T) {
 		for i, v := range want.Data() {
 			require.InDelta(t, v, got.Data()[i], 1e-6*max(1, math.Abs(float64(v))), "%v element %d", tc, i)
 		}
+		r := randn(rng, want.Shape()...)
+		added := Conv2DFused(x, w, tc.params(), NewBatchNormEpilogue(gamma, beta, mean, variance, 1e-5, -inf, inf).ThenSwish().ThenAdd(r))
+		require.Equal(t, Add(r, got).Data(), added.Data(), "%v, added after Swish", tc)
 	}
 }
 
@@ -78,6 +87,10 @@ func TestConv2DFusedPanics(t *testing.T) {
 	ep := NewBatchNormEpilogue(nil, nil, zeros, ones, 1e-5, 0, 6)
 	require.PanicsWithValue(t, "tensor: Conv2DFused: epilogue of 5 channels for w [6 4 1 1] with 6 output channels",
 		func() { Conv2DFused(x, w, Conv2DConfig{}, ep) })
+	require.PanicsWithValue(t, "tensor: Conv2DFused: added tensor 0 has shape [1 6 5 4], the output [1 6 5 5]",
+		func() {
+			Conv2DFused(x, w, Conv2DConfig{}, NewBatchNormEpilogue(nil, nil, Zeros(6), Ones(6), 1e-5, 0, 6).ThenAdd(New(1, 6, 5, 4)))
+		})
 	require.Panics(t, func() { NewBatchNormEpilogue(nil, nil, zeros, Ones(4), 1e-5, 0, 6) })
 	require.Panics(t, func() { NewBatchNormEpilogue(nil, nil, zeros, ones, 1e-5, 6, 0) })
 	require.Equal(t, Conv2D(x, w, Conv2DConfig{}).Data(), Conv2DFused(x, w, Conv2DConfig{}, nil).Data())

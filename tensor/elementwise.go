@@ -129,19 +129,11 @@ func AxpyInto(dst *Tensor, alpha float32, x *Tensor) {
 	})
 }
 
-// unaryOp returns f applied to t: f(dst, x) must set dst[i] from x[i] for
-// slices of equal length. Long tensors are processed in parallel ranges.
-func unaryOp(t *Tensor, f func(dst, x []float32)) *Tensor { return unaryOpIn(newOut, t, f) }
-
-// unaryOpUninit is unaryOp for functions f that write every element of
-// dst: the output is not cleared first.
-func unaryOpUninit(t *Tensor, f func(dst, x []float32)) *Tensor {
-	return unaryOpIn(newOutUninit, t, f)
-}
-
-// unaryOpIn is unaryOp with an output of t's shape made by alloc.
-func unaryOpIn(alloc func(shape []int) *Tensor, t *Tensor, f func(dst, x []float32)) *Tensor {
-	out := alloc(t.shape)
+// unaryOp returns f applied to t: f(dst, x) must set every dst[i] from
+// x[i] for slices of equal length (the output is not cleared first). Long
+// tensors are processed in parallel ranges.
+func unaryOp(t *Tensor, f func(dst, x []float32)) *Tensor {
+	out := newOutUninit(t.shape)
 	parallel.For(len(t.data), elemGrain, func(lo, hi int) { f(out.data[lo:hi], t.data[lo:hi]) })
 	return out
 }
@@ -181,12 +173,7 @@ func AddScalar(t *Tensor, s float32) *Tensor {
 
 // MulScalar returns s·t element-wise, with t's shape.
 func MulScalar(t *Tensor, s float32) *Tensor {
-	return unaryOp(t, func(dst, x []float32) {
-		x = x[:len(dst)]
-		for i := range dst {
-			dst[i] = x[i] * s
-		}
-	})
+	return unaryOp(t, func(dst, x []float32) { vec.Scale(dst, x, s) })
 }
 
 // PowScalar returns t^p element-wise, with t's shape and math.Pow's special

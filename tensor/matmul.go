@@ -49,7 +49,7 @@ func MatMul(a, b *Tensor, transA, transB bool) *Tensor {
 		panic(fmt.Sprintf("tensor: MatMul: batch dimensions %v of a %v and %v of b %v are not broadcastable",
 			aBatch, a.shape, bBatch, b.shape))
 	}
-	out := newOut(append(batch, m, n))
+	out := newOutUninit(append(batch, m, n)) // β = 0: the products write every element
 	nb := NumElements(batch)
 	if nb == 0 || m == 0 || n == 0 {
 		return out

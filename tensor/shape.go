@@ -49,7 +49,7 @@ func permute(t *Tensor, perm []int) *Tensor {
 	for i, p := range perm {
 		shape[i], in[i] = t.shape[p], st[p]
 	}
-	out := newOut(shape)
+	out := newOutUninit(shape) // the loop writes every element
 	parallelLoop(shape, in, Strides(shape), func(o, ia, _, sa, _, n int) {
 		dst := out.data[o : o+n]
 		if sa == 1 {
@@ -72,7 +72,7 @@ func Slice(t *Tensor, axis, start, stop, step int) *Tensor {
 	ax, m := sliceLen("Slice", t.shape, axis, start, stop, step)
 	shape := cloneInts(t.shape)
 	shape[ax] = m
-	out := newOut(shape)
+	out := newOutUninit(shape) // the copies below fill it
 	outer, n, inner := splitAxis(t.shape, ax)
 	for o := range outer {
 		for k := range m {
@@ -143,7 +143,7 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 		}
 		shape[ax] += t.shape[ax]
 	}
-	out := newOut(shape)
+	out := newOutUninit(shape) // the copies below fill it
 	outer, _, inner := splitAxis(shape, ax)
 	off := 0
 	for o := range outer {

@@ -279,7 +279,16 @@ func (t *Tensor) offset(op string, index []int) int {
 }
 
 // newOut allocates the zero-filled output of an operation. Every kernel
-// allocates its results through it, so that they come from the buffer pool.
+// allocates its results through it or newOutUninit, so that they come from
+// the buffer pool.
 func newOut(shape []int) *Tensor {
 	return &Tensor{shape: cloneInts(shape), data: getBuffer(NumElements(shape))}
+}
+
+// newOutUninit allocates an output of the given shape from the buffer pool
+// without clearing it (its elements are those of an earlier result), for
+// kernels that write every element: clearing a buffer that is overwritten
+// anyway is a pass over memory for nothing.
+func newOutUninit(shape []int) *Tensor {
+	return &Tensor{shape: cloneInts(shape), data: getScratch(NumElements(shape))}
 }

@@ -174,13 +174,13 @@ func (f *Affine) check(m int) {
 }
 
 // Epilogue is a function applied to the elements of C once their values
-// are final: ep(i, row) receives a run of consecutive elements of row i of
-// one block C_b. Every element of C is passed exactly once, by the
-// goroutine that computed it, right after its tile is done and while the
-// tile is still in the caches. The function must depend on i and the
-// elements alone (not on how C is split into runs), and may run
-// concurrently for different runs.
-type Epilogue func(i int, row []float32)
+// are final: ep(i, off, row) receives a run of consecutive elements of row
+// i of one block C_b, row = c[off:off+len(row)]. Every element of C is
+// passed exactly once, by the goroutine that computed it, right after its
+// tile is done and while the tile is still in the caches. The function
+// must depend on i, the elements' offsets and their values alone (not on
+// how C is split into runs), and may run concurrently for different runs.
+type Epilogue func(i, off int, row []float32)
 
 // SgemmBatchNEpilogue is SgemmBatchN followed by aff and then ep applied
 // to every element of every C_i (nil: none): the results of SgemmBatchN,
@@ -207,7 +207,7 @@ func SgemmBatchNEpilogue(transA bool, m, n, k int, alpha float32, a []float32, l
 					aff.apply(r, row)
 				}
 				if ep != nil {
-					ep(r, row)
+					ep(r, i*strideC+r*ldc, row)
 				}
 			}
 		}
@@ -697,15 +697,16 @@ func (g *gemmArgs) epilogue(i0, mc, col, nc int) {
 	done := g.affRows(mc)
 	for i := i0; i < i0+mc; i++ {
 		split(g.nSeg(), col, nc, func(pc piece) {
-			row := g.c[i*g.ldc+pc.q:][:pc.n]
+			off := i*g.ldc + pc.q
 			if g.segN {
-				row = g.c[pc.img*g.strideC+i*g.ldc+pc.q:][:pc.n]
+				off += pc.img * g.strideC
 			}
+			row := g.c[off:][:pc.n]
 			if g.aff != nil && i-i0 >= done {
 				g.aff.apply(i, row)
 			}
 			if g.ep != nil {
-				g.ep(i, row)
+				g.ep(i, off, row)
 			}
 		})
 	}

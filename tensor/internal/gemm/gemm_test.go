@@ -327,10 +327,12 @@ func TestSgemmBatchNMatchesSgemm(t *testing.T) {
 	}
 }
 
-// testEpilogue is an Epilogue for tests: max(v·(i+1) − 0.25, 0).
-func testEpilogue(i int, row []float32) {
+// testEpilogue is an Epilogue for tests: max(v·(i+1) − 0.25 + o/64, 0)
+// for the element at offset o of C, o mod 13, so that an offset passed
+// wrong changes the results.
+func testEpilogue(i, off int, row []float32) {
 	for j, v := range row {
-		row[j] = max(v*float32(i+1)-0.25, 0)
+		row[j] = max(v*float32(i+1)-0.25+float32((off+j)%13)/64, 0)
 	}
 }
 
@@ -388,7 +390,7 @@ func TestSgemmBatchNEpilogue(t *testing.T) {
 							vec.NormalizeGeneric(r, r, aff.Mean[i], aff.Scale[i], aff.Shift[i], aff.Lo, aff.Hi)
 						}
 						if ep.f != nil {
-							ep.f(i, r)
+							ep.f(i, img*strideC+i*ldc, r)
 						}
 					}
 				}

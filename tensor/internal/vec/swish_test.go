@@ -32,7 +32,7 @@ func swishInputs(rng *rand.Rand, n int) []float32 {
 func TestSwishMatchesTwin(t *testing.T) {
 	forEachVariant(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(5, 6))
-		for _, n := range []int{0, 1, 7, 8, 15, 16, 17, 24, 31, 100, 1000, 4099} {
+		for _, n := range []int{0, 1, 7, 8, 15, 16, 17, 24, 31, 32, 48, 85, 100, 1000, 4099} {
 			x := swishInputs(rng, max(n, 1))[:n]
 			want := make([]float32, n)
 			SwishGeneric(want, x)
@@ -88,5 +88,23 @@ func TestSwishAccuracy(t *testing.T) {
 		ulp := math.Abs(float64(math.Nextafter32(float32(want), float32(math.Inf(1)))) - math.Abs(want))
 		ulp = math.Max(ulp, float64(math.Nextafter32(float32(math.Abs(want)), float32(math.Inf(1))))-float64(float32(math.Abs(want))))
 		require.InDelta(t, want, float64(got[i]), 4*ulp, "x=%v", v)
+	}
+}
+
+// BenchmarkSwish measures Swish in place on n values that stay in L1 (4
+// Ki) and in L2 (64 Ki), as in a convolution's epilogue.
+func BenchmarkSwish(b *testing.B) {
+	for _, n := range []int{1 << 12, 1 << 16} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			x := swishInputs(rand.New(rand.NewPCG(1, 2)), n)
+			for i := range x {
+				x[i] = max(min(x[i], 10), -10) // values of activations, no Inf or NaN
+			}
+			y := make([]float32, n)
+			b.SetBytes(int64(4 * n))
+			for b.Loop() {
+				Swish(y, x)
+			}
+		})
 	}
 }
