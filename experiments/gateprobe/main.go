@@ -123,9 +123,10 @@ type gateRow struct {
 	layer, gate int
 	label       string
 	kind        nas.GateKind
-	saves       int64   // MACs that closing the gate saves
-	tangent     float64 // −∂L/∂d at the open gate, mean over the batches
-	actual      float64 // L(closed) − L(open), mean over the batches
+	closed      []nas.Choice // every layer's choice, this gate closed
+	saves       int64        // MACs that closing the gate saves
+	tangent     float64      // −∂L/∂d at the open gate, mean over the batches
+	actual      float64      // L(closed) − L(open), mean over the batches
 }
 
 func probe(net *nas.Supernet, loader *data.Loader, batches, epoch int) {
@@ -133,7 +134,6 @@ func probe(net *nas.Supernet, loader *data.Loader, batches, epoch int) {
 	open := net.Choices()
 	full := net.MACs(open)
 	var rows []*gateRow
-	variants := map[*gateRow][]nas.Choice{}
 	for li, l := range net.Layers {
 		for gi, g := range l.Gates {
 			cs := append([]nas.Choice(nil), open...)
@@ -153,9 +153,8 @@ func probe(net *nas.Supernet, loader *data.Loader, batches, epoch int) {
 				c.NonLocal.Stride = l.Spec.NonLocalStrides[len(l.Spec.NonLocalStrides)-1-g.Index]
 			}
 			cs[li] = c
-			r := &gateRow{layer: li, gate: gi, label: fmt.Sprintf("L%d %s", li, strings.TrimPrefix(g.Name, "t_")), kind: g.Kind, saves: full - net.MACs(cs)}
-			rows = append(rows, r)
-			variants[r] = cs
+			rows = append(rows, &gateRow{layer: li, gate: gi, label: fmt.Sprintf("L%d %s", li, strings.TrimPrefix(g.Name, "t_")),
+				kind: g.Kind, closed: cs, saves: full - net.MACs(cs)})
 		}
 	}
 	it := loader.Epoch(context.Background(), epoch)
@@ -183,7 +182,7 @@ func probe(net *nas.Supernet, loader *data.Loader, batches, epoch int) {
 		l.ReleaseGraph()
 		autograd.NoGrad(func() {
 			for _, r := range rows {
-				if err := net.SetChoices(variants[r]); err != nil {
+				if err := net.SetChoices(r.closed); err != nil {
 					log.Fatal(err)
 				}
 				lc := loss.Forward(net.Forward(autograd.Const(batch.Images)), batch.Labels)
