@@ -98,14 +98,18 @@ type SearchConfig struct {
 	// closed; 0 means DefaultSearchKeep. Both dropouts are followed by a
 	// recalibration of the batch norms before the epoch's evaluation.
 	SearchKeep float64
-	// GrowEpochs, at most WarmupEpochs, is how many epochs at the start
-	// of the warm-up train the shallowest, narrowest network of the space
-	// with every LightNL block (Supernet.growNetwork) before the rest of
-	// the warm-up opens every gate: on a task with a plateau, such as the
-	// embedded data, the largest network can sit at chance for longer
-	// than the whole search, while it leaves the plateau within the
+	// GrowEpochs, at most WarmupEpochs, is at most how many epochs at the
+	// start of the warm-up train the shallowest, narrowest network of the
+	// space with every LightNL block (Supernet.growNetwork) before the
+	// rest of the warm-up opens every gate: on a task with a plateau, such
+	// as the embedded data, the largest network can sit at chance for
+	// longer than the whole search, while it leaves the plateau within the
 	// warm-up when it starts from that network's weights (see
-	// docs/search.md).
+	// docs/search.md). The growing ends earlier, after the first step at
+	// which that network's training accuracy over the last GrowWindow
+	// batches is at least halfway from chance to 1, (1 + 1/k)/2 for k
+	// classes: how many steps it needs to leave the plateau varies from
+	// seed to seed by more than an epoch.
 	GrowEpochs float64
 	// LR is the peak learning rate of AdamW on the weights (linear
 	// warm-up over LRWarmup epochs from 0, then cosine to 0); 0 means
@@ -216,6 +220,9 @@ type Search struct {
 	gateRNG *rand.Rand
 	warm    int // warm-up steps
 	grow    int // steps at the start that train growNetwork
+	// growAcc holds growNetwork's training accuracy in the last (at most
+	// GrowWindow) growing steps.
+	growAcc []float64
 
 	history []EpochRecord
 	// ep holds the running sums of the epoch in progress.
@@ -254,6 +261,7 @@ const (
 	metaHistory  = "nas.history"
 	metaPenalty  = "nas.epoch"
 	metaWarm     = "nas.warm"
+	metaGrow     = "nas.grow"
 	metaArch     = "nas.arch_batches"
 	metaSchedule = "nas.schedule"
 	metaDual     = "nas.dual"
@@ -445,11 +453,27 @@ func (s *Search) Resume(path string) error {
 	if err != nil || !(dual >= 0 && dual <= maxDual) {
 		return fmt.Errorf("nas: Resume: %s: metadata %s: %q is not a number in [0, %.4g]", path, metaDual, ck.Metadata[metaDual], maxDual)
 	}
+	g := growState{Steps: s.grow}
+	if v, ok := ck.Metadata[metaGrow]; ok {
+		// Checkpoints of searches whose growing could not end early
+		// have none.
+		if err := json.Unmarshal([]byte(v), &g); err != nil || g.Steps < 0 || g.Steps > s.grow || len(g.Acc) > GrowWindow {
+			return fmt.Errorf("nas: Resume: %s: metadata %s: %q is not a growing state of at most %d steps", path, metaGrow, v, s.grow)
+		}
+	}
 	if err := s.trainer.Resume(path); err != nil {
 		return err
 	}
 	s.history, s.ep, s.warm, s.archCount, s.dual = h, p, warm, archCount, dual
+	s.grow, s.growAcc = g.Steps, g.Acc
 	return nil
+}
+
+// growState is the growing's part of a checkpoint: its length in steps,
+// and growAcc.
+type growState struct {
+	Steps int       `json:"steps"`
+	Acc   []float64 `json:"acc,omitempty"`
 }
 
 // checkSchedule compares the schedule stored in a checkpoint (JSON) with
@@ -708,14 +732,47 @@ func (s *Search) onStep(st train.StepInfo) {
 	if spe := s.cfg.Train.NumBatches(); st.Batch%max(1, spe/traceSamples) == 0 || st.Batch == spe-1 {
 		s.ep.Trace = append(s.ep.Trace, MarginSample{Step: st.Step, Margins: s.margins()})
 	}
+	if st.Step-1 < s.grow {
+		s.growStep(st)
+	}
 	s.applyDropout()
-	if spe := s.cfg.Train.NumBatches(); st.Batch == spe-1 && (s.keep(st.Step-1) < 1 || st.Step-1 < s.grow) {
+	// Recalibrate after an epoch that dropped gates in its last step or
+	// grew in its first.
+	if spe := s.cfg.Train.NumBatches(); st.Batch == spe-1 && (s.keep(st.Step-1) < 1 || st.Step-spe < s.grow) {
 		s.recalibrate(st.Epoch)
 		s.applyDropout()
 	}
 	if s.stepHook != nil {
 		s.stepHook(st)
 	}
+}
+
+// GrowWindow is the number of growing steps over which the growing
+// network's training accuracy is averaged to decide whether the growing
+// can end (see SearchConfig.GrowEpochs).
+var GrowWindow = 32
+
+// growStep records the accuracy of a growing step and ends the growing
+// once growNetwork has learnt (see SearchConfig.GrowEpochs).
+func (s *Search) growStep(st train.StepInfo) {
+	s.growAcc = append(s.growAcc, st.Accuracy)
+	if len(s.growAcc) > GrowWindow {
+		s.growAcc = s.growAcc[len(s.growAcc)-GrowWindow:]
+	}
+	if len(s.growAcc) < GrowWindow || st.Step >= s.grow {
+		return
+	}
+	var sum float64
+	for _, a := range s.growAcc {
+		sum += a
+	}
+	acc, k := sum/float64(len(s.growAcc)), float64(s.cfg.Space.Classes)
+	if acc < (1+1/k)/2 {
+		return
+	}
+	fmt.Fprintf(s.cfg.Log, "  growing: the shallowest network's training accuracy over its last %d steps reached %.2f%% after %d steps (at most %d); every gate opens\n",
+		GrowWindow, 100*acc, st.Step, s.grow)
+	s.grow = st.Step
 }
 
 // recalibrateBatches is the number of training batches over which
@@ -827,7 +884,7 @@ func (s *Search) onEpoch(m train.EpochMetrics) error {
 	}
 	s.ep = epochSums{}
 	s.history = append(s.history, r)
-	if r.Warmup && s.cfg.Val != nil && s.opt.Steps() < s.warm {
+	if r.Warmup && s.cfg.Val != nil && s.opt.Steps() < s.warm && s.opt.Steps() >= s.grow {
 		n := s.cfg.Val.Dataset().Len()
 		best := math.Inf(-1)
 		for _, h := range s.history[:len(s.history)-1] {
@@ -865,7 +922,8 @@ func (s *Search) onEpoch(m train.EpochMetrics) error {
 func (s *Search) checkpointMetadata() map[string]string {
 	h, _ := json.Marshal(s.history)
 	p, _ := json.Marshal(s.ep)
-	return map[string]string{metaHistory: string(h), metaPenalty: string(p),
+	g, _ := json.Marshal(growState{s.grow, s.growAcc})
+	return map[string]string{metaHistory: string(h), metaPenalty: string(p), metaGrow: string(g),
 		metaWarm: fmt.Sprint(s.warm), metaArch: fmt.Sprint(s.archCount), metaDual: strconv.FormatFloat(s.dual, 'g', -1, 64)}
 }
 

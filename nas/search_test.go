@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/stat"
 
 	"github.com/autonl-go/autonl/autograd"
 	"github.com/autonl-go/autonl/data"
@@ -486,4 +487,65 @@ func TestGrow(t *testing.T) {
 		// forced[i] describes step i+1 (counted from 0).
 		assert.Equal(t, i+1 < spe, f, "step %d", i+1)
 	}
+}
+
+// The growing ends at the first step whose last GrowWindow steps of
+// growNetwork reached (1 + 1/k)/2 training accuracy, before GrowEpochs,
+// and a search interrupted while growing resumes bit for bit.
+func TestGrowEndsEarly(t *testing.T) {
+	defer func(w int) { GrowWindow = w }(GrowWindow)
+	GrowWindow = 3
+	newSearch := func(dir string) *Search {
+		tr, err := data.NewLoader(tinyData(t, 48, 1), data.LoaderConfig{BatchSize: 8, Shuffle: true, Seed: 3, DropLast: true})
+		require.NoError(t, err)
+		val, err := data.NewLoader(tinyData(t, 16, 2), data.LoaderConfig{BatchSize: 8})
+		require.NoError(t, err)
+		s, err := NewSearch(SearchConfig{Space: tinySpace(), Target: 400_000, Train: tr, Val: val, Epochs: 4, WarmupEpochs: 3, GrowEpochs: 3, Seed: 5, OutDir: dir})
+		require.NoError(t, err)
+		return s
+	}
+	straight := newSearch(t.TempDir())
+	spe := straight.cfg.Train.NumBatches()
+	var acc []float64
+	var forced []bool
+	straight.stepHook = func(st train.StepInfo) {
+		acc = append(acc, st.Accuracy)
+		forced = append(forced, straight.Supernet().Layers[0].forced != nil)
+	}
+	want, err := straight.Run(context.Background())
+	require.NoError(t, err)
+	// forced[i] says whether step i+1 (counted from 0) trains growNetwork.
+	end := slices.Index(forced, false) + 1
+	require.Greater(t, end, GrowWindow, "the growing ended before its window filled")
+	require.Less(t, end, 3*spe, "the growing did not end early")
+	for i := GrowWindow; i <= end; i++ {
+		m := stat.Mean(acc[i-GrowWindow:i], nil)
+		if i < end {
+			assert.Less(t, m, 2.0/3, "steps %d to %d", i-GrowWindow, i-1)
+		} else {
+			assert.GreaterOrEqual(t, m, 2.0/3, "steps %d to %d", i-GrowWindow, i-1)
+		}
+	}
+	assert.NotContains(t, forced[end:], true, "growing again after it ended")
+
+	dir := t.TempDir()
+	first := newSearch(dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	first.stepHook = func(st train.StepInfo) {
+		if st.Step == end-1 { // the window partly filled, growing
+			cancel()
+		}
+	}
+	_, err = first.Run(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	second := newSearch(dir)
+	require.NoError(t, second.Resume(first.CheckpointPath()))
+	got, err := second.Run(context.Background())
+	require.NoError(t, err)
+	for i := range want.History {
+		w, g := want.History[i], got.History[i]
+		w.Seconds, g.Seconds = 0, 0
+		assert.Equal(t, w, g, "epoch %d", i+1)
+	}
+	assert.Equal(t, want.Derived.Arch(), got.Derived.Arch())
 }
