@@ -120,7 +120,7 @@ func defaultSearchOptions() searchOptions {
 	return searchOptions{
 		Preset: "small", Width: 1, Data: "embedded",
 		TrainSize: 20000, ValSize: 1000,
-		Epochs: 3, Warmup: 2, GateKeep: 1, SearchKeep: nas.DefaultSearchKeep, Batch: 64,
+		Epochs: 4, Warmup: 2, GateKeep: 1, SearchKeep: nas.DefaultSearchKeep, Batch: 64,
 		LR: nas.DefaultLR, ArchLR: nas.DefaultArchLR, CostWeight: nas.DefaultCostWeight, CostRamp: 0.5, CostDual: 10,
 		Tolerance: nas.DefaultTolerance, Smoothing: 0.1,
 		runFlags:    runFlags{Seed: 1, Workers: 2, Out: filepath.Join("runs", "search")},
@@ -147,7 +147,7 @@ func (o *searchOptions) flags() *flag.FlagSet {
 	fs.Float64Var(&o.Warmup, "warmup", o.Warmup, "at most this many epochs at the start train the weights only (gates open but for gate dropout, no cost term); the warm-up ends earlier once the supernet's validation accuracy has left chance and stopped rising")
 	fs.Float64Var(&o.GateKeep, "gate-keep", o.GateKeep, "probability that a gate stays open in a warm-up step (gate dropout, Single-Path NAS's 0.6; 1: none, the default, since the batch norms' running statistics of random subnetworks put the warm-up's validation accuracy near chance)")
 	fs.Float64Var(&o.SearchKeep, "search-keep", o.SearchKeep, "probability that a gate stays open in a search step after the warm-up (a closed gate still gets the loss's gradient, read with its decision closed; 1: none)")
-	fs.Var(autoFlag{&o.Grow}, "grow", "epochs at the start of the warm-up that train the shallowest, narrowest network of the space with every LightNL block before every gate opens (auto: 1 on the embedded data, whose plateau holds the largest network at chance; 0 elsewhere)")
+	fs.Var(autoFlag{&o.Grow}, "grow", "at most this many epochs at the start of the warm-up train the shallowest, narrowest network of the space with every LightNL block before every gate opens; the growing ends earlier once that network's training accuracy is halfway from chance to 1 (auto: the whole warm-up on the embedded data, whose plateau holds the largest network at chance; 0 elsewhere)")
 	fs.IntVar(&o.Batch, "batch", o.Batch, "images per step")
 	fs.Float64Var(&o.LR, "lr", o.LR, "peak learning rate of the weights (AdamW, cosine)")
 	fs.Var(autoFlag{&o.WD}, "wd", "weight decay of the weights, not applied to batch norm and biases (auto: 0.05, 0 on the embedded data as in autonl train)")
@@ -394,7 +394,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if o.CostDual > 0 {
 		dual = fmt.Sprintf(" and raised by dual ascent at rate %.3g", o.CostDual)
 	}
-	fmt.Fprintf(stdout, "search: %d epochs of %d steps (warm-up at most %.3g, growing %.3g, gate keep %.3g, search keep %.3g), batch %d, lr %.3g, wd %.3g, arch lr %.3g, cost weight %.3g ramped over %.3g epochs%s, LightNL γ %.3g, %s, seed %d, %d threads\n",
+	fmt.Fprintf(stdout, "search: %d epochs of %d steps (warm-up at most %.3g, growing at most %.3g, gate keep %.3g, search keep %.3g), batch %d, lr %.3g, wd %.3g, arch lr %.3g, cost weight %.3g ramped over %.3g epochs%s, LightNL γ %.3g, %s, seed %d, %d threads\n",
 		o.Epochs, trainLoader.NumBatches(), o.Warmup, o.grow(), o.GateKeep, o.SearchKeep, o.Batch, o.LR, o.weightDecay(), o.ArchLR, o.CostWeight, o.CostRamp, dual, o.nlGamma(), level, o.Seed, runtime.GOMAXPROCS(0))
 	fmt.Fprintf(stdout, "output: %s\n", o.Out)
 	start := time.Now()
@@ -447,11 +447,11 @@ func (o *searchOptions) sameSchedule(saved *searchOptions) error {
 // data, the released code's).
 func (o *searchOptions) nlGamma() float64 { return o.NLGamma.or(embeddedNLGamma) }
 
-// grow returns the epochs of -grow: auto is 1 on the embedded data (at
-// most the warm-up), 0 on the others.
+// grow returns the epochs of -grow: auto is the warm-up on the embedded
+// data, 0 on the others.
 func (o *searchOptions) grow() float64 {
 	if o.Data == "embedded" {
-		return o.Grow.or(min(1, o.Warmup))
+		return o.Grow.or(o.Warmup)
 	}
 	return o.Grow.or(0)
 }
