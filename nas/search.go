@@ -106,8 +106,8 @@ type SearchConfig struct {
 	// longer than the whole search, while it leaves the plateau within the
 	// warm-up when it starts from that network's weights (see
 	// docs/search.md). The growing ends earlier, after the first step at
-	// which that network's training accuracy over the last GrowWindow
-	// batches is at least halfway from chance to 1, (1 + 1/k)/2 for k
+	// which that network's training accuracy over the last 32 batches
+	// (growWindow) is at least halfway from chance to 1, (1 + 1/k)/2 for k
 	// classes: how many steps it needs to leave the plateau varies from
 	// seed to seed by more than an epoch.
 	GrowEpochs float64
@@ -221,7 +221,7 @@ type Search struct {
 	warm    int // warm-up steps
 	grow    int // steps at the start that train growNetwork
 	// growAcc holds growNetwork's training accuracy in the last (at most
-	// GrowWindow) growing steps.
+	// growWindow) growing steps.
 	growAcc []float64
 
 	history []EpochRecord
@@ -457,7 +457,7 @@ func (s *Search) Resume(path string) error {
 	if v, ok := ck.Metadata[metaGrow]; ok {
 		// Checkpoints of searches whose growing could not end early
 		// have none.
-		if err := json.Unmarshal([]byte(v), &g); err != nil || g.Steps < 0 || g.Steps > s.grow || len(g.Acc) > GrowWindow {
+		if err := json.Unmarshal([]byte(v), &g); err != nil || g.Steps < 0 || g.Steps > s.grow || len(g.Acc) > growWindow {
 			return fmt.Errorf("nas: Resume: %s: metadata %s: %q is not a growing state of at most %d steps", path, metaGrow, v, s.grow)
 		}
 	}
@@ -747,19 +747,19 @@ func (s *Search) onStep(st train.StepInfo) {
 	}
 }
 
-// GrowWindow is the number of growing steps over which the growing
+// growWindow is the number of growing steps over which the growing
 // network's training accuracy is averaged to decide whether the growing
 // can end (see SearchConfig.GrowEpochs).
-var GrowWindow = 32
+var growWindow = 32
 
 // growStep records the accuracy of a growing step and ends the growing
 // once growNetwork has learnt (see SearchConfig.GrowEpochs).
 func (s *Search) growStep(st train.StepInfo) {
 	s.growAcc = append(s.growAcc, st.Accuracy)
-	if len(s.growAcc) > GrowWindow {
-		s.growAcc = s.growAcc[len(s.growAcc)-GrowWindow:]
+	if len(s.growAcc) > growWindow {
+		s.growAcc = s.growAcc[len(s.growAcc)-growWindow:]
 	}
-	if len(s.growAcc) < GrowWindow || st.Step >= s.grow {
+	if len(s.growAcc) < growWindow || st.Step >= s.grow {
 		return
 	}
 	var sum float64
@@ -771,7 +771,7 @@ func (s *Search) growStep(st train.StepInfo) {
 		return
 	}
 	fmt.Fprintf(s.cfg.Log, "  growing: the shallowest network's training accuracy over its last %d steps reached %.2f%% after %d steps (at most %d); every gate opens\n",
-		GrowWindow, 100*acc, st.Step, s.grow)
+		growWindow, 100*acc, st.Step, s.grow)
 	s.grow = st.Step
 }
 

@@ -489,12 +489,12 @@ func TestGrow(t *testing.T) {
 	}
 }
 
-// The growing ends at the first step whose last GrowWindow steps of
+// The growing ends at the first step whose last growWindow steps of
 // growNetwork reached (1 + 1/k)/2 training accuracy, before GrowEpochs,
 // and a search interrupted while growing resumes bit for bit.
 func TestGrowEndsEarly(t *testing.T) {
-	defer func(w int) { GrowWindow = w }(GrowWindow)
-	GrowWindow = 3
+	defer func(w int) { growWindow = w }(growWindow)
+	growWindow = 3
 	newSearch := func(dir string) *Search {
 		tr, err := data.NewLoader(tinyData(t, 48, 1), data.LoaderConfig{BatchSize: 8, Shuffle: true, Seed: 3, DropLast: true})
 		require.NoError(t, err)
@@ -516,14 +516,14 @@ func TestGrowEndsEarly(t *testing.T) {
 	require.NoError(t, err)
 	// forced[i] says whether step i+1 (counted from 0) trains growNetwork.
 	end := slices.Index(forced, false) + 1
-	require.Greater(t, end, GrowWindow, "the growing ended before its window filled")
+	require.Greater(t, end, growWindow, "the growing ended before its window filled")
 	require.Less(t, end, 3*spe, "the growing did not end early")
-	for i := GrowWindow; i <= end; i++ {
-		m := stat.Mean(acc[i-GrowWindow:i], nil)
+	for i := growWindow; i <= end; i++ {
+		m := stat.Mean(acc[i-growWindow:i], nil)
 		if i < end {
-			assert.Less(t, m, 2.0/3, "steps %d to %d", i-GrowWindow, i-1)
+			assert.Less(t, m, 2.0/3, "steps %d to %d", i-growWindow, i-1)
 		} else {
-			assert.GreaterOrEqual(t, m, 2.0/3, "steps %d to %d", i-GrowWindow, i-1)
+			assert.GreaterOrEqual(t, m, 2.0/3, "steps %d to %d", i-growWindow, i-1)
 		}
 	}
 	assert.NotContains(t, forced[end:], true, "growing again after it ended")
