@@ -124,7 +124,8 @@
 // resumption and outputs: warm-up epochs with the architecture frozen
 // (optionally beginning with the shallowest network of the space with
 // every LightNL block, SearchConfig.GrowEpochs, from whose weights a
-// large network leaves a plateau that holds it when trained alone; then
+// large network leaves a plateau that holds it when trained alone, until
+// that network's training accuracy is halfway from chance to 1; then
 // every gate open, optionally closed at random with Single-Path NAS's
 // gate dropout; no cost term) until the supernet's validation accuracy
 // has left chance and stopped rising, or at most WarmupEpochs (after an
