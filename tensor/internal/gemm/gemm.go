@@ -551,6 +551,7 @@ func (g *gemmArgs) run() {
 		*bufp = make([]float32, max(need, g.kc*ncBlock))
 	}
 	g.bp = *bufp
+	packB, tasks := g.packB, g.tasks // one closure each, not one per block
 	for g.jc = 0; g.jc < g.n; g.jc += ncBlock {
 		g.ncur = min(ncBlock, g.n-g.jc)
 		panels := ceilDiv(g.ncur, g.nr)
@@ -569,12 +570,12 @@ func (g *gemmArgs) run() {
 			if serial {
 				g.packB(0, panels)
 			} else {
-				parallel.For(panels, max(1, 64*256/g.kcur/g.nr), g.packB)
+				parallel.For(panels, max(1, 64*256/g.kcur/g.nr), packB)
 			}
 			if serial {
 				g.tasks(0, mBlocks*chunks)
 			} else {
-				parallel.For(mBlocks*chunks, 1, g.tasks)
+				parallel.For(mBlocks*chunks, 1, tasks)
 			}
 		}
 	}
