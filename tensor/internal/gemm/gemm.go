@@ -60,9 +60,12 @@ const (
 	// serialWork is the number of multiply-adds below which Sgemm does not
 	// dispatch tasks to the worker pool.
 	serialWork = 1 << 16
-	// gemvGrain is the number of outputs per range of the matrix-vector
-	// paths.
-	gemvGrain = 256
+	// gemvGrain is the largest number of outputs per range of the
+	// matrix-vector paths, and gemvMinWork the number of multiply-adds
+	// below which they do not split a product (or SgemmBatchN a batch of
+	// them) into ranges for the worker pool.
+	gemvGrain   = 256
+	gemvMinWork = 1 << 13
 )
 
 // cfg is the micro-kernel in use: the best SIMD kernel the CPU runs, or
@@ -195,22 +198,28 @@ func SgemmBatchNEpilogue(transA bool, m, n, k int, alpha float32, a []float32, l
 		aff.check(m)
 	}
 	if nb == 0 || (nb == 1 && aff == nil && ep == nil) || n <= 1 || m <= 1 || alpha == 0 || k == 0 {
-		for i := range nb {
-			ci := c[i*strideC:]
-			Sgemm(transA, false, m, n, k, alpha, a, lda, b[i*strideB:], ldb, beta, ci, ldc)
-			if n == 0 {
-				continue
-			}
-			for r := range m {
-				row := ci[r*ldc : r*ldc+n]
-				if aff != nil {
-					aff.apply(r, row)
+		// Block by block, the blocks (such as the matrix-vector products
+		// of a batch's 1×1 maps) in parallel when there is work enough:
+		// each block's arithmetic is that of its own Sgemm.
+		blocks := func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				ci := c[i*strideC:]
+				Sgemm(transA, false, m, n, k, alpha, a, lda, b[i*strideB:], ldb, beta, ci, ldc)
+				if n == 0 {
+					continue
 				}
-				if ep != nil {
-					ep(r, i*strideC+r*ldc, row)
+				for r := range m {
+					row := ci[r*ldc : r*ldc+n]
+					if aff != nil {
+						aff.apply(r, row)
+					}
+					if ep != nil {
+						ep(r, i*strideC+r*ldc, row)
+					}
 				}
 			}
 		}
+		parallel.For(nb, max(1, gemvMinWork/max(1, m*n*k)), blocks)
 		return
 	}
 	if m < 0 || n < 0 || k < 0 {
@@ -887,10 +896,10 @@ func (g *gemmArgs) edgeTile(w *workspace, apanel, bpanel []float32, i0, rows, co
 // is formed by dot when rows of M and x are contiguous, and otherwise in
 // increasing p.
 func gemv(m, k int, alpha float32, mat []float32, rs, cs int, x []float32, incx int, beta float32, y []float32, incy int) {
-	grain := gemvGrain
-	if m*k < serialWork {
-		grain = m
-	}
+	// Ranges of at least gemvMinWork multiply-adds, at most gemvGrain
+	// rows, two per worker where there is work enough. Each output is
+	// computed by one range whatever the split.
+	grain := min(gemvGrain, max(ceilDiv(m, 2*parallel.Workers()), ceilDiv(gemvMinWork, max(k, 1))))
 	parallel.For(m, grain, func(lo, hi int) {
 		if cs == 1 { // rows of M are contiguous: dot products
 			for i := lo; i < hi; i++ {
