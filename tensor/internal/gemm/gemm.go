@@ -705,12 +705,12 @@ func (g *gemmArgs) tasks(lo, hi int) {
 // final.
 func (g *gemmArgs) epilogue(i0, mc, col, nc int) {
 	done := g.affRows(mc)
-	for i := i0; i < i0+mc; i++ {
-		split(g.nSeg(), col, nc, func(pc piece) {
-			off := i*g.ldc + pc.q
-			if g.segN {
-				off += pc.img * g.strideC
-			}
+	// Each piece of the columns in one block of C, all rows of it: the
+	// elements are independent, so the order does not change the results.
+	split(g.nSeg(), col, nc, func(pc piece) {
+		base := pc.q + pc.img*g.strideC // pc.img is 0 unless segN
+		for i := i0; i < i0+mc; i++ {
+			off := base + i*g.ldc
 			row := g.c[off:][:pc.n]
 			if g.aff != nil && i-i0 >= done {
 				g.aff.apply(i, row)
@@ -718,8 +718,8 @@ func (g *gemmArgs) epilogue(i0, mc, col, nc int) {
 			if g.ep != nil {
 				g.ep(i, off, row)
 			}
-		})
-	}
+		}
+	})
 }
 
 // affRows returns the number of leading rows of a block of mc rows of C
@@ -855,23 +855,24 @@ func (g *gemmArgs) hasEdge(cols int) bool {
 // give it, bit for bit.
 func (g *gemmArgs) edgeTile(w *workspace, apanel, bpanel []float32, i0, rows, col, cols int, aff *Affine) {
 	nr, kc := g.nr, g.kcur
-	// each calls f with a run of row i of the block in C and in w.edge.
-	each := func(i int, f func(dst, edge []float32)) {
-		row := i0 + i
+	// move copies the block between C and w.edge (to w.edge if in), by
+	// pieces of the columns in one block of C, all rows of each.
+	move := func(in bool) {
 		split(g.nSeg(), col, cols, func(pc piece) {
-			var dst []float32
-			if g.segN {
-				dst = g.c[pc.img*g.strideC+row*g.ldc+pc.q:][:pc.n]
-			} else {
-				dst = g.c[row*g.ldc+pc.q:][:pc.n]
+			base := pc.q + pc.img*g.strideC + i0*g.ldc // pc.img is 0 unless segN
+			for i := range rows {
+				dst := g.c[base+i*g.ldc:][:pc.n]
+				edge := w.edge[i*nr+pc.off:][:pc.n]
+				if in {
+					copy(edge, dst)
+				} else {
+					copy(dst, edge)
+				}
 			}
-			f(dst, w.edge[i*nr+pc.off:i*nr+pc.off+pc.n])
 		})
 	}
 	if !g.store {
-		for i := range rows {
-			each(i, func(dst, edge []float32) { copy(edge, dst) })
-		}
+		move(true)
 	}
 	switch {
 	case g.hasEdge(cols):
@@ -886,9 +887,7 @@ func (g *gemmArgs) edgeTile(w *workspace, apanel, bpanel []float32, i0, rows, co
 	default:
 		g.fn(kc, apanel, bpanel, nr, w.edge, nr, g.store)
 	}
-	for i := range rows {
-		each(i, func(dst, edge []float32) { copy(dst, edge) })
-	}
+	move(false)
 }
 
 // gemv computes y[i·incy] ← α·Σ_{p<k} M(i,p)·x[p·incx] + β·y[i·incy] for
