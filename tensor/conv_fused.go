@@ -184,13 +184,14 @@ func (e *ConvEpilogue) rows(y []float32, off, rows, n, ld, ch0 int) {
 
 // gemm returns e as a GEMM epilogue over rows that are output channels:
 // the affine map and clamp, which the micro-kernels apply in registers,
-// and Swish and the additions after it if e has them.
-func (e *ConvEpilogue) gemm() (*gemm.Affine, gemm.Epilogue) {
+// and Swish and the additions after it if e has them, for a product whose
+// C starts at offset base of the output.
+func (e *ConvEpilogue) gemm(base int) (*gemm.Affine, gemm.Epilogue) {
 	aff := &gemm.Affine{Mean: e.mean, Scale: e.a, Shift: e.b, Lo: e.lo, Hi: e.hi}
 	if !e.swish && len(e.adds) == 0 {
 		return aff, nil
 	}
-	return aff, func(_, off int, row []float32) { e.after(row, off) }
+	return aff, func(_, off int, row []float32) { e.after(row, base+off) }
 }
 
 // Conv2DFused returns Conv2D(x, w, p) with ep applied to every output
