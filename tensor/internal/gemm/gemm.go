@@ -541,8 +541,12 @@ func (g *gemmArgs) run() {
 	if g.beta != 0 && g.beta != 1 {
 		g.scaleC()
 	}
-	// Balanced blocks of A: ceil(m/mc) blocks of equal height (up to mr).
 	serial := g.m*g.n*g.k < serialWork
+	if !serial && g.useNarrow() {
+		g.runNarrow()
+		return
+	}
+	// Balanced blocks of A: ceil(m/mc) blocks of equal height (up to mr).
 	mBlocks := ceilDiv(g.m, g.mc)
 	if w := parallel.Workers(); !serial && w > 1 && mBlocks*max(1, min(g.n, ncBlock)/chunkMin) < 4*w {
 		// Few tasks (C is narrow): a multiple of the workers' number of
@@ -589,6 +593,90 @@ func (g *gemmArgs) run() {
 		}
 	}
 	g.bp = nil
+	packBuffers.put(bufp)
+}
+
+// narrowDriver selects runNarrow for the products it computes; tests turn
+// it off to compare it with the rest of run.
+var narrowDriver = true
+
+// narrowMaxB is the most floats of packed op(B), all k blocks, that
+// runNarrow packs (1 MiB).
+const narrowMaxB = 1 << 18
+
+// useNarrow reports whether run leaves the product to runNarrow: one
+// block of columns, more than one k block, no batched inner dimension and
+// op(B) small enough to pack whole — the 1×1 convolutions on small maps
+// with many input channels (the projections of 7×7 and 14×14 maps), for
+// which the k loop of run costs two barriers per k block.
+func (g *gemmArgs) useNarrow() bool {
+	return narrowDriver && !g.segK && g.n <= ncBlock && g.k > g.kc && g.k*roundUp(g.n, g.nr) <= narrowMaxB
+}
+
+// runNarrow computes a product of one block of columns without barriers
+// between k blocks: op(B) is packed whole, every k block, by all
+// goroutines (k block pc of panel q at bp[pc·ldp + q·nr·kcur], ldp the
+// padded width), and then each task takes a block of rows of C (about
+// tasksPerWorker per worker, a multiple of mr high) and a chunk of its
+// columns through all k blocks in order, packing its rows of α·op(A) for
+// each, and applies the epilogues. Each element of C receives the
+// arithmetic of run — β·c (if β ≠ 0, 1, done by run), then c ← c +
+// Σ_{p in block} (α·a_ip)·b_pj for each k block in order, stored by the
+// first when β = 0, by the same micro-kernels — so the results are those
+// of run bit for bit, whatever GOMAXPROCS is.
+func (g *gemmArgs) runNarrow() {
+	workers := parallel.Workers()
+	g.jc, g.ncur = 0, g.n
+	panels := ceilDiv(g.n, g.nr)
+	ldp := panels * g.nr
+	kBlocks := ceilDiv(g.k, g.kc)
+	bufp := packBuffers.get()
+	if len(*bufp) < g.k*ldp {
+		*bufp = make([]float32, max(g.k*ldp, g.kc*ncBlock))
+	}
+	all := (*bufp)[:g.k*ldp]
+	// block makes k block pc the current block of t.
+	block := func(t *gemmArgs, pc int) {
+		t.pc, t.kcur = pc, min(g.kc, g.k-pc)
+		t.bp = all[pc*ldp : pc*ldp+t.kcur*ldp]
+	}
+	// Packing: unit u is panel u % panels of k block u / panels.
+	parallel.For(kBlocks*panels, max(1, 64*256/g.kc/g.nr), func(lo, hi int) {
+		t := *g
+		for u := lo; u < hi; {
+			kb, q := u/panels, u%panels
+			end := min(hi-u, panels-q) // panels of this k block in the range
+			block(&t, kb*g.kc)
+			t.packB(q, q+end)
+			u += end
+		}
+	})
+	// Tasks: row blocks of at most mc rows, at least tasksPerWorker per
+	// worker where m allows, times chunks of columns of at least chunkMin.
+	rows := min(roundUp(ceilDiv(g.m, tasksPerWorker*workers), g.mr), roundUp(g.mc, g.mr))
+	rows = max(rows, g.mr)
+	mBlocks := ceilDiv(g.m, rows)
+	chunks := max(1, min(ceilDiv(tasksPerWorker*workers, mBlocks), g.n/chunkMin))
+	chunk := ceilDiv(panels, chunks) * g.nr
+	chunks = ceilDiv(g.n, chunk)
+	parallel.For(mBlocks*chunks, 1, func(lo, hi int) {
+		w := getWorkspace(g.kernelConfig)
+		t := *g
+		for u := lo; u < hi; u++ {
+			i0, j0 := u/chunks*rows, u%chunks*chunk
+			mc, nc := min(rows, g.m-i0), min(chunk, g.n-j0)
+			for pc := 0; pc < g.k; pc += g.kc {
+				block(&t, pc)
+				t.store = pc == 0 && g.beta == 0
+				packA(w.a, g.mr, g.transA, g.a, g.lda, i0, mc, pc, t.kcur, t.kcur, 0, g.alpha)
+				t.macroKernel(w, i0, mc, j0, nc)
+			}
+			if g.aff != nil || g.ep != nil {
+				t.epilogue(i0, mc, j0, nc)
+			}
+		}
+		workspaces.put(w)
+	})
 	packBuffers.put(bufp)
 }
 
