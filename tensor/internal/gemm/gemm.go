@@ -60,10 +60,9 @@ const (
 	// serialWork is the number of multiply-adds below which Sgemm does not
 	// dispatch tasks to the worker pool.
 	serialWork = 1 << 16
-	// gemvGrain is the largest number of outputs per range of the
-	// matrix-vector paths, and gemvMinWork the number of multiply-adds
-	// below which they do not split a product (or SgemmBatchN a batch of
-	// them) into ranges for the worker pool.
+	// gemvGrain is the number of outputs per range of the matrix-vector
+	// paths, and gemvMinWork the number of multiply-adds below which
+	// SgemmBatchN does not run a batch of them in parallel.
 	gemvGrain   = 256
 	gemvMinWork = 1 << 13
 )
@@ -983,10 +982,10 @@ func (g *gemmArgs) edgeTile(w *workspace, apanel, bpanel []float32, i0, rows, co
 // is formed by dot when rows of M and x are contiguous, and otherwise in
 // increasing p.
 func gemv(m, k int, alpha float32, mat []float32, rs, cs int, x []float32, incx int, beta float32, y []float32, incy int) {
-	// Ranges of at least gemvMinWork multiply-adds, at most gemvGrain
-	// rows, two per worker where there is work enough. Each output is
-	// computed by one range whatever the split.
-	grain := min(gemvGrain, max(ceilDiv(m, 2*parallel.Workers()), ceilDiv(gemvMinWork, max(k, 1))))
+	grain := gemvGrain
+	if m*k < serialWork {
+		grain = m
+	}
 	parallel.For(m, grain, func(lo, hi int) {
 		if cs == 1 { // rows of M are contiguous: dot products
 			for i := lo; i < hi; i++ {
