@@ -28,7 +28,11 @@
 // operand or wide go to runCols instead: α·op(A) is packed once for all
 // tasks, and each task packs and keeps its own chunk of op(B) columns
 // through all k blocks, so that no packed panel moves between cores and
-// there is no barrier between k blocks.
+// there is no barrier between k blocks. Products of one block of columns
+// and several k blocks that do not go to runCols (1×1 convolutions with
+// many input channels on small maps) go to runNarrow, which packs op(B)
+// whole and then lets each task take its rows through every k block, again
+// without a barrier between k blocks.
 //
 // Products with m = 1 or n = 1 skip packing and run as matrix-vector
 // loops split into fixed ranges of outputs.
