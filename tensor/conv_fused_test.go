@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -145,4 +146,27 @@ func TestBatchNormEpilogueCache(t *testing.T) {
 	again := cache.Epilogue(beta, nil, mean, variance, 1e-3, -inf, inf)
 	require.False(t, again.swish, "ThenSwish on an earlier epilogue")
 	require.Empty(t, again.adds, "ThenAdd on an earlier epilogue")
+
+	// Concurrent callers with two sets of parameters (go test -race).
+	want := [2]*ConvEpilogue{NewBatchNormEpilogue(gamma, beta, mean, variance, 1e-5, 0, 6), NewBatchNormEpilogue(nil, nil, mean, variance, 1e-5, 0, 6)}
+	var wg sync.WaitGroup
+	got := make([]*ConvEpilogue, 16)
+	for g := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if g%2 == 0 {
+				got[g] = cache.Epilogue(gamma, beta, mean, variance, 1e-5, 0, 6)
+			} else {
+				got[g] = cache.Epilogue(nil, nil, mean, variance, 1e-5, 0, 6)
+			}
+			got[g].ThenSwish()
+		}()
+	}
+	wg.Wait()
+	for g, e := range got {
+		w := *want[g%2]
+		w.swish = true
+		require.Equal(t, &w, e, "goroutine %d", g)
+	}
 }
