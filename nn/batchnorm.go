@@ -53,6 +53,9 @@ type BatchNorm2d struct {
 	Channels int
 	// Momentum and Eps are the options, with defaults filled in.
 	Momentum, Eps float64
+
+	// fused is FusedConvBN's epilogue of this layer in evaluation mode.
+	fused tensor.BatchNormEpilogueCache
 }
 
 // NewBatchNorm2d returns batch normalization over c channels. It panics if

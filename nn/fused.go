@@ -38,7 +38,7 @@ func FusedConvBN(conv *Conv2d, bn *BatchNorm2d, x *autograd.Var, lo, hi float32,
 	if bn.Bias != nil {
 		beta = bn.Bias.Value
 	}
-	ep := tensor.NewBatchNormEpilogue(gamma, beta, bn.RunningMean, bn.RunningVar, float32(bn.Eps), lo, hi)
+	ep := bn.fused.Epilogue(gamma, beta, bn.RunningMean, bn.RunningVar, float32(bn.Eps), lo, hi)
 	if swish {
 		ep.ThenSwish()
 	}

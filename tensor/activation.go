@@ -14,7 +14,7 @@ import (
 
 // Tanh returns tanh x element-wise.
 func Tanh(t *Tensor) *Tensor {
-	return unaryOp(t, func(dst, x []float32) {
+	return unaryOpGrain(t, transGrain, func(dst, x []float32) {
 		x = x[:len(dst)]
 		for i := range dst {
 			dst[i] = float32(math.Tanh(float64(x[i])))
@@ -35,7 +35,7 @@ func TanhGrad(y, dy *Tensor) *Tensor {
 
 // Sigmoid returns σ(x) = 1 / (1 + e⁻ˣ) element-wise.
 func Sigmoid(t *Tensor) *Tensor {
-	return unaryOp(t, func(dst, x []float32) {
+	return unaryOpGrain(t, transGrain, func(dst, x []float32) {
 		x = x[:len(dst)]
 		for i := range dst {
 			dst[i] = float32(sigmoid(float64(x[i])))
@@ -89,7 +89,7 @@ func relu6(v float32) float32 {
 
 // Swish returns x·σ(x) element-wise (also called SiLU).
 func Swish(t *Tensor) *Tensor {
-	return unaryOp(t, func(dst, x []float32) {
+	return unaryOpGrain(t, transGrain, func(dst, x []float32) {
 		x = x[:len(dst)]
 		for i := range dst {
 			v := float64(x[i])

@@ -189,7 +189,7 @@ func conv2D(g *convGeom, x, w *Tensor, ep *ConvEpilogue) *Tensor {
 			gep gemm.Epilogue
 		)
 		if ep != nil {
-			aff, gep = ep.gemm()
+			aff, gep = ep.gemm(0)
 		}
 		gemm.SgemmBatchNEpilogue(false, g.cout, g.hw(), g.c, 1, w.data, g.c, x.data, g.hw(), g.c*g.hw(), 0, y.data, g.hw(), g.cout*g.hw(), g.n, aff, gep)
 		return y
@@ -200,6 +200,14 @@ func conv2D(g *convGeom, x, w *Tensor, ep *ConvEpilogue) *Tensor {
 			gemm.Sgemm(false, false, g.og, g.hw(), g.cg, 1, wb, g.cg, xb, g.hw(), 0, yb, g.hw())
 		} else {
 			im2col(g, xb, col)
+			if ep != nil && g.groups == 1 {
+				// The epilogue in the product's tasks, in parallel and
+				// while each tile is in the caches, rather than over the
+				// image's output afterwards on one goroutine.
+				aff, gep := ep.gemm(n * g.cout * g.howo())
+				gemm.SgemmBatchNEpilogue(false, g.og, g.howo(), g.colRows(), 1, wb, g.colRows(), col, g.howo(), 0, 0, yb, g.howo(), 0, 1, aff, gep)
+				return
+			}
 			gemm.Sgemm(false, false, g.og, g.howo(), g.colRows(), 1, wb, g.colRows(), col, g.howo(), 0, yb, g.howo())
 		}
 		if ep != nil {

@@ -1,8 +1,11 @@
 package tensor
 
 import (
+	"bytes"
 	"fmt"
 	"math"
+	"sync"
+	"unsafe"
 
 	"github.com/autonl-go/autonl/tensor/internal/gemm"
 	"github.com/autonl-go/autonl/tensor/internal/vec"
@@ -52,6 +55,81 @@ func NewBatchNormEpilogue(gamma, beta, mean, variance *Tensor, eps, lo, hi float
 		e.b[ch] = float32(channelValue(beta, ch, 0))
 	}
 	return e
+}
+
+// BatchNormEpilogueCache remembers the last epilogue it made and the
+// parameters it made it from, so that a network in evaluation mode does not
+// recompute a_c = γ_c / sqrt(variance_c + eps) (and three slices) for every
+// convolution of every inference. The zero value is ready to use; it must
+// not be copied after first use. It is safe for concurrent use.
+type BatchNormEpilogueCache struct {
+	mu sync.Mutex
+	// in holds γ (if hasGamma), β (if hasBeta), the mean and the variance
+	// as they were when base was made, one after the other.
+	in                []float32
+	hasGamma, hasBeta bool
+	eps, lo, hi       float32
+	base              *ConvEpilogue // nil: nothing cached
+}
+
+// Epilogue returns NewBatchNormEpilogue(gamma, beta, mean, variance, eps,
+// lo, hi): a new ConvEpilogue (so that ThenSwish and ThenAdd on it reach
+// no other caller) that shares the per-channel parameters of the last one
+// made if every argument has the same value, bit for bit, as then, and
+// otherwise makes them anew. The parameters' values are compared at every
+// call, so any change to γ, β or the statistics is honoured, whatever made
+// it. It panics as NewBatchNormEpilogue does.
+func (c *BatchNormEpilogueCache) Epilogue(gamma, beta, mean, variance *Tensor, eps, lo, hi float32) *ConvEpilogue {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.base == nil || !c.matches(gamma, beta, mean, variance, eps, lo, hi) {
+		c.base = NewBatchNormEpilogue(gamma, beta, mean, variance, eps, lo, hi)
+		c.in = c.in[:0]
+		for _, t := range []*Tensor{gamma, beta, mean, variance} {
+			if t != nil {
+				c.in = append(c.in, t.data...)
+			}
+		}
+		c.hasGamma, c.hasBeta = gamma != nil, beta != nil
+		c.eps, c.lo, c.hi = eps, lo, hi
+	}
+	return &ConvEpilogue{mean: c.base.mean, a: c.base.a, b: c.base.b, lo: lo, hi: hi}
+}
+
+// matches reports whether the arguments are those base was made from.
+func (c *BatchNormEpilogueCache) matches(gamma, beta, mean, variance *Tensor, eps, lo, hi float32) bool {
+	if (gamma != nil) != c.hasGamma || (beta != nil) != c.hasBeta || !sameBits(eps, c.eps) ||
+		!sameBits(lo, c.lo) || !sameBits(hi, c.hi) {
+		return false
+	}
+	in := c.in
+	for _, t := range []*Tensor{gamma, beta, mean, variance} {
+		if t == nil {
+			continue
+		}
+		if len(t.data) > len(in) || !bitsEqual(t.data, in[:len(t.data)]) {
+			return false
+		}
+		in = in[len(t.data):]
+	}
+	return len(in) == 0
+}
+
+// sameBits reports whether x and y have the same bits.
+func sameBits(x, y float32) bool { return math.Float32bits(x) == math.Float32bits(y) }
+
+// bitsEqual reports whether x and y hold the same bits (unlike ==, NaNs
+// of the same bits are equal and −0 differs from +0).
+func bitsEqual(x, y []float32) bool {
+	if len(x) != len(y) {
+		return false
+	}
+	if len(x) == 0 {
+		return true
+	}
+	bx := unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), 4*len(x))
+	by := unsafe.Slice((*byte)(unsafe.Pointer(&y[0])), 4*len(y))
+	return bytes.Equal(bx, by)
 }
 
 // ThenSwish makes e apply x·σ(x) after the clamp, with vec.Swish (float32
@@ -106,13 +184,14 @@ func (e *ConvEpilogue) rows(y []float32, off, rows, n, ld, ch0 int) {
 
 // gemm returns e as a GEMM epilogue over rows that are output channels:
 // the affine map and clamp, which the micro-kernels apply in registers,
-// and Swish and the additions after it if e has them.
-func (e *ConvEpilogue) gemm() (*gemm.Affine, gemm.Epilogue) {
+// and Swish and the additions after it if e has them, for a product whose
+// C starts at offset base of the output.
+func (e *ConvEpilogue) gemm(base int) (*gemm.Affine, gemm.Epilogue) {
 	aff := &gemm.Affine{Mean: e.mean, Scale: e.a, Shift: e.b, Lo: e.lo, Hi: e.hi}
 	if !e.swish && len(e.adds) == 0 {
 		return aff, nil
 	}
-	return aff, func(_, off int, row []float32) { e.after(row, off) }
+	return aff, func(_, off int, row []float32) { e.after(row, base+off) }
 }
 
 // Conv2DFused returns Conv2D(x, w, p) with ep applied to every output

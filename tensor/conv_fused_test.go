@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -94,4 +95,78 @@ func TestConv2DFusedPanics(t *testing.T) {
 	require.Panics(t, func() { NewBatchNormEpilogue(nil, nil, zeros, Ones(4), 1e-5, 0, 6) })
 	require.Panics(t, func() { NewBatchNormEpilogue(nil, nil, zeros, ones, 1e-5, 6, 0) })
 	require.Equal(t, Conv2D(x, w, Conv2DConfig{}).Data(), Conv2DFused(x, w, Conv2DConfig{}, nil).Data())
+}
+
+// TestBatchNormEpilogueCache checks that the cache returns what
+// NewBatchNormEpilogue makes for the arguments of each call, after changes
+// to any of them in place, that the epilogues it returns are independent
+// (ThenSwish and ThenAdd on one reach no other), and that it reuses the
+// parameters when nothing changed.
+func TestBatchNormEpilogueCache(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const c = 10
+	gamma, beta := Normal(rng, 1, 0.5, c), Normal(rng, 0, 1, c)
+	mean, variance := Normal(rng, 0, 1, c), Uniform(rng, 0.5, 2, c)
+	var cache BatchNormEpilogueCache
+	type args struct {
+		gamma, beta   *Tensor
+		eps, lo, hi   float32
+		change        func()
+		shouldBeReuse bool
+	}
+	inf := float32(math.Inf(1))
+	steps := []args{
+		{gamma, beta, 1e-5, 0, 6, nil, false},
+		{gamma, beta, 1e-5, 0, 6, nil, true},
+		{gamma, beta, 1e-5, 0, 6, func() { mean.Data()[1] = 2 }, false},
+		{gamma, beta, 1e-5, 0, 6, func() { variance.Data()[9] = 0.25 }, false},
+		{gamma, beta, 1e-5, 0, 6, func() { gamma.Data()[0] = 3 }, false},
+		{gamma, beta, 1e-5, 0, 6, func() { beta.Data()[4] = -1 }, false},
+		{gamma, beta, 1e-3, 0, 6, nil, false},
+		{gamma, beta, 1e-3, -inf, inf, nil, false},
+		{nil, beta, 1e-3, -inf, inf, nil, false},
+		{nil, nil, 1e-3, -inf, inf, nil, false},
+		{beta, nil, 1e-3, -inf, inf, nil, false}, // the same values, in another role
+		{beta, nil, 1e-3, -inf, inf, nil, true},
+	}
+	var last *ConvEpilogue
+	for i, s := range steps {
+		if s.change != nil {
+			s.change()
+		}
+		got := cache.Epilogue(s.gamma, s.beta, mean, variance, s.eps, s.lo, s.hi)
+		want := NewBatchNormEpilogue(s.gamma, s.beta, mean, variance, s.eps, s.lo, s.hi)
+		require.Equal(t, want, got, "step %d", i)
+		if last != nil {
+			require.Equal(t, s.shouldBeReuse, &last.a[0] == &got.a[0], "step %d: reuse", i)
+		}
+		got.ThenSwish().ThenAdd(New(1, c))
+		last = got
+	}
+	again := cache.Epilogue(beta, nil, mean, variance, 1e-3, -inf, inf)
+	require.False(t, again.swish, "ThenSwish on an earlier epilogue")
+	require.Empty(t, again.adds, "ThenAdd on an earlier epilogue")
+
+	// Concurrent callers with two sets of parameters (go test -race).
+	want := [2]*ConvEpilogue{NewBatchNormEpilogue(gamma, beta, mean, variance, 1e-5, 0, 6), NewBatchNormEpilogue(nil, nil, mean, variance, 1e-5, 0, 6)}
+	var wg sync.WaitGroup
+	got := make([]*ConvEpilogue, 16)
+	for g := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if g%2 == 0 {
+				got[g] = cache.Epilogue(gamma, beta, mean, variance, 1e-5, 0, 6)
+			} else {
+				got[g] = cache.Epilogue(nil, nil, mean, variance, 1e-5, 0, 6)
+			}
+			got[g].ThenSwish()
+		}()
+	}
+	wg.Wait()
+	for g, e := range got {
+		w := *want[g%2]
+		w.swish = true
+		require.Equal(t, &w, e, "goroutine %d", g)
+	}
 }

@@ -133,8 +133,19 @@ func AxpyInto(dst *Tensor, alpha float32, x *Tensor) {
 // x[i] for slices of equal length (the output is not cleared first). Long
 // tensors are processed in parallel ranges.
 func unaryOp(t *Tensor, f func(dst, x []float32)) *Tensor {
+	return unaryOpGrain(t, elemGrain, f)
+}
+
+// transGrain is the number of elements from which element-wise loops of
+// a float64 transcendental function per element (exp, log, tanh, σ) are
+// split into ranges that run in parallel: they cost tens of times more per
+// element than the loops elemGrain is for.
+const transGrain = 1 << 11
+
+// unaryOpGrain is unaryOp split into ranges of grain elements.
+func unaryOpGrain(t *Tensor, grain int, f func(dst, x []float32)) *Tensor {
 	out := newOutUninit(t.shape)
-	parallel.For(len(t.data), elemGrain, func(lo, hi int) { f(out.data[lo:hi], t.data[lo:hi]) })
+	parallel.For(len(t.data), grain, func(lo, hi int) { f(out.data[lo:hi], t.data[lo:hi]) })
 	return out
 }
 
@@ -199,11 +210,11 @@ func PowScalar(t *Tensor, p float32) *Tensor {
 func Neg(t *Tensor) *Tensor { return unaryOp(t, negKernel) }
 
 // Exp returns eˣ element-wise, with t's shape.
-func Exp(t *Tensor) *Tensor { return unaryOp(t, expKernel) }
+func Exp(t *Tensor) *Tensor { return unaryOpGrain(t, transGrain, expKernel) }
 
 // Log returns the natural logarithm ln x element-wise, with t's shape:
 // −Inf for 0 and NaN for negative elements.
-func Log(t *Tensor) *Tensor { return unaryOp(t, logKernel) }
+func Log(t *Tensor) *Tensor { return unaryOpGrain(t, transGrain, logKernel) }
 
 // Sqrt returns √x element-wise, with t's shape: NaN for negative elements.
 func Sqrt(t *Tensor) *Tensor { return unaryOp(t, sqrtKernel) }

@@ -260,15 +260,43 @@ func GlobalAvgPool2D(x *Tensor) *Tensor {
 		return y
 	}
 	parallel.For(n*c, max(1, poolGrain/hw), func(lo, hi int) {
-		for pl := lo; pl < hi; pl++ {
-			var s float64
-			for _, v := range x.data[pl*hw : (pl+1)*hw] {
-				s += float64(v)
-			}
-			y.data[pl] = float32(s / float64(hw))
-		}
+		planeMeans(y.data[lo:hi], x.data[lo*hw:hi*hw], hw)
 	})
 	return y
+}
+
+// planeMeans sets y[i] to the mean of x[i·hw:(i+1)·hw], for each i, each
+// sum formed in float64 in increasing index. Four planes go together, their
+// four chains of additions interleaved (each still in its own order, so
+// the sums are those of one plane at a time, bit for bit), which keeps the
+// adder busy rather than waiting for each addition's result.
+func planeMeans(y, x []float32, hw int) {
+	i := 0
+	for ; i+4 <= len(y); i += 4 {
+		p0 := x[i*hw : (i+1)*hw]
+		p1 := x[(i+1)*hw : (i+2)*hw]
+		p2 := x[(i+2)*hw : (i+3)*hw]
+		p3 := x[(i+3)*hw : (i+4)*hw]
+		p1, p2, p3 = p1[:len(p0)], p2[:len(p0)], p3[:len(p0)]
+		var s0, s1, s2, s3 float64
+		for j, v := range p0 {
+			s0 += float64(v)
+			s1 += float64(p1[j])
+			s2 += float64(p2[j])
+			s3 += float64(p3[j])
+		}
+		y[i] = float32(s0 / float64(hw))
+		y[i+1] = float32(s1 / float64(hw))
+		y[i+2] = float32(s2 / float64(hw))
+		y[i+3] = float32(s3 / float64(hw))
+	}
+	for ; i < len(y); i++ {
+		var s float64
+		for _, v := range x[i*hw : (i+1)*hw] {
+			s += float64(v)
+		}
+		y[i] = float32(s / float64(hw))
+	}
 }
 
 // GlobalAvgPool2DGrad returns ∂L/∂x for y = GlobalAvgPool2D(x), given dy =

@@ -228,8 +228,28 @@ func taps3Rows(offs []int32, r Grid) (dir int, ok bool) {
 	return dir, true
 }
 
-// rows3Kernel is the signature of the taps3Rows kernels.
-type rows3Kernel func(y, x, top, bottom, w *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow, acc int)
+// rows3Kernel names one of the taps3Rows kernels. Its call method calls
+// the kernel directly (rather than through a function value, through
+// which the offsets and masks that rows3 and plane3x3AVX512 pass would
+// escape to the heap at every call).
+type rows3Kernel int
+
+const (
+	rows3Plain  rows3Kernel = iota // taps3RowsAVX512
+	rows3Stream                    // taps3RowsNTAVX512
+	rows3Vec                       // taps3RowsVecAVX512
+)
+
+func (k rows3Kernel) call(y, x, top, bottom, w *float32, offs *int32, masks *uint16, nvec, nrows, xrow, yrow, acc int) {
+	switch k {
+	case rows3Stream:
+		taps3RowsNTAVX512(y, x, top, bottom, w, offs, masks, nvec, nrows, xrow, yrow, acc)
+	case rows3Vec:
+		taps3RowsVecAVX512(y, x, top, bottom, w, offs, masks, nvec, nrows, xrow, yrow, acc)
+	default:
+		taps3RowsAVX512(y, x, top, bottom, w, offs, masks, nvec, nrows, xrow, yrow, acc)
+	}
+}
 
 // rows3 runs a taps3Rows kernel k over the grid r in strips of up to 8
 // vectors, bottom-up when dir is −1 (so that each output row still
@@ -249,7 +269,7 @@ func rows3(k rows3Kernel, y, x, w []float32, offs []int32, r Grid, dir int, acc 
 	for v := 0; v < r.Vecs; v += 8 {
 		n := min(8, r.Vecs-v)
 		m := stripMasks(n)
-		k(&y[y0+v*Lanes], row(1, v), row(0, v), row(r.Rows+1, v), &w[0], &o[0], &m[0], n, r.Rows, 4*xrow, 4*yrow, flag(acc))
+		k.call(&y[y0+v*Lanes], row(1, v), row(0, v), row(r.Rows+1, v), &w[0], &o[0], &m[0], n, r.Rows, 4*xrow, 4*yrow, flag(acc))
 	}
 }
 
@@ -323,9 +343,9 @@ func (k *tapKernels512) run(y, x, w []float32, offs []int32, g Grid, acc bool) {
 
 // The AVX-512 Taps, TapsStream and TapsVec.
 var (
-	taps512       = (&tapKernels512{rows3: taps3RowsAVX512, any: tapsAVX512, fallback: tapsAsm}).run
-	tapsStream512 = (&tapKernels512{rows3: taps3RowsNTAVX512, any: tapsNTAVX512, fallback: tapsStreamAsm, aligned: true}).run
-	tapsVec512    = (&tapKernels512{rows3: taps3RowsVecAVX512, any: tapsVecAVX512, fallback: tapsVecAsm}).run
+	taps512       = (&tapKernels512{rows3: rows3Plain, any: tapsAVX512, fallback: tapsAsm}).run
+	tapsStream512 = (&tapKernels512{rows3: rows3Stream, any: tapsNTAVX512, fallback: tapsStreamAsm, aligned: true}).run
+	tapsVec512    = (&tapKernels512{rows3: rows3Vec, any: tapsVecAVX512, fallback: tapsVecAsm}).run
 )
 
 // gradTaps512 runs gradTapsAVX512 on grids of vectors along rows, in
@@ -355,9 +375,9 @@ var zeroRow [MaxPlaneWidth + 4*Lanes]float32
 // in place, masks for the columns −1 and w, and zeroRow for the rows −1
 // and h.
 func plane3x3AVX512(y, x, k []float32, h, w int, acc, stream bool) {
-	kern := rows3Kernel(taps3RowsAVX512)
+	kern := rows3Plain
 	if stream && uintptr(unsafe.Pointer(&y[0]))%32 == 0 {
-		kern = taps3RowsNTAVX512
+		kern = rows3Stream
 	}
 	d := [3]int32{-4, 0, 4} // column offsets (bytes) of taps q = 0, 1, 2
 	nvec := w / Lanes
@@ -365,7 +385,7 @@ func plane3x3AVX512(y, x, k []float32, h, w int, acc, stream bool) {
 		n := min(8, nvec-v)
 		m := planeMasks(v, n, nvec, d)
 		z := &zeroRow[Lanes+v*Lanes]
-		kern(&y[v*Lanes], &x[v*Lanes], z, z, &k[0], &d[0], &m[0], n, h, 4*w, 4*w, flag(acc))
+		kern.call(&y[v*Lanes], &x[v*Lanes], z, z, &k[0], &d[0], &m[0], n, h, 4*w, 4*w, flag(acc))
 	}
 }
 

@@ -55,3 +55,58 @@ func TestColsMatchesBlocks(t *testing.T) {
 		}
 	}
 }
+
+// TestNarrowMatchesBlocks checks that runNarrow gives what the k loop of
+// run gives, bit for bit, with every kernel and register tile: products of
+// several k blocks with few columns (1×1 convolutions on 7×7 and 14×14
+// maps, one image and batched with tiles straddling images), transposed A
+// and B, α and β other than 0 and 1, epilogues, and 1 and 2 threads.
+func TestNarrowMatchesBlocks(t *testing.T) {
+	defer func(c kernelConfig) { cfg = c }(cfg)
+	defer func() { narrowDriver = true }()
+	rng := rand.New(rand.NewPCG(23, 24))
+	f := testEpilogue
+	for _, kc := range testConfigs() {
+		cfg = kc
+		for _, s := range [][4]int{{100, 49, 500, 1}, {50, 150, 400, 1}, {40, 49, 300, 1}, {70, 49, 450, 2}, {25, 20, 1000, 1}} {
+			m, n, k, nb := s[0], s[1], s[2], s[3]
+			for _, tA := range []bool{false, true} {
+				for _, beta := range []float32{0, 1, -0.5} {
+					o := newBatchOperands(rng, m, n, k, nb, tA)
+					a, lda, b, ldb, strideB, c0, ldc, strideC := o.a, o.lda, o.b, o.ldb, o.strideB, o.c, o.ldc, o.strideC
+					aff := &Affine{Mean: randSlice(rng, m), Scale: randSlice(rng, m), Shift: randSlice(rng, m), Lo: -0.5, Hi: 1}
+					for _, procs := range []int{1, 2} {
+						run := func(narrow bool, aff *Affine, ep Epilogue) []float32 {
+							narrowDriver = narrow
+							defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+							c := append([]float32(nil), c0...)
+							if nb == 1 && aff == nil && ep == nil {
+								Sgemm(tA, false, m, n, k, 1.5, a, lda, b, ldb, beta, c, ldc)
+							} else {
+								SgemmBatchNEpilogue(tA, m, n, k, 1.5, a, lda, b, ldb, strideB, beta, c, ldc, strideC, nb, aff, ep)
+							}
+							return c
+						}
+						for _, e := range []struct {
+							aff *Affine
+							f   Epilogue
+						}{{nil, nil}, {aff, nil}, {aff, f}} {
+							require.Equal(t, run(false, e.aff, e.f), run(true, e.aff, e.f),
+								"%s m=%d n=%d k=%d nb=%d tA=%v β=%v procs=%d aff=%v ep=%v", kc.name, m, n, k, nb, tA, beta, procs, e.aff != nil, e.f != nil)
+						}
+					}
+				}
+			}
+		}
+		// op(B) transposed (a weight gradient's shape without batching).
+		m, n, k := 60, 30, 900
+		a, b, c0 := randSlice(rng, m*k), randSlice(rng, n*k), randSlice(rng, m*n)
+		run := func(narrow bool) []float32 {
+			narrowDriver = narrow
+			c := append([]float32(nil), c0...)
+			Sgemm(false, true, m, n, k, 0.5, a, k, b, k, 1, c, n)
+			return c
+		}
+		require.Equal(t, run(false), run(true), "%s transB", kc.name)
+	}
+}

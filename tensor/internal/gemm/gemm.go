@@ -28,7 +28,11 @@
 // operand or wide go to runCols instead: α·op(A) is packed once for all
 // tasks, and each task packs and keeps its own chunk of op(B) columns
 // through all k blocks, so that no packed panel moves between cores and
-// there is no barrier between k blocks.
+// there is no barrier between k blocks. Products of one block of columns
+// and several k blocks that do not go to runCols (1×1 convolutions with
+// many input channels on small maps) go to runNarrow, which packs op(B)
+// whole and then lets each task take its rows through every k block, again
+// without a barrier between k blocks.
 //
 // Products with m = 1 or n = 1 skip packing and run as matrix-vector
 // loops split into fixed ranges of outputs.
@@ -61,8 +65,10 @@ const (
 	// dispatch tasks to the worker pool.
 	serialWork = 1 << 16
 	// gemvGrain is the number of outputs per range of the matrix-vector
-	// paths.
-	gemvGrain = 256
+	// paths, and gemvMinWork the number of multiply-adds below which
+	// SgemmBatchN does not run a batch of them in parallel.
+	gemvGrain   = 256
+	gemvMinWork = 1 << 13
 )
 
 // cfg is the micro-kernel in use: the best SIMD kernel the CPU runs, or
@@ -195,22 +201,28 @@ func SgemmBatchNEpilogue(transA bool, m, n, k int, alpha float32, a []float32, l
 		aff.check(m)
 	}
 	if nb == 0 || (nb == 1 && aff == nil && ep == nil) || n <= 1 || m <= 1 || alpha == 0 || k == 0 {
-		for i := range nb {
-			ci := c[i*strideC:]
-			Sgemm(transA, false, m, n, k, alpha, a, lda, b[i*strideB:], ldb, beta, ci, ldc)
-			if n == 0 {
-				continue
-			}
-			for r := range m {
-				row := ci[r*ldc : r*ldc+n]
-				if aff != nil {
-					aff.apply(r, row)
+		// Block by block, the blocks (such as the matrix-vector products
+		// of a batch's 1×1 maps) in parallel when there is work enough:
+		// each block's arithmetic is that of its own Sgemm.
+		blocks := func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				ci := c[i*strideC:]
+				Sgemm(transA, false, m, n, k, alpha, a, lda, b[i*strideB:], ldb, beta, ci, ldc)
+				if n == 0 {
+					continue
 				}
-				if ep != nil {
-					ep(r, i*strideC+r*ldc, row)
+				for r := range m {
+					row := ci[r*ldc : r*ldc+n]
+					if aff != nil {
+						aff.apply(r, row)
+					}
+					if ep != nil {
+						ep(r, i*strideC+r*ldc, row)
+					}
 				}
 			}
 		}
+		parallel.For(nb, max(1, gemvMinWork/max(1, m*n*k)), blocks)
 		return
 	}
 	if m < 0 || n < 0 || k < 0 {
@@ -532,8 +544,12 @@ func (g *gemmArgs) run() {
 	if g.beta != 0 && g.beta != 1 {
 		g.scaleC()
 	}
-	// Balanced blocks of A: ceil(m/mc) blocks of equal height (up to mr).
 	serial := g.m*g.n*g.k < serialWork
+	if !serial && g.useNarrow() {
+		g.runNarrow()
+		return
+	}
+	// Balanced blocks of A: ceil(m/mc) blocks of equal height (up to mr).
 	mBlocks := ceilDiv(g.m, g.mc)
 	if w := parallel.Workers(); !serial && w > 1 && mBlocks*max(1, min(g.n, ncBlock)/chunkMin) < 4*w {
 		// Few tasks (C is narrow): a multiple of the workers' number of
@@ -551,6 +567,7 @@ func (g *gemmArgs) run() {
 		*bufp = make([]float32, max(need, g.kc*ncBlock))
 	}
 	g.bp = *bufp
+	packB, tasks := g.packB, g.tasks // one closure each, not one per block
 	for g.jc = 0; g.jc < g.n; g.jc += ncBlock {
 		g.ncur = min(ncBlock, g.n-g.jc)
 		panels := ceilDiv(g.ncur, g.nr)
@@ -569,16 +586,100 @@ func (g *gemmArgs) run() {
 			if serial {
 				g.packB(0, panels)
 			} else {
-				parallel.For(panels, max(1, 64*256/g.kcur/g.nr), g.packB)
+				parallel.For(panels, max(1, 64*256/g.kcur/g.nr), packB)
 			}
 			if serial {
 				g.tasks(0, mBlocks*chunks)
 			} else {
-				parallel.For(mBlocks*chunks, 1, g.tasks)
+				parallel.For(mBlocks*chunks, 1, tasks)
 			}
 		}
 	}
 	g.bp = nil
+	packBuffers.put(bufp)
+}
+
+// narrowDriver selects runNarrow for the products it computes; tests turn
+// it off to compare it with the rest of run.
+var narrowDriver = true
+
+// narrowMaxB is the most floats of packed op(B), all k blocks, that
+// runNarrow packs (1 MiB).
+const narrowMaxB = 1 << 18
+
+// useNarrow reports whether run leaves the product to runNarrow: one
+// block of columns, more than one k block, no batched inner dimension and
+// op(B) small enough to pack whole — the 1×1 convolutions on small maps
+// with many input channels (the projections of 7×7 and 14×14 maps), for
+// which the k loop of run costs two barriers per k block.
+func (g *gemmArgs) useNarrow() bool {
+	return narrowDriver && !g.segK && g.n <= ncBlock && g.k > g.kc && g.k*roundUp(g.n, g.nr) <= narrowMaxB
+}
+
+// runNarrow computes a product of one block of columns without barriers
+// between k blocks: op(B) is packed whole, every k block, by all
+// goroutines (k block pc of panel q at bp[pc·ldp + q·nr·kcur], ldp the
+// padded width), and then each task takes a block of rows of C (about
+// tasksPerWorker per worker, a multiple of mr high) and a chunk of its
+// columns through all k blocks in order, packing its rows of α·op(A) for
+// each, and applies the epilogues. Each element of C receives the
+// arithmetic of run — β·c (if β ≠ 0, 1, done by run), then c ← c +
+// Σ_{p in block} (α·a_ip)·b_pj for each k block in order, stored by the
+// first when β = 0, by the same micro-kernels — so the results are those
+// of run bit for bit, whatever GOMAXPROCS is.
+func (g *gemmArgs) runNarrow() {
+	workers := parallel.Workers()
+	g.jc, g.ncur = 0, g.n
+	panels := ceilDiv(g.n, g.nr)
+	ldp := panels * g.nr
+	kBlocks := ceilDiv(g.k, g.kc)
+	bufp := packBuffers.get()
+	if len(*bufp) < g.k*ldp {
+		*bufp = make([]float32, max(g.k*ldp, g.kc*ncBlock))
+	}
+	all := (*bufp)[:g.k*ldp]
+	// block makes k block pc the current block of t.
+	block := func(t *gemmArgs, pc int) {
+		t.pc, t.kcur = pc, min(g.kc, g.k-pc)
+		t.bp = all[pc*ldp : pc*ldp+t.kcur*ldp]
+	}
+	// Packing: unit u is panel u % panels of k block u / panels.
+	parallel.For(kBlocks*panels, max(1, 64*256/g.kc/g.nr), func(lo, hi int) {
+		t := *g
+		for u := lo; u < hi; {
+			kb, q := u/panels, u%panels
+			end := min(hi-u, panels-q) // panels of this k block in the range
+			block(&t, kb*g.kc)
+			t.packB(q, q+end)
+			u += end
+		}
+	})
+	// Tasks: row blocks of at most mc rows, at least tasksPerWorker per
+	// worker where m allows, times chunks of columns of at least chunkMin.
+	rows := min(roundUp(ceilDiv(g.m, tasksPerWorker*workers), g.mr), roundUp(g.mc, g.mr))
+	rows = max(rows, g.mr)
+	mBlocks := ceilDiv(g.m, rows)
+	chunks := max(1, min(ceilDiv(tasksPerWorker*workers, mBlocks), g.n/chunkMin))
+	chunk := ceilDiv(panels, chunks) * g.nr
+	chunks = ceilDiv(g.n, chunk)
+	parallel.For(mBlocks*chunks, 1, func(lo, hi int) {
+		w := getWorkspace(g.kernelConfig)
+		t := *g
+		for u := lo; u < hi; u++ {
+			i0, j0 := u/chunks*rows, u%chunks*chunk
+			mc, nc := min(rows, g.m-i0), min(chunk, g.n-j0)
+			for pc := 0; pc < g.k; pc += g.kc {
+				block(&t, pc)
+				t.store = pc == 0 && g.beta == 0
+				packA(w.a, g.mr, g.transA, g.a, g.lda, i0, mc, pc, t.kcur, t.kcur, 0, g.alpha)
+				t.macroKernel(w, i0, mc, j0, nc)
+			}
+			if g.aff != nil || g.ep != nil {
+				t.epilogue(i0, mc, j0, nc)
+			}
+		}
+		workspaces.put(w)
+	})
 	packBuffers.put(bufp)
 }
 
@@ -695,12 +796,12 @@ func (g *gemmArgs) tasks(lo, hi int) {
 // final.
 func (g *gemmArgs) epilogue(i0, mc, col, nc int) {
 	done := g.affRows(mc)
-	for i := i0; i < i0+mc; i++ {
-		split(g.nSeg(), col, nc, func(pc piece) {
-			off := i*g.ldc + pc.q
-			if g.segN {
-				off += pc.img * g.strideC
-			}
+	// Each piece of the columns in one block of C, all rows of it: the
+	// elements are independent, so the order does not change the results.
+	split(g.nSeg(), col, nc, func(pc piece) {
+		base := pc.q + pc.img*g.strideC // pc.img is 0 unless segN
+		for i := i0; i < i0+mc; i++ {
+			off := base + i*g.ldc
 			row := g.c[off:][:pc.n]
 			if g.aff != nil && i-i0 >= done {
 				g.aff.apply(i, row)
@@ -708,8 +809,8 @@ func (g *gemmArgs) epilogue(i0, mc, col, nc int) {
 			if g.ep != nil {
 				g.ep(i, off, row)
 			}
-		})
-	}
+		}
+	})
 }
 
 // affRows returns the number of leading rows of a block of mc rows of C
@@ -845,23 +946,24 @@ func (g *gemmArgs) hasEdge(cols int) bool {
 // give it, bit for bit.
 func (g *gemmArgs) edgeTile(w *workspace, apanel, bpanel []float32, i0, rows, col, cols int, aff *Affine) {
 	nr, kc := g.nr, g.kcur
-	// each calls f with a run of row i of the block in C and in w.edge.
-	each := func(i int, f func(dst, edge []float32)) {
-		row := i0 + i
+	// move copies the block between C and w.edge (to w.edge if in), by
+	// pieces of the columns in one block of C, all rows of each.
+	move := func(in bool) {
 		split(g.nSeg(), col, cols, func(pc piece) {
-			var dst []float32
-			if g.segN {
-				dst = g.c[pc.img*g.strideC+row*g.ldc+pc.q:][:pc.n]
-			} else {
-				dst = g.c[row*g.ldc+pc.q:][:pc.n]
+			base := pc.q + pc.img*g.strideC + i0*g.ldc // pc.img is 0 unless segN
+			for i := range rows {
+				dst := g.c[base+i*g.ldc:][:pc.n]
+				edge := w.edge[i*nr+pc.off:][:pc.n]
+				if in {
+					copy(edge, dst)
+				} else {
+					copy(dst, edge)
+				}
 			}
-			f(dst, w.edge[i*nr+pc.off:i*nr+pc.off+pc.n])
 		})
 	}
 	if !g.store {
-		for i := range rows {
-			each(i, func(dst, edge []float32) { copy(edge, dst) })
-		}
+		move(true)
 	}
 	switch {
 	case g.hasEdge(cols):
@@ -876,9 +978,7 @@ func (g *gemmArgs) edgeTile(w *workspace, apanel, bpanel []float32, i0, rows, co
 	default:
 		g.fn(kc, apanel, bpanel, nr, w.edge, nr, g.store)
 	}
-	for i := range rows {
-		each(i, func(dst, edge []float32) { copy(dst, edge) })
-	}
+	move(false)
 }
 
 // gemv computes y[i·incy] ← α·Σ_{p<k} M(i,p)·x[p·incx] + β·y[i·incy] for

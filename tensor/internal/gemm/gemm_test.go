@@ -176,6 +176,41 @@ func TestSgemmDeterministic(t *testing.T) {
 	}
 }
 
+// TestGemvMatchesRows checks that the matrix-vector products, split into
+// ranges of rows for the worker pool, give each output the arithmetic of
+// its row alone, bit for bit: dot for contiguous rows, the increasing sum
+// over p otherwise; for sizes below and above the split thresholds.
+func TestGemvMatchesRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, s := range [][2]int{{5, 7}, {1152, 48}, {48, 1152}, {300, 70}, {2000, 9}, {7, 5000}} {
+		m, k := s[0], s[1]
+		for _, transA := range []bool{false, true} {
+			a, x, y0 := randSlice(rng, m*k), randSlice(rng, k), randSlice(rng, m)
+			lda := k // a holds op(A) m×k, or its transpose k×m
+			if transA {
+				lda = m
+			}
+			for _, beta := range []float32{0, 1, 0.5} {
+				got := append([]float32(nil), y0...)
+				Sgemm(transA, false, m, 1, k, 1.5, a, lda, x, 1, beta, got, 1)
+				want := append([]float32(nil), y0...)
+				for i := range m {
+					var sum float32
+					if !transA {
+						sum = dot(a[i*k:(i+1)*k], x)
+					} else {
+						for p := range k {
+							sum += x[p] * a[p*m+i]
+						}
+					}
+					want[i] = 1.5*sum + betaTimes(beta, y0[i])
+				}
+				require.Equal(t, want, got, "m=%d k=%d transA=%v β=%v", m, k, transA, beta)
+			}
+		}
+	}
+}
+
 func BenchmarkSgemm(b *testing.B) {
 	for _, s := range [][3]int{{256, 256, 256}, {512, 512, 512}, {1024, 1024, 1024}, {96, 3136, 24}, {96, 12544, 16}, {960, 49, 160}} {
 		m, n, k := s[0], s[1], s[2]
@@ -309,7 +344,7 @@ func TestSgemmBatchNMatchesSgemm(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	for _, kc := range testConfigs() {
 		cfg = kc
-		for _, s := range [][4]int{{7, 9, 5, 3}, {30, 49, 70, 8}, {24, 16, 144, 4}, {130, 196, 40, 3}, {6, 1, 9, 4}, {1, 20, 9, 3}, {17, 3, 300, 5}} {
+		for _, s := range [][4]int{{7, 9, 5, 3}, {30, 49, 70, 8}, {24, 16, 144, 4}, {130, 196, 40, 3}, {6, 1, 9, 4}, {1, 20, 9, 3}, {17, 3, 300, 5}, {1152, 1, 48, 8}, {48, 1, 1152, 3}} {
 			m, n, k, nb := s[0], s[1], s[2], s[3]
 			for _, tA := range []bool{false, true} {
 				for _, beta := range []float32{0, 1, 0.5} {

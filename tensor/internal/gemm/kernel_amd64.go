@@ -2,7 +2,11 @@
 
 package gemm
 
-import "golang.org/x/sys/cpu"
+import (
+	"sync"
+
+	"golang.org/x/sys/cpu"
+)
 
 //go:generate go run ../asmgen -kind gemm -out kernel_amd64.s
 
@@ -242,10 +246,18 @@ func avx512Edge(k int, a, b []float32, ldb int, c []float32, ldc int, store bool
 	}
 }
 
+// colsScratch holds cols12's buffers of sums.
+var colsScratch = sync.Pool{New: func() any { return new([30 * 16]float32) }}
+
 // cols12 computes the first cols ≤ 15 columns of n blocks of 12 rows with
 // the column kernels, as kernelConfig.panels does.
 func cols12(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n, cols int) {
-	var s [30 * 16]float32
+	// The sums of up to 30 columns of 12 (16 apart). The kernels are
+	// called through function values, through which a local array
+	// would escape to the heap at every call.
+	sp := colsScratch.Get().(*[30 * 16]float32)
+	defer colsScratch.Put(sp)
+	s := sp
 	ck := cols12AVX512[cols-1]
 	if k > 0 {
 		_ = a[n*k*12-1]

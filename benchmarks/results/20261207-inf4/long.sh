@@ -1,0 +1,19 @@
+#!/bin/sh
+# Steady state, as ../20261206-inf3/long.sh: benchtime 2s, ONNX Runtime then base and new in
+# alternating order, round by round. usage: long.sh OUT ROUNDS [BENCH-REGEX]
+# Binaries /tmp/inf4/base.test and /tmp/inf4/new.test (go test -c ./benchmarks), ONNX models in
+# /tmp/inf4 (autonl export), ort.js run beside an interop/node_modules with onnxruntime-node 1.30.0.
+out=$1; rounds=$2; bench=${3:-'MobileNetV2/224x224_n./inference|AutoNLS'}
+mkdir -p $out
+log() { echo "$* $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)" >> $out/log.txt; }
+log start
+for r in $(seq $rounds); do
+  node /tmp/inf4/ortrun/benchmarks/ort.js 2 MobileNetV2=/tmp/inf4/mobilenetv2.onnx AutoNLS=/tmp/inf4/autonl-s.onnx >> $out/ort2.txt
+  log "round $r ort"
+  if [ $((r % 2)) -eq 1 ]; then order="base new"; else order="new base"; fi
+  for b in $order; do
+    GOMAXPROCS=2 /tmp/inf4/$b.test -test.run '^$' -test.bench "$bench" -test.benchtime 2s >> $out/$b.txt
+    log "round $r $b"
+  done
+done
+log end
