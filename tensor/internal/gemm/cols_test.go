@@ -17,38 +17,48 @@ func TestColsMatchesBlocks(t *testing.T) {
 	defer func(c kernelConfig) { cfg = c }(cfg)
 	defer func() { colDriver = true }()
 	rng := rand.New(rand.NewPCG(21, 22))
-	f := testEpilogue
+	// m, n, k, images (products whose n·images is below m and panels run
+	// on the block driver either way)
+	shapes := [][4]int{{7, 9, 5, 1}, {16, 1500, 32, 1}, {24, 200, 450, 1}, {40, 49, 300, 1},
+		{130, 700, 40, 1}, {33, 196, 70, 3}, {90, 49, 160, 2}, {12, 700, 13, 2}}
 	for _, kc := range testConfigs() {
 		cfg = kc
-		// m, n, k, images (products whose n·images is below m and
-		// panels run on the block driver either way)
-		for _, s := range [][4]int{{7, 9, 5, 1}, {16, 1500, 32, 1}, {24, 200, 450, 1}, {40, 49, 300, 1},
-			{130, 700, 40, 1}, {33, 196, 70, 3}, {90, 49, 160, 2}, {12, 700, 13, 2}} {
-			m, n, k, nb := s[0], s[1], s[2], s[3]
-			for _, tA := range []bool{false, true} {
-				for _, beta := range []float32{0, -0.5} {
-					o := newBatchOperands(rng, m, n, k, nb, tA)
-					a, lda, b, ldb, strideB, c0, ldc, strideC := o.a, o.lda, o.b, o.ldb, o.strideB, o.c, o.ldc, o.strideC
-					aff := &Affine{Mean: randSlice(rng, m), Scale: randSlice(rng, m), Shift: randSlice(rng, m), Lo: -0.5, Hi: 1}
-					for _, procs := range []int{1, 2} {
-						run := func(cols bool, aff *Affine, ep Epilogue) []float32 {
-							colDriver = cols
-							defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-							c := append([]float32(nil), c0...)
-							if nb == 1 && aff == nil && ep == nil {
-								Sgemm(tA, false, m, n, k, 1.5, a, lda, b, ldb, beta, c, ldc)
-							} else {
-								SgemmBatchNEpilogue(tA, m, n, k, 1.5, a, lda, b, ldb, strideB, beta, c, ldc, strideC, nb, aff, ep)
-							}
-							return c
+		requireDriversAgree(t, rng, kc.name, shapes, []float32{0, -0.5}, func(on bool) { colDriver = on })
+	}
+}
+
+// requireDriversAgree requires that every product of the given shapes
+// (m, n, k, images), with A plain and transposed, each β, 1 and 2
+// threads, without and with an affine map and an epilogue, comes out the
+// same bit for bit with a driver switched off and on by use.
+func requireDriversAgree(t *testing.T, rng *rand.Rand, name string, shapes [][4]int, betas []float32, use func(bool)) {
+	t.Helper()
+	f := testEpilogue
+	for _, s := range shapes {
+		m, n, k, nb := s[0], s[1], s[2], s[3]
+		for _, tA := range []bool{false, true} {
+			for _, beta := range betas {
+				o := newBatchOperands(rng, m, n, k, nb, tA)
+				a, lda, b, ldb, strideB, c0, ldc, strideC := o.a, o.lda, o.b, o.ldb, o.strideB, o.c, o.ldc, o.strideC
+				aff := &Affine{Mean: randSlice(rng, m), Scale: randSlice(rng, m), Shift: randSlice(rng, m), Lo: -0.5, Hi: 1}
+				for _, procs := range []int{1, 2} {
+					run := func(on bool, aff *Affine, ep Epilogue) []float32 {
+						use(on)
+						defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+						c := append([]float32(nil), c0...)
+						if nb == 1 && aff == nil && ep == nil {
+							Sgemm(tA, false, m, n, k, 1.5, a, lda, b, ldb, beta, c, ldc)
+						} else {
+							SgemmBatchNEpilogue(tA, m, n, k, 1.5, a, lda, b, ldb, strideB, beta, c, ldc, strideC, nb, aff, ep)
 						}
-						for _, e := range []struct {
-							aff *Affine
-							f   Epilogue
-						}{{nil, nil}, {aff, nil}, {aff, f}} {
-							require.Equal(t, run(false, e.aff, e.f), run(true, e.aff, e.f),
-								"%s m=%d n=%d k=%d nb=%d tA=%v β=%v procs=%d aff=%v ep=%v", kc.name, m, n, k, nb, tA, beta, procs, e.aff != nil, e.f != nil)
-						}
+						return c
+					}
+					for _, e := range []struct {
+						aff *Affine
+						f   Epilogue
+					}{{nil, nil}, {aff, nil}, {aff, f}} {
+						require.Equal(t, run(false, e.aff, e.f), run(true, e.aff, e.f),
+							"%s m=%d n=%d k=%d nb=%d tA=%v β=%v procs=%d aff=%v ep=%v", name, m, n, k, nb, tA, beta, procs, e.aff != nil, e.f != nil)
 					}
 				}
 			}
@@ -65,39 +75,10 @@ func TestNarrowMatchesBlocks(t *testing.T) {
 	defer func(c kernelConfig) { cfg = c }(cfg)
 	defer func() { narrowDriver = true }()
 	rng := rand.New(rand.NewPCG(23, 24))
-	f := testEpilogue
+	shapes := [][4]int{{100, 49, 500, 1}, {50, 150, 400, 1}, {40, 49, 300, 1}, {70, 49, 450, 2}, {25, 20, 1000, 1}}
 	for _, kc := range testConfigs() {
 		cfg = kc
-		for _, s := range [][4]int{{100, 49, 500, 1}, {50, 150, 400, 1}, {40, 49, 300, 1}, {70, 49, 450, 2}, {25, 20, 1000, 1}} {
-			m, n, k, nb := s[0], s[1], s[2], s[3]
-			for _, tA := range []bool{false, true} {
-				for _, beta := range []float32{0, 1, -0.5} {
-					o := newBatchOperands(rng, m, n, k, nb, tA)
-					a, lda, b, ldb, strideB, c0, ldc, strideC := o.a, o.lda, o.b, o.ldb, o.strideB, o.c, o.ldc, o.strideC
-					aff := &Affine{Mean: randSlice(rng, m), Scale: randSlice(rng, m), Shift: randSlice(rng, m), Lo: -0.5, Hi: 1}
-					for _, procs := range []int{1, 2} {
-						run := func(narrow bool, aff *Affine, ep Epilogue) []float32 {
-							narrowDriver = narrow
-							defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-							c := append([]float32(nil), c0...)
-							if nb == 1 && aff == nil && ep == nil {
-								Sgemm(tA, false, m, n, k, 1.5, a, lda, b, ldb, beta, c, ldc)
-							} else {
-								SgemmBatchNEpilogue(tA, m, n, k, 1.5, a, lda, b, ldb, strideB, beta, c, ldc, strideC, nb, aff, ep)
-							}
-							return c
-						}
-						for _, e := range []struct {
-							aff *Affine
-							f   Epilogue
-						}{{nil, nil}, {aff, nil}, {aff, f}} {
-							require.Equal(t, run(false, e.aff, e.f), run(true, e.aff, e.f),
-								"%s m=%d n=%d k=%d nb=%d tA=%v β=%v procs=%d aff=%v ep=%v", kc.name, m, n, k, nb, tA, beta, procs, e.aff != nil, e.f != nil)
-						}
-					}
-				}
-			}
-		}
+		requireDriversAgree(t, rng, kc.name, shapes, []float32{0, 1, -0.5}, func(on bool) { narrowDriver = on })
 		// op(B) transposed (a weight gradient's shape without batching).
 		m, n, k := 60, 30, 900
 		a, b, c0 := randSlice(rng, m*k), randSlice(rng, n*k), randSlice(rng, m*n)
