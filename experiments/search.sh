@@ -36,9 +36,14 @@
 # (runs/search-evidence), JOBS (runs at a time, default 1; with JOBS=2
 # each run uses one thread, and results do not depend on the number of
 # threads), CANDIDATES (4), TRAIN_EPOCHS (4), LOCK (a file: each run
-# takes flock on it, to share a machine with other heavy jobs). A run
-# whose directory holds a finished run of the same command is not
-# repeated.
+# takes flock on it, to share a machine with other heavy jobs), FROM (the
+# OUT of an earlier run: every arm that searches trains that run's network,
+# FROM/NAME/arch.json, from scratch with autonl train -searched instead
+# of searching again, as the search's own training phase does, so that
+# the networks of one search can be compared under another recipe; the
+# search's facts, supernet accuracy, decisions and projection, are read
+# from FROM). A run whose directory holds a finished run of the same
+# command is not repeated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source experiments/common.sh
@@ -50,6 +55,7 @@ out=${OUT:-runs/search-evidence}
 jobs=${JOBS:-1}
 candidates=${CANDIDATES:-4}
 epochs=${TRAIN_EPOCHS:-4}
+from=${FROM:-}
 mkdir -p "$out"
 go build -o "$out/autonl" ./cmd/autonl
 go build -o "$out/stats" ./experiments/stats
@@ -104,6 +110,29 @@ run() { # run NAME CMD... (output in $out/NAME)
 	run_once "$dir" "$@" -out "$dir"
 }
 
+searches() { # searches ARM: whether ARM's runs search
+	case $1 in searched | costonly | twolevel | fixed | gatekeep | random) return 0 ;; esac
+	return 1
+}
+
+# search_run NAME TRAINFLAGS CMD... runs the search CMD as NAME or, with
+# FROM set, trains FROM/NAME's network from scratch for $epochs epochs.
+search_run() {
+	local name=$1 tflags=$2
+	shift 2
+	if [[ -z $from ]]; then
+		run "$name" "$@"
+		return
+	fi
+	[[ -f $from/$name/arch.json ]] || { echo "FROM=$from has no $name/arch.json" >&2; return 1; }
+	run "$name" "$bin" train -searched "$from/$name/arch.json" -seed "${name##*seed}" -epochs "$epochs" $tflags
+}
+
+# searchdir NAME ARM: the directory and log prefix of NAME's search.
+searchdir() {
+	if [[ -n $from ]] && searches "$2"; then echo "$from/$1"; else echo "$out/$1"; fi
+}
+
 for ds in $datasets; do
 	sf=$(search_flags "$ds")
 	tf=$(train_flags "$ds")
@@ -112,12 +141,12 @@ for ds in $datasets; do
 		for arm in $arms; do
 			name=$ds-$arm-seed$seed
 			case $arm in
-			searched) wait_slot; run "$name" "$bin" search -seed "$seed" -train-epochs "$epochs" $sf & ;;
-			costonly) wait_slot; run "$name" "$bin" search -cost-only -seed "$seed" -train-epochs "$epochs" $sf & ;;
-			twolevel) wait_slot; run "$name" "$bin" search -arch-data 5000 -seed "$seed" -train-epochs "$epochs" $sf & ;;
-			fixed) wait_slot; run "$name" "$bin" search -cost-dual 0 -seed "$seed" -train-epochs "$epochs" $sf & ;;
-			gatekeep) wait_slot; run "$name" "$bin" search -gate-keep 0.6 -seed "$seed" -train-epochs "$epochs" $sf & ;;
-			random) wait_slot; run "$name" "$bin" search -random "$candidates" -seed "$seed" -train-epochs "$epochs" $sf & ;;
+			searched) wait_slot; search_run "$name" "$tf" "$bin" search -seed "$seed" -train-epochs "$epochs" $sf & ;;
+			costonly) wait_slot; search_run "$name" "$tf" "$bin" search -cost-only -seed "$seed" -train-epochs "$epochs" $sf & ;;
+			twolevel) wait_slot; search_run "$name" "$tf" "$bin" search -arch-data 5000 -seed "$seed" -train-epochs "$epochs" $sf & ;;
+			fixed) wait_slot; search_run "$name" "$tf" "$bin" search -cost-dual 0 -seed "$seed" -train-epochs "$epochs" $sf & ;;
+			gatekeep) wait_slot; search_run "$name" "$tf" "$bin" search -gate-keep 0.6 -seed "$seed" -train-epochs "$epochs" $sf & ;;
+			random) wait_slot; search_run "$name" "$tf" "$bin" search -random "$candidates" -seed "$seed" -train-epochs "$epochs" $sf & ;;
 			default) wait_slot; run "$name" "$bin" train -seed "$seed" -epochs "$epochs" $tf & ;;
 			mbv2)
 				if [[ -n $mw ]]; then
@@ -134,6 +163,7 @@ wait_all
 for ds in $datasets; do
 	echo
 	echo "## $ds (search flags: $(search_flags "$ds"); $epochs training epochs; seeds $(echo $seeds | tr ' ' ','))"
+	[[ -z $from ]] || echo "The searches' networks are those of $from, trained again from scratch."
 	mw=$(mbv2_width "$ds")
 	[[ -n $mw ]] || echo "mbv2: no width multiplier brings MobileNetV2 within 5% of the target $(target_of "$ds") MACs on these images (width 0.05: $("$bin" profile -model mobilenetv2 -width 0.05 $(profile_flags "$ds") | sed -n 's/^MACs: *\([0-9]*\).*/\1/p') MACs)"
 	acc=$out/$ds-accuracy.txt
@@ -153,7 +183,8 @@ for ds in $datasets; do
 			arch=$dir/arch.txt
 			[[ -f $dir/train/arch.txt ]] && arch=$dir/train/arch.txt
 			lnl+=("$(grep -c nonlocal "$arch" || true)")
-			if grep -q 'projected onto the budget' "$dir.log"; then proj+=(yes); elif grep -q 'no projection needed' "$dir.log"; then proj+=(no); fi
+			sdir=$(searchdir "$ds-$arm-seed$seed" "$arm")
+			if grep -q 'projected onto the budget' "$sdir.log"; then proj+=(yes); elif grep -q 'no projection needed' "$sdir.log"; then proj+=(no); fi
 		done
 		[[ ${#macs[@]} -gt 0 ]] && echo "| $arm | ${macs[*]} | ${lnl[*]} | ${proj[*]:-–} |"
 	done
@@ -164,7 +195,7 @@ for ds in $datasets; do
 	for arm in searched costonly twolevel fixed gatekeep; do
 		[[ " $arms " == *" $arm "* ]] || continue
 		for seed in $seeds; do
-			f=$out/$ds-$arm-seed$seed/decisions.csv
+			f=$(searchdir "$ds-$arm-seed$seed" "$arm")/decisions.csv
 			[[ -f $f ]] || continue
 			echo "  $arm seed $seed: $(awk -F, 'NR > 1 { printf "%s%.1f%%", (NR > 2 ? ", " : ""), 100 * $6 }' "$f")"
 		done
@@ -174,7 +205,7 @@ for ds in $datasets; do
 	for arm in searched costonly twolevel fixed gatekeep; do
 		[[ " $arms " == *" $arm "* ]] || continue
 		for seed in $seeds; do
-			f=$out/$ds-$arm-seed$seed.log
+			f=$(searchdir "$ds-$arm-seed$seed" "$arm").log
 			[[ -f $f ]] || continue
 			echo "  $arm seed $seed: $(grep '^decisions:' "$f" | head -1)"
 		done
