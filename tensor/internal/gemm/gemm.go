@@ -417,6 +417,9 @@ type gemmArgs struct {
 	// right after it, ep once a task's tiles are done.
 	aff *Affine
 	ep  Epilogue
+	// pa, if not nil, is α·op(A) packed beforehand (SgemmPacked): the
+	// drivers take their blocks of it instead of packing a and α.
+	pa *PackedA
 
 	// The current block: rows [pc, pc+kcur) of op(B) and columns
 	// [jc, jc+ncur), packed in bp.
@@ -664,6 +667,10 @@ func (g *gemmArgs) runNarrow() {
 	chunks = ceilDiv(g.n, chunk)
 	parallel.For(mBlocks*chunks, 1, func(lo, hi int) {
 		w := getWorkspace(g.kernelConfig)
+		wa, view := w, &workspace{edge: w.edge} // view: blocks of g.pa
+		if g.pa != nil {
+			wa = view
+		}
 		t := *g
 		for u := lo; u < hi; u++ {
 			i0, j0 := u/chunks*rows, u%chunks*chunk
@@ -671,8 +678,12 @@ func (g *gemmArgs) runNarrow() {
 			for pc := 0; pc < g.k; pc += g.kc {
 				block(&t, pc)
 				t.store = pc == 0 && g.beta == 0
-				packA(w.a, g.mr, g.transA, g.a, g.lda, i0, mc, pc, t.kcur, t.kcur, 0, g.alpha)
-				t.macroKernel(w, i0, mc, j0, nc)
+				if g.pa != nil {
+					view.a = g.pa.block(pc, t.kcur, i0, mc)
+				} else {
+					packA(w.a, g.mr, g.transA, g.a, g.lda, i0, mc, pc, t.kcur, t.kcur, 0, g.alpha)
+				}
+				t.macroKernel(wa, i0, mc, j0, nc)
 			}
 			if g.aff != nil || g.ep != nil {
 				t.epilogue(i0, mc, j0, nc)
@@ -764,13 +775,19 @@ func packBPanel(dst []float32, nr int, trans bool, b []float32, ldb, p0, kc, j0,
 // columns.
 func (g *gemmArgs) tasks(lo, hi int) {
 	w := getWorkspace(g.kernelConfig)
+	wa, view := w, &workspace{edge: w.edge} // view: blocks of g.pa
+	if g.pa != nil {
+		wa = view
+	}
 	chunks := ceilDiv(g.ncur, g.chunk)
 	packed := -1
 	for t := lo; t < hi; t++ {
 		ib, cb := t/chunks, t%chunks
 		i0 := ib * g.mcur
 		mc := min(g.mcur, g.m-i0)
-		if ib != packed {
+		if g.pa != nil {
+			view.a = g.pa.block(g.pc, g.kcur, i0, mc)
+		} else if ib != packed {
 			if g.segK {
 				split(g.k0, g.pc, g.kcur, func(pk piece) {
 					packA(w.a, g.mr, g.transA, g.a[pk.img*g.strideA:], g.lda, i0, mc, pk.q, pk.n, g.kcur, pk.off, g.alpha)
@@ -782,7 +799,7 @@ func (g *gemmArgs) tasks(lo, hi int) {
 		}
 		j0 := cb * g.chunk // relative to jc
 		nc := min(g.chunk, g.ncur-j0)
-		g.macroKernel(w, i0, mc, j0, nc)
+		g.macroKernel(wa, i0, mc, j0, nc)
 		if (g.aff != nil || g.ep != nil) && g.pc+g.kcur == g.k {
 			g.epilogue(i0, mc, g.jc+j0, nc)
 		}
