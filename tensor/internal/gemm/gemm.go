@@ -34,6 +34,11 @@
 // whole and then lets each task take its rows through every k block, again
 // without a barrier between k blocks.
 //
+// A product whose A is shared by many products (a layer's weights at
+// inference) can have α·op(A) packed once (PackA) and reused by every
+// driver (SgemmPacked), with the results of packing it each time, bit for
+// bit.
+//
 // Products with m = 1 or n = 1 skip packing and run as matrix-vector
 // loops split into fixed ranges of outputs.
 //
