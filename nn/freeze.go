@@ -15,7 +15,9 @@ import (
 // computes from that copy whenever it runs without gradients
 // (autograd.NoGrad), alone or fused with its batch norm (FusedConvBN), so
 // that no inference packs the weights again. The results are those of the
-// layers unfrozen, bit for bit; training is unaffected.
+// layers unfrozen, bit for bit; training is unaffected. The price is
+// memory: a frozen layer holds a copy of its weight and, for a
+// convolution of one group, the packed copy (about as large again).
 //
 // The copy holds the weights' values when Freeze is called. A layer drops
 // it, and computes from its weight again, when
