@@ -92,3 +92,15 @@ func Conv2DFused(x, w *Var, p tensor.Conv2DConfig, ep *tensor.ConvEpilogue) *Var
 	}
 	return record("Conv2DFused", tensor.Conv2DFused(x.Value, w.Value, p, ep), []*Var{x, w}, nil)
 }
+
+// Conv2DFrozen returns tensor.Conv2DFrozen(x, w, p, ep), a convolution
+// with frozen filters (and an epilogue if ep is not nil) for inference. It
+// has no backward rule: it panics if gradients are enabled and x requires
+// one, and otherwise records a result like any other operation under
+// NoGrad.
+func Conv2DFrozen(x *Var, w *tensor.FrozenConvWeight, p tensor.Conv2DConfig, ep *tensor.ConvEpilogue) *Var {
+	if GradEnabled() && x.requiresGrad {
+		panic("autograd: Conv2DFrozen: inference only, but gradients are enabled and x requires one")
+	}
+	return record("Conv2DFrozen", tensor.Conv2DFrozen(x.Value, w, p, ep), []*Var{x}, nil)
+}

@@ -16,7 +16,9 @@ import (
 // zoo's AutoNL-S at 224×224 with 1000 classes, batch 1 and 8, LightNL
 // blocks included. Its LightNL blocks' last batch norm has γ = 1 instead
 // of the initial 0 (which makes a block the identity in value only; the
-// block computes its branch either way), as in a trained network. It
+// block computes its branch either way), as in a trained network. The
+// network is frozen (nn.Freeze) as an inference engine prepares a
+// network it loads, so that no inference packs the weights again. It
 // reports images/s and the CPU time of all threads per operation, as
 // BenchmarkMobileNetV2 does; benchmarks/ort.js runs the same network,
 // exported by autonl export, in ONNX Runtime.
@@ -34,6 +36,7 @@ func BenchmarkAutoNLS(b *testing.B) {
 				}
 			}
 			nn.SetTraining(net, false)
+			nn.Freeze(net)
 			x := autograd.Const(tensor.Normal(rng, 0, 1, batch, 3, 224, 224))
 			infer := func() { autograd.NoGrad(func() { tensor.Release(net.Forward(x).Value) }) }
 			infer()

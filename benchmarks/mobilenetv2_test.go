@@ -95,8 +95,9 @@ func cpuTime() time.Duration {
 
 // BenchmarkMobileNetV2 measures torchvision's MobileNetV2 1.0 (as
 // models.MobileNetV2) at 224×224, batch 1 and 8, and at 32×32 with
-// SmallInput and 10 classes, batch 32: inference (evaluation mode, NoGrad)
-// and a training step (forward, cross-entropy, backward, SGD with momentum
+// SmallInput and 10 classes, batch 32: inference (evaluation mode, NoGrad,
+// the network frozen by nn.Freeze as an inference engine prepares a
+// network it loads) and a training step (forward, cross-entropy, backward, SGD with momentum
 // and weight decay, ReleaseGraph). Besides images/s it reports the CPU
 // time per operation of all threads (cpu-ms/op). The train cases also
 // report the bytes allocated by the first training step (first-step-B)
@@ -107,6 +108,7 @@ func BenchmarkMobileNetV2(b *testing.B) {
 		b.Run(c.name()+"/inference", func(b *testing.B) {
 			s := newMNV2(b, c)
 			nn.SetTraining(s.net, false)
+			nn.Freeze(s.net)
 			s.infer()
 			b.ResetTimer()
 			cpu0 := cpuTime()

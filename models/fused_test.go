@@ -85,3 +85,46 @@ func TestFusedInferenceMatchesUnfused(t *testing.T) {
 		})
 	}
 }
+
+// TestFrozenInferenceMatchesUnfrozen checks that a frozen network
+// (nn.Freeze) computes the logits of the same network unfrozen bit for
+// bit, in evaluation mode under NoGrad, on MobileNetV2, MnasNet-A1 and
+// AutoNL-S (squeeze-excite and LightNL blocks) at batches 1 and 2; and
+// that with gradients enabled it computes the gradients of a network
+// never frozen, so training is untouched.
+func TestFrozenInferenceMatchesUnfrozen(t *testing.T) {
+	for _, name := range []string{"mobilenetv2", "mnasnet-a1", "autonl-s"} {
+		t.Run(name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(7, 8))
+			net := newZoo(t, name, rng, models.Config{Classes: 10})
+			x := autograd.Const(tensor.Normal(rng, 0, 1, 2, 3, 64, 64))
+			randomizeBN(rng, net, x)
+			nn.SetTraining(net, false)
+			x1 := autograd.Const(tensor.FromSlice(x.Value.Data()[:3*64*64], 1, 3, 64, 64))
+			logits := func(x *autograd.Var) []float32 {
+				var y []float32
+				autograd.NoGrad(func() { y = net.Forward(x).Value.Data() })
+				return y
+			}
+			// The gradients of every parameter, in evaluation mode (no
+			// dropout, fixed statistics).
+			grads := func() [][]float32 {
+				y := net.Forward(x)
+				autograd.Mean(autograd.Mul(y, y), false).Backward()
+				var g [][]float32
+				for _, p := range nn.NamedParams(net) {
+					g = append(g, append([]float32(nil), p.Var.Grad.Data()...))
+					p.Var.ZeroGrad()
+				}
+				y.ReleaseGraph()
+				return g
+			}
+			want, want1, wantGrads := logits(x), logits(x1), grads()
+			nn.Freeze(net)
+			require.Equal(t, want, logits(x), "batch 2")
+			require.Equal(t, want1, logits(x1), "batch 1")
+			require.Equal(t, wantGrads, grads(), "gradients after freezing")
+			require.Equal(t, want, logits(x), "no longer frozen")
+		})
+	}
+}

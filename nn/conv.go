@@ -41,6 +41,7 @@ type ConvConfig struct {
 // "bias" (Out).
 type Conv2d struct {
 	Base
+	frozenState // what Freeze keeps
 	// Weight is the kernel, Out × In/Groups × Kernel × Kernel.
 	Weight *autograd.Var
 	// Bias is the per-channel bias of shape [Out], or nil.
@@ -107,6 +108,9 @@ func (c *Conv2d) Forward(x *autograd.Var) (y *autograd.Var) {
 	}
 	if s[1] != c.In {
 		panic(fmt.Sprintf("nn: Conv2d: input %v has %d channels, want %d", s, s[1], c.In))
+	}
+	if w := c.frozenWeight(); w != nil {
+		return autograd.Conv2DFrozen(x, w, c.Params, nil)
 	}
 	return autograd.Conv2D(x, c.Weight, c.Bias, c.Params)
 }

@@ -36,6 +36,17 @@
 // equivalent torch.nn modules; Format adds parameter counts. Every layer
 // has a String method in the same style.
 //
+// # Inference
+//
+// In evaluation mode under autograd.NoGrad, FusedConvBN computes a
+// convolution, its batch norm, activation and residual addition in one
+// pass. Freeze prepares a network for repeated inference as an inference
+// engine does when it loads one: its convolutions keep their weights
+// packed for the matrix-product kernels instead of packing them for every
+// product, with the results of the unfrozen network bit for bit; Unfreeze,
+// training mode, a forward pass with gradients and loading a state dict
+// undo it.
+//
 // # Checkpoints
 //
 // StateDict lists parameters and buffers in PyTorch's state_dict order.

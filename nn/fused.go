@@ -17,7 +17,8 @@ import (
 // returns nil, and the caller runs the layers one by one. The results are
 // those of the layers run one after the other bit for bit, the additions
 // being autograd.Add(adds[i], …), except that Swish is computed in float32
-// (tensor.ConvEpilogue.ThenSwish), within float32 rounding of Swish's.
+// (tensor.ConvEpilogue.ThenSwish), within float32 rounding of Swish's. A
+// frozen convolution (Freeze) computes from its frozen weight.
 func FusedConvBN(conv *Conv2d, bn *BatchNorm2d, x *autograd.Var, lo, hi float32, swish bool, adds ...*autograd.Var) *autograd.Var {
 	if autograd.GradEnabled() || bn.Training() || conv.Bias != nil || Tracing() ||
 		conv.Out != bn.Channels || len(x.Shape()) != 4 || x.Shape()[1] != conv.In {
@@ -44,6 +45,9 @@ func FusedConvBN(conv *Conv2d, bn *BatchNorm2d, x *autograd.Var, lo, hi float32,
 	}
 	for _, r := range adds {
 		ep.ThenAdd(r.Value)
+	}
+	if w := conv.frozenWeight(); w != nil {
+		return autograd.Conv2DFrozen(x, w, conv.Params, ep)
 	}
 	return autograd.Conv2DFused(x, conv.Weight, conv.Params, ep)
 }

@@ -127,9 +127,12 @@ func (b *Base) checkName(op, name string) {
 // SetTraining puts m and every module below it in training mode (on) or
 // evaluation mode (off). Batch norm uses batch statistics and updates its
 // running statistics only in training mode; dropout drops only in training
-// mode.
+// mode. Training mode also drops what Freeze kept (Unfreeze).
 func SetTraining(m Module, on bool) {
 	Walk(m, func(_ string, m Module) { m.Registry().eval = !on })
+	if on {
+		Unfreeze(m)
+	}
 }
 
 // EvalMode puts m and every module below it in evaluation mode and returns

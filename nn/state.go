@@ -250,6 +250,7 @@ func load(m Module, srcs []source, strict bool, file string) (LoadResult, error)
 	for i, s := range use {
 		copy(targets[s.name].Data(), data[i])
 	}
+	Unfreeze(m) // the frozen copies are of the old weights
 	return LoadResult{Missing: missing, Unexpected: unexpected}, nil
 }
 

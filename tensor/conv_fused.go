@@ -208,13 +208,19 @@ func Conv2DFused(x, w *Tensor, p Conv2DConfig, ep *ConvEpilogue) *Tensor {
 		return Conv2D(x, w, p)
 	}
 	g := newConvGeom("Conv2DFused", x.shape, w.shape, p)
+	checkEpilogue("Conv2DFused", g, w, ep)
+	return conv2D(g, x, w, ep, nil)
+}
+
+// checkEpilogue panics unless ep fits the output of the convolution of
+// geometry g with filters w.
+func checkEpilogue(op string, g *convGeom, w *Tensor, ep *ConvEpilogue) {
 	if ep.Channels() != g.cout {
-		panic(fmt.Sprintf("tensor: Conv2DFused: epilogue of %d channels for w %v with %d output channels", ep.Channels(), w.shape, g.cout))
+		panic(fmt.Sprintf("tensor: %s: epilogue of %d channels for w %v with %d output channels", op, ep.Channels(), w.shape, g.cout))
 	}
 	for i, r := range ep.adds {
 		if out := g.outShape(); !SameShape(r.shape, out) {
-			panic(fmt.Sprintf("tensor: Conv2DFused: added tensor %d has shape %v, the output %v", i, r.shape, out))
+			panic(fmt.Sprintf("tensor: %s: added tensor %d has shape %v, the output %v", op, i, r.shape, out))
 		}
 	}
-	return conv2D(g, x, w, ep)
 }

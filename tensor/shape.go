@@ -74,14 +74,33 @@ func Slice(t *Tensor, axis, start, stop, step int) *Tensor {
 	shape[ax] = m
 	out := newOutUninit(shape) // the copies below fill it
 	outer, n, inner := splitAxis(t.shape, ax)
-	for o := range outer {
-		for k := range m {
-			src := (o*n + start + k*step) * inner
-			copy(out.data[(o*m+k)*inner:(o*m+k+1)*inner], t.data[src:src+inner])
-		}
+	if outer*m*inner == 0 {
+		return out
 	}
+	// Ranges of the outer index in parallel, about sliceGrain elements
+	// each; a slice of the last axis (LightNL's strided keys) element by
+	// element rather than one copy call per element.
+	parallel.For(outer, max(1, sliceGrain/(m*inner)), func(lo, hi int) {
+		for o := lo; o < hi; o++ {
+			if inner == 1 {
+				src, dst := t.data[o*n+start:], out.data[o*m:(o+1)*m]
+				for k := range dst {
+					dst[k] = src[k*step]
+				}
+				continue
+			}
+			for k := range m {
+				src := (o*n + start + k*step) * inner
+				copy(out.data[(o*m+k)*inner:(o*m+k+1)*inner], t.data[src:src+inner])
+			}
+		}
+	})
 	return out
 }
+
+// sliceGrain is the number of elements per range of Slice's parallel
+// loop.
+const sliceGrain = 1 << 14
 
 // SliceGrad returns the gradient of Slice(x, axis, start, stop, step) for
 // an input x of shape inShape given the gradient dy of the slice: a tensor

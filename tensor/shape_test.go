@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -58,6 +59,32 @@ func TestPermute(t *testing.T) {
 	require.Equal(t, m.Data(), Transpose(m, 1, 1).Data())
 	x := seq(2, 3, 4)
 	require.Equal(t, Permute(x, 2, 1, 0), Transpose(x, 0, 2))
+}
+
+// TestSliceLarge checks Slice on tensors large enough for its parallel
+// loop, along every axis with steps 1 and 2 (the last axis element by
+// element), against the elements At reads, with 1 and 2 threads.
+func TestSliceLarge(t *testing.T) {
+	x := seq(2, 40, 28, 30)
+	for ax := range 4 {
+		for _, step := range []int{1, 2} {
+			for _, procs := range []int{1, 2} {
+				prev := runtime.GOMAXPROCS(procs)
+				got := Slice(x, ax, 1, x.Dim(ax), step)
+				runtime.GOMAXPROCS(prev)
+				shape := append([]int(nil), x.Shape()...)
+				shape[ax] = (x.Dim(ax) - 1 + step - 1) / step
+				require.Equal(t, shape, got.Shape())
+				for i, v := range got.Data() {
+					idx := unravel(i, shape)
+					idx[ax] = 1 + idx[ax]*step
+					if v != x.At(idx...) {
+						require.Equal(t, x.At(idx...), v, "axis %d step %d procs %d element %v", ax, step, procs, idx)
+					}
+				}
+			}
+		}
+	}
 }
 
 func TestSlice(t *testing.T) {

@@ -61,23 +61,29 @@ func (g *gemmArgs) runCols() {
 	// [i, i+mr) at ap[pc·mp + i·kcur:].
 	mp := roundUp(g.m, g.mr)
 	mPanels := mp / g.mr
-	apBuf := packBuffers.get()
-	if len(*apBuf) < mp*g.k {
-		*apBuf = make([]float32, mp*g.k)
-	}
-	ap := (*apBuf)[:mp*g.k]
-	packPanels := func(lo, hi int) {
-		for u := lo; u < hi; u++ {
-			pc, i := u/mPanels*g.kc, u%mPanels*g.mr
-			kcur := min(g.kc, g.k-pc)
-			packA(ap[pc*mp+i*kcur:], g.mr, g.transA, g.a, g.lda, i, min(g.mr, g.m-i), pc, kcur, kcur, 0, g.alpha)
-		}
-	}
-	units := ceilDiv(g.k, g.kc) * mPanels
-	if serial {
-		packPanels(0, units)
+	var ap []float32
+	if g.pa != nil {
+		ap = g.pa.data // packed beforehand, in this layout
 	} else {
-		parallel.For(units, max(1, 1<<14/(g.mr*g.kc)), packPanels)
+		apBuf := packBuffers.get()
+		defer packBuffers.put(apBuf)
+		if len(*apBuf) < mp*g.k {
+			*apBuf = make([]float32, mp*g.k)
+		}
+		ap = (*apBuf)[:mp*g.k]
+		packPanels := func(lo, hi int) {
+			for u := lo; u < hi; u++ {
+				pc, i := u/mPanels*g.kc, u%mPanels*g.mr
+				kcur := min(g.kc, g.k-pc)
+				packA(ap[pc*mp+i*kcur:], g.mr, g.transA, g.a, g.lda, i, min(g.mr, g.m-i), pc, kcur, kcur, 0, g.alpha)
+			}
+		}
+		units := ceilDiv(g.k, g.kc) * mPanels
+		if serial {
+			packPanels(0, units)
+		} else {
+			parallel.For(units, max(1, 1<<14/(g.mr*g.kc)), packPanels)
+		}
 	}
 
 	// Tasks: chunks of whole panels of columns, at most chunkFloats of
@@ -113,7 +119,6 @@ func (g *gemmArgs) runCols() {
 	} else {
 		parallel.For(chunks*rowRanges, 1, tasks)
 	}
-	packBuffers.put(apBuf)
 }
 
 // colTask computes rows [i0, i0+rows) of C over chunk cb of g.chunk

@@ -178,11 +178,12 @@ func TestSgemmDeterministic(t *testing.T) {
 
 // TestGemvMatchesRows checks that the matrix-vector products, split into
 // ranges of rows for the worker pool, give each output the arithmetic of
-// its row alone, bit for bit: dot for contiguous rows, the increasing sum
-// over p otherwise; for sizes below and above the split thresholds.
+// its row alone, bit for bit: dot for contiguous rows of gemvShortK
+// elements or more, the increasing sum over p otherwise; for sizes below
+// and above the split thresholds, with 1 and 2 threads.
 func TestGemvMatchesRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))
-	for _, s := range [][2]int{{5, 7}, {1152, 48}, {48, 1152}, {300, 70}, {2000, 9}, {7, 5000}} {
+	for _, s := range [][2]int{{5, 7}, {1152, 48}, {48, 1152}, {300, 70}, {2000, 9}, {7, 5000}, {480, 20}, {1155, 31}, {6, 31}, {1030, 127}, {600, 128}} {
 		m, k := s[0], s[1]
 		for _, transA := range []bool{false, true} {
 			a, x, y0 := randSlice(rng, m*k), randSlice(rng, k), randSlice(rng, m)
@@ -191,21 +192,29 @@ func TestGemvMatchesRows(t *testing.T) {
 				lda = m
 			}
 			for _, beta := range []float32{0, 1, 0.5} {
-				got := append([]float32(nil), y0...)
-				Sgemm(transA, false, m, 1, k, 1.5, a, lda, x, 1, beta, got, 1)
 				want := append([]float32(nil), y0...)
 				for i := range m {
 					var sum float32
-					if !transA {
+					if !transA && k >= gemvShortK {
 						sum = dot(a[i*k:(i+1)*k], x)
 					} else {
 						for p := range k {
-							sum += x[p] * a[p*m+i]
+							v := a[i*k+p]
+							if transA {
+								v = a[p*m+i]
+							}
+							sum += float32(x[p] * v)
 						}
 					}
 					want[i] = 1.5*sum + betaTimes(beta, y0[i])
 				}
-				require.Equal(t, want, got, "m=%d k=%d transA=%v β=%v", m, k, transA, beta)
+				for _, procs := range []int{1, 2} {
+					prev := runtime.GOMAXPROCS(procs)
+					got := append([]float32(nil), y0...)
+					Sgemm(transA, false, m, 1, k, 1.5, a, lda, x, 1, beta, got, 1)
+					runtime.GOMAXPROCS(prev)
+					require.Equal(t, want, got, "m=%d k=%d transA=%v β=%v procs=%d", m, k, transA, beta, procs)
+				}
 			}
 		}
 	}

@@ -183,13 +183,18 @@ swishAVX2_done:
 	RET
 
 // func swishAVX512(dst, x *float32, n int)
-// n is a multiple of 16.
+// Any n: the last n mod 16 elements go through one vector under a mask
+// (loads and stores of the lanes past n suppressed), with the operations
+// of the other vectors.
 TEXT ·swishAVX512(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ n+16(FP), CX
-	SHRQ $4, CX
+	TESTQ CX, CX
 	JZ swishAVX512_done
+	MOVQ CX, DX
+	ANDQ $15, DX
+	SHRQ $4, CX
 	VBROADCASTSS swishConsts<>+0(SB), Z16
 	VBROADCASTSS swishConsts<>+32(SB), Z17
 	VBROADCASTSS swishConsts<>+64(SB), Z18
@@ -283,7 +288,7 @@ swishAVX512_pairs:
 	JMP swishAVX512_pairs
 swishAVX512_loop:
 	TESTQ CX, CX
-	JZ swishAVX512_done
+	JZ swishAVX512_tail
 	VMOVUPS (SI), Z0
 	VPXORD Z16, Z0, Z1
 	VCMPPS $1, Z1, Z18, K1
@@ -321,6 +326,47 @@ swishAVX512_loop:
 	ADDQ $64, DI
 	DECQ CX
 	JMP swishAVX512_loop
+swishAVX512_tail:
+	TESTQ DX, DX
+	JZ swishAVX512_done
+	MOVQ DX, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K3
+	VMOVUPS.Z (SI), K3, Z0
+	VPXORD Z16, Z0, Z1
+	VCMPPS $1, Z1, Z18, K1
+	VMAXPS Z1, Z17, Z1
+	VMINPS Z1, Z18, Z1
+	VMULPS Z19, Z1, Z2
+	VRNDSCALEPS $0, Z2, Z2
+	VMULPS Z20, Z2, Z3
+	VSUBPS Z3, Z1, Z3
+	VMULPS Z21, Z2, Z4
+	VSUBPS Z4, Z3, Z3
+	VMULPS Z3, Z3, Z4
+	VMULPS Z22, Z3, Z5
+	VADDPS Z23, Z5, Z5
+	VMULPS Z3, Z5, Z5
+	VADDPS Z24, Z5, Z5
+	VMULPS Z3, Z5, Z5
+	VADDPS Z25, Z5, Z5
+	VMULPS Z3, Z5, Z5
+	VADDPS Z26, Z5, Z5
+	VMULPS Z3, Z5, Z5
+	VADDPS Z27, Z5, Z5
+	VMULPS Z4, Z5, Z5
+	VADDPS Z3, Z5, Z5
+	VADDPS Z28, Z5, Z5
+	VCVTTPS2DQ Z2, Z6
+	VPADDD Z29, Z6, Z6
+	VPSLLD $23, Z6, Z6
+	VMULPS Z6, Z5, Z5
+	VADDPS Z28, Z5, Z5
+	VDIVPS Z5, Z0, Z5
+	VMULPS Z15, Z0, K1, Z5
+	VMOVUPS Z5, K3, (DI)
 swishAVX512_done:
 	VZEROUPPER
 	RET

@@ -376,7 +376,7 @@ func bnGradMaskXNTAsm(dx, dy, x []float32, k, db, kx float32, f Affine) int {
 }
 
 // swishAVX2 and swishAVX512 are the Swish kernels (swish_amd64.s), for n
-// a multiple of 8 and of 16.
+// a multiple of 8 and any n (the last n mod 16 under a mask).
 //
 //go:noescape
 func swishAVX2(dst, x *float32, n int)
@@ -385,13 +385,16 @@ func swishAVX2(dst, x *float32, n int)
 func swishAVX512(dst, x *float32, n int)
 
 func swishAsm(dst, x []float32) int {
-	n16, n := 0, len(dst)&^7
 	if use512 {
-		n16, n = split16(len(dst))
-		if n16 > 0 {
-			swishAVX512(&dst[0], &x[0], n16)
+		// All of it: the tail of fewer than 16 in one masked vector rather
+		// than SwishGeneric element by element (the planes of 7×7 and
+		// 14×14 maps, and the rows of GEMM tiles, end with one).
+		if len(dst) > 0 {
+			swishAVX512(&dst[0], &x[0], len(dst))
 		}
+		return len(dst)
 	}
+	n16, n := 0, len(dst)&^7
 	if n > n16 {
 		swishAVX2(&dst[n16], &x[n16], n-n16)
 	}
