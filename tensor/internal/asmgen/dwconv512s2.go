@@ -229,8 +229,10 @@ const flatChunks, flatPlanes, flatMaxKw = 4, 3, 8
 // negative) after the chunk's start in x, with the lanes outside the
 // column mask CM[q·flatChunks + s] zero. S(p, q) is not loaded: the tap
 // row's window of 16·(flatChunks+1) values from offs[2p] bytes after the
-// group's start is loaded once, vector v under the load mask LM[p·(flatChunks+1) + v]
-// (lanes outside it zero, their memory untouched), and S(p, q) of slot s
+// group's start is loaded once, vector v under the load mask LM[p·(flatChunks+2) + v]
+// (lanes outside it zero, their memory untouched; without masks if
+// LM[p·(flatChunks+2) + flatChunks+1] is 0xFFFF, which the caller sets when
+// the first c+1 vectors are wholly inside the plane), and S(p, q) of slot s
 // is VALIGND $q of its vectors s and s+1 under the column mask, zeroing.
 // The slot is stored at the chunk's place in y under the mask
 // SM[s]. The group's masks are at M = masks + g·gstride (bytes): LM = M,
@@ -277,12 +279,24 @@ func dwPlaneFlat512(g *gen, name string, kw int) {
 		g.i("ADDQ SI, R13")
 		g.i("ADDQ R12, R13")
 		g.i("ADDQ R8, AX")
+		// Windows wholly inside the plane (flag LM[C+1] = 0xFFFF) are
+		// loaded without masks: masked loads cost more on Zen 5.
+		g.i("CMPW %d(R10), $-1", 2*(C+1))
+		g.i("JEQ %s_full", label)
 		for v := range c + 1 {
 			g.i("KMOVW %d(R10), K%d", 2*v, 1+v%2)
 			for j := range P {
 				g.i("VMOVUPS.Z %s, K%d, Z%d", plane("R13", j, 64*v), 1+v%2, 12+5*j+v)
 			}
 		}
+		g.i("JMP %s_taps", label)
+		g.p("%s_full:", label)
+		for v := range c + 1 {
+			for j := range P {
+				g.i("VMOVUPS %s, Z%d", plane("R13", j, 64*v), 12+5*j+v)
+			}
+		}
+		g.p("%s_taps:", label)
 		for q := range kw {
 			for j := range P {
 				g.i("VBROADCASTSS %s, Z%d", [P]string{"(AX)", "(AX)(CX*1)", "(AX)(CX*2)"}[j], 27+j)
@@ -304,7 +318,7 @@ func dwPlaneFlat512(g *gen, name string, kw int) {
 			}
 		}
 		g.i("ADDQ $8, BX")
-		g.i("ADDQ $%d, R10", 2*(C+1))
+		g.i("ADDQ $%d, R10", 2*(C+2))
 		g.i("DECQ DX")
 		g.i("JNZ %s", label)
 		g.i("LEAQ (DI)(R12*1), R13")

@@ -42,8 +42,10 @@ type FlatPlan struct {
 	offs                 []int32 // per tap row p: the byte offset in x of its window from a group's start, and of W(p, 0) in the weights
 	wq                   int     // bytes from W(p, q) to W(p, q+1) in the weights: 4, or −4 with flip
 	// masks holds, per group g, at [g·gstride:], the load masks of the
-	// window's flatChunks+1 vectors of each tap row p at [p·(flatChunks+1)
-	// + v] (the lanes inside the plane), then at cmoff the column masks of
+	// window's flatChunks+1 vectors of each tap row p at [p·(flatChunks+2)
+	// + v] (the lanes inside the plane) and at [p·(flatChunks+2) +
+	// flatChunks+1] 0xFFFF if the group's vectors are wholly inside (then
+	// loaded without masks, which are slower), then at cmoff the column masks of
 	// each chunk s of the group for tap column q at [cmoff + q·flatChunks +
 	// s] (the lanes inside the plane's outputs whose tap column is inside
 	// the row), then the store masks at [cmoff + kw·flatChunks + s] (the
@@ -98,7 +100,7 @@ func newFlatPlan(h, w, kh, kw, pt, pl int, flip bool) *FlatPlan {
 	nchunk := (hw + lanes - 1) / lanes
 	f := &FlatPlan{h: h, w: w, kh: kh, kw: kw, pt: pt, pl: pl, flip: flip,
 		nchunk: nchunk, ngroup: (nchunk + flatChunks - 1) / flatChunks, wq: 4}
-	f.cmoff = kh * (flatChunks + 1)
+	f.cmoff = kh * (flatChunks + 2)
 	f.gstride = f.cmoff + (kw+1)*flatChunks
 	if kw > flatMaxKw || f.ngroup*f.gstride > maxFlatMasks {
 		return nil
@@ -116,13 +118,21 @@ func newFlatPlan(h, w, kh, kw, pt, pl int, flip bool) *FlatPlan {
 	f.masks = make([]uint16, f.ngroup*f.gstride)
 	for g := range f.ngroup {
 		m := f.masks[g*f.gstride:]
+		// The group's window vectors: those of its chunks and one more.
+		nv := min(flatChunks, nchunk-g*flatChunks) + 1
 		for p := range kh {
+			lm := m[p*(flatChunks+2):]
+			full := true
 			for v := range flatChunks + 1 {
 				for l := range lanes {
 					if a := (g*flatChunks+v)*lanes + l + (p-pt)*w - pl; a >= 0 && a < hw {
-						m[p*(flatChunks+1)+v] |= 1 << l
+						lm[v] |= 1 << l
 					}
 				}
+				full = full && (v >= nv || lm[v] == 0xFFFF)
+			}
+			if full {
+				lm[flatChunks+1] = 0xFFFF
 			}
 		}
 		for s := range flatChunks {
