@@ -30,8 +30,9 @@ import (
 // phases of dx from the taps that reach it, instead of spreading dy over
 // zeros). Stride-1 convolutions whose outputs have the inputs' size run on
 // flattened planes (dwconv.FlatPlan: 16 outputs at a time in the plane's
-// order, masked loads for the padding, no copy) on small maps and with
-// 5×5 and larger kernels on any map (see dwFlat).
+// order, each tap row's window loaded once and its taps formed in
+// registers, masks for the padding, no copy) on maps up to 32 wide and
+// with 5×5 and larger kernels (up to 8 columns) on any map (see dwFlat).
 
 // dwStreamBytes is the output size from which depthwise convolutions
 // (forward and input gradient) whose output vectors tile the output
@@ -255,22 +256,24 @@ func dwFlatGradPlan(g *convGeom) *dwconv.FlatPlan {
 
 // dwFlatMaxWidth is the widest map dwFlatPlan takes with kernels of fewer
 // than dwFlatMinTaps taps: on wider maps the kernels that vectorize along
-// rows reuse each input vector for several output rows and are as fast or
-// faster (28×28 3×3: 39-46 GFLOP/s with FlatPlan, 47-49 along rows on a
-// quiet machine, Zen 5, one thread). Kernels of dwFlatMinTaps taps and
-// more (5×5, 7×7) take it on maps of any width, where the tap kernels
-// along rows have no AVX-512 path for rows of fewer than 16 vectors (5×5
-// on 56×56: forward 42 against 33 GFLOP/s, input gradient 54 against 40).
-// Of the small maps that the interleaved kernels take (dwInterleaved),
-// those of dwFlatMinPlane outputs and more run flat (7×7 3×3: forward 48
-// against 29 GFLOP/s, input gradient 50 against 20). Zen 5, one thread,
-// medians of 6 (benchmarks/README.md, nlk branch).
+// rows reuse each input vector for several output rows and are faster
+// (56×56 3×3 forward: 89-106 GFLOP/s along rows, 29-49 with FlatPlan;
+// 28×28 3×3, since FlatPlan forms each tap row's taps from one window:
+// forward 52-79 with FlatPlan, 31-60 along rows; Zen 5, one thread, A/B
+// of 3-4 rounds, benchmarks/README.md, dw5 branch). Kernels of
+// dwFlatMinTaps taps and more (5×5, 7×7) take it on maps of any width,
+// where the tap kernels along rows have no AVX-512 path for rows of fewer
+// than 16 vectors (5×5 on 56×56: forward 42 against 33 GFLOP/s, input
+// gradient 54 against 40). Of the small maps that the interleaved kernels
+// take (dwInterleaved), those of dwFlatMinPlane outputs and more run flat
+// (7×7 3×3: forward 48 against 29 GFLOP/s, input gradient 50 against 20).
+// Zen 5, one thread, medians of 6 (benchmarks/README.md, nlk branch).
 const (
 	dwFlatMinTaps  = 25
 	dwFlatMinPlane = 49
 )
 
-const dwFlatMaxWidth = 16
+const dwFlatMaxWidth = 32
 
 // dwEachPlane runs plane(dst, src, wt) for every output plane dst of the
 // depthwise convolution g, src its input plane and wt its kernel, then

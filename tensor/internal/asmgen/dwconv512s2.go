@@ -205,12 +205,13 @@ func dwPlane3x3S2512(g *gen, name string) {
 }
 
 // flatChunks and flatPlanes are the shape of dwPlaneFlat512's groups:
-// flatChunks chunks of 16 outputs of each of flatPlanes planes.
-const flatChunks, flatPlanes = 4, 4
+// flatChunks chunks of 16 outputs of each of flatPlanes planes; flatMaxKw
+// is the widest kernel it is emitted for.
+const flatChunks, flatPlanes, flatMaxKw = 4, 3, 8
 
-// dwPlaneFlat512 emits
+// dwPlaneFlat512 emits, for a kernel kw columns wide (kw ≤ 16),
 //
-//	func name(y, x, w *float32, offs *int32, masks *uint16, ntaps, gbytes, ctail, nunit, xstep, wstep, xb, wb int)
+//	func name(y, x, w *float32, offs *int32, masks *uint16, kh, gbytes, ctail, nunit, xstep, wstep, xb, wb, wq, cmoff, gstride int)
 //
 // a correlation of planes read in place whose outputs, in each plane's
 // own order, are taken 16 at a time whatever the rows (chunks). A unit of
@@ -218,34 +219,46 @@ const flatChunks, flatPlanes = 4, 4
 // w + j·wb, is computed in groups of flatChunks chunks of each plane, the
 // chunks' starts 64 bytes apart from the plane's start; for g <
 // gbytes/(64·flatChunks), and for a last group g = gbytes/(64·flatChunks)
-// of ctail < flatChunks chunks, slot s of group g of plane j (chunk
+// of ctail < flatChunks chunks, slot s of group g of plane j (chunk c =
 // flatChunks·g + s) gets
 //
-//	s = Σ_{t<ntaps} W(t) · L(t)   (fused, t increasing, from 0)
+//	Σ_{p<kh} Σ_{q<kw} W(p, q) · S(p, q)   (fused, (p, q) increasing, from 0)
 //
-// with W(t) the float32 offs[2t+1] bytes after the plane's weights and
-// L(t) the 16 values offs[2t] bytes (possibly negative) after the chunk's
-// start in x, loaded under the mask M[t·flatChunks + s] of the group's
-// table M = masks + g·(ntaps+1)·flatChunks, lanes outside it zero and
-// their memory untouched; the slot is stored at the chunk's place in y
-// under the mask M[ntaps·flatChunks + s]. The masks clear the lanes whose
-// tap falls in the padding or past the plane; a mask serves the same chunk
-// of every plane of the unit. This is done for
+// where W(p, q) is the float32 offs[2p+1] + q·wq bytes after the plane's
+// weights and S(p, q) the 16 values offs[2p] + 4q bytes (possibly
+// negative) after the chunk's start in x, with the lanes outside the
+// column mask CM[q·flatChunks + s] zero. S(p, q) is not loaded: the tap
+// row's window of 16·(flatChunks+1) values from offs[2p] bytes after the
+// group's start is loaded once, vector v under the load mask LM[p·(flatChunks+2) + v]
+// (lanes outside it zero, their memory untouched; without masks if
+// LM[p·(flatChunks+2) + flatChunks+1] is 0xFFFF, which the caller sets when
+// the first c+1 vectors are wholly inside the plane), and S(p, q) of slot s
+// is VALIGND $q of its vectors s and s+1 under the column mask, zeroing.
+// The slot is stored at the chunk's place in y under the mask
+// SM[s]. The group's masks are at M = masks + g·gstride (bytes): LM = M,
+// CM = M + cmoff, SM = CM + 2·kw·flatChunks. A mask serves the same chunk
+// of every plane of the unit. The load masks keep the lanes inside the
+// plane and the column masks those whose tap column falls inside the row
+// (and inside the plane's outputs): together they clear the taps that
+// fall in the padding, as masked loads of each tap would. This is done for
 // nunit units, unit u at x + u·xstep, y + u·xstep and w + u·wstep; with xb
 // = wb = 0 a unit is one plane (computed and stored flatPlanes times).
-// ntaps and nunit are at least 1, gbytes or ctail too.
+// kh and nunit are at least 1, gbytes or ctail too.
 //
-// The accumulators are Z0–Z15 (slot s of plane j in Z(4j+s)), the weights
-// Z16–Z19 and the loads Z20–Z31.
-func dwPlaneFlat512(g *gen, name string) {
-	const sig = "y, x, w *float32, offs *int32, masks *uint16, ntaps, gbytes, ctail, nunit, xstep, wstep, xb, wb int"
-	g.text(name, sig, 104, "AVX-512 depthwise kernel over flattened planes; see dwPlaneFlat512 in tensor/internal/asmgen.")
+// A tap row costs flatChunks+1 loads per plane where loading each tap
+// costs kw·flatChunks; each column mask serves flatPlanes planes and each
+// weight flatChunks chunks. The accumulators are Z0–Z11 (slot s of plane
+// j in Z(4j+s)), the windows Z12–Z26 (vector v of plane j in Z(12+5j+v)),
+// the weights Z27–Z29 and the shifted taps Z30–Z31.
+func dwPlaneFlat512(g *gen, name string, kw int) {
+	const sig = "y, x, w *float32, offs *int32, masks *uint16, kh, gbytes, ctail, nunit, xstep, wstep, xb, wb, wq, cmoff, gstride int"
+	g.text(name, sig, 128, "AVX-512 depthwise kernel over flattened planes, %d-column kernels; see dwPlaneFlat512 in tensor/internal/asmgen.", kw)
 	const C, P = flatChunks, flatPlanes
 	// plane returns the address of plane j at displacement disp from the
-	// plane-0 address in R13, R11 holding R13 + 2·xb.
-	plane := func(j, disp int) string {
-		return [4]string{fmt.Sprintf("%d(R13)", disp), fmt.Sprintf("%d(R13)(R14*1)", disp),
-			fmt.Sprintf("%d(R11)", disp), fmt.Sprintf("%d(R11)(R14*1)", disp)}[j]
+	// plane-0 address in base, R14 holding xb.
+	plane := func(base string, j, disp int) string {
+		return [P]string{fmt.Sprintf("%d(%s)", disp, base), fmt.Sprintf("%d(%s)(R14*1)", disp, base),
+			fmt.Sprintf("%d(%s)(R14*2)", disp, base)}[j]
 	}
 	// group emits the group at byte offset R12 with its masks at R9, for
 	// its first c chunks, leaving R9 at the next group's masks.
@@ -256,39 +269,66 @@ func dwPlaneFlat512(g *gen, name string) {
 			}
 		}
 		g.i("MOVQ offs+24(FP), BX")
-		g.i("MOVQ ntaps+40(FP), DX")
+		g.i("MOVQ kh+40(FP), DX")
+		g.i("MOVQ R9, R10")
+		g.i("MOVQ R9, R15")
+		g.i("ADDQ cmoff+112(FP), R15")
 		g.p("%s:", label)
-		g.i("MOVLQSX 4(BX), AX")
 		g.i("MOVLQSX (BX), R13")
-		g.i("ADDQ R8, AX")
-		g.i("VBROADCASTSS (AX), Z16")
-		g.i("VBROADCASTSS (AX)(CX*1), Z17")
-		g.i("VBROADCASTSS (AX)(CX*2), Z18")
-		g.i("LEAQ (AX)(CX*2), AX")
-		g.i("VBROADCASTSS (AX)(CX*1), Z19")
+		g.i("MOVLQSX 4(BX), AX")
 		g.i("ADDQ SI, R13")
 		g.i("ADDQ R12, R13")
-		g.i("LEAQ (R13)(R14*2), R11")
-		for s := range c {
-			g.i("KMOVW %d(R9), K%d", 2*s, 1+s)
+		g.i("ADDQ R8, AX")
+		// Windows wholly inside the plane (flag LM[C+1] = 0xFFFF) are
+		// loaded without masks: masked loads cost more on Zen 5.
+		g.i("CMPW %d(R10), $-1", 2*(C+1))
+		g.i("JEQ %s_full", label)
+		for v := range c + 1 {
+			g.i("KMOVW %d(R10), K%d", 2*v, 1+v%2)
 			for j := range P {
-				g.i("VMOVUPS.Z %s, K%d, Z%d", plane(j, 64*s), 1+s, 20+(s*P+j)%12)
-				g.i("VFMADD231PS Z%d, Z%d, Z%d", 20+(s*P+j)%12, 16+j, 4*j+s)
+				g.i("VMOVUPS.Z %s, K%d, Z%d", plane("R13", j, 64*v), 1+v%2, 12+5*j+v)
+			}
+		}
+		g.i("JMP %s_taps", label)
+		g.p("%s_full:", label)
+		for v := range c + 1 {
+			for j := range P {
+				g.i("VMOVUPS %s, Z%d", plane("R13", j, 64*v), 12+5*j+v)
+			}
+		}
+		g.p("%s_taps:", label)
+		for q := range kw {
+			for j := range P {
+				g.i("VBROADCASTSS %s, Z%d", [P]string{"(AX)", "(AX)(CX*1)", "(AX)(CX*2)"}[j], 27+j)
+			}
+			if q < kw-1 {
+				g.i("ADDQ wq+104(FP), AX")
+			}
+			for s := range c {
+				g.i("KMOVW %d(R15), K%d", 2*(q*C+s), 3+s)
+				for j := range P {
+					t := 30 + (s*P+j)%2
+					if q == 0 {
+						g.i("VMOVAPS.Z Z%d, K%d, Z%d", 12+5*j+s, 3+s, t)
+					} else {
+						g.i("VALIGND.Z $%d, Z%d, Z%d, K%d, Z%d", q, 12+5*j+s, 12+5*j+s+1, 3+s, t)
+					}
+					g.i("VFMADD231PS Z%d, Z%d, Z%d", t, 27+j, 4*j+s)
+				}
 			}
 		}
 		g.i("ADDQ $8, BX")
-		g.i("ADDQ $%d, R9", 2*C)
+		g.i("ADDQ $%d, R10", 2*(C+2))
 		g.i("DECQ DX")
 		g.i("JNZ %s", label)
 		g.i("LEAQ (DI)(R12*1), R13")
-		g.i("LEAQ (R13)(R14*2), R11")
 		for s := range c {
-			g.i("KMOVW %d(R9), K%d", 2*s, 1+s)
+			g.i("KMOVW %d(R15), K%d", 2*(kw*C+s), 3+s)
 			for j := range P {
-				g.i("VMOVUPS Z%d, K%d, %s", 4*j+s, 1+s, plane(j, 64*s))
+				g.i("VMOVUPS Z%d, K%d, %s", 4*j+s, 3+s, plane("R13", j, 64*s))
 			}
 		}
-		g.i("ADDQ $%d, R9", 2*C)
+		g.i("ADDQ gstride+120(FP), R9")
 	}
 	g.i("MOVQ y+0(FP), DI")
 	g.i("MOVQ x+8(FP), SI")
@@ -301,7 +341,7 @@ func dwPlaneFlat512(g *gen, name string) {
 	g.i("CMPQ R12, gbytes+48(FP)")
 	g.i("JGE %s_tail", name)
 	g.p("%s_group:", name)
-	group(C, name+"_tap")
+	group(C, name+"_row")
 	g.i("ADDQ $%d, R12", 64*C)
 	g.i("CMPQ R12, gbytes+48(FP)")
 	g.i("JLT %s_group", name)
@@ -320,7 +360,7 @@ func dwPlaneFlat512(g *gen, name string) {
 	g.i("JMP %s_done", name)
 	for c := 1; c < C; c++ {
 		g.p("%s_tail%d:", name, c)
-		group(c, fmt.Sprintf("%s_tap%d", name, c))
+		group(c, fmt.Sprintf("%s_row%d", name, c))
 		g.i("JMP %s_next", name)
 	}
 	g.done(name, false)

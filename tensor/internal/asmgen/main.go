@@ -86,7 +86,9 @@ func main() {
 		dwGradTaps3Rows512(g, "gradTaps3RowsAVX512")
 		dwPlane3x3S2Data(g)
 		dwPlane3x3S2512(g, "plane3x3S2AVX512")
-		dwPlaneFlat512(g, "planeFlatAVX512")
+		for kw := 1; kw <= flatMaxKw; kw++ {
+			dwPlaneFlat512(g, fmt.Sprintf("planeFlat%dAVX512", kw), kw)
+		}
 		dwGradPlane3x3S2512(g, "gradPlane3x3S2AVX512")
 		dwGradInput3x3S2Data(g)
 		dwGradInput3x3S2512(g, "gradInput3x3S2AVX512")

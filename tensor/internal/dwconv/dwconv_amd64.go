@@ -101,12 +101,36 @@ func gradPlane3x3S2AVX512(out, dy, x, zero *float32, masks *uint16, nchunk, ho, 
 //go:noescape
 func gradInput3x3S2AVX512(dx, dy, zero, w *float32, masks *uint16, nchunk, ho, hodd, dyrow, dxrow, nplane, dxplane, dyplane int)
 
-// planeFlatAVX512 is the kernel of FlatPlan.Run, on 4 chunks of each of
-// 4 planes at a time and a last group of the remaining chunks (see
-// dwPlaneFlat512 in ../asmgen).
-//
+// planeFlatKwAVX512 are the kernels of FlatPlan.Run for kernels kw
+// columns wide, on 4 chunks of each of 3 planes at a time and a last group
+// of the remaining chunks (see dwPlaneFlat512 in ../asmgen).
+var planeFlatKwAVX512 = [flatMaxKw + 1]func(y, x, w *float32, offs *int32, masks *uint16, kh, gbytes, ctail, nunit, xstep, wstep, xb, wb, wq, cmoff, gstride int){
+	nil, planeFlat1AVX512, planeFlat2AVX512, planeFlat3AVX512, planeFlat4AVX512,
+	planeFlat5AVX512, planeFlat6AVX512, planeFlat7AVX512, planeFlat8AVX512}
+
 //go:noescape
-func planeFlatAVX512(y, x, w *float32, offs *int32, masks *uint16, ntaps, gbytes, ctail, nunit, xstep, wstep, xb, wb int)
+func planeFlat1AVX512(y, x, w *float32, offs *int32, masks *uint16, kh, gbytes, ctail, nunit, xstep, wstep, xb, wb, wq, cmoff, gstride int)
+
+//go:noescape
+func planeFlat2AVX512(y, x, w *float32, offs *int32, masks *uint16, kh, gbytes, ctail, nunit, xstep, wstep, xb, wb, wq, cmoff, gstride int)
+
+//go:noescape
+func planeFlat3AVX512(y, x, w *float32, offs *int32, masks *uint16, kh, gbytes, ctail, nunit, xstep, wstep, xb, wb, wq, cmoff, gstride int)
+
+//go:noescape
+func planeFlat4AVX512(y, x, w *float32, offs *int32, masks *uint16, kh, gbytes, ctail, nunit, xstep, wstep, xb, wb, wq, cmoff, gstride int)
+
+//go:noescape
+func planeFlat5AVX512(y, x, w *float32, offs *int32, masks *uint16, kh, gbytes, ctail, nunit, xstep, wstep, xb, wb, wq, cmoff, gstride int)
+
+//go:noescape
+func planeFlat6AVX512(y, x, w *float32, offs *int32, masks *uint16, kh, gbytes, ctail, nunit, xstep, wstep, xb, wb, wq, cmoff, gstride int)
+
+//go:noescape
+func planeFlat7AVX512(y, x, w *float32, offs *int32, masks *uint16, kh, gbytes, ctail, nunit, xstep, wstep, xb, wb, wq, cmoff, gstride int)
+
+//go:noescape
+func planeFlat8AVX512(y, x, w *float32, offs *int32, masks *uint16, kh, gbytes, ctail, nunit, xstep, wstep, xb, wb, wq, cmoff, gstride int)
 
 // gradTapsAVX512 takes 1 to maxGradTaps512 taps.
 //
@@ -500,15 +524,17 @@ func gradInput3x3S2Asm(dx, dy, k []float32, h, w, n int) {
 	gradInput3x3S2AVX512(&dx[0], &dy[0], &zeroRow[Lanes], &k[0], &m[0], nch, ho, h%2, 4*wo, 4*w, n, 4*h*w, 4*ho*wo)
 }
 
-// planeFlatAsm runs FlatPlan.Run's kernel on n planes: four at a time,
-// and the last n mod 4 one by one (each computed and stored 4 times).
+// planeFlatAsm runs FlatPlan.Run's kernel on n planes: FlatPlanes at a
+// time, and the last n mod FlatPlanes one by one (each computed and stored
+// FlatPlanes times).
 func planeFlatAsm(f *FlatPlan, y, x, k []float32, n int) {
 	kk, hw := f.kh*f.kw, f.h*f.w
 	gbytes, ctail := 64*flatChunks*(f.nchunk/flatChunks), f.nchunk%flatChunks
-	if n4 := n / FlatPlanes; n4 > 0 {
-		planeFlatAVX512(&y[0], &x[0], &k[0], &f.offs[0], &f.masks[0], kk, gbytes, ctail, n4, 4*FlatPlanes*hw, 4*FlatPlanes*kk, 4*hw, 4*kk)
+	kern := planeFlatKwAVX512[f.kw]
+	if nu := n / FlatPlanes; nu > 0 {
+		kern(&y[0], &x[0], &k[0], &f.offs[0], &f.masks[0], f.kh, gbytes, ctail, nu, 4*FlatPlanes*hw, 4*FlatPlanes*kk, 4*hw, 4*kk, f.wq, 2*f.cmoff, 2*f.gstride)
 	}
 	for m := n / FlatPlanes * FlatPlanes; m < n; m++ {
-		planeFlatAVX512(&y[m*hw], &x[m*hw], &k[m*kk], &f.offs[0], &f.masks[0], kk, gbytes, ctail, 1, 0, 0, 0, 0)
+		kern(&y[m*hw], &x[m*hw], &k[m*kk], &f.offs[0], &f.masks[0], f.kh, gbytes, ctail, 1, 0, 0, 0, 0, f.wq, 2*f.cmoff, 2*f.gstride)
 	}
 }

@@ -11,10 +11,11 @@ const maxFlatMasks = 1 << 17
 
 // flatChunks and FlatPlanes are the groups of a FlatPlan's kernel: it
 // computes flatChunks chunks of 16 outputs of each of FlatPlanes planes at
-// a time, every mask serving the same chunk of all of them. Runs of planes
-// that are not a multiple of FlatPlanes cost up to FlatPlanes times as
-// much for the last n mod FlatPlanes planes.
-const flatChunks, FlatPlanes = 4, 4
+// a time, every mask serving the same chunk of all of them and every
+// weight all chunks. Runs of planes that are not a multiple of FlatPlanes
+// cost up to FlatPlanes times as much for the last n mod FlatPlanes
+// planes. flatMaxKw is the widest kernel the kernel takes.
+const flatChunks, FlatPlanes, flatMaxKw = 4, 3, 8
 
 // FlatPlan is the geometry of a stride-1 depthwise correlation whose
 // output plane has the input plane's size, for Run: a kh×kw kernel over
@@ -26,21 +27,31 @@ const flatChunks, FlatPlanes = 4, 4
 // Run takes the outputs of a plane 16 at a time in the plane's own order,
 // whatever its rows, so that no lane is wasted on narrow maps (7×7, 14×14)
 // and no copy is made: each tap reads the input plane in place at a
-// constant offset, under a mask that clears the lanes whose tap falls in
-// the padding. The masks depend on the geometry alone and are computed
-// once per plan; the kernel computes 4 chunks of each of 4 planes at a
-// time, each mask loaded once for the 4 planes.
+// constant offset, its lanes that fall in the padding cleared. The kernel
+// computes 4 chunks of each of 3 planes at a time; it loads the window of
+// each tap row once (5 vectors for the 4 chunks) and forms the kw taps
+// of the row from it (VALIGND), zeroing the lanes outside the plane (load
+// masks) and those whose tap column falls outside the row (column masks).
+// The masks depend on the geometry alone and are computed once per plan,
+// each serves the 3 planes.
 type FlatPlan struct {
 	h, w, kh, kw, pt, pl int
 	flip                 bool
 	nchunk               int     // chunks of 16 outputs per plane
 	ngroup               int     // groups of flatChunks chunks per plane, the last one possibly partial
-	offs                 []int32 // per tap in (p, q) order: byte offsets in x and in the weights
-	// masks holds, per group g, the load masks of its chunks c =
-	// g·flatChunks + s for every tap t at [(g·(kk+1) + t)·flatChunks + s]
-	// (the lanes whose tap reads inside the plane), then their store masks
-	// at [(g·(kk+1) + kk)·flatChunks + s] (the lanes inside the plane).
-	masks []uint16
+	offs                 []int32 // per tap row p: the byte offset in x of its window from a group's start, and of W(p, 0) in the weights
+	wq                   int     // bytes from W(p, q) to W(p, q+1) in the weights: 4, or −4 with flip
+	// masks holds, per group g, at [g·gstride:], the load masks of the
+	// window's flatChunks+1 vectors of each tap row p at [p·(flatChunks+2)
+	// + v] (the lanes inside the plane) and at [p·(flatChunks+2) +
+	// flatChunks+1] 0xFFFF if the group's vectors are wholly inside (then
+	// loaded without masks, which are slower), then at cmoff the column masks of
+	// each chunk s of the group for tap column q at [cmoff + q·flatChunks +
+	// s] (the lanes inside the plane's outputs whose tap column is inside
+	// the row), then the store masks at [cmoff + kw·flatChunks + s] (the
+	// lanes inside the plane's outputs).
+	masks          []uint16
+	cmoff, gstride int // in masks (uint16s)
 }
 
 // NewFlatPlan returns the plan of the correlation described at FlatPlan,
@@ -88,36 +99,52 @@ func newFlatPlan(h, w, kh, kw, pt, pl int, flip bool) *FlatPlan {
 	hw, kk := h*w, kh*kw
 	nchunk := (hw + lanes - 1) / lanes
 	f := &FlatPlan{h: h, w: w, kh: kh, kw: kw, pt: pt, pl: pl, flip: flip,
-		nchunk: nchunk, ngroup: (nchunk + flatChunks - 1) / flatChunks}
-	if f.ngroup*flatChunks*(kk+1) > maxFlatMasks {
+		nchunk: nchunk, ngroup: (nchunk + flatChunks - 1) / flatChunks, wq: 4}
+	f.cmoff = kh * (flatChunks + 2)
+	f.gstride = f.cmoff + (kw+1)*flatChunks
+	if kw > flatMaxKw || f.ngroup*f.gstride > maxFlatMasks {
 		return nil
 	}
 	for p := range kh {
-		for q := range kw {
-			t := p*kw + q
-			if flip {
-				t = kk - 1 - t
-			}
-			f.offs = append(f.offs, int32(4*((p-pt)*w+q-pl)), int32(4*t))
+		t := p * kw
+		if flip {
+			t = kk - 1 - t
 		}
+		f.offs = append(f.offs, int32(4*((p-pt)*w-pl)), int32(4*t))
 	}
-	f.masks = make([]uint16, f.ngroup*flatChunks*(kk+1))
-	for c := range nchunk {
-		m := f.masks[c/flatChunks*flatChunks*(kk+1)+c%flatChunks:]
-		for l := range lanes {
-			k := c*lanes + l
-			if k >= hw {
-				break
-			}
-			m[kk*flatChunks] |= 1 << l
-			i, j := k/w, k%w
-			for p := range kh {
-				if a := i + p - pt; a < 0 || a >= h {
-					continue
+	if flip {
+		f.wq = -4
+	}
+	f.masks = make([]uint16, f.ngroup*f.gstride)
+	for g := range f.ngroup {
+		m := f.masks[g*f.gstride:]
+		// The group's window vectors: those of its chunks and one more.
+		nv := min(flatChunks, nchunk-g*flatChunks) + 1
+		for p := range kh {
+			lm := m[p*(flatChunks+2):]
+			full := true
+			for v := range flatChunks + 1 {
+				for l := range lanes {
+					if a := (g*flatChunks+v)*lanes + l + (p-pt)*w - pl; a >= 0 && a < hw {
+						lm[v] |= 1 << l
+					}
 				}
+				full = full && (v >= nv || lm[v] == 0xFFFF)
+			}
+			if full {
+				lm[flatChunks+1] = 0xFFFF
+			}
+		}
+		for s := range flatChunks {
+			for l := range lanes {
+				k := (g*flatChunks+s)*lanes + l
+				if k >= hw {
+					break
+				}
+				m[f.cmoff+kw*flatChunks+s] |= 1 << l
 				for q := range kw {
-					if b := j + q - pl; b >= 0 && b < w {
-						m[(p*kw+q)*flatChunks] |= 1 << l
+					if b := k%w + q - pl; b >= 0 && b < w {
+						m[f.cmoff+q*flatChunks+s] |= 1 << l
 					}
 				}
 			}

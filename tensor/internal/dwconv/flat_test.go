@@ -13,11 +13,12 @@ import (
 // has it (the pure-Go twin among them) gives bit for bit what Taps of the
 // same variant gives on a zero-padded copy of each plane, for kernels 1 to
 // 7 with every padding, planes narrower and wider than a chunk and every
-// remainder of chunks and groups (of 8 chunks, and of 4 for pairs of
-// planes), one to four planes in a call (an odd last one with pairs),
-// weights in order and flipped, and infinite inputs (whose products must
-// not reach the padding); that it writes nothing past the planes; and that
-// the assembly kernels are within rounding of the twin.
+// remainder of chunks and groups (of 4 chunks), one to seven planes in a
+// call (every remainder of units of FlatPlanes), weights in order and
+// flipped, and infinite inputs (whose products must not reach the padding
+// nor, through a tap row's window, the lanes of other taps); that it
+// writes nothing past the planes; that the assembly kernels are within
+// rounding of the twin; and that kernels wider than flatMaxKw have no plan.
 func TestFlatPlanMatchesTaps(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 18))
 	sizes := [][2]int{{1, 1}, {1, 5}, {7, 7}, {8, 8}, {3, 16}, {14, 14}, {5, 17}, {9, 28}, {28, 28}, {4, 56}, {13, 3}, {8, 9}}
@@ -32,12 +33,12 @@ func TestFlatPlanMatchesTaps(t *testing.T) {
 		tested++
 		for _, hw := range sizes {
 			h, w := hw[0], hw[1]
-			for _, k := range [][2]int{{3, 3}, {5, 5}, {7, 7}, {1, 3}, {3, 1}, {2, 4}} {
+			for _, k := range [][2]int{{3, 3}, {5, 5}, {7, 7}, {1, 3}, {3, 1}, {2, 4}, {3, 8}} {
 				kh, kw := k[0], k[1]
 				kk := kh * kw
 				for _, pad := range [][2]int{{kh / 2, kw / 2}, {0, 0}, {kh - 1, kw - 1}, {rng.IntN(kh), rng.IntN(kw)}} {
 					pt, pl := pad[0], pad[1]
-					n, flip := 1+rng.IntN(4), rng.IntN(2) == 0
+					n, flip := 1+rng.IntN(7), rng.IntN(2) == 0
 					x := randSlice(rng, n*h*w)
 					if rng.IntN(2) == 0 {
 						x[rng.IntN(len(x))] = float32(math.Inf(1))
@@ -89,4 +90,5 @@ func TestFlatPlanMatchesTaps(t *testing.T) {
 	}
 	require.Positive(t, tested, "no variant with FlatPlan.Run among %v", Variants())
 	require.Panics(t, func() { NewFlatPlan(3, 3, 3, 3, 3, 1, false) })
+	require.Nil(t, NewFlatPlan(14, 14, 1, flatMaxKw+1, 0, 4, false), "a %d-column kernel", flatMaxKw+1)
 }
