@@ -32,7 +32,10 @@ import (
 // flattened planes (dwconv.FlatPlan: 16 outputs at a time in the plane's
 // order, each tap row's window loaded once and its taps formed in
 // registers, masks for the padding, no copy) on maps up to 32 wide and
-// with 5×5 and larger kernels (up to 8 columns) on any map (see dwFlat).
+// with 5×5 and larger kernels (up to 8 columns) on any map (see dwFlat);
+// the weight gradients of those with 3×3 kernels too
+// (dwconv.FlatPlan.Grad, with every kernel variant: its sums are taken 16
+// outputs at a time in the plane's order).
 
 // dwStreamBytes is the output size from which depthwise convolutions
 // (forward and input gradient) whose output vectors tile the output
@@ -523,6 +526,10 @@ func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
 // an infinite input there turns the tap's gradient into NaN, where it would
 // otherwise be infinite.
 func depthwiseGradWeight(g *convGeom, x, dy, dw []float32) {
+	if f := dwFlatGradWeightPlan(g); f != nil {
+		dwFlatGradWeight(g, f, x, dy, dw)
+		return
+	}
 	if dwInterleaved(g) {
 		dwInterleavedGradWeight(g, x, dy, dw)
 		return
@@ -620,6 +627,41 @@ func dwGradWeightPlanes(g *convGeom, x, dy, dw []float32) {
 		}
 		for o := lo; o < hi; o++ {
 			dwSumLanes(dw[o*kk:(o+1)*kk], sums[(o-lo)*size:])
+		}
+		putScratch(sums)
+	})
+}
+
+// dwFlatGradWeightPlan returns the dwconv.FlatPlan whose Grad computes the
+// weight gradient of the depthwise convolution g, with every kernel
+// variant: those that run flat forward (dwFlat), 3×3 kernels
+// (dwconv.HasFlatGrad) with one output per input channel. It returns nil
+// otherwise.
+func dwFlatGradWeightPlan(g *convGeom) *dwconv.FlatPlan {
+	if g.og != 1 || !dwFlat(g) || !dwconv.HasFlatGrad(g.kh, g.kw) {
+		return nil
+	}
+	return dwconv.NewFlatGradPlan(g.h, g.w, g.kh, g.kw, g.ph, g.pw)
+}
+
+// dwFlatGradWeight is depthwiseGradWeight with f.Grad, in parallel over
+// ranges of channels: each channel's partial sums add its images in
+// order, each image's products 16 outputs at a time in the plane's order
+// (see dwconv.FlatPlan.Grad), and its lanes are added at the end as
+// dwSumLanes does.
+func dwFlatGradWeight(g *convGeom, f *dwconv.FlatPlan, x, dy, dw []float32) {
+	hw, kk := g.hw(), g.kk()
+	size := dwconv.FlatGradSums(kk)
+	grain := parallel.Grain(g.c, max(1, depthwiseGrain/(g.n*hw*kk)), dwPlaneChunks)
+	parallel.For(g.c, grain, func(lo, hi int) {
+		sums := getScratch((hi - lo) * size)
+		clear(sums)
+		for n := range g.n {
+			p0, p1 := n*g.c+lo, n*g.c+hi
+			f.Grad(sums, dy[p0*hw:p1*hw], x[p0*hw:p1*hw], hi-lo)
+		}
+		for c := lo; c < hi; c++ {
+			dwSumLanes(dw[c*kk:(c+1)*kk], sums[(c-lo)*size:])
 		}
 		putScratch(sums)
 	})

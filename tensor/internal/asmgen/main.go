@@ -90,6 +90,7 @@ func main() {
 			dwPlaneFlat512(g, fmt.Sprintf("planeFlat%dAVX512", kw), kw)
 		}
 		dwGradPlane3x3S2512(g, "gradPlane3x3S2AVX512")
+		dwGradFlat512(g, "gradFlat3x3AVX512", 3, 3)
 		dwGradInput3x3S2Data(g)
 		dwGradInput3x3S2512(g, "gradInput3x3S2AVX512")
 	default:

@@ -16,7 +16,10 @@
 // pure-Go twins in the generic one; with AVX2, HasPlane3x3S2 is false,
 // NewFlatPlan returns nil and callers take their padded-copy path. Elsewhere, and with the purego build tag, the
 // pure-Go twins (tapsGeneric, gradTapsGeneric, …) run. The twins are the
-// specification that tests compare the assembly with; the tap kernels
+// specification that tests compare the assembly with. FlatPlan.Grad, the
+// weight gradient over flattened planes, has an AVX-512 kernel and an AVX2
+// one (GradTaps over shifted copies) that give the same sums bit for bit.
+// The tap kernels
 // differ from them only in rounding, since the assembly fuses each
 // multiply-add, and the others are bit-identical.
 //
@@ -56,13 +59,16 @@ type variant struct {
 	// gradPlane3x3S2 and gradInput3x3S2 are set with plane3x3S2.
 	gradPlane3x3S2 func(out, dy, x []float32, h, w, n int)
 	gradInput3x3S2 func(dx, dy, k []float32, h, w, n int)
+	// gradFlat is FlatPlan.Grad's kernel, in every variant.
+	gradFlat func(f *FlatPlan, out, dy, x []float32, n int)
 }
 
 // genericVariant holds the pure-Go twins.
 var genericVariant = variant{name: "generic", taps: tapsGeneric, tapsStream: tapsGeneric, tapsVec: tapsVecGeneric,
 	gradTaps: gradTapsGeneric, copyRows: copyRowsGeneric, deinterleave2: deinterleave2Generic,
 	packC8: packC8Generic, unpackC8: unpackC8Generic, plane3x3S2: plane3x3S2Generic,
-	planeFlat: planeFlatGeneric, gradPlane3x3S2: gradPlane3x3S2Generic, gradInput3x3S2: gradInput3x3S2Generic}
+	planeFlat: planeFlatGeneric, gradPlane3x3S2: gradPlane3x3S2Generic, gradInput3x3S2: gradInput3x3S2Generic,
+	gradFlat: gradFlatGeneric}
 
 // cur is the variant in use.
 var cur = selectVariant(os.Getenv("AUTONL_SIMD"))

@@ -3,6 +3,7 @@
 package dwconv
 
 import (
+	"sync"
 	"unsafe"
 
 	"golang.org/x/sys/cpu"
@@ -132,6 +133,12 @@ func planeFlat7AVX512(y, x, w *float32, offs *int32, masks *uint16, kh, gbytes, 
 //go:noescape
 func planeFlat8AVX512(y, x, w *float32, offs *int32, masks *uint16, kh, gbytes, ctail, nunit, xstep, wstep, xb, wb, wq, cmoff, gstride int)
 
+// gradFlat3x3AVX512 is the kernel of FlatPlan.Grad for 3×3 kernels (see
+// dwGradFlat512 in ../asmgen).
+//
+//go:noescape
+func gradFlat3x3AVX512(out, dy, x *float32, offs *int32, masks *uint16, gbytes, ctail, nplane, pbytes, obytes, cmoff, gstride int)
+
 // gradTapsAVX512 takes 1 to maxGradTaps512 taps.
 //
 //go:noescape
@@ -155,7 +162,7 @@ func variants() []variant {
 	if hasAVX2 {
 		avx2 := variant{name: "avx2", taps: tapsAsm, tapsStream: tapsStreamAsm, tapsVec: tapsVecAsm,
 			gradTaps: gradTapsAsm, copyRows: copyRowsAsm, deinterleave2: deinterleave2Asm,
-			packC8: packC8Asm, unpackC8: unpackC8Asm}
+			packC8: packC8Asm, unpackC8: unpackC8Asm, gradFlat: gradFlatAVX2}
 		vs = append([]variant{avx2}, vs...)
 		if hasAVX512 {
 			avx512 := avx2
@@ -165,6 +172,7 @@ func variants() []variant {
 			avx512.plane3x3, avx512.gradPlane3x3 = plane3x3AVX512, gradPlane3x3AVX512
 			avx512.plane3x3S2, avx512.planeFlat = plane3x3S2Asm, planeFlatAsm
 			avx512.gradPlane3x3S2, avx512.gradInput3x3S2 = gradPlane3x3S2Asm, gradInput3x3S2Asm
+			avx512.gradFlat = gradFlatAsm
 			vs = append([]variant{avx512}, vs...)
 		}
 	}
@@ -537,4 +545,90 @@ func planeFlatAsm(f *FlatPlan, y, x, k []float32, n int) {
 	for m := n / FlatPlanes * FlatPlanes; m < n; m++ {
 		kern(&y[m*hw], &x[m*hw], &k[m*kk], &f.offs[0], &f.masks[0], f.kh, gbytes, ctail, 1, 0, 0, 0, 0, f.wq, 2*f.cmoff, 2*f.gstride)
 	}
+}
+
+// gradFlatAsm runs FlatPlan.Grad's kernel on n planes.
+func gradFlatAsm(f *FlatPlan, out, dy, x []float32, n int) {
+	hw := f.h * f.w
+	gbytes, ctail := 64*flatChunks*(f.nchunk/flatChunks), f.nchunk%flatChunks
+	if ctail == 0 && hw%16 != 0 { // the last group's last chunk is partial
+		gbytes, ctail = gbytes-64*flatChunks, flatChunks
+	}
+	gradFlat3x3AVX512(&out[0], &dy[0], &x[0], &f.offs[0], &f.masks[0], gbytes, ctail, n, 4*hw, 4*FlatGradSums(f.kh*f.kw), 2*f.cmoff, 2*f.gstride)
+}
+
+// flatScratch holds the buffers of gradFlatAVX2.
+var flatScratch = sync.Pool{New: func() any { return new([]float32) }}
+
+// gradFlatAVX2 is FlatPlan.Grad with the AVX2 GradTaps kernel, the same
+// fused multiply-adds in the same order as the AVX-512 kernel: the whole
+// chunks of a plane as 8-lane vectors one after the other (even and odd
+// in turn) over kw copies B_q of the plane, B_q[(a+pt)·w + j] = X(a,
+// j+q−pl) for −pt ≤ a < h+kh−1−pt, so that tap (p, q) of output k reads
+// B_q[k + p·w]; the last, partial chunk from a copy of its dy and of its
+// taps' values in B_q, zeros past the plane.
+func gradFlatAVX2(f *FlatPlan, out, dy, x []float32, n int) {
+	h, w, kh, kw := f.h, f.w, f.kh, f.kw
+	hw, kk, size := h*w, kh*kw, FlatGradSums(kh*kw)
+	nfull := hw / 16
+	k0, rem := 16*nfull, hw-16*nfull
+	blen := (h+kh-1)*w + 16
+	sp := flatScratch.Get().(*[]float32)
+	defer flatScratch.Put(sp)
+	need := kw*blen + kh*2*Lanes + 16 + kk*16
+	if len(*sp) < need {
+		*sp = make([]float32, need)
+	}
+	buf := (*sp)[:need]
+	// Every plane writes the same positions of the buffers: the others
+	// stay zero.
+	clear(buf)
+	bufs, tmp, tail := buf[:kw*blen], buf[kw*blen:kw*blen+kh*2*Lanes], buf[kw*blen+kh*2*Lanes:]
+	var offP [8]int
+	for p := range kh {
+		offP[p] = p * w
+	}
+	var offT [9]int // HasFlatGrad: up to 9 taps
+	for t := range kk {
+		offT[t] = 16 + 16*t
+	}
+	full := Grid{Vecs: 2 * nfull, Rows: 1, XStep: Lanes, YStep: Lanes}
+	for m := range n {
+		xm, dym, om := x[m*hw:(m+1)*hw], dy[m*hw:(m+1)*hw], out[m*size:(m+1)*size]
+		for q := range kw {
+			b := bufs[q*blen : (q+1)*blen]
+			// Rows are copied in order: a row's zeros up to a whole
+			// vector land where the next row's values or zeros go.
+			if d := q - f.pl; w-abs(d) > 0 {
+				copyRowsAsm(b[f.pt*w+max(0, -d):], xm[max(0, d):], w-abs(d), h, w, w, false)
+			}
+			if nfull == 0 {
+				continue
+			}
+			for p := range kh {
+				copy(tmp[2*p*Lanes:2*(p+1)*Lanes], om[2*(p*kw+q)*Lanes:])
+			}
+			gradTapsAsm(tmp, dym, b, offP[:kh], full)
+			for p := range kh {
+				copy(om[2*(p*kw+q)*Lanes:], tmp[2*p*Lanes:2*(p+1)*Lanes])
+			}
+		}
+		if rem > 0 {
+			// tail[:16] the chunk's dy, tail[16+16t:] its tap t; lanes
+			// from rem on stay zero.
+			copy(tail[:rem], dym[k0:])
+			for t := range kk {
+				p, q := t/kw, t%kw
+				copy(tail[16+16*t:16+16*t+rem], bufs[q*blen+k0+p*w:])
+			}
+			gradTapsAsm(om, tail, tail, offT[:kk], Grid{Vecs: 2, Rows: 1, XStep: Lanes, YStep: Lanes})
+		}
+	}
+}
+
+func abs(a int) int {
+	if a < 0 {
+		return -a
+	}
+	return a
 }
