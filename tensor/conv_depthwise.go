@@ -330,7 +330,9 @@ func dwEachRun(g *convGeom, work, maxRun int, f func(p0, p1 int)) {
 // the planes are then written through the caches).
 func depthwiseForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 	f := dwFlatPlan(g)
-	if f == nil && dwInterleaved(g) {
+	// Plane3x3S2 takes narrow planes two output rows to a vector, without
+	// the interleaved kernels' transposes (14×14 inputs).
+	if f == nil && dwInterleaved(g) && !dwPlane3x3S2(g) {
 		dwInterleavedForward(g, x, w, y, ep)
 		return
 	}

@@ -141,3 +141,88 @@ func dwGradFlat512(g *gen, name string, kh, kw int) {
 	}
 	g.done(name, false)
 }
+
+// dwPlane3x3S2Narrow512 emits
+//
+//	func name(y, x, w *float32, tab *int32, masks *uint16, nchunk, wbytes, ybytes, nplane, xplane, yplane int)
+//
+// a 3×3 correlation with stride 2 and zero padding 1 of nplane ≥ 1 planes
+// of h rows of w ≤ 16 columns, plane j at x + j·xplane with its kernel at
+// w + 36·j and its outputs (⌈h/2⌉ rows of wo = ⌈w/2⌉ ≤ 8) at y + j·yplane
+// (bytes), two output rows at a time in one vector: chunk k < nchunk holds
+// rows 2k and 2k+1 in its lanes l < wo and wo ≤ l < 2·wo, columns l mod wo.
+// For each tap row p it loads the input rows 4k+p−1 and 4k+p+1 (wbytes
+// apart, 16 columns from column 0; among the 5 rows 4k−1+m, m < 5, of the
+// chunk, row m under the load mask masks[5k+m]: the lanes inside the row,
+// or none outside the plane), and forms tap (p, q) of every lane with
+// VPERMI2PS from them, the index vector tab[16q:] (input column 2j+q−1 of
+// the lane's row), zeroing the lanes outside the result mask
+// masks[5·nchunk + q] (column −1). The taps are added to 0 in increasing
+// (p, q) with fused multiply-adds, as Taps adds them, and chunk k is
+// stored at y + k·ybytes under masks[5·nchunk + 3 + k].
+//
+// The weights are Z0–Z8, the index vectors Z9–Z11, the rows Z12–Z16,
+// the sum Z17 and the taps Z19–Z20.
+func dwPlane3x3S2Narrow512(g *gen, name string) {
+	g.text(name, "y, x, w *float32, tab *int32, masks *uint16, nchunk, wbytes, ybytes, nplane, xplane, yplane int", 88,
+		"AVX-512 3×3 stride-2 depthwise kernel for planes up to 16 wide, two output rows to a vector; see dwPlane3x3S2Narrow512 in tensor/internal/asmgen.")
+	g.i("MOVQ tab+24(FP), AX")
+	for q := range 3 {
+		g.i("VMOVDQU32 %d(AX), Z%d", 64*q, 9+q)
+	}
+	g.i("MOVQ masks+32(FP), R9")
+	g.i("MOVQ nchunk+40(FP), AX")
+	g.i("LEAQ (R9)(AX*8), R10")
+	g.i("LEAQ (R10)(AX*2), R10") // the result masks, 10·nchunk bytes on
+	for q := range 3 {
+		g.i("KMOVW %d(R10), K%d", 2*q, 1+q)
+	}
+	g.i("ADDQ $6, R10") // the store masks
+	g.i("MOVQ wbytes+48(FP), BX")
+	g.i("MOVQ y+0(FP), DI")
+	g.i("MOVQ x+8(FP), SI")
+	g.i("MOVQ w+16(FP), DX")
+	g.i("MOVQ nplane+64(FP), CX")
+	g.p("%s_plane:", name)
+	for t := range 9 {
+		g.i("VBROADCASTSS %d(DX), Z%d", 4*t, t)
+	}
+	g.i("MOVQ SI, R13")
+	g.i("SUBQ BX, R13") // row −1
+	g.i("MOVQ DI, R14")
+	g.i("MOVQ R9, R11")
+	g.i("XORQ R12, R12") // chunk
+	g.p("%s_chunk:", name)
+	// rows loads the 5 rows of the chunk at R13 with the masks at R11.
+	g.i("MOVQ R13, AX")
+	for m := range 5 {
+		if m > 0 {
+			g.i("ADDQ BX, AX")
+		}
+		g.i("KMOVW %d(R11), K%d", 2*m, 4+m%2)
+		g.i("VMOVUPS.Z (AX), K%d, Z%d", 4+m%2, 12+m)
+	}
+	g.i("VPXORD Z17, Z17, Z17")
+	for p := range 3 {
+		for q := range 3 {
+			t := 19 + (3*p+q)%2
+			g.i("VMOVDQA32 Z%d, Z%d", 9+q, t)
+			g.i("VPERMI2PS.Z Z%d, Z%d, K%d, Z%d", 12+p+2, 12+p, 1+q, t)
+			g.i("VFMADD231PS Z%d, Z%d, Z17", t, 3*p+q)
+		}
+	}
+	g.i("KMOVW (R10)(R12*2), K6")
+	g.i("VMOVUPS Z17, K6, (R14)")
+	g.i("ADDQ $10, R11")
+	g.i("LEAQ (R13)(BX*4), R13")
+	g.i("ADDQ ybytes+56(FP), R14")
+	g.i("INCQ R12")
+	g.i("CMPQ R12, nchunk+40(FP)")
+	g.i("JLT %s_chunk", name)
+	g.i("ADDQ xplane+72(FP), SI")
+	g.i("ADDQ yplane+80(FP), DI")
+	g.i("ADDQ $36, DX")
+	g.i("DECQ CX")
+	g.i("JNZ %s_plane", name)
+	g.done(name, false)
+}

@@ -192,7 +192,9 @@ func HasPlane3x3S2(w int) bool {
 // results of Taps on a zero-padded copy of x whose columns are split by
 // parity, with the offsets of the kernel's taps in (p, q) order, bit for
 // bit, without the copy. It does so for n consecutive planes, plane j's y
-// at y[j·ho·wo:], its x at x[j·h·w:] and its kernel at k[9j:]. It panics
+// at y[j·ho·wo:], its x at x[j·h·w:] and its kernel at k[9j:]. (The
+// AVX-512 kernel takes planes up to 16 wide two output rows to a
+// vector, wider ones in strips of up to 64 output columns.) It panics
 // unless HasPlane3x3S2(w).
 func Plane3x3S2(y, x, k []float32, h, w, n int) {
 	if checkS2("Plane3x3S2", h, w, n, len(x), len(y), len(k), 9*n) {

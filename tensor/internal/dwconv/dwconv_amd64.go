@@ -469,6 +469,10 @@ func planeMasks(v, n, nvec int, d [3]int32) [6]uint16 {
 // strip by strip, plane by plane.
 func plane3x3S2Asm(y, x, k []float32, h, w, n int) {
 	ho, wo := (h+1)/2, (w+1)/2
+	if w <= narrowS2MaxWidth && ho <= narrowS2MaxRows {
+		plane3x3S2Narrow(y, x, k, h, w, n)
+		return
+	}
 	np := n
 	if wo > 64 {
 		np = 1
@@ -488,6 +492,56 @@ func plane3x3S2Asm(y, x, k []float32, h, w, n int) {
 			plane3x3S2AVX512(&yj[j0], &xj[b0], &zeroRow[Lanes+b0], &kj[0], &ms[0], nch, ho, h%2, 4*w, 4*wo, np, 4*h*w, 4*ho*wo)
 		}
 	}
+}
+
+// plane3x3S2NarrowAVX512 is the kernel of Plane3x3S2 for planes up to
+// narrowS2MaxWidth wide: two output rows to a vector (see
+// dwPlane3x3S2Narrow512 in ../asmgen).
+//
+//go:noescape
+func plane3x3S2NarrowAVX512(y, x, w *float32, tab *int32, masks *uint16, nchunk, wbytes, ybytes, nplane, xplane, yplane int)
+
+// narrowS2MaxWidth and narrowS2MaxRows bound the planes of
+// plane3x3S2Narrow: two output rows of up to 8 columns fill a vector
+// (14×14 planes: 14 of 16 lanes, where the strips of plane3x3S2AVX512 use
+// 7), and the masks of up to 32 chunks of two rows fit its tables.
+const narrowS2MaxWidth, narrowS2MaxRows = 16, 64
+
+// plane3x3S2Narrow runs Plane3x3S2 with plane3x3S2NarrowAVX512 on n
+// planes h×w, w ≤ narrowS2MaxWidth, ⌈h/2⌉ ≤ narrowS2MaxRows.
+func plane3x3S2Narrow(y, x, k []float32, h, w, n int) {
+	ho, wo := (h+1)/2, (w+1)/2
+	nchunk := (ho + 1) / 2
+	var tab [48]int32
+	for q := range 3 {
+		for l := range 2 * wo {
+			j, src := l, int32(0)
+			if l >= wo {
+				j, src = l-wo, 16
+			}
+			tab[16*q+l] = src + int32(2*j+q-1)&15
+		}
+	}
+	// Per chunk the load masks of its 5 rows, then the result masks of
+	// the 3 tap columns, then the store masks of the chunks.
+	var masks [5*(narrowS2MaxRows/2) + 3 + narrowS2MaxRows/2]uint16
+	row := uint16(1<<w - 1)
+	for c := range nchunk {
+		for m := range 5 {
+			if a := 4*c + m - 1; a >= 0 && a < h {
+				masks[5*c+m] = row
+			}
+		}
+		st := uint16(1<<(2*wo) - 1)
+		if 2*c+1 == ho {
+			st = 1<<wo - 1
+		}
+		masks[5*nchunk+3+c] = st
+	}
+	both := uint16(1<<(2*wo) - 1)
+	masks[5*nchunk] = both &^ (1 | 1<<wo) // column −1
+	masks[5*nchunk+1], masks[5*nchunk+2] = both, both
+	plane3x3S2NarrowAVX512(&y[0], &x[0], &k[0], &tab[0], &masks[0], nchunk, 4*w, 8*wo, n, 4*h*w, 4*ho*wo)
 }
 
 // s2Lanes returns the mask of the 16 lanes of a load from column b0 of a
