@@ -532,6 +532,10 @@ func depthwiseGradWeight(g *convGeom, x, dy, dw []float32) {
 		dwFlatGradWeight(g, f, x, dy, dw)
 		return
 	}
+	if dwNarrowS2(g) {
+		dwNarrowS2GradWeight(g, x, dy, dw)
+		return
+	}
 	if dwInterleaved(g) {
 		dwInterleavedGradWeight(g, x, dy, dw)
 		return
@@ -661,6 +665,38 @@ func dwFlatGradWeight(g *convGeom, f *dwconv.FlatPlan, x, dy, dw []float32) {
 		for n := range g.n {
 			p0, p1 := n*g.c+lo, n*g.c+hi
 			f.Grad(sums, dy[p0*hw:p1*hw], x[p0*hw:p1*hw], hi-lo)
+		}
+		for c := lo; c < hi; c++ {
+			dwSumLanes(dw[c*kk:(c+1)*kk], sums[(c-lo)*size:])
+		}
+		putScratch(sums)
+	})
+}
+
+// dwNarrowS2 reports whether the weight gradient of the depthwise
+// convolution g runs with dwconv.GradNarrow3x3S2, with every kernel
+// variant: a 3×3 kernel with stride 2, dilation 1 and padding 1 on planes
+// up to 16 wide (two output rows to a vector; 14×14 inputs), one output
+// per input channel.
+func dwNarrowS2(g *convGeom) bool {
+	return g.og == 1 && g.kh == 3 && g.kw == 3 && g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1 &&
+		g.ph == 1 && g.pw == 1 && dwconv.HasGradNarrow3x3S2(g.h, g.w)
+}
+
+// dwNarrowS2GradWeight is depthwiseGradWeight with
+// dwconv.GradNarrow3x3S2, in parallel over ranges of channels: each
+// channel's partial sums add its images in order, and its lanes are added
+// at the end as dwSumLanes does.
+func dwNarrowS2GradWeight(g *convGeom, x, dy, dw []float32) {
+	hw, howo, kk := g.hw(), g.howo(), g.kk()
+	const size = dwconv.GradSums
+	grain := parallel.Grain(g.c, max(1, depthwiseGrain/(g.n*howo*kk)), dwPlaneChunks)
+	parallel.For(g.c, grain, func(lo, hi int) {
+		sums := getScratch((hi - lo) * size)
+		clear(sums)
+		for n := range g.n {
+			p0, p1 := n*g.c+lo, n*g.c+hi
+			dwconv.GradNarrow3x3S2(sums, dy[p0*howo:p1*howo], x[p0*hw:p1*hw], g.h, g.w, hi-lo)
 		}
 		for c := lo; c < hi; c++ {
 			dwSumLanes(dw[c*kk:(c+1)*kk], sums[(c-lo)*size:])

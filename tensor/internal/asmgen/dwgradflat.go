@@ -183,6 +183,7 @@ func dwPlane3x3S2Narrow512(g *gen, name string) {
 	g.i("MOVQ x+8(FP), SI")
 	g.i("MOVQ w+16(FP), DX")
 	g.i("MOVQ nplane+64(FP), CX")
+	g.i("MOVQ xplane+72(FP), R8")
 	g.p("%s_plane:", name)
 	for t := range 9 {
 		g.i("VBROADCASTSS %d(DX), Z%d", 4*t, t)
@@ -193,7 +194,12 @@ func dwPlane3x3S2Narrow512(g *gen, name string) {
 	g.i("MOVQ R9, R11")
 	g.i("XORQ R12, R12") // chunk
 	g.p("%s_chunk:", name)
-	// rows loads the 5 rows of the chunk at R13 with the masks at R11.
+	// The next plane's rows of this chunk, into L1; then the 5 rows of
+	// the chunk at R13 with the masks at R11.
+	g.i("LEAQ (R13)(R8*1), AX")
+	for i := range 5 {
+		g.i("PREFETCHT0 %d(AX)", 64*i)
+	}
 	g.i("MOVQ R13, AX")
 	for m := range 5 {
 		if m > 0 {
@@ -222,6 +228,120 @@ func dwPlane3x3S2Narrow512(g *gen, name string) {
 	g.i("ADDQ xplane+72(FP), SI")
 	g.i("ADDQ yplane+80(FP), DI")
 	g.i("ADDQ $36, DX")
+	g.i("DECQ CX")
+	g.i("JNZ %s_plane", name)
+	g.done(name, false)
+}
+
+// dwGradPlane3x3S2Narrow512 emits
+//
+//	func name(out, dy, x *float32, tab *int32, masks *uint16, nchunk, single, wbytes, ybytes, nplane, xplane, yplane int)
+//
+// the weight-gradient sums of the correlation of dwPlane3x3S2Narrow512
+// over the same chunks of two output rows: for nplane ≥ 1 planes, plane j's
+// x at x + j·xplane, its dy at dy + j·yplane and its sums at out + 576·j
+// (bytes), it adds to the 16 values at out + 64·t, t = 3p + q,
+//
+//	Σ_k D(k) ⊙ S(k, p, q)   (fused, chunks k increasing)
+//
+// where S(k, p, q) is tap (p, q) of chunk k as dwPlane3x3S2Narrow512 forms
+// it (masks and index vectors alike) and D(k) the chunk's dy, ybytes
+// apart, under its store mask. Chunks k < nchunk hold two output rows; if
+// single is 1 a last chunk k = nchunk holds one, its second rows of input
+// zero (so that the taps of its lanes past wo are zero). The low 8 lanes of
+// a sum and the high 8 stand for GradTaps' even and odd sums.
+//
+// The sums are Z0–Z8, the index vectors Z9–Z11, the rows Z12–Z16, a
+// zero row Z22, the chunk's dy Z17 and the taps Z18–Z21.
+func dwGradPlane3x3S2Narrow512(g *gen, name string) {
+	g.text(name, "out, dy, x *float32, tab *int32, masks *uint16, nchunk, single, wbytes, ybytes, nplane, xplane, yplane int", 96,
+		"AVX-512 3×3 stride-2 depthwise weight-gradient kernel for planes up to 16 wide, two output rows to a vector; see dwGradPlane3x3S2Narrow512 in tensor/internal/asmgen.")
+	g.i("MOVQ tab+24(FP), AX")
+	for q := range 3 {
+		g.i("VMOVDQU32 %d(AX), Z%d", 64*q, 9+q)
+	}
+	g.i("VPXORD Z22, Z22, Z22")
+	g.i("MOVQ masks+32(FP), R9")
+	g.i("MOVQ nchunk+40(FP), AX")
+	g.i("ADDQ single+48(FP), AX")
+	g.i("LEAQ (R9)(AX*8), R10")
+	g.i("LEAQ (R10)(AX*2), R10") // the result masks, 10 bytes per chunk on
+	for q := range 3 {
+		g.i("KMOVW %d(R10), K%d", 2*q, 1+q)
+	}
+	g.i("ADDQ $6, R10") // the store masks
+	g.i("MOVQ wbytes+56(FP), BX")
+	g.i("MOVQ out+0(FP), DI")
+	g.i("MOVQ x+16(FP), SI")
+	g.i("MOVQ dy+8(FP), DX")
+	g.i("MOVQ nplane+72(FP), CX")
+	g.i("MOVQ xplane+80(FP), R8")
+	g.i("MOVQ yplane+88(FP), R15")
+	// chunk emits the chunk at rows R13 (row −1 of the chunk) with its
+	// masks at R11 and its dy at R14, the index of its store mask in R12.
+	chunk := func(single bool) {
+		// The next plane's rows and dy of this chunk, into L1.
+		g.i("LEAQ (R13)(R8*1), AX")
+		for i := range 5 {
+			g.i("PREFETCHT0 %d(AX)", 64*i)
+		}
+		g.i("PREFETCHT0 (R14)(R15*1)")
+		g.i("KMOVW (R10)(R12*2), K6")
+		g.i("VMOVUPS.Z (R14), K6, Z17")
+		g.i("MOVQ R13, AX")
+		for m := range 5 {
+			if m > 0 {
+				g.i("ADDQ BX, AX")
+			}
+			if single && m > 2 {
+				continue
+			}
+			g.i("KMOVW %d(R11), K%d", 2*m, 4+m%2)
+			g.i("VMOVUPS.Z (AX), K%d, Z%d", 4+m%2, 12+m)
+		}
+		for p := range 3 {
+			second := 12 + p + 2
+			if single {
+				second = 22
+			}
+			for q := range 3 {
+				t := 18 + (3*p+q)%4
+				g.i("VMOVDQA32 Z%d, Z%d", 9+q, t)
+				g.i("VPERMI2PS.Z Z%d, Z%d, K%d, Z%d", second, 12+p, 1+q, t)
+				g.i("VFMADD231PS Z%d, Z17, Z%d", t, 3*p+q)
+			}
+		}
+	}
+	g.p("%s_plane:", name)
+	for t := range 9 {
+		g.i("VMOVUPS %d(DI), Z%d", 64*t, t)
+	}
+	g.i("MOVQ SI, R13")
+	g.i("SUBQ BX, R13") // row −1
+	g.i("MOVQ DX, R14")
+	g.i("MOVQ R9, R11")
+	g.i("XORQ R12, R12") // chunk
+	g.i("CMPQ R12, nchunk+40(FP)")
+	g.i("JGE %s_last", name)
+	g.p("%s_chunk:", name)
+	chunk(false)
+	g.i("ADDQ $10, R11")
+	g.i("LEAQ (R13)(BX*4), R13")
+	g.i("ADDQ ybytes+64(FP), R14")
+	g.i("INCQ R12")
+	g.i("CMPQ R12, nchunk+40(FP)")
+	g.i("JLT %s_chunk", name)
+	g.p("%s_last:", name)
+	g.i("CMPQ single+48(FP), $0")
+	g.i("JEQ %s_store", name)
+	chunk(true)
+	g.p("%s_store:", name)
+	for t := range 9 {
+		g.i("VMOVUPS Z%d, %d(DI)", t, 64*t)
+	}
+	g.i("ADDQ $576, DI")
+	g.i("ADDQ xplane+80(FP), SI")
+	g.i("ADDQ yplane+88(FP), DX")
 	g.i("DECQ CX")
 	g.i("JNZ %s_plane", name)
 	g.done(name, false)

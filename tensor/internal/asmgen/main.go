@@ -92,6 +92,7 @@ func main() {
 		dwGradPlane3x3S2512(g, "gradPlane3x3S2AVX512")
 		dwGradFlat512(g, "gradFlat3x3AVX512", 3, 3)
 		dwPlane3x3S2Narrow512(g, "plane3x3S2NarrowAVX512")
+		dwGradPlane3x3S2Narrow512(g, "gradPlane3x3S2NarrowAVX512")
 		dwGradInput3x3S2Data(g)
 		dwGradInput3x3S2512(g, "gradInput3x3S2AVX512")
 	default:

@@ -61,6 +61,8 @@ type variant struct {
 	gradInput3x3S2 func(dx, dy, k []float32, h, w, n int)
 	// gradFlat is FlatPlan.Grad's kernel, in every variant.
 	gradFlat func(f *FlatPlan, out, dy, x []float32, n int)
+	// gradNarrowS2 is GradNarrow3x3S2's kernel, in every variant.
+	gradNarrowS2 func(out, dy, x []float32, h, w, n int)
 }
 
 // genericVariant holds the pure-Go twins.
@@ -68,7 +70,7 @@ var genericVariant = variant{name: "generic", taps: tapsGeneric, tapsStream: tap
 	gradTaps: gradTapsGeneric, copyRows: copyRowsGeneric, deinterleave2: deinterleave2Generic,
 	packC8: packC8Generic, unpackC8: unpackC8Generic, plane3x3S2: plane3x3S2Generic,
 	planeFlat: planeFlatGeneric, gradPlane3x3S2: gradPlane3x3S2Generic, gradInput3x3S2: gradInput3x3S2Generic,
-	gradFlat: gradFlatGeneric}
+	gradFlat: gradFlatGeneric, gradNarrowS2: gradNarrowS2Generic}
 
 // cur is the variant in use.
 var cur = selectVariant(os.Getenv("AUTONL_SIMD"))
@@ -236,6 +238,63 @@ func checkS2(op string, h, w, n, lenHW, lenHoWo, lenK, needK int) bool {
 func GradPlane3x3S2(out, dy, x []float32, h, w, n int) {
 	if checkS2("GradPlane3x3S2", h, w, n, len(x), len(dy), len(out), n*GradSums) {
 		cur.gradPlane3x3S2(out, dy, x, h, w, n)
+	}
+}
+
+// HasGradNarrow3x3S2 reports whether GradNarrow3x3S2 takes h×w planes,
+// with every kernel variant: w ≤ 16, ⌈h/2⌉ ≤ 64.
+func HasGradNarrow3x3S2(h, w int) bool { return w >= 1 && w <= 16 && h >= 1 && (h+1)/2 <= 64 }
+
+// GradNarrow3x3S2 adds to the partial sums out of the 9 taps of a 3×3
+// kernel the products of the ho×wo plane dy (ho = ⌈h/2⌉, wo = ⌈w/2⌉ ≤ 8)
+// with the h×w plane x read by the taps of a correlation with stride 2
+// and zero padding 1, two output rows at a time (chunks): chunk k holds
+// rows 2k and 2k+1 in its lanes l < wo and wo ≤ l < 2·wo, column l mod
+// wo, and
+//
+//	out[16t + l] += DY(r, j) · X(2r+p−1, 2j+q−1)
+//
+// for t = 3p+q, the chunks k < ⌈ho/2⌉ in increasing order and the lanes l
+// < 16 of each (r = 2k + ⌊l/wo⌋, j = l mod wo), with X as in Plane3x3 and
+// DY(r, j) = dy[r·wo+j] for lanes l < 2·wo and r < ho; the lanes past them
+// add 0·0. The low 8 lanes of a tap's sums and the high 8 stand for the
+// even and odd sums of GradTaps (see dwSumLanes in package tensor). It
+// does so for n consecutive planes, plane m's sums at out[m·GradSums:],
+// its dy at dy[m·ho·wo:] and its x at x[m·h·w:]. The assembly variants
+// fuse each multiply-add and give the same sums bit for bit; the pure-Go
+// twin rounds each product. It panics unless HasGradNarrow3x3S2(h, w).
+func GradNarrow3x3S2(out, dy, x []float32, h, w, n int) {
+	ho, wo := (h+1)/2, (w+1)/2
+	if !HasGradNarrow3x3S2(h, w) || n < 0 || len(x) < n*h*w || len(dy) < n*ho*wo || len(out) < n*GradSums {
+		panic(fmt.Sprintf("dwconv: GradNarrow3x3S2: %d %d×%d planes do not fit the kernel or slices of %d and %d (or %d sums)",
+			n, h, w, len(x), len(dy), len(out)))
+	}
+	if n > 0 {
+		cur.gradNarrowS2(out, dy, x, h, w, n)
+	}
+}
+
+// gradNarrowS2Generic is the pure-Go twin of the GradNarrow3x3S2 kernels.
+func gradNarrowS2Generic(out, dy, x []float32, h, w, n int) {
+	ho, wo := (h+1)/2, (w+1)/2
+	for m := range n {
+		out, dy, x := out[m*GradSums:], dy[m*ho*wo:], x[m*h*w:]
+		for k := range (ho + 1) / 2 {
+			for t := range 9 {
+				p, q := t/3, t%3
+				s := out[16*t : 16*t+16]
+				for l := range 16 {
+					var d, v float32
+					if r, j := 2*k+l/wo, l%wo; l < 2*wo && r < ho {
+						d = dy[r*wo+j]
+						if a, b := 2*r+p-1, 2*j+q-1; a >= 0 && a < h && b >= 0 && b < w {
+							v = x[a*w+b]
+						}
+					}
+					s[l] += d * v
+				}
+			}
+		}
 	}
 }
 

@@ -162,7 +162,7 @@ func variants() []variant {
 	if hasAVX2 {
 		avx2 := variant{name: "avx2", taps: tapsAsm, tapsStream: tapsStreamAsm, tapsVec: tapsVecAsm,
 			gradTaps: gradTapsAsm, copyRows: copyRowsAsm, deinterleave2: deinterleave2Asm,
-			packC8: packC8Asm, unpackC8: unpackC8Asm, gradFlat: gradFlatAVX2}
+			packC8: packC8Asm, unpackC8: unpackC8Asm, gradFlat: gradFlatAVX2, gradNarrowS2: gradNarrowS2AVX2}
 		vs = append([]variant{avx2}, vs...)
 		if hasAVX512 {
 			avx512 := avx2
@@ -172,7 +172,7 @@ func variants() []variant {
 			avx512.plane3x3, avx512.gradPlane3x3 = plane3x3AVX512, gradPlane3x3AVX512
 			avx512.plane3x3S2, avx512.planeFlat = plane3x3S2Asm, planeFlatAsm
 			avx512.gradPlane3x3S2, avx512.gradInput3x3S2 = gradPlane3x3S2Asm, gradInput3x3S2Asm
-			avx512.gradFlat = gradFlatAsm
+			avx512.gradFlat, avx512.gradNarrowS2 = gradFlatAsm, gradNarrowS2Asm
 			vs = append([]variant{avx512}, vs...)
 		}
 	}
@@ -501,18 +501,26 @@ func plane3x3S2Asm(y, x, k []float32, h, w, n int) {
 //go:noescape
 func plane3x3S2NarrowAVX512(y, x, w *float32, tab *int32, masks *uint16, nchunk, wbytes, ybytes, nplane, xplane, yplane int)
 
+// gradPlane3x3S2NarrowAVX512 is the kernel of GradNarrow3x3S2 (see
+// dwGradPlane3x3S2Narrow512 in ../asmgen).
+//
+//go:noescape
+func gradPlane3x3S2NarrowAVX512(out, dy, x *float32, tab *int32, masks *uint16, nchunk, single, wbytes, ybytes, nplane, xplane, yplane int)
+
 // narrowS2MaxWidth and narrowS2MaxRows bound the planes of
 // plane3x3S2Narrow: two output rows of up to 8 columns fill a vector
 // (14×14 planes: 14 of 16 lanes, where the strips of plane3x3S2AVX512 use
 // 7), and the masks of up to 32 chunks of two rows fit its tables.
 const narrowS2MaxWidth, narrowS2MaxRows = 16, 64
 
-// plane3x3S2Narrow runs Plane3x3S2 with plane3x3S2NarrowAVX512 on n
-// planes h×w, w ≤ narrowS2MaxWidth, ⌈h/2⌉ ≤ narrowS2MaxRows.
-func plane3x3S2Narrow(y, x, k []float32, h, w, n int) {
+// narrowS2Tables returns the index vectors and the masks of the narrow
+// stride-2 kernels for h×w planes (see dwPlane3x3S2Narrow512 in
+// ../asmgen): per chunk of two output rows the load masks of its 5 input
+// rows, then the result masks of the 3 tap columns, then the store masks
+// of the chunks.
+func narrowS2Tables(h, w int) (tab [48]int32, masks [6*(narrowS2MaxRows/2) + 3]uint16) {
 	ho, wo := (h+1)/2, (w+1)/2
 	nchunk := (ho + 1) / 2
-	var tab [48]int32
 	for q := range 3 {
 		for l := range 2 * wo {
 			j, src := l, int32(0)
@@ -522,9 +530,6 @@ func plane3x3S2Narrow(y, x, k []float32, h, w, n int) {
 			tab[16*q+l] = src + int32(2*j+q-1)&15
 		}
 	}
-	// Per chunk the load masks of its 5 rows, then the result masks of
-	// the 3 tap columns, then the store masks of the chunks.
-	var masks [5*(narrowS2MaxRows/2) + 3 + narrowS2MaxRows/2]uint16
 	row := uint16(1<<w - 1)
 	for c := range nchunk {
 		for m := range 5 {
@@ -541,7 +546,86 @@ func plane3x3S2Narrow(y, x, k []float32, h, w, n int) {
 	both := uint16(1<<(2*wo) - 1)
 	masks[5*nchunk] = both &^ (1 | 1<<wo) // column −1
 	masks[5*nchunk+1], masks[5*nchunk+2] = both, both
-	plane3x3S2NarrowAVX512(&y[0], &x[0], &k[0], &tab[0], &masks[0], nchunk, 4*w, 8*wo, n, 4*h*w, 4*ho*wo)
+	return tab, masks
+}
+
+// plane3x3S2Narrow runs Plane3x3S2 with plane3x3S2NarrowAVX512 on n
+// planes h×w, w ≤ narrowS2MaxWidth, ⌈h/2⌉ ≤ narrowS2MaxRows.
+func plane3x3S2Narrow(y, x, k []float32, h, w, n int) {
+	ho, wo := (h+1)/2, (w+1)/2
+	tab, masks := narrowS2Tables(h, w)
+	plane3x3S2NarrowAVX512(&y[0], &x[0], &k[0], &tab[0], &masks[0], (ho+1)/2, 4*w, 8*wo, n, 4*h*w, 4*ho*wo)
+}
+
+// gradNarrowS2Asm runs GradNarrow3x3S2 with gradPlane3x3S2NarrowAVX512.
+func gradNarrowS2Asm(out, dy, x []float32, h, w, n int) {
+	ho, wo := (h+1)/2, (w+1)/2
+	tab, masks := narrowS2Tables(h, w)
+	gradPlane3x3S2NarrowAVX512(&out[0], &dy[0], &x[0], &tab[0], &masks[0], ho/2, ho%2, 4*w, 8*wo, n, 4*h*w, 4*ho*wo)
+}
+
+// gradNarrowS2AVX2 is GradNarrow3x3S2 with the AVX2 GradTaps kernel, the
+// same fused multiply-adds in the same order as the AVX-512 kernel, over
+// copies of each plane in the layout of its chunks: dy's rows 2k and 2k+1
+// at 16k and 16k + wo of a buffer, and for each tap column q a buffer
+// Z_q of pairs of input rows, pair c (at 16(c+1)) holding in its low lanes
+// the values of row c that taps of column q read for the wo output
+// columns and in its lanes from wo those of row c+2 (for the chunks of two
+// rows), so that tap (p, q) of chunk k reads pair 4k+p−1. The rows are
+// split by column parity first (Deinterleave2).
+func gradNarrowS2AVX2(out, dy, x []float32, h, w, n int) {
+	ho, wo := (h+1)/2, (w+1)/2
+	nfull, nchunk := ho/2, (ho+1)/2
+	zlen := (max(4*nchunk, h+1) + 1) * 16
+	sp := flatScratch.Get().(*[]float32)
+	defer flatScratch.Put(sp)
+	need := 2*h*8 + 3*zlen + 16*nchunk + 6*Lanes
+	if len(*sp) < need {
+		*sp = make([]float32, need)
+	}
+	buf := (*sp)[:need]
+	// Every plane writes the same positions of the buffers: the others
+	// stay zero.
+	clear(buf)
+	even, odd := buf[:h*8], buf[h*8:2*h*8]
+	zs := buf[2*h*8 : 2*h*8+3*zlen]
+	dyb := buf[2*h*8+3*zlen : 2*h*8+3*zlen+16*nchunk]
+	tmp := buf[2*h*8+3*zlen+16*nchunk:]
+	offs := []int{0, 16, 32}
+	grid := Grid{Vecs: 2, Rows: nchunk, XStep: Lanes, XRow: 64, YStep: Lanes, YRow: 16}
+	for m := range n {
+		xm, dym, om := x[m*h*w:(m+1)*h*w], dy[m*ho*wo:(m+1)*ho*wo], out[m*GradSums:(m+1)*GradSums]
+		deinterleave2AVX2(&even[0], &odd[0], &xm[0], w, h, 32, 4*w)
+		// Rows are copied in order, low halves before high ones: a row's
+		// zeros up to a whole vector land where later values or zeros go.
+		copyRowsAsm(dyb, dym, wo, nchunk, 16, 2*wo, false)
+		if nfull > 0 {
+			copyRowsAsm(dyb[wo:], dym[wo:], wo, nfull, 16, 2*wo, false)
+		}
+		for q := range 3 {
+			src, s0, nq := even, 0, wo // column 2j
+			switch q {
+			case 0: // column 2j−1: 0, then odd column 2(j−1)+1
+				src, s0, nq = odd, 1, wo-1
+			case 2: // column 2j+1
+				src = odd
+			}
+			z := zs[q*zlen : (q+1)*zlen]
+			if nq > 0 {
+				copyRowsAsm(z[16+s0:], src, nq, h, 16, 8, false)
+				if a1 := min(h, 4*nfull); a1 > 1 {
+					copyRowsAsm(z[wo+s0:], src[8:], nq, a1-1, 16, 8, false)
+				}
+			}
+			for p := range 3 {
+				copy(tmp[2*p*Lanes:2*(p+1)*Lanes], om[2*(3*p+q)*Lanes:])
+			}
+			gradTapsAsm(tmp, dyb, z, offs, grid)
+			for p := range 3 {
+				copy(om[2*(3*p+q)*Lanes:], tmp[2*p*Lanes:2*(p+1)*Lanes])
+			}
+		}
+	}
 }
 
 // s2Lanes returns the mask of the 16 lanes of a load from column b0 of a
