@@ -28,7 +28,10 @@ import (
 // so do its weight gradient (dwconv.GradPlane3x3S2, the same split) and
 // input gradient (dwconv.GradInput3x3S2, which computes each of the four
 // phases of dx from the taps that reach it, instead of spreading dy over
-// zeros). Stride-1 convolutions whose outputs have the inputs' size run on
+// zeros). On planes up to 16 wide (14×14 inputs), Plane3x3S2 puts two
+// output rows in a vector, and the weight gradient runs over the same
+// pairs of rows (dwconv.GradNarrow3x3S2, with every kernel variant) rather
+// than with the interleaved kernels. Stride-1 convolutions whose outputs have the inputs' size run on
 // flattened planes (dwconv.FlatPlan: 16 outputs at a time in the plane's
 // order, each tap row's window loaded once and its taps formed in
 // registers, masks for the padding, no copy) on maps up to 32 wide and
