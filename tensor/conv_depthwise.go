@@ -643,11 +643,12 @@ func dwGradWeightPlanes(g *convGeom, x, dy, dw []float32) {
 
 // dwFlatGradWeightPlan returns the dwconv.FlatPlan whose Grad computes the
 // weight gradient of the depthwise convolution g, with every kernel
-// variant: those that run flat forward (dwFlat), 3×3 kernels
-// (dwconv.HasFlatGrad) with one output per input channel. It returns nil
-// otherwise.
+// variant: those that run flat forward (dwFlat) on maps wider than the
+// interleaved kernels take (14×14, 28×28; 7×7 runs interleaved, 16
+// channels at a time with AVX-512), 3×3 kernels (dwconv.HasFlatGrad) with
+// one output per input channel. It returns nil otherwise.
 func dwFlatGradWeightPlan(g *convGeom) *dwconv.FlatPlan {
-	if g.og != 1 || !dwFlat(g) || !dwconv.HasFlatGrad(g.kh, g.kw) {
+	if g.og != 1 || !dwFlat(g) || dwInterleaved(g) || !dwconv.HasFlatGrad(g.kh, g.kw) {
 		return nil
 	}
 	return dwconv.NewFlatGradPlan(g.h, g.w, g.kh, g.kw, g.ph, g.pw)

@@ -346,3 +346,85 @@ func dwGradPlane3x3S2Narrow512(g *gen, name string) {
 	g.i("JNZ %s_plane", name)
 	g.done(name, false)
 }
+
+// dwGradC16512 emits
+//
+//	func name(tot0, tot1 *float64, dy, x *float32, offs *int32, nvec, nrows, xstep, xrow, yrow int)
+//
+// the weight-gradient sums of a 3×3 kernel over 16 channels interleaved
+// into pixels of 16 lanes (the interleaved kernels of package tensor with
+// two groups of 8 channels at once): for the taps t < 9 at offs[t] bytes,
+// and the vectors (r, v), r < nrows, v < nvec, with X = x + r·(xrow +
+// nvec·xstep) + v·xstep and Y = dy + r·(yrow + 64·nvec) + 64·v (bytes:
+// xrow and yrow are the steps from a row's end to the next row's start),
+// it computes
+//
+//	E_t = Σ_{v even} Y ⊙ X[offs[t]],  O_t = Σ_{v odd} Y ⊙ X[offs[t]]   (fused, (r, v) increasing, from 0)
+//
+// and adds float64(E_t + O_t) to the 8 float64 at tot0 + 64·t (lanes 0–7)
+// and at tot1 + 64·t (lanes 8–15): per lane, the sums of GradTaps (even
+// and odd) and their float64 totals that the 8-lane kernels give for each
+// group of 8 channels. The sums are Z0–Z17 (tap t's even and odd sums in
+// Z(2t) and Z(2t+1)), dy Z18–Z19.
+func dwGradC16512(g *gen, name string) {
+	g.text(name, "tot0, tot1 *float64, dy, x *float32, offs *int32, nvec, nrows, xstep, xrow, yrow int", 80,
+		"AVX-512 3×3 depthwise weight-gradient kernel over 16 interleaved channels; see dwGradC16512 in tensor/internal/asmgen.")
+	offReg := []string{"AX", "BX", "CX", "DX", "R8", "R9", "R10", "R11", "R15"}
+	g.i("MOVQ offs+32(FP), SI")
+	for t := range 9 {
+		g.i("MOVLQSX %d(SI), %s", 4*t, offReg[t])
+	}
+	for r := range 18 {
+		g.i("VPXORD Z%d, Z%d, Z%d", r, r, r)
+	}
+	g.i("MOVQ dy+16(FP), R12")
+	g.i("MOVQ x+24(FP), R13")
+	g.i("MOVQ xstep+56(FP), DI")
+	g.i("MOVQ nrows+48(FP), R14")
+	g.p("%s_row:", name)
+	g.i("MOVQ nvec+40(FP), SI")
+	g.p("%s_pair:", name)
+	g.i("CMPQ SI, $2")
+	g.i("JLT %s_one", name)
+	g.i("VMOVUPS (R12), Z18")
+	g.i("VMOVUPS 64(R12), Z19")
+	for t := range 9 {
+		g.i("VFMADD231PS (R13)(%s*1), Z18, Z%d", offReg[t], 2*t)
+	}
+	g.i("ADDQ DI, R13")
+	for t := range 9 {
+		g.i("VFMADD231PS (R13)(%s*1), Z19, Z%d", offReg[t], 2*t+1)
+	}
+	g.i("ADDQ DI, R13")
+	g.i("ADDQ $128, R12")
+	g.i("SUBQ $2, SI")
+	g.i("JMP %s_pair", name)
+	g.p("%s_one:", name)
+	g.i("TESTQ SI, SI")
+	g.i("JZ %s_next", name)
+	g.i("VMOVUPS (R12), Z18")
+	for t := range 9 {
+		g.i("VFMADD231PS (R13)(%s*1), Z18, Z%d", offReg[t], 2*t)
+	}
+	g.i("ADDQ DI, R13")
+	g.i("ADDQ $64, R12")
+	g.p("%s_next:", name)
+	// From the row's end to the next row's start.
+	g.i("ADDQ yrow+72(FP), R12")
+	g.i("ADDQ xrow+64(FP), R13")
+	g.i("DECQ R14")
+	g.i("JNZ %s_row", name)
+	g.i("MOVQ tot0+0(FP), SI")
+	g.i("MOVQ tot1+8(FP), DI")
+	for t := range 9 {
+		g.i("VADDPS Z%d, Z%d, Z18", 2*t+1, 2*t)
+		g.i("VCVTPS2PD Y18, Z19")
+		g.i("VADDPD %d(SI), Z19, Z19", 64*t)
+		g.i("VMOVUPD Z19, %d(SI)", 64*t)
+		g.i("VEXTRACTF64X4 $1, Z18, Y18")
+		g.i("VCVTPS2PD Y18, Z19")
+		g.i("VADDPD %d(DI), Z19, Z19", 64*t)
+		g.i("VMOVUPD Z19, %d(DI)", 64*t)
+	}
+	g.done(name, false)
+}

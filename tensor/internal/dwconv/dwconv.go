@@ -61,6 +61,10 @@ type variant struct {
 	gradInput3x3S2 func(dx, dy, k []float32, h, w, n int)
 	// gradFlat is FlatPlan.Grad's kernel, in every variant.
 	gradFlat func(f *FlatPlan, out, dy, x []float32, n int)
+	// packC16 and gradC16, nil in variants without them, are the
+	// kernels of PackC16 and GradC16.
+	packC16 func(dst, src []float32, plane, rows, w, srow, drow int)
+	gradC16 func(tot0, tot1 []float64, dy, x []float32, offs []int, g Grid)
 	// gradNarrowS2 is GradNarrow3x3S2's kernel, in every variant.
 	gradNarrowS2 func(out, dy, x []float32, h, w, n int)
 }
@@ -670,6 +674,63 @@ func packC8Generic(dst, src []float32, plane, rows, w, srow, drow int) {
 			}
 		}
 	}
+}
+
+// HasC16 reports whether the kernel variant in use has PackC16 and
+// GradC16 (AVX-512).
+func HasC16() bool { return cur.gradC16 != nil }
+
+// PackC16 is PackC8 for 16 planes into pixels of 16 lanes: for r < rows
+// and b < w, lane l of pixel dst[r·drow + 16b:] receives src[l·plane +
+// r·srow + b]. The other elements of dst are untouched. It panics unless
+// HasC16().
+func PackC16(dst, src []float32, plane, rows, w, srow, drow int) {
+	if !HasC16() {
+		panic(fmt.Sprintf("dwconv: PackC16: no kernel with kernel variant %s", cur.name))
+	}
+	if plane < 0 || rows < 0 || w < 0 || srow < 0 || drow < 0 {
+		panic(fmt.Sprintf("dwconv: PackC16: negative size or stride plane=%d rows=%d w=%d strides %d, %d", plane, rows, w, srow, drow))
+	}
+	if rows == 0 || w == 0 {
+		return
+	}
+	if (2*Lanes-1)*plane+(rows-1)*srow+w > len(src) || (rows-1)*drow+w*2*Lanes > len(dst) {
+		panic(fmt.Sprintf("dwconv: PackC16: %d rows of %d (plane %d, strides %d, %d) do not fit src of %d or dst of %d",
+			rows, w, plane, srow, drow, len(src), len(dst)))
+	}
+	cur.packC16(dst, src, plane, rows, w, srow, drow)
+}
+
+// GradC16 computes, for the 9 taps of a 3×3 kernel over data whose 16
+// lanes are channels (pixels of 16 lanes, see PackC16), the even and odd
+// sums of GradTaps (the products of the dy pixel (r, v) with the x pixel
+// at offs[t] from (r, v), fused, in increasing (r, v), from 0, into the
+// even sum for even v and the odd one for odd v) and adds, per tap t and
+// lane l, float64(even + odd) to tot0[8t + l] for l < 8 and to tot1[8t +
+// l − 8] for l ≥ 8: for each half of the lanes, bit for bit what GradTaps
+// on the same data in pixels of 8 lanes and that float64 sum give. The
+// pixels are g's vectors with YStep = 16 (elements). It panics unless
+// HasC16().
+func GradC16(tot0, tot1 []float64, dy, x []float32, offs []int, g Grid) {
+	if !HasC16() {
+		panic(fmt.Sprintf("dwconv: GradC16: no kernel with kernel variant %s", cur.name))
+	}
+	maxOff := 0
+	for _, o := range offs {
+		if o < 0 {
+			maxOff = -1
+			break
+		}
+		maxOff = max(maxOff, o)
+	}
+	if len(offs) != 9 || g.YStep != 2*Lanes || len(tot0) < 9*Lanes || len(tot1) < 9*Lanes || maxOff < 0 {
+		panic(fmt.Sprintf("dwconv: GradC16: %d taps (max offset %d), %d and %d totals, %+v", len(offs), maxOff, len(tot0), len(tot1), g))
+	}
+	lx, ly := g.last()
+	if g.Vecs < 1 || g.Rows < 1 || g.XStep < 0 || g.XRow < 0 || g.YRow < 0 || lx+maxOff+2*Lanes > len(x) || ly+2*Lanes > len(dy) {
+		panic(fmt.Sprintf("dwconv: GradC16: %+v with max offset %d does not fit x of %d and dy of %d", g, maxOff, len(x), len(dy)))
+	}
+	cur.gradC16(tot0, tot1, dy, x, offs, g)
 }
 
 // UnpackC8 is the inverse of PackC8 for one row: lane l of pixel

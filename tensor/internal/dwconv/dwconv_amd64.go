@@ -52,6 +52,17 @@ func packC8AVX2(dst, src *float32, plane, rows, w, srow, drow int)
 //go:noescape
 func unpackC8AVX2(dst, src *float32, plane, n int)
 
+// packC8HalfAVX2 is packC8AVX2 into the low or high 8 lanes of pixels of
+// 16 (64 bytes apart).
+//
+//go:noescape
+func packC8HalfAVX2(dst, src *float32, plane, rows, w, srow, drow int)
+
+// gradC16AVX512 is the kernel of GradC16 (see dwGradC16512 in ../asmgen).
+//
+//go:noescape
+func gradC16AVX512(tot0, tot1 *float64, dy, x *float32, offs *int32, nvec, nrows, xstep, xrow, yrow int)
+
 // The AVX-512 kernels (see dwTaps512 and dwGradTaps512 in ../asmgen):
 // vectors one after the other along rows, two to a zmm register, with
 // the AVX2 kernels' results bit for bit. Strides and offsets in bytes.
@@ -173,6 +184,7 @@ func variants() []variant {
 			avx512.plane3x3S2, avx512.planeFlat = plane3x3S2Asm, planeFlatAsm
 			avx512.gradPlane3x3S2, avx512.gradInput3x3S2 = gradPlane3x3S2Asm, gradInput3x3S2Asm
 			avx512.gradFlat, avx512.gradNarrowS2 = gradFlatAsm, gradNarrowS2Asm
+			avx512.packC16, avx512.gradC16 = packC16Asm, gradC16Asm
 			vs = append([]variant{avx512}, vs...)
 		}
 	}
@@ -769,4 +781,17 @@ func abs(a int) int {
 		return -a
 	}
 	return a
+}
+
+func packC16Asm(dst, src []float32, plane, rows, w, srow, drow int) {
+	packC8HalfAVX2(&dst[0], &src[0], 4*plane, rows, w, 4*srow, 4*drow)
+	packC8HalfAVX2(&dst[Lanes], &src[Lanes*plane], 4*plane, rows, w, 4*srow, 4*drow)
+}
+
+func gradC16Asm(tot0, tot1 []float64, dy, x []float32, offs []int, g Grid) {
+	var o [9]int32
+	for t, v := range offs {
+		o[t] = int32(4 * v)
+	}
+	gradC16AVX512(&tot0[0], &tot1[0], &dy[0], &x[0], &o[0], g.Vecs, g.Rows, 4*g.XStep, 4*(g.XRow-g.Vecs*g.XStep), 4*(g.YRow-g.Vecs*16))
 }
