@@ -611,28 +611,41 @@ func dwSumLanes(dw, sums []float32) {
 // each image's planes of the range one after the other in memory, and each
 // channel still adds the images in order.
 func dwGradWeightPlanes(g *convGeom, x, dy, dw []float32) {
-	hw, howo, kk := g.hw(), g.howo(), g.kk()
+	hw, howo := g.hw(), g.howo()
 	const size = dwconv.GradSums
-	grain := parallel.Grain(g.cout, max(1, depthwiseGrain/(g.n*howo*kk)), dwPlaneChunks)
+	dwGradWeightRanges(g, dw, size, func(sums []float32, n, lo, hi int) {
+		dyn, xn := dy[n*g.cout*howo:(n+1)*g.cout*howo], x[n*g.c*hw:(n+1)*g.c*hw]
+		switch {
+		case g.sh == 2 && g.og == 1: // the range's planes in one call
+			dwconv.GradPlane3x3S2(sums, dyn[lo*howo:hi*howo], xn[lo*hw:hi*hw], g.h, g.w, hi-lo)
+		case g.sh == 2:
+			for o := lo; o < hi; o++ {
+				c := o / g.og
+				dwconv.GradPlane3x3S2(sums[(o-lo)*size:], dyn[o*howo:(o+1)*howo], xn[c*hw:(c+1)*hw], g.h, g.w, 1)
+			}
+		default:
+			for o := lo; o < hi; o++ {
+				c := o / g.og
+				dwconv.GradPlane3x3(sums[(o-lo)*size:], dyn[o*howo:(o+1)*howo], xn[c*hw:(c+1)*hw], g.h, g.w)
+			}
+		}
+	})
+}
+
+// dwGradWeightRanges sets the weight gradient dw of the depthwise
+// convolution g in parallel over ranges [lo, hi) of output channels: the
+// partial sums of a range's channels, size apiece, start at zero,
+// grad(sums, n, lo, hi) adds those of image n for the images in order
+// (a range reads each image's planes one after the other in memory), and
+// dwSumLanes sets each channel's gradient from its sums.
+func dwGradWeightRanges(g *convGeom, dw []float32, size int, grad func(sums []float32, n, lo, hi int)) {
+	kk := g.kk()
+	grain := parallel.Grain(g.cout, max(1, depthwiseGrain/(g.n*g.howo()*kk)), dwPlaneChunks)
 	parallel.For(g.cout, grain, func(lo, hi int) {
 		sums := getScratch((hi - lo) * size)
 		clear(sums)
 		for n := range g.n {
-			dyn, xn := dy[n*g.cout*howo:(n+1)*g.cout*howo], x[n*g.c*hw:(n+1)*g.c*hw]
-			switch {
-			case g.sh == 2 && g.og == 1: // the range's planes in one call
-				dwconv.GradPlane3x3S2(sums, dyn[lo*howo:hi*howo], xn[lo*hw:hi*hw], g.h, g.w, hi-lo)
-			case g.sh == 2:
-				for o := lo; o < hi; o++ {
-					c := o / g.og
-					dwconv.GradPlane3x3S2(sums[(o-lo)*size:], dyn[o*howo:(o+1)*howo], xn[c*hw:(c+1)*hw], g.h, g.w, 1)
-				}
-			default:
-				for o := lo; o < hi; o++ {
-					c := o / g.og
-					dwconv.GradPlane3x3(sums[(o-lo)*size:], dyn[o*howo:(o+1)*howo], xn[c*hw:(c+1)*hw], g.h, g.w)
-				}
-			}
+			grad(sums, n, lo, hi)
 		}
 		for o := lo; o < hi; o++ {
 			dwSumLanes(dw[o*kk:(o+1)*kk], sums[(o-lo)*size:])
@@ -654,26 +667,14 @@ func dwFlatGradWeightPlan(g *convGeom) *dwconv.FlatPlan {
 	return dwconv.NewFlatGradPlan(g.h, g.w, g.kh, g.kw, g.ph, g.pw)
 }
 
-// dwFlatGradWeight is depthwiseGradWeight with f.Grad, in parallel over
-// ranges of channels: each channel's partial sums add its images in
-// order, each image's products 16 outputs at a time in the plane's order
-// (see dwconv.FlatPlan.Grad), and its lanes are added at the end as
-// dwSumLanes does.
+// dwFlatGradWeight is depthwiseGradWeight with f.Grad (see
+// dwGradWeightRanges): each channel's partial sums add its images in
+// order, each image's products 16 outputs at a time in the plane's order.
 func dwFlatGradWeight(g *convGeom, f *dwconv.FlatPlan, x, dy, dw []float32) {
-	hw, kk := g.hw(), g.kk()
-	size := dwconv.FlatGradSums(kk)
-	grain := parallel.Grain(g.c, max(1, depthwiseGrain/(g.n*hw*kk)), dwPlaneChunks)
-	parallel.For(g.c, grain, func(lo, hi int) {
-		sums := getScratch((hi - lo) * size)
-		clear(sums)
-		for n := range g.n {
-			p0, p1 := n*g.c+lo, n*g.c+hi
-			f.Grad(sums, dy[p0*hw:p1*hw], x[p0*hw:p1*hw], hi-lo)
-		}
-		for c := lo; c < hi; c++ {
-			dwSumLanes(dw[c*kk:(c+1)*kk], sums[(c-lo)*size:])
-		}
-		putScratch(sums)
+	hw := g.hw()
+	dwGradWeightRanges(g, dw, dwconv.FlatGradSums(g.kk()), func(sums []float32, n, lo, hi int) {
+		p0, p1 := n*g.c+lo, n*g.c+hi
+		f.Grad(sums, dy[p0*hw:p1*hw], x[p0*hw:p1*hw], hi-lo)
 	})
 }
 
@@ -688,23 +689,11 @@ func dwNarrowS2(g *convGeom) bool {
 }
 
 // dwNarrowS2GradWeight is depthwiseGradWeight with
-// dwconv.GradNarrow3x3S2, in parallel over ranges of channels: each
-// channel's partial sums add its images in order, and its lanes are added
-// at the end as dwSumLanes does.
+// dwconv.GradNarrow3x3S2 (see dwGradWeightRanges).
 func dwNarrowS2GradWeight(g *convGeom, x, dy, dw []float32) {
-	hw, howo, kk := g.hw(), g.howo(), g.kk()
-	const size = dwconv.GradSums
-	grain := parallel.Grain(g.c, max(1, depthwiseGrain/(g.n*howo*kk)), dwPlaneChunks)
-	parallel.For(g.c, grain, func(lo, hi int) {
-		sums := getScratch((hi - lo) * size)
-		clear(sums)
-		for n := range g.n {
-			p0, p1 := n*g.c+lo, n*g.c+hi
-			dwconv.GradNarrow3x3S2(sums, dy[p0*howo:p1*howo], x[p0*hw:p1*hw], g.h, g.w, hi-lo)
-		}
-		for c := lo; c < hi; c++ {
-			dwSumLanes(dw[c*kk:(c+1)*kk], sums[(c-lo)*size:])
-		}
-		putScratch(sums)
+	hw, howo := g.hw(), g.howo()
+	dwGradWeightRanges(g, dw, dwconv.GradSums, func(sums []float32, n, lo, hi int) {
+		p0, p1 := n*g.c+lo, n*g.c+hi
+		dwconv.GradNarrow3x3S2(sums, dy[p0*howo:p1*howo], x[p0*hw:p1*hw], g.h, g.w, hi-lo)
 	})
 }

@@ -166,18 +166,7 @@ func dwGradFlat512(g *gen, name string, kh, kw int) {
 func dwPlane3x3S2Narrow512(g *gen, name string) {
 	g.text(name, "y, x, w *float32, tab *int32, masks *uint16, nchunk, wbytes, ybytes, nplane, xplane, yplane int", 88,
 		"AVX-512 3×3 stride-2 depthwise kernel for planes up to 16 wide, two output rows to a vector; see dwPlane3x3S2Narrow512 in tensor/internal/asmgen.")
-	g.i("MOVQ tab+24(FP), AX")
-	for q := range 3 {
-		g.i("VMOVDQU32 %d(AX), Z%d", 64*q, 9+q)
-	}
-	g.i("MOVQ masks+32(FP), R9")
-	g.i("MOVQ nchunk+40(FP), AX")
-	g.i("LEAQ (R9)(AX*8), R10")
-	g.i("LEAQ (R10)(AX*2), R10") // the result masks, 10·nchunk bytes on
-	for q := range 3 {
-		g.i("KMOVW %d(R10), K%d", 2*q, 1+q)
-	}
-	g.i("ADDQ $6, R10") // the store masks
+	narrowS2Tables(g, "nchunk+40(FP)", "")
 	g.i("MOVQ wbytes+48(FP), BX")
 	g.i("MOVQ y+0(FP), DI")
 	g.i("MOVQ x+8(FP), SI")
@@ -194,20 +183,7 @@ func dwPlane3x3S2Narrow512(g *gen, name string) {
 	g.i("MOVQ R9, R11")
 	g.i("XORQ R12, R12") // chunk
 	g.p("%s_chunk:", name)
-	// The next plane's rows of this chunk, into L1; then the 5 rows of
-	// the chunk at R13 with the masks at R11.
-	g.i("LEAQ (R13)(R8*1), AX")
-	for i := range 5 {
-		g.i("PREFETCHT0 %d(AX)", 64*i)
-	}
-	g.i("MOVQ R13, AX")
-	for m := range 5 {
-		if m > 0 {
-			g.i("ADDQ BX, AX")
-		}
-		g.i("KMOVW %d(R11), K%d", 2*m, 4+m%2)
-		g.i("VMOVUPS.Z (AX), K%d, Z%d", 4+m%2, 12+m)
-	}
+	narrowS2Rows(g, 5)
 	g.i("VPXORD Z17, Z17, Z17")
 	for p := range 3 {
 		for q := range 3 {
@@ -256,20 +232,8 @@ func dwPlane3x3S2Narrow512(g *gen, name string) {
 func dwGradPlane3x3S2Narrow512(g *gen, name string) {
 	g.text(name, "out, dy, x *float32, tab *int32, masks *uint16, nchunk, single, wbytes, ybytes, nplane, xplane, yplane int", 96,
 		"AVX-512 3×3 stride-2 depthwise weight-gradient kernel for planes up to 16 wide, two output rows to a vector; see dwGradPlane3x3S2Narrow512 in tensor/internal/asmgen.")
-	g.i("MOVQ tab+24(FP), AX")
-	for q := range 3 {
-		g.i("VMOVDQU32 %d(AX), Z%d", 64*q, 9+q)
-	}
 	g.i("VPXORD Z22, Z22, Z22")
-	g.i("MOVQ masks+32(FP), R9")
-	g.i("MOVQ nchunk+40(FP), AX")
-	g.i("ADDQ single+48(FP), AX")
-	g.i("LEAQ (R9)(AX*8), R10")
-	g.i("LEAQ (R10)(AX*2), R10") // the result masks, 10 bytes per chunk on
-	for q := range 3 {
-		g.i("KMOVW %d(R10), K%d", 2*q, 1+q)
-	}
-	g.i("ADDQ $6, R10") // the store masks
+	narrowS2Tables(g, "nchunk+40(FP)", "single+48(FP)")
 	g.i("MOVQ wbytes+56(FP), BX")
 	g.i("MOVQ out+0(FP), DI")
 	g.i("MOVQ x+16(FP), SI")
@@ -280,24 +244,13 @@ func dwGradPlane3x3S2Narrow512(g *gen, name string) {
 	// chunk emits the chunk at rows R13 (row −1 of the chunk) with its
 	// masks at R11 and its dy at R14, the index of its store mask in R12.
 	chunk := func(single bool) {
-		// The next plane's rows and dy of this chunk, into L1.
-		g.i("LEAQ (R13)(R8*1), AX")
-		for i := range 5 {
-			g.i("PREFETCHT0 %d(AX)", 64*i)
-		}
-		g.i("PREFETCHT0 (R14)(R15*1)")
+		g.i("PREFETCHT0 (R14)(R15*1)") // the next plane's dy of this chunk
 		g.i("KMOVW (R10)(R12*2), K6")
 		g.i("VMOVUPS.Z (R14), K6, Z17")
-		g.i("MOVQ R13, AX")
-		for m := range 5 {
-			if m > 0 {
-				g.i("ADDQ BX, AX")
-			}
-			if single && m > 2 {
-				continue
-			}
-			g.i("KMOVW %d(R11), K%d", 2*m, 4+m%2)
-			g.i("VMOVUPS.Z (AX), K%d, Z%d", 4+m%2, 12+m)
+		if single {
+			narrowS2Rows(g, 3)
+		} else {
+			narrowS2Rows(g, 5)
 		}
 		for p := range 3 {
 			second := 12 + p + 2
@@ -427,4 +380,46 @@ func dwGradC16512(g *gen, name string) {
 		g.i("VMOVUPD Z19, %d(DI)", 64*t)
 	}
 	g.done(name, false)
+}
+
+// narrowS2Tables emits the prologue of the narrow stride-2 kernels: the
+// index vectors tab into Z9–Z11, masks into R9, the result masks of the
+// 3 tap columns into K1–K3 and the address of the store masks into R10,
+// the chunks (with their masks, 10 bytes apiece) counted by the argument
+// at nchunk plus, if not "", the one at single.
+func narrowS2Tables(g *gen, nchunk, single string) {
+	g.i("MOVQ tab+24(FP), AX")
+	for q := range 3 {
+		g.i("VMOVDQU32 %d(AX), Z%d", 64*q, 9+q)
+	}
+	g.i("MOVQ masks+32(FP), R9")
+	g.i("MOVQ %s, AX", nchunk)
+	if single != "" {
+		g.i("ADDQ %s, AX", single)
+	}
+	g.i("LEAQ (R9)(AX*8), R10")
+	g.i("LEAQ (R10)(AX*2), R10") // the result masks, 10 bytes per chunk on
+	for q := range 3 {
+		g.i("KMOVW %d(R10), K%d", 2*q, 1+q)
+	}
+	g.i("ADDQ $6, R10") // the store masks
+}
+
+// narrowS2Rows emits the loads of the first n of the 5 input rows of a
+// chunk of the narrow stride-2 kernels, wbytes (BX) apart from R13 (row
+// −1 of the chunk), into Z12 on, with their masks at R11, after
+// prefetching the 5 rows of the next plane (R8 bytes on).
+func narrowS2Rows(g *gen, n int) {
+	g.i("LEAQ (R13)(R8*1), AX")
+	for i := range 5 {
+		g.i("PREFETCHT0 %d(AX)", 64*i)
+	}
+	g.i("MOVQ R13, AX")
+	for m := range n {
+		if m > 0 {
+			g.i("ADDQ BX, AX")
+		}
+		g.i("KMOVW %d(R11), K%d", 2*m, 4+m%2)
+		g.i("VMOVUPS.Z (AX), K%d, Z%d", 4+m%2, 12+m)
+	}
 }

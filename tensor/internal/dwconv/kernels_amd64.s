@@ -15583,11 +15583,11 @@ plane3x3S2NarrowAVX512_done:
 // func gradPlane3x3S2NarrowAVX512(out, dy, x *float32, tab *int32, masks *uint16, nchunk, single, wbytes, ybytes, nplane, xplane, yplane int)
 // AVX-512 3×3 stride-2 depthwise weight-gradient kernel for planes up to 16 wide, two output rows to a vector; see dwGradPlane3x3S2Narrow512 in tensor/internal/asmgen.
 TEXT ·gradPlane3x3S2NarrowAVX512(SB), NOSPLIT, $0-96
+	VPXORD Z22, Z22, Z22
 	MOVQ tab+24(FP), AX
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 64(AX), Z10
 	VMOVDQU32 128(AX), Z11
-	VPXORD Z22, Z22, Z22
 	MOVQ masks+32(FP), R9
 	MOVQ nchunk+40(FP), AX
 	ADDQ single+48(FP), AX
@@ -15622,15 +15622,15 @@ gradPlane3x3S2NarrowAVX512_plane:
 	CMPQ R12, nchunk+40(FP)
 	JGE gradPlane3x3S2NarrowAVX512_last
 gradPlane3x3S2NarrowAVX512_chunk:
+	PREFETCHT0 (R14)(R15*1)
+	KMOVW (R10)(R12*2), K6
+	VMOVUPS.Z (R14), K6, Z17
 	LEAQ (R13)(R8*1), AX
 	PREFETCHT0 0(AX)
 	PREFETCHT0 64(AX)
 	PREFETCHT0 128(AX)
 	PREFETCHT0 192(AX)
 	PREFETCHT0 256(AX)
-	PREFETCHT0 (R14)(R15*1)
-	KMOVW (R10)(R12*2), K6
-	VMOVUPS.Z (R14), K6, Z17
 	MOVQ R13, AX
 	KMOVW 0(R11), K4
 	VMOVUPS.Z (AX), K4, Z12
@@ -15682,15 +15682,15 @@ gradPlane3x3S2NarrowAVX512_chunk:
 gradPlane3x3S2NarrowAVX512_last:
 	CMPQ single+48(FP), $0
 	JEQ gradPlane3x3S2NarrowAVX512_store
+	PREFETCHT0 (R14)(R15*1)
+	KMOVW (R10)(R12*2), K6
+	VMOVUPS.Z (R14), K6, Z17
 	LEAQ (R13)(R8*1), AX
 	PREFETCHT0 0(AX)
 	PREFETCHT0 64(AX)
 	PREFETCHT0 128(AX)
 	PREFETCHT0 192(AX)
 	PREFETCHT0 256(AX)
-	PREFETCHT0 (R14)(R15*1)
-	KMOVW (R10)(R12*2), K6
-	VMOVUPS.Z (R14), K6, Z17
 	MOVQ R13, AX
 	KMOVW 0(R11), K4
 	VMOVUPS.Z (AX), K4, Z12
@@ -15700,8 +15700,6 @@ gradPlane3x3S2NarrowAVX512_last:
 	ADDQ BX, AX
 	KMOVW 4(R11), K4
 	VMOVUPS.Z (AX), K4, Z14
-	ADDQ BX, AX
-	ADDQ BX, AX
 	VMOVDQA32 Z9, Z18
 	VPERMI2PS.Z Z22, Z12, K1, Z18
 	VFMADD231PS Z18, Z17, Z0
