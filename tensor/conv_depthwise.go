@@ -28,11 +28,17 @@ import (
 // so do its weight gradient (dwconv.GradPlane3x3S2, the same split) and
 // input gradient (dwconv.GradInput3x3S2, which computes each of the four
 // phases of dx from the taps that reach it, instead of spreading dy over
-// zeros). Stride-1 convolutions whose outputs have the inputs' size run on
+// zeros). On planes up to 16 wide (14×14 inputs), Plane3x3S2 puts two
+// output rows in a vector, and the weight gradient runs over the same
+// pairs of rows (dwconv.GradNarrow3x3S2, with every kernel variant) rather
+// than with the interleaved kernels. Stride-1 convolutions whose outputs have the inputs' size run on
 // flattened planes (dwconv.FlatPlan: 16 outputs at a time in the plane's
 // order, each tap row's window loaded once and its taps formed in
 // registers, masks for the padding, no copy) on maps up to 32 wide and
-// with 5×5 and larger kernels (up to 8 columns) on any map (see dwFlat).
+// with 5×5 and larger kernels (up to 8 columns) on any map (see dwFlat);
+// the weight gradients of those with 3×3 kernels too
+// (dwconv.FlatPlan.Grad, with every kernel variant: its sums are taken 16
+// outputs at a time in the plane's order).
 
 // dwStreamBytes is the output size from which depthwise convolutions
 // (forward and input gradient) whose output vectors tile the output
@@ -327,7 +333,9 @@ func dwEachRun(g *convGeom, work, maxRun int, f func(p0, p1 int)) {
 // the planes are then written through the caches).
 func depthwiseForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 	f := dwFlatPlan(g)
-	if f == nil && dwInterleaved(g) {
+	// Plane3x3S2 takes narrow planes two output rows to a vector, without
+	// the interleaved kernels' transposes (14×14 inputs).
+	if f == nil && dwInterleaved(g) && !dwPlane3x3S2(g) {
 		dwInterleavedForward(g, x, w, y, ep)
 		return
 	}
@@ -523,6 +531,14 @@ func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
 // an infinite input there turns the tap's gradient into NaN, where it would
 // otherwise be infinite.
 func depthwiseGradWeight(g *convGeom, x, dy, dw []float32) {
+	if f := dwFlatGradWeightPlan(g); f != nil {
+		dwFlatGradWeight(g, f, x, dy, dw)
+		return
+	}
+	if dwNarrowS2(g) {
+		dwNarrowS2GradWeight(g, x, dy, dw)
+		return
+	}
 	if dwInterleaved(g) {
 		dwInterleavedGradWeight(g, x, dy, dw)
 		return
@@ -595,32 +611,89 @@ func dwSumLanes(dw, sums []float32) {
 // each image's planes of the range one after the other in memory, and each
 // channel still adds the images in order.
 func dwGradWeightPlanes(g *convGeom, x, dy, dw []float32) {
-	hw, howo, kk := g.hw(), g.howo(), g.kk()
+	hw, howo := g.hw(), g.howo()
 	const size = dwconv.GradSums
-	grain := parallel.Grain(g.cout, max(1, depthwiseGrain/(g.n*howo*kk)), dwPlaneChunks)
+	dwGradWeightRanges(g, dw, size, func(sums []float32, n, lo, hi int) {
+		dyn, xn := dy[n*g.cout*howo:(n+1)*g.cout*howo], x[n*g.c*hw:(n+1)*g.c*hw]
+		switch {
+		case g.sh == 2 && g.og == 1: // the range's planes in one call
+			dwconv.GradPlane3x3S2(sums, dyn[lo*howo:hi*howo], xn[lo*hw:hi*hw], g.h, g.w, hi-lo)
+		case g.sh == 2:
+			for o := lo; o < hi; o++ {
+				c := o / g.og
+				dwconv.GradPlane3x3S2(sums[(o-lo)*size:], dyn[o*howo:(o+1)*howo], xn[c*hw:(c+1)*hw], g.h, g.w, 1)
+			}
+		default:
+			for o := lo; o < hi; o++ {
+				c := o / g.og
+				dwconv.GradPlane3x3(sums[(o-lo)*size:], dyn[o*howo:(o+1)*howo], xn[c*hw:(c+1)*hw], g.h, g.w)
+			}
+		}
+	})
+}
+
+// dwGradWeightRanges sets the weight gradient dw of the depthwise
+// convolution g in parallel over ranges [lo, hi) of output channels: the
+// partial sums of a range's channels, size apiece, start at zero,
+// grad(sums, n, lo, hi) adds those of image n for the images in order
+// (a range reads each image's planes one after the other in memory), and
+// dwSumLanes sets each channel's gradient from its sums.
+func dwGradWeightRanges(g *convGeom, dw []float32, size int, grad func(sums []float32, n, lo, hi int)) {
+	kk := g.kk()
+	grain := parallel.Grain(g.cout, max(1, depthwiseGrain/(g.n*g.howo()*kk)), dwPlaneChunks)
 	parallel.For(g.cout, grain, func(lo, hi int) {
 		sums := getScratch((hi - lo) * size)
 		clear(sums)
 		for n := range g.n {
-			dyn, xn := dy[n*g.cout*howo:(n+1)*g.cout*howo], x[n*g.c*hw:(n+1)*g.c*hw]
-			switch {
-			case g.sh == 2 && g.og == 1: // the range's planes in one call
-				dwconv.GradPlane3x3S2(sums, dyn[lo*howo:hi*howo], xn[lo*hw:hi*hw], g.h, g.w, hi-lo)
-			case g.sh == 2:
-				for o := lo; o < hi; o++ {
-					c := o / g.og
-					dwconv.GradPlane3x3S2(sums[(o-lo)*size:], dyn[o*howo:(o+1)*howo], xn[c*hw:(c+1)*hw], g.h, g.w, 1)
-				}
-			default:
-				for o := lo; o < hi; o++ {
-					c := o / g.og
-					dwconv.GradPlane3x3(sums[(o-lo)*size:], dyn[o*howo:(o+1)*howo], xn[c*hw:(c+1)*hw], g.h, g.w)
-				}
-			}
+			grad(sums, n, lo, hi)
 		}
 		for o := lo; o < hi; o++ {
 			dwSumLanes(dw[o*kk:(o+1)*kk], sums[(o-lo)*size:])
 		}
 		putScratch(sums)
+	})
+}
+
+// dwFlatGradWeightPlan returns the dwconv.FlatPlan whose Grad computes the
+// weight gradient of the depthwise convolution g, with every kernel
+// variant: those that run flat forward (dwFlat) on maps wider than the
+// interleaved kernels take (14×14, 28×28; 7×7 runs interleaved, 16
+// channels at a time with AVX-512), 3×3 kernels (dwconv.HasFlatGrad) with
+// one output per input channel. It returns nil otherwise.
+func dwFlatGradWeightPlan(g *convGeom) *dwconv.FlatPlan {
+	if g.og != 1 || !dwFlat(g) || dwInterleaved(g) || !dwconv.HasFlatGrad(g.kh, g.kw) {
+		return nil
+	}
+	return dwconv.NewFlatGradPlan(g.h, g.w, g.kh, g.kw, g.ph, g.pw)
+}
+
+// dwFlatGradWeight is depthwiseGradWeight with f.Grad (see
+// dwGradWeightRanges): each channel's partial sums add its images in
+// order, each image's products 16 outputs at a time in the plane's order.
+func dwFlatGradWeight(g *convGeom, f *dwconv.FlatPlan, x, dy, dw []float32) {
+	hw := g.hw()
+	dwGradWeightRanges(g, dw, dwconv.FlatGradSums(g.kk()), func(sums []float32, n, lo, hi int) {
+		p0, p1 := n*g.c+lo, n*g.c+hi
+		f.Grad(sums, dy[p0*hw:p1*hw], x[p0*hw:p1*hw], hi-lo)
+	})
+}
+
+// dwNarrowS2 reports whether the weight gradient of the depthwise
+// convolution g runs with dwconv.GradNarrow3x3S2, with every kernel
+// variant: a 3×3 kernel with stride 2, dilation 1 and padding 1 on planes
+// up to 16 wide (two output rows to a vector; 14×14 inputs), one output
+// per input channel.
+func dwNarrowS2(g *convGeom) bool {
+	return g.og == 1 && g.kh == 3 && g.kw == 3 && g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1 &&
+		g.ph == 1 && g.pw == 1 && dwconv.HasGradNarrow3x3S2(g.h, g.w)
+}
+
+// dwNarrowS2GradWeight is depthwiseGradWeight with
+// dwconv.GradNarrow3x3S2 (see dwGradWeightRanges).
+func dwNarrowS2GradWeight(g *convGeom, x, dy, dw []float32) {
+	hw, howo := g.hw(), g.howo()
+	dwGradWeightRanges(g, dw, dwconv.GradSums, func(sums []float32, n, lo, hi int) {
+		p0, p1 := n*g.c+lo, n*g.c+hi
+		dwconv.GradNarrow3x3S2(sums, dy[p0*howo:p1*howo], x[p0*hw:p1*hw], g.h, g.w, hi-lo)
 	})
 }

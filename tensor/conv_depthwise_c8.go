@@ -330,10 +330,27 @@ func dwInterleavedGradWeight(g *convGeom, x, dy, dw []float32) {
 	// image after image, and each group's sums still add the images in
 	// order.
 	grain := max(1, depthwiseGrain/(g.n*lanes*howo*kk), dwRunFloats/(lanes*hw))
+	// With dwconv.GradC16 (AVX-512), two full groups at a time, in pixels
+	// of 16 lanes: the same sums lane by lane.
+	c16 := kk == 9 && dwconv.HasC16()
+	var offs16 []int
+	if c16 {
+		for _, o := range ioffs {
+			offs16 = append(offs16, 2*o)
+		}
+	}
+	grid16 := dwconv.Grid{Vecs: g.wo, Rows: g.ho, XStep: 2 * grid.XStep, XRow: 2 * grid.XRow, YStep: 2 * lanes, YRow: 2 * grid.YRow}
 	parallel.For(groups, grain, func(lo, hi int) {
 		buf := getScratch(pad.len())
 		clear(buf)
 		dyb := getScratch(howo * lanes)
+		var buf16, dyb16 []float32
+		if c16 {
+			buf16, dyb16 = getScratch(2*pad.len()), getScratch(2*howo*lanes)
+			clear(buf16)
+			defer putScratch(buf16)
+			defer putScratch(dyb16)
+		}
 		sums := getScratch(ngroups * 2 * group * lanes)
 		tp := float64Scratch.Get().(*[]float64)
 		if len(*tp) < (hi-lo)*kk*lanes {
@@ -347,6 +364,18 @@ func dwInterleavedGradWeight(g *convGeom, x, dy, dw []float32) {
 				c0 := grp * lanes
 				nc := min(lanes, g.c-c0)
 				total := totals[(grp-lo)*kk*lanes : (grp-lo+1)*kk*lanes]
+				if c16 && grp+1 < hi && c0+2*lanes <= g.c {
+					dwconv.PackC16(buf16[(pad.top*pad.ld+pad.left)*2*lanes:], x[(n*g.c+c0)*hw:], hw, g.h, g.w, g.w, pad.ld*2*lanes)
+					// dy's planes are packed whole (their pixels in order).
+					dwconv.PackC16(dyb16, dy[(n*g.c+c0)*howo:], howo, 1, howo, howo, howo*2*lanes)
+					for r0 := 0; r0 < g.ho; r0 += rowsPerSum {
+						gr := grid16
+						gr.Rows = min(rowsPerSum, g.ho-r0)
+						dwconv.GradC16(total, totals[(grp+1-lo)*kk*lanes:], dyb16[r0*grid16.YRow:], buf16[r0*grid16.XRow:], offs16, gr)
+					}
+					grp++
+					continue
+				}
 				packPlanes(buf, x[n*g.c*hw:], hw, c0, nc, g.h, g.w, pad)
 				packPlanes(dyb, dy[n*g.c*howo:], howo, c0, nc, g.ho, g.wo, dyPad)
 				for r0 := 0; r0 < g.ho; r0 += rowsPerSum {

@@ -64,9 +64,10 @@ func TestDepthwiseInterleavedMatchesReference(t *testing.T) {
 }
 
 // TestDepthwiseInterleavedGradWeightChannelsIndependent checks that the
-// interleaved weight gradient of every channel is bit for bit that of the
-// channel alone, however the channels' groups of lanes are split into
-// parallel ranges read image after image.
+// weight gradient of every channel of small maps (the interleaved
+// kernels; GradNarrow3x3S2 for the 8×8 stride-2 case) is bit for bit that
+// of the channel alone, however the channels' groups of lanes are split
+// into parallel ranges read image after image.
 func TestDepthwiseInterleavedGradWeightChannelsIndependent(t *testing.T) {
 	rng := rand.New(rand.NewPCG(25, 26))
 	for _, tc := range []convCase{

@@ -74,7 +74,8 @@ func main() {
 		dwGradTaps(g, avx2, "gradTapsAVX2")
 		copyRows(g, avx2, "copyRowsAVX2")
 		deinterleave2(g, avx2, "deinterleave2AVX2")
-		packC8(g, "packC8AVX2")
+		packC8(g, "packC8AVX2", 32)
+		packC8(g, "packC8HalfAVX2", 64)
 		unpackC8(g, "unpackC8AVX2")
 		dwTaps512(g, "tapsAVX512", false, false)
 		dwTaps512(g, "tapsNTAVX512", false, true)
@@ -90,6 +91,10 @@ func main() {
 			dwPlaneFlat512(g, fmt.Sprintf("planeFlat%dAVX512", kw), kw)
 		}
 		dwGradPlane3x3S2512(g, "gradPlane3x3S2AVX512")
+		dwGradFlat512(g, "gradFlat3x3AVX512", 3, 3)
+		dwPlane3x3S2Narrow512(g, "plane3x3S2NarrowAVX512")
+		dwGradPlane3x3S2Narrow512(g, "gradPlane3x3S2NarrowAVX512")
+		dwGradC16512(g, "gradC16AVX512")
 		dwGradInput3x3S2Data(g)
 		dwGradInput3x3S2512(g, "gradInput3x3S2AVX512")
 	default:
@@ -1022,13 +1027,15 @@ func packARows(g *gen, mr int, name string) {
 //
 //	func name(dst, src *float32, plane, rows, w, srow, drow int)
 //
-// which interleaves 8 planes into pixels: for r < rows and b < w, the
-// vector at dst + r·drow + 32·b receives, in lane l, the element at
+// which interleaves 8 planes into pixels pix bytes apart (32: whole
+// pixels of 8 lanes; 64: the low or high halves of pixels of 16): for r <
+// rows and b < w, the 8 lanes at dst + r·drow + pix·b receive, lane l, the
+// element at
 // src + l·plane + r·srow + 4·b (strides in bytes). Blocks of 8 columns
 // are moved by 8×8 transposes; a tail of w mod 8 columns is read with
 // masked loads (the masks of copyRows).
-func packC8(g *gen, name string) {
-	g.text(name, "dst, src *float32, plane, rows, w, srow, drow int", 56, "AVX2 interleaving of 8 planes into pixels; see packC8 in tensor/internal/asmgen.")
+func packC8(g *gen, name string, pix int) {
+	g.text(name, "dst, src *float32, plane, rows, w, srow, drow int", 56, "AVX2 interleaving of 8 planes into pixels %d bytes apart; see packC8 in tensor/internal/asmgen.", pix)
 	dwStepRegs(g, "plane+16(FP)")
 	g.i("MOVQ rows+24(FP), R14")
 	g.i("TESTQ R14, R14")
@@ -1049,10 +1056,10 @@ func packC8(g *gen, name string) {
 	}
 	out := transpose8(g, r, t)
 	for p := range 8 {
-		g.i("VMOVUPS %s, %d(DI)", out[p], 32*p)
+		g.i("VMOVUPS %s, %d(DI)", out[p], pix*p)
 	}
 	g.i("ADDQ $32, AX")
-	g.i("ADDQ $256, DI")
+	g.i("ADDQ $%d, DI", 8*pix)
 	g.i("SUBQ $8, CX")
 	g.i("JMP %s_block", name)
 	g.p("%s_tail:", name)
@@ -1067,7 +1074,7 @@ func packC8(g *gen, name string) {
 	}
 	out = transpose8(g, r, t)
 	for p := range 8 {
-		g.i("VMOVUPS %s, %d(DI)", out[p], 32*p)
+		g.i("VMOVUPS %s, %d(DI)", out[p], pix*p)
 		if p < 7 {
 			g.i("CMPQ CX, $%d", p+1)
 			g.i("JEQ %s_next", name)

@@ -175,3 +175,48 @@ func BenchmarkFlat(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFlatGrad runs FlatPlan.Grad on 3×3 kernels over planes held in
+// L1/L2 (GFLOP/s counts 2·9 per output): 7×7, 14×14 and 28×28 planes.
+func BenchmarkFlatGrad(b *testing.B) {
+	for _, c := range []struct{ hw, np int }{{7, 63}, {14, 33}, {28, 9}} {
+		rng := rand.New(rand.NewPCG(1, 2))
+		n := c.hw * c.hw
+		x, dy, sums := randSlice(rng, c.np*n), randSlice(rng, c.np*n), make([]float32, c.np*FlatGradSums(9))
+		b.Run(fmt.Sprintf("%dx%d_k3", c.hw, c.hw), func(b *testing.B) {
+			f := NewFlatGradPlan(c.hw, c.hw, 3, 3, 1, 1)
+			for b.Loop() {
+				f.Grad(sums, dy, x, c.np)
+			}
+			b.ReportMetric(2*float64(c.np*n*9)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// BenchmarkNarrowS2 runs Plane3x3S2 and GradNarrow3x3S2 on 14×14 planes
+// held in L1/L2 (GFLOP/s counts 2·9 per output).
+func BenchmarkNarrowS2(b *testing.B) {
+	const h, w, np = 14, 14, 64
+	rng := rand.New(rand.NewPCG(1, 2))
+	ho, wo := (h+1)/2, (w+1)/2
+	x, dy, k := randSlice(rng, np*h*w), randSlice(rng, np*ho*wo), randSlice(rng, 9*np)
+	y, sums := make([]float32, np*ho*wo), make([]float32, np*GradSums)
+	flops := func(b *testing.B) {
+		b.ReportMetric(2*9*float64(np*ho*wo)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	}
+	b.Run("forward", func(b *testing.B) {
+		if !HasPlane3x3S2(w) {
+			b.Skip("no Plane3x3S2 kernel")
+		}
+		for b.Loop() {
+			Plane3x3S2(y, x, k, h, w, np)
+		}
+		flops(b)
+	})
+	b.Run("weight", func(b *testing.B) {
+		for b.Loop() {
+			GradNarrow3x3S2(sums, dy, x, h, w, np)
+		}
+		flops(b)
+	})
+}

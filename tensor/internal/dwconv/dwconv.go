@@ -16,7 +16,10 @@
 // pure-Go twins in the generic one; with AVX2, HasPlane3x3S2 is false,
 // NewFlatPlan returns nil and callers take their padded-copy path. Elsewhere, and with the purego build tag, the
 // pure-Go twins (tapsGeneric, gradTapsGeneric, …) run. The twins are the
-// specification that tests compare the assembly with; the tap kernels
+// specification that tests compare the assembly with. FlatPlan.Grad, the
+// weight gradient over flattened planes, has an AVX-512 kernel and an AVX2
+// one (GradTaps over shifted copies) that give the same sums bit for bit.
+// The tap kernels
 // differ from them only in rounding, since the assembly fuses each
 // multiply-add, and the others are bit-identical.
 //
@@ -56,13 +59,22 @@ type variant struct {
 	// gradPlane3x3S2 and gradInput3x3S2 are set with plane3x3S2.
 	gradPlane3x3S2 func(out, dy, x []float32, h, w, n int)
 	gradInput3x3S2 func(dx, dy, k []float32, h, w, n int)
+	// gradFlat is FlatPlan.Grad's kernel, in every variant.
+	gradFlat func(f *FlatPlan, out, dy, x []float32, n int)
+	// packC16 and gradC16, nil in variants without them, are the
+	// kernels of PackC16 and GradC16.
+	packC16 func(dst, src []float32, plane, rows, w, srow, drow int)
+	gradC16 func(tot0, tot1 []float64, dy, x []float32, offs []int, g Grid)
+	// gradNarrowS2 is GradNarrow3x3S2's kernel, in every variant.
+	gradNarrowS2 func(out, dy, x []float32, h, w, n int)
 }
 
 // genericVariant holds the pure-Go twins.
 var genericVariant = variant{name: "generic", taps: tapsGeneric, tapsStream: tapsGeneric, tapsVec: tapsVecGeneric,
 	gradTaps: gradTapsGeneric, copyRows: copyRowsGeneric, deinterleave2: deinterleave2Generic,
 	packC8: packC8Generic, unpackC8: unpackC8Generic, plane3x3S2: plane3x3S2Generic,
-	planeFlat: planeFlatGeneric, gradPlane3x3S2: gradPlane3x3S2Generic, gradInput3x3S2: gradInput3x3S2Generic}
+	planeFlat: planeFlatGeneric, gradPlane3x3S2: gradPlane3x3S2Generic, gradInput3x3S2: gradInput3x3S2Generic,
+	gradFlat: gradFlatGeneric, gradNarrowS2: gradNarrowS2Generic}
 
 // cur is the variant in use.
 var cur = selectVariant(os.Getenv("AUTONL_SIMD"))
@@ -186,7 +198,9 @@ func HasPlane3x3S2(w int) bool {
 // results of Taps on a zero-padded copy of x whose columns are split by
 // parity, with the offsets of the kernel's taps in (p, q) order, bit for
 // bit, without the copy. It does so for n consecutive planes, plane j's y
-// at y[j·ho·wo:], its x at x[j·h·w:] and its kernel at k[9j:]. It panics
+// at y[j·ho·wo:], its x at x[j·h·w:] and its kernel at k[9j:]. (The
+// AVX-512 kernel takes planes up to 16 wide two output rows to a
+// vector, wider ones in strips of up to 64 output columns.) It panics
 // unless HasPlane3x3S2(w).
 func Plane3x3S2(y, x, k []float32, h, w, n int) {
 	if checkS2("Plane3x3S2", h, w, n, len(x), len(y), len(k), 9*n) {
@@ -228,6 +242,63 @@ func checkS2(op string, h, w, n, lenHW, lenHoWo, lenK, needK int) bool {
 func GradPlane3x3S2(out, dy, x []float32, h, w, n int) {
 	if checkS2("GradPlane3x3S2", h, w, n, len(x), len(dy), len(out), n*GradSums) {
 		cur.gradPlane3x3S2(out, dy, x, h, w, n)
+	}
+}
+
+// HasGradNarrow3x3S2 reports whether GradNarrow3x3S2 takes h×w planes,
+// with every kernel variant: w ≤ 16, ⌈h/2⌉ ≤ 64.
+func HasGradNarrow3x3S2(h, w int) bool { return w >= 1 && w <= 16 && h >= 1 && (h+1)/2 <= 64 }
+
+// GradNarrow3x3S2 adds to the partial sums out of the 9 taps of a 3×3
+// kernel the products of the ho×wo plane dy (ho = ⌈h/2⌉, wo = ⌈w/2⌉ ≤ 8)
+// with the h×w plane x read by the taps of a correlation with stride 2
+// and zero padding 1, two output rows at a time (chunks): chunk k holds
+// rows 2k and 2k+1 in its lanes l < wo and wo ≤ l < 2·wo, column l mod
+// wo, and
+//
+//	out[16t + l] += DY(r, j) · X(2r+p−1, 2j+q−1)
+//
+// for t = 3p+q, the chunks k < ⌈ho/2⌉ in increasing order and the lanes l
+// < 16 of each (r = 2k + ⌊l/wo⌋, j = l mod wo), with X as in Plane3x3 and
+// DY(r, j) = dy[r·wo+j] for lanes l < 2·wo and r < ho; the lanes past them
+// add 0·0. The low 8 lanes of a tap's sums and the high 8 stand for the
+// even and odd sums of GradTaps (see dwSumLanes in package tensor). It
+// does so for n consecutive planes, plane m's sums at out[m·GradSums:],
+// its dy at dy[m·ho·wo:] and its x at x[m·h·w:]. The assembly variants
+// fuse each multiply-add and give the same sums bit for bit; the pure-Go
+// twin rounds each product. It panics unless HasGradNarrow3x3S2(h, w).
+func GradNarrow3x3S2(out, dy, x []float32, h, w, n int) {
+	ho, wo := (h+1)/2, (w+1)/2
+	if !HasGradNarrow3x3S2(h, w) || n < 0 || len(x) < n*h*w || len(dy) < n*ho*wo || len(out) < n*GradSums {
+		panic(fmt.Sprintf("dwconv: GradNarrow3x3S2: %d %d×%d planes do not fit the kernel or slices of %d and %d (or %d sums)",
+			n, h, w, len(x), len(dy), len(out)))
+	}
+	if n > 0 {
+		cur.gradNarrowS2(out, dy, x, h, w, n)
+	}
+}
+
+// gradNarrowS2Generic is the pure-Go twin of the GradNarrow3x3S2 kernels.
+func gradNarrowS2Generic(out, dy, x []float32, h, w, n int) {
+	ho, wo := (h+1)/2, (w+1)/2
+	for m := range n {
+		out, dy, x := out[m*GradSums:], dy[m*ho*wo:], x[m*h*w:]
+		for k := range (ho + 1) / 2 {
+			for t := range 9 {
+				p, q := t/3, t%3
+				s := out[16*t : 16*t+16]
+				for l := range 16 {
+					var d, v float32
+					if r, j := 2*k+l/wo, l%wo; l < 2*wo && r < ho {
+						d = dy[r*wo+j]
+						if a, b := 2*r+p-1, 2*j+q-1; a >= 0 && a < h && b >= 0 && b < w {
+							v = x[a*w+b]
+						}
+					}
+					s[l] += d * v
+				}
+			}
+		}
 	}
 }
 
@@ -603,6 +674,63 @@ func packC8Generic(dst, src []float32, plane, rows, w, srow, drow int) {
 			}
 		}
 	}
+}
+
+// HasC16 reports whether the kernel variant in use has PackC16 and
+// GradC16 (AVX-512).
+func HasC16() bool { return cur.gradC16 != nil }
+
+// PackC16 is PackC8 for 16 planes into pixels of 16 lanes: for r < rows
+// and b < w, lane l of pixel dst[r·drow + 16b:] receives src[l·plane +
+// r·srow + b]. The other elements of dst are untouched. It panics unless
+// HasC16().
+func PackC16(dst, src []float32, plane, rows, w, srow, drow int) {
+	if !HasC16() {
+		panic(fmt.Sprintf("dwconv: PackC16: no kernel with kernel variant %s", cur.name))
+	}
+	if plane < 0 || rows < 0 || w < 0 || srow < 0 || drow < 0 {
+		panic(fmt.Sprintf("dwconv: PackC16: negative size or stride plane=%d rows=%d w=%d strides %d, %d", plane, rows, w, srow, drow))
+	}
+	if rows == 0 || w == 0 {
+		return
+	}
+	if (2*Lanes-1)*plane+(rows-1)*srow+w > len(src) || (rows-1)*drow+w*2*Lanes > len(dst) {
+		panic(fmt.Sprintf("dwconv: PackC16: %d rows of %d (plane %d, strides %d, %d) do not fit src of %d or dst of %d",
+			rows, w, plane, srow, drow, len(src), len(dst)))
+	}
+	cur.packC16(dst, src, plane, rows, w, srow, drow)
+}
+
+// GradC16 computes, for the 9 taps of a 3×3 kernel over data whose 16
+// lanes are channels (pixels of 16 lanes, see PackC16), the even and odd
+// sums of GradTaps (the products of the dy pixel (r, v) with the x pixel
+// at offs[t] from (r, v), fused, in increasing (r, v), from 0, into the
+// even sum for even v and the odd one for odd v) and adds, per tap t and
+// lane l, float64(even + odd) to tot0[8t + l] for l < 8 and to tot1[8t +
+// l − 8] for l ≥ 8: for each half of the lanes, bit for bit what GradTaps
+// on the same data in pixels of 8 lanes and that float64 sum give. The
+// pixels are g's vectors with YStep = 16 (elements). It panics unless
+// HasC16().
+func GradC16(tot0, tot1 []float64, dy, x []float32, offs []int, g Grid) {
+	if !HasC16() {
+		panic(fmt.Sprintf("dwconv: GradC16: no kernel with kernel variant %s", cur.name))
+	}
+	maxOff := 0
+	for _, o := range offs {
+		if o < 0 {
+			maxOff = -1
+			break
+		}
+		maxOff = max(maxOff, o)
+	}
+	if len(offs) != 9 || g.YStep != 2*Lanes || len(tot0) < 9*Lanes || len(tot1) < 9*Lanes || maxOff < 0 {
+		panic(fmt.Sprintf("dwconv: GradC16: %d taps (max offset %d), %d and %d totals, %+v", len(offs), maxOff, len(tot0), len(tot1), g))
+	}
+	lx, ly := g.last()
+	if g.Vecs < 1 || g.Rows < 1 || g.XStep < 0 || g.XRow < 0 || g.YRow < 0 || lx+maxOff+2*Lanes > len(x) || ly+2*Lanes > len(dy) {
+		panic(fmt.Sprintf("dwconv: GradC16: %+v with max offset %d does not fit x of %d and dy of %d", g, maxOff, len(x), len(dy)))
+	}
+	cur.gradC16(tot0, tot1, dy, x, offs, g)
 }
 
 // UnpackC8 is the inverse of PackC8 for one row: lane l of pixel

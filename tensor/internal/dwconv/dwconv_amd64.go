@@ -3,6 +3,7 @@
 package dwconv
 
 import (
+	"sync"
 	"unsafe"
 
 	"golang.org/x/sys/cpu"
@@ -50,6 +51,17 @@ func packC8AVX2(dst, src *float32, plane, rows, w, srow, drow int)
 
 //go:noescape
 func unpackC8AVX2(dst, src *float32, plane, n int)
+
+// packC8HalfAVX2 is packC8AVX2 into the low or high 8 lanes of pixels of
+// 16 (64 bytes apart).
+//
+//go:noescape
+func packC8HalfAVX2(dst, src *float32, plane, rows, w, srow, drow int)
+
+// gradC16AVX512 is the kernel of GradC16 (see dwGradC16512 in ../asmgen).
+//
+//go:noescape
+func gradC16AVX512(tot0, tot1 *float64, dy, x *float32, offs *int32, nvec, nrows, xstep, xrow, yrow int)
 
 // The AVX-512 kernels (see dwTaps512 and dwGradTaps512 in ../asmgen):
 // vectors one after the other along rows, two to a zmm register, with
@@ -132,6 +144,12 @@ func planeFlat7AVX512(y, x, w *float32, offs *int32, masks *uint16, kh, gbytes, 
 //go:noescape
 func planeFlat8AVX512(y, x, w *float32, offs *int32, masks *uint16, kh, gbytes, ctail, nunit, xstep, wstep, xb, wb, wq, cmoff, gstride int)
 
+// gradFlat3x3AVX512 is the kernel of FlatPlan.Grad for 3×3 kernels (see
+// dwGradFlat512 in ../asmgen).
+//
+//go:noescape
+func gradFlat3x3AVX512(out, dy, x *float32, offs *int32, masks *uint16, gbytes, ctail, nplane, pbytes, obytes, cmoff, gstride int)
+
 // gradTapsAVX512 takes 1 to maxGradTaps512 taps.
 //
 //go:noescape
@@ -155,7 +173,7 @@ func variants() []variant {
 	if hasAVX2 {
 		avx2 := variant{name: "avx2", taps: tapsAsm, tapsStream: tapsStreamAsm, tapsVec: tapsVecAsm,
 			gradTaps: gradTapsAsm, copyRows: copyRowsAsm, deinterleave2: deinterleave2Asm,
-			packC8: packC8Asm, unpackC8: unpackC8Asm}
+			packC8: packC8Asm, unpackC8: unpackC8Asm, gradFlat: gradFlatAVX2, gradNarrowS2: gradNarrowS2AVX2}
 		vs = append([]variant{avx2}, vs...)
 		if hasAVX512 {
 			avx512 := avx2
@@ -165,6 +183,8 @@ func variants() []variant {
 			avx512.plane3x3, avx512.gradPlane3x3 = plane3x3AVX512, gradPlane3x3AVX512
 			avx512.plane3x3S2, avx512.planeFlat = plane3x3S2Asm, planeFlatAsm
 			avx512.gradPlane3x3S2, avx512.gradInput3x3S2 = gradPlane3x3S2Asm, gradInput3x3S2Asm
+			avx512.gradFlat, avx512.gradNarrowS2 = gradFlatAsm, gradNarrowS2Asm
+			avx512.packC16, avx512.gradC16 = packC16Asm, gradC16Asm
 			vs = append([]variant{avx512}, vs...)
 		}
 	}
@@ -461,6 +481,10 @@ func planeMasks(v, n, nvec int, d [3]int32) [6]uint16 {
 // strip by strip, plane by plane.
 func plane3x3S2Asm(y, x, k []float32, h, w, n int) {
 	ho, wo := (h+1)/2, (w+1)/2
+	if w <= narrowS2MaxWidth && ho <= narrowS2MaxRows {
+		plane3x3S2Narrow(y, x, k, h, w, n)
+		return
+	}
 	np := n
 	if wo > 64 {
 		np = 1
@@ -478,6 +502,140 @@ func plane3x3S2Asm(y, x, k []float32, h, w, n int) {
 			lm := s2LoadMasks(b0, bl, w)
 			ms := [6]uint16{lm[0], lm[1], lm[2], lm[3], lm[4], store}
 			plane3x3S2AVX512(&yj[j0], &xj[b0], &zeroRow[Lanes+b0], &kj[0], &ms[0], nch, ho, h%2, 4*w, 4*wo, np, 4*h*w, 4*ho*wo)
+		}
+	}
+}
+
+// plane3x3S2NarrowAVX512 is the kernel of Plane3x3S2 for planes up to
+// narrowS2MaxWidth wide: two output rows to a vector (see
+// dwPlane3x3S2Narrow512 in ../asmgen).
+//
+//go:noescape
+func plane3x3S2NarrowAVX512(y, x, w *float32, tab *int32, masks *uint16, nchunk, wbytes, ybytes, nplane, xplane, yplane int)
+
+// gradPlane3x3S2NarrowAVX512 is the kernel of GradNarrow3x3S2 (see
+// dwGradPlane3x3S2Narrow512 in ../asmgen).
+//
+//go:noescape
+func gradPlane3x3S2NarrowAVX512(out, dy, x *float32, tab *int32, masks *uint16, nchunk, single, wbytes, ybytes, nplane, xplane, yplane int)
+
+// narrowS2MaxWidth and narrowS2MaxRows bound the planes of
+// plane3x3S2Narrow: two output rows of up to 8 columns fill a vector
+// (14×14 planes: 14 of 16 lanes, where the strips of plane3x3S2AVX512 use
+// 7), and the masks of up to 32 chunks of two rows fit its tables.
+const narrowS2MaxWidth, narrowS2MaxRows = 16, 64
+
+// narrowS2Tables returns the index vectors and the masks of the narrow
+// stride-2 kernels for h×w planes (see dwPlane3x3S2Narrow512 in
+// ../asmgen): per chunk of two output rows the load masks of its 5 input
+// rows, then the result masks of the 3 tap columns, then the store masks
+// of the chunks.
+func narrowS2Tables(h, w int) (tab [48]int32, masks [6*(narrowS2MaxRows/2) + 3]uint16) {
+	ho, wo := (h+1)/2, (w+1)/2
+	nchunk := (ho + 1) / 2
+	for q := range 3 {
+		for l := range 2 * wo {
+			j, src := l, int32(0)
+			if l >= wo {
+				j, src = l-wo, 16
+			}
+			tab[16*q+l] = src + int32(2*j+q-1)&15
+		}
+	}
+	row := uint16(1<<w - 1)
+	for c := range nchunk {
+		for m := range 5 {
+			if a := 4*c + m - 1; a >= 0 && a < h {
+				masks[5*c+m] = row
+			}
+		}
+		st := uint16(1<<(2*wo) - 1)
+		if 2*c+1 == ho {
+			st = 1<<wo - 1
+		}
+		masks[5*nchunk+3+c] = st
+	}
+	both := uint16(1<<(2*wo) - 1)
+	masks[5*nchunk] = both &^ (1 | 1<<wo) // column −1
+	masks[5*nchunk+1], masks[5*nchunk+2] = both, both
+	return tab, masks
+}
+
+// plane3x3S2Narrow runs Plane3x3S2 with plane3x3S2NarrowAVX512 on n
+// planes h×w, w ≤ narrowS2MaxWidth, ⌈h/2⌉ ≤ narrowS2MaxRows.
+func plane3x3S2Narrow(y, x, k []float32, h, w, n int) {
+	ho, wo := (h+1)/2, (w+1)/2
+	tab, masks := narrowS2Tables(h, w)
+	plane3x3S2NarrowAVX512(&y[0], &x[0], &k[0], &tab[0], &masks[0], (ho+1)/2, 4*w, 8*wo, n, 4*h*w, 4*ho*wo)
+}
+
+// gradNarrowS2Asm runs GradNarrow3x3S2 with gradPlane3x3S2NarrowAVX512.
+func gradNarrowS2Asm(out, dy, x []float32, h, w, n int) {
+	ho, wo := (h+1)/2, (w+1)/2
+	tab, masks := narrowS2Tables(h, w)
+	gradPlane3x3S2NarrowAVX512(&out[0], &dy[0], &x[0], &tab[0], &masks[0], ho/2, ho%2, 4*w, 8*wo, n, 4*h*w, 4*ho*wo)
+}
+
+// gradNarrowS2AVX2 is GradNarrow3x3S2 with the AVX2 GradTaps kernel, the
+// same fused multiply-adds in the same order as the AVX-512 kernel, over
+// copies of each plane in the layout of its chunks: dy's rows 2k and 2k+1
+// at 16k and 16k + wo of a buffer, and for each tap column q a buffer
+// Z_q of pairs of input rows, pair c (at 16(c+1)) holding in its low lanes
+// the values of row c that taps of column q read for the wo output
+// columns and in its lanes from wo those of row c+2 (for the chunks of two
+// rows), so that tap (p, q) of chunk k reads pair 4k+p−1. The rows are
+// split by column parity first (Deinterleave2).
+func gradNarrowS2AVX2(out, dy, x []float32, h, w, n int) {
+	ho, wo := (h+1)/2, (w+1)/2
+	nfull, nchunk := ho/2, (ho+1)/2
+	zlen := (max(4*nchunk, h+1) + 1) * 16
+	sp := flatScratch.Get().(*[]float32)
+	defer flatScratch.Put(sp)
+	need := 2*h*8 + 3*zlen + 16*nchunk + 6*Lanes
+	if len(*sp) < need {
+		*sp = make([]float32, need)
+	}
+	buf := (*sp)[:need]
+	// Every plane writes the same positions of the buffers: the others
+	// stay zero.
+	clear(buf)
+	even, odd := buf[:h*8], buf[h*8:2*h*8]
+	zs := buf[2*h*8 : 2*h*8+3*zlen]
+	dyb := buf[2*h*8+3*zlen : 2*h*8+3*zlen+16*nchunk]
+	tmp := buf[2*h*8+3*zlen+16*nchunk:]
+	offs := []int{0, 16, 32}
+	grid := Grid{Vecs: 2, Rows: nchunk, XStep: Lanes, XRow: 64, YStep: Lanes, YRow: 16}
+	for m := range n {
+		xm, dym, om := x[m*h*w:(m+1)*h*w], dy[m*ho*wo:(m+1)*ho*wo], out[m*GradSums:(m+1)*GradSums]
+		deinterleave2AVX2(&even[0], &odd[0], &xm[0], w, h, 32, 4*w)
+		// Rows are copied in order, low halves before high ones: a row's
+		// zeros up to a whole vector land where later values or zeros go.
+		copyRowsAsm(dyb, dym, wo, nchunk, 16, 2*wo, false)
+		if nfull > 0 {
+			copyRowsAsm(dyb[wo:], dym[wo:], wo, nfull, 16, 2*wo, false)
+		}
+		for q := range 3 {
+			src, s0, nq := even, 0, wo // column 2j
+			switch q {
+			case 0: // column 2j−1: 0, then odd column 2(j−1)+1
+				src, s0, nq = odd, 1, wo-1
+			case 2: // column 2j+1
+				src = odd
+			}
+			z := zs[q*zlen : (q+1)*zlen]
+			if nq > 0 {
+				copyRowsAsm(z[16+s0:], src, nq, h, 16, 8, false)
+				if a1 := min(h, 4*nfull); a1 > 1 {
+					copyRowsAsm(z[wo+s0:], src[8:], nq, a1-1, 16, 8, false)
+				}
+			}
+			for p := range 3 {
+				copy(tmp[2*p*Lanes:2*(p+1)*Lanes], om[2*(3*p+q)*Lanes:])
+			}
+			gradTapsAsm(tmp, dyb, z, offs, grid)
+			for p := range 3 {
+				copy(om[2*(3*p+q)*Lanes:], tmp[2*p*Lanes:2*(p+1)*Lanes])
+			}
 		}
 	}
 }
@@ -537,4 +695,103 @@ func planeFlatAsm(f *FlatPlan, y, x, k []float32, n int) {
 	for m := n / FlatPlanes * FlatPlanes; m < n; m++ {
 		kern(&y[m*hw], &x[m*hw], &k[m*kk], &f.offs[0], &f.masks[0], f.kh, gbytes, ctail, 1, 0, 0, 0, 0, f.wq, 2*f.cmoff, 2*f.gstride)
 	}
+}
+
+// gradFlatAsm runs FlatPlan.Grad's kernel on n planes.
+func gradFlatAsm(f *FlatPlan, out, dy, x []float32, n int) {
+	hw := f.h * f.w
+	gbytes, ctail := 64*flatChunks*(f.nchunk/flatChunks), f.nchunk%flatChunks
+	if ctail == 0 && hw%16 != 0 { // the last group's last chunk is partial
+		gbytes, ctail = gbytes-64*flatChunks, flatChunks
+	}
+	gradFlat3x3AVX512(&out[0], &dy[0], &x[0], &f.offs[0], &f.masks[0], gbytes, ctail, n, 4*hw, 4*FlatGradSums(f.kh*f.kw), 2*f.cmoff, 2*f.gstride)
+}
+
+// flatScratch holds the buffers of gradFlatAVX2.
+var flatScratch = sync.Pool{New: func() any { return new([]float32) }}
+
+// gradFlatAVX2 is FlatPlan.Grad with the AVX2 GradTaps kernel, the same
+// fused multiply-adds in the same order as the AVX-512 kernel: the whole
+// chunks of a plane as 8-lane vectors one after the other (even and odd
+// in turn) over kw copies B_q of the plane, B_q[(a+pt)·w + j] = X(a,
+// j+q−pl) for −pt ≤ a < h+kh−1−pt, so that tap (p, q) of output k reads
+// B_q[k + p·w]; the last, partial chunk from a copy of its dy and of its
+// taps' values in B_q, zeros past the plane.
+func gradFlatAVX2(f *FlatPlan, out, dy, x []float32, n int) {
+	h, w, kh, kw := f.h, f.w, f.kh, f.kw
+	hw, kk, size := h*w, kh*kw, FlatGradSums(kh*kw)
+	nfull := hw / 16
+	k0, rem := 16*nfull, hw-16*nfull
+	blen := (h+kh-1)*w + 16
+	sp := flatScratch.Get().(*[]float32)
+	defer flatScratch.Put(sp)
+	need := kw*blen + kh*2*Lanes + 16 + kk*16
+	if len(*sp) < need {
+		*sp = make([]float32, need)
+	}
+	buf := (*sp)[:need]
+	// Every plane writes the same positions of the buffers: the others
+	// stay zero.
+	clear(buf)
+	bufs, tmp, tail := buf[:kw*blen], buf[kw*blen:kw*blen+kh*2*Lanes], buf[kw*blen+kh*2*Lanes:]
+	var offP [8]int
+	for p := range kh {
+		offP[p] = p * w
+	}
+	var offT [9]int // HasFlatGrad: up to 9 taps
+	for t := range kk {
+		offT[t] = 16 + 16*t
+	}
+	full := Grid{Vecs: 2 * nfull, Rows: 1, XStep: Lanes, YStep: Lanes}
+	for m := range n {
+		xm, dym, om := x[m*hw:(m+1)*hw], dy[m*hw:(m+1)*hw], out[m*size:(m+1)*size]
+		for q := range kw {
+			b := bufs[q*blen : (q+1)*blen]
+			// Rows are copied in order: a row's zeros up to a whole
+			// vector land where the next row's values or zeros go.
+			if d := q - f.pl; w-abs(d) > 0 {
+				copyRowsAsm(b[f.pt*w+max(0, -d):], xm[max(0, d):], w-abs(d), h, w, w, false)
+			}
+			if nfull == 0 {
+				continue
+			}
+			for p := range kh {
+				copy(tmp[2*p*Lanes:2*(p+1)*Lanes], om[2*(p*kw+q)*Lanes:])
+			}
+			gradTapsAsm(tmp, dym, b, offP[:kh], full)
+			for p := range kh {
+				copy(om[2*(p*kw+q)*Lanes:], tmp[2*p*Lanes:2*(p+1)*Lanes])
+			}
+		}
+		if rem > 0 {
+			// tail[:16] the chunk's dy, tail[16+16t:] its tap t; lanes
+			// from rem on stay zero.
+			copy(tail[:rem], dym[k0:])
+			for t := range kk {
+				p, q := t/kw, t%kw
+				copy(tail[16+16*t:16+16*t+rem], bufs[q*blen+k0+p*w:])
+			}
+			gradTapsAsm(om, tail, tail, offT[:kk], Grid{Vecs: 2, Rows: 1, XStep: Lanes, YStep: Lanes})
+		}
+	}
+}
+
+func abs(a int) int {
+	if a < 0 {
+		return -a
+	}
+	return a
+}
+
+func packC16Asm(dst, src []float32, plane, rows, w, srow, drow int) {
+	packC8HalfAVX2(&dst[0], &src[0], 4*plane, rows, w, 4*srow, 4*drow)
+	packC8HalfAVX2(&dst[Lanes], &src[Lanes*plane], 4*plane, rows, w, 4*srow, 4*drow)
+}
+
+func gradC16Asm(tot0, tot1 []float64, dy, x []float32, offs []int, g Grid) {
+	var o [9]int32
+	for t, v := range offs {
+		o[t] = int32(4 * v)
+	}
+	gradC16AVX512(&tot0[0], &tot1[0], &dy[0], &x[0], &o[0], g.Vecs, g.Rows, 4*g.XStep, 4*(g.XRow-g.Vecs*g.XStep), 4*(g.YRow-g.Vecs*16))
 }

@@ -531,3 +531,71 @@ func TestGradPlane3x3MatchesGradTaps(t *testing.T) {
 		}
 	}
 }
+
+// TestC16MatchesC8 checks PackC16 and GradC16, where the variant in use
+// has them, against PackC8 and GradTaps on each half of the lanes (pixels
+// of 8): the same pixels, and the same float64 totals bit for bit, for
+// grids of one to nine vectors per row, several rows, strides 1 and 2,
+// and totals that start at given values.
+func TestC16MatchesC8(t *testing.T) {
+	if !HasC16() {
+		t.Skipf("no PackC16 and GradC16 with kernel variant %s", Kernel())
+	}
+	rng := rand.New(rand.NewPCG(29, 30))
+	for _, vecs := range []int{1, 2, 3, 7, 8, 9} {
+		for _, rows := range []int{1, 2, 5} {
+			for _, s := range []int{1, 2} {
+				// An h×w plane per channel, 16 channels, in pixels of 8
+				// (two groups) and of 16, ld pixels per row.
+				h, w := (rows-1)*s+3, (vecs-1)*s+3
+				ld := w + rng.IntN(2)
+				plane := h*w + rng.IntN(3)
+				src := randSlice(rng, 16*plane)
+				dy := randSlice(rng, 16*rows*vecs)
+				p8 := [2][]float32{make([]float32, h*ld*Lanes+Lanes), make([]float32, h*ld*Lanes+Lanes)}
+				d8 := [2][]float32{make([]float32, rows*vecs*Lanes), make([]float32, rows*vecs*Lanes)}
+				p16 := make([]float32, h*ld*2*Lanes+2*Lanes)
+				d16 := make([]float32, rows*vecs*2*Lanes)
+				for k := range 2 {
+					PackC8(p8[k], src[k*Lanes*plane:], plane, h, w, w, ld*Lanes)
+					PackC8(d8[k], dy[k*Lanes*rows*vecs:], rows*vecs, 1, rows*vecs, rows*vecs, rows*vecs*Lanes)
+				}
+				PackC16(p16, src, plane, h, w, w, ld*2*Lanes)
+				PackC16(d16, dy, rows*vecs, 1, rows*vecs, rows*vecs, rows*vecs*2*Lanes)
+				for i := range h * ld {
+					for k := range 2 {
+						sameBits(t, p8[k][i*Lanes:(i+1)*Lanes], p16[(2*i+k)*Lanes:(2*i+k+1)*Lanes], fmt.Sprintf("PackC16 %d×%d pixel %d half %d", h, w, i, k))
+					}
+				}
+				var offs8, offs16 []int
+				for p := range 3 {
+					for q := range 3 {
+						offs8 = append(offs8, (p*ld+q)*Lanes)
+						offs16 = append(offs16, (p*ld+q)*2*Lanes)
+					}
+				}
+				g8 := Grid{Vecs: vecs, Rows: rows, XStep: s * Lanes, XRow: s * ld * Lanes, YStep: Lanes, YRow: vecs * Lanes}
+				g16 := Grid{Vecs: vecs, Rows: rows, XStep: s * 2 * Lanes, XRow: s * ld * 2 * Lanes, YStep: 2 * Lanes, YRow: vecs * 2 * Lanes}
+				tot0 := make([]float64, 2*9*Lanes)
+				for i := range tot0 {
+					tot0[i] = rng.Float64()
+				}
+				want := append([]float64(nil), tot0...)
+				for k := range 2 {
+					sums := make([]float32, 2*9*Lanes)
+					GradTaps(sums, d8[k], p8[k], offs8, g8)
+					for tp := range 9 {
+						for l := range Lanes {
+							want[k*9*Lanes+tp*Lanes+l] += float64(sums[2*tp*Lanes+l] + sums[(2*tp+1)*Lanes+l])
+						}
+					}
+				}
+				got := append([]float64(nil), tot0...)
+				GradC16(got[:9*Lanes], got[9*Lanes:], d16, p16, offs16, g16)
+				for i := range want {
+					require.Equal(t, math.Float64bits(want[i]), math.Float64bits(got[i]), "GradC16 %+v: total %d: want %v, got %v", g16, i, want[i], got[i])
+				}
+			}
+		}
+	}
+}

@@ -65,15 +65,98 @@ func NewFlatPlan(h, w, kh, kw, pt, pl int, flip bool) *FlatPlan {
 	if cur.planeFlat == nil {
 		return nil
 	}
-	key := flatKey{h, w, kh, kw, pt, pl, flip}
+	return cachedFlatPlan(flatKey{h, w, kh, kw, pt, pl, flip})
+}
+
+// cachedFlatPlan returns the plan of geometry key from the cache, making
+// it if needed.
+func cachedFlatPlan(key flatKey) *FlatPlan {
 	if f, ok := flatPlans.Load(key); ok {
 		return f.(*FlatPlan)
 	}
-	f := newFlatPlan(h, w, kh, kw, pt, pl, flip)
+	f := newFlatPlan(key.h, key.w, key.kh, key.kw, key.pt, key.pl, key.flip)
 	if f != nil && flatPlanCount.Add(1) <= maxFlatPlans {
 		flatPlans.Store(key, f)
 	}
 	return f
+}
+
+// HasFlatGrad reports whether FlatPlan.Grad takes kh×kw kernels: 3×3,
+// with every kernel variant.
+func HasFlatGrad(kh, kw int) bool { return kh == 3 && kw == 3 }
+
+// NewFlatGradPlan returns the plan of the correlation described at
+// FlatPlan (weights in order) for Grad, with any kernel variant, or nil
+// unless HasFlatGrad(kh, kw) and the plane is small enough for a plan.
+// Plans are cached by geometry. It panics unless 0 ≤ pt < kh and 0 ≤ pl
+// < kw.
+func NewFlatGradPlan(h, w, kh, kw, pt, pl int) *FlatPlan {
+	if h < 1 || w < 1 || kh < 1 || kw < 1 || pt < 0 || pt >= kh || pl < 0 || pl >= kw {
+		panic(fmt.Sprintf("dwconv: NewFlatGradPlan: %d×%d kernel with padding (%d, %d) on %d×%d planes", kh, kw, pt, pl, h, w))
+	}
+	if !HasFlatGrad(kh, kw) {
+		return nil
+	}
+	return cachedFlatPlan(flatKey{h, w, kh, kw, pt, pl, false})
+}
+
+// FlatGradSums returns the number of partial sums per plane of Grad for a
+// kernel of kk taps: an even and an odd vector per tap, as GradTaps.
+func FlatGradSums(kk int) int { return 2 * kk * Lanes }
+
+// Grad adds to the partial sums of the weight gradient of the
+// correlation described at FlatPlan (weights in order), for n
+// consecutive planes (plane m's sums at out[m·FlatGradSums(kh·kw):], its
+// dy at dy[m·h·w:] and its x at x[m·h·w:]), the products of dy with the
+// taps of x, 16 outputs at a time in the plane's own order (chunks):
+//
+//	out[16t + l] += DY(16c + l) · X(i+p−pt, j+q−pl),  16c + l = i·w + j,
+//
+// for each tap t = p·kw + q and lane l < 16, over the chunks c <
+// ⌈h·w/16⌉ in increasing order, with X as at Run and DY(k) = dy[k] for k
+// < h·w; lanes past the plane add the product 0·0. The low 8 lanes of a
+// tap's sums are the even 8-lane vectors of the flattened plane and the
+// high 8 the odd ones, as the even and odd sums of GradTaps (whose lanes
+// dwSumLanes-style reductions add). The assembly variants fuse each
+// multiply-add and give the same sums bit for bit; the pure-Go twin
+// rounds each product. It panics if the plan is not one of
+// NewFlatGradPlan's (HasFlatGrad).
+func (f *FlatPlan) Grad(out, dy, x []float32, n int) {
+	hw, kk := f.h*f.w, f.kh*f.kw
+	if !HasFlatGrad(f.kh, f.kw) || f.flip {
+		panic(fmt.Sprintf("dwconv: FlatPlan.Grad: no kernel for a %d×%d kernel (flip %v)", f.kh, f.kw, f.flip))
+	}
+	if n < 0 || len(dy) < n*hw || len(x) < n*hw || len(out) < n*FlatGradSums(kk) {
+		panic(fmt.Sprintf("dwconv: FlatPlan.Grad: %d %d×%d planes do not fit dy of %d, x of %d (or %d sums)", n, f.h, f.w, len(dy), len(x), len(out)))
+	}
+	if n > 0 {
+		cur.gradFlat(f, out, dy, x, n)
+	}
+}
+
+// gradFlatGeneric is the pure-Go twin of the Grad kernels.
+func gradFlatGeneric(f *FlatPlan, out, dy, x []float32, n int) {
+	hw, kk := f.h*f.w, f.kh*f.kw
+	for m := range n {
+		out, dy, x := out[m*FlatGradSums(kk):], dy[m*hw:], x[m*hw:]
+		for c := range f.nchunk {
+			for t := range kk {
+				p, q := t/f.kw, t%f.kw
+				s := out[16*t : 16*t+16]
+				for l := range 16 {
+					var d, v float32
+					if k := 16*c + l; k < hw {
+						d = dy[k]
+						a, b := k/f.w+p-f.pt, k%f.w+q-f.pl
+						if a >= 0 && a < f.h && b >= 0 && b < f.w {
+							v = x[a*f.w+b]
+						}
+					}
+					s[l] += d * v
+				}
+			}
+		}
+	}
 }
 
 // flatKey is the geometry of a FlatPlan.

@@ -244,3 +244,80 @@ func TestGradInput3x3S2MatchesTaps(t *testing.T) {
 		}
 	})
 }
+
+// TestGradNarrow3x3S2 checks GradNarrow3x3S2: every assembly variant gives
+// the same sums bit for bit (the AVX-512 kernel and the AVX2 one over
+// copies in the chunks' layout), each within rounding of the pure-Go twin,
+// for heights and widths odd and even up to 16 (chunks of two output
+// rows and a last one of one), one to three planes a call, sums that start
+// at given values (negative zeros among them), and infinite inputs; that
+// sums past the planes' are untouched; and that the lanes added up give
+// the weight gradient of a naive loop.
+func TestGradNarrow3x3S2(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	require.False(t, HasGradNarrow3x3S2(8, 17))
+	for _, h := range []int{1, 2, 3, 4, 5, 6, 7, 8, 11, 13, 14, 17} {
+		for w := 1; w <= 16; w++ {
+			for _, inf := range []bool{false, true} {
+				ho, wo := (h+1)/2, (w+1)/2
+				n := 1 + rng.IntN(3)
+				x, dy := randSlice(rng, n*h*w), randSlice(rng, n*ho*wo)
+				if inf {
+					x[rng.IntN(len(x))] = float32(math.Inf(1))
+				}
+				out0 := randSlice(rng, n*GradSums+16)
+				for i := range out0 {
+					if rng.IntN(5) == 0 {
+						out0[i] = float32(math.Copysign(0, -1))
+					}
+				}
+				msg := fmt.Sprintf("%d planes %d×%d inf %v", n, h, w, inf)
+				twin := append([]float32(nil), out0...)
+				gradNarrowS2Generic(twin, dy, x, h, w, n)
+				var ref []float32
+				for _, name := range Variants() {
+					got := append([]float32(nil), out0...)
+					func() {
+						defer Use(Use(name))
+						GradNarrow3x3S2(got[:n*GradSums], dy, x, h, w, n)
+					}()
+					require.Equal(t, out0[n*GradSums:], got[n*GradSums:], "%s %s: sums past the planes changed", name, msg)
+					if name == "generic" {
+						sameBits(t, twin, got, name+" "+msg)
+						continue
+					}
+					if ref == nil {
+						ref = got
+					} else {
+						sameBits(t, ref, got, fmt.Sprintf("%s against %s: %s", name, Variants()[0], msg))
+					}
+					if !inf {
+						closeTo(t, twin, got, n*ho, name+" "+msg)
+					}
+				}
+				if inf {
+					continue
+				}
+				sums := make([]float32, n*GradSums)
+				gradNarrowS2Generic(sums, dy, x, h, w, n)
+				for m := range n {
+					for tp := range 9 {
+						p, q := tp/3, tp%3
+						var want, got float64
+						for i := range ho {
+							for j := range wo {
+								if a, b := 2*i+p-1, 2*j+q-1; a >= 0 && a < h && b >= 0 && b < w {
+									want += float64(dy[m*ho*wo+i*wo+j]) * float64(x[m*h*w+a*w+b])
+								}
+							}
+						}
+						for l := range 16 {
+							got += float64(sums[m*GradSums+16*tp+l])
+						}
+						require.InDelta(t, want, got, 1e-4*float64(h*w+1), "%s: plane %d tap %d", msg, m, tp)
+					}
+				}
+			}
+		}
+	}
+}
