@@ -34,6 +34,14 @@
 // whole and then lets each task take its rows through every k block, again
 // without a barrier between k blocks.
 //
+// A narrow op(B) (not transposed, at most directMaxLd elements between
+// its rows, one block of C's columns) is not packed: the micro-kernels,
+// which take any leading dimension of B, read it in place, when every
+// tile is either nr columns wide or narrow enough for the edge kernels,
+// which read no column past the tile's. The 1×1 convolutions on 7×7 and
+// 14×14 maps of one image then pack nothing but α·op(A), and the tasks
+// start without waiting for a packed B.
+//
 // A product whose A is shared by many products (a layer's weights at
 // inference) can have α·op(A) packed once (PackA) and reused by every
 // driver (SgemmPacked), with the results of packing it each time, bit for
@@ -426,12 +434,14 @@ type gemmArgs struct {
 	// drivers take their blocks of it instead of packing a and α.
 	pa *PackedA
 
-	// The current block: rows [pc, pc+kcur) of op(B) and columns
-	// [jc, jc+ncur), packed in bp.
-	mcur, pc, kcur, jc, ncur int
-	store                    bool
-	bp                       []float32
-	chunk                    int // columns per task, a multiple of nr
+	// The blocks of rows of the tasks (rowBlock), and the current block:
+	// rows [pc, pc+kcur) of op(B) and columns [jc, jc+ncur), packed in
+	// bp, or read from b in place if bDirect.
+	mBlocks, pc, kcur, jc, ncur int
+	store                       bool
+	bp                          []float32
+	bDirect                     bool
+	chunk                       int // columns per task, a multiple of nr
 }
 
 // piece is a run of a logical dimension that lies in one block of a
@@ -557,19 +567,14 @@ func (g *gemmArgs) run() {
 		g.runNarrow()
 		return
 	}
-	// Balanced blocks of A: ceil(m/mc) blocks of equal height (up to mr).
-	mBlocks := ceilDiv(g.m, g.mc)
-	if w := parallel.Workers(); !serial && w > 1 && mBlocks*max(1, min(g.n, ncBlock)/chunkMin) < 4*w {
-		// Few tasks (C is narrow): a multiple of the workers' number of
-		// blocks, so that no worker waits for another's last one. The
-		// blocks are multiples of mr high, so the packed panels, and the
-		// arithmetic, are those of any other split.
-		mBlocks = roundUp(mBlocks, w)
+	workers := 1
+	if !serial {
+		workers = parallel.Workers()
 	}
-	g.mcur = roundUp(ceilDiv(g.m, mBlocks), g.mr)
-	mBlocks = ceilDiv(g.m, g.mcur)
+	mBlocks := g.splitRows(workers, 0, max(1, min(g.n, ncBlock)/chunkMin))
+	g.bDirect = g.useDirectB()
 	bufp := packBuffers.get()
-	if need := g.kc * roundUp(min(ncBlock, g.n), g.nr); len(*bufp) < need {
+	if need := g.kc * roundUp(min(ncBlock, g.n), g.nr); !g.bDirect && len(*bufp) < need {
 		// The largest block any product packs, so that the buffer is not
 		// replaced again.
 		*bufp = make([]float32, max(need, g.kc*ncBlock))
@@ -591,7 +596,9 @@ func (g *gemmArgs) run() {
 		for g.pc = 0; g.pc < g.k; g.pc += g.kc {
 			g.kcur = min(g.kc, g.k-g.pc)
 			g.store = g.pc == 0 && g.beta == 0
-			if serial {
+			if g.bDirect {
+				// Nothing to pack.
+			} else if serial {
 				g.packB(0, panels)
 			} else {
 				parallel.For(panels, max(1, 64*256/g.kcur/g.nr), packB)
@@ -605,6 +612,35 @@ func (g *gemmArgs) run() {
 	}
 	g.bp = nil
 	packBuffers.put(bufp)
+}
+
+// splitRows sets g.mBlocks to the number of blocks of rows of C the
+// tasks take, for the given number of workers, at least perWorker blocks
+// for each where m allows, and chunks chunks of columns, and returns it:
+// blocks of whole panels of mr rows (the last may be shorter), at most mc
+// rows high, as even as whole panels allow. When the chunks alone do not
+// give every worker tasksPerWorker tasks, the number of blocks is a
+// multiple of the number of workers where m allows, so that none waits
+// for another's last block. Rows are independent, so the split does not
+// change any element's arithmetic.
+func (g *gemmArgs) splitRows(workers, perWorker, chunks int) int {
+	mp := ceilDiv(g.m, g.mr) // panels of A
+	nb := max(ceilDiv(mp, max(g.mc/g.mr, 1)), min(perWorker*workers, mp))
+	if workers > 1 && (chunks == 1 || nb*chunks < tasksPerWorker*workers) {
+		nb = min(roundUp(nb, workers), mp)
+	}
+	g.mBlocks = nb
+	return nb
+}
+
+// rowBlock returns the first row and the height of block ib of
+// splitRows: panels [ib·mp/mBlocks, (ib+1)·mp/mBlocks) of A, mp the number
+// of panels.
+func (g *gemmArgs) rowBlock(ib int) (i0, mc int) {
+	mp := ceilDiv(g.m, g.mr)
+	i0 = ib * mp / g.mBlocks * g.mr
+	i1 := min((ib+1)*mp/g.mBlocks*g.mr, g.m)
+	return i0, i1 - i0
 }
 
 // narrowDriver selects runNarrow for the products it computes; tests turn
@@ -641,18 +677,28 @@ func (g *gemmArgs) runNarrow() {
 	panels := ceilDiv(g.n, g.nr)
 	ldp := panels * g.nr
 	kBlocks := ceilDiv(g.k, g.kc)
+	g.bDirect = g.useDirectB()
 	bufp := packBuffers.get()
-	if len(*bufp) < g.k*ldp {
+	if !g.bDirect && len(*bufp) < g.k*ldp {
 		*bufp = make([]float32, max(g.k*ldp, g.kc*ncBlock))
 	}
-	all := (*bufp)[:g.k*ldp]
+	all := (*bufp)[:0]
+	if !g.bDirect {
+		all = (*bufp)[:g.k*ldp]
+	}
 	// block makes k block pc the current block of t.
 	block := func(t *gemmArgs, pc int) {
 		t.pc, t.kcur = pc, min(g.kc, g.k-pc)
-		t.bp = all[pc*ldp : pc*ldp+t.kcur*ldp]
+		if !g.bDirect {
+			t.bp = all[pc*ldp : pc*ldp+t.kcur*ldp]
+		}
 	}
 	// Packing: unit u is panel u % panels of k block u / panels.
-	parallel.For(kBlocks*panels, max(1, 64*256/g.kc/g.nr), func(lo, hi int) {
+	packUnits := kBlocks * panels
+	if g.bDirect {
+		packUnits = 0
+	}
+	parallel.For(packUnits, max(1, 64*256/g.kc/g.nr), func(lo, hi int) {
 		t := *g
 		for u := lo; u < hi; {
 			kb, q := u/panels, u%panels
@@ -664,9 +710,7 @@ func (g *gemmArgs) runNarrow() {
 	})
 	// Tasks: row blocks of at most mc rows, at least tasksPerWorker per
 	// worker where m allows, times chunks of columns of at least chunkMin.
-	rows := min(roundUp(ceilDiv(g.m, tasksPerWorker*workers), g.mr), roundUp(g.mc, g.mr))
-	rows = max(rows, g.mr)
-	mBlocks := ceilDiv(g.m, rows)
+	mBlocks := g.splitRows(workers, tasksPerWorker, max(1, g.n/chunkMin))
 	chunks := max(1, min(ceilDiv(tasksPerWorker*workers, mBlocks), g.n/chunkMin))
 	chunk := ceilDiv(panels, chunks) * g.nr
 	chunks = ceilDiv(g.n, chunk)
@@ -678,8 +722,9 @@ func (g *gemmArgs) runNarrow() {
 		}
 		t := *g
 		for u := lo; u < hi; u++ {
-			i0, j0 := u/chunks*rows, u%chunks*chunk
-			mc, nc := min(rows, g.m-i0), min(chunk, g.n-j0)
+			i0, mc := t.rowBlock(u / chunks)
+			j0 := u % chunks * chunk
+			nc := min(chunk, g.n-j0)
 			for pc := 0; pc < g.k; pc += g.kc {
 				block(&t, pc)
 				t.store = pc == 0 && g.beta == 0
@@ -788,8 +833,7 @@ func (g *gemmArgs) tasks(lo, hi int) {
 	packed := -1
 	for t := lo; t < hi; t++ {
 		ib, cb := t/chunks, t%chunks
-		i0 := ib * g.mcur
-		mc := min(g.mcur, g.m-i0)
+		i0, mc := g.rowBlock(ib)
 		if g.pa != nil {
 			view.a = g.pa.block(g.pc, g.kcur, i0, mc)
 		} else if ib != packed {
@@ -912,20 +956,20 @@ func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 			inPlace = cq+cols <= g.n0
 			c = g.c[img*g.strideC+i0*g.ldc+cq:]
 		}
-		bpanel := g.bp[q*kc : (q+nr)*kc]
+		bpanel, ldb := g.bPanel(q)
 		r0 := 0
 		if cols == nr && inPlace && g.panels != nil {
 			// The full blocks of the column in one call.
 			full := mc / mr
 			if aff != nil {
-				g.panelsAff(kc, w.a[:full*mr*kc], bpanel, nr, c, g.ldc, g.store, full, aff, i0)
+				g.panelsAff(kc, w.a[:full*mr*kc], bpanel, ldb, c, g.ldc, g.store, full, aff, i0)
 			} else {
-				g.panels(kc, w.a[:full*mr*kc], bpanel, nr, c, g.ldc, g.store, full)
+				g.panels(kc, w.a[:full*mr*kc], bpanel, ldb, c, g.ldc, g.store, full)
 			}
 			r0 = full * mr
 		} else if g.hasEdge(cols) && inPlace {
 			full := mc / mr
-			g.edge(kc, w.a[:full*mr*kc], bpanel, nr, c, g.ldc, g.store, full, cols)
+			g.edge(kc, w.a[:full*mr*kc], bpanel, ldb, c, g.ldc, g.store, full, cols)
 			if aff != nil {
 				for i := range full * mr {
 					aff.apply(i0+i, c[i*g.ldc:i*g.ldc+cols])
@@ -937,21 +981,51 @@ func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 			apanel := w.a[r*kc : (r+mr)*kc]
 			rows := min(mr, mc-r)
 			if rows == mr && cols == nr && inPlace {
-				g.fn(kc, apanel, bpanel, nr, c[r*g.ldc:], g.ldc, g.store)
+				g.fn(kc, apanel, bpanel, ldb, c[r*g.ldc:], g.ldc, g.store)
 				continue
 			}
 			if cols == nr && inPlace && g.rows != nil {
-				g.rows(kc, apanel, bpanel, nr, c[r*g.ldc:], g.ldc, g.store, rows) // the epilogue maps them
+				g.rows(kc, apanel, bpanel, ldb, c[r*g.ldc:], g.ldc, g.store, rows) // the epilogue maps them
 				continue
 			}
 			tileAff := aff
 			if rows < mr {
 				tileAff = nil // left to the epilogue
 			}
-			g.edgeTile(w, apanel, bpanel, i0+r, rows, col, cols, tileAff)
+			g.edgeTile(w, apanel, bpanel, ldb, i0+r, rows, col, cols, tileAff)
 		}
 	}
 }
+
+// bPanel returns the current block's panel of op(B) of columns jc+[q,
+// q+nr) and its leading dimension: the packed panel, or B in place if
+// bDirect.
+func (g *gemmArgs) bPanel(q int) ([]float32, int) {
+	if g.bDirect {
+		return g.b[g.pc*g.ldb+g.jc+q:], g.ldb
+	}
+	return g.bp[q*g.kcur : (q+g.nr)*g.kcur], g.nr
+}
+
+// useDirectB reports whether the drivers read op(B) in place rather than
+// packing it: B not transposed, one block of columns (no straddled
+// images, no batched inner dimension), and every tile either nr wide or
+// narrow enough for the edge kernel, which read no column past the
+// tile's; and B narrow (ldb ≤ directMaxLd), so that a block of kc rows
+// lies in few pages and stays in the caches like a packed one.
+func (g *gemmArgs) useDirectB() bool {
+	if !directB || g.transB || g.segK || (g.segN && g.n != g.n0) || g.ldb > directMaxLd {
+		return false
+	}
+	last := g.n % g.nr
+	return last == 0 || g.hasEdge(last)
+}
+
+// directB enables reading op(B) in place; tests turn it off.
+var directB = true
+
+// directMaxLd is the widest leading dimension of a B read in place.
+const directMaxLd = 256
 
 // hasEdge reports whether the edge kernel computes tiles of cols columns.
 func (g *gemmArgs) hasEdge(cols int) bool {
@@ -966,7 +1040,7 @@ func (g *gemmArgs) hasEdge(cols int) bool {
 // applies aff (nil: none; only with rows = mr and g.panelsAff), and they
 // are scattered back. Each element receives what an in-place block would
 // give it, bit for bit.
-func (g *gemmArgs) edgeTile(w *workspace, apanel, bpanel []float32, i0, rows, col, cols int, aff *Affine) {
+func (g *gemmArgs) edgeTile(w *workspace, apanel, bpanel []float32, ldb, i0, rows, col, cols int, aff *Affine) {
 	nr, kc := g.nr, g.kcur
 	// move copies the block between C and w.edge (to w.edge if in), by
 	// pieces of the columns in one block of C, all rows of each.
@@ -989,16 +1063,16 @@ func (g *gemmArgs) edgeTile(w *workspace, apanel, bpanel []float32, i0, rows, co
 	}
 	switch {
 	case g.hasEdge(cols):
-		g.edge(kc, apanel, bpanel, nr, w.edge, nr, g.store, 1, cols)
+		g.edge(kc, apanel, bpanel, ldb, w.edge, nr, g.store, 1, cols)
 		if aff != nil {
 			for i := range rows {
 				aff.apply(i0+i, w.edge[i*nr:i*nr+cols])
 			}
 		}
 	case aff != nil:
-		g.panelsAff(kc, apanel, bpanel, nr, w.edge, nr, g.store, 1, aff, i0)
+		g.panelsAff(kc, apanel, bpanel, ldb, w.edge, nr, g.store, 1, aff, i0)
 	default:
-		g.fn(kc, apanel, bpanel, nr, w.edge, nr, g.store)
+		g.fn(kc, apanel, bpanel, ldb, w.edge, nr, g.store)
 	}
 	move(false)
 }
