@@ -93,10 +93,11 @@ func TestNarrowMatchesBlocks(t *testing.T) {
 }
 
 // TestDirectBMatchesPacked checks that reading op(B) in place
-// (useDirectB) gives what packing it gives, bit for bit, with every
+// (directBOK) gives what packing it gives, bit for bit, with every
 // kernel and register tile: narrow products with and without a last
 // tile for the edge kernels, one k block and several (the block driver
-// and runNarrow), a batch of one image with an affine map and an
+// and runNarrow), products of few rows (runCols), batches of one image
+// and of images a multiple of nr wide, with an affine map and an
 // epilogue, transposed A, α and β other than 0 and 1, and 1 and 2
 // threads.
 func TestDirectBMatchesPacked(t *testing.T) {
@@ -104,7 +105,8 @@ func TestDirectBMatchesPacked(t *testing.T) {
 	defer func() { directB = true }()
 	rng := rand.New(rand.NewPCG(25, 26))
 	shapes := [][4]int{{960, 49, 160, 1}, {130, 49, 300, 1}, {100, 64, 500, 1}, {40, 17, 50, 1},
-		{61, 196, 70, 1}, {37, 32, 20, 1}, {50, 60, 400, 1}, {25, 45, 30, 2}}
+		{61, 196, 70, 1}, {37, 32, 20, 1}, {50, 60, 400, 1}, {25, 45, 30, 2}, {16, 300, 40, 1}, {24, 512, 30, 1}, {40, 250, 300, 1},
+		{16, 64, 40, 3}, {20, 128, 300, 2}, {30, 64, 50, 2}}
 	for _, kc := range testConfigs() {
 		cfg = kc
 		requireDriversAgree(t, rng, kc.name, shapes, []float32{0, 1, -0.5}, func(on bool) { directB = on })

@@ -1002,7 +1002,11 @@ func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 // bDirect.
 func (g *gemmArgs) bPanel(q int) ([]float32, int) {
 	if g.bDirect {
-		return g.b[g.pc*g.ldb+g.jc+q:], g.ldb
+		col := g.jc + q
+		if g.segN { // the tile lies in one block of B (directBOK)
+			return g.b[col/g.n0*g.strideB+g.pc*g.ldb+col%g.n0:], g.ldb
+		}
+		return g.b[g.pc*g.ldb+col:], g.ldb
 	}
 	return g.bp[q*g.kcur : (q+g.nr)*g.kcur], g.nr
 }
@@ -1014,12 +1018,25 @@ func (g *gemmArgs) bPanel(q int) ([]float32, int) {
 // tile's; and B narrow (ldb ≤ directMaxLd), so that a block of kc rows
 // lies in few pages and stays in the caches like a packed one.
 func (g *gemmArgs) useDirectB() bool {
-	if !directB || g.transB || g.segK || (g.segN && g.n != g.n0) || g.ldb > directMaxLd {
+	return g.ldb <= directMaxLd && g.directBOK()
+}
+
+// directBOK reports whether the drivers can read op(B) in place: B not
+// transposed, no batched inner dimension, no tile straddling two blocks
+// of a batched C (one block, or blocks a multiple of nr wide), every
+// tile nr wide or taken by the edge kernels.
+func (g *gemmArgs) directBOK() bool {
+	if !directB || g.transB || g.segK || (g.segN && g.n != g.n0 && g.n0%g.nr != 0) {
 		return false
 	}
 	last := g.n % g.nr
 	return last == 0 || g.hasEdge(last)
 }
+
+// colsDirectMaxM is the most rows of C for which runCols reads op(B) in
+// place whatever its width: each element of B is then read by few
+// panels of A, and packing it cost more than the products.
+const colsDirectMaxM = 48
 
 // directB enables reading op(B) in place; tests turn it off.
 var directB = true
