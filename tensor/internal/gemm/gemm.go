@@ -185,6 +185,19 @@ func (f *Affine) apply(i int, row []float32) {
 	vec.Normalize(row, row, f.Mean[i], f.Scale[i], f.Shift[i], f.Lo, f.Hi)
 }
 
+// at returns element v of row i of C mapped by f: the arithmetic of
+// vec.NormalizeGeneric, which vec.Normalize's kernels match bit for bit.
+func (f *Affine) at(i int, v float32) float32 {
+	t := float32(float32(v-f.Mean[i])*f.Scale[i]) + f.Shift[i]
+	if f.Lo > t {
+		t = f.Lo
+	}
+	if f.Hi < t {
+		t = f.Hi
+	}
+	return t
+}
+
 // check panics unless f has parameters for m rows.
 func (f *Affine) check(m int) {
 	if len(f.Mean) < m || len(f.Scale) < m || len(f.Shift) < m {
@@ -969,8 +982,13 @@ func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 			r0 = full * mr
 		} else if g.hasEdge(cols) && inPlace {
 			full := mc / mr
-			g.edge(kc, w.a[:full*mr*kc], bpanel, ldb, c, g.ldc, g.store, full, cols)
-			if aff != nil {
+			switch {
+			case aff == nil:
+				g.edge(kc, w.a[:full*mr*kc], bpanel, ldb, c, g.ldc, g.store, full, cols)
+			case g.edgeAff != nil:
+				g.edgeAff(kc, w.a[:full*mr*kc], bpanel, ldb, c, g.ldc, g.store, full, cols, aff, i0)
+			default:
+				g.edge(kc, w.a[:full*mr*kc], bpanel, ldb, c, g.ldc, g.store, full, cols)
 				for i := range full * mr {
 					aff.apply(i0+i, c[i*g.ldc:i*g.ldc+cols])
 				}
@@ -1079,6 +1097,8 @@ func (g *gemmArgs) edgeTile(w *workspace, apanel, bpanel []float32, ldb, i0, row
 		move(true)
 	}
 	switch {
+	case g.hasEdge(cols) && aff != nil && g.edgeAff != nil:
+		g.edgeAff(kc, apanel, bpanel, ldb, w.edge, nr, g.store, 1, cols, aff, i0)
 	case g.hasEdge(cols):
 		g.edge(kc, apanel, bpanel, ldb, w.edge, nr, g.store, 1, cols)
 		if aff != nil {
