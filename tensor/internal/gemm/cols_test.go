@@ -112,3 +112,19 @@ func TestDirectBMatchesPacked(t *testing.T) {
 		requireDriversAgree(t, rng, kc.name, shapes, []float32{0, 1, -0.5}, func(on bool) { directB = on })
 	}
 }
+
+// TestImagesMatchesDrivers checks that runImages gives what the other
+// drivers give, bit for bit, with every kernel and register tile: batches
+// whose blocks of C the other drivers' tiles straddle, blocks a multiple
+// of nr wide, one k block and several, few rows and many, transposed A,
+// α and β other than 0 and 1, epilogues, and 1 and 2 threads.
+func TestImagesMatchesDrivers(t *testing.T) {
+	defer func(c kernelConfig) { cfg = c }(cfg)
+	defer func() { imagesDriver = true }()
+	rng := rand.New(rand.NewPCG(27, 28))
+	shapes := [][4]int{{200, 49, 160, 8}, {40, 49, 300, 3}, {16, 64, 40, 4}, {30, 196, 20, 2}, {13, 17, 450, 5}, {100, 32, 70, 2}}
+	for _, kc := range testConfigs() {
+		cfg = kc
+		requireDriversAgree(t, rng, kc.name, shapes, []float32{0, 1, -0.5}, func(on bool) { imagesDriver = on })
+	}
+}

@@ -34,6 +34,12 @@
 // whole and then lets each task take its rows through every k block, again
 // without a barrier between k blocks.
 //
+// Batches of narrow blocks whose op(B) can be read in place (SgemmBatchN
+// for the 1×1 convolutions of a batch on 7×7 and 14×14 maps) go to
+// runImages, whose tasks take blocks of rows of C and tile each image
+// from its first column, so that no tile straddles two images and
+// nothing of B is packed.
+//
 // A narrow op(B) (not transposed, at most directMaxLd elements between
 // its rows, one block of C's columns) is not packed: the micro-kernels,
 // which take any leading dimension of B, read it in place, when every
@@ -568,6 +574,10 @@ func (g *gemmArgs) scaleC() {
 // workers change that arithmetic, so results are bit-for-bit identical
 // whatever GOMAXPROCS is.
 func (g *gemmArgs) run() {
+	if g.useImages() {
+		g.runImages()
+		return
+	}
 	if g.useCols() {
 		g.runCols()
 		return
@@ -755,6 +765,88 @@ func (g *gemmArgs) runNarrow() {
 		workspaces.put(w)
 	})
 	packBuffers.put(bufp)
+}
+
+// imagesDriver selects runImages for the products it computes; tests
+// turn it off to compare it with the other drivers.
+var imagesDriver = true
+
+// useImages reports whether run leaves the product to runImages: a batch
+// of several blocks of C (segN) whose blocks of op(B) can be read in
+// place (not transposed, ldb ≤ directMaxLd, each block's last tile nr
+// wide or taken by the edge kernels) — the 1×1 convolutions of a batch
+// on 7×7 and 14×14 maps, whose blocks of 49 or 196 columns the other
+// drivers' tiles straddle.
+func (g *gemmArgs) useImages() bool {
+	if !imagesDriver || !directB || !g.segN || g.n == g.n0 || g.segK || g.transB || g.ldb > directMaxLd {
+		return false
+	}
+	last := g.n0 % g.nr
+	return last == 0 || g.hasEdge(last)
+}
+
+// runImages computes a batched product (segN) block of C by block, each
+// with its block of op(B) read in place: each task takes a block of rows
+// of C (a multiple of mr high) and a group of consecutive blocks of C
+// (images), packs its rows of α·op(A) one k block at a time, multiplies
+// them by the k block of every image of the group with tiles that start
+// at the image's first column, and then applies the epilogues. Nothing of
+// B is packed and there is no barrier between k blocks. Each element of C
+// receives the arithmetic of run — β·c (if β ≠ 0, 1), then c ← c +
+// Σ_{p in block} (α·a_ip)·b_pj for each k block in order, stored by the
+// first when β = 0, by the same micro-kernels (the edge kernels' sums
+// being those of full tiles) — so the results are those of run bit for
+// bit, whatever GOMAXPROCS is.
+func (g *gemmArgs) runImages() {
+	if g.beta != 0 && g.beta != 1 {
+		g.scaleC()
+	}
+	workers := 1
+	if g.m*g.n*g.k >= serialWork {
+		workers = parallel.Workers()
+	}
+	images := g.n / g.n0
+	g.bDirect = true
+	mBlocks := g.splitRows(workers, tasksPerWorker, 1)
+	groups := min(images, max(1, ceilDiv(tasksPerWorker*workers, mBlocks)))
+	if workers == 1 {
+		groups = 1
+	}
+	tasks := func(lo, hi int) {
+		w := getWorkspace(g.kernelConfig)
+		wa, view := w, &workspace{edge: w.edge} // view: blocks of g.pa
+		if g.pa != nil {
+			wa = view
+		}
+		t := *g
+		for u := lo; u < hi; u++ {
+			i0, mc := t.rowBlock(u / groups)
+			gi := u % groups
+			img0, img1 := gi*images/groups, (gi+1)*images/groups
+			for pc := 0; pc < g.k; pc += g.kc {
+				t.pc, t.kcur = pc, min(g.kc, g.k-pc)
+				t.store = pc == 0 && g.beta == 0
+				if g.pa != nil {
+					view.a = g.pa.block(pc, t.kcur, i0, mc)
+				} else {
+					packA(w.a, g.mr, g.transA, g.a, g.lda, i0, mc, pc, t.kcur, t.kcur, 0, g.alpha)
+				}
+				for img := img0; img < img1; img++ {
+					t.jc, t.ncur = img*g.n0, g.n0
+					t.macroKernel(wa, i0, mc, 0, g.n0)
+				}
+			}
+			if g.aff != nil || g.ep != nil {
+				t.epilogue(i0, mc, img0*g.n0, (img1-img0)*g.n0)
+			}
+		}
+		workspaces.put(w)
+	}
+	if n := mBlocks * groups; workers == 1 || n == 1 {
+		tasks(0, n)
+	} else {
+		parallel.For(n, 1, tasks)
+	}
 }
 
 // packB packs panels [lo, hi) of the current block of op(B): element (p, j)
