@@ -3,6 +3,7 @@ package gemm
 import (
 	"math/rand/v2"
 	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -126,5 +127,24 @@ func TestImagesMatchesDrivers(t *testing.T) {
 	for _, kc := range testConfigs() {
 		cfg = kc
 		requireDriversAgree(t, rng, kc.name, shapes, []float32{0, 1, -0.5}, func(on bool) { imagesDriver = on })
+	}
+}
+
+// TestSpreadRunsEveryTaskOnce checks that spread calls its function once
+// for every task, one task per call, below and above spreadMax tasks.
+func TestSpreadRunsEveryTaskOnce(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 7, 8, 10, 63, 64, 65, 200} {
+		counts := make([]atomic.Int32, n)
+		var g gemmArgs
+		for range 3 {
+			g.spread(n, func(lo, hi int) {
+				for u := lo; u < hi; u++ {
+					counts[u].Add(1)
+				}
+			})
+		}
+		for u := range counts {
+			require.Equal(t, int32(3), counts[u].Load(), "n=%d task %d", n, u)
+		}
 	}
 }

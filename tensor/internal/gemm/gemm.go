@@ -66,6 +66,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/autonl-go/autonl/internal/parallel"
 	"github.com/autonl-go/autonl/tensor/internal/vec"
@@ -460,7 +461,8 @@ type gemmArgs struct {
 	store                       bool
 	bp                          []float32
 	bDirect                     bool
-	chunk                       int // columns per task, a multiple of nr
+	chunk                       int    // columns per task, a multiple of nr
+	claimed                     uint64 // tasks claimed in spread, one bit each
 }
 
 // piece is a run of a logical dimension that lies in one block of a
@@ -629,12 +631,65 @@ func (g *gemmArgs) run() {
 			if serial {
 				g.tasks(0, mBlocks*chunks)
 			} else {
-				parallel.For(mBlocks*chunks, 1, tasks)
+				g.spread(mBlocks*chunks, tasks)
 			}
 		}
 	}
 	g.bp = nil
 	packBuffers.put(bufp)
+}
+
+// spreadMax is the most tasks that spread hands out by slots.
+const spreadMax = 64
+
+// spread calls fn(u, u+1) for every task u < n on the worker pool, as
+// parallel.For(n, 1, fn) does, but with the tasks dealt out by slots:
+// the range r of parallel.For(slots, 1, …) (the calling goroutine, which
+// starts first, takes r = 0) first runs the tasks [r·n/slots,
+// (r+1)·n/slots) in increasing order and then whatever the other slots
+// have not started, from their last task down, each task claimed once
+// through an atomic bit of g.claimed. A product repeated with the same
+// sizes (one layer after another's, a benchmark's loop) so gives each
+// core the rows of A and C it had the time before, still in its caches,
+// rather than a different interleaving each time, while the tasks of a
+// late or preempted worker are still taken by the others. Beyond
+// spreadMax tasks it is parallel.For.
+func (g *gemmArgs) spread(n int, fn func(lo, hi int)) {
+	slots := min(parallel.Workers(), n)
+	if n > spreadMax || slots <= 1 {
+		parallel.For(n, 1, fn)
+		return
+	}
+	atomic.StoreUint64(&g.claimed, 0)
+	claim := func(u int) bool {
+		bit := uint64(1) << u
+		for {
+			old := atomic.LoadUint64(&g.claimed)
+			if old&bit != 0 {
+				return false
+			}
+			if atomic.CompareAndSwapUint64(&g.claimed, old, old|bit) {
+				return true
+			}
+		}
+	}
+	parallel.For(slots, 1, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			for u := r * n / slots; u < (r+1)*n/slots; u++ {
+				if claim(u) {
+					fn(u, u+1)
+				}
+			}
+			for o := 1; o < slots; o++ {
+				q := (r + o) % slots
+				for u := (q+1)*n/slots - 1; u >= q*n/slots; u-- {
+					if claim(u) {
+						fn(u, u+1)
+					}
+				}
+			}
+		}
+	})
 }
 
 // splitRows sets g.mBlocks to the number of blocks of rows of C the
@@ -737,7 +792,7 @@ func (g *gemmArgs) runNarrow() {
 	chunks := max(1, min(ceilDiv(tasksPerWorker*workers, mBlocks), g.n/chunkMin))
 	chunk := ceilDiv(panels, chunks) * g.nr
 	chunks = ceilDiv(g.n, chunk)
-	parallel.For(mBlocks*chunks, 1, func(lo, hi int) {
+	g.spread(mBlocks*chunks, func(lo, hi int) {
 		w := getWorkspace(g.kernelConfig)
 		wa, view := w, &workspace{edge: w.edge} // view: blocks of g.pa
 		if g.pa != nil {
@@ -845,7 +900,7 @@ func (g *gemmArgs) runImages() {
 	if n := mBlocks * groups; workers == 1 || n == 1 {
 		tasks(0, n)
 	} else {
-		parallel.For(n, 1, tasks)
+		g.spread(n, tasks)
 	}
 }
 
