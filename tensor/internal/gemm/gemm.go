@@ -463,6 +463,10 @@ type gemmArgs struct {
 	bDirect                     bool
 	chunk                       int    // columns per task, a multiple of nr
 	claimed                     uint64 // tasks claimed in spread, one bit each
+	// The tasks of the current spread and its loop over slots (runSlots).
+	spreadN     int
+	spreadFn    func(lo, hi int)
+	spreadSlots func(lo, hi int)
 }
 
 // piece is a run of a logical dimension that lies in one block of a
@@ -661,35 +665,49 @@ func (g *gemmArgs) spread(n int, fn func(lo, hi int)) {
 		return
 	}
 	atomic.StoreUint64(&g.claimed, 0)
-	claim := func(u int) bool {
-		bit := uint64(1) << u
-		for {
-			old := atomic.LoadUint64(&g.claimed)
-			if old&bit != 0 {
-				return false
-			}
-			if atomic.CompareAndSwapUint64(&g.claimed, old, old|bit) {
-				return true
+	g.spreadN, g.spreadFn = n, fn
+	if g.spreadSlots == nil {
+		// One closure per product, not one per k block.
+		g.spreadSlots = g.runSlots
+	}
+	parallel.For(slots, 1, g.spreadSlots)
+	g.spreadFn = nil
+}
+
+// runSlots runs the slots [lo, hi) of spread(g.spreadN, g.spreadFn).
+func (g *gemmArgs) runSlots(lo, hi int) {
+	n, fn := g.spreadN, g.spreadFn
+	slots := min(parallel.Workers(), n)
+	for r := lo; r < hi; r++ {
+		for u := r * n / slots; u < (r+1)*n/slots; u++ {
+			if g.claim(u) {
+				fn(u, u+1)
 			}
 		}
-	}
-	parallel.For(slots, 1, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			for u := r * n / slots; u < (r+1)*n/slots; u++ {
-				if claim(u) {
+		for o := 1; o < slots; o++ {
+			q := (r + o) % slots
+			for u := (q+1)*n/slots - 1; u >= q*n/slots; u-- {
+				if g.claim(u) {
 					fn(u, u+1)
 				}
 			}
-			for o := 1; o < slots; o++ {
-				q := (r + o) % slots
-				for u := (q+1)*n/slots - 1; u >= q*n/slots; u-- {
-					if claim(u) {
-						fn(u, u+1)
-					}
-				}
-			}
 		}
-	})
+	}
+}
+
+// claim reports whether task u of spread was not claimed yet, and claims
+// it.
+func (g *gemmArgs) claim(u int) bool {
+	bit := uint64(1) << u
+	for {
+		old := atomic.LoadUint64(&g.claimed)
+		if old&bit != 0 {
+			return false
+		}
+		if atomic.CompareAndSwapUint64(&g.claimed, old, old|bit) {
+			return true
+		}
+	}
 }
 
 // splitRows sets g.mBlocks to the number of blocks of rows of C the
@@ -868,12 +886,13 @@ func (g *gemmArgs) runImages() {
 		groups = 1
 	}
 	tasks := func(lo, hi int) {
+		// The task's view of the product and the workspace of g.pa's
+		// blocks live in the workspace and on the stack, so that a task
+		// allocates nothing (as colTask).
 		w := getWorkspace(g.kernelConfig)
-		wa, view := w, &workspace{edge: w.edge} // view: blocks of g.pa
-		if g.pa != nil {
-			wa = view
-		}
-		t := *g
+		t := &w.view
+		*t = *g
+		wa := workspace{a: w.a, edge: w.edge}
 		for u := lo; u < hi; u++ {
 			i0, mc := t.rowBlock(u / groups)
 			gi := u % groups
@@ -882,19 +901,20 @@ func (g *gemmArgs) runImages() {
 				t.pc, t.kcur = pc, min(g.kc, g.k-pc)
 				t.store = pc == 0 && g.beta == 0
 				if g.pa != nil {
-					view.a = g.pa.block(pc, t.kcur, i0, mc)
+					wa.a = g.pa.block(pc, t.kcur, i0, mc)
 				} else {
 					packA(w.a, g.mr, g.transA, g.a, g.lda, i0, mc, pc, t.kcur, t.kcur, 0, g.alpha)
 				}
 				for img := img0; img < img1; img++ {
 					t.jc, t.ncur = img*g.n0, g.n0
-					t.macroKernel(wa, i0, mc, 0, g.n0)
+					t.macroKernel(&wa, i0, mc, 0, g.n0)
 				}
 			}
 			if g.aff != nil || g.ep != nil {
 				t.epilogue(i0, mc, img0*g.n0, (img1-img0)*g.n0)
 			}
 		}
+		w.view = gemmArgs{}
 		workspaces.put(w)
 	}
 	if n := mBlocks * groups; workers == 1 || n == 1 {
