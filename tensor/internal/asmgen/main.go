@@ -42,6 +42,7 @@ func main() {
 		gemmKernel(g, avx2, 6, 6, 16, "sgemmPanelsAff6x16AVX2", true, true)
 		gemmKernel(g, avx512, 12, 12, 32, "sgemmPanelsAff12x32AVX512", true, true)
 		gemmKernel(g, avx512, 12, 12, 16, "sgemmPanels12x16AVX512", true, false)
+		gemmKernel(g, avx512, 12, 12, 16, "sgemmPanelsAff12x16AVX512", true, true)
 		for cols := 1; cols <= gemmColsMax; cols++ {
 			gemmCols12(g, cols, 1, fmt.Sprintf("sgemmCols12x%dAVX512", cols))
 			for p := gemmColsPanels(cols); p > 1; p /= 2 {

@@ -3,6 +3,7 @@ package gemm
 import (
 	"math/rand/v2"
 	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -89,5 +90,61 @@ func TestNarrowMatchesBlocks(t *testing.T) {
 			return c
 		}
 		require.Equal(t, run(false), run(true), "%s transB", kc.name)
+	}
+}
+
+// TestDirectBMatchesPacked checks that reading op(B) in place
+// (directBOK) gives what packing it gives, bit for bit, with every
+// kernel and register tile: narrow products with and without a last
+// tile for the edge kernels, one k block and several (the block driver
+// and runNarrow), products of few rows (runCols), batches of one image
+// and of images a multiple of nr wide, with an affine map and an
+// epilogue, transposed A, α and β other than 0 and 1, and 1 and 2
+// threads.
+func TestDirectBMatchesPacked(t *testing.T) {
+	defer func(c kernelConfig) { cfg = c }(cfg)
+	defer func() { directB = true }()
+	rng := rand.New(rand.NewPCG(25, 26))
+	shapes := [][4]int{{960, 49, 160, 1}, {130, 49, 300, 1}, {100, 64, 500, 1}, {40, 17, 50, 1},
+		{61, 196, 70, 1}, {37, 32, 20, 1}, {50, 60, 400, 1}, {25, 45, 30, 2}, {16, 300, 40, 1}, {24, 512, 30, 1}, {40, 250, 300, 1},
+		{16, 64, 40, 3}, {20, 128, 300, 2}, {30, 64, 50, 2}}
+	for _, kc := range testConfigs() {
+		cfg = kc
+		requireDriversAgree(t, rng, kc.name, shapes, []float32{0, 1, -0.5}, func(on bool) { directB = on })
+	}
+}
+
+// TestImagesMatchesDrivers checks that runImages gives what the other
+// drivers give, bit for bit, with every kernel and register tile: batches
+// whose blocks of C the other drivers' tiles straddle, blocks a multiple
+// of nr wide, one k block and several, few rows and many, transposed A,
+// α and β other than 0 and 1, epilogues, and 1 and 2 threads.
+func TestImagesMatchesDrivers(t *testing.T) {
+	defer func(c kernelConfig) { cfg = c }(cfg)
+	defer func() { imagesDriver = true }()
+	rng := rand.New(rand.NewPCG(27, 28))
+	shapes := [][4]int{{200, 49, 160, 8}, {40, 49, 300, 3}, {16, 64, 40, 4}, {30, 196, 20, 2}, {13, 17, 450, 5}, {100, 32, 70, 2}}
+	for _, kc := range testConfigs() {
+		cfg = kc
+		requireDriversAgree(t, rng, kc.name, shapes, []float32{0, 1, -0.5}, func(on bool) { imagesDriver = on })
+	}
+}
+
+// TestSpreadRunsEveryTaskOnce checks that spread calls its function once
+// for every task, one task per call, below and above spreadMax tasks.
+func TestSpreadRunsEveryTaskOnce(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 7, 8, 10, 63, 64, 65, 200} {
+		counts := make([]atomic.Int32, n)
+		var g gemmArgs
+		for range 3 {
+			g.spread(n, func(lo, hi int) {
+				for u := lo; u < hi; u++ {
+					counts[u].Add(1)
+				}
+			})
+		}
+		for u := range counts {
+			require.Equal(t, int32(3), counts[u].Load(), "n=%d task %d", n, u)
+		}
 	}
 }

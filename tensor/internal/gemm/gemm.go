@@ -34,6 +34,20 @@
 // whole and then lets each task take its rows through every k block, again
 // without a barrier between k blocks.
 //
+// Batches of narrow blocks whose op(B) can be read in place (SgemmBatchN
+// for the 1×1 convolutions of a batch on 7×7 and 14×14 maps) go to
+// runImages, whose tasks take blocks of rows of C and tile each image
+// from its first column, so that no tile straddles two images and
+// nothing of B is packed.
+//
+// A narrow op(B) (not transposed, at most directMaxLd elements between
+// its rows, one block of C's columns) is not packed: the micro-kernels,
+// which take any leading dimension of B, read it in place, when every
+// tile is either nr columns wide or narrow enough for the edge kernels,
+// which read no column past the tile's. The 1×1 convolutions on 7×7 and
+// 14×14 maps of one image then pack nothing but α·op(A), and the tasks
+// start without waiting for a packed B.
+//
 // A product whose A is shared by many products (a layer's weights at
 // inference) can have α·op(A) packed once (PackA) and reused by every
 // driver (SgemmPacked), with the results of packing it each time, bit for
@@ -52,6 +66,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/autonl-go/autonl/internal/parallel"
 	"github.com/autonl-go/autonl/tensor/internal/vec"
@@ -175,6 +190,19 @@ type Affine struct {
 // apply applies f to a run of row i of C, in place.
 func (f *Affine) apply(i int, row []float32) {
 	vec.Normalize(row, row, f.Mean[i], f.Scale[i], f.Shift[i], f.Lo, f.Hi)
+}
+
+// at returns element v of row i of C mapped by f: the arithmetic of
+// vec.NormalizeGeneric, which vec.Normalize's kernels match bit for bit.
+func (f *Affine) at(i int, v float32) float32 {
+	t := float32(float32(v-f.Mean[i])*f.Scale[i]) + f.Shift[i]
+	if f.Lo > t {
+		t = f.Lo
+	}
+	if f.Hi < t {
+		t = f.Hi
+	}
+	return t
 }
 
 // check panics unless f has parameters for m rows.
@@ -426,12 +454,19 @@ type gemmArgs struct {
 	// drivers take their blocks of it instead of packing a and α.
 	pa *PackedA
 
-	// The current block: rows [pc, pc+kcur) of op(B) and columns
-	// [jc, jc+ncur), packed in bp.
-	mcur, pc, kcur, jc, ncur int
-	store                    bool
-	bp                       []float32
-	chunk                    int // columns per task, a multiple of nr
+	// The blocks of rows of the tasks (rowBlock), and the current block:
+	// rows [pc, pc+kcur) of op(B) and columns [jc, jc+ncur), packed in
+	// bp, or read from b in place if bDirect.
+	mBlocks, pc, kcur, jc, ncur int
+	store                       bool
+	bp                          []float32
+	bDirect                     bool
+	chunk                       int    // columns per task, a multiple of nr
+	claimed                     uint64 // tasks claimed in spread, one bit each
+	// The tasks of the current spread and its loop over slots (runSlots).
+	spreadN     int
+	spreadFn    func(lo, hi int)
+	spreadSlots func(lo, hi int)
 }
 
 // piece is a run of a logical dimension that lies in one block of a
@@ -545,6 +580,10 @@ func (g *gemmArgs) scaleC() {
 // workers change that arithmetic, so results are bit-for-bit identical
 // whatever GOMAXPROCS is.
 func (g *gemmArgs) run() {
+	if g.useImages() {
+		g.runImages()
+		return
+	}
 	if g.useCols() {
 		g.runCols()
 		return
@@ -557,19 +596,14 @@ func (g *gemmArgs) run() {
 		g.runNarrow()
 		return
 	}
-	// Balanced blocks of A: ceil(m/mc) blocks of equal height (up to mr).
-	mBlocks := ceilDiv(g.m, g.mc)
-	if w := parallel.Workers(); !serial && w > 1 && mBlocks*max(1, min(g.n, ncBlock)/chunkMin) < 4*w {
-		// Few tasks (C is narrow): a multiple of the workers' number of
-		// blocks, so that no worker waits for another's last one. The
-		// blocks are multiples of mr high, so the packed panels, and the
-		// arithmetic, are those of any other split.
-		mBlocks = roundUp(mBlocks, w)
+	workers := 1
+	if !serial {
+		workers = parallel.Workers()
 	}
-	g.mcur = roundUp(ceilDiv(g.m, mBlocks), g.mr)
-	mBlocks = ceilDiv(g.m, g.mcur)
+	mBlocks := g.splitRows(workers, 0, max(1, min(g.n, ncBlock)/chunkMin))
+	g.bDirect = g.useDirectB()
 	bufp := packBuffers.get()
-	if need := g.kc * roundUp(min(ncBlock, g.n), g.nr); len(*bufp) < need {
+	if need := g.kc * roundUp(min(ncBlock, g.n), g.nr); !g.bDirect && len(*bufp) < need {
 		// The largest block any product packs, so that the buffer is not
 		// replaced again.
 		*bufp = make([]float32, max(need, g.kc*ncBlock))
@@ -591,7 +625,9 @@ func (g *gemmArgs) run() {
 		for g.pc = 0; g.pc < g.k; g.pc += g.kc {
 			g.kcur = min(g.kc, g.k-g.pc)
 			g.store = g.pc == 0 && g.beta == 0
-			if serial {
+			if g.bDirect {
+				// Nothing to pack.
+			} else if serial {
 				g.packB(0, panels)
 			} else {
 				parallel.For(panels, max(1, 64*256/g.kcur/g.nr), packB)
@@ -599,12 +635,108 @@ func (g *gemmArgs) run() {
 			if serial {
 				g.tasks(0, mBlocks*chunks)
 			} else {
-				parallel.For(mBlocks*chunks, 1, tasks)
+				g.spread(mBlocks*chunks, tasks)
 			}
 		}
 	}
 	g.bp = nil
 	packBuffers.put(bufp)
+}
+
+// spreadMax is the most tasks that spread hands out by slots.
+const spreadMax = 64
+
+// spread calls fn(u, u+1) for every task u < n on the worker pool, as
+// parallel.For(n, 1, fn) does, but with the tasks dealt out by slots:
+// the range r of parallel.For(slots, 1, …) (the calling goroutine, which
+// starts first, takes r = 0) first runs the tasks [r·n/slots,
+// (r+1)·n/slots) in increasing order and then whatever the other slots
+// have not started, from their last task down, each task claimed once
+// through an atomic bit of g.claimed. A product repeated with the same
+// sizes (one layer after another's, a benchmark's loop) so gives each
+// core the rows of A and C it had the time before, still in its caches,
+// rather than a different interleaving each time, while the tasks of a
+// late or preempted worker are still taken by the others. Beyond
+// spreadMax tasks it is parallel.For.
+func (g *gemmArgs) spread(n int, fn func(lo, hi int)) {
+	slots := min(parallel.Workers(), n)
+	if n > spreadMax || slots <= 1 {
+		parallel.For(n, 1, fn)
+		return
+	}
+	atomic.StoreUint64(&g.claimed, 0)
+	g.spreadN, g.spreadFn = n, fn
+	if g.spreadSlots == nil {
+		// One closure per product, not one per k block.
+		g.spreadSlots = g.runSlots
+	}
+	parallel.For(slots, 1, g.spreadSlots)
+	g.spreadFn = nil
+}
+
+// runSlots runs the slots [lo, hi) of spread(g.spreadN, g.spreadFn).
+func (g *gemmArgs) runSlots(lo, hi int) {
+	n, fn := g.spreadN, g.spreadFn
+	slots := min(parallel.Workers(), n)
+	for r := lo; r < hi; r++ {
+		for u := r * n / slots; u < (r+1)*n/slots; u++ {
+			if g.claim(u) {
+				fn(u, u+1)
+			}
+		}
+		for o := 1; o < slots; o++ {
+			q := (r + o) % slots
+			for u := (q+1)*n/slots - 1; u >= q*n/slots; u-- {
+				if g.claim(u) {
+					fn(u, u+1)
+				}
+			}
+		}
+	}
+}
+
+// claim reports whether task u of spread was not claimed yet, and claims
+// it.
+func (g *gemmArgs) claim(u int) bool {
+	bit := uint64(1) << u
+	for {
+		old := atomic.LoadUint64(&g.claimed)
+		if old&bit != 0 {
+			return false
+		}
+		if atomic.CompareAndSwapUint64(&g.claimed, old, old|bit) {
+			return true
+		}
+	}
+}
+
+// splitRows sets g.mBlocks to the number of blocks of rows of C the
+// tasks take, for the given number of workers, at least perWorker blocks
+// for each where m allows, and chunks chunks of columns, and returns it:
+// blocks of whole panels of mr rows (the last may be shorter), at most mc
+// rows high, as even as whole panels allow. When the chunks alone do not
+// give every worker tasksPerWorker tasks, the number of blocks is a
+// multiple of the number of workers where m allows, so that none waits
+// for another's last block. Rows are independent, so the split does not
+// change any element's arithmetic.
+func (g *gemmArgs) splitRows(workers, perWorker, chunks int) int {
+	mp := ceilDiv(g.m, g.mr) // panels of A
+	nb := max(ceilDiv(mp, max(g.mc/g.mr, 1)), min(perWorker*workers, mp))
+	if workers > 1 && (chunks == 1 || nb*chunks < tasksPerWorker*workers) {
+		nb = min(roundUp(nb, workers), mp)
+	}
+	g.mBlocks = nb
+	return nb
+}
+
+// rowBlock returns the first row and the height of block ib of
+// splitRows: panels [ib·mp/mBlocks, (ib+1)·mp/mBlocks) of A, mp the number
+// of panels.
+func (g *gemmArgs) rowBlock(ib int) (i0, mc int) {
+	mp := ceilDiv(g.m, g.mr)
+	i0 = ib * mp / g.mBlocks * g.mr
+	i1 := min((ib+1)*mp/g.mBlocks*g.mr, g.m)
+	return i0, i1 - i0
 }
 
 // narrowDriver selects runNarrow for the products it computes; tests turn
@@ -641,18 +773,28 @@ func (g *gemmArgs) runNarrow() {
 	panels := ceilDiv(g.n, g.nr)
 	ldp := panels * g.nr
 	kBlocks := ceilDiv(g.k, g.kc)
+	g.bDirect = g.useDirectB()
 	bufp := packBuffers.get()
-	if len(*bufp) < g.k*ldp {
+	if !g.bDirect && len(*bufp) < g.k*ldp {
 		*bufp = make([]float32, max(g.k*ldp, g.kc*ncBlock))
 	}
-	all := (*bufp)[:g.k*ldp]
+	all := (*bufp)[:0]
+	if !g.bDirect {
+		all = (*bufp)[:g.k*ldp]
+	}
 	// block makes k block pc the current block of t.
 	block := func(t *gemmArgs, pc int) {
 		t.pc, t.kcur = pc, min(g.kc, g.k-pc)
-		t.bp = all[pc*ldp : pc*ldp+t.kcur*ldp]
+		if !g.bDirect {
+			t.bp = all[pc*ldp : pc*ldp+t.kcur*ldp]
+		}
 	}
 	// Packing: unit u is panel u % panels of k block u / panels.
-	parallel.For(kBlocks*panels, max(1, 64*256/g.kc/g.nr), func(lo, hi int) {
+	packUnits := kBlocks * panels
+	if g.bDirect {
+		packUnits = 0
+	}
+	parallel.For(packUnits, max(1, 64*256/g.kc/g.nr), func(lo, hi int) {
 		t := *g
 		for u := lo; u < hi; {
 			kb, q := u/panels, u%panels
@@ -664,13 +806,11 @@ func (g *gemmArgs) runNarrow() {
 	})
 	// Tasks: row blocks of at most mc rows, at least tasksPerWorker per
 	// worker where m allows, times chunks of columns of at least chunkMin.
-	rows := min(roundUp(ceilDiv(g.m, tasksPerWorker*workers), g.mr), roundUp(g.mc, g.mr))
-	rows = max(rows, g.mr)
-	mBlocks := ceilDiv(g.m, rows)
+	mBlocks := g.splitRows(workers, tasksPerWorker, max(1, g.n/chunkMin))
 	chunks := max(1, min(ceilDiv(tasksPerWorker*workers, mBlocks), g.n/chunkMin))
 	chunk := ceilDiv(panels, chunks) * g.nr
 	chunks = ceilDiv(g.n, chunk)
-	parallel.For(mBlocks*chunks, 1, func(lo, hi int) {
+	g.spread(mBlocks*chunks, func(lo, hi int) {
 		w := getWorkspace(g.kernelConfig)
 		wa, view := w, &workspace{edge: w.edge} // view: blocks of g.pa
 		if g.pa != nil {
@@ -678,8 +818,9 @@ func (g *gemmArgs) runNarrow() {
 		}
 		t := *g
 		for u := lo; u < hi; u++ {
-			i0, j0 := u/chunks*rows, u%chunks*chunk
-			mc, nc := min(rows, g.m-i0), min(chunk, g.n-j0)
+			i0, mc := t.rowBlock(u / chunks)
+			j0 := u % chunks * chunk
+			nc := min(chunk, g.n-j0)
 			for pc := 0; pc < g.k; pc += g.kc {
 				block(&t, pc)
 				t.store = pc == 0 && g.beta == 0
@@ -697,6 +838,90 @@ func (g *gemmArgs) runNarrow() {
 		workspaces.put(w)
 	})
 	packBuffers.put(bufp)
+}
+
+// imagesDriver selects runImages for the products it computes; tests
+// turn it off to compare it with the other drivers.
+var imagesDriver = true
+
+// useImages reports whether run leaves the product to runImages: a batch
+// of several blocks of C (segN) whose blocks of op(B) can be read in
+// place (not transposed, ldb ≤ directMaxLd, each block's last tile nr
+// wide or taken by the edge kernels) — the 1×1 convolutions of a batch
+// on 7×7 and 14×14 maps, whose blocks of 49 or 196 columns the other
+// drivers' tiles straddle.
+func (g *gemmArgs) useImages() bool {
+	if !imagesDriver || !directB || !g.segN || g.n == g.n0 || g.segK || g.transB || g.ldb > directMaxLd {
+		return false
+	}
+	last := g.n0 % g.nr
+	return last == 0 || g.hasEdge(last)
+}
+
+// runImages computes a batched product (segN) block of C by block, each
+// with its block of op(B) read in place: each task takes a block of rows
+// of C (a multiple of mr high) and a group of consecutive blocks of C
+// (images), packs its rows of α·op(A) one k block at a time, multiplies
+// them by the k block of every image of the group with tiles that start
+// at the image's first column, and then applies the epilogues. Nothing of
+// B is packed and there is no barrier between k blocks. Each element of C
+// receives the arithmetic of run — β·c (if β ≠ 0, 1), then c ← c +
+// Σ_{p in block} (α·a_ip)·b_pj for each k block in order, stored by the
+// first when β = 0, by the same micro-kernels (the edge kernels' sums
+// being those of full tiles) — so the results are those of run bit for
+// bit, whatever GOMAXPROCS is.
+func (g *gemmArgs) runImages() {
+	if g.beta != 0 && g.beta != 1 {
+		g.scaleC()
+	}
+	workers := 1
+	if g.m*g.n*g.k >= serialWork {
+		workers = parallel.Workers()
+	}
+	images := g.n / g.n0
+	g.bDirect = true
+	mBlocks := g.splitRows(workers, tasksPerWorker, 1)
+	groups := min(images, max(1, ceilDiv(tasksPerWorker*workers, mBlocks)))
+	if workers == 1 {
+		groups = 1
+	}
+	tasks := func(lo, hi int) {
+		// The task's view of the product and the workspace of g.pa's
+		// blocks live in the workspace and on the stack, so that a task
+		// allocates nothing (as colTask).
+		w := getWorkspace(g.kernelConfig)
+		t := &w.view
+		*t = *g
+		wa := workspace{a: w.a, edge: w.edge}
+		for u := lo; u < hi; u++ {
+			i0, mc := t.rowBlock(u / groups)
+			gi := u % groups
+			img0, img1 := gi*images/groups, (gi+1)*images/groups
+			for pc := 0; pc < g.k; pc += g.kc {
+				t.pc, t.kcur = pc, min(g.kc, g.k-pc)
+				t.store = pc == 0 && g.beta == 0
+				if g.pa != nil {
+					wa.a = g.pa.block(pc, t.kcur, i0, mc)
+				} else {
+					packA(w.a, g.mr, g.transA, g.a, g.lda, i0, mc, pc, t.kcur, t.kcur, 0, g.alpha)
+				}
+				for img := img0; img < img1; img++ {
+					t.jc, t.ncur = img*g.n0, g.n0
+					t.macroKernel(&wa, i0, mc, 0, g.n0)
+				}
+			}
+			if g.aff != nil || g.ep != nil {
+				t.epilogue(i0, mc, img0*g.n0, (img1-img0)*g.n0)
+			}
+		}
+		w.view = gemmArgs{}
+		workspaces.put(w)
+	}
+	if n := mBlocks * groups; workers == 1 || n == 1 {
+		tasks(0, n)
+	} else {
+		g.spread(n, tasks)
+	}
 }
 
 // packB packs panels [lo, hi) of the current block of op(B): element (p, j)
@@ -788,8 +1013,7 @@ func (g *gemmArgs) tasks(lo, hi int) {
 	packed := -1
 	for t := lo; t < hi; t++ {
 		ib, cb := t/chunks, t%chunks
-		i0 := ib * g.mcur
-		mc := min(g.mcur, g.m-i0)
+		i0, mc := g.rowBlock(ib)
 		if g.pa != nil {
 			view.a = g.pa.block(g.pc, g.kcur, i0, mc)
 		} else if ib != packed {
@@ -912,21 +1136,26 @@ func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 			inPlace = cq+cols <= g.n0
 			c = g.c[img*g.strideC+i0*g.ldc+cq:]
 		}
-		bpanel := g.bp[q*kc : (q+nr)*kc]
+		bpanel, ldb := g.bPanel(q)
 		r0 := 0
 		if cols == nr && inPlace && g.panels != nil {
 			// The full blocks of the column in one call.
 			full := mc / mr
 			if aff != nil {
-				g.panelsAff(kc, w.a[:full*mr*kc], bpanel, nr, c, g.ldc, g.store, full, aff, i0)
+				g.panelsAff(kc, w.a[:full*mr*kc], bpanel, ldb, c, g.ldc, g.store, full, aff, i0)
 			} else {
-				g.panels(kc, w.a[:full*mr*kc], bpanel, nr, c, g.ldc, g.store, full)
+				g.panels(kc, w.a[:full*mr*kc], bpanel, ldb, c, g.ldc, g.store, full)
 			}
 			r0 = full * mr
 		} else if g.hasEdge(cols) && inPlace {
 			full := mc / mr
-			g.edge(kc, w.a[:full*mr*kc], bpanel, nr, c, g.ldc, g.store, full, cols)
-			if aff != nil {
+			switch {
+			case aff == nil:
+				g.edge(kc, w.a[:full*mr*kc], bpanel, ldb, c, g.ldc, g.store, full, cols)
+			case g.edgeAff != nil:
+				g.edgeAff(kc, w.a[:full*mr*kc], bpanel, ldb, c, g.ldc, g.store, full, cols, aff, i0)
+			default:
+				g.edge(kc, w.a[:full*mr*kc], bpanel, ldb, c, g.ldc, g.store, full, cols)
 				for i := range full * mr {
 					aff.apply(i0+i, c[i*g.ldc:i*g.ldc+cols])
 				}
@@ -937,21 +1166,68 @@ func (g *gemmArgs) macroKernel(w *workspace, i0, mc, j0, nc int) {
 			apanel := w.a[r*kc : (r+mr)*kc]
 			rows := min(mr, mc-r)
 			if rows == mr && cols == nr && inPlace {
-				g.fn(kc, apanel, bpanel, nr, c[r*g.ldc:], g.ldc, g.store)
+				g.fn(kc, apanel, bpanel, ldb, c[r*g.ldc:], g.ldc, g.store)
 				continue
 			}
 			if cols == nr && inPlace && g.rows != nil {
-				g.rows(kc, apanel, bpanel, nr, c[r*g.ldc:], g.ldc, g.store, rows) // the epilogue maps them
+				g.rows(kc, apanel, bpanel, ldb, c[r*g.ldc:], g.ldc, g.store, rows) // the epilogue maps them
 				continue
 			}
 			tileAff := aff
 			if rows < mr {
 				tileAff = nil // left to the epilogue
 			}
-			g.edgeTile(w, apanel, bpanel, i0+r, rows, col, cols, tileAff)
+			g.edgeTile(w, apanel, bpanel, ldb, i0+r, rows, col, cols, tileAff)
 		}
 	}
 }
+
+// bPanel returns the current block's panel of op(B) of columns jc+[q,
+// q+nr) and its leading dimension: the packed panel, or B in place if
+// bDirect.
+func (g *gemmArgs) bPanel(q int) ([]float32, int) {
+	if g.bDirect {
+		col := g.jc + q
+		if g.segN { // the tile lies in one block of B (directBOK)
+			return g.b[col/g.n0*g.strideB+g.pc*g.ldb+col%g.n0:], g.ldb
+		}
+		return g.b[g.pc*g.ldb+col:], g.ldb
+	}
+	return g.bp[q*g.kcur : (q+g.nr)*g.kcur], g.nr
+}
+
+// useDirectB reports whether the drivers read op(B) in place rather than
+// packing it: B not transposed, one block of columns (no straddled
+// images, no batched inner dimension), and every tile either nr wide or
+// narrow enough for the edge kernel, which read no column past the
+// tile's; and B narrow (ldb ≤ directMaxLd), so that a block of kc rows
+// lies in few pages and stays in the caches like a packed one.
+func (g *gemmArgs) useDirectB() bool {
+	return g.ldb <= directMaxLd && g.directBOK()
+}
+
+// directBOK reports whether the drivers can read op(B) in place: B not
+// transposed, no batched inner dimension, no tile straddling two blocks
+// of a batched C (one block, or blocks a multiple of nr wide), every
+// tile nr wide or taken by the edge kernels.
+func (g *gemmArgs) directBOK() bool {
+	if !directB || g.transB || g.segK || (g.segN && g.n != g.n0 && g.n0%g.nr != 0) {
+		return false
+	}
+	last := g.n % g.nr
+	return last == 0 || g.hasEdge(last)
+}
+
+// colsDirectMaxM is the most rows of C for which runCols reads op(B) in
+// place whatever its width: each element of B is then read by few
+// panels of A, and packing it cost more than the products.
+const colsDirectMaxM = 48
+
+// directB enables reading op(B) in place; tests turn it off.
+var directB = true
+
+// directMaxLd is the widest leading dimension of a B read in place.
+const directMaxLd = 256
 
 // hasEdge reports whether the edge kernel computes tiles of cols columns.
 func (g *gemmArgs) hasEdge(cols int) bool {
@@ -966,7 +1242,7 @@ func (g *gemmArgs) hasEdge(cols int) bool {
 // applies aff (nil: none; only with rows = mr and g.panelsAff), and they
 // are scattered back. Each element receives what an in-place block would
 // give it, bit for bit.
-func (g *gemmArgs) edgeTile(w *workspace, apanel, bpanel []float32, i0, rows, col, cols int, aff *Affine) {
+func (g *gemmArgs) edgeTile(w *workspace, apanel, bpanel []float32, ldb, i0, rows, col, cols int, aff *Affine) {
 	nr, kc := g.nr, g.kcur
 	// move copies the block between C and w.edge (to w.edge if in), by
 	// pieces of the columns in one block of C, all rows of each.
@@ -988,17 +1264,19 @@ func (g *gemmArgs) edgeTile(w *workspace, apanel, bpanel []float32, i0, rows, co
 		move(true)
 	}
 	switch {
+	case g.hasEdge(cols) && aff != nil && g.edgeAff != nil:
+		g.edgeAff(kc, apanel, bpanel, ldb, w.edge, nr, g.store, 1, cols, aff, i0)
 	case g.hasEdge(cols):
-		g.edge(kc, apanel, bpanel, nr, w.edge, nr, g.store, 1, cols)
+		g.edge(kc, apanel, bpanel, ldb, w.edge, nr, g.store, 1, cols)
 		if aff != nil {
 			for i := range rows {
 				aff.apply(i0+i, w.edge[i*nr:i*nr+cols])
 			}
 		}
 	case aff != nil:
-		g.panelsAff(kc, apanel, bpanel, nr, w.edge, nr, g.store, 1, aff, i0)
+		g.panelsAff(kc, apanel, bpanel, ldb, w.edge, nr, g.store, 1, aff, i0)
 	default:
-		g.fn(kc, apanel, bpanel, nr, w.edge, nr, g.store)
+		g.fn(kc, apanel, bpanel, ldb, w.edge, nr, g.store)
 	}
 	move(false)
 }

@@ -602,7 +602,8 @@ func TestDotMatchesGeneric(t *testing.T) {
 // TestEdgeKernelsMatchTwin compares the edge kernels of the narrow last
 // tiles with their pure-Go twin kernelGenericFMA and with the full tile
 // of fn, bit for bit, for every width below nr, every k remainder, store
-// and add mode, B packed and in place.
+// and add mode, B packed and in place; and their variants with the affine
+// map with the twin's sums mapped by vec.NormalizeGeneric.
 func TestEdgeKernelsMatchTwin(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	for _, kc := range simdConfigs() {
@@ -626,6 +627,23 @@ func TestEdgeKernelsMatchTwin(t *testing.T) {
 								kc.fn(k, an[t*k*mr:], b, ldb, full[t*mr*ldc:], ldc, store)
 							}
 							kc.edge(k, an, b, ldb, got, ldc, store, n, cols)
+							// With the affine map: the twin's sums mapped by
+							// vec.NormalizeGeneric, row by row.
+							aff := &Affine{Mean: randSlice(rng, n*mr+2), Scale: randSlice(rng, n*mr+2), Shift: randSlice(rng, n*mr+2), Lo: -0.5, Hi: 1}
+							twinAff, gotAff := append([]float32(nil), twin...), append([]float32(nil), cn...)
+							for i := range n * mr {
+								row := twinAff[i*ldc : i*ldc+cols]
+								vec.NormalizeGeneric(row, row, aff.Mean[2+i], aff.Scale[2+i], aff.Shift[2+i], aff.Lo, aff.Hi)
+							}
+							kc.edgeAff(k, an, b, ldb, gotAff, ldc, store, n, cols, aff, 2)
+							for e := range gotAff {
+								want := twinAff[e]
+								if e%ldc >= cols {
+									want = cn[e]
+								}
+								require.Equal(t, math.Float32bits(want), math.Float32bits(gotAff[e]),
+									"%s edgeAff cols=%d n=%d k=%d ldb=%d store=%v: C[%d,%d]", kc.name, cols, n, k, ldb, store, e/ldc, e%ldc)
+							}
 							for e := range got {
 								if e%ldc >= cols {
 									require.Equal(t, math.Float32bits(cn[e]), math.Float32bits(got[e]),

@@ -38,6 +38,9 @@ type kernelConfig struct {
 	// the narrow last tiles of a product. It writes no other column of C.
 	edge    func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n, cols int)
 	edgeMax int
+	// edgeAff, if not nil, is edge followed by the affine map of aff, as
+	// panelsAff is panels followed by it, bit for bit.
+	edgeAff func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n, cols int, aff *Affine, row int)
 	// rows, if not nil, is fn for the first rows < mr rows of a tile,
 	// bit for bit, at the cost of those rows: the last rows of a matrix
 	// whose height is not a multiple of mr (the packed panel of A is

@@ -49,6 +49,12 @@ func sgemmPanelsAff12x32AVX512(k int, a, b *float32, ldb int, c *float32, ldc in
 //go:noescape
 func sgemmPanels12x16AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)
 
+// sgemmPanelsAff12x16AVX512 is sgemmPanels12x16AVX512 with the affine
+// map of sgemmPanelsAff12x32AVX512 (the edge kernel's kernelConfig.edgeAff).
+//
+//go:noescape
+func sgemmPanelsAff12x16AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int, mean, scale, shift *float32, lo, hi float32)
+
 //go:noescape
 func sgemmCols12x1AVX512(k int, a, b *float32, ldb int, s *float32)
 
@@ -221,7 +227,10 @@ var cols12AVX512 = [...][]struct {
 	{{1, sgemmCols12x15AVX512}},
 }
 
-var panels12x16AVX512 = asmPanels(12, 16, sgemmPanels12x16AVX512)
+var (
+	panels12x16AVX512    = asmPanels(12, 16, sgemmPanels12x16AVX512)
+	panelsAff12x16AVX512 = asmPanelsAff(12, 16, panels12x16AVX512, sgemmPanelsAff12x16AVX512)
+)
 
 // avx512EdgeMax is the widest last tile that avx512Edge computes: 12×16
 // and 12 columns more take 24 multiply-adds per step, as 12×32 does.
@@ -242,7 +251,24 @@ func avx512Edge(k int, a, b []float32, ldb int, c []float32, ldc int, store bool
 		b, c, cols = b[16:], c[16:], cols-16
 	}
 	if cols > 0 {
-		cols12(k, a, b, ldb, c, ldc, store, n, cols)
+		cols12(k, a, b, ldb, c, ldc, store, n, cols, nil, 0)
+	}
+}
+
+// avx512EdgeAff is avx512Edge followed by the affine map of aff (row i of
+// block t being row row+t·12+i of its parameters), applied in registers
+// for the 12×16 tiles and to each sum of the column kernels as it is
+// stored: the edge kernel's kernelConfig.edgeAff.
+func avx512EdgeAff(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n, cols int, aff *Affine, row int) {
+	if n <= 0 {
+		return
+	}
+	if cols >= 16 {
+		panelsAff12x16AVX512(k, a, b, ldb, c, ldc, store, n, aff, row)
+		b, c, cols = b[16:], c[16:], cols-16
+	}
+	if cols > 0 {
+		cols12(k, a, b, ldb, c, ldc, store, n, cols, aff, row)
 	}
 }
 
@@ -250,8 +276,10 @@ func avx512Edge(k int, a, b []float32, ldb int, c []float32, ldc int, store bool
 var colsScratch = sync.Pool{New: func() any { return new([30 * 16]float32) }}
 
 // cols12 computes the first cols ≤ 15 columns of n blocks of 12 rows with
-// the column kernels, as kernelConfig.panels does.
-func cols12(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n, cols int) {
+// the column kernels, as kernelConfig.panels does, and then, if aff is
+// not nil, applies its affine map to them (row i of block t being row
+// row+t·12+i of its parameters), as kernelConfig.panelsAff does.
+func cols12(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n, cols int, aff *Affine, row int) {
 	// The sums of up to 30 columns of 12 (16 apart). The kernels are
 	// called through function values, through which a local array
 	// would escape to the heap at every call.
@@ -279,11 +307,20 @@ func cols12(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n,
 			blk := c[(t+u)*12*ldc:]
 			for j := range cols {
 				col := s[(u*cols+j)*16 : (u*cols+j)*16+12]
-				if store {
+				switch {
+				case aff != nil:
+					r := row + (t+u)*12
+					for i, v := range col {
+						if !store {
+							v = blk[i*ldc+j] + v
+						}
+						blk[i*ldc+j] = aff.at(r+i, v)
+					}
+				case store:
 					for i, v := range col {
 						blk[i*ldc+j] = v
 					}
-				} else {
+				default:
 					for i, v := range col {
 						blk[i*ldc+j] += v
 					}
@@ -552,7 +589,7 @@ func asmRowsKernel(mr, ar, nr int, f func(k int, a, b *float32, ldb int, c *floa
 
 var (
 	avx2Config   = withRows(asmConfig("avx2_6x16", 6, 16, 256, 144, sgemmKernel6x16AVX2, sgemmPanels6x16AVX2, sgemmPanelsAff6x16AVX2), avx2Rows)
-	avx512Config = withRows(withEdge(asmConfig("avx512_12x32", 12, 32, 192, 144, sgemmKernel12x32AVX512, sgemmPanels12x32AVX512, sgemmPanelsAff12x32AVX512), avx512Edge, avx512EdgeMax), avx512Rows)
+	avx512Config = withRows(withEdge(asmConfig("avx512_12x32", 12, 32, 192, 144, sgemmKernel12x32AVX512, sgemmPanels12x32AVX512, sgemmPanelsAff12x32AVX512), avx512Edge, avx512EdgeAff, avx512EdgeMax), avx512Rows)
 )
 
 // withRows returns c with the kernel rows of its last rows
@@ -563,9 +600,10 @@ func withRows(c kernelConfig, rows func(k int, a, b []float32, ldb int, c []floa
 }
 
 // withEdge returns c with the edge kernel edge for up to edgeMax columns
-// (kernelConfig.edge).
-func withEdge(c kernelConfig, edge func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n, cols int), edgeMax int) kernelConfig {
-	c.edge, c.edgeMax = edge, edgeMax
+// and its variant with the affine map (kernelConfig.edge, edgeAff).
+func withEdge(c kernelConfig, edge func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n, cols int),
+	edgeAff func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n, cols int, aff *Affine, row int), edgeMax int) kernelConfig {
+	c.edge, c.edgeAff, c.edgeMax = edge, edgeAff, edgeMax
 	return c
 }
 
