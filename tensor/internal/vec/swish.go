@@ -32,13 +32,13 @@ func Swish(dst, x []float32) {
 }
 
 // SwishGeneric is the pure-Go twin of Swish, and its specification: each
-// operation below is one float32 operation, rounded (no fused
-// multiply-adds), in this order:
+// operation below is one float32 operation, rounded once, in this order,
+// fma(a, b, c) being a·b + c rounded once (a fused multiply-add, fma32):
 //
 //	t = min(max(−x, −87), 88)
 //	f = roundToEven(t·log2(e)),  n = int(f)
-//	r = (t − f·ln2Hi) − f·ln2Lo,  z = r·r
-//	p = (((((P0·r + P1)·r + P2)·r + P3)·r + P4)·r + P5)·z + r + 1
+//	r = fma(−f, ln2Lo, fma(−f, ln2Hi, t)),  z = r·r
+//	p = fma(fma(fma(fma(fma(fma(P0, r, P1), r, P2), r, P3), r, P4), r, P5), z, r) + 1
 //	e = p·2^n,  y = x / (1 + e)
 //
 // except that y = x·0 where −x > 88 (x·σ(x) is below 6e-37 in magnitude
@@ -55,15 +55,15 @@ func SwishGeneric(dst, x []float32) {
 			t = swishExpHi
 		}
 		f := float32(math.RoundToEven(float64(float32(t * swishLog2e))))
-		r := t - float32(f*swishLn2Hi)
-		r = r - float32(f*swishLn2Lo)
+		r := fma32(-f, swishLn2Hi, t)
+		r = fma32(-f, swishLn2Lo, r)
 		z := float32(r * r)
-		p := float32(float32(swishP0)*r) + swishP1
-		p = float32(p*r) + swishP2
-		p = float32(p*r) + swishP3
-		p = float32(p*r) + swishP4
-		p = float32(p*r) + swishP5
-		p = float32(p*z) + r
+		p := fma32(swishP0, r, swishP1)
+		p = fma32(p, r, swishP2)
+		p = fma32(p, r, swishP3)
+		p = fma32(p, r, swishP4)
+		p = fma32(p, r, swishP5)
+		p = fma32(p, z, r)
 		p = p + 1
 		var e float32
 		if f == f { // not NaN

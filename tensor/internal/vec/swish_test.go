@@ -45,6 +45,27 @@ func TestSwishMatchesTwin(t *testing.T) {
 	})
 }
 
+// TestSwishSweep checks every kernel variant against SwishGeneric, bit for
+// bit, on float32 values spread over every exponent (every 997th bit
+// pattern) and densely where activations lie (every 509th pattern of
+// magnitude below 32).
+func TestSwishSweep(t *testing.T) {
+	var x []float32
+	for b := uint64(0); b < 1<<32; b += 997 {
+		x = append(x, math.Float32frombits(uint32(b)))
+	}
+	for b := uint32(0); b < 0x42000000; b += 509 {
+		x = append(x, math.Float32frombits(b), -math.Float32frombits(b))
+	}
+	want := make([]float32, len(x))
+	SwishGeneric(want, x)
+	forEachVariant(t, func(t *testing.T) {
+		got := make([]float32, len(x))
+		Swish(got, x)
+		requireSameBits(t, want, got, "sweep")
+	})
+}
+
 // requireSameBits requires equal slices, NaNs equal to NaNs.
 func requireSameBits(t *testing.T, want, got []float32, msg string, args ...any) {
 	t.Helper()
