@@ -375,8 +375,9 @@ func bnGradMaskXNTAsm(dx, dy, x []float32, k, db, kx float32, f Affine) int {
 	return h + n
 }
 
-// swishAVX2 and swishAVX512 are the Swish kernels (swish_amd64.s), for n
-// a multiple of 8 and any n (the last n mod 16 under a mask).
+// swishAVX2 and swishAVX512 are the Swish kernels, sigmoidAVX2 and
+// sigmoidAVX512 the Sigmoid kernels (swish_amd64.s), for n a multiple of
+// 8 and any n (the last n mod 16 under a mask).
 //
 //go:noescape
 func swishAVX2(dst, x *float32, n int)
@@ -384,19 +385,40 @@ func swishAVX2(dst, x *float32, n int)
 //go:noescape
 func swishAVX512(dst, x *float32, n int)
 
-func swishAsm(dst, x []float32) int {
+//go:noescape
+func sigmoidAVX2(dst, x *float32, n int)
+
+//go:noescape
+func sigmoidAVX512(dst, x *float32, n int)
+
+func swishAsm(dst, x []float32) int { return expDivAsm(dst, x, false) }
+
+func sigmoidAsm(dst, x []float32) int { return expDivAsm(dst, x, true) }
+
+// expDivAsm runs the AVX-512 kernel (Sigmoid's if sigmoid, else Swish's)
+// on all of dst, or the AVX2 kernel on its longest prefix of a multiple
+// of 8, and returns the length done.
+func expDivAsm(dst, x []float32, sigmoid bool) int {
 	if use512 {
 		// All of it: the tail of fewer than 16 in one masked vector rather
-		// than SwishGeneric element by element (the planes of 7×7 and
-		// 14×14 maps, and the rows of GEMM tiles, end with one).
+		// than the twin element by element (the planes of 7×7 and 14×14
+		// maps, and the rows of GEMM tiles, end with one).
 		if len(dst) > 0 {
-			swishAVX512(&dst[0], &x[0], len(dst))
+			if sigmoid {
+				sigmoidAVX512(&dst[0], &x[0], len(dst))
+			} else {
+				swishAVX512(&dst[0], &x[0], len(dst))
+			}
 		}
 		return len(dst)
 	}
-	n16, n := 0, len(dst)&^7
-	if n > n16 {
-		swishAVX2(&dst[n16], &x[n16], n-n16)
+	n := len(dst) &^ 7
+	if n > 0 {
+		if sigmoid {
+			sigmoidAVX2(&dst[0], &x[0], n)
+		} else {
+			swishAVX2(&dst[0], &x[0], n)
+		}
 	}
 	return n
 }
