@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/autonl-go/autonl/autograd"
+	"github.com/autonl-go/autonl/tensor"
 )
 
 // SqueezeExcite is a squeeze-and-excitation block (Hu et al. 2018), with
@@ -61,12 +62,24 @@ func NewSqueezeExcite(rng *rand.Rand, channels, reduced int, act, gate Module) *
 
 // Forward returns x·gate(fc2(act(fc1(avgpool(x))))). It panics if x is not
 // N×C×H×W with the block's C channels.
+//
+// Under NoGrad with no tracer active (inference), a Sigmoid gate is
+// computed in float32 (tensor.SigmoidFloat32), within float32 rounding of
+// Sigmoid's results, and the gate's input goes back to the tensor buffer
+// pool.
 func (se *SqueezeExcite) Forward(x *autograd.Var) *autograd.Var {
 	s := x.Shape()
 	if len(s) != 4 || s[1] != se.FC1.In {
 		panic(fmt.Sprintf("nn: SqueezeExcite: input %v is not N×%d×H×W", s, se.FC1.In))
 	}
-	scale := se.Gate.Forward(se.FC2.Forward(se.Act.Forward(se.FC1.Forward(se.AvgPool.Forward(x)))))
+	z := se.FC2.Forward(se.Act.Forward(se.FC1.Forward(se.AvgPool.Forward(x))))
+	var scale *autograd.Var
+	if _, sigmoid := se.Gate.(*Sigmoid); sigmoid && !autograd.GradEnabled() && !Tracing() {
+		scale = autograd.Const(tensor.SigmoidFloat32(z.Value))
+		autograd.Discard(z, x)
+	} else {
+		scale = se.Gate.Forward(z)
+	}
 	return autograd.Mul(scale, x)
 }
 
