@@ -149,7 +149,7 @@ func BenchmarkSwish(b *testing.B) { benchmarkExpDiv(b, Swish) }
 func BenchmarkSigmoid(b *testing.B) { benchmarkExpDiv(b, Sigmoid) }
 
 func benchmarkExpDiv(b *testing.B, f func(dst, x []float32)) {
-	for _, n := range []int{1 << 12, 1 << 16} {
+	for _, n := range []int{49, 196, 1 << 12, 1 << 16} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			x := swishInputs(rand.New(rand.NewPCG(1, 2)), n)
 			for i := range x {
