@@ -134,3 +134,44 @@ func TestFrozenInferenceMatchesUnfrozen(t *testing.T) {
 		})
 	}
 }
+
+// TestFusedSEMatchesLayers checks that an MBConv layer with squeeze-excite
+// in inference, whose unit takes its average pooling from the depthwise
+// convolution's epilogue, computes what its parts run one by one under
+// NoGrad compute (the depthwise ConvBNAct, then SqueezeExcite.Forward with
+// its own pooling, then the projection), bit for bit, with and without the
+// skip connection, at batches 1 and 3, frozen and not.
+func TestFusedSEMatchesLayers(t *testing.T) {
+	inf := float32(math.Inf(1))
+	for _, block := range []string{"r1_k5_s22_e3_i24_o40_se0.25", "r1_k3_s11_e6_i16_o16_se0.25", "r1_k3_s11_e1_i16_o24_se0.25"} {
+		for _, n := range []int{1, 3} {
+			rng := rand.New(rand.NewPCG(uint64(n), 3))
+			m, err := models.NewMBConv(rng, mustBlock(t, block), models.MBConvConfig{Activation: models.Swish})
+			require.NoError(t, err)
+			require.NotNil(t, m.SE)
+			x := autograd.Const(tensor.Normal(rng, 0, 1, n, m.Args.In, 20, 20))
+			randomizeBN(rng, m, x)
+			nn.SetTraining(m, false)
+			for _, frozen := range []bool{false, true} {
+				if frozen {
+					nn.Freeze(m)
+				}
+				var got, want *tensor.Tensor
+				autograd.NoGrad(func() {
+					got = m.Forward(x).Value
+					y := x
+					if m.Expand != nil {
+						y = m.Expand.Forward(y)
+					}
+					y = m.SE.Forward(m.Depthwise.Forward(y))
+					var adds []*autograd.Var
+					if m.Skip {
+						adds = append(adds, x)
+					}
+					want = nn.FusedConvBN(m.Project, m.ProjectBN, y, -inf, inf, false, adds...).Value
+				})
+				require.Equal(t, want.Data(), got.Data(), "%s batch %d frozen %v", block, n, frozen)
+			}
+		}
+	}
+}

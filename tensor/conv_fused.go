@@ -26,6 +26,8 @@ type ConvEpilogue struct {
 	lo, hi     float32
 	swish      bool      // then x·σ(x) (vec.Swish)
 	adds       []*Tensor // then + adds[0] + adds[1] + …
+	means      []float32 // then the mean of each output plane (ThenMeans)
+	planeLen   int       // the output planes' length, set by checkEpilogue when means is set
 }
 
 // NewBatchNormEpilogue returns the epilogue of batch norm in evaluation
@@ -151,6 +153,20 @@ func (e *ConvEpilogue) ThenAdd(r *Tensor) *ConvEpilogue {
 	return e
 }
 
+// ThenMeans makes e store the mean of each output plane once the rest of
+// the epilogue has run on it, means[n·C + c] for image n and channel c,
+// summed in float64 in increasing index as GlobalAvgPool2D sums, so the
+// means are GlobalAvgPool2D's of the output bit for bit, and returns e.
+// It saves a squeeze-excite unit that follows a depthwise convolution a
+// pass over that convolution's output. Only depthwise convolutions apply
+// their epilogue to whole planes: Conv2DFused and Conv2DFrozen panic if e
+// has means and the convolution is not depthwise, or if means does not
+// have one element per output plane.
+func (e *ConvEpilogue) ThenMeans(means []float32) *ConvEpilogue {
+	e.means = means
+	return e
+}
+
 // Channels returns the number of output channels e applies to.
 func (e *ConvEpilogue) Channels() int { return len(e.mean) }
 
@@ -170,6 +186,13 @@ func (e *ConvEpilogue) after(dst []float32, off int) {
 	}
 	for _, r := range e.adds {
 		vec.Add(dst, dst, r.data[off:off+len(dst)])
+	}
+	if e.means != nil {
+		if len(dst) != e.planeLen || off%e.planeLen != 0 {
+			panic(fmt.Sprintf("tensor: ConvEpilogue with means applied to %d outputs at %d, not a plane of %d", len(dst), off, e.planeLen))
+		}
+		i := off / e.planeLen
+		planeMeans(e.means[i:i+1], dst, len(dst))
 	}
 }
 
@@ -213,10 +236,22 @@ func Conv2DFused(x, w *Tensor, p Conv2DConfig, ep *ConvEpilogue) *Tensor {
 }
 
 // checkEpilogue panics unless ep fits the output of the convolution of
-// geometry g with filters w.
+// geometry g with filters w, and sets the plane length of its means.
 func checkEpilogue(op string, g *convGeom, w *Tensor, ep *ConvEpilogue) {
 	if ep.Channels() != g.cout {
 		panic(fmt.Sprintf("tensor: %s: epilogue of %d channels for w %v with %d output channels", op, ep.Channels(), w.shape, g.cout))
+	}
+	if ep.means != nil {
+		if !g.depthwise() {
+			panic(fmt.Sprintf("tensor: %s: epilogue with means for w %v, not a depthwise convolution", op, w.shape))
+		}
+		if g.howo() == 0 {
+			panic(fmt.Sprintf("tensor: %s: epilogue with means for empty output planes", op))
+		}
+		if len(ep.means) != g.n*g.cout {
+			panic(fmt.Sprintf("tensor: %s: %d means for %d output planes", op, len(ep.means), g.n*g.cout))
+		}
+		ep.planeLen = g.howo()
 	}
 	for i, r := range ep.adds {
 		if out := g.outShape(); !SameShape(r.shape, out) {
