@@ -174,7 +174,21 @@ func mulAsm(dst, a, b []float32) int {
 	return n
 }
 
+// scaleAVX512 is the AVX-512 Scale kernel (scale_amd64.s), for any n.
+//
+//go:noescape
+func scaleAVX512(dst, x *float32, n int, s float32)
+
 func scaleAsm(dst, x []float32, s float32) int {
+	if use512 {
+		// All of it, the tail of fewer than 16 under a mask: the planes
+		// of 7×7 and 14×14 maps that a squeeze-excite unit scales end
+		// with one.
+		if len(dst) > 0 {
+			scaleAVX512(&dst[0], &x[0], len(dst), s)
+		}
+		return len(dst)
+	}
 	n := len(dst) &^ 7
 	if n > 0 {
 		scaleAVX2(&dst[0], &x[0], n, s)
