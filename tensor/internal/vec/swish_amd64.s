@@ -4,9 +4,12 @@
 // formed by the macros DENOM2 and DENOM512 with the operations of
 // expNeg (the twins' exponential) in its order, the
 // fused multiply-adds of its fma32 calls as VFMADD/VFNMADD instructions,
-// so that the results are the twin's bit for bit. Two differences that do
-// not show in the results: 2^f·p is VSCALEFPS with AVX-512 (exact here, as
-// the twin's product by 2^f), and the kernels skip the clamp of t to 88,
+// so that the results are the twin's bit for bit. Differences that do not
+// show in the results: 1 + p·2^f is one fused multiply-add (p·2^f is exact
+// here, so it rounds once either way), 2^f formed beside the polynomial
+// (VSCALEFPS of 1 with AVX-512, the exponent's bits with AVX2), which
+// shortens the chain each vector waits on; and the kernels skip the clamp
+// of t to 88,
 // since lanes whose t = −x exceeds 88 divide x by +Inf instead of by 1 + e
 // (a blend in AVX2, a masked move in AVX-512), which gives the twin's x·0
 // (±0, and NaN for x = −Inf) whatever e was.
@@ -158,8 +161,7 @@ GLOBL swishInf<>(SB), RODATA|NOPTR, $4
 	VCVTTPS2DQ F, I; \
 	VPADDD Y12, I, I; \
 	VPSLLD $23, I, I; \
-	VMULPS I, P, P; \
-	VADDPS Y11, P, P; \
+	VFMADD213PS Y11, I, P; \
 	VBLENDVPS M, Y13, P, P
 
 // CONSTS2 loads the constants DENOM2 keeps in registers.
@@ -172,8 +174,8 @@ GLOBL swishInf<>(SB), RODATA|NOPTR, $4
 	VBROADCASTSS swishInf<>(SB), Y13; \
 	VMOVUPS swishConsts<>+128(SB), Y15
 
-// DENOM512 is DENOM2 for the 16 values in X, the mask in K, 2^f·p by
-// VSCALEFPS. It needs Z16-Z30 as CONSTS512 loads them.
+// DENOM512 is DENOM2 for the 16 values in X, the mask in K, 2^f by
+// VSCALEFPS (into F). It needs Z16-Z30 as CONSTS512 loads them.
 #define DENOM512(X, T, F, Q, P, K) \
 	VPXORD Z16, X, T; \
 	VCMPPS $1, T, Z18, K; \
@@ -182,6 +184,7 @@ GLOBL swishInf<>(SB), RODATA|NOPTR, $4
 	VRNDSCALEPS $0, F, F; \
 	VFNMADD231PS Z20, F, T; \
 	VFNMADD231PS Z21, F, T; \
+	VSCALEFPS F, Z28, F; \
 	VMULPS T, T, Q; \
 	VMOVAPS Z23, P; \
 	VFMADD231PS Z22, T, P; \
@@ -191,8 +194,7 @@ GLOBL swishInf<>(SB), RODATA|NOPTR, $4
 	VFMADD213PS Z27, T, P; \
 	VFMADD213PS T, Q, P; \
 	VADDPS Z28, P, P; \
-	VSCALEFPS F, P, P; \
-	VADDPS Z28, P, P; \
+	VFMADD213PS Z28, F, P; \
 	VMOVAPS Z30, K, P
 
 // DENOM512x2 is DENOM512 on two vectors, their operations interleaved so
@@ -212,6 +214,8 @@ GLOBL swishInf<>(SB), RODATA|NOPTR, $4
 	VFNMADD231PS Z20, Fb, Tb; \
 	VFNMADD231PS Z21, Fa, Ta; \
 	VFNMADD231PS Z21, Fb, Tb; \
+	VSCALEFPS Fa, Z28, Fa; \
+	VSCALEFPS Fb, Z28, Fb; \
 	VMULPS Ta, Ta, Qa; \
 	VMULPS Tb, Tb, Qb; \
 	VMOVAPS Z23, Pa; \
@@ -230,10 +234,8 @@ GLOBL swishInf<>(SB), RODATA|NOPTR, $4
 	VFMADD213PS Tb, Qb, Pb; \
 	VADDPS Z28, Pa, Pa; \
 	VADDPS Z28, Pb, Pb; \
-	VSCALEFPS Fa, Pa, Pa; \
-	VSCALEFPS Fb, Pb, Pb; \
-	VADDPS Z28, Pa, Pa; \
-	VADDPS Z28, Pb, Pb; \
+	VFMADD213PS Z28, Fa, Pa; \
+	VFMADD213PS Z28, Fb, Pb; \
 	VMOVAPS Z30, Ka, Pa; \
 	VMOVAPS Z30, Kb, Pb
 
