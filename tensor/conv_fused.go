@@ -173,6 +173,11 @@ func (e *ConvEpilogue) Channels() int { return len(e.mean) }
 // apply applies e to y[lo:hi], values of output channel ch, in place.
 func (e *ConvEpilogue) apply(y []float32, lo, hi, ch int) {
 	dst := y[lo:hi]
+	if e.swish { // the affine map, the clamp and Swish in one pass
+		vec.NormalizeSwish(dst, dst, e.mean[ch], e.a[ch], e.b[ch], e.lo, e.hi)
+		e.rest(dst, lo)
+		return
+	}
 	vec.Normalize(dst, dst, e.mean[ch], e.a[ch], e.b[ch], e.lo, e.hi)
 	e.after(dst, lo)
 }
@@ -184,6 +189,12 @@ func (e *ConvEpilogue) after(dst []float32, off int) {
 	if e.swish {
 		vec.Swish(dst, dst)
 	}
+	e.rest(dst, off)
+}
+
+// rest applies the parts of e that follow Swish, the additions and the
+// means, to dst, which starts at offset off of the output.
+func (e *ConvEpilogue) rest(dst []float32, off int) {
 	for _, r := range e.adds {
 		vec.Add(dst, dst, r.data[off:off+len(dst)])
 	}

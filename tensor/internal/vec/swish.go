@@ -49,6 +49,19 @@ func SwishGeneric(dst, x []float32) {
 	}
 }
 
+// NormalizeSwish sets dst[i] = Swish(min(max((x[i] − mean)·a + b, lo), hi))
+// for i < len(dst): Normalize followed by Swish, the same results bit for
+// bit, in one pass over the values where the AVX-512 kernel runs. dst may
+// be x.
+func NormalizeSwish(dst, x []float32, mean, a, b, lo, hi float32) {
+	x = x[:len(dst)]
+	if useAsm && normSwishAsm(dst, x, mean, a, b, lo, hi) {
+		return
+	}
+	Normalize(dst, x, mean, a, b, lo, hi)
+	Swish(dst, dst)
+}
+
 // Sigmoid sets dst[i] = σ(x[i]) = 1 / (1 + exp(−x[i])) for i < len(dst),
 // in float32 with the exponential of SwishGeneric (within a few units in
 // the last place of the exact function where σ(x) is above 1e-30). dst

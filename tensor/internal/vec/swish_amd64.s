@@ -409,3 +409,74 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// NORM512 sets X to min(max((X − mean)·a + b, lo), hi), each operation
+// rounded, as normAVX512 computes it (mean, a, b, lo, hi in Z11-Z15).
+#define NORM512(X) \
+	VSUBPS Z11, X, X; \
+	VMULPS Z12, X, X; \
+	VADDPS Z13, X, X; \
+	VMAXPS X, Z14, X; \
+	VMINPS X, Z15, X
+
+// func normSwishAVX512(dst, x *float32, n int, mean, a, b, lo, hi float32)
+// Any n, as swishAVX512: Swish of Normalize's result, in one pass.
+TEXT ·normSwishAVX512(SB), NOSPLIT, $0-44
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	TESTQ CX, CX
+	JZ done
+	VBROADCASTSS mean+24(FP), Z11
+	VBROADCASTSS a+28(FP), Z12
+	VBROADCASTSS b+32(FP), Z13
+	VBROADCASTSS lo+36(FP), Z14
+	VBROADCASTSS hi+40(FP), Z15
+	MOVQ CX, DX
+	ANDQ $15, DX
+	SHRQ $4, CX
+	CONSTS512
+pairs:
+	CMPQ CX, $2
+	JLT loop
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z8
+	NORM512(Z0)
+	NORM512(Z8)
+	DENOM512x2(Z0, Z1, Z2, Z4, Z5, K1, Z8, Z9, Z10, Z3, Z6, K2)
+	VDIVPS Z5, Z0, Z5
+	VDIVPS Z6, Z8, Z6
+	VMOVUPS Z5, (DI)
+	VMOVUPS Z6, 64(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $2, CX
+	JMP pairs
+loop:
+	TESTQ CX, CX
+	JZ tail
+	VMOVUPS (SI), Z0
+	NORM512(Z0)
+	DENOM512(Z0, Z1, Z2, Z4, Z5, K1)
+	VDIVPS Z5, Z0, Z5
+	VMOVUPS Z5, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ CX
+	JMP loop
+tail:
+	TESTQ DX, DX
+	JZ done
+	MOVQ DX, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K3
+	VMOVUPS.Z (SI), K3, Z0
+	NORM512(Z0)
+	DENOM512(Z0, Z1, Z2, Z4, Z5, K1)
+	VDIVPS Z5, Z0, Z5
+	VMOVUPS Z5, K3, (DI)
+done:
+	VZEROUPPER
+	RET

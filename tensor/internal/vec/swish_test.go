@@ -60,6 +60,32 @@ func TestSwishMatchesTwin(t *testing.T) {
 	}
 }
 
+// TestNormalizeSwishMatchesTwins checks NormalizeSwish, with every kernel
+// variant, against NormalizeGeneric followed by SwishGeneric, bit for bit,
+// over the lengths of TestSwishMatchesTwin, with and without clamps, in
+// place and not, and that it writes nothing past len(dst).
+func TestNormalizeSwishMatchesTwins(t *testing.T) {
+	inf := float32(math.Inf(1))
+	forEachVariant(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(9, 10))
+		for _, n := range []int{0, 1, 7, 8, 15, 16, 17, 24, 31, 32, 48, 49, 85, 100, 196, 1000, 4099} {
+			for _, p := range [][5]float32{{0.3, 1.7, -0.2, -inf, inf}, {-1, 0.5, 2, 0, 6}, {0, 30, 0, -inf, inf}} {
+				x := swishInputs(rng, n+1)
+				want := make([]float32, n+1)
+				NormalizeGeneric(want[:n], x, p[0], p[1], p[2], p[3], p[4])
+				SwishGeneric(want[:n], want[:n])
+				want[n] = 42
+				got := make([]float32, n+1)
+				got[n] = 42
+				NormalizeSwish(got[:n], x, p[0], p[1], p[2], p[3], p[4])
+				requireSameBits(t, want, got, "n=%d %v", n, p)
+				NormalizeSwish(x[:n], x, p[0], p[1], p[2], p[3], p[4])
+				requireSameBits(t, want[:n], x[:n], "n=%d %v in place", n, p)
+			}
+		}
+	})
+}
+
 // TestSwishSweep checks every kernel variant of Swish and Sigmoid against
 // its twin, bit for bit, on float32 values spread over every exponent
 // (every 997th bit pattern) and more densely where activations lie (every

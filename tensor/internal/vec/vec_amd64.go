@@ -405,6 +405,23 @@ func sigmoidAVX2(dst, x *float32, n int)
 //go:noescape
 func sigmoidAVX512(dst, x *float32, n int)
 
+// normSwishAVX512 is the NormalizeSwish kernel (swish_amd64.s), for any n.
+//
+//go:noescape
+func normSwishAVX512(dst, x *float32, n int, mean, a, b, lo, hi float32)
+
+// normSwishAsm runs the AVX-512 NormalizeSwish kernel on all of dst and
+// reports whether it did (not without AVX-512).
+func normSwishAsm(dst, x []float32, mean, a, b, lo, hi float32) bool {
+	if !use512 {
+		return false
+	}
+	if len(dst) > 0 {
+		normSwishAVX512(&dst[0], &x[0], len(dst), mean, a, b, lo, hi)
+	}
+	return true
+}
+
 func swishAsm(dst, x []float32) int { return expDivAsm(dst, x, false) }
 
 func sigmoidAsm(dst, x []float32) int { return expDivAsm(dst, x, true) }

@@ -34,3 +34,5 @@ func bnGradMaskXNTAsm(dx, dy, x []float32, k, db, kx float32, f Affine) int { re
 
 func swishAsm(dst, x []float32) int   { return 0 }
 func sigmoidAsm(dst, x []float32) int { return 0 }
+
+func normSwishAsm(dst, x []float32, mean, a, b, lo, hi float32) bool { return false }
