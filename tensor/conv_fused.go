@@ -155,8 +155,8 @@ func (e *ConvEpilogue) ThenAdd(r *Tensor) *ConvEpilogue {
 
 // ThenMeans makes e store the mean of each output plane once the rest of
 // the epilogue has run on it, means[n·C + c] for image n and channel c,
-// summed in float64 in increasing index as GlobalAvgPool2D sums, so the
-// means are GlobalAvgPool2D's of the output bit for bit, and returns e.
+// summed in float64 as GlobalAvgPool2D sums (planeMean), so the means are
+// GlobalAvgPool2D's of the output bit for bit, and returns e.
 // It saves a squeeze-excite unit that follows a depthwise convolution a
 // pass over that convolution's output. Only depthwise convolutions apply
 // their epilogue to whole planes: Conv2DFused and Conv2DFrozen panic if e
@@ -202,8 +202,7 @@ func (e *ConvEpilogue) rest(dst []float32, off int) {
 		if len(dst) != e.planeLen || off%e.planeLen != 0 {
 			panic(fmt.Sprintf("tensor: ConvEpilogue with means applied to %d outputs at %d, not a plane of %d", len(dst), off, e.planeLen))
 		}
-		i := off / e.planeLen
-		planeMeans(e.means[i:i+1], dst, len(dst))
+		e.means[off/e.planeLen] = planeMean(dst)
 	}
 }
 
