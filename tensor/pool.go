@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/autonl-go/autonl/internal/parallel"
+	"github.com/autonl-go/autonl/tensor/internal/vec"
 )
 
 // Pool2DConfig configures 2-D average and max pooling. Pairs are in [H, W]
@@ -273,26 +274,21 @@ func planeMeans(y, x []float32, hw int) {
 }
 
 // planeMean returns the mean of x (at least one value), summed in float64
-// in four partial sums, element j going to sum j mod 4 in increasing j,
-// added as (s0 + s1) + (s2 + s3) and divided by len(x): four chains of
-// additions that overlap rather than wait for each other, in an order
-// fixed by len(x) alone, so that GlobalAvgPool2D and the means of a
-// convolution's epilogue (ConvEpilogue.ThenMeans), which take one plane at
-// a time, agree bit for bit.
+// in sixteen partial sums, element j going to sum j mod 16 in increasing j
+// (vec.LaneSums), added pairwise, ((s0 + s1) + (s2 + s3)) + … in a
+// balanced tree, and divided by len(x): an order fixed by len(x) alone, so
+// that GlobalAvgPool2D and the means of a convolution's epilogue
+// (ConvEpilogue.ThenMeans), which take one plane at a time, agree bit for
+// bit, and whose additions overlap rather than wait for each other.
 func planeMean(x []float32) float32 {
-	var s [4]float64
-	j := 0
-	for ; j+4 <= len(x); j += 4 {
-		v := x[j : j+4 : j+4]
-		s[0] += float64(v[0])
-		s[1] += float64(v[1])
-		s[2] += float64(v[2])
-		s[3] += float64(v[3])
+	var s [16]float64
+	vec.LaneSums(&s, x)
+	for w := 1; w < 16; w *= 2 {
+		for l := 0; l < 16; l += 2 * w {
+			s[l] += s[l+w]
+		}
 	}
-	for k, v := range x[j:] {
-		s[k] += float64(v)
-	}
-	return float32(((s[0] + s[1]) + (s[2] + s[3])) / float64(len(x)))
+	return float32(s[0] / float64(len(x)))
 }
 
 // GlobalAvgPool2DGrad returns ∂L/∂x for y = GlobalAvgPool2D(x), given dy =

@@ -405,6 +405,23 @@ func sigmoidAVX2(dst, x *float32, n int)
 //go:noescape
 func sigmoidAVX512(dst, x *float32, n int)
 
+// laneSumsAVX512 is the LaneSums kernel (lanesums_amd64.s), for any n.
+//
+//go:noescape
+func laneSumsAVX512(acc *[16]float64, x *float32, n int)
+
+// laneSumsAsm runs the AVX-512 LaneSums kernel on all of x and reports
+// whether it did (not without AVX-512).
+func laneSumsAsm(acc *[16]float64, x []float32) bool {
+	if !use512 {
+		return false
+	}
+	if len(x) > 0 {
+		laneSumsAVX512(acc, &x[0], len(x))
+	}
+	return true
+}
+
 // normSwishAVX512 is the NormalizeSwish kernel (swish_amd64.s), for any n.
 //
 //go:noescape

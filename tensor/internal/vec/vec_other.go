@@ -36,3 +36,5 @@ func swishAsm(dst, x []float32) int   { return 0 }
 func sigmoidAsm(dst, x []float32) int { return 0 }
 
 func normSwishAsm(dst, x []float32, mean, a, b, lo, hi float32) bool { return false }
+
+func laneSumsAsm(acc *[16]float64, x []float32) bool { return false }
