@@ -273,23 +273,12 @@ func planeMeans(y, x []float32, hw int) {
 	}
 }
 
-// planeMean returns the mean of x (at least one value), summed in float64
-// in sixteen partial sums, element j going to sum j mod 16 in increasing j
-// (vec.LaneSums), added pairwise, ((s0 + s1) + (s2 + s3)) + … in a
-// balanced tree, and divided by len(x): an order fixed by len(x) alone, so
-// that GlobalAvgPool2D and the means of a convolution's epilogue
-// (ConvEpilogue.ThenMeans), which take one plane at a time, agree bit for
-// bit, and whose additions overlap rather than wait for each other.
-func planeMean(x []float32) float32 {
-	var s [16]float64
-	vec.LaneSums(&s, x)
-	for w := 1; w < 16; w *= 2 {
-		for l := 0; l < 16; l += 2 * w {
-			s[l] += s[l+w]
-		}
-	}
-	return float32(s[0] / float64(len(x)))
-}
+// planeMean returns the mean of x (at least one value), vec.Sum64(x)
+// divided by len(x): float64 partial sums in an order fixed by len(x)
+// alone, so that GlobalAvgPool2D and the means of a convolution's
+// epilogue (ConvEpilogue.ThenMeans), which take one plane at a time, agree
+// bit for bit, and whose additions overlap rather than wait for each other.
+func planeMean(x []float32) float32 { return float32(vec.Sum64(x) / float64(len(x))) }
 
 // GlobalAvgPool2DGrad returns ∂L/∂x for y = GlobalAvgPool2D(x), given dy =
 // ∂L/∂y (N×C×1×1) and the shape of x: dx[n,c,h,v] = dy[n,c,0,0]/(H·W). It

@@ -172,7 +172,7 @@ func TestGlobalAvgPool2D(t *testing.T) {
 
 // TestGlobalAvgPool2DExact checks that GlobalAvgPool2D gives each plane's
 // mean as sixteen float64 partial sums of the elements j mod 16, in
-// increasing j, added pairwise in a balanced tree and divided by H·W, bit
+// increasing j, added as vec.Sum64 adds them and divided by H·W, bit
 // for bit, for planes whose length is and is not a multiple of sixteen and
 // parallel ranges of any length.
 func TestGlobalAvgPool2DExact(t *testing.T) {
@@ -186,12 +186,12 @@ func TestGlobalAvgPool2DExact(t *testing.T) {
 			for j, v := range x.Data()[pl*hw : (pl+1)*hw] {
 				s[j%16] += float64(v)
 			}
-			var q [8]float64
-			for i := range q {
-				q[i] = s[2*i] + s[2*i+1]
+			for w := 8; w >= 1; w /= 2 {
+				for l := range w {
+					s[l] += s[l+w]
+				}
 			}
-			sum := ((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]))
-			want[pl] = float32(sum / float64(hw))
+			want[pl] = float32(s[0] / float64(hw))
 		}
 		require.Equal(t, want, GlobalAvgPool2D(x).Data(), "%v", shape)
 	}

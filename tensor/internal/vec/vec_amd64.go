@@ -405,21 +405,21 @@ func sigmoidAVX2(dst, x *float32, n int)
 //go:noescape
 func sigmoidAVX512(dst, x *float32, n int)
 
-// laneSumsAVX512 is the LaneSums kernel (lanesums_amd64.s), for any n.
+// sum64AVX512 is the Sum64 kernel (sum64_amd64.s), for any n.
 //
 //go:noescape
-func laneSumsAVX512(acc *[16]float64, x *float32, n int)
+func sum64AVX512(x *float32, n int) float64
 
-// laneSumsAsm runs the AVX-512 LaneSums kernel on all of x and reports
-// whether it did (not without AVX-512).
-func laneSumsAsm(acc *[16]float64, x []float32) bool {
+// sum64Asm returns Sum64(x) from the AVX-512 kernel, and false without
+// AVX-512.
+func sum64Asm(x []float32) (float64, bool) {
 	if !use512 {
-		return false
+		return 0, false
 	}
-	if len(x) > 0 {
-		laneSumsAVX512(acc, &x[0], len(x))
+	if len(x) == 0 {
+		return 0, true
 	}
-	return true
+	return sum64AVX512(&x[0], len(x)), true
 }
 
 // normSwishAVX512 is the NormalizeSwish kernel (swish_amd64.s), for any n.

@@ -37,4 +37,4 @@ func sigmoidAsm(dst, x []float32) int { return 0 }
 
 func normSwishAsm(dst, x []float32, mean, a, b, lo, hi float32) bool { return false }
 
-func laneSumsAsm(acc *[16]float64, x []float32) bool { return false }
+func sum64Asm(x []float32) (float64, bool) { return 0, false }
