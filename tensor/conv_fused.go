@@ -175,11 +175,10 @@ func (e *ConvEpilogue) apply(y []float32, lo, hi, ch int) {
 	dst := y[lo:hi]
 	if e.swish { // the affine map, the clamp and Swish in one pass
 		vec.NormalizeSwish(dst, dst, e.mean[ch], e.a[ch], e.b[ch], e.lo, e.hi)
-		e.rest(dst, lo)
-		return
+	} else {
+		vec.Normalize(dst, dst, e.mean[ch], e.a[ch], e.b[ch], e.lo, e.hi)
 	}
-	vec.Normalize(dst, dst, e.mean[ch], e.a[ch], e.b[ch], e.lo, e.hi)
-	e.after(dst, lo)
+	e.rest(dst, lo)
 }
 
 // after applies the parts of e that follow the affine map and clamp,
