@@ -81,12 +81,19 @@ func (c *ConvBNAct) Forward(x *autograd.Var) *autograd.Var {
 // activation (none, ReLU, ReLU6 or Swish) in the epilogue too, or nil if
 // it cannot be (see nn.FusedConvBN) or c's modules were changed.
 func (c *ConvBNAct) forwardFused(x *autograd.Var) *autograd.Var {
+	y, _ := c.fused(x, false)
+	return y
+}
+
+// fused returns forwardFused(x) and, if means, the mean of each output
+// plane (nn.FusedConvBNMeans; a depthwise convolution only), or nil, nil.
+func (c *ConvBNAct) fused(x *autograd.Var, means bool) (y, m *autograd.Var) {
 	n := 3
 	if c.Act == nil {
 		n = 2
 	}
 	if c.Len() != n || c.At(0) != nn.Module(c.Conv) || c.At(1) != nn.Module(c.BN) || (n == 3 && c.At(2) != c.Act) {
-		return nil
+		return nil, nil
 	}
 	lo, hi, ok := clampBounds(c.Act)
 	_, swish := c.Act.(*nn.Swish)
@@ -94,9 +101,12 @@ func (c *ConvBNAct) forwardFused(x *autograd.Var) *autograd.Var {
 		lo, hi, ok = float32(math.Inf(-1)), float32(math.Inf(1)), true
 	}
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	return nn.FusedConvBN(c.Conv, c.BN, x, lo, hi, swish)
+	if means {
+		return nn.FusedConvBNMeans(c.Conv, c.BN, x, lo, hi, swish)
+	}
+	return nn.FusedConvBN(c.Conv, c.BN, x, lo, hi, swish), nil
 }
 
 // clampBounds returns the bounds of act as a clamp, if it is one: [0, +Inf)
@@ -277,6 +287,8 @@ func forwardReleasing(seq *nn.Sequential, x, r *autograd.Var) *autograd.Var {
 		if next != nil {
 			i++ // the batch norm (and r's addition) ran in the convolution's epilogue
 			added = added || i == len(children)-1
+		} else if next = fusedSE(children, i, y); next != nil {
+			i++ // the squeeze-excite unit took its means from the convolution's epilogue
 		} else if ra, ok := children[i].Module.(residualAdder); ok && last && !added && !nn.Tracing() {
 			next = ra.ForwardAdd(y, r)
 			added = true
@@ -316,6 +328,30 @@ func fusedPair(children []nn.Child, i int, y, r *autograd.Var) *autograd.Var {
 		adds = append(adds, r)
 	}
 	return nn.FusedConvBN(conv, bn, y, float32(math.Inf(-1)), float32(math.Inf(1)), false, adds...)
+}
+
+// fusedSE returns the output of children i and i+1 on y when they are a
+// depthwise ConvBNAct and a squeeze-excite unit, the unit's average
+// pooling formed in the convolution's epilogue (nn.FusedConvBNMeans,
+// nn.SqueezeExcite.ForwardMeans: the same results bit for bit), with the
+// convolution's output back to the buffer pool once scaled; and nil
+// otherwise. Not with a tracer active, which must see each layer.
+func fusedSE(children []nn.Child, i int, y *autograd.Var) *autograd.Var {
+	if i+1 >= len(children) || nn.Tracing() {
+		return nil
+	}
+	c, ok := children[i].Module.(*ConvBNAct)
+	se, ok2 := children[i+1].Module.(*nn.SqueezeExcite)
+	if !ok || !ok2 {
+		return nil
+	}
+	d, m := c.fused(y, true)
+	if d == nil {
+		return nil
+	}
+	z := se.ForwardMeans(d, m)
+	autograd.Discard(d, y, z)
+	return z
 }
 
 // Describe returns "InvertedResidual", torchvision's name, and "".

@@ -20,6 +20,30 @@ import (
 // (tensor.ConvEpilogue.ThenSwish), within float32 rounding of Swish's. A
 // frozen convolution (Freeze) computes from its frozen weight.
 func FusedConvBN(conv *Conv2d, bn *BatchNorm2d, x *autograd.Var, lo, hi float32, swish bool, adds ...*autograd.Var) *autograd.Var {
+	return fusedConvBN(conv, bn, x, lo, hi, swish, nil, adds)
+}
+
+// FusedConvBNMeans is FusedConvBN, without additions, for a depthwise
+// convolution (Groups = In > 1) whose output a squeeze-excite unit pools:
+// it returns the output and the mean of each of its planes, N×C×1×1,
+// autograd.GlobalAvgPool2D of the output bit for bit, formed in the
+// epilogue while each plane is in the caches (tensor.ConvEpilogue
+// .ThenMeans) instead of in a pass of its own. It returns nil, nil where
+// FusedConvBN returns nil and where the convolution is not depthwise.
+func FusedConvBNMeans(conv *Conv2d, bn *BatchNorm2d, x *autograd.Var, lo, hi float32, swish bool) (y, means *autograd.Var) {
+	if conv.Params.Groups != conv.In || conv.In < 2 || len(x.Shape()) != 4 {
+		return nil, nil
+	}
+	m := tensor.New(x.Shape()[0], conv.Out, 1, 1)
+	if y = fusedConvBN(conv, bn, x, lo, hi, swish, m.Data(), nil); y == nil {
+		return nil, nil
+	}
+	return y, autograd.Const(m)
+}
+
+// fusedConvBN is FusedConvBN, the epilogue storing the means of the
+// output planes in means if it is not nil (depthwise convolutions only).
+func fusedConvBN(conv *Conv2d, bn *BatchNorm2d, x *autograd.Var, lo, hi float32, swish bool, means []float32, adds []*autograd.Var) *autograd.Var {
 	if autograd.GradEnabled() || bn.Training() || conv.Bias != nil || Tracing() ||
 		conv.Out != bn.Channels || len(x.Shape()) != 4 || x.Shape()[1] != conv.In {
 		return nil
@@ -45,6 +69,9 @@ func FusedConvBN(conv *Conv2d, bn *BatchNorm2d, x *autograd.Var, lo, hi float32,
 	}
 	for _, r := range adds {
 		ep.ThenAdd(r.Value)
+	}
+	if means != nil {
+		ep.ThenMeans(means)
 	}
 	if w := conv.frozenWeight(); w != nil {
 		return autograd.Conv2DFrozen(x, w, conv.Params, ep)

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/autonl-go/autonl/autograd"
+	"github.com/autonl-go/autonl/tensor"
 )
 
 // SqueezeExcite is a squeeze-and-excitation block (Hu et al. 2018), with
@@ -61,12 +62,45 @@ func NewSqueezeExcite(rng *rand.Rand, channels, reduced int, act, gate Module) *
 
 // Forward returns x·gate(fc2(act(fc1(avgpool(x))))). It panics if x is not
 // N×C×H×W with the block's C channels.
+//
+// Under NoGrad with no tracer active (inference), a Sigmoid gate is
+// computed in float32 (tensor.SigmoidFloat32), within float32 rounding of
+// Sigmoid's results, and the gate's input goes back to the tensor buffer
+// pool.
 func (se *SqueezeExcite) Forward(x *autograd.Var) *autograd.Var {
-	s := x.Shape()
-	if len(s) != 4 || s[1] != se.FC1.In {
+	se.check(x)
+	return se.forward(x, se.AvgPool.Forward(x))
+}
+
+// ForwardMeans is Forward with avgpool(x) given as means, N×C×1×1 (from
+// FusedConvBNMeans, which forms it while computing x): the same results,
+// bit for bit, as Forward(x) when means is GlobalAvgPool2D of x. It panics
+// as Forward does, and if means is not N×C×1×1.
+func (se *SqueezeExcite) ForwardMeans(x, means *autograd.Var) *autograd.Var {
+	se.check(x)
+	if s := x.Shape(); !tensor.SameShape(means.Shape(), []int{s[0], s[1], 1, 1}) {
+		panic(fmt.Sprintf("nn: SqueezeExcite: means %v for input %v, want N×C×1×1", means.Shape(), s))
+	}
+	return se.forward(x, means)
+}
+
+// check panics unless x is N×C×H×W with the block's C channels.
+func (se *SqueezeExcite) check(x *autograd.Var) {
+	if s := x.Shape(); len(s) != 4 || s[1] != se.FC1.In {
 		panic(fmt.Sprintf("nn: SqueezeExcite: input %v is not N×%d×H×W", s, se.FC1.In))
 	}
-	scale := se.Gate.Forward(se.FC2.Forward(se.Act.Forward(se.FC1.Forward(se.AvgPool.Forward(x)))))
+}
+
+// forward returns x·gate(fc2(act(fc1(m)))), m being avgpool(x).
+func (se *SqueezeExcite) forward(x, m *autograd.Var) *autograd.Var {
+	z := se.FC2.Forward(se.Act.Forward(se.FC1.Forward(m)))
+	var scale *autograd.Var
+	if _, sigmoid := se.Gate.(*Sigmoid); sigmoid && !autograd.GradEnabled() && !Tracing() {
+		scale = autograd.Const(tensor.SigmoidFloat32(z.Value))
+		autograd.Discard(z, x)
+	} else {
+		scale = se.Gate.Forward(z)
+	}
 	return autograd.Mul(scale, x)
 }
 

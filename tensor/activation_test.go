@@ -107,3 +107,19 @@ func b2f(b bool) float64 {
 	}
 	return 0
 }
+
+// TestSigmoidFloat32 checks SigmoidFloat32 against Sigmoid: within 4 units
+// in the last place, on the activation inputs and on a range of 20,001
+// values in [−100, 100], splitting work over workers.
+func TestSigmoidFloat32(t *testing.T) {
+	in := append([]float32(nil), activationInputs...)
+	for i := range 20001 {
+		in = append(in, float32(-100+float64(i)/100))
+	}
+	x := FromSlice(in, len(in))
+	got, want := SigmoidFloat32(x).Data(), Sigmoid(x).Data()
+	for i, w := range want {
+		ulp := float64(math.Nextafter32(w, float32(math.Inf(1))) - w)
+		require.InDelta(t, w, got[i], 4*ulp+1e-30, "σ(%v)", in[i])
+	}
+}

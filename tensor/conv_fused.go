@@ -26,6 +26,8 @@ type ConvEpilogue struct {
 	lo, hi     float32
 	swish      bool      // then x·σ(x) (vec.Swish)
 	adds       []*Tensor // then + adds[0] + adds[1] + …
+	means      []float32 // then the mean of each output plane (ThenMeans)
+	planeLen   int       // the output planes' length, set by checkEpilogue when means is set
 }
 
 // NewBatchNormEpilogue returns the epilogue of batch norm in evaluation
@@ -151,14 +153,32 @@ func (e *ConvEpilogue) ThenAdd(r *Tensor) *ConvEpilogue {
 	return e
 }
 
+// ThenMeans makes e store the mean of each output plane once the rest of
+// the epilogue has run on it, means[n·C + c] for image n and channel c,
+// summed in float64 as GlobalAvgPool2D sums (planeMean), so the means are
+// GlobalAvgPool2D's of the output bit for bit, and returns e.
+// It saves a squeeze-excite unit that follows a depthwise convolution a
+// pass over that convolution's output. Only depthwise convolutions apply
+// their epilogue to whole planes: Conv2DFused and Conv2DFrozen panic if e
+// has means and the convolution is not depthwise, or if means does not
+// have one element per output plane.
+func (e *ConvEpilogue) ThenMeans(means []float32) *ConvEpilogue {
+	e.means = means
+	return e
+}
+
 // Channels returns the number of output channels e applies to.
 func (e *ConvEpilogue) Channels() int { return len(e.mean) }
 
 // apply applies e to y[lo:hi], values of output channel ch, in place.
 func (e *ConvEpilogue) apply(y []float32, lo, hi, ch int) {
 	dst := y[lo:hi]
-	vec.Normalize(dst, dst, e.mean[ch], e.a[ch], e.b[ch], e.lo, e.hi)
-	e.after(dst, lo)
+	if e.swish { // the affine map, the clamp and Swish in one pass
+		vec.NormalizeSwish(dst, dst, e.mean[ch], e.a[ch], e.b[ch], e.lo, e.hi)
+	} else {
+		vec.Normalize(dst, dst, e.mean[ch], e.a[ch], e.b[ch], e.lo, e.hi)
+	}
+	e.rest(dst, lo)
 }
 
 // after applies the parts of e that follow the affine map and clamp,
@@ -168,8 +188,20 @@ func (e *ConvEpilogue) after(dst []float32, off int) {
 	if e.swish {
 		vec.Swish(dst, dst)
 	}
+	e.rest(dst, off)
+}
+
+// rest applies the parts of e that follow Swish, the additions and the
+// means, to dst, which starts at offset off of the output.
+func (e *ConvEpilogue) rest(dst []float32, off int) {
 	for _, r := range e.adds {
 		vec.Add(dst, dst, r.data[off:off+len(dst)])
+	}
+	if e.means != nil {
+		if len(dst) != e.planeLen || off%e.planeLen != 0 {
+			panic(fmt.Sprintf("tensor: ConvEpilogue with means applied to %d outputs at %d, not a plane of %d", len(dst), off, e.planeLen))
+		}
+		e.means[off/e.planeLen] = planeMean(dst)
 	}
 }
 
@@ -213,10 +245,22 @@ func Conv2DFused(x, w *Tensor, p Conv2DConfig, ep *ConvEpilogue) *Tensor {
 }
 
 // checkEpilogue panics unless ep fits the output of the convolution of
-// geometry g with filters w.
+// geometry g with filters w, and sets the plane length of its means.
 func checkEpilogue(op string, g *convGeom, w *Tensor, ep *ConvEpilogue) {
 	if ep.Channels() != g.cout {
 		panic(fmt.Sprintf("tensor: %s: epilogue of %d channels for w %v with %d output channels", op, ep.Channels(), w.shape, g.cout))
+	}
+	if ep.means != nil {
+		if !g.depthwise() {
+			panic(fmt.Sprintf("tensor: %s: epilogue with means for w %v, not a depthwise convolution", op, w.shape))
+		}
+		if g.howo() == 0 {
+			panic(fmt.Sprintf("tensor: %s: epilogue with means for empty output planes", op))
+		}
+		if len(ep.means) != g.n*g.cout {
+			panic(fmt.Sprintf("tensor: %s: %d means for %d output planes", op, len(ep.means), g.n*g.cout))
+		}
+		ep.planeLen = g.howo()
 	}
 	for i, r := range ep.adds {
 		if out := g.outShape(); !SameShape(r.shape, out) {

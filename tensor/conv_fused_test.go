@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -80,6 +81,61 @@ func TestConv2DFusedSwish(t *testing.T) {
 		added := Conv2DFused(x, w, tc.params(), NewBatchNormEpilogue(gamma, beta, mean, variance, 1e-5, -inf, inf).ThenSwish().ThenAdd(r))
 		require.Equal(t, Add(r, got).Data(), added.Data(), "%v, added after Swish", tc)
 	}
+}
+
+// TestConv2DFusedMeans checks that an epilogue with means (ThenMeans)
+// stores GlobalAvgPool2D of the output bit for bit, after Swish, on every
+// depthwise path (3×3 plane kernels of stride 1 and 2, the flattened-plane
+// kernels, the padded copy, the channel-interleaved kernels of small maps,
+// a channel multiplier of 2), frozen and not, with GOMAXPROCS 1 and 2; and
+// that the output is that of the epilogue without means.
+func TestConv2DFusedMeans(t *testing.T) {
+	s1, s2, p1, p2, p3 := [2]int{1, 1}, [2]int{2, 2}, [2]int{1, 1}, [2]int{2, 2}, [2]int{3, 3}
+	inf := float32(math.Inf(1))
+	for i, tc := range []convCase{
+		{n: 2, c: 16, h: 12, w: 32, cout: 16, kh: 3, kw: 3, stride: s1, pad: p1, groups: 16},
+		{n: 2, c: 16, h: 17, w: 33, cout: 16, kh: 3, kw: 3, stride: s2, pad: p1, groups: 16},
+		{n: 2, c: 12, h: 40, w: 40, cout: 12, kh: 5, kw: 5, stride: s1, pad: p2, groups: 12},
+		{n: 2, c: 20, h: 7, w: 7, cout: 20, kh: 7, kw: 7, stride: s1, pad: p3, groups: 20},
+		{n: 2, c: 18, h: 14, w: 14, cout: 18, kh: 3, kw: 3, stride: s1, pad: p1, groups: 18},
+		{n: 2, c: 5, h: 9, w: 15, cout: 5, kh: 5, kw: 5, stride: s1, pad: p2, groups: 5},
+		{n: 2, c: 13, h: 14, w: 14, cout: 13, kh: 3, kw: 3, stride: s2, pad: p1, groups: 13},
+		{n: 3, c: 40, h: 7, w: 7, cout: 40, kh: 5, kw: 5, stride: s1, pad: p2, groups: 40},
+		{n: 1, c: 6, h: 10, w: 10, cout: 12, kh: 3, kw: 3, stride: s1, pad: p1, groups: 6},
+	} {
+		rng := rand.New(rand.NewPCG(uint64(i), 11))
+		x := randn(rng, tc.n, tc.c, tc.h, tc.w)
+		w := randn(rng, tc.cout, tc.c/tc.groups, tc.kh, tc.kw)
+		gamma, beta, mean := randn(rng, tc.cout), randn(rng, tc.cout), randn(rng, tc.cout)
+		variance := Uniform(rng, 0.1, 2, tc.cout)
+		ep := func() *ConvEpilogue {
+			return NewBatchNormEpilogue(gamma, beta, mean, variance, 1e-5, -inf, inf).ThenSwish()
+		}
+		want := Conv2DFused(x, w, tc.params(), ep())
+		wantMeans := GlobalAvgPool2D(want)
+		frozen := FreezeConvWeight(w, tc.groups)
+		for _, procs := range []int{1, 2} {
+			func() {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				means := make([]float32, tc.n*tc.cout)
+				got := Conv2DFused(x, w, tc.params(), ep().ThenMeans(means))
+				require.Equal(t, want.Data(), got.Data(), "%v", tc)
+				require.Equal(t, wantMeans.Data(), means, "%v, GOMAXPROCS %d", tc, procs)
+				clear(means)
+				got = Conv2DFrozen(x, frozen, tc.params(), ep().ThenMeans(means))
+				require.Equal(t, want.Data(), got.Data(), "%v frozen", tc)
+				require.Equal(t, wantMeans.Data(), means, "%v frozen, GOMAXPROCS %d", tc, procs)
+			}()
+		}
+	}
+	x, w := New(2, 4, 5, 5), New(4, 1, 3, 3)
+	ep := func(n int) *ConvEpilogue {
+		return NewBatchNormEpilogue(nil, nil, Zeros(4), Ones(4), 1e-5, 0, 6).ThenMeans(make([]float32, n))
+	}
+	require.PanicsWithValue(t, "tensor: Conv2DFused: epilogue with means for w [4 4 1 1], not a depthwise convolution",
+		func() { Conv2DFused(x, New(4, 4, 1, 1), Conv2DConfig{}, ep(8)) })
+	require.PanicsWithValue(t, "tensor: Conv2DFused: 7 means for 8 output planes",
+		func() { Conv2DFused(x, w, Conv2DConfig{Padding: [2]int{1, 1}, Groups: 4}, ep(7)) })
 }
 
 func TestConv2DFusedPanics(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/autonl-go/autonl/internal/parallel"
+	"github.com/autonl-go/autonl/tensor/internal/vec"
 )
 
 // Pool2DConfig configures 2-D average and max pooling. Pairs are in [H, W]
@@ -249,7 +250,7 @@ func MaxPool2DGrad(dy *Tensor, argmax []int32, xShape []int) *Tensor {
 
 // GlobalAvgPool2D returns the mean of every H×W plane of x (N×C×H×W) as an
 // N×C×1×1 tensor: y[n,c,0,0] = (1/(H·W)) Σ_{h,v} x[n,c,h,v], summed in
-// float64. It panics if x is not 4-D.
+// float64 (in the order of planeMean). It panics if x is not 4-D.
 func GlobalAvgPool2D(x *Tensor) *Tensor {
 	if len(x.shape) != 4 {
 		panic(fmt.Sprintf("tensor: GlobalAvgPool2D: input x %v is not 4-D N×C×H×W", x.shape))
@@ -265,39 +266,19 @@ func GlobalAvgPool2D(x *Tensor) *Tensor {
 	return y
 }
 
-// planeMeans sets y[i] to the mean of x[i·hw:(i+1)·hw], for each i, each
-// sum formed in float64 in increasing index. Four planes go together, their
-// four chains of additions interleaved (each still in its own order, so
-// the sums are those of one plane at a time, bit for bit), which keeps the
-// adder busy rather than waiting for each addition's result.
+// planeMeans sets y[i] to planeMean(x[i·hw:(i+1)·hw]) for each i.
 func planeMeans(y, x []float32, hw int) {
-	i := 0
-	for ; i+4 <= len(y); i += 4 {
-		p0 := x[i*hw : (i+1)*hw]
-		p1 := x[(i+1)*hw : (i+2)*hw]
-		p2 := x[(i+2)*hw : (i+3)*hw]
-		p3 := x[(i+3)*hw : (i+4)*hw]
-		p1, p2, p3 = p1[:len(p0)], p2[:len(p0)], p3[:len(p0)]
-		var s0, s1, s2, s3 float64
-		for j, v := range p0 {
-			s0 += float64(v)
-			s1 += float64(p1[j])
-			s2 += float64(p2[j])
-			s3 += float64(p3[j])
-		}
-		y[i] = float32(s0 / float64(hw))
-		y[i+1] = float32(s1 / float64(hw))
-		y[i+2] = float32(s2 / float64(hw))
-		y[i+3] = float32(s3 / float64(hw))
-	}
-	for ; i < len(y); i++ {
-		var s float64
-		for _, v := range x[i*hw : (i+1)*hw] {
-			s += float64(v)
-		}
-		y[i] = float32(s / float64(hw))
+	for i := range y {
+		y[i] = planeMean(x[i*hw : (i+1)*hw])
 	}
 }
+
+// planeMean returns the mean of x (at least one value), vec.Sum64(x)
+// divided by len(x): float64 partial sums in an order fixed by len(x)
+// alone, so that GlobalAvgPool2D and the means of a convolution's
+// epilogue (ConvEpilogue.ThenMeans), which take one plane at a time, agree
+// bit for bit, and whose additions overlap rather than wait for each other.
+func planeMean(x []float32) float32 { return float32(vec.Sum64(x) / float64(len(x))) }
 
 // GlobalAvgPool2DGrad returns ∂L/∂x for y = GlobalAvgPool2D(x), given dy =
 // ∂L/∂y (N×C×1×1) and the shape of x: dx[n,c,h,v] = dy[n,c,0,0]/(H·W). It

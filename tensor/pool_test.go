@@ -170,22 +170,28 @@ func TestGlobalAvgPool2D(t *testing.T) {
 	}
 }
 
-// TestGlobalAvgPool2DExact checks that GlobalAvgPool2D, which sums four
-// planes at a time, gives each plane's mean as one plane's float64 sum in
-// increasing index divided by H·W, bit for bit, for plane counts that are
-// and are not multiples of four and parallel ranges of any length.
+// TestGlobalAvgPool2DExact checks that GlobalAvgPool2D gives each plane's
+// mean as sixteen float64 partial sums of the elements j mod 16, in
+// increasing j, added as vec.Sum64 adds them and divided by H·W, bit
+// for bit, for planes whose length is and is not a multiple of sixteen and
+// parallel ranges of any length.
 func TestGlobalAvgPool2DExact(t *testing.T) {
 	rng := rand.New(rand.NewPCG(27, 28))
-	for _, shape := range [][]int{{1, 1, 1, 1}, {1, 3, 2, 2}, {2, 7, 5, 7}, {8, 1152, 7, 7}, {3, 37, 14, 14}, {1, 5, 56, 56}} {
+	for _, shape := range [][]int{{1, 1, 1, 1}, {1, 3, 1, 2}, {1, 3, 1, 3}, {1, 3, 2, 2}, {2, 7, 5, 7}, {8, 1152, 7, 7}, {3, 37, 14, 14}, {1, 5, 56, 56}} {
 		x := denseRandn(rng, shape...)
 		hw := shape[2] * shape[3]
 		want := make([]float32, shape[0]*shape[1])
 		for pl := range want {
-			var s float64
-			for _, v := range x.Data()[pl*hw : (pl+1)*hw] {
-				s += float64(v)
+			var s [16]float64
+			for j, v := range x.Data()[pl*hw : (pl+1)*hw] {
+				s[j%16] += float64(v)
 			}
-			want[pl] = float32(s / float64(hw))
+			for w := 8; w >= 1; w /= 2 {
+				for l := range w {
+					s[l] += s[l+w]
+				}
+			}
+			want[pl] = float32(s[0] / float64(hw))
 		}
 		require.Equal(t, want, GlobalAvgPool2D(x).Data(), "%v", shape)
 	}

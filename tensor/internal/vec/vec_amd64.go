@@ -174,7 +174,21 @@ func mulAsm(dst, a, b []float32) int {
 	return n
 }
 
+// scaleAVX512 is the AVX-512 Scale kernel (scale_amd64.s), for any n.
+//
+//go:noescape
+func scaleAVX512(dst, x *float32, n int, s float32)
+
 func scaleAsm(dst, x []float32, s float32) int {
+	if use512 {
+		// All of it, the tail of fewer than 16 under a mask: the planes
+		// of 7×7 and 14×14 maps that a squeeze-excite unit scales end
+		// with one.
+		if len(dst) > 0 {
+			scaleAVX512(&dst[0], &x[0], len(dst), s)
+		}
+		return len(dst)
+	}
 	n := len(dst) &^ 7
 	if n > 0 {
 		scaleAVX2(&dst[0], &x[0], n, s)
@@ -375,8 +389,9 @@ func bnGradMaskXNTAsm(dx, dy, x []float32, k, db, kx float32, f Affine) int {
 	return h + n
 }
 
-// swishAVX2 and swishAVX512 are the Swish kernels (swish_amd64.s), for n
-// a multiple of 8 and any n (the last n mod 16 under a mask).
+// swishAVX2 and swishAVX512 are the Swish kernels, sigmoidAVX2 and
+// sigmoidAVX512 the Sigmoid kernels (swish_amd64.s), for n a multiple of
+// 8 and any n (the last n mod 16 under a mask).
 //
 //go:noescape
 func swishAVX2(dst, x *float32, n int)
@@ -384,19 +399,74 @@ func swishAVX2(dst, x *float32, n int)
 //go:noescape
 func swishAVX512(dst, x *float32, n int)
 
-func swishAsm(dst, x []float32) int {
+//go:noescape
+func sigmoidAVX2(dst, x *float32, n int)
+
+//go:noescape
+func sigmoidAVX512(dst, x *float32, n int)
+
+// sum64AVX512 is the Sum64 kernel (sum64_amd64.s), for any n.
+//
+//go:noescape
+func sum64AVX512(x *float32, n int) float64
+
+// sum64Asm returns Sum64(x) from the AVX-512 kernel, and false without
+// AVX-512.
+func sum64Asm(x []float32) (float64, bool) {
+	if !use512 {
+		return 0, false
+	}
+	if len(x) == 0 {
+		return 0, true
+	}
+	return sum64AVX512(&x[0], len(x)), true
+}
+
+// normSwishAVX512 is the NormalizeSwish kernel (swish_amd64.s), for any n.
+//
+//go:noescape
+func normSwishAVX512(dst, x *float32, n int, mean, a, b, lo, hi float32)
+
+// normSwishAsm runs the AVX-512 NormalizeSwish kernel on all of dst and
+// reports whether it did (not without AVX-512).
+func normSwishAsm(dst, x []float32, mean, a, b, lo, hi float32) bool {
+	if !use512 {
+		return false
+	}
+	if len(dst) > 0 {
+		normSwishAVX512(&dst[0], &x[0], len(dst), mean, a, b, lo, hi)
+	}
+	return true
+}
+
+func swishAsm(dst, x []float32) int { return expDivAsm(dst, x, false) }
+
+func sigmoidAsm(dst, x []float32) int { return expDivAsm(dst, x, true) }
+
+// expDivAsm runs the AVX-512 kernel (Sigmoid's if sigmoid, else Swish's)
+// on all of dst, or the AVX2 kernel on its longest prefix of a multiple
+// of 8, and returns the length done.
+func expDivAsm(dst, x []float32, sigmoid bool) int {
 	if use512 {
 		// All of it: the tail of fewer than 16 in one masked vector rather
-		// than SwishGeneric element by element (the planes of 7×7 and
-		// 14×14 maps, and the rows of GEMM tiles, end with one).
+		// than the twin element by element (the planes of 7×7 and 14×14
+		// maps, and the rows of GEMM tiles, end with one).
 		if len(dst) > 0 {
-			swishAVX512(&dst[0], &x[0], len(dst))
+			if sigmoid {
+				sigmoidAVX512(&dst[0], &x[0], len(dst))
+			} else {
+				swishAVX512(&dst[0], &x[0], len(dst))
+			}
 		}
 		return len(dst)
 	}
-	n16, n := 0, len(dst)&^7
-	if n > n16 {
-		swishAVX2(&dst[n16], &x[n16], n-n16)
+	n := len(dst) &^ 7
+	if n > 0 {
+		if sigmoid {
+			sigmoidAVX2(&dst[0], &x[0], n)
+		} else {
+			swishAVX2(&dst[0], &x[0], n)
+		}
 	}
 	return n
 }

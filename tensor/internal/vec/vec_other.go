@@ -32,4 +32,9 @@ func bnGradMaskXAsm(dx, dy, x []float32, k, db, kx float32, f Affine) int { retu
 func normNTAsm(dst, x []float32, mean, a, b, lo, hi float32) int            { return 0 }
 func bnGradMaskXNTAsm(dx, dy, x []float32, k, db, kx float32, f Affine) int { return 0 }
 
-func swishAsm(dst, x []float32) int { return 0 }
+func swishAsm(dst, x []float32) int   { return 0 }
+func sigmoidAsm(dst, x []float32) int { return 0 }
+
+func normSwishAsm(dst, x []float32, mean, a, b, lo, hi float32) bool { return false }
+
+func sum64Asm(x []float32) (float64, bool) { return 0, false }
