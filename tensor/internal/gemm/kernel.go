@@ -1,6 +1,6 @@
 package gemm
 
-import "math"
+import "github.com/autonl-go/autonl/tensor/internal/vec"
 
 // kernelFunc is the signature of a micro-kernel with register tile mr×nr.
 // It computes, for i < mr and j < nr,
@@ -59,8 +59,8 @@ func kernelGeneric(mr, nr, k int, a, b []float32, ldb int, c []float32, ldc int,
 }
 
 // kernelGenericFMA is kernelGeneric with fused multiply-adds, s ←
-// fma(a, b, s): the arithmetic of the SIMD kernels, and the pure-Go twin
-// that they match bit for bit.
+// fma(a, b, s) rounded once to float32 (vec.FMA32): the arithmetic of the
+// SIMD kernels, and the pure-Go twin that they match bit for bit.
 func kernelGenericFMA(mr, nr, k int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
 	kernelLoops(mr, nr, k, a, b, ldb, c, ldc, store, true)
 }
@@ -73,7 +73,7 @@ func kernelLoops(mr, nr, k int, a, b []float32, ldb int, c []float32, ldc int, s
 			var s float32
 			for p := range k {
 				if fused {
-					s = float32(math.FMA(float64(a[p*mr+i]), float64(b[p*ldb+j]), float64(s)))
+					s = vec.FMA32(a[p*mr+i], b[p*ldb+j], s)
 				} else {
 					s += a[p*mr+i] * b[p*ldb+j]
 				}

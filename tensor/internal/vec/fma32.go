@@ -2,7 +2,7 @@ package vec
 
 import "math"
 
-// fma32 returns a·b + c rounded once to the nearest float32 (ties to
+// FMA32 returns a·b + c rounded once to the nearest float32 (ties to
 // even), the float32 fused multiply-add of VFMADD…PS, which Go does not
 // have: float32(math.FMA(a, b, c)) in float64 rounds twice (to 53 bits,
 // then to 24), which differs when the first rounding lands on a midpoint
@@ -18,7 +18,7 @@ import "math"
 // sums: proved algorithms using rounding to odd", IEEE TC 2008), also
 // where it is subnormal in float32. Infinities and NaNs pass through as
 // the float64 sum gives them; a·b + c cannot overflow float64.
-func fma32(a, b, c float32) float32 {
+func FMA32(a, b, c float32) float32 {
 	p := float64(a) * float64(b)
 	s := p + float64(c)
 	if math.IsInf(s, 0) || s != s {

@@ -47,7 +47,7 @@ func midpointCases(rng *rand.Rand, n int) [][3]float32 {
 	return cs
 }
 
-// TestFMA32 checks fma32 against the exactly rounded a·b + c: on sums near
+// TestFMA32 checks FMA32 against the exactly rounded a·b + c: on sums near
 // midpoints, where float32(math.FMA(…)) rounds twice and errs (the test
 // requires that it does, somewhere), on subnormal results, signed zeros,
 // infinities and NaNs, and on a random sweep over every exponent.
@@ -57,12 +57,12 @@ func TestFMA32(t *testing.T) {
 	for _, c := range midpointCases(rng, 20000) {
 		a, b, cc := c[0], c[1], c[2]
 		want := fma32Exact(a, b, cc)
-		require.Equal(t, math.Float32bits(want), math.Float32bits(fma32(a, b, cc)), "fma32(%g, %g, %g)", a, b, cc)
+		require.Equal(t, math.Float32bits(want), math.Float32bits(FMA32(a, b, cc)), "FMA32(%g, %g, %g)", a, b, cc)
 		if float32(math.FMA(float64(a), float64(b), float64(cc))) != want {
 			naiveWrong++
 		}
 	}
-	require.Positive(t, naiveWrong, "no midpoint case tells fma32 from float32(math.FMA)")
+	require.Positive(t, naiveWrong, "no midpoint case tells FMA32 from float32(math.FMA)")
 	t.Logf("float32(math.FMA) rounded %d of 20000 midpoint cases wrongly", naiveWrong)
 
 	inf, nan := float32(math.Inf(1)), float32(math.NaN())
@@ -74,16 +74,16 @@ func TestFMA32(t *testing.T) {
 		{0x1p-126, 0.75, -0x1p-127}, {math.MaxFloat32, 2, 0}, {math.MaxFloat32, 1, math.MaxFloat32},
 		{math.MaxFloat32, 2, -math.MaxFloat32}, {inf, 1, 1}, {inf, 0, 1}, {inf, 1, -inf}, {1, 1, inf}, {nan, 1, 1}, {1, 1, nan},
 	} {
-		got, naive := fma32(c[0], c[1], c[2]), float32(math.FMA(float64(c[0]), float64(c[1]), float64(c[2])))
+		got, naive := FMA32(c[0], c[1], c[2]), float32(math.FMA(float64(c[0]), float64(c[1]), float64(c[2])))
 		if naive != naive {
-			require.True(t, got != got, "fma32(%g, %g, %g) = %g, want NaN", c[0], c[1], c[2], got)
+			require.True(t, got != got, "FMA32(%g, %g, %g) = %g, want NaN", c[0], c[1], c[2], got)
 			continue
 		}
 		want := naive
 		if !math.IsInf(float64(naive), 0) {
 			want = fma32Exact(c[0], c[1], c[2])
 		}
-		require.Equal(t, math.Float32bits(want), math.Float32bits(got), "fma32(%g, %g, %g)", c[0], c[1], c[2])
+		require.Equal(t, math.Float32bits(want), math.Float32bits(got), "FMA32(%g, %g, %g)", c[0], c[1], c[2])
 	}
 
 	// Random operands of every exponent, and c near −a·b (cancellation).
@@ -99,6 +99,6 @@ func TestFMA32(t *testing.T) {
 		if math.IsInf(float64(a)*float64(b)+float64(c), 0) || math.Abs(float64(want)) > math.MaxFloat32 {
 			continue
 		}
-		require.Equal(t, math.Float32bits(want), math.Float32bits(fma32(a, b, c)), "fma32(%g, %g, %g)", a, b, c)
+		require.Equal(t, math.Float32bits(want), math.Float32bits(FMA32(a, b, c)), "FMA32(%g, %g, %g)", a, b, c)
 	}
 }

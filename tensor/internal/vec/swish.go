@@ -96,7 +96,7 @@ func SigmoidGeneric(dst, x []float32) {
 // expNeg returns e = exp(−x) as the Swish and Sigmoid kernels form it,
 // and whether −x > 88. Each operation below is one float32 operation,
 // rounded once, in this order, fma(a, b, c) being a·b + c rounded once (a
-// fused multiply-add, fma32):
+// fused multiply-add, FMA32):
 //
 //	t = min(max(−x, −87), 88)
 //	f = roundToEven(t·log2(e)),  n = int(f)
@@ -116,15 +116,15 @@ func expNeg(v float32) (e float32, big bool) {
 		t = swishExpHi
 	}
 	f := float32(math.RoundToEven(float64(float32(t * swishLog2e))))
-	r := fma32(-f, swishLn2Hi, t)
-	r = fma32(-f, swishLn2Lo, r)
+	r := FMA32(-f, swishLn2Hi, t)
+	r = FMA32(-f, swishLn2Lo, r)
 	z := float32(r * r)
-	p := fma32(swishP0, r, swishP1)
-	p = fma32(p, r, swishP2)
-	p = fma32(p, r, swishP3)
-	p = fma32(p, r, swishP4)
-	p = fma32(p, r, swishP5)
-	p = fma32(p, z, r)
+	p := FMA32(swishP0, r, swishP1)
+	p = FMA32(p, r, swishP2)
+	p = FMA32(p, r, swishP3)
+	p = FMA32(p, r, swishP4)
+	p = FMA32(p, r, swishP5)
+	p = FMA32(p, z, r)
 	p = p + 1
 	if f != f { // NaN
 		return f, big

@@ -3,7 +3,7 @@
 // iteration (AVX2) or two and then one (AVX-512), the divisor 1 + exp(−x)
 // formed by the macros DENOM2 and DENOM512 with the operations of
 // expNeg (the twins' exponential) in its order, the
-// fused multiply-adds of its fma32 calls as VFMADD/VFNMADD instructions,
+// fused multiply-adds of its FMA32 calls as VFMADD/VFNMADD instructions,
 // so that the results are the twin's bit for bit. Differences that do not
 // show in the results: 1 + p·2^f is one fused multiply-add (p·2^f is exact
 // here, so it rounds once either way), 2^f formed beside the polynomial
