@@ -223,7 +223,7 @@ func (e *ConvEpilogue) gemm(base int) (*gemm.Affine, gemm.Epilogue) {
 	if !e.swish && len(e.adds) == 0 {
 		return aff, nil
 	}
-	return aff, func(_, off int, row []float32) { e.after(row, base+off) }
+	return aff, func(off int, run []float32) { e.after(run, base+off) }
 }
 
 // Conv2DFused returns Conv2D(x, w, p) with ep applied to every output
