@@ -581,11 +581,16 @@ func TestPackingMatchesSpec(t *testing.T) {
 }
 
 // TestDotMatchesGeneric compares the dot product of the matrix-vector
-// paths, whose lanes run in assembly where the CPU allows, with its
-// pure-Go specification, bit for bit, for every tail.
+// paths, whose lanes and their pairwise sum run in assembly where the CPU
+// allows, with its pure-Go specification, bit for bit, for every tail and
+// the lengths of squeeze-excite rows.
 func TestDotMatchesGeneric(t *testing.T) {
 	rng := rand.New(rand.NewPCG(19, 20))
-	for n := 0; n <= 200; n++ {
+	lengths := []int{240, 480, 576, 1152, 1153, 4099}
+	for n := range 201 {
+		lengths = append(lengths, n)
+	}
+	for _, n := range lengths {
 		x, y := randSlice(rng, n), randSlice(rng, n)
 		m := n &^ (dotLanes - 1)
 		var acc [dotLanes]float32
