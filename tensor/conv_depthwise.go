@@ -352,9 +352,7 @@ func depthwiseForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 		dwEachRun(g, hw*g.kk(), run, func(p0, p1 int) {
 			f.Run(y[p0*hw:p1*hw], x[p0*hw:p1*hw], w[p0%g.c*g.kk():], p1-p0)
 			if ep != nil {
-				for p := p0; p < p1; p++ {
-					ep.apply(y, p*hw, (p+1)*hw, p%g.c)
-				}
+				ep.planes(y, p0, p1, hw, g.c)
 			}
 		})
 		return
@@ -370,9 +368,7 @@ func depthwiseForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 		dwEachRun(g, howo*g.kk(), max(1, dwRunOutFloats/howo), func(p0, p1 int) {
 			dwconv.Plane3x3S2(y[p0*howo:p1*howo], x[p0*hw:p1*hw], w[p0%g.c*9:], g.h, g.w, p1-p0)
 			if ep != nil {
-				for p := p0; p < p1; p++ {
-					ep.apply(y, p*howo, (p+1)*howo, p%g.c)
-				}
+				ep.planes(y, p0, p1, howo, g.c)
 			}
 		})
 		return

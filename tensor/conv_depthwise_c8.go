@@ -170,9 +170,7 @@ func dwInterleavedForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 			dwconv.TapsVec(out, buf, wv[grp*kk*lanes:(grp+1)*kk*lanes], offs, grid, false)
 			unpackPlanes(y[n*g.c*howo:], out, howo, c0, nc)
 			if ep != nil {
-				for c := c0; c < c0+nc; c++ {
-					ep.apply(y, (n*g.c+c)*howo, (n*g.c+c+1)*howo, c)
-				}
+				ep.planes(y, n*g.c+c0, n*g.c+c0+nc, howo, g.c)
 			}
 		}
 		putScratch(buf)

@@ -191,17 +191,38 @@ func (e *ConvEpilogue) after(dst []float32, off int) {
 	e.rest(dst, off)
 }
 
+// planes applies e to the planes [p0, p1) of y, each of n values, one
+// after the other, plane p being output channel p mod c: the affine map
+// and clamp plane by plane, then Swish and the additions over all of them
+// at once, and the means plane by plane. The results are those of apply
+// on each plane, bit for bit (vec.NormalizeSwish is vec.Normalize followed
+// by vec.Swish), in a call of Swish and of each addition per run rather
+// than per plane: a 7×7 plane's call of NormalizeSwish in place cost about
+// as much as Normalize on the plane and Swish on the run of planes (17
+// planes of 49 values 28 ns against 17 per plane, Zen 5).
+func (e *ConvEpilogue) planes(y []float32, p0, p1, n, c int) {
+	for p := p0; p < p1; p++ {
+		dst := y[p*n : (p+1)*n]
+		ch := p % c
+		vec.Normalize(dst, dst, e.mean[ch], e.a[ch], e.b[ch], e.lo, e.hi)
+	}
+	e.after(y[p0*n:p1*n], p0*n)
+}
+
 // rest applies the parts of e that follow Swish, the additions and the
-// means, to dst, which starts at offset off of the output.
+// means, to dst, which starts at offset off of the output (whole output
+// planes if e has means).
 func (e *ConvEpilogue) rest(dst []float32, off int) {
 	for _, r := range e.adds {
 		vec.Add(dst, dst, r.data[off:off+len(dst)])
 	}
 	if e.means != nil {
-		if len(dst) != e.planeLen || off%e.planeLen != 0 {
-			panic(fmt.Sprintf("tensor: ConvEpilogue with means applied to %d outputs at %d, not a plane of %d", len(dst), off, e.planeLen))
+		if len(dst)%e.planeLen != 0 || off%e.planeLen != 0 {
+			panic(fmt.Sprintf("tensor: ConvEpilogue with means applied to %d outputs at %d, not whole planes of %d", len(dst), off, e.planeLen))
 		}
-		e.means[off/e.planeLen] = planeMean(dst)
+		for p := 0; p < len(dst); p += e.planeLen {
+			e.means[(off+p)/e.planeLen] = planeMean(dst[p : p+e.planeLen])
+		}
 	}
 }
 
@@ -223,7 +244,7 @@ func (e *ConvEpilogue) gemm(base int) (*gemm.Affine, gemm.Epilogue) {
 	if !e.swish && len(e.adds) == 0 {
 		return aff, nil
 	}
-	return aff, func(_, off int, row []float32) { e.after(row, base+off) }
+	return aff, func(off int, run []float32) { e.after(run, base+off) }
 }
 
 // Conv2DFused returns Conv2D(x, w, p) with ep applied to every output

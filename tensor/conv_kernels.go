@@ -1,6 +1,9 @@
 package tensor
 
-import "github.com/autonl-go/autonl/internal/parallel"
+import (
+	"github.com/autonl-go/autonl/internal/parallel"
+	"github.com/autonl-go/autonl/tensor/internal/dwconv"
+)
 
 // Raw-slice convolution kernels. Their inner loops run along a row of the
 // output (W) with a fixed input stride, contiguous when the stride is 1, so
@@ -65,6 +68,10 @@ func forColRows(g *convGeom, img, col []float32, fn func(plane, row []float32, p
 // or 0 where the input position is in the padding. Every element of col is
 // written. Channels are unfolded in parallel.
 func im2col(g *convGeom, x, col []float32) {
+	if g.sw == 2 {
+		im2colS2(g, x, col)
+		return
+	}
 	forColRows(g, x, col, func(plane, row []float32, p, off, i0, i1, j0, j1 int) {
 		clear(row[:i0*g.wo])
 		clear(row[i1*g.wo:])
@@ -84,6 +91,53 @@ func im2col(g *convGeom, x, col []float32) {
 				dst[j] = src[j*g.sw+off]
 			}
 		}
+	})
+}
+
+// im2colS2 is im2col for a horizontal stride of 2 (the stem of MobileNetV2
+// and AutoNL, 3×3 stride 2 on 224×224 inputs), whose rows im2col would
+// gather element by element: each input row that a row of taps p reads is
+// split once by the parity of its columns (dwconv.Deinterleave2) into
+// even and odd halves, and each tap column q then copies a run of one
+// half, since input column 2j + off is element j + ⌊off/2⌋ of the even
+// half if off is even and of the odd half if it is odd. The values are
+// im2col's, copied. On 8 images 3×224×224, 2 threads, Zen 5: 1.7 ms of
+// CPU per batch element by element.
+func im2colS2(g *convGeom, x, col []float32) {
+	hw, howo, kk := g.hw(), g.howo(), g.kk()
+	half := (g.w + 15) / 16 * 8 // the rows of Deinterleave2's halves
+	parallel.For(g.cg, max(1, im2colGrain/(kk*howo)), func(lo, hi int) {
+		buf := getScratch(2 * g.ho * half)
+		even, odd := buf[:g.ho*half], buf[g.ho*half:]
+		for c := lo; c < hi; c++ {
+			plane := x[c*hw : (c+1)*hw]
+			for p := range g.kh {
+				i0, i1 := validRange(p*g.dh-g.ph, g.sh, g.h, g.ho)
+				if i0 < i1 {
+					dwconv.Deinterleave2(even, odd, plane[(i0*g.sh-g.ph+p*g.dh)*g.w:], g.w, i1-i0, half, g.sh*g.w)
+				}
+				for q := range g.kw {
+					row := col[((c*g.kh+p)*g.kw+q)*howo:][:howo]
+					off := q*g.dw - g.pw
+					j0, j1 := validRange(off, 2, g.w, g.wo)
+					clear(row[:i0*g.wo])
+					clear(row[i1*g.wo:])
+					src, m := even, off>>1 // input column 2j + off is src[j+m]
+					if off&1 != 0 {
+						src = odd
+					}
+					for i := i0; i < i1; i++ {
+						dst := row[i*g.wo : (i+1)*g.wo]
+						clear(dst[:j0])
+						clear(dst[j1:])
+						if j0 < j1 {
+							copy(dst[j0:j1], src[(i-i0)*half+j0+m:])
+						}
+					}
+				}
+			}
+		}
+		putScratch(buf)
 	})
 }
 

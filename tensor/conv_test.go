@@ -266,3 +266,46 @@ func TestConv2DEmptyBatch(t *testing.T) {
 	dw := Conv2DGradWeight(x, y, w.Shape(), Conv2DConfig{})
 	require.Equal(t, make([]float32, w.Len()), dw.Data())
 }
+
+// TestIm2colStride2 checks im2col's path for a horizontal stride of 2
+// (im2colS2, halves split by dwconv.Deinterleave2) against its definition,
+// col[(c·kh+p)·kw+q, i·Wo+j] = x[c, i·sh − ph + p·dh, j·2 − pw + q·dw] or 0
+// in the padding, element for element, on widths below, at and past a
+// vector of the split (16) and with odd and even offsets.
+func TestIm2colStride2(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, tc := range []convCase{
+		{n: 1, c: 3, h: 224, w: 224, kh: 3, kw: 3, stride: [2]int{2, 2}, pad: [2]int{1, 1}},
+		{n: 1, c: 2, h: 9, w: 11, kh: 3, kw: 3, stride: [2]int{2, 2}, pad: [2]int{0, 0}},
+		{n: 1, c: 2, h: 9, w: 35, kh: 5, kw: 5, stride: [2]int{1, 2}, pad: [2]int{2, 2}, dil: [2]int{1, 2}},
+		{n: 1, c: 1, h: 7, w: 16, kh: 7, kw: 7, stride: [2]int{3, 2}, pad: [2]int{3, 3}},
+		{n: 1, c: 2, h: 5, w: 33, kh: 2, kw: 4, stride: [2]int{2, 2}, pad: [2]int{0, 3}, dil: [2]int{2, 3}},
+		{n: 1, c: 1, h: 4, w: 3, kh: 1, kw: 7, stride: [2]int{1, 2}, pad: [2]int{0, 4}},
+	} {
+		tc = tc.normalized()
+		tc.cout = 1
+		g := newConvGeom("test", []int{1, tc.c, tc.h, tc.w}, []int{1, tc.c, tc.kh, tc.kw}, tc.params())
+		x := Normal(rng, 0, 1, tc.c, tc.h, tc.w).Data()
+		got := make([]float32, g.colRows()*g.howo())
+		for i := range got {
+			got[i] = float32(i) // every element must be written
+		}
+		im2col(g, x, got)
+		want := make([]float32, len(got))
+		for c := range tc.c {
+			for p := range tc.kh {
+				for q := range tc.kw {
+					for i := range g.ho {
+						for j := range g.wo {
+							h, v := i*g.sh-g.ph+p*g.dh, j*g.sw-g.pw+q*g.dw
+							if h >= 0 && h < tc.h && v >= 0 && v < tc.w {
+								want[((c*tc.kh+p)*tc.kw+q)*g.howo()+i*g.wo+j] = x[(c*tc.h+h)*tc.w+v]
+							}
+						}
+					}
+				}
+			}
+		}
+		require.Equal(t, want, got, "%v", tc)
+	}
+}

@@ -65,7 +65,7 @@ func main() {
 		packACols(g, 6, "packAT6AVX2")
 		packARows(g, 12, "packA12AVX2")
 		packACols(g, 12, "packAT12AVX2")
-		dotAcc(g, "dotAccAVX2")
+		dotSum(g, "dotSumAVX2")
 	case "vec":
 		vecKernels(g)
 	case "dwconv":
@@ -1184,23 +1184,25 @@ func packBRows(g *gen, nr int, name string) {
 	g.done(name, false)
 }
 
-// dotAcc emits
+// dotSum emits
 //
-//	func name(acc *[32]float32, x, y *float32, n int)
+//	func name(x, y *float32, n int) float32
 //
 // which, for i < n (a multiple of 32), adds x[i]·y[i] (rounded, then
-// added: no fused multiply-add) to acc[i mod 32], in increasing i.
-func dotAcc(g *gen, name string) {
-	g.text(name, "acc *[32]float32, x, y *float32, n int", 32, "AVX2 dot-product lanes; see dotAcc in tensor/internal/asmgen.")
-	g.i("MOVQ acc+0(FP), AX")
-	g.i("MOVQ x+8(FP), SI")
-	g.i("MOVQ y+16(FP), DI")
-	g.i("MOVQ n+24(FP), CX")
+// added: no fused multiply-add) to lane i mod 32 of 32 partial sums that
+// start at zero, in increasing i, and returns their pairwise sum: lane l
+// += lane l+w for l < w, w = 16, 8, 4, 2, 1, then lane 0 (gemm's
+// dotAccGeneric and sumLanes, in registers).
+func dotSum(g *gen, name string) {
+	g.text(name, "x, y *float32, n int", 28, "AVX2 dot product in 32 lanes summed pairwise; see dotSum in tensor/internal/asmgen.")
+	g.i("MOVQ x+0(FP), SI")
+	g.i("MOVQ y+8(FP), DI")
+	g.i("MOVQ n+16(FP), CX")
 	for v := range 4 {
-		g.i("VMOVUPS %d(AX), Y%d", 32*v, v)
+		g.i("VXORPS Y%d, Y%d, Y%d", v, v, v)
 	}
 	g.i("SHRQ $5, CX")
-	g.i("JZ %s_store", name)
+	g.i("JZ %s_sum", name)
 	g.p("%s_loop:", name)
 	for v := range 4 {
 		g.i("VMOVUPS %d(SI), Y%d", 32*v, 4+v)
@@ -1211,10 +1213,17 @@ func dotAcc(g *gen, name string) {
 	g.i("ADDQ $128, DI")
 	g.i("DECQ CX")
 	g.i("JNZ %s_loop", name)
-	g.p("%s_store:", name)
-	for v := range 4 {
-		g.i("VMOVUPS Y%d, %d(AX)", v, 32*v)
-	}
+	g.p("%s_sum:", name)
+	g.i("VADDPS Y2, Y0, Y0") // w = 16: lanes 0-7 and 16-23,
+	g.i("VADDPS Y3, Y1, Y1") // lanes 8-15 and 24-31
+	g.i("VADDPS Y1, Y0, Y0") // w = 8
+	g.i("VEXTRACTF128 $1, Y0, X1")
+	g.i("VADDPS X1, X0, X0") // w = 4
+	g.i("VMOVHLPS X0, X0, X1")
+	g.i("VADDPS X1, X0, X0") // w = 2
+	g.i("VMOVSHDUP X0, X1")
+	g.i("VADDSS X1, X0, X0") // w = 1
+	g.i("VMOVSS X0, ret+24(FP)")
 	g.i("VZEROUPPER")
 	g.i("RET")
 }

@@ -371,12 +371,13 @@ func TestSgemmBatchNMatchesSgemm(t *testing.T) {
 	}
 }
 
-// testEpilogue is an Epilogue for tests: max(v·(i+1) − 0.25 + o/64, 0)
-// for the element at offset o of C, o mod 13, so that an offset passed
-// wrong changes the results.
-func testEpilogue(i, off int, row []float32) {
-	for j, v := range row {
-		row[j] = max(v*float32(i+1)-0.25+float32((off+j)%13)/64, 0)
+// testEpilogue is an Epilogue for tests: max(v·(1 + (o mod 5)) − 0.25 +
+// (o mod 13)/64, 0) for the element at offset o of C, so that an offset
+// passed wrong changes the results.
+func testEpilogue(off int, run []float32) {
+	for j, v := range run {
+		o := off + j
+		run[j] = max(v*float32(1+o%5)-0.25+float32(o%13)/64, 0)
 	}
 }
 
@@ -405,16 +406,19 @@ func newBatchOperands(rng *rand.Rand, m, n, k, nb int, tA bool) batchOperands {
 // C once, after its final value: SgemmBatchNEpilogue gives SgemmBatchN
 // followed by the affine map (its pure-Go twin) and the function over each
 // row, bit for bit, with every kernel, k blocks (k > kc), tiles straddling
-// images, single images and the matrix-vector paths.
+// images, single images and the matrix-vector paths, and with rows of C
+// apart (ldc > n) and adjacent (ldc = n, runs of several rows).
 func TestSgemmBatchNEpilogue(t *testing.T) {
 	defer func(c kernelConfig) { cfg = c }(cfg)
 	rng := rand.New(rand.NewPCG(15, 16))
 	f := testEpilogue
 	for _, kc := range testConfigs() {
 		cfg = kc
-		for _, s := range [][4]int{{7, 9, 5, 3}, {30, 49, 70, 8}, {130, 196, 40, 3}, {6, 1, 9, 4}, {1, 20, 9, 3}, {17, 3, 600, 5}, {40, 300, 20, 1}, {50, 49, 300, 1}, {1, 40, 7, 2}} {
+		for _, s := range [][5]int{{7, 9, 5, 3, 3}, {30, 49, 70, 8, 3}, {130, 196, 40, 3, 3}, {6, 1, 9, 4, 3}, {1, 20, 9, 3, 3}, {17, 3, 600, 5, 3},
+			{40, 300, 20, 1, 3}, {50, 49, 300, 1, 3}, {1, 40, 7, 2, 3},
+			{30, 49, 70, 8, 0}, {130, 196, 40, 3, 0}, {50, 49, 300, 1, 0}, {40, 300, 20, 1, 0}, {7, 9, 5, 3, 0}, {6, 1, 9, 4, 0}} {
 			m, n, k, nb := s[0], s[1], s[2], s[3]
-			lda, ldb, ldc := k+1, n+1, n+3
+			lda, ldb, ldc := k+1, n+1, n+s[4]
 			strideB, strideC := k*ldb+5, m*ldc+7
 			a := randSlice(rng, m*lda)
 			b := randSlice(rng, nb*strideB)
@@ -434,11 +438,11 @@ func TestSgemmBatchNEpilogue(t *testing.T) {
 							vec.NormalizeGeneric(r, r, aff.Mean[i], aff.Scale[i], aff.Shift[i], aff.Lo, aff.Hi)
 						}
 						if ep.f != nil {
-							ep.f(i, img*strideC+i*ldc, r)
+							ep.f(img*strideC+i*ldc, r)
 						}
 					}
 				}
-				require.Equal(t, want, got, "%s m=%d n=%d k=%d nb=%d aff=%v", kc.name, m, n, k, nb, ep.aff != nil)
+				require.Equal(t, want, got, "%s m=%d n=%d k=%d nb=%d ldc=%d aff=%v", kc.name, m, n, k, nb, ldc, ep.aff != nil)
 			}
 		}
 	}
@@ -577,11 +581,16 @@ func TestPackingMatchesSpec(t *testing.T) {
 }
 
 // TestDotMatchesGeneric compares the dot product of the matrix-vector
-// paths, whose lanes run in assembly where the CPU allows, with its
-// pure-Go specification, bit for bit, for every tail.
+// paths, whose lanes and their pairwise sum run in assembly where the CPU
+// allows, with its pure-Go specification, bit for bit, for every tail and
+// the lengths of squeeze-excite rows.
 func TestDotMatchesGeneric(t *testing.T) {
 	rng := rand.New(rand.NewPCG(19, 20))
-	for n := 0; n <= 200; n++ {
+	lengths := []int{240, 480, 576, 1152, 1153, 4099}
+	for n := range 201 {
+		lengths = append(lengths, n)
+	}
+	for _, n := range lengths {
 		x, y := randSlice(rng, n), randSlice(rng, n)
 		m := n &^ (dotLanes - 1)
 		var acc [dotLanes]float32

@@ -468,17 +468,17 @@ func packBAsm(dst []float32, nr int, trans bool, b []float32, ldb, p0, kc, j0, c
 }
 
 //go:noescape
-func dotAccAVX2(acc *[32]float32, x, y *float32, n int)
+func dotSumAVX2(x, y *float32, n int) float32
 
-// dotAccAsm runs dotAccGeneric's computation in assembly, for len(x) a
-// multiple of dotLanes, and reports whether it did.
-func dotAccAsm(acc *[dotLanes]float32, x, y []float32) bool {
+// dotSumAsm returns sumLanes of the partial sums of dotAccGeneric (from
+// zero) computed in assembly, for len(x) a multiple of dotLanes, and
+// reports whether it did.
+func dotSumAsm(x, y []float32) (float32, bool) {
 	if !hasAVX2 || len(x) == 0 {
-		return false
+		return 0, false
 	}
 	_ = y[len(x)-1]
-	dotAccAVX2(acc, &x[0], &y[0], len(x))
-	return true
+	return dotSumAVX2(&x[0], &y[0], len(x)), true
 }
 
 // packBRowsAsm packs np consecutive full panels of nr columns of a

@@ -7652,20 +7652,19 @@ packAT12AVX2_done:
 	VZEROUPPER
 	RET
 
-// func dotAccAVX2(acc *[32]float32, x, y *float32, n int)
-// AVX2 dot-product lanes; see dotAcc in tensor/internal/asmgen.
-TEXT ·dotAccAVX2(SB), NOSPLIT, $0-32
-	MOVQ acc+0(FP), AX
-	MOVQ x+8(FP), SI
-	MOVQ y+16(FP), DI
-	MOVQ n+24(FP), CX
-	VMOVUPS 0(AX), Y0
-	VMOVUPS 32(AX), Y1
-	VMOVUPS 64(AX), Y2
-	VMOVUPS 96(AX), Y3
+// func dotSumAVX2(x, y *float32, n int)
+// AVX2 dot product in 32 lanes summed pairwise; see dotSum in tensor/internal/asmgen.
+TEXT ·dotSumAVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
 	SHRQ $5, CX
-	JZ dotAccAVX2_store
-dotAccAVX2_loop:
+	JZ dotSumAVX2_sum
+dotSumAVX2_loop:
 	VMOVUPS 0(SI), Y4
 	VMULPS 0(DI), Y4, Y4
 	VADDPS Y4, Y0, Y0
@@ -7681,11 +7680,17 @@ dotAccAVX2_loop:
 	ADDQ $128, SI
 	ADDQ $128, DI
 	DECQ CX
-	JNZ dotAccAVX2_loop
-dotAccAVX2_store:
-	VMOVUPS Y0, 0(AX)
-	VMOVUPS Y1, 32(AX)
-	VMOVUPS Y2, 64(AX)
-	VMOVUPS Y3, 96(AX)
+	JNZ dotSumAVX2_loop
+dotSumAVX2_sum:
+	VADDPS Y2, Y0, Y0
+	VADDPS Y3, Y1, Y1
+	VADDPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VMOVHLPS X0, X0, X1
+	VADDPS X1, X0, X0
+	VMOVSHDUP X0, X1
+	VADDSS X1, X0, X0
+	VMOVSS X0, ret+24(FP)
 	VZEROUPPER
 	RET

@@ -21,8 +21,8 @@ func packBRowsAsm(dst []float32, nr int, b []float32, ldb, p0, kc, j0, np, pstri
 	return false
 }
 
-// dotAccAsm does nothing: there is no assembly.
-func dotAccAsm(acc *[dotLanes]float32, x, y []float32) bool { return false }
+// dotSumAsm does nothing: there is no assembly.
+func dotSumAsm(x, y []float32) (float32, bool) { return 0, false }
 
 // packATAsm packs nothing: there is no assembly.
 func packATAsm(panel []float32, mr int, a []float32, lda, kc int, alpha float32, room int) int {
