@@ -52,6 +52,10 @@ type FlatPlan struct {
 	// lanes inside the plane's outputs).
 	masks          []uint16
 	cmoff, gstride int // in masks (uint16s)
+	// m8 holds the masks of the AVX2 Grad kernel, made once at its first
+	// call (avx2Masks, amd64).
+	m8once sync.Once
+	m8     []int32
 }
 
 // NewFlatPlan returns the plan of the correlation described at FlatPlan,

@@ -1,0 +1,235 @@
+package main
+
+// dwGradFlat2 emits
+//
+//	func name(out, dy, x *float32, offs *int32, masks *int32, nvec, nplane, pbytes, obytes int)
+//
+// the AVX2 kernel of the weight-gradient sums of dwGradFlat512 for 3×3
+// kernels, the same fused multiply-adds in the same order: for nplane ≥ 1
+// planes, plane j's x at x + j·pbytes, its dy at dy + j·pbytes and its
+// sums at out + j·obytes (bytes), it adds to the 8 values at out + 64·t +
+// 32·e, t = 3p + q, e < 2,
+//
+//	Σ_{v ≡ e mod 2} D(v) ⊙ S(v, p, q)   (fused, v increasing)
+//
+// over the nvec vectors v of 8 outputs of the plane in its own order (the
+// even and odd halves of dwGradFlat512's chunks), where D(v) is dy at 32·v
+// bytes from the plane's start under the output mask of v and S(v, p, q)
+// the 8 values of x at 32·v + offs[2p] + 4q bytes under the column mask of
+// (v, q) and the row mask of (v, p), both as the lanes of a VMASKMOVPS
+// load. The masks of vector v are 8 vectors of 8 int32 at masks + 256·v:
+// the column masks of q = 0, 1, 2 (the lanes inside the plane's outputs
+// whose tap column is inside the row), the row masks of p = 0, 1, 2 (the
+// lanes inside the plane's outputs whose tap row is inside the plane), the
+// output mask (the lanes inside the plane's outputs) and a flag, nonzero
+// in its first int32 if the vector's outputs and all its taps' loads lie
+// inside the plane: then dy and the taps are loaded without masks, each
+// tap ANDed with its column mask (the row masks are all set).
+//
+// The sums are Y0–Y8, dy Y9, the column masks Y10–Y12, the row mask Y13
+// and the taps Y14–Y15 (alternating). The even vectors of a plane are
+// taken first, then the odd ones.
+func dwGradFlat2(g *gen, name string) {
+	g.text(name, "out, dy, x *float32, offs *int32, masks *int32, nvec, nplane, pbytes, obytes int", 72,
+		"AVX2 3×3 depthwise weight-gradient kernel over flattened planes; see dwGradFlat2 in tensor/internal/asmgen.")
+	rowReg := []string{"R8", "R10", "R11"}
+	g.i("MOVQ out+0(FP), DI")
+	g.i("MOVQ dy+8(FP), DX")
+	g.i("MOVQ x+16(FP), SI")
+	g.i("MOVQ offs+24(FP), BX")
+	g.i("MOVQ nplane+48(FP), CX")
+	g.p("%s_plane:", name)
+	for p := range 3 {
+		g.i("MOVLQSX %d(BX), %s", 8*p, rowReg[p])
+		g.i("ADDQ SI, %s", rowReg[p])
+	}
+	for e := range 2 {
+		for t := range 9 {
+			g.i("VMOVUPS %d(DI), Y%d", 64*t+32*e, t)
+		}
+		g.i("MOVQ masks+32(FP), R9")
+		g.i("MOVQ $%d, R12", 32*e) // byte offset of the vector
+		g.i("MOVQ $%d, AX", e)     // vector
+		g.i("CMPQ AX, nvec+40(FP)")
+		g.i("JGE %s_store%d", name, e)
+		if e == 1 {
+			g.i("ADDQ $256, R9")
+		}
+		g.p("%s_vec%d:", name, e)
+		for q := range 3 {
+			g.i("VMOVDQU %d(R9), Y%d", 32*q, 10+q)
+		}
+		g.i("CMPL 224(R9), $0")
+		g.i("JEQ %s_masked%d", name, e)
+		// Inside: every load within the plane, the row masks all set.
+		g.i("VMOVUPS (DX)(R12*1), Y9")
+		for p := range 3 {
+			for q := range 3 {
+				t := 3*p + q
+				tap := 14 + t%2
+				g.i("VANDPS %d(%s)(R12*1), Y%d, Y%d", 4*q, rowReg[p], 10+q, tap)
+				g.i("VFMADD231PS Y%d, Y9, Y%d", tap, t)
+			}
+		}
+		g.i("JMP %s_step%d", name, e)
+		g.p("%s_masked%d:", name, e)
+		g.i("VMOVDQU 192(R9), Y13")
+		g.i("VMASKMOVPS (DX)(R12*1), Y13, Y9")
+		for p := range 3 {
+			g.i("VMOVDQU %d(R9), Y13", 96+32*p)
+			for q := range 3 {
+				t := 3*p + q
+				tap := 14 + t%2
+				g.i("VANDPS Y13, Y%d, Y%d", 10+q, tap)
+				g.i("VMASKMOVPS %d(%s)(R12*1), Y%d, Y%d", 4*q, rowReg[p], tap, tap)
+				g.i("VFMADD231PS Y%d, Y9, Y%d", tap, t)
+			}
+		}
+		g.p("%s_step%d:", name, e)
+		g.i("ADDQ $512, R9")
+		g.i("ADDQ $64, R12")
+		g.i("ADDQ $2, AX")
+		g.i("CMPQ AX, nvec+40(FP)")
+		g.i("JLT %s_vec%d", name, e)
+		g.p("%s_store%d:", name, e)
+		for t := range 9 {
+			g.i("VMOVUPS Y%d, %d(DI)", t, 64*t+32*e)
+		}
+	}
+	g.i("ADDQ pbytes+56(FP), SI")
+	g.i("ADDQ pbytes+56(FP), DX")
+	g.i("ADDQ obytes+64(FP), DI")
+	g.i("DECQ CX")
+	g.i("JNZ %s_plane", name)
+	g.done(name, false)
+}
+
+// dwGradPlane3x3S2Narrow2 emits
+//
+//	func name(out, dy, x, cols *float32, masks *int32, h, wbytes, nchunk, single, wo, cstride, ybytes, nplane, xplane, yplane int)
+//
+// the AVX2 kernel of the sums of dwGradPlane3x3S2Narrow512 (the weight
+// gradient of a 3×3 correlation with stride 2 and zero padding 1 over
+// planes of h rows of w ≤ 16 columns, two output rows of wo = ⌈w/2⌉ to a
+// chunk of 16 lanes), the same fused multiply-adds in the same order: for
+// nplane ≥ 1 planes, plane j's x at x + j·xplane, its dy at dy + j·yplane
+// and its sums at out + 576·j (bytes), it adds to the 8 values at out +
+// 64·t + 32·e, t = 3p + q, the lanes 8e to 8e+7 of dwGradPlane3x3S2Narrow512's
+// sums, over nchunk chunks of two rows and, if single is 1, a last chunk
+// of one row (ybytes = 8·wo bytes of dy apart), the rows of x wbytes
+// apart.
+//
+// For each plane it first splits the rows of x by column into three
+// planes C_q, q < 3, at cols + q·cstride (bytes), 16 floats a row, row a
+// at 64·(a+1) bytes: C_q(a, j) = X(a, 2j+q−1) for j < wo and 0 for j ≥ wo
+// (the buffer's other rows and lanes must be zero and stay so). Tap (p, q)
+// of chunk k is then, in lanes l < wo, C_q(4k+p−1, l), and in lanes wo ≤ l
+// < 16, C_q(4k+p+1, l−wo) (zero in a single chunk): lanes 0–7 the OR of a
+// load of row 4k+p−1 and one of row 4k+p+1 wo lanes early (each zero where
+// the other holds values), lanes 8–15 a load of row 4k+p+1 at 8−wo. Dy is
+// loaded under masks[8:] (lanes 0–7) and masks[16:] (lanes 8–15), or
+// masks[24:] and masks[32:] in a single chunk; the rows of x under
+// masks[0:] (columns 0–7) and masks[8·5:] (8–15), and C_0's rows are
+// stored one lane late under masks[8·6:] (lanes below wo−1).
+//
+// The sums are Y0–Y8, dy Y9, the taps Y10–Y11 and a zero Y12; the split
+// takes Y0–Y4 (before the sums are loaded).
+func dwGradPlane3x3S2Narrow2(g *gen, name string) {
+	g.text(name, "out, dy, x, cols *float32, masks *int32, h, wbytes, nchunk, single, wo, cstride, ybytes, nplane, xplane, yplane int", 120,
+		"AVX2 3×3 stride-2 depthwise weight-gradient kernel for planes up to 16 wide; see dwGradPlane3x3S2Narrow2 in tensor/internal/asmgen.")
+	g.i("MOVQ out+0(FP), DI")
+	g.i("MOVQ dy+8(FP), DX")
+	g.i("MOVQ x+16(FP), SI")
+	g.i("MOVQ masks+32(FP), R9")
+	g.i("MOVQ wbytes+48(FP), R8")
+	g.i("MOVQ nplane+96(FP), R10")
+	g.i("MOVQ cstride+80(FP), BX")
+	g.i("MOVQ wo+72(FP), R15")
+	g.i("SHLQ $2, R15")
+	g.i("NEGQ R15") // −4·wo
+	g.i("VXORPS Y12, Y12, Y12")
+	g.p("%s_plane:", name)
+	// Split the rows into C_0, C_1, C_2.
+	g.i("VMOVDQU 0(R9), Y3")
+	g.i("VMOVDQU 160(R9), Y4")
+	g.i("MOVQ SI, AX")
+	g.i("MOVQ cols+24(FP), R13")
+	g.i("ADDQ $64, R13") // row 0
+	g.i("MOVQ h+40(FP), CX")
+	g.p("%s_row:", name)
+	g.i("VMASKMOVPS (AX), Y3, Y0")
+	g.i("VMASKMOVPS 32(AX), Y4, Y1")
+	g.i("VSHUFPS $0x88, Y1, Y0, Y2")
+	g.i("VSHUFPS $0xdd, Y1, Y0, Y1")
+	g.i("VPERMPD $0xd8, Y2, Y2")
+	g.i("VPERMPD $0xd8, Y1, Y1")
+	g.i("VMOVUPS Y2, (R13)(BX*1)") // C_1: column 2j
+	g.i("VMOVUPS Y1, (R13)(BX*2)") // C_2: column 2j+1
+	g.i("VANDPS 192(R9), Y1, Y1")
+	g.i("VMOVUPS Y1, 4(R13)") // C_0: column 2j−1
+	g.i("ADDQ $64, R13")
+	g.i("ADDQ R8, AX")
+	g.i("DECQ CX")
+	g.i("JNZ %s_row", name)
+	for e := range 2 {
+		for t := range 9 {
+			g.i("VMOVUPS %d(DI), Y%d", 64*t+32*e, t)
+		}
+		g.i("MOVQ cols+24(FP), R13") // row −1 of the chunk
+		g.i("LEAQ %d(R13)(R15*1), R14", 128+32*e)
+		g.i("LEAQ %d(DX), R12", 32*e)
+		g.i("MOVQ nchunk+56(FP), CX")
+		g.i("TESTQ CX, CX")
+		g.i("JZ %s_last%d", name, e)
+		g.i("VMOVDQU %d(R9), Y13", 32+32*e)
+		g.p("%s_chunk%d:", name, e)
+		g.i("VMASKMOVPS (R12), Y13, Y9")
+		for p := range 3 {
+			for q := range 3 {
+				t := 3*p + q
+				tap := 10 + t%2
+				idx := []string{"", "(BX*1)", "(BX*2)"}[q]
+				if e == 0 {
+					g.i("VMOVUPS %d(R13)%s, Y%d", 64*p, idx, tap)
+					g.i("VORPS %d(R14)%s, Y%d, Y%d", 64*p, idx, tap, tap)
+				} else {
+					g.i("VMOVUPS %d(R14)%s, Y%d", 64*p, idx, tap)
+				}
+				g.i("VFMADD231PS Y%d, Y9, Y%d", tap, t)
+			}
+		}
+		g.i("ADDQ $256, R13")
+		g.i("ADDQ $256, R14")
+		g.i("ADDQ ybytes+88(FP), R12")
+		g.i("DECQ CX")
+		g.i("JNZ %s_chunk%d", name, e)
+		g.p("%s_last%d:", name, e)
+		g.i("CMPQ single+64(FP), $0")
+		g.i("JEQ %s_store%d", name, e)
+		g.i("VMOVDQU %d(R9), Y13", 96+32*e)
+		g.i("VMASKMOVPS (R12), Y13, Y9")
+		for p := range 3 {
+			for q := range 3 {
+				t := 3*p + q
+				tap := 10 + t%2
+				idx := []string{"", "(BX*1)", "(BX*2)"}[q]
+				if e == 0 {
+					g.i("VMOVUPS %d(R13)%s, Y%d", 64*p, idx, tap)
+					g.i("VFMADD231PS Y%d, Y9, Y%d", tap, t)
+				} else {
+					g.i("VFMADD231PS Y12, Y9, Y%d", t)
+				}
+			}
+		}
+		g.p("%s_store%d:", name, e)
+		for t := range 9 {
+			g.i("VMOVUPS Y%d, %d(DI)", t, 64*t+32*e)
+		}
+	}
+	g.i("ADDQ $576, DI")
+	g.i("ADDQ xplane+104(FP), SI")
+	g.i("ADDQ yplane+112(FP), DX")
+	g.i("DECQ R10")
+	g.i("JNZ %s_plane", name)
+	g.done(name, false)
+}
