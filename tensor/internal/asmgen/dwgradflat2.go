@@ -1,5 +1,7 @@
 package main
 
+import "fmt"
+
 // dwGradFlat2 emits
 //
 //	func name(out, dy, x *float32, offs *int32, masks *int32, nvec, nplane, pbytes, obytes int)
@@ -231,5 +233,71 @@ func dwGradPlane3x3S2Narrow2(g *gen, name string) {
 	g.i("ADDQ yplane+112(FP), DX")
 	g.i("DECQ R10")
 	g.i("JNZ %s_plane", name)
+	g.done(name, false)
+}
+
+// dwSumLanes9 emits
+//
+//	func name(dw, sums, tmp *float32, nblock, stride int)
+//
+// the weight gradients of 8·nblock channels of a 3×3 kernel from their
+// even and odd partial sums (the layout of GradTaps: tap t's even sums at
+// 64·t bytes from the channel's, its odd ones 32 bytes on; channel o's at
+// sums + o·stride bytes): for t < 9,
+//
+//	dw[9o + t] = (…((0 + P_t[0]) + P_t[1]) + …) + P_t[7],  P_t = E_t + O_t,
+//
+// each addition rounded to float32, as the lanes added one at a time.
+// Taps 0–7 of a channel are its P_t (Y0–Y7) transposed (Y8–Y15) and
+// added up lane by lane in Y0; tap 8 waits at tmp (64 float32s) for the
+// block's 8 channels and is transposed and added up the same way.
+func dwSumLanes9(g *gen, name string) {
+	g.text(name, "dw, sums, tmp *float32, nblock, stride int", 40,
+		"AVX2 sums of the lanes of a 3×3 kernel's partial weight-gradient sums; see dwSumLanes9 in tensor/internal/asmgen.")
+	var r, t [8]string
+	for i := range 8 {
+		r[i], t[i] = fmt.Sprintf("Y%d", i), fmt.Sprintf("Y%d", 8+i)
+	}
+	// fold adds the columns out[0..7] to 0 in Y0, in order.
+	fold := func(out [8]string) {
+		g.i("VXORPS Y0, Y0, Y0")
+		for _, q := range out {
+			g.i("VADDPS %s, Y0, Y0", q)
+		}
+	}
+	g.i("MOVQ dw+0(FP), DI")
+	g.i("MOVQ sums+8(FP), SI")
+	g.i("MOVQ tmp+16(FP), DX")
+	g.i("MOVQ nblock+24(FP), CX")
+	g.i("MOVQ stride+32(FP), BX")
+	g.i("TESTQ CX, CX")
+	g.i("JZ %s_done", name)
+	g.p("%s_block:", name)
+	g.i("MOVQ SI, AX")
+	for c := range 8 {
+		for tp := range 8 {
+			g.i("VMOVUPS %d(AX), Y%d", 64*tp, tp)
+			g.i("VADDPS %d(AX), Y%d, Y%d", 64*tp+32, tp, tp)
+		}
+		fold(transpose8(g, r, t))
+		g.i("VMOVUPS Y0, %d(DI)", 36*c)
+		g.i("VMOVUPS 512(AX), Y1")
+		g.i("VADDPS 544(AX), Y1, Y1")
+		g.i("VMOVUPS Y1, %d(DX)", 32*c)
+		g.i("ADDQ BX, AX")
+	}
+	for c := range 8 {
+		g.i("VMOVUPS %d(DX), Y%d", 32*c, c)
+	}
+	fold(transpose8(g, r, t))
+	g.i("VMOVUPS Y0, (DX)")
+	for c := range 8 {
+		g.i("MOVL %d(DX), R8", 4*c)
+		g.i("MOVL R8, %d(DI)", 36*c+32)
+	}
+	g.i("ADDQ $288, DI")
+	g.i("MOVQ AX, SI")
+	g.i("DECQ CX")
+	g.i("JNZ %s_block", name)
 	g.done(name, false)
 }

@@ -98,6 +98,7 @@ func main() {
 		dwGradC16512(g, "gradC16AVX512")
 		dwGradFlat2(g, "gradFlat3x3AVX2")
 		dwGradPlane3x3S2Narrow2(g, "gradPlane3x3S2NarrowAVX2")
+		dwSumLanes9(g, "sumLanes9AVX2")
 		dwGradInput3x3S2Data(g)
 		dwGradInput3x3S2512(g, "gradInput3x3S2AVX512")
 	default:

@@ -173,7 +173,8 @@ func variants() []variant {
 	if hasAVX2 {
 		avx2 := variant{name: "avx2", taps: tapsAsm, tapsStream: tapsStreamAsm, tapsVec: tapsVecAsm,
 			gradTaps: gradTapsAsm, copyRows: copyRowsAsm, deinterleave2: deinterleave2Asm,
-			packC8: packC8Asm, unpackC8: unpackC8Asm, gradFlat: gradFlatAVX2, gradNarrowS2: gradNarrowS2AVX2}
+			packC8: packC8Asm, unpackC8: unpackC8Asm, gradFlat: gradFlatAVX2, gradNarrowS2: gradNarrowS2AVX2,
+			sumLanes9: sumLanes9Asm}
 		vs = append([]variant{avx2}, vs...)
 		if hasAVX512 {
 			avx512 := avx2
@@ -740,6 +741,25 @@ func (f *FlatPlan) avx2Masks() []int32 {
 		f.m8 = m
 	})
 	return f.m8
+}
+
+// sumLanes9AVX2 is the kernel of SumLanes for 3×3 kernels, 8 channels
+// at a time (see dwSumLanes9 in ../asmgen).
+//
+//go:noescape
+func sumLanes9AVX2(dw, sums, tmp *float32, nblock, stride int)
+
+// sumLanes9Asm runs SumLanes for 3×3 kernels with sumLanes9AVX2 on the
+// blocks of 8 channels and the pure-Go twin on the rest.
+func sumLanes9Asm(dw, sums []float32, n, stride int) {
+	m := n / 8 * 8
+	if m > 0 {
+		var tmp [9 * Lanes]float32
+		sumLanes9AVX2(&dw[0], &sums[0], &tmp[0], m/8, 4*stride)
+	}
+	if m < n {
+		sumLanesGeneric(dw[9*m:], sums[m*stride:], 9, n-m, stride)
+	}
 }
 
 func abs(a int) int {

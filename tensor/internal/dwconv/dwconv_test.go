@@ -599,3 +599,55 @@ func TestC16MatchesC8(t *testing.T) {
 		}
 	}
 }
+
+// TestSumLanes checks SumLanes: every variant gives, bit for bit, the
+// lanes of each tap's even and odd sums added one at a time from 0 (the
+// definition, written out here), for 3×3 kernels (the assembly kernels,
+// 8 channels at a time, and the rest one by one) and 5×5 ones (taps in
+// groups of MaxGradTaps), channels strided apart, sums with negative
+// zeros, infinities and huge values whose order matters; and that
+// gradients past the channels' are untouched.
+func TestSumLanes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(29, 30))
+	for _, kk := range []int{9, 25} {
+		size := 2 * ((kk + MaxGradTaps - 1) / MaxGradTaps) * MaxGradTaps * Lanes
+		for _, n := range []int{0, 1, 7, 8, 9, 16, 23, 40} {
+			stride := size + 16*rng.IntN(2)
+			sums := randSlice(rng, max(0, (n-1)*stride+size))
+			for i := range sums {
+				switch rng.IntN(12) {
+				case 0:
+					sums[i] = float32(math.Copysign(0, -1))
+				case 1:
+					sums[i] = 3e38
+				case 2:
+					sums[i] = -3e38
+				}
+			}
+			if n > 0 {
+				sums[rng.IntN(len(sums))] = float32(math.Inf(1))
+			}
+			want := make([]float32, n*kk+3)
+			for o := range n {
+				for tp := range kk {
+					g, u := tp/MaxGradTaps, tp%MaxGradTaps
+					e := sums[o*stride+(2*g*MaxGradTaps+2*u)*Lanes:]
+					od := sums[o*stride+(2*g*MaxGradTaps+2*u+1)*Lanes:]
+					var s float32
+					for l := range Lanes {
+						s = s + (e[l] + od[l])
+					}
+					want[o*kk+tp] = s
+				}
+			}
+			for _, name := range Variants() {
+				got := make([]float32, n*kk+3)
+				func() {
+					defer Use(Use(name))
+					SumLanes(got, sums, kk, n, stride)
+				}()
+				sameBits(t, want, got, fmt.Sprintf("%s: %d channels of %d taps, stride %d", name, n, kk, stride))
+			}
+		}
+	}
+}
