@@ -301,3 +301,131 @@ func dwSumLanes9(g *gen, name string) {
 	g.i("JNZ %s_block", name)
 	g.done(name, false)
 }
+
+// packC16Flat512 emits
+//
+//	func name(dst, src *float32, plane, n, wbytes, drow int)
+//
+// which interleaves 16 planes into pixels of 16 lanes: for k < n, with
+// (r, b) = (⌊k/w⌋, k mod w), w = wbytes/64, lane l of the pixel at dst +
+// r·drow + 64·b receives the element at src + l·plane + 4·k (strides in
+// bytes): the rows of a map stored one after the other, or one row. It
+// takes 16 elements of each plane at a time (a tail of n mod 16 under a
+// load mask) through a 16×16 transpose (transpose16) and stores the
+// pixels one by one, stepping to the next row every w. It prefetches the
+// same elements of the next 16 planes (those of the next group of
+// channels, which a caller packs next).
+func packC16Flat512(g *gen, name string) {
+	g.text(name, "dst, src *float32, plane, n, wbytes, drow int", 48,
+		"AVX-512 interleaving of 16 planes into pixels of 16 lanes; see packC16Flat512 in tensor/internal/asmgen.")
+	dwStepRegs(g, "plane+16(FP)")
+	g.i("MOVQ src+8(FP), AX")
+	g.i("LEAQ (AX)(R8*8), R12") // planes 8–15
+	g.i("MOVQ dst+0(FP), DI")
+	g.i("XORQ BX, BX") // 64·b
+	g.i("MOVQ n+24(FP), CX")
+	g.i("MOVQ wbytes+32(FP), DX")
+	g.i("MOVQ drow+40(FP), R13")
+	// The next 16 planes (the next call's), prefetched as these are read.
+	g.i("LEAQ (AX)(R8*8), SI")
+	g.i("LEAQ (SI)(R8*8), SI")
+	g.i("LEAQ (R12)(R8*8), R15")
+	g.i("LEAQ (R15)(R8*8), R15")
+	// store emits the stores of the first m pixels of the block, leaving
+	// the loop after pixel cnt (CX) if tail.
+	store := func(out [16]string, tail bool, label string) {
+		for j := range 16 {
+			g.i("VMOVUPS %s, (DI)(BX*1)", out[j])
+			g.i("ADDQ $64, BX")
+			g.i("CMPQ BX, DX")
+			g.i("JNE %s_s%d", label, j)
+			g.i("XORQ BX, BX")
+			g.i("ADDQ R13, DI")
+			g.p("%s_s%d:", label, j)
+			if tail && j < 15 {
+				g.i("CMPQ CX, $%d", j+1)
+				g.i("JEQ %s_done", name)
+			}
+		}
+	}
+	var rows [16]string
+	for i := range rows {
+		rows[i] = fmt.Sprintf("Z%d", i)
+	}
+	g.p("%s_block:", name)
+	g.i("CMPQ CX, $16")
+	g.i("JLT %s_tail", name)
+	for k := range 8 {
+		g.i("VMOVUPS %s, Z%d", dwIndex("AX", k), k)
+		g.i("VMOVUPS %s, Z%d", dwIndex("R12", k), 8+k)
+	}
+	for k := range 8 {
+		g.i("PREFETCHT0 %s", dwIndex("SI", k))
+		g.i("PREFETCHT0 %s", dwIndex("R15", k))
+	}
+	store(transpose16(g), false, name+"_b")
+	g.i("ADDQ $64, AX")
+	g.i("ADDQ $64, R12")
+	g.i("ADDQ $64, SI")
+	g.i("ADDQ $64, R15")
+	g.i("SUBQ $16, CX")
+	g.i("JMP %s_block", name)
+	g.p("%s_tail:", name)
+	g.i("TESTQ CX, CX")
+	g.i("JZ %s_done", name)
+	g.i("MOVQ $1, R14")
+	g.i("SHLQ CL, R14")
+	g.i("DECQ R14")
+	g.i("KMOVW R14, K1")
+	for k := range 8 {
+		g.i("VMOVUPS.Z %s, K1, Z%d", dwIndex("AX", k), k)
+		g.i("VMOVUPS.Z %s, K1, Z%d", dwIndex("R12", k), 8+k)
+	}
+	for k := range 8 {
+		g.i("PREFETCHT0 %s", dwIndex("SI", k))
+		g.i("PREFETCHT0 %s", dwIndex("R15", k))
+	}
+	store(transpose16(g), true, name+"_t")
+	g.done(name, false)
+}
+
+// transpose16 transposes the 16×16 block of float32 held in rows Z0–Z15
+// (row i in Zi) through Z16–Z31; on return column j of the block is in
+// Zj. Within each 128-bit lane, 4×4 blocks are transposed by VUNPCKLPS,
+// VUNPCKHPS and VSHUFPS (as transpose8); the 128-bit lanes are then
+// exchanged among the groups of 4 rows by two rounds of VSHUFF32X4.
+func transpose16(g *gen) (out [16]string) {
+	z := func(i int) string { return fmt.Sprintf("Z%d", i) }
+	for a := range 4 {
+		r := 4 * a
+		g.i("VUNPCKLPS %s, %s, %s", z(r+1), z(r), z(16+r))
+		g.i("VUNPCKHPS %s, %s, %s", z(r+1), z(r), z(16+r+1))
+		g.i("VUNPCKLPS %s, %s, %s", z(r+3), z(r+2), z(16+r+2))
+		g.i("VUNPCKHPS %s, %s, %s", z(r+3), z(r+2), z(16+r+3))
+		// U[a][c] in Z(4a+c): column c of each 128-bit lane of rows 4a to 4a+3.
+		g.i("VSHUFPS $0x44, %s, %s, %s", z(16+r+2), z(16+r), z(r))
+		g.i("VSHUFPS $0xee, %s, %s, %s", z(16+r+2), z(16+r), z(r+1))
+		g.i("VSHUFPS $0x44, %s, %s, %s", z(16+r+3), z(16+r+1), z(r+2))
+		g.i("VSHUFPS $0xee, %s, %s, %s", z(16+r+3), z(16+r+1), z(r+3))
+	}
+	for c := range 4 {
+		u := func(a int) string { return z(4*a + c) }
+		v := 16 + 4*c
+		g.i("VSHUFF32X4 $0x44, %s, %s, %s", u(1), u(0), z(v))
+		g.i("VSHUFF32X4 $0xee, %s, %s, %s", u(1), u(0), z(v+1))
+		g.i("VSHUFF32X4 $0x44, %s, %s, %s", u(3), u(2), z(v+2))
+		g.i("VSHUFF32X4 $0xee, %s, %s, %s", u(3), u(2), z(v+3))
+	}
+	for c := range 4 {
+		v := 16 + 4*c
+		// Column 4m + c: 128-bit lane m of U[0..3][c].
+		g.i("VSHUFF32X4 $0x88, %s, %s, %s", z(v+2), z(v), z(c))
+		g.i("VSHUFF32X4 $0xdd, %s, %s, %s", z(v+2), z(v), z(4+c))
+		g.i("VSHUFF32X4 $0x88, %s, %s, %s", z(v+3), z(v+1), z(8+c))
+		g.i("VSHUFF32X4 $0xdd, %s, %s, %s", z(v+3), z(v+1), z(12+c))
+	}
+	for j := range out {
+		out[j] = z(j)
+	}
+	return out
+}

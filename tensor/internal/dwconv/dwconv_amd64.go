@@ -769,7 +769,20 @@ func abs(a int) int {
 	return a
 }
 
+// packC16FlatAVX512 is the kernel of PackC16 for the rows of a map stored
+// one after the other (see packC16Flat512 in ../asmgen).
+//
+//go:noescape
+func packC16FlatAVX512(dst, src *float32, plane, n, wbytes, drow int)
+
+// packC16Asm runs PackC16 with packC16FlatAVX512 on rows stored one after
+// the other (or one row), and with packC8HalfAVX2 on each half of the
+// lanes otherwise.
 func packC16Asm(dst, src []float32, plane, rows, w, srow, drow int) {
+	if srow == w || rows == 1 {
+		packC16FlatAVX512(&dst[0], &src[0], 4*plane, rows*w, 64*w, 4*drow)
+		return
+	}
 	packC8HalfAVX2(&dst[0], &src[0], 4*plane, rows, w, 4*srow, 4*drow)
 	packC8HalfAVX2(&dst[Lanes], &src[Lanes*plane], 4*plane, rows, w, 4*srow, 4*drow)
 }

@@ -536,7 +536,8 @@ func TestGradPlane3x3MatchesGradTaps(t *testing.T) {
 // has them, against PackC8 and GradTaps on each half of the lanes (pixels
 // of 8): the same pixels, and the same float64 totals bit for bit, for
 // grids of one to nine vectors per row, several rows, strides 1 and 2,
-// and totals that start at given values.
+// and totals that start at given values; PackC16 also on planes whose
+// rows lie apart.
 func TestC16MatchesC8(t *testing.T) {
 	if !HasC16() {
 		t.Skipf("no PackC16 and GradC16 with kernel variant %s", Kernel())
@@ -565,6 +566,18 @@ func TestC16MatchesC8(t *testing.T) {
 				for i := range h * ld {
 					for k := range 2 {
 						sameBits(t, p8[k][i*Lanes:(i+1)*Lanes], p16[(2*i+k)*Lanes:(2*i+k+1)*Lanes], fmt.Sprintf("PackC16 %d×%d pixel %d half %d", h, w, i, k))
+					}
+				}
+				// Rows apart in the planes (srow > w): the 8-lane kernels.
+				sp := w + 2
+				src2 := randSlice(rng, 16*h*sp)
+				q16 := make([]float32, h*ld*2*Lanes+2*Lanes)
+				PackC16(q16, src2, h*sp, h, w, sp, ld*2*Lanes)
+				for k := range 2 {
+					q8 := make([]float32, h*ld*Lanes+Lanes)
+					PackC8(q8, src2[k*Lanes*h*sp:], h*sp, h, w, sp, ld*Lanes)
+					for i := range h * ld {
+						sameBits(t, q8[i*Lanes:(i+1)*Lanes], q16[(2*i+k)*Lanes:(2*i+k+1)*Lanes], fmt.Sprintf("PackC16 %d×%d rows %d apart, pixel %d half %d", h, w, sp, i, k))
 					}
 				}
 				var offs8, offs16 []int
