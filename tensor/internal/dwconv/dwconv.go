@@ -17,8 +17,9 @@
 // NewFlatPlan returns nil and callers take their padded-copy path. Elsewhere, and with the purego build tag, the
 // pure-Go twins (tapsGeneric, gradTapsGeneric, …) run. The twins are the
 // specification that tests compare the assembly with. FlatPlan.Grad, the
-// weight gradient over flattened planes, has an AVX-512 kernel and an AVX2
-// one (GradTaps over shifted copies) that give the same sums bit for bit.
+// weight gradient over flattened planes, and GradNarrow3x3S2 have AVX-512
+// and AVX2 kernels that give the same sums bit for bit (the AVX2 ones read
+// 8 of the AVX-512 kernels' 16 lanes at a time), and so does SumLanes.
 // The tap kernels
 // differ from them only in rounding, since the assembly fuses each
 // multiply-add, and the others are bit-identical.
