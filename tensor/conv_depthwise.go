@@ -573,7 +573,7 @@ func depthwiseGradWeight(g *convGeom, x, dy, dw []float32) {
 					dwconv.GradTaps(sums[k*2*group*lanes:(k+1)*2*group*lanes], dyp, buf, L.ioffs[t0:t1], L.rowGrid)
 				}
 			}
-			dwSumLanes(dw[o*kk:(o+1)*kk], sums)
+			dwconv.SumLanes(dw[o*kk:(o+1)*kk], sums, kk, 1, 0)
 		}
 		putScratch(buf)
 		putScratch(sums)
@@ -581,23 +581,6 @@ func depthwiseGradWeight(g *convGeom, x, dy, dw []float32) {
 			putScratch(dyb)
 		}
 	})
-}
-
-// dwSumLanes sets each of the kk weight gradients of one channel from its
-// even and odd partial sums (the layout of dwconv.GradTaps, in groups of
-// dwconv.MaxGradTaps taps), adding the lanes in order.
-func dwSumLanes(dw, sums []float32) {
-	const lanes, group = dwconv.Lanes, dwconv.MaxGradTaps
-	for t := range dw {
-		k, u := t/group, t%group
-		even := sums[(k*2*group+2*u)*lanes:][:lanes]
-		odd := sums[(k*2*group+2*u+1)*lanes:][:lanes]
-		var s float32
-		for l := range lanes {
-			s += even[l] + odd[l]
-		}
-		dw[t] = s
-	}
 }
 
 // dwGradWeightPlanes is depthwiseGradWeight for 3×3 planes read in place
@@ -633,7 +616,7 @@ func dwGradWeightPlanes(g *convGeom, x, dy, dw []float32) {
 // partial sums of a range's channels, size apiece, start at zero,
 // grad(sums, n, lo, hi) adds those of image n for the images in order
 // (a range reads each image's planes one after the other in memory), and
-// dwSumLanes sets each channel's gradient from its sums.
+// dwconv.SumLanes sets each channel's gradient from its sums.
 func dwGradWeightRanges(g *convGeom, dw []float32, size int, grad func(sums []float32, n, lo, hi int)) {
 	kk := g.kk()
 	grain := parallel.Grain(g.cout, max(1, depthwiseGrain/(g.n*g.howo()*kk)), dwPlaneChunks)
@@ -643,9 +626,7 @@ func dwGradWeightRanges(g *convGeom, dw []float32, size int, grad func(sums []fl
 		for n := range g.n {
 			grad(sums, n, lo, hi)
 		}
-		for o := lo; o < hi; o++ {
-			dwSumLanes(dw[o*kk:(o+1)*kk], sums[(o-lo)*size:])
-		}
+		dwconv.SumLanes(dw[lo*kk:hi*kk], sums, kk, hi-lo, size)
 		putScratch(sums)
 	})
 }

@@ -327,10 +327,17 @@ func dwInterleavedGradWeight(g *convGeom, x, dy, dw []float32) {
 	// of at least dwRunFloats values: the groups of a range are read
 	// image after image, and each group's sums still add the images in
 	// order.
-	grain := max(1, depthwiseGrain/(g.n*lanes*howo*kk), dwRunFloats/(lanes*hw))
 	// With dwconv.GradC16 (AVX-512), two full groups at a time, in pixels
 	// of 16 lanes: the same sums lane by lane.
 	c16 := kk == 9 && dwconv.HasC16()
+	// The ranges split the groups among the workers (dwPlaneChunks ranges
+	// apiece, no result depends on them): each range costs its scratch
+	// buffers, cleared, which small ones (7×7 maps, 2 groups) paid 60
+	// times a call on one thread. With GradC16, an even number of groups.
+	grain := parallel.Grain(groups, max(1, depthwiseGrain/(g.n*lanes*howo*kk), dwRunFloats/(lanes*hw)), dwPlaneChunks)
+	if c16 {
+		grain += grain % 2
+	}
 	var offs16 []int
 	if c16 {
 		for _, o := range ioffs {

@@ -96,6 +96,10 @@ func main() {
 		dwPlane3x3S2Narrow512(g, "plane3x3S2NarrowAVX512")
 		dwGradPlane3x3S2Narrow512(g, "gradPlane3x3S2NarrowAVX512")
 		dwGradC16512(g, "gradC16AVX512")
+		dwGradFlat2(g, "gradFlat3x3AVX2")
+		dwGradPlane3x3S2Narrow2(g, "gradPlane3x3S2NarrowAVX2")
+		dwSumLanes9(g, "sumLanes9AVX2")
+		packC16Flat512(g, "packC16FlatAVX512")
 		dwGradInput3x3S2Data(g)
 		dwGradInput3x3S2512(g, "gradInput3x3S2AVX512")
 	default:

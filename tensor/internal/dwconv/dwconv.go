@@ -17,8 +17,9 @@
 // NewFlatPlan returns nil and callers take their padded-copy path. Elsewhere, and with the purego build tag, the
 // pure-Go twins (tapsGeneric, gradTapsGeneric, …) run. The twins are the
 // specification that tests compare the assembly with. FlatPlan.Grad, the
-// weight gradient over flattened planes, has an AVX-512 kernel and an AVX2
-// one (GradTaps over shifted copies) that give the same sums bit for bit.
+// weight gradient over flattened planes, and GradNarrow3x3S2 have AVX-512
+// and AVX2 kernels that give the same sums bit for bit (the AVX2 ones read
+// 8 of the AVX-512 kernels' 16 lanes at a time), and so does SumLanes.
 // The tap kernels
 // differ from them only in rounding, since the assembly fuses each
 // multiply-add, and the others are bit-identical.
@@ -67,6 +68,8 @@ type variant struct {
 	gradC16 func(tot0, tot1 []float64, dy, x []float32, offs []int, g Grid)
 	// gradNarrowS2 is GradNarrow3x3S2's kernel, in every variant.
 	gradNarrowS2 func(out, dy, x []float32, h, w, n int)
+	// sumLanes9 is SumLanes' kernel for 3×3 kernels, in every variant.
+	sumLanes9 func(dw, sums []float32, n, stride int)
 }
 
 // genericVariant holds the pure-Go twins.
@@ -74,7 +77,7 @@ var genericVariant = variant{name: "generic", taps: tapsGeneric, tapsStream: tap
 	gradTaps: gradTapsGeneric, copyRows: copyRowsGeneric, deinterleave2: deinterleave2Generic,
 	packC8: packC8Generic, unpackC8: unpackC8Generic, plane3x3S2: plane3x3S2Generic,
 	planeFlat: planeFlatGeneric, gradPlane3x3S2: gradPlane3x3S2Generic, gradInput3x3S2: gradInput3x3S2Generic,
-	gradFlat: gradFlatGeneric, gradNarrowS2: gradNarrowS2Generic}
+	gradFlat: gradFlatGeneric, gradNarrowS2: gradNarrowS2Generic, sumLanes9: sumLanesGeneric9}
 
 // cur is the variant in use.
 var cur = selectVariant(os.Getenv("AUTONL_SIMD"))
@@ -262,7 +265,7 @@ func HasGradNarrow3x3S2(h, w int) bool { return w >= 1 && w <= 16 && h >= 1 && (
 // < 16 of each (r = 2k + ⌊l/wo⌋, j = l mod wo), with X as in Plane3x3 and
 // DY(r, j) = dy[r·wo+j] for lanes l < 2·wo and r < ho; the lanes past them
 // add 0·0. The low 8 lanes of a tap's sums and the high 8 stand for the
-// even and odd sums of GradTaps (see dwSumLanes in package tensor). It
+// even and odd sums of GradTaps (see SumLanes). It
 // does so for n consecutive planes, plane m's sums at out[m·GradSums:],
 // its dy at dy[m·ho·wo:] and its x at x[m·h·w:]. The assembly variants
 // fuse each multiply-add and give the same sums bit for bit; the pure-Go
@@ -301,6 +304,49 @@ func gradNarrowS2Generic(out, dy, x []float32, h, w, n int) {
 		}
 	}
 }
+
+// SumLanes sets the weight gradients of n channels of a kernel of kk taps
+// from their even and odd partial sums (the layout of GradTaps, in groups
+// of MaxGradTaps taps; channel o's at sums[o·stride:], its gradients at
+// dw[o·kk:]), adding the lanes in order:
+//
+//	dw[o·kk + t] = (…((0 + (E_t[0] + O_t[0])) + (E_t[1] + O_t[1])) + …) + (E_t[7] + O_t[7])
+//
+// each addition rounded to float32, where E_t and O_t are tap t's even and
+// odd sums. Every variant gives the same results bit for bit (for 3×3
+// kernels the assembly ones add 8 taps or 8 channels at a time).
+func SumLanes(dw, sums []float32, kk, n, stride int) {
+	group := (kk + MaxGradTaps - 1) / MaxGradTaps
+	if kk < 1 || n < 0 || stride < 2*group*MaxGradTaps*Lanes && n > 1 || len(dw) < n*kk || n > 0 && len(sums) < (n-1)*stride+2*group*MaxGradTaps*Lanes {
+		panic(fmt.Sprintf("dwconv: SumLanes: %d channels of %d taps (stride %d) do not fit dw of %d or sums of %d", n, kk, stride, len(dw), len(sums)))
+	}
+	if kk == 9 {
+		cur.sumLanes9(dw, sums, n, stride)
+		return
+	}
+	sumLanesGeneric(dw, sums, kk, n, stride)
+}
+
+// sumLanesGeneric is the pure-Go twin of SumLanes.
+func sumLanesGeneric(dw, sums []float32, kk, n, stride int) {
+	const group = MaxGradTaps
+	for o := range n {
+		dw, sums := dw[o*kk:(o+1)*kk], sums[o*stride:]
+		for t := range dw {
+			k, u := t/group, t%group
+			even := sums[(k*2*group+2*u)*Lanes:][:Lanes]
+			odd := sums[(k*2*group+2*u+1)*Lanes:][:Lanes]
+			var s float32
+			for l := range Lanes {
+				s += even[l] + odd[l]
+			}
+			dw[t] = s
+		}
+	}
+}
+
+// sumLanesGeneric9 is sumLanesGeneric for 3×3 kernels.
+func sumLanesGeneric9(dw, sums []float32, n, stride int) { sumLanesGeneric(dw, sums, 9, n, stride) }
 
 // GradSums is the number of partial sums of a 3×3 kernel's weight
 // gradient: an even and an odd vector per tap.

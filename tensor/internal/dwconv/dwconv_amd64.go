@@ -173,7 +173,8 @@ func variants() []variant {
 	if hasAVX2 {
 		avx2 := variant{name: "avx2", taps: tapsAsm, tapsStream: tapsStreamAsm, tapsVec: tapsVecAsm,
 			gradTaps: gradTapsAsm, copyRows: copyRowsAsm, deinterleave2: deinterleave2Asm,
-			packC8: packC8Asm, unpackC8: unpackC8Asm, gradFlat: gradFlatAVX2, gradNarrowS2: gradNarrowS2AVX2}
+			packC8: packC8Asm, unpackC8: unpackC8Asm, gradFlat: gradFlatAVX2, gradNarrowS2: gradNarrowS2AVX2,
+			sumLanes9: sumLanes9Asm}
 		vs = append([]variant{avx2}, vs...)
 		if hasAVX512 {
 			avx512 := avx2
@@ -412,8 +413,21 @@ func gradTaps512(out, dy, x []float32, offs []int, g Grid) {
 }
 
 // zeroRow is the padding row of plane3x3AVX512: zeros around the
-// MaxPlaneWidth columns a row reads, from column −Lanes on.
-var zeroRow [MaxPlaneWidth + 4*Lanes]float32
+// MaxPlaneWidth columns a row reads, from column −Lanes on. It starts a
+// 4 KiB page (pageZeros) rather than wherever the linker puts an array:
+// the stride-2 kernels that read it (112×112 C96 forward and weight
+// gradient) ran 15–20% slower, their code and data otherwise the same,
+// with it at offset 0xe00 of a page than at 0xdc0 or 0.
+var zeroRow = pageZeros()
+
+// pageZeros returns zeroRow's array, at the start of a 4 KiB page of a
+// buffer that nothing writes.
+func pageZeros() *[MaxPlaneWidth + 4*Lanes]float32 {
+	const page = 4096
+	b := make([]float32, MaxPlaneWidth+4*Lanes+page/4)
+	k := (page - int(uintptr(unsafe.Pointer(&b[0])))%page) % page / 4
+	return (*[MaxPlaneWidth + 4*Lanes]float32)(b[k:])
+}
 
 // plane3x3AVX512 runs Plane3x3 with the taps3Rows kernels: the rows of x
 // in place, masks for the columns −1 and w, and zeroRow for the rows −1
@@ -576,68 +590,46 @@ func gradNarrowS2Asm(out, dy, x []float32, h, w, n int) {
 	gradPlane3x3S2NarrowAVX512(&out[0], &dy[0], &x[0], &tab[0], &masks[0], ho/2, ho%2, 4*w, 8*wo, n, 4*h*w, 4*ho*wo)
 }
 
-// gradNarrowS2AVX2 is GradNarrow3x3S2 with the AVX2 GradTaps kernel, the
-// same fused multiply-adds in the same order as the AVX-512 kernel, over
-// copies of each plane in the layout of its chunks: dy's rows 2k and 2k+1
-// at 16k and 16k + wo of a buffer, and for each tap column q a buffer
-// Z_q of pairs of input rows, pair c (at 16(c+1)) holding in its low lanes
-// the values of row c that taps of column q read for the wo output
-// columns and in its lanes from wo those of row c+2 (for the chunks of two
-// rows), so that tap (p, q) of chunk k reads pair 4k+p−1. The rows are
-// split by column parity first (Deinterleave2).
+// gradPlane3x3S2NarrowAVX2 is the AVX2 kernel of GradNarrow3x3S2 (see
+// dwGradPlane3x3S2Narrow2 in ../asmgen).
+//
+//go:noescape
+func gradPlane3x3S2NarrowAVX2(out, dy, x, cols *float32, masks *int32, h, wbytes, nchunk, single, wo, cstride, ybytes, nplane, xplane, yplane int)
+
+// gradNarrowS2AVX2 runs GradNarrow3x3S2 with gradPlane3x3S2NarrowAVX2,
+// the same fused multiply-adds in the same order as the AVX-512 kernel:
+// its buffer of the three column planes (⌈ho/2⌉·4 + 1 rows of 16 lanes
+// each) comes from flatScratch, zeroed.
 func gradNarrowS2AVX2(out, dy, x []float32, h, w, n int) {
 	ho, wo := (h+1)/2, (w+1)/2
-	nfull, nchunk := ho/2, (ho+1)/2
-	zlen := (max(4*nchunk, h+1) + 1) * 16
+	rows := 4*((ho+1)/2) + 1
 	sp := flatScratch.Get().(*[]float32)
 	defer flatScratch.Put(sp)
-	need := 2*h*8 + 3*zlen + 16*nchunk + 6*Lanes
+	need := 3 * 16 * rows
 	if len(*sp) < need {
 		*sp = make([]float32, need)
 	}
-	buf := (*sp)[:need]
-	// Every plane writes the same positions of the buffers: the others
-	// stay zero.
-	clear(buf)
-	even, odd := buf[:h*8], buf[h*8:2*h*8]
-	zs := buf[2*h*8 : 2*h*8+3*zlen]
-	dyb := buf[2*h*8+3*zlen : 2*h*8+3*zlen+16*nchunk]
-	tmp := buf[2*h*8+3*zlen+16*nchunk:]
-	offs := []int{0, 16, 32}
-	grid := Grid{Vecs: 2, Rows: nchunk, XStep: Lanes, XRow: 64, YStep: Lanes, YRow: 16}
-	for m := range n {
-		xm, dym, om := x[m*h*w:(m+1)*h*w], dy[m*ho*wo:(m+1)*ho*wo], out[m*GradSums:(m+1)*GradSums]
-		deinterleave2AVX2(&even[0], &odd[0], &xm[0], w, h, 32, 4*w)
-		// Rows are copied in order, low halves before high ones: a row's
-		// zeros up to a whole vector land where later values or zeros go.
-		copyRowsAsm(dyb, dym, wo, nchunk, 16, 2*wo, false)
-		if nfull > 0 {
-			copyRowsAsm(dyb[wo:], dym[wo:], wo, nfull, 16, 2*wo, false)
-		}
-		for q := range 3 {
-			src, s0, nq := even, 0, wo // column 2j
-			switch q {
-			case 0: // column 2j−1: 0, then odd column 2(j−1)+1
-				src, s0, nq = odd, 1, wo-1
-			case 2: // column 2j+1
-				src = odd
-			}
-			z := zs[q*zlen : (q+1)*zlen]
-			if nq > 0 {
-				copyRowsAsm(z[16+s0:], src, nq, h, 16, 8, false)
-				if a1 := min(h, 4*nfull); a1 > 1 {
-					copyRowsAsm(z[wo+s0:], src[8:], nq, a1-1, 16, 8, false)
-				}
-			}
-			for p := range 3 {
-				copy(tmp[2*p*Lanes:2*(p+1)*Lanes], om[2*(3*p+q)*Lanes:])
-			}
-			gradTapsAsm(tmp, dyb, z, offs, grid)
-			for p := range 3 {
-				copy(om[2*(3*p+q)*Lanes:], tmp[2*p*Lanes:2*(p+1)*Lanes])
-			}
-		}
+	cols := (*sp)[:need]
+	clear(cols)
+	var m [7 * Lanes]int32
+	for l := range Lanes {
+		m[l] = lane(l < w)
+		m[Lanes+l] = lane(l < 2*wo)
+		m[2*Lanes+l] = lane(Lanes+l < 2*wo)
+		m[3*Lanes+l] = lane(l < wo)
+		m[4*Lanes+l] = lane(Lanes+l < wo)
+		m[5*Lanes+l] = lane(Lanes+l < w)
+		m[6*Lanes+l] = lane(l < wo-1)
 	}
+	gradPlane3x3S2NarrowAVX2(&out[0], &dy[0], &x[0], &cols[0], &m[0], h, 4*w, ho/2, ho%2, wo, 4*16*rows, 8*wo, n, 4*h*w, 4*ho*wo)
+}
+
+// lane returns the AVX2 mask lane of b: all bits set if b, else 0.
+func lane(b bool) int32 {
+	if b {
+		return -1
+	}
+	return 0
 }
 
 // s2Lanes returns the mask of the 16 lanes of a load from column b0 of a
@@ -707,72 +699,79 @@ func gradFlatAsm(f *FlatPlan, out, dy, x []float32, n int) {
 	gradFlat3x3AVX512(&out[0], &dy[0], &x[0], &f.offs[0], &f.masks[0], gbytes, ctail, n, 4*hw, 4*FlatGradSums(f.kh*f.kw), 2*f.cmoff, 2*f.gstride)
 }
 
-// flatScratch holds the buffers of gradFlatAVX2.
+// flatScratch holds the buffers of gradNarrowS2AVX2.
 var flatScratch = sync.Pool{New: func() any { return new([]float32) }}
 
-// gradFlatAVX2 is FlatPlan.Grad with the AVX2 GradTaps kernel, the same
-// fused multiply-adds in the same order as the AVX-512 kernel: the whole
-// chunks of a plane as 8-lane vectors one after the other (even and odd
-// in turn) over kw copies B_q of the plane, B_q[(a+pt)·w + j] = X(a,
-// j+q−pl) for −pt ≤ a < h+kh−1−pt, so that tap (p, q) of output k reads
-// B_q[k + p·w]; the last, partial chunk from a copy of its dy and of its
-// taps' values in B_q, zeros past the plane.
+// gradFlat3x3AVX2 is the AVX2 kernel of FlatPlan.Grad for 3×3 kernels
+// (see dwGradFlat2 in ../asmgen).
+//
+//go:noescape
+func gradFlat3x3AVX2(out, dy, x *float32, offs *int32, masks *int32, nvec, nplane, pbytes, obytes int)
+
+// gradFlatAVX2 runs FlatPlan.Grad with gradFlat3x3AVX2, the same fused
+// multiply-adds in the same order as the AVX-512 kernel, with the plan's
+// masks of 8-lane vectors (avx2Masks).
 func gradFlatAVX2(f *FlatPlan, out, dy, x []float32, n int) {
-	h, w, kh, kw := f.h, f.w, f.kh, f.kw
-	hw, kk, size := h*w, kh*kw, FlatGradSums(kh*kw)
-	nfull := hw / 16
-	k0, rem := 16*nfull, hw-16*nfull
-	blen := (h+kh-1)*w + 16
-	sp := flatScratch.Get().(*[]float32)
-	defer flatScratch.Put(sp)
-	need := kw*blen + kh*2*Lanes + 16 + kk*16
-	if len(*sp) < need {
-		*sp = make([]float32, need)
-	}
-	buf := (*sp)[:need]
-	// Every plane writes the same positions of the buffers: the others
-	// stay zero.
-	clear(buf)
-	bufs, tmp, tail := buf[:kw*blen], buf[kw*blen:kw*blen+kh*2*Lanes], buf[kw*blen+kh*2*Lanes:]
-	var offP [8]int
-	for p := range kh {
-		offP[p] = p * w
-	}
-	var offT [9]int // HasFlatGrad: up to 9 taps
-	for t := range kk {
-		offT[t] = 16 + 16*t
-	}
-	full := Grid{Vecs: 2 * nfull, Rows: 1, XStep: Lanes, YStep: Lanes}
-	for m := range n {
-		xm, dym, om := x[m*hw:(m+1)*hw], dy[m*hw:(m+1)*hw], out[m*size:(m+1)*size]
-		for q := range kw {
-			b := bufs[q*blen : (q+1)*blen]
-			// Rows are copied in order: a row's zeros up to a whole
-			// vector land where the next row's values or zeros go.
-			if d := q - f.pl; w-abs(d) > 0 {
-				copyRowsAsm(b[f.pt*w+max(0, -d):], xm[max(0, d):], w-abs(d), h, w, w, false)
+	hw := f.h * f.w
+	gradFlat3x3AVX2(&out[0], &dy[0], &x[0], &f.offs[0], &f.avx2Masks()[0], 2*f.nchunk, n, 4*hw, 4*FlatGradSums(f.kh*f.kw))
+}
+
+// avx2Masks returns the masks of gradFlat3x3AVX2 for the plan (3×3),
+// computed at the first call: for each vector v < 2·nchunk of 8 outputs
+// k = 8v + l, 8 vectors of 8 lanes (all bits set or zero) at [64v:]: the
+// column masks of q < 3 (k < h·w and the tap column k mod w + q − pl
+// inside the row), the row masks of p < 3 (k < h·w and the tap row
+// ⌊k/w⌋ + p − pt inside the plane), the output mask (k < h·w) and a flag
+// in lane 0, set if the vector lies inside the plane and so do the 10
+// values from 8v − pt·w − pl on of each tap row p (its taps' loads).
+func (f *FlatPlan) avx2Masks() []int32 {
+	f.m8once.Do(func() {
+		hw := f.h * f.w
+		m := make([]int32, 2*f.nchunk*8*Lanes)
+		for v := range 2 * f.nchunk {
+			mv := m[8*Lanes*v:]
+			inside := Lanes*v+Lanes <= hw
+			for p := range 3 {
+				a := Lanes*v + (p-f.pt)*f.w - f.pl
+				inside = inside && a >= 0 && a+Lanes+2 <= hw
 			}
-			if nfull == 0 {
-				continue
-			}
-			for p := range kh {
-				copy(tmp[2*p*Lanes:2*(p+1)*Lanes], om[2*(p*kw+q)*Lanes:])
-			}
-			gradTapsAsm(tmp, dym, b, offP[:kh], full)
-			for p := range kh {
-				copy(om[2*(p*kw+q)*Lanes:], tmp[2*p*Lanes:2*(p+1)*Lanes])
+			mv[7*Lanes] = lane(inside)
+			for l := range Lanes {
+				k := Lanes*v + l
+				if k >= hw {
+					continue
+				}
+				i, j := k/f.w, k%f.w
+				for q := range 3 {
+					mv[q*Lanes+l] = lane(j+q-f.pl >= 0 && j+q-f.pl < f.w)
+				}
+				for p := range 3 {
+					mv[(3+p)*Lanes+l] = lane(i+p-f.pt >= 0 && i+p-f.pt < f.h)
+				}
+				mv[6*Lanes+l] = -1
 			}
 		}
-		if rem > 0 {
-			// tail[:16] the chunk's dy, tail[16+16t:] its tap t; lanes
-			// from rem on stay zero.
-			copy(tail[:rem], dym[k0:])
-			for t := range kk {
-				p, q := t/kw, t%kw
-				copy(tail[16+16*t:16+16*t+rem], bufs[q*blen+k0+p*w:])
-			}
-			gradTapsAsm(om, tail, tail, offT[:kk], Grid{Vecs: 2, Rows: 1, XStep: Lanes, YStep: Lanes})
-		}
+		f.m8 = m
+	})
+	return f.m8
+}
+
+// sumLanes9AVX2 is the kernel of SumLanes for 3×3 kernels, 8 channels
+// at a time (see dwSumLanes9 in ../asmgen).
+//
+//go:noescape
+func sumLanes9AVX2(dw, sums, tmp *float32, nblock, stride int)
+
+// sumLanes9Asm runs SumLanes for 3×3 kernels with sumLanes9AVX2 on the
+// blocks of 8 channels and the pure-Go twin on the rest.
+func sumLanes9Asm(dw, sums []float32, n, stride int) {
+	m := n / 8 * 8
+	if m > 0 {
+		var tmp [9 * Lanes]float32
+		sumLanes9AVX2(&dw[0], &sums[0], &tmp[0], m/8, 4*stride)
+	}
+	if m < n {
+		sumLanesGeneric(dw[9*m:], sums[m*stride:], 9, n-m, stride)
 	}
 }
 
@@ -783,7 +782,20 @@ func abs(a int) int {
 	return a
 }
 
+// packC16FlatAVX512 is the kernel of PackC16 for the rows of a map stored
+// one after the other (see packC16Flat512 in ../asmgen).
+//
+//go:noescape
+func packC16FlatAVX512(dst, src *float32, plane, n, wbytes, drow int)
+
+// packC16Asm runs PackC16 with packC16FlatAVX512 on rows stored one after
+// the other (or one row), and with packC8HalfAVX2 on each half of the
+// lanes otherwise.
 func packC16Asm(dst, src []float32, plane, rows, w, srow, drow int) {
+	if srow == w || rows == 1 {
+		packC16FlatAVX512(&dst[0], &src[0], 4*plane, rows*w, 64*w, 4*drow)
+		return
+	}
 	packC8HalfAVX2(&dst[0], &src[0], 4*plane, rows, w, 4*srow, 4*drow)
 	packC8HalfAVX2(&dst[Lanes], &src[Lanes*plane], 4*plane, rows, w, 4*srow, 4*drow)
 }

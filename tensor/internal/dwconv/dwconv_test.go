@@ -536,7 +536,8 @@ func TestGradPlane3x3MatchesGradTaps(t *testing.T) {
 // has them, against PackC8 and GradTaps on each half of the lanes (pixels
 // of 8): the same pixels, and the same float64 totals bit for bit, for
 // grids of one to nine vectors per row, several rows, strides 1 and 2,
-// and totals that start at given values.
+// and totals that start at given values; PackC16 also on planes whose
+// rows lie apart.
 func TestC16MatchesC8(t *testing.T) {
 	if !HasC16() {
 		t.Skipf("no PackC16 and GradC16 with kernel variant %s", Kernel())
@@ -567,6 +568,18 @@ func TestC16MatchesC8(t *testing.T) {
 						sameBits(t, p8[k][i*Lanes:(i+1)*Lanes], p16[(2*i+k)*Lanes:(2*i+k+1)*Lanes], fmt.Sprintf("PackC16 %d×%d pixel %d half %d", h, w, i, k))
 					}
 				}
+				// Rows apart in the planes (srow > w): the 8-lane kernels.
+				sp := w + 2
+				src2 := randSlice(rng, 16*h*sp)
+				q16 := make([]float32, h*ld*2*Lanes+2*Lanes)
+				PackC16(q16, src2, h*sp, h, w, sp, ld*2*Lanes)
+				for k := range 2 {
+					q8 := make([]float32, h*ld*Lanes+Lanes)
+					PackC8(q8, src2[k*Lanes*h*sp:], h*sp, h, w, sp, ld*Lanes)
+					for i := range h * ld {
+						sameBits(t, q8[i*Lanes:(i+1)*Lanes], q16[(2*i+k)*Lanes:(2*i+k+1)*Lanes], fmt.Sprintf("PackC16 %d×%d rows %d apart, pixel %d half %d", h, w, sp, i, k))
+					}
+				}
 				var offs8, offs16 []int
 				for p := range 3 {
 					for q := range 3 {
@@ -595,6 +608,58 @@ func TestC16MatchesC8(t *testing.T) {
 				for i := range want {
 					require.Equal(t, math.Float64bits(want[i]), math.Float64bits(got[i]), "GradC16 %+v: total %d: want %v, got %v", g16, i, want[i], got[i])
 				}
+			}
+		}
+	}
+}
+
+// TestSumLanes checks SumLanes: every variant gives, bit for bit, the
+// lanes of each tap's even and odd sums added one at a time from 0 (the
+// definition, written out here), for 3×3 kernels (the assembly kernels,
+// 8 channels at a time, and the rest one by one) and 5×5 ones (taps in
+// groups of MaxGradTaps), channels strided apart, sums with negative
+// zeros, infinities and huge values whose order matters; and that
+// gradients past the channels' are untouched.
+func TestSumLanes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(29, 30))
+	for _, kk := range []int{9, 25} {
+		size := 2 * ((kk + MaxGradTaps - 1) / MaxGradTaps) * MaxGradTaps * Lanes
+		for _, n := range []int{0, 1, 7, 8, 9, 16, 23, 40} {
+			stride := size + 16*rng.IntN(2)
+			sums := randSlice(rng, max(0, (n-1)*stride+size))
+			for i := range sums {
+				switch rng.IntN(12) {
+				case 0:
+					sums[i] = float32(math.Copysign(0, -1))
+				case 1:
+					sums[i] = 3e38
+				case 2:
+					sums[i] = -3e38
+				}
+			}
+			if n > 0 {
+				sums[rng.IntN(len(sums))] = float32(math.Inf(1))
+			}
+			want := make([]float32, n*kk+3)
+			for o := range n {
+				for tp := range kk {
+					g, u := tp/MaxGradTaps, tp%MaxGradTaps
+					e := sums[o*stride+(2*g*MaxGradTaps+2*u)*Lanes:]
+					od := sums[o*stride+(2*g*MaxGradTaps+2*u+1)*Lanes:]
+					var s float32
+					for l := range Lanes {
+						s = s + (e[l] + od[l])
+					}
+					want[o*kk+tp] = s
+				}
+			}
+			for _, name := range Variants() {
+				got := make([]float32, n*kk+3)
+				func() {
+					defer Use(Use(name))
+					SumLanes(got, sums, kk, n, stride)
+				}()
+				sameBits(t, want, got, fmt.Sprintf("%s: %d channels of %d taps, stride %d", name, n, kk, stride))
 			}
 		}
 	}

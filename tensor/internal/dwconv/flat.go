@@ -52,6 +52,10 @@ type FlatPlan struct {
 	// lanes inside the plane's outputs).
 	masks          []uint16
 	cmoff, gstride int // in masks (uint16s)
+	// m8 holds the masks of the AVX2 Grad kernel, made once at its first
+	// call (avx2Masks, amd64).
+	m8once sync.Once
+	m8     []int32
 }
 
 // NewFlatPlan returns the plan of the correlation described at FlatPlan,
@@ -117,7 +121,7 @@ func FlatGradSums(kk int) int { return 2 * kk * Lanes }
 // < h·w; lanes past the plane add the product 0·0. The low 8 lanes of a
 // tap's sums are the even 8-lane vectors of the flattened plane and the
 // high 8 the odd ones, as the even and odd sums of GradTaps (whose lanes
-// dwSumLanes-style reductions add). The assembly variants fuse each
+// SumLanes adds). The assembly variants fuse each
 // multiply-add and give the same sums bit for bit; the pure-Go twin
 // rounds each product. It panics if the plan is not one of
 // NewFlatGradPlan's (HasFlatGrad).

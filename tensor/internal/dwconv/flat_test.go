@@ -94,8 +94,8 @@ func TestFlatPlanMatchesTaps(t *testing.T) {
 }
 
 // TestFlatGradMatchesTwin checks FlatPlan.Grad: every assembly variant
-// gives the same sums bit for bit (the AVX-512 kernel and the AVX2 one over
-// shifted copies), each within rounding of the pure-Go twin, for planes
+// gives the same sums bit for bit (the AVX-512 kernel and the AVX2 one,
+// 8 lanes at a time), each within rounding of the pure-Go twin, for planes
 // narrower and wider than a chunk, every remainder of chunks and groups,
 // every padding, one to seven planes a call, sums that start at given
 // values (negative zeros among them), and infinite inputs; that sums past

@@ -247,7 +247,7 @@ func TestGradInput3x3S2MatchesTaps(t *testing.T) {
 
 // TestGradNarrow3x3S2 checks GradNarrow3x3S2: every assembly variant gives
 // the same sums bit for bit (the AVX-512 kernel and the AVX2 one over
-// copies in the chunks' layout), each within rounding of the pure-Go twin,
+// the rows split by column parity), each within rounding of the pure-Go twin,
 // for heights and widths odd and even up to 16 (chunks of two output
 // rows and a last one of one), one to three planes a call, sums that start
 // at given values (negative zeros among them), and infinite inputs; that
