@@ -45,6 +45,7 @@ func main() {
 		gemmKernel(g, avx512, 12, 12, 16, "sgemmPanels12x16AVX512", true, false)
 		gemmKernel(g, avx512, 12, 12, 16, "sgemmPanelsAff12x16AVX512", true, true)
 		gemmKernelCols(g, avx512, 12, 12, 16, 1, "sgemmPanels12x17AVX512", true, false)
+		gemmKernelCols(g, avx512, 12, 12, 16, 1, "sgemmPanelsAff12x17AVX512", true, true)
 		for cols := 1; cols <= gemmColsMax; cols++ {
 			gemmCols12(g, cols, 1, fmt.Sprintf("sgemmCols12x%dAVX512", cols))
 			for p := gemmColsPanels(cols); p > 1; p /= 2 {
@@ -216,15 +217,16 @@ func gemmKernel(g *gen, s isa, mr, ar, nr int, name string, panels, aff bool) {
 // fused multiply-adds in the same order as gemmKernel's and gemmCols12's,
 // so the sums are theirs bit for bit. The extra columns' sums go to a
 // frame of extra vectors and from there, element by element, to C (added
-// to it unless store). For AVX-512 panel kernels without aff: the 12×17
-// tiles of 7×7 maps (49 = 32 + 17) in one pass over A, where the 12×16
-// kernel and the column kernel made two.
+// to it unless store, and mapped with aff as gemmAffineStore maps the
+// row tiles; gemmExtraStore). For AVX-512 panel kernels: the 12×17 tiles
+// of 7×7 maps (49 = 32 + 17) in one pass over A, where the 12×16 kernel
+// and the column kernel made two.
 func gemmKernelCols(g *gen, s isa, mr, ar, nr, extra int, name string, panels, aff bool) {
 	if aff && !panels {
 		log.Fatalf("asmgen: %s: aff needs panels", name)
 	}
-	if extra > 0 && (s.lanes != 16 || !panels || aff || mr > s.lanes || ar != mr) {
-		log.Fatalf("asmgen: %s: extra columns need an AVX-512 panel kernel of full rows without aff", name)
+	if extra > 0 && (s.lanes != 16 || !panels || mr > s.lanes || ar != mr) {
+		log.Fatalf("asmgen: %s: extra columns need an AVX-512 panel kernel of full rows", name)
 	}
 	nv := nr / s.lanes
 	nacc := mr * nv
@@ -242,8 +244,12 @@ func gemmKernelCols(g *gen, s isa, mr, ar, nr, extra int, name string, panels, a
 	g.p("")
 	if aff {
 		g.p("// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int, mean, scale, shift *float32, lo, hi float32)", name)
-		g.p("// %s %d×%d micro-kernel over a column of blocks with a row-wise affine map and clamp; see gemmKernel in tensor/internal/asmgen.", s.name, mr, nr)
-		g.p("TEXT ·%s(SB), NOSPLIT, $0-96", name)
+		if extra > 0 {
+			g.p("// %s %d×(%d+%d) micro-kernel over a column of blocks with a row-wise affine map and clamp; see gemmKernelCols in tensor/internal/asmgen.", s.name, mr, nr, extra)
+		} else {
+			g.p("// %s %d×%d micro-kernel over a column of blocks with a row-wise affine map and clamp; see gemmKernel in tensor/internal/asmgen.", s.name, mr, nr)
+		}
+		g.p("TEXT ·%s(SB), NOSPLIT, $%d-96", name, 64*extra)
 	} else if panels {
 		g.p("// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)", name)
 		if extra > 0 {
@@ -334,12 +340,12 @@ func gemmKernelCols(g *gen, s isa, mr, ar, nr, extra int, name string, panels, a
 	g.i("DECQ CX")
 	g.i("JNZ %s_loop1", name)
 	g.p("%s_store:", name)
+	if extra > 0 {
+		gemmExtraStore(g, s, mr, nr, extra, name, accX, bReg(0), aReg(0), aff)
+	}
 	if aff {
 		gemmAffineStore(g, s, mr, nv, name, acc, bReg(0))
 	} else {
-		if extra > 0 {
-			gemmExtraStore(g, s, mr, nr, extra, name, accX, bReg(0))
-		}
 		g.i("MOVQ store+48(FP), AX")
 		g.i("TESTQ AX, AX")
 		g.i("JNZ %s_overwrite", name)
@@ -381,40 +387,49 @@ func gemmKernelCols(g *gen, s isa, mr, ar, nr, extra int, name string, panels, a
 
 // gemmExtraStore emits the end of the extra columns of a block of
 // gemmKernelCols: their accumulators to the frame, then for each row i
-// and extra column e, lane i to c[i·ldc+nr+e] (after adding C's element,
-// VADDSS with the operands of gemmKernel's VADDPS, unless store). DI
-// holds the block's first row of C and R9 ldc in bytes; t is a free
-// vector register.
-func gemmExtraStore(g *gen, s isa, mr, nr, extra int, name string, accX func(e int) string, t string) {
+// and extra column e, lane i to c[i·ldc+nr+e], after adding C's element
+// (VADDSS with the operands of gemmKernel's VADDPS) unless store and,
+// with aff, mapping it with the scalar forms of gemmAffineStore's
+// operations, in its order and operand order (R12, R13 and R14 hold the
+// block's mean, scale and shift). DI holds the block's first row of C
+// and R9 ldc in bytes; t and u are free vector registers.
+func gemmExtraStore(g *gen, s isa, mr, nr, extra int, name string, accX func(e int) string, t, u string, aff bool) {
 	x := "X" + strings.TrimPrefix(t, s.reg)
+	y := "X" + strings.TrimPrefix(u, s.reg)
 	for e := range extra {
 		g.i("VMOVUPS %s, %d(SP)", accX(e), 64*e)
+	}
+	rows := func(add bool) {
+		for i := range mr {
+			for e := range extra {
+				g.i("VMOVSS %d(SP), %s", 64*e+4*i, x)
+				if add {
+					g.i("VADDSS %d(R10), %s, %s", 4*(nr+e), x, x)
+				}
+				if aff {
+					g.i("VSUBSS %d(R12), %s, %s", 4*i, x, x)
+					g.i("VMULSS %d(R13), %s, %s", 4*i, x, x)
+					g.i("VADDSS %d(R14), %s, %s", 4*i, x, x)
+					g.i("VMOVSS lo+88(FP), %s", y)
+					g.i("VMAXSS %s, %s, %s", x, y, x)
+					g.i("VMOVSS hi+92(FP), %s", y)
+					g.i("VMINSS %s, %s, %s", x, y, x)
+				}
+				g.i("VMOVSS %s, %d(R10)", x, 4*(nr+e))
+			}
+			if i < mr-1 {
+				g.i("ADDQ R9, R10")
+			}
+		}
 	}
 	g.i("MOVQ DI, R10")
 	g.i("MOVQ store+48(FP), AX")
 	g.i("TESTQ AX, AX")
 	g.i("JNZ %s_xstore", name)
-	for i := range mr {
-		for e := range extra {
-			g.i("VMOVSS %d(SP), %s", 64*e+4*i, x)
-			g.i("VADDSS %d(R10), %s, %s", 4*(nr+e), x, x)
-			g.i("VMOVSS %s, %d(R10)", x, 4*(nr+e))
-		}
-		if i < mr-1 {
-			g.i("ADDQ R9, R10")
-		}
-	}
+	rows(true)
 	g.i("JMP %s_xdone", name)
 	g.p("%s_xstore:", name)
-	for i := range mr {
-		for e := range extra {
-			g.i("VMOVSS %d(SP), %s", 64*e+4*i, x)
-			g.i("VMOVSS %s, %d(R10)", x, 4*(nr+e))
-		}
-		if i < mr-1 {
-			g.i("ADDQ R9, R10")
-		}
-	}
+	rows(false)
 	g.p("%s_xdone:", name)
 }
 

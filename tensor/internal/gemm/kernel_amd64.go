@@ -64,6 +64,13 @@ func sgemmPanelsAff12x16AVX512(k int, a, b *float32, ldb int, c *float32, ldc in
 //go:noescape
 func sgemmPanels12x17AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)
 
+// sgemmPanelsAff12x17AVX512 is sgemmPanels12x17AVX512 with the affine
+// map of sgemmPanelsAff12x32AVX512, its 17th column mapped element by
+// element with the same operations (avx512EdgeAff).
+//
+//go:noescape
+func sgemmPanelsAff12x17AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int, mean, scale, shift *float32, lo, hi float32)
+
 //go:noescape
 func sgemmCols12x1AVX512(k int, a, b *float32, ldb int, s *float32)
 
@@ -239,6 +246,7 @@ var cols12AVX512 = [...][]struct {
 var (
 	panels12x16AVX512    = asmPanels(12, 16, sgemmPanels12x16AVX512)
 	panels12x17AVX512    = asmPanels(12, 17, sgemmPanels12x17AVX512)
+	panelsAff12x17AVX512 = asmPanelsAff(12, 17, panels12x17AVX512, sgemmPanelsAff12x17AVX512)
 	panelsAff12x16AVX512 = asmPanelsAff(12, 16, panels12x16AVX512, sgemmPanelsAff12x16AVX512)
 )
 
@@ -272,10 +280,15 @@ func avx512Edge(k int, a, b []float32, ldb int, c []float32, ldc int, store bool
 
 // avx512EdgeAff is avx512Edge followed by the affine map of aff (row i of
 // block t being row row+t·12+i of its parameters), applied in registers
-// for the 12×16 tiles and to each sum of the column kernels as it is
-// stored: the edge kernel's kernelConfig.edgeAff.
+// for the 12×16 tiles and to each sum of the column kernels (and of the
+// 17th column of the 12×17 kernel) as it is stored: the edge kernel's
+// kernelConfig.edgeAff.
 func avx512EdgeAff(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n, cols int, aff *Affine, row int) {
 	if n <= 0 {
+		return
+	}
+	if cols == 17 {
+		panelsAff12x17AVX512(k, a, b, ldb, c, ldc, store, n, aff, row)
 		return
 	}
 	if cols >= 16 {
