@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"strings"
 )
 
 func main() {
@@ -43,6 +44,8 @@ func main() {
 		gemmKernel(g, avx512, 12, 12, 32, "sgemmPanelsAff12x32AVX512", true, true)
 		gemmKernel(g, avx512, 12, 12, 16, "sgemmPanels12x16AVX512", true, false)
 		gemmKernel(g, avx512, 12, 12, 16, "sgemmPanelsAff12x16AVX512", true, true)
+		gemmKernelCols(g, avx512, 12, 12, 16, 1, "sgemmPanels12x17AVX512", true, false)
+		gemmKernelCols(g, avx512, 12, 12, 16, 1, "sgemmPanelsAff12x17AVX512", true, true)
 		for cols := 1; cols <= gemmColsMax; cols++ {
 			gemmCols12(g, cols, 1, fmt.Sprintf("sgemmCols12x%dAVX512", cols))
 			for p := gemmColsPanels(cols); p > 1; p /= 2 {
@@ -205,28 +208,60 @@ func (s isa) suffix() string {
 // rounded to float32 as in vecNorm, before storing it; the three pointers
 // advance by mr elements from block to block.
 func gemmKernel(g *gen, s isa, mr, ar, nr int, name string, panels, aff bool) {
+	gemmKernelCols(g, s, mr, ar, nr, 0, name, panels, aff)
+}
+
+// gemmKernelCols emits gemmKernel's kernel of mr×nr row tiles followed
+// by extra more columns held by columns, as gemmCols12 holds them: the
+// tile is mr×(nr+extra), c[i·ldc+j] for j < nr+extra, with b read up to
+// column nr+extra−1. Column nr+e of a block is one accumulator whose lane
+// i is row i, fed at each step by the block's A row p (a vector of the
+// mr ≤ lanes elements a[p·ar+i], loaded under a mask) times b[p·ldb+nr+e]
+// broadcast from memory by the multiply-add: for every element the same
+// fused multiply-adds in the same order as gemmKernel's and gemmCols12's,
+// so the sums are theirs bit for bit. The extra columns' sums go to a
+// frame of extra vectors and from there, element by element, to C (added
+// to it unless store, and mapped with aff as gemmAffineStore maps the
+// row tiles; gemmExtraStore). For AVX-512 panel kernels: the 12×17 tiles
+// of 7×7 maps (49 = 32 + 17) in one pass over A, where the 12×16 kernel
+// and the column kernel made two.
+func gemmKernelCols(g *gen, s isa, mr, ar, nr, extra int, name string, panels, aff bool) {
 	if aff && !panels {
 		log.Fatalf("asmgen: %s: aff needs panels", name)
 	}
+	if extra > 0 && (s.lanes != 16 || !panels || mr > s.lanes || ar != mr) {
+		log.Fatalf("asmgen: %s: extra columns need an AVX-512 panel kernel of full rows", name)
+	}
 	nv := nr / s.lanes
 	nacc := mr * nv
-	if nacc+nv+2 > s.regs {
-		log.Fatalf("asmgen: %d×%d does not fit %d registers", mr, nr, s.regs)
+	if nacc+nv+2+(extra+1)*min(extra, 1) > s.regs {
+		log.Fatalf("asmgen: %d×%d+%d does not fit %d registers", mr, nr, extra, s.regs)
 	}
 	bReg := func(v int) string { return s.r(nacc + v) }
 	aReg := func(i int) string { return s.r(nacc + nv + i%2) }
 	acc := func(i, v int) string { return s.r(i*nv + v) }
+	// The extra columns: A row p under mask K1 and one accumulator each.
+	aVec := s.r(nacc + nv + 2)
+	accX := func(e int) string { return s.r(nacc + nv + 3 + e) }
 	const unroll = 4
 
 	g.p("")
 	if aff {
 		g.p("// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int, mean, scale, shift *float32, lo, hi float32)", name)
-		g.p("// %s %d×%d micro-kernel over a column of blocks with a row-wise affine map and clamp; see gemmKernel in tensor/internal/asmgen.", s.name, mr, nr)
-		g.p("TEXT ·%s(SB), NOSPLIT, $0-96", name)
+		if extra > 0 {
+			g.p("// %s %d×(%d+%d) micro-kernel over a column of blocks with a row-wise affine map and clamp; see gemmKernelCols in tensor/internal/asmgen.", s.name, mr, nr, extra)
+		} else {
+			g.p("// %s %d×%d micro-kernel over a column of blocks with a row-wise affine map and clamp; see gemmKernel in tensor/internal/asmgen.", s.name, mr, nr)
+		}
+		g.p("TEXT ·%s(SB), NOSPLIT, $%d-96", name, 64*extra)
 	} else if panels {
 		g.p("// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)", name)
-		g.p("// %s %d×%d micro-kernel over a column of blocks; see gemmKernel in tensor/internal/asmgen.", s.name, mr, nr)
-		g.p("TEXT ·%s(SB), NOSPLIT, $0-64", name)
+		if extra > 0 {
+			g.p("// %s %d×(%d+%d) micro-kernel over a column of blocks; see gemmKernelCols in tensor/internal/asmgen.", s.name, mr, nr, extra)
+		} else {
+			g.p("// %s %d×%d micro-kernel over a column of blocks; see gemmKernel in tensor/internal/asmgen.", s.name, mr, nr)
+		}
+		g.p("TEXT ·%s(SB), NOSPLIT, $%d-64", name, 64*extra)
 	} else {
 		g.p("// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, store int)", name)
 		if ar != mr {
@@ -250,6 +285,10 @@ func gemmKernel(g *gen, s isa, mr, ar, nr int, name string, panels, aff bool) {
 		g.i("MOVQ scale+72(FP), R13")
 		g.i("MOVQ shift+80(FP), R14")
 	}
+	if extra > 0 {
+		g.i("MOVL $%#x, AX", 1<<mr-1)
+		g.i("KMOVW AX, K1")
+	}
 	if panels {
 		g.p("%s_panel:", name)
 	}
@@ -258,16 +297,25 @@ func gemmKernel(g *gen, s isa, mr, ar, nr int, name string, panels, aff bool) {
 	for n := range nacc {
 		g.i("%s %s, %s, %s", s.zero, s.r(n), s.r(n), s.r(n))
 	}
+	for e := range extra {
+		g.i("%s %s, %s, %s", s.zero, accX(e), accX(e), accX(e))
+	}
 	// Prefetch the rows of C, written at the end.
 	g.i("MOVQ DI, R10")
 	for range mr {
 		g.i("PREFETCHT0 (R10)")
-		g.i("PREFETCHT0 %d(R10)", nr*4-4)
+		g.i("PREFETCHT0 %d(R10)", (nr+extra)*4-4)
 		g.i("ADDQ R9, R10")
 	}
 	step := func(u int) {
 		for v := range nv {
 			g.i("VMOVUPS %d(DX), %s", v*s.bytes, bReg(v))
+		}
+		if extra > 0 {
+			g.i("VMOVUPS.Z %d(SI), K1, %s", 4*u*ar, aVec)
+			for e := range extra {
+				g.i("VFMADD231PS.BCST %d(DX), %s, %s", 4*(nr+e), aVec, accX(e))
+			}
 		}
 		g.i("ADDQ R8, DX")
 		for i := range mr {
@@ -296,6 +344,9 @@ func gemmKernel(g *gen, s isa, mr, ar, nr int, name string, panels, aff bool) {
 	g.i("DECQ CX")
 	g.i("JNZ %s_loop1", name)
 	g.p("%s_store:", name)
+	if extra > 0 {
+		gemmExtraStore(g, s, mr, nr, extra, name, accX, bReg(0), aReg(0), aff)
+	}
 	if aff {
 		gemmAffineStore(g, s, mr, nv, name, acc, bReg(0))
 	} else {
@@ -336,6 +387,54 @@ func gemmKernel(g *gen, s isa, mr, ar, nr int, name string, panels, aff bool) {
 	}
 	g.i("VZEROUPPER")
 	g.i("RET")
+}
+
+// gemmExtraStore emits the end of the extra columns of a block of
+// gemmKernelCols: their accumulators to the frame, then for each row i
+// and extra column e, lane i to c[i·ldc+nr+e], after adding C's element
+// (VADDSS with the operands of gemmKernel's VADDPS) unless store and,
+// with aff, mapping it with the scalar forms of gemmAffineStore's
+// operations, in its order and operand order (R12, R13 and R14 hold the
+// block's mean, scale and shift). DI holds the block's first row of C
+// and R9 ldc in bytes; t and u are free vector registers.
+func gemmExtraStore(g *gen, s isa, mr, nr, extra int, name string, accX func(e int) string, t, u string, aff bool) {
+	x := "X" + strings.TrimPrefix(t, s.reg)
+	y := "X" + strings.TrimPrefix(u, s.reg)
+	for e := range extra {
+		g.i("VMOVUPS %s, %d(SP)", accX(e), 64*e)
+	}
+	rows := func(add bool) {
+		for i := range mr {
+			for e := range extra {
+				g.i("VMOVSS %d(SP), %s", 64*e+4*i, x)
+				if add {
+					g.i("VADDSS %d(R10), %s, %s", 4*(nr+e), x, x)
+				}
+				if aff {
+					g.i("VSUBSS %d(R12), %s, %s", 4*i, x, x)
+					g.i("VMULSS %d(R13), %s, %s", 4*i, x, x)
+					g.i("VADDSS %d(R14), %s, %s", 4*i, x, x)
+					g.i("VMOVSS lo+88(FP), %s", y)
+					g.i("VMAXSS %s, %s, %s", x, y, x)
+					g.i("VMOVSS hi+92(FP), %s", y)
+					g.i("VMINSS %s, %s, %s", x, y, x)
+				}
+				g.i("VMOVSS %s, %d(R10)", x, 4*(nr+e))
+			}
+			if i < mr-1 {
+				g.i("ADDQ R9, R10")
+			}
+		}
+	}
+	g.i("MOVQ DI, R10")
+	g.i("MOVQ store+48(FP), AX")
+	g.i("TESTQ AX, AX")
+	g.i("JNZ %s_xstore", name)
+	rows(true)
+	g.i("JMP %s_xdone", name)
+	g.p("%s_xstore:", name)
+	rows(false)
+	g.p("%s_xdone:", name)
 }
 
 // gemmColsMax is the widest tile of the gemmCols12 kernels.

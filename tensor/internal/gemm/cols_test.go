@@ -135,12 +135,10 @@ func TestImagesMatchesDrivers(t *testing.T) {
 func TestSpreadRunsEveryTaskOnce(t *testing.T) {
 	for _, n := range []int{1, 2, 3, 7, 8, 10, 63, 64, 65, 200} {
 		counts := make([]atomic.Int32, n)
-		var g gemmArgs
+		g := gemmArgs{kernelConfig: cfg}
 		for range 3 {
-			g.spread(n, func(lo, hi int) {
-				for u := lo; u < hi; u++ {
-					counts[u].Add(1)
-				}
+			g.spread(n, func(w *workspace, u int) {
+				counts[u].Add(1)
 			})
 		}
 		for u := range counts {

@@ -473,7 +473,7 @@ type gemmArgs struct {
 	claimed                     uint64 // tasks claimed in spread, one bit each
 	// The tasks of the current spread and its loop over slots (runSlots).
 	spreadN     int
-	spreadFn    func(lo, hi int)
+	spreadFn    func(w *workspace, u int)
 	spreadSlots func(lo, hi int)
 }
 
@@ -551,7 +551,11 @@ func (l *freeList[T]) put(it *T) {
 var workspaces freeList[workspace]
 
 func getWorkspace(kc kernelConfig) *workspace {
-	w := workspaces.get()
+	return workspaces.get().fit(kc)
+}
+
+// fit makes w's packing buffers large enough for kc and returns w.
+func (w *workspace) fit(kc kernelConfig) *workspace {
 	if n := roundUp(kc.mc, kc.mr) * kc.kc; len(w.a) < n {
 		w.a = make([]float32, n)
 	}
@@ -559,6 +563,32 @@ func getWorkspace(kc kernelConfig) *workspace {
 		w.edge = make([]float32, kc.mr*kc.nr)
 	}
 	return w
+}
+
+// slotWorkspaces keeps a workspace for each slot of spread between
+// products. Slot r of a product is run by the same goroutine from one
+// product to the next (the caller takes slot 0), so its workspace's
+// lines are still in that core's caches and modified there, rather than
+// in the other core's, as a workspace from the shared free list often is
+// (each product's tasks pack α·op(A) into their workspace and the
+// micro-kernels read it back).
+var slotWorkspaces [spreadMax]atomic.Pointer[workspace]
+
+// slotWorkspace returns the kept workspace of slot r, or one from the
+// free list if another product holds it.
+func slotWorkspace(r int, kc kernelConfig) *workspace {
+	if w := slotWorkspaces[r].Swap(nil); w != nil {
+		return w.fit(kc)
+	}
+	return getWorkspace(kc)
+}
+
+// putSlotWorkspace keeps w for slot r, or returns it to the free list
+// if the slot holds one already.
+func putSlotWorkspace(r int, w *workspace) {
+	if !slotWorkspaces[r].CompareAndSwap(nil, w) {
+		workspaces.put(w)
+	}
 }
 
 // packBuffers holds shared packed blocks of B.
@@ -617,7 +647,7 @@ func (g *gemmArgs) run() {
 		*bufp = make([]float32, max(need, g.kc*ncBlock))
 	}
 	g.bp = *bufp
-	packB, tasks := g.packB, g.tasks // one closure each, not one per block
+	packB, task := g.packB, g.task // one closure each, not one per block
 	for g.jc = 0; g.jc < g.n; g.jc += ncBlock {
 		g.ncur = min(ncBlock, g.n-g.jc)
 		panels := ceilDiv(g.ncur, g.nr)
@@ -641,9 +671,11 @@ func (g *gemmArgs) run() {
 				parallel.For(panels, max(1, 64*256/g.kcur/g.nr), packB)
 			}
 			if serial {
-				g.tasks(0, mBlocks*chunks)
+				w := getWorkspace(g.kernelConfig)
+				g.tasks(w, 0, mBlocks*chunks)
+				workspaces.put(w)
 			} else {
-				g.spread(mBlocks*chunks, tasks)
+				g.spread(mBlocks*chunks, task)
 			}
 		}
 	}
@@ -654,22 +686,30 @@ func (g *gemmArgs) run() {
 // spreadMax is the most tasks that spread hands out by slots.
 const spreadMax = 64
 
-// spread calls fn(u, u+1) for every task u < n on the worker pool, as
-// parallel.For(n, 1, fn) does, but with the tasks dealt out by slots:
-// the range r of parallel.For(slots, 1, …) (the calling goroutine, which
-// starts first, takes r = 0) first runs the tasks [r·n/slots,
-// (r+1)·n/slots) in increasing order and then whatever the other slots
-// have not started, from their last task down, each task claimed once
-// through an atomic bit of g.claimed. A product repeated with the same
-// sizes (one layer after another's, a benchmark's loop) so gives each
-// core the rows of A and C it had the time before, still in its caches,
-// rather than a different interleaving each time, while the tasks of a
-// late or preempted worker are still taken by the others. Beyond
-// spreadMax tasks it is parallel.For.
-func (g *gemmArgs) spread(n int, fn func(lo, hi int)) {
+// spread calls fn(w, u) for every task u < n on the worker pool, as
+// parallel.For(n, 1, …) does, w a workspace that the goroutine running
+// the task holds for it, but with the tasks dealt out by slots: the range
+// r of parallel.For(slots, 1, …) (the calling goroutine, which starts
+// first, takes r = 0) first runs the tasks [r·n/slots, (r+1)·n/slots) in
+// increasing order and then whatever the other slots have not started,
+// from their last task down, each task claimed once through an atomic bit
+// of g.claimed, all with the workspace of slot r (slotWorkspace). A
+// product repeated with the same sizes (one layer after another's, a
+// benchmark's loop) so gives each core the rows of A and C and the
+// workspace it had the time before, still in its caches, rather than a
+// different interleaving each time, while the tasks of a late or
+// preempted worker are still taken by the others. Beyond spreadMax tasks
+// it is parallel.For, with a workspace from the free list per range.
+func (g *gemmArgs) spread(n int, fn func(w *workspace, u int)) {
 	slots := min(parallel.Workers(), n)
 	if n > spreadMax || slots <= 1 {
-		parallel.For(n, 1, fn)
+		parallel.For(n, 1, func(lo, hi int) {
+			w := getWorkspace(g.kernelConfig)
+			for u := lo; u < hi; u++ {
+				fn(w, u)
+			}
+			workspaces.put(w)
+		})
 		return
 	}
 	atomic.StoreUint64(&g.claimed, 0)
@@ -687,19 +727,21 @@ func (g *gemmArgs) runSlots(lo, hi int) {
 	n, fn := g.spreadN, g.spreadFn
 	slots := min(parallel.Workers(), n)
 	for r := lo; r < hi; r++ {
+		w := slotWorkspace(r, g.kernelConfig)
 		for u := r * n / slots; u < (r+1)*n/slots; u++ {
 			if g.claim(u) {
-				fn(u, u+1)
+				fn(w, u)
 			}
 		}
 		for o := 1; o < slots; o++ {
 			q := (r + o) % slots
 			for u := (q+1)*n/slots - 1; u >= q*n/slots; u-- {
 				if g.claim(u) {
-					fn(u, u+1)
+					fn(w, u)
 				}
 			}
 		}
+		putSlotWorkspace(r, w)
 	}
 }
 
@@ -818,32 +860,28 @@ func (g *gemmArgs) runNarrow() {
 	chunks := max(1, min(ceilDiv(tasksPerWorker*workers, mBlocks), g.n/chunkMin))
 	chunk := ceilDiv(panels, chunks) * g.nr
 	chunks = ceilDiv(g.n, chunk)
-	g.spread(mBlocks*chunks, func(lo, hi int) {
-		w := getWorkspace(g.kernelConfig)
+	g.spread(mBlocks*chunks, func(w *workspace, u int) {
 		wa, view := w, &workspace{edge: w.edge} // view: blocks of g.pa
 		if g.pa != nil {
 			wa = view
 		}
 		t := *g
-		for u := lo; u < hi; u++ {
-			i0, mc := t.rowBlock(u / chunks)
-			j0 := u % chunks * chunk
-			nc := min(chunk, g.n-j0)
-			for pc := 0; pc < g.k; pc += g.kc {
-				block(&t, pc)
-				t.store = pc == 0 && g.beta == 0
-				if g.pa != nil {
-					view.a = g.pa.block(pc, t.kcur, i0, mc)
-				} else {
-					packA(w.a, g.mr, g.transA, g.a, g.lda, i0, mc, pc, t.kcur, t.kcur, 0, g.alpha)
-				}
-				t.macroKernel(wa, i0, mc, j0, nc)
+		i0, mc := t.rowBlock(u / chunks)
+		j0 := u % chunks * chunk
+		nc := min(chunk, g.n-j0)
+		for pc := 0; pc < g.k; pc += g.kc {
+			block(&t, pc)
+			t.store = pc == 0 && g.beta == 0
+			if g.pa != nil {
+				view.a = g.pa.block(pc, t.kcur, i0, mc)
+			} else {
+				packA(w.a, g.mr, g.transA, g.a, g.lda, i0, mc, pc, t.kcur, t.kcur, 0, g.alpha)
 			}
-			if g.aff != nil || g.ep != nil {
-				t.epilogue(i0, mc, j0, nc)
-			}
+			t.macroKernel(wa, i0, mc, j0, nc)
 		}
-		workspaces.put(w)
+		if g.aff != nil || g.ep != nil {
+			t.epilogue(i0, mc, j0, nc)
+		}
 	})
 	packBuffers.put(bufp)
 }
@@ -893,42 +931,42 @@ func (g *gemmArgs) runImages() {
 	if workers == 1 {
 		groups = 1
 	}
-	tasks := func(lo, hi int) {
+	task := func(w *workspace, u int) {
 		// The task's view of the product and the workspace of g.pa's
 		// blocks live in the workspace and on the stack, so that a task
 		// allocates nothing (as colTask).
-		w := getWorkspace(g.kernelConfig)
 		t := &w.view
 		*t = *g
 		wa := workspace{a: w.a, edge: w.edge}
-		for u := lo; u < hi; u++ {
-			i0, mc := t.rowBlock(u / groups)
-			gi := u % groups
-			img0, img1 := gi*images/groups, (gi+1)*images/groups
-			for pc := 0; pc < g.k; pc += g.kc {
-				t.pc, t.kcur = pc, min(g.kc, g.k-pc)
-				t.store = pc == 0 && g.beta == 0
-				if g.pa != nil {
-					wa.a = g.pa.block(pc, t.kcur, i0, mc)
-				} else {
-					packA(w.a, g.mr, g.transA, g.a, g.lda, i0, mc, pc, t.kcur, t.kcur, 0, g.alpha)
-				}
-				for img := img0; img < img1; img++ {
-					t.jc, t.ncur = img*g.n0, g.n0
-					t.macroKernel(&wa, i0, mc, 0, g.n0)
-				}
+		i0, mc := t.rowBlock(u / groups)
+		gi := u % groups
+		img0, img1 := gi*images/groups, (gi+1)*images/groups
+		for pc := 0; pc < g.k; pc += g.kc {
+			t.pc, t.kcur = pc, min(g.kc, g.k-pc)
+			t.store = pc == 0 && g.beta == 0
+			if g.pa != nil {
+				wa.a = g.pa.block(pc, t.kcur, i0, mc)
+			} else {
+				packA(w.a, g.mr, g.transA, g.a, g.lda, i0, mc, pc, t.kcur, t.kcur, 0, g.alpha)
 			}
-			if g.aff != nil || g.ep != nil {
-				t.epilogue(i0, mc, img0*g.n0, (img1-img0)*g.n0)
+			for img := img0; img < img1; img++ {
+				t.jc, t.ncur = img*g.n0, g.n0
+				t.macroKernel(&wa, i0, mc, 0, g.n0)
 			}
 		}
+		if g.aff != nil || g.ep != nil {
+			t.epilogue(i0, mc, img0*g.n0, (img1-img0)*g.n0)
+		}
 		w.view = gemmArgs{}
-		workspaces.put(w)
 	}
 	if n := mBlocks * groups; workers == 1 || n == 1 {
-		tasks(0, n)
+		w := getWorkspace(g.kernelConfig)
+		for u := range n {
+			task(w, u)
+		}
+		workspaces.put(w)
 	} else {
-		g.spread(n, tasks)
+		g.spread(n, task)
 	}
 }
 
@@ -1008,11 +1046,10 @@ func packBPanel(dst []float32, nr int, trans bool, b []float32, ldb, p0, kc, j0,
 	}
 }
 
-// tasks computes tasks [lo, hi) of the current block: task t multiplies
-// the (t / chunks)-th block of rows of op(A) by the (t % chunks)-th chunk of
-// columns.
-func (g *gemmArgs) tasks(lo, hi int) {
-	w := getWorkspace(g.kernelConfig)
+// tasks computes tasks [lo, hi) of the current block with the workspace
+// w: task t multiplies the (t / chunks)-th block of rows of op(A) by the
+// (t % chunks)-th chunk of columns.
+func (g *gemmArgs) tasks(w *workspace, lo, hi int) {
 	wa, view := w, &workspace{edge: w.edge} // view: blocks of g.pa
 	if g.pa != nil {
 		wa = view
@@ -1041,8 +1078,11 @@ func (g *gemmArgs) tasks(lo, hi int) {
 			g.epilogue(i0, mc, g.jc+j0, nc)
 		}
 	}
-	workspaces.put(w)
 }
+
+// task computes task u of the current block with the workspace w, for
+// spread.
+func (g *gemmArgs) task(w *workspace, u int) { g.tasks(w, u, u+1) }
 
 // epilogue applies g.aff to the rows of [i0, i0+mc) that the
 // micro-kernels have not mapped (those past g.affRows(mc)) and then g.ep

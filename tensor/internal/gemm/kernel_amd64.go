@@ -55,6 +55,22 @@ func sgemmPanels12x16AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, 
 //go:noescape
 func sgemmPanelsAff12x16AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int, mean, scale, shift *float32, lo, hi float32)
 
+// sgemmPanels12x17AVX512 is the kernel of 12×17 tiles over a column of
+// blocks (gemmKernelCols in ../asmgen): the 12×16 row tiles of
+// sgemmPanels12x16AVX512 and a 17th column by columns, as the column
+// kernels hold it, in one pass over A and B: the last tiles of 7×7 maps
+// (49 = 32 + 17) for avx512Edge.
+//
+//go:noescape
+func sgemmPanels12x17AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int)
+
+// sgemmPanelsAff12x17AVX512 is sgemmPanels12x17AVX512 with the affine
+// map of sgemmPanelsAff12x32AVX512, its 17th column mapped element by
+// element with the same operations (avx512EdgeAff).
+//
+//go:noescape
+func sgemmPanelsAff12x17AVX512(k int, a, b *float32, ldb int, c *float32, ldc int, store int, panels int, mean, scale, shift *float32, lo, hi float32)
+
 //go:noescape
 func sgemmCols12x1AVX512(k int, a, b *float32, ldb int, s *float32)
 
@@ -229,6 +245,8 @@ var cols12AVX512 = [...][]struct {
 
 var (
 	panels12x16AVX512    = asmPanels(12, 16, sgemmPanels12x16AVX512)
+	panels12x17AVX512    = asmPanels(12, 17, sgemmPanels12x17AVX512)
+	panelsAff12x17AVX512 = asmPanelsAff(12, 17, panels12x17AVX512, sgemmPanelsAff12x17AVX512)
 	panelsAff12x16AVX512 = asmPanelsAff(12, 16, panels12x16AVX512, sgemmPanelsAff12x16AVX512)
 )
 
@@ -239,11 +257,16 @@ const avx512EdgeMax = 16 + 12 - 1
 // avx512Edge is the edge kernel of the 12×32 kernel (kernelConfig.edge)
 // for n blocks of cols ≤ avx512EdgeMax columns, with the multiply-adds of
 // whole vectors they take: 12×16 row tiles for 16 columns, the rest (or
-// all, below 16) by columns, one multiply-add per column and step. Every
-// kernel forms the sums with the same fused multiply-adds in the same
-// order, so the results are those of the 12×32 kernel bit for bit.
+// all, below 16) by columns, one multiply-add per column and step; 17
+// columns (7×7 maps) in one kernel of both. Every kernel forms the sums
+// with the same fused multiply-adds in the same order, so the results
+// are those of the 12×32 kernel bit for bit.
 func avx512Edge(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n, cols int) {
 	if n <= 0 {
+		return
+	}
+	if cols == 17 {
+		panels12x17AVX512(k, a, b, ldb, c, ldc, store, n)
 		return
 	}
 	if cols >= 16 {
@@ -257,10 +280,15 @@ func avx512Edge(k int, a, b []float32, ldb int, c []float32, ldc int, store bool
 
 // avx512EdgeAff is avx512Edge followed by the affine map of aff (row i of
 // block t being row row+t·12+i of its parameters), applied in registers
-// for the 12×16 tiles and to each sum of the column kernels as it is
-// stored: the edge kernel's kernelConfig.edgeAff.
+// for the 12×16 tiles and to each sum of the column kernels (and of the
+// 17th column of the 12×17 kernel) as it is stored: the edge kernel's
+// kernelConfig.edgeAff.
 func avx512EdgeAff(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, n, cols int, aff *Affine, row int) {
 	if n <= 0 {
+		return
+	}
+	if cols == 17 {
+		panelsAff12x17AVX512(k, a, b, ldb, c, ldc, store, n, aff, row)
 		return
 	}
 	if cols >= 16 {
