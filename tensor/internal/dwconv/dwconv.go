@@ -316,8 +316,9 @@ func gradNarrowS2Generic(out, dy, x []float32, h, w, n int) {
 // odd sums. Every variant gives the same results bit for bit (for 3×3
 // kernels the assembly ones add 8 taps or 8 channels at a time).
 func SumLanes(dw, sums []float32, kk, n, stride int) {
-	group := (kk + MaxGradTaps - 1) / MaxGradTaps
-	if kk < 1 || n < 0 || stride < 2*group*MaxGradTaps*Lanes && n > 1 || len(dw) < n*kk || n > 0 && len(sums) < (n-1)*stride+2*group*MaxGradTaps*Lanes {
+	groups := (kk + MaxGradTaps - 1) / MaxGradTaps
+	size := 2 * groups * MaxGradTaps * Lanes // one channel's sums
+	if kk < 1 || n < 0 || n > 1 && stride < size || len(dw) < n*kk || n > 0 && len(sums) < (n-1)*stride+size {
 		panic(fmt.Sprintf("dwconv: SumLanes: %d channels of %d taps (stride %d) do not fit dw of %d or sums of %d", n, kk, stride, len(dw), len(sums)))
 	}
 	if kk == 9 {

@@ -775,13 +775,6 @@ func sumLanes9Asm(dw, sums []float32, n, stride int) {
 	}
 }
 
-func abs(a int) int {
-	if a < 0 {
-		return -a
-	}
-	return a
-}
-
 // packC16FlatAVX512 is the kernel of PackC16 for the rows of a map stored
 // one after the other (see packC16Flat512 in ../asmgen).
 //

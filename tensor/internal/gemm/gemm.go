@@ -252,14 +252,8 @@ func SgemmBatchNEpilogue(transA bool, m, n, k int, alpha float32, a []float32, l
 						aff.apply(r, ci[r*ldc:r*ldc+n])
 					}
 				}
-				switch {
-				case ep == nil:
-				case ldc == n: // the rows are one run
-					ep(i*strideC, ci[:m*n])
-				default:
-					for r := range m {
-						ep(i*strideC+r*ldc, ci[r*ldc:r*ldc+n])
-					}
+				if ep != nil {
+					runEpilogue(ep, c, i*strideC, m, n, ldc)
 				}
 			}
 		}
@@ -497,18 +491,11 @@ func split(seg, lo, n int, f func(piece)) {
 	}
 }
 
-// nSeg and kSeg return the block lengths of the batched dimensions, 0 if
-// they are not batched.
+// nSeg returns the length of the blocks of the batched columns, 0 if the
+// columns are not batched.
 func (g *gemmArgs) nSeg() int {
 	if g.segN {
 		return g.n0
-	}
-	return 0
-}
-
-func (g *gemmArgs) kSeg() int {
-	if g.segK {
-		return g.k0
 	}
 	return 0
 }
@@ -1101,18 +1088,24 @@ func (g *gemmArgs) epilogue(i0, mc, col, nc int) {
 				g.aff.apply(i, g.c[base+i*g.ldc:][:pc.n])
 			}
 		}
-		switch {
-		case g.ep == nil:
-		case pc.n == g.ldc: // whole rows, adjacent: one run
-			off := base + i0*g.ldc
-			g.ep(off, g.c[off:][:mc*pc.n])
-		default:
-			for i := i0; i < i0+mc; i++ {
-				off := base + i*g.ldc
-				g.ep(off, g.c[off:][:pc.n])
-			}
+		if g.ep != nil {
+			runEpilogue(g.ep, g.c, base+i0*g.ldc, mc, pc.n, g.ldc)
 		}
 	})
+}
+
+// runEpilogue calls ep on rows runs of n elements of c, the first at off
+// and each ldc after the one before: once over all of them if they are
+// adjacent (ldc = n), else once per run.
+func runEpilogue(ep Epilogue, c []float32, off, rows, n, ldc int) {
+	if ldc == n {
+		ep(off, c[off:][:rows*n])
+		return
+	}
+	for r := range rows {
+		o := off + r*ldc
+		ep(o, c[o:][:n])
+	}
 }
 
 // affRows returns the number of leading rows of a block of mc rows of C
