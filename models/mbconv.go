@@ -278,8 +278,13 @@ func forwardReleasing(seq *nn.Sequential, x, r *autograd.Var) *autograd.Var {
 		}
 		return y
 	}
+	return releasingChildren(seq.Children(), x, r)
+}
+
+// releasingChildren is forwardReleasing under NoGrad, for the modules
+// children in order.
+func releasingChildren(children []nn.Child, x, r *autograd.Var) *autograd.Var {
 	y := x
-	children := seq.Children()
 	added := r == nil
 	for i := 0; i < len(children); i++ {
 		last := i == len(children)-1

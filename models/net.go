@@ -471,7 +471,7 @@ func InitWeights(rng *rand.Rand, m nn.Module, scheme InitScheme, skip func(nn.Mo
 // Under NoGrad (inference) intermediate results go back to the tensor
 // buffer pool as soon as they have been used (see forwardReleasing).
 func (n *Net) Forward(x *autograd.Var) *autograd.Var {
-	f := forwardReleasing(n.Features, x, nil)
+	f := n.forwardFeatures(x)
 	y := autograd.GlobalAvgPool2D(f)
 	s := y.Shape()
 	out := nn.Traced(n, f, n.Classifier.Forward(autograd.Reshape(y, s[0], s[1])))
@@ -531,3 +531,89 @@ func (n *Net) Describe() (name, extra string) { return n.Config.Name, "" }
 // String returns nn.Format(n): the module tree as PyTorch prints it, with
 // parameter counts.
 func (n *Net) String() string { return nn.Format(n) }
+
+// Inference of a batch in micro-batches (see forwardFeatures).
+var (
+	// microBatch is the number of images per micro-batch, at least 2:
+	// some layers compute a batch of one image otherwise than a larger one
+	// (the squeeze-excite units' 1×1 convolutions on 1×1 maps, as
+	// matrix-vector products), with other roundings. The last micro-batch
+	// takes the rest of the batch when fewer than two images would remain.
+	microBatch = 2
+	// microMinPixels is the smallest input map (H·W) of a feature layer
+	// that runs in micro-batches: the layers on maps of 56×56 and more
+	// (the stem and the layers up to the first on 28×28 maps, at 224×224).
+	microMinPixels = 56 * 56
+	// microHook, if not nil, is called with the number of leading layers
+	// forwardFeatures ran in micro-batches (tests).
+	microHook func(lead int)
+)
+
+// forwardFeatures returns n.Features' output for x, as
+// forwardReleasing(n.Features, x, nil) does. Under NoGrad, with every
+// feature layer in evaluation mode and no tracer active, a batch of more
+// than microBatch images runs its leading layers, those whose input maps
+// have at least microMinPixels positions, microBatch images at a time
+// (autograd.Slice of x), and the rest on the micro-batches' outputs
+// concatenated (autograd.Concat): on 112×112 and 56×56 maps, the
+// activations of a batch of 8 (tens of MB per layer) no longer fit in
+// the caches and those layers wait on memory, while a micro-batch's stay
+// in them from one layer to the next. Every layer of evaluation mode
+// computes each image of a batch independently of the others, so the
+// outputs are those of the whole batch (TestMicroBatchLogits).
+func (n *Net) forwardFeatures(x *autograd.Var) *autograd.Var {
+	children := n.Features.Children()
+	s := x.Shape()
+	if autograd.GradEnabled() || nn.Tracing() || len(s) != 4 || s[0] < 2*microBatch || s[2]*s[3] < microMinPixels || !allEval(n.Features) {
+		return forwardReleasing(n.Features, x, nil)
+	}
+	nb := s[0]
+	outs := make([]*autograd.Var, 0, (nb+microBatch-1)/microBatch)
+	lead := -1 // the number of leading layers run in micro-batches
+	for i := 0; i < nb; {
+		m := microBatch
+		if nb-i-m < 2 {
+			m = nb - i // no micro-batch of one image (see microBatch)
+		}
+		y := autograd.Slice(x, 0, i, i+m, 1)
+		i += m
+		for j := 0; j < len(children) && (j < lead || lead < 0); j++ {
+			if ys := y.Shape(); lead < 0 && ys[2]*ys[3] < microMinPixels {
+				lead = j
+				break
+			}
+			next := children[j].Module.Forward(y)
+			autograd.Discard(y, x, next)
+			y = next
+		}
+		if lead < 0 {
+			lead = len(children)
+		}
+		outs = append(outs, y)
+	}
+	if microHook != nil {
+		microHook(lead)
+	}
+	f := autograd.Concat(0, outs...)
+	for _, y := range outs {
+		autograd.Discard(y, x, f)
+	}
+	if lead == len(children) {
+		return f
+	}
+	g := releasingChildren(children[lead:], f, nil)
+	autograd.Discard(f, x, g)
+	return g
+}
+
+// allEval reports whether m and every module below it are in evaluation
+// mode.
+func allEval(m nn.Module) bool {
+	eval := true
+	nn.Walk(m, func(_ string, c nn.Module) {
+		if t, ok := c.(interface{ Training() bool }); ok && t.Training() {
+			eval = false
+		}
+	})
+	return eval
+}

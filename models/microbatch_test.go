@@ -1,0 +1,107 @@
+package models
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/autonl-go/autonl/autograd"
+	"github.com/autonl-go/autonl/nn"
+	"github.com/autonl-go/autonl/tensor"
+)
+
+// TestMicroBatchLogits checks that inference in micro-batches
+// (forwardFeatures) gives the logits of the whole batch in one pass bit
+// for bit, for micro-batches of 2 and 3 images of a batch of 7 (the last
+// one taking 3 and 4),
+// at 112×112 and (frozen) 224×224, on networks with squeeze-excite, LightNL blocks (AutoNL-S), ReLU6 and
+// Swish, frozen and not, with random batch norm statistics.
+func TestMicroBatchLogits(t *testing.T) {
+	defer func(b, p int) { microBatch, microMinPixels, microHook = b, p, nil }(microBatch, microMinPixels)
+	leads := 0
+	microHook = func(lead int) {
+		require.Positive(t, lead)
+		leads++
+	}
+	for _, name := range []string{"mobilenetv2", "autonl-s", "mnasnet-a1"} {
+		for _, frozen := range []bool{false, true} {
+			size := 112
+			if frozen {
+				size = 224
+			}
+			rng := rand.New(rand.NewPCG(5, 6))
+			net, err := New(name, rng, Config{Classes: 10})
+			require.NoError(t, err)
+			const nb = 7
+			x := autograd.Const(tensor.Normal(rng, 0, 1, nb, 3, size, size))
+			randomBN(rng, net, x)
+			nn.SetTraining(net, false)
+			if frozen {
+				nn.Freeze(net)
+			}
+			logits := func(micro int, x *autograd.Var) []float32 {
+				microBatch = micro
+				var out []float32
+				autograd.NoGrad(func() { out = net.Forward(x).Value.Data() })
+				return out
+			}
+			microMinPixels = 56 * 56
+			whole := logits(nb, x)
+			for _, v := range whole {
+				require.False(t, math.IsNaN(float64(v)) || math.IsInf(float64(v), 0), "logits %v", whole)
+			}
+			for _, micro := range []int{2, 3} {
+				before := leads
+				require.Equal(t, whole, logits(micro, x), "%s frozen %v, micro-batches of %d", name, frozen, micro)
+				require.Equal(t, before+1, leads, "micro-batches not used")
+			}
+		}
+	}
+}
+
+// randomBN gives every batch norm of m random affine parameters (LightNL's
+// last γ too, which starts at 0) and running statistics from a forward
+// pass in training mode over x, as randomizeBN of the external tests.
+func randomBN(rng *rand.Rand, m nn.Module, x *autograd.Var) {
+	var bns []*nn.BatchNorm2d
+	nn.Walk(m, func(_ string, m nn.Module) {
+		if bn, ok := m.(*nn.BatchNorm2d); ok {
+			bns = append(bns, bn)
+		}
+	})
+	for _, bn := range bns {
+		c := bn.Channels
+		copy(bn.Weight.Value.Data(), tensor.Uniform(rng, 0.1, 1.5, c).Data())
+		copy(bn.Bias.Value.Data(), tensor.Normal(rng, 0, 0.2, c).Data())
+		bn.Momentum = 1
+	}
+	nn.SetTraining(m, true)
+	autograd.NoGrad(func() { m.Forward(x) })
+	for _, bn := range bns {
+		bn.Momentum = 0.1
+	}
+}
+
+// TestMicroBatchNotInTraining checks that a network in training mode (batch
+// norm with batch statistics) or recording a graph runs the whole batch at
+// once: its logits differ from those of micro-batches otherwise.
+func TestMicroBatchNotInTraining(t *testing.T) {
+	defer func(b int) { microBatch = b }(microBatch)
+	rng := rand.New(rand.NewPCG(7, 8))
+	net, err := New("mobilenetv2", rng, Config{Classes: 10})
+	require.NoError(t, err)
+	x := autograd.Const(tensor.Normal(rng, 0, 1, 4, 3, 64, 64))
+	nn.SetTraining(net, true)
+	nn.SetTraining(net.Dropout(), false) // the same logits every time
+	var whole, micro []float32
+	microBatch = 4
+	autograd.NoGrad(func() { whole = net.Forward(x).Value.Data() })
+	microBatch = 1
+	autograd.NoGrad(func() { micro = net.Forward(x).Value.Data() })
+	require.Equal(t, whole, micro)
+	y := net.Forward(x) // with gradients: a graph, whole batch
+	require.Equal(t, whole, y.Value.Data())
+	y.ReleaseGraph()
+}
