@@ -354,7 +354,7 @@ func fusedSE(children []nn.Child, i int, y *autograd.Var) *autograd.Var {
 	if d == nil {
 		return nil
 	}
-	z := se.ForwardMeans(d, m)
+	z := se.ForwardMeansInto(d, m)
 	autograd.Discard(d, y, z)
 	return z
 }

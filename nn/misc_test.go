@@ -191,6 +191,25 @@ func TestSqueezeExcite(t *testing.T) {
 	assert.PanicsWithValue(t, "nn: SqueezeExcite: input [2 5 3 4] is not N×6×H×W", func() { se.Forward(autograd.Const(tensor.New(2, 5, 3, 4))) })
 	assert.PanicsWithValue(t, "nn: NewSqueezeExcite: channels 6 and reduced 0 must be positive", func() { nn.NewSqueezeExcite(rng, 6, 0, nil, nil) })
 
+	// ForwardMeansInto: inference's values of ForwardMeans bit for bit, in
+	// x's storage; with gradients, a new result and x untouched.
+	means := autograd.GlobalAvgPool2D(autograd.Const(x))
+	var want, got *autograd.Var
+	xc := autograd.Const(x.Clone())
+	autograd.NoGrad(func() {
+		want = se.ForwardMeans(autograd.Const(x), means)
+		got = se.ForwardMeansInto(xc, means)
+	})
+	assert.Same(t, xc, got)
+	require.Equal(t, want.Value.Data(), got.Value.Data())
+	xg := autograd.Const(x.Clone())
+	yg := se.ForwardMeansInto(xg, means)
+	assert.NotSame(t, xg, yg)
+	require.Equal(t, x.Data(), xg.Value.Data())
+	assert.PanicsWithValue(t, "nn: SqueezeExcite: means [2 6] for input [2 6 3 4], want N×C×1×1", func() {
+		se.ForwardMeansInto(autograd.Const(x), autograd.Const(tensor.New(2, 6)))
+	})
+
 	// Other activations, as MobileNetV3 uses.
 	se3 := nn.NewSqueezeExcite(rng, 6, 2, nn.NewReLU(), nn.NewHardSigmoid())
 	assert.Contains(t, nn.Repr(se3), "(scale_activation): Hardsigmoid()")

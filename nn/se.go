@@ -69,7 +69,7 @@ func NewSqueezeExcite(rng *rand.Rand, channels, reduced int, act, gate Module) *
 // pool.
 func (se *SqueezeExcite) Forward(x *autograd.Var) *autograd.Var {
 	se.check(x)
-	return se.forward(x, se.AvgPool.Forward(x))
+	return se.forward(x, se.AvgPool.Forward(x), false)
 }
 
 // ForwardMeans is Forward with avgpool(x) given as means, N×C×1×1 (from
@@ -77,11 +77,29 @@ func (se *SqueezeExcite) Forward(x *autograd.Var) *autograd.Var {
 // bit for bit, as Forward(x) when means is GlobalAvgPool2D of x. It panics
 // as Forward does, and if means is not N×C×1×1.
 func (se *SqueezeExcite) ForwardMeans(x, means *autograd.Var) *autograd.Var {
+	se.checkMeans(x, means)
+	return se.forward(x, means, false)
+}
+
+// ForwardMeansInto is ForwardMeans that, in inference (under NoGrad, no
+// tracer active, a Sigmoid gate), multiplies x's planes by the gate in
+// place (tensor.MulPlanesInto) and returns x: the same values bit for
+// bit, without a buffer of their own or a pass that reads x and writes
+// another tensor. The caller must own x, a result it discards once the
+// unit has run (an MBConv layer's depthwise output), and must not use its
+// former values. Elsewhere it is ForwardMeans.
+func (se *SqueezeExcite) ForwardMeansInto(x, means *autograd.Var) *autograd.Var {
+	se.checkMeans(x, means)
+	return se.forward(x, means, true)
+}
+
+// checkMeans panics unless x is N×C×H×W with the block's C channels and
+// means is N×C×1×1.
+func (se *SqueezeExcite) checkMeans(x, means *autograd.Var) {
 	se.check(x)
 	if s := x.Shape(); !tensor.SameShape(means.Shape(), []int{s[0], s[1], 1, 1}) {
 		panic(fmt.Sprintf("nn: SqueezeExcite: means %v for input %v, want N×C×1×1", means.Shape(), s))
 	}
-	return se.forward(x, means)
 }
 
 // check panics unless x is N×C×H×W with the block's C channels.
@@ -91,13 +109,20 @@ func (se *SqueezeExcite) check(x *autograd.Var) {
 	}
 }
 
-// forward returns x·gate(fc2(act(fc1(m)))), m being avgpool(x).
-func (se *SqueezeExcite) forward(x, m *autograd.Var) *autograd.Var {
+// forward returns x·gate(fc2(act(fc1(m)))), m being avgpool(x), in x's
+// storage if inPlace and the gate is computed for inference.
+func (se *SqueezeExcite) forward(x, m *autograd.Var, inPlace bool) *autograd.Var {
 	z := se.FC2.Forward(se.Act.Forward(se.FC1.Forward(m)))
 	var scale *autograd.Var
 	if _, sigmoid := se.Gate.(*Sigmoid); sigmoid && !autograd.GradEnabled() && !Tracing() {
-		scale = autograd.Const(tensor.SigmoidFloat32(z.Value))
+		s := tensor.SigmoidFloat32(z.Value)
 		autograd.Discard(z, x)
+		if inPlace {
+			tensor.MulPlanesInto(x.Value, s)
+			tensor.Release(s)
+			return x
+		}
+		scale = autograd.Const(s)
 	} else {
 		scale = se.Gate.Forward(z)
 	}

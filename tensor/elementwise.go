@@ -115,6 +115,34 @@ func AddInto(dst, src *Tensor) {
 	})
 }
 
+// MulPlanesInto multiplies each plane of x by its own factor, in place:
+// x[n, c, …] ← s[n·C + c]·x[n, c, …] for x of shape N×C×… and s of N·C
+// elements (N×C×1×1, say), with the products of Mul(s, x) bit for bit.
+// A plane is one call of the vector kernel (Mul's broadcast calls it per
+// row of the last dimension: 7 values at a time on 7×7 maps), and the
+// result needs no buffer of its own: a squeeze-excite unit's product at
+// inference, whose input is discarded once scaled. It panics if x has
+// fewer than 2 dimensions or s does not have N·C elements.
+func MulPlanesInto(x, s *Tensor) {
+	if len(x.shape) < 2 || len(s.data) != x.shape[0]*x.shape[1] {
+		panic(fmt.Sprintf("tensor: MulPlanesInto: %d factors for x %v, want N·C", len(s.data), x.shape))
+	}
+	planes := len(s.data)
+	if planes == 0 {
+		return
+	}
+	size := len(x.data) / planes
+	if size == 0 {
+		return
+	}
+	parallel.For(planes, max(1, elemGrain/size), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			plane := x.data[p*size : (p+1)*size]
+			vec.Scale(plane, plane, s.data[p])
+		}
+	})
+}
+
 // AxpyInto adds alpha·x to dst element-wise, in place: dst += alpha·x. The
 // shapes must be equal.
 func AxpyInto(dst *Tensor, alpha float32, x *Tensor) {

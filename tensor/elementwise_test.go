@@ -129,6 +129,27 @@ func TestInPlace(t *testing.T) {
 	require.PanicsWithValue(t, "tensor: AxpyInto: shapes [2 2] and [4] differ", func() { AxpyInto(New(2, 2), 1, New(4)) })
 }
 
+// TestMulPlanesInto checks that MulPlanesInto gives Mul(s, x) bit for bit
+// on planes of 1, 7×7 (49: vector and tail), 14×14 and 3×5×5 values, with
+// N·C planes from 1 to thousands (some ranges in parallel), and panics
+// when the factors do not fit.
+func TestMulPlanesInto(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, shape := range [][]int{{1, 1, 1, 1}, {2, 3, 7, 7}, {8, 576, 7, 7}, {8, 96, 14, 14}, {3, 5, 3, 5, 5}, {4, 17}} {
+		x := randn(rng, shape...)
+		sShape := []int{shape[0], shape[1]}
+		for range len(shape) - 2 {
+			sShape = append(sShape, 1)
+		}
+		s := randn(rng, sShape...)
+		want := Mul(s, x)
+		MulPlanesInto(x, s)
+		require.Equal(t, want.Data(), x.Data(), "%v", shape)
+	}
+	require.PanicsWithValue(t, "tensor: MulPlanesInto: 3 factors for x [2 3 4 4], want N·C", func() { MulPlanesInto(New(2, 3, 4, 4), New(3)) })
+	require.PanicsWithValue(t, "tensor: MulPlanesInto: 1 factors for x [3], want N·C", func() { MulPlanesInto(New(3), New(1)) })
+}
+
 func TestScalarOps(t *testing.T) {
 	x := FromSlice([]float32{-2, -0.5, 0, 1, 3}, 5)
 	for _, tc := range []struct {
