@@ -77,22 +77,32 @@ func Slice(t *Tensor, axis, start, stop, step int) *Tensor {
 	if outer*m*inner == 0 {
 		return out
 	}
-	// Ranges of the outer index in parallel, about sliceGrain elements
-	// each; a slice of the last axis (LightNL's strided keys) element by
-	// element rather than one copy call per element.
-	parallel.For(outer, max(1, sliceGrain/(m*inner)), func(lo, hi int) {
-		for o := lo; o < hi; o++ {
-			if inner == 1 {
+	if inner == 1 {
+		// A slice of the last axis (LightNL's strided keys): ranges of
+		// the outer index in parallel, about sliceGrain elements each,
+		// element by element rather than one copy call per element.
+		parallel.For(outer, max(1, sliceGrain/m), func(lo, hi int) {
+			for o := lo; o < hi; o++ {
 				src, dst := t.data[o*n+start:], out.data[o*m:(o+1)*m]
 				for k := range dst {
 					dst[k] = src[k*step]
 				}
-				continue
 			}
-			for k := range m {
-				src := (o*n + start + k*step) * inner
-				copy(out.data[(o*m+k)*inner:(o*m+k+1)*inner], t.data[src:src+inner])
-			}
+		})
+		return out
+	}
+	// Ranges of the copied rows of inner elements (row k of outer index o
+	// is u = o·m + k) in parallel, about sliceGrain elements each, each
+	// row cut into pieces of sliceGrain: a slice of the first axis (a
+	// range of a batch's images) is one long run, parallel too.
+	pieces := (inner + sliceGrain - 1) / sliceGrain
+	parallel.For(outer*m*pieces, max(1, sliceGrain/min(inner, sliceGrain)), func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			row, piece := u/pieces, u%pieces
+			o, k := row/m, row%m
+			j0, j1 := piece*sliceGrain, min((piece+1)*sliceGrain, inner)
+			src := (o*n+start+k*step)*inner + j0
+			copy(out.data[(o*m+k)*inner+j0:(o*m+k)*inner+j1], t.data[src:src+j1-j0])
 		}
 	})
 	return out
