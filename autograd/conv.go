@@ -104,3 +104,14 @@ func Conv2DFrozen(x *Var, w *tensor.FrozenConvWeight, p tensor.Conv2DConfig, ep 
 	}
 	return record("Conv2DFrozen", tensor.Conv2DFrozen(x.Value, w, p, ep), []*Var{x}, nil)
 }
+
+// MatMulFrozen returns tensor.MatMulFrozen(x, w), x·Wᵀ with a frozen
+// weight (a linear layer's) for inference. It has no backward rule: it
+// panics if gradients are enabled and x requires one, and otherwise
+// records a result like any other operation under NoGrad.
+func MatMulFrozen(x *Var, w *tensor.FrozenMatMulWeight) *Var {
+	if GradEnabled() && x.requiresGrad {
+		panic("autograd: MatMulFrozen: inference only, but gradients are enabled and x requires one")
+	}
+	return record("MatMulFrozen", tensor.MatMulFrozen(x.Value, w), []*Var{x}, nil)
+}

@@ -7,14 +7,16 @@ import (
 	"github.com/autonl-go/autonl/tensor"
 )
 
-// Freeze prepares the convolutions below m (m included) for inference, as
-// an inference engine prepares a network when it loads it (ONNX Runtime's
-// session, torch.jit.freeze): each Conv2d without bias (those followed by
-// batch norm) keeps a copy of its weight, packed for the matrix-product
-// kernels where it computes through them (tensor.FreezeConvWeight), and
-// computes from that copy whenever it runs without gradients
-// (autograd.NoGrad), alone or fused with its batch norm (FusedConvBN), so
-// that no inference packs the weights again. The results are those of the
+// Freeze prepares the convolutions and linear layers below m (m included)
+// for inference, as an inference engine prepares a network when it loads
+// it (ONNX Runtime's session, torch.jit.freeze): each Conv2d without bias
+// (those followed by batch norm) keeps a copy of its weight, packed for
+// the matrix-product kernels where it computes through them
+// (tensor.FreezeConvWeight), and computes from that copy whenever it runs
+// without gradients (autograd.NoGrad), alone or fused with its batch norm
+// (FusedConvBN); each Linear keeps its weight packed for x·Wᵀ
+// (tensor.FreezeMatMulWeight) likewise, so that no inference packs the
+// weights again. The results are those of the
 // layers unfrozen, bit for bit; training is unaffected. The price is
 // memory: a frozen layer holds a copy of its weight and, for a
 // convolution of one group, the packed copy (about as large again).
@@ -38,6 +40,10 @@ func Freeze(m Module) {
 			w := c.Weight.Value
 			c.frozen.Store(&frozenConv{src: w, w: tensor.FreezeConvWeight(w, c.Params.Groups)})
 		}
+		if l, ok := m.(*Linear); ok {
+			w := l.Weight.Value
+			l.frozen.Store(&frozenLinear{src: w, w: tensor.FreezeMatMulWeight(w)})
+		}
 	})
 }
 
@@ -47,6 +53,9 @@ func Unfreeze(m Module) {
 	Walk(m, func(_ string, m Module) {
 		if c, ok := m.(*Conv2d); ok {
 			c.frozen.Store(nil)
+		}
+		if l, ok := m.(*Linear); ok {
+			l.frozen.Store(nil)
 		}
 	})
 }
@@ -74,6 +83,32 @@ func (c *Conv2d) frozenWeight() *tensor.FrozenConvWeight {
 	}
 	if autograd.GradEnabled() || c.Bias != nil || f.src != c.Weight.Value {
 		c.frozen.Store(nil)
+		return nil
+	}
+	return f.w
+}
+
+// frozenLinear is what Freeze keeps for a Linear: its weight tensor at
+// the time and the frozen copy of its values.
+type frozenLinear struct {
+	src *tensor.Tensor
+	w   *tensor.FrozenMatMulWeight
+}
+
+// frozenLinearState is embedded in Linear: the layer's frozenLinear, if
+// frozen.
+type frozenLinearState struct {
+	frozen atomic.Pointer[frozenLinear]
+}
+
+// frozenWeight returns l's frozen weight as Conv2d.frozenWeight does.
+func (l *Linear) frozenWeight() *tensor.FrozenMatMulWeight {
+	f := l.frozen.Load()
+	if f == nil {
+		return nil
+	}
+	if autograd.GradEnabled() || f.src != l.Weight.Value {
+		l.frozen.Store(nil)
 		return nil
 	}
 	return f.w

@@ -99,3 +99,60 @@ func TestFreeze(t *testing.T) {
 		}
 	}
 }
+
+// TestFreezeLinear checks that frozen linear layers compute what they
+// computed unfrozen, bit for bit, for batches of 1 to 9 rows (the
+// classifier of a batch of images), 2-D and 3-D inputs, with and without
+// bias; that they keep the weights' values of the time of Freeze; and
+// that Unfreeze, training mode, a forward pass with gradients, a replaced
+// weight tensor and LoadStateDict each drop the frozen copy.
+func TestFreezeLinear(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, bias := range []bool{true, false} {
+		l := NewLinear(rng, 1280, 1000, bias)
+		frozen := func() bool { return l.frozen.Load() != nil }
+		forward := func(x *autograd.Var) (y []float32) {
+			autograd.NoGrad(func() { y = l.Forward(x).Value.Data() })
+			return y
+		}
+		for _, shape := range [][]int{{1, 1280}, {2, 1280}, {8, 1280}, {9, 1280}, {2, 3, 1280}} {
+			x := autograd.Const(tensor.Normal(rng, 0, 1, shape...))
+			want := forward(x)
+			Freeze(l)
+			require.True(t, frozen())
+			require.Equal(t, want, forward(x), "bias %v, x %v", bias, shape)
+
+			w := l.Weight.Value.Data()
+			old := append([]float32(nil), w...)
+			for j := range w {
+				w[j] *= 2
+			}
+			require.Equal(t, want, forward(x), "the frozen copy")
+			copy(w, old)
+
+			drops := []struct {
+				what string
+				do   func()
+			}{
+				{"Unfreeze", func() { Unfreeze(l) }},
+				{"training mode", func() { SetTraining(l, true); SetTraining(l, false) }},
+				{"a forward pass with gradients", func() { l.Forward(x) }},
+				{"a new weight tensor", func() {
+					l.Weight.Value = l.Weight.Value.Clone()
+					require.Nil(t, l.frozenWeight())
+				}},
+				{"LoadStateDict", func() {
+					_, err := LoadStateDict(l, StateDict(l), true)
+					require.NoError(t, err)
+				}},
+			}
+			for _, d := range drops {
+				Freeze(l)
+				require.True(t, frozen(), d.what)
+				d.do()
+				require.False(t, frozen(), d.what)
+				require.Equal(t, want, forward(x), "after %s", d.what)
+			}
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 // Its parameters are "weight" (Out×In) and, with a bias, "bias" (Out).
 type Linear struct {
 	Base
+	frozenLinearState
 	// Weight is the Out×In matrix W.
 	Weight *autograd.Var
 	// Bias is b of shape [Out], or nil.
@@ -62,7 +63,11 @@ func (l *Linear) Forward(x *autograd.Var) (y *autograd.Var) {
 	if len(s) != 2 {
 		in = autograd.Reshape(x, -1, l.In)
 	}
-	y = autograd.MatMul(in, l.Weight, false, true)
+	if w := l.frozenWeight(); w != nil {
+		y = autograd.MatMulFrozen(in, w)
+	} else {
+		y = autograd.MatMul(in, l.Weight, false, true)
+	}
 	if l.Bias != nil {
 		y = autograd.Add(y, l.Bias)
 	}
