@@ -85,8 +85,9 @@ func randomBN(rng *rand.Rand, m nn.Module, x *autograd.Var) {
 }
 
 // TestMicroBatchNotInTraining checks that a network in training mode (batch
-// norm with batch statistics) or recording a graph runs the whole batch at
-// once: its logits differ from those of micro-batches otherwise.
+// norm with batch statistics), or with any one module in it, or recording
+// a graph runs the whole batch at once: its logits would differ from
+// those of micro-batches otherwise.
 func TestMicroBatchNotInTraining(t *testing.T) {
 	defer func(b int) { microBatch = b }(microBatch)
 	rng := rand.New(rand.NewPCG(7, 8))
@@ -104,4 +105,16 @@ func TestMicroBatchNotInTraining(t *testing.T) {
 	y := net.Forward(x) // with gradients: a graph, whole batch
 	require.Equal(t, whole, y.Value.Data())
 	y.ReleaseGraph()
+
+	// One batch norm of a micro-batched layer in training mode is enough.
+	defer func() { microHook = nil }()
+	used := false
+	microHook = func(int) { used = true }
+	nn.SetTraining(net, false)
+	autograd.NoGrad(func() { net.Forward(x) })
+	require.True(t, used)
+	used = false
+	nn.SetTraining(net.Blocks()[1].Expand.BN, true)
+	autograd.NoGrad(func() { net.Forward(x) })
+	require.False(t, used)
 }

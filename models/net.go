@@ -607,13 +607,15 @@ func (n *Net) forwardFeatures(x *autograd.Var) *autograd.Var {
 }
 
 // allEval reports whether m and every module below it are in evaluation
-// mode.
+// mode (as nn.Walk would visit them, without forming their paths).
 func allEval(m nn.Module) bool {
-	eval := true
-	nn.Walk(m, func(_ string, c nn.Module) {
-		if t, ok := c.(interface{ Training() bool }); ok && t.Training() {
-			eval = false
+	if m.Registry().Training() {
+		return false
+	}
+	for _, c := range m.Registry().Children() {
+		if !allEval(c.Module) {
+			return false
 		}
-	})
-	return eval
+	}
+	return true
 }
