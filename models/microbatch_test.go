@@ -87,7 +87,8 @@ func randomBN(rng *rand.Rand, m nn.Module, x *autograd.Var) {
 // TestMicroBatchNotInTraining checks that a network in training mode (batch
 // norm with batch statistics), or with any one module in it, or recording
 // a graph runs the whole batch at once: its logits would differ from
-// those of micro-batches otherwise.
+// those of micro-batches otherwise; and that so does a network with a
+// module of a kind the zoo does not build.
 func TestMicroBatchNotInTraining(t *testing.T) {
 	defer func(b int) { microBatch = b }(microBatch)
 	rng := rand.New(rand.NewPCG(7, 8))
@@ -117,4 +118,24 @@ func TestMicroBatchNotInTraining(t *testing.T) {
 	nn.SetTraining(net.Blocks()[1].Expand.BN, true)
 	autograd.NoGrad(func() { net.Forward(x) })
 	require.False(t, used)
+
+	// A module of a kind the zoo does not build (a custom LightNL
+	// factory's, which might mix a batch's images) turns them off too.
+	custom, err := New("autonl-s", rng, Config{Classes: 10, LightNL: func(channels int, _ float64, _ int) nn.Module {
+		return &customBlock{}
+	}})
+	require.NoError(t, err)
+	nn.SetTraining(custom, false)
+	autograd.NoGrad(func() { custom.Forward(x) })
+	require.False(t, used)
+	plain, err := New("autonl-s", rng, Config{Classes: 10})
+	require.NoError(t, err)
+	nn.SetTraining(plain, false)
+	autograd.NoGrad(func() { plain.Forward(x) })
+	require.True(t, used)
 }
+
+// customBlock is a module of a kind the zoo does not build: the identity.
+type customBlock struct{ nn.Base }
+
+func (*customBlock) Forward(x *autograd.Var) *autograd.Var { return x }

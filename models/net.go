@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/autonl-go/autonl/autograd"
+	"github.com/autonl-go/autonl/lightnl"
 	"github.com/autonl-go/autonl/nn"
 	"github.com/autonl-go/autonl/tensor"
 )
@@ -559,7 +560,8 @@ var (
 // activations of a batch of 8 (tens of MB per layer) no longer fit in
 // the caches and those layers wait on memory, while a micro-batch's stay
 // in them from one layer to the next. Every layer of evaluation mode
-// computes each image of a batch independently of the others, so the
+// computes each image of a batch independently of the others (modules of
+// other kinds than the zoo's turn micro-batches off, see perImage), so the
 // outputs are those of the whole batch (TestMicroBatchLogits).
 func (n *Net) forwardFeatures(x *autograd.Var) *autograd.Var {
 	children := n.Features.Children()
@@ -607,9 +609,12 @@ func (n *Net) forwardFeatures(x *autograd.Var) *autograd.Var {
 }
 
 // allEval reports whether m and every module below it are in evaluation
-// mode (as nn.Walk would visit them, without forming their paths).
+// mode and of the kinds that compute each image of a batch apart from the
+// others there (visited as nn.Walk would, without forming their paths): a
+// module of another kind (a custom LightNL factory's, say) might mix the
+// images of a batch, and turns micro-batches off.
 func allEval(m nn.Module) bool {
-	if m.Registry().Training() {
+	if m.Registry().Training() || !perImage(m) {
 		return false
 	}
 	for _, c := range m.Registry().Children() {
@@ -618,4 +623,16 @@ func allEval(m nn.Module) bool {
 		}
 	}
 	return true
+}
+
+// perImage reports whether m is of a kind that, in evaluation mode,
+// computes each image of a batch from that image alone, as the zoo's
+// networks are built.
+func perImage(m nn.Module) bool {
+	switch m.(type) {
+	case *nn.Sequential, *ConvBNAct, *MBConv, *nn.Conv2d, *nn.BatchNorm2d, *nn.SqueezeExcite, *nn.GlobalAvgPool2d,
+		*nn.ReLU, *nn.ReLU6, *nn.Swish, *nn.HardSwish, *nn.Sigmoid, *nn.HardSigmoid, *nn.Identity, *lightnl.Block:
+		return true
+	}
+	return false
 }
