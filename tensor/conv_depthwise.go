@@ -341,6 +341,10 @@ func depthwiseForward(g *convGeom, x, w, y []float32, ep *ConvEpilogue) {
 		dwInterleavedForward(g, x, w, y, ep)
 		return
 	}
+	if f != nil && dwC16(g) {
+		dwC16Run(g, x, w, y, false, ep)
+		return
+	}
 	if f != nil {
 		if g.og > 1 {
 			dwEachPlane(g, x, w, y, ep, func(dst, src, wt []float32) { f.Run(dst, src, wt, 1) })
@@ -453,6 +457,10 @@ func depthwiseGradInput(g *convGeom, dy, w, dx []float32) {
 			wf[t] = w[o*kk+kk-1-t]
 		}
 		return wf
+	}
+	if flat != nil && dwC16(g) {
+		dwC16Run(g, dy, w, dx, true, nil)
+		return
 	}
 	if flat != nil { // the plan flips the kernel
 		dwEachRun(g, hw*kk, g.c, func(p0, p1 int) {

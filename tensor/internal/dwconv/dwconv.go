@@ -66,6 +66,10 @@ type variant struct {
 	// kernels of PackC16 and GradC16.
 	packC16 func(dst, src []float32, plane, rows, w, srow, drow int)
 	gradC16 func(tot0, tot1 []float64, dy, x []float32, offs []int, g Grid)
+	// tapsC16 and unpackC16, nil in variants without them, are the
+	// kernels of TapsC16 and UnpackC16.
+	tapsC16   func(y, x, w []float32, offs []int32, wo, ho, xrow, yrow int)
+	unpackC16 func(dst, src []float32, plane, n int)
 	// gradNarrowS2 is GradNarrow3x3S2's kernel, in every variant.
 	gradNarrowS2 func(out, dy, x []float32, h, w, n int)
 	// sumLanes9 is SumLanes' kernel for 3×3 kernels, in every variant.
