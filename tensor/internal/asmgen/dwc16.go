@@ -2,149 +2,116 @@ package main
 
 import "fmt"
 
-// c16MaxBlock is the widest block of output pixels of dwTapsC16512.
-const c16MaxBlock = 8
+// c16MaxBlock and c16MaxBlock2 are the widest blocks of output pixels of
+// dwTapsC16512 with one and with two rows; c16Kws are the kernel widths
+// it is emitted for.
+const c16MaxBlock, c16MaxBlock2 = 14, 8
 
-// dwTapsC16512 emits, for blocks of b ≤ c16MaxBlock pixels of rows output
-// rows (rows 1 or 2),
+var c16Kws = []int{3, 5, 7}
+
+// dwTapsC16512 emits, for a kernel kw columns wide and blocks of b pixels
+// of rows output rows (b·rows ≤ 16),
 //
-//	func name(y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int)
+//	func name(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
 //
 // a depthwise correlation over pixels of 16 lanes, each lane a channel
-// (see packC16Flat512): for each group g < ngrp of rows rows, row r = rows·g
-// + i, and each pixel v < b·nblk of the row, it sets the 16 values at
-// y + r·yrow + 64·v to
+// (see packC16Flat512), whose results go to 16 planes: for each group g <
+// ngrp of rows rows, row r = rows·g + i, and each pixel v < b·nblk of the
+// row, it sets the float32 at y + l·plane + r·yrow + 4·v, for lanes l <
+// 16, to lane l of
 //
-//	Σ_{t<ntaps} W[t] ⊙ X(r, v)[offs[t]]   (fused, t increasing, from 0)
+//	Σ_{p<kh, q<kw} W(p, q) ⊙ X(r+p, v+q)   (fused, (p, q) increasing, from 0)
 //
-// where W[t] is the 16 values at w + 64·t and X(r, v)[o] the 16 values at
-// x + r·xrow + 64·v + o (bytes). Every multiply-add takes its input pixel
-// from memory (one aligned load, no shuffle) and each tap's weights serve
-// the b·rows pixels of a block: the accumulators are Z0 to Z(b·rows−1),
-// the weights Z31. ntaps, nblk and ngrp are at least 1.
-func dwTapsC16512(g *gen, name string, b, rows int) {
-	g.text(name, "y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int", 72,
-		"AVX-512 depthwise kernel over 16 interleaved channels, blocks of %d pixels of %d rows; see dwTapsC16512 in tensor/internal/asmgen.", b, rows)
+// where W(p, q) is the 16 values at w + 64·(p·kw + q) and X(a, u) those at
+// x + a·xrow + 64·u (bytes). For each kernel row p it loads the row's kw
+// weight vectors once per block (Z16 on) and each input pixel of the
+// block's window once (Z24–Z27), and applies the pixel to the up to kw
+// outputs of the block it reaches, in increasing q for each output:
+// b + kw − 1 + kw loads for b·kw multiply-adds, no shuffles. The
+// accumulators are Z0 to Z(b·rows−1); a block's are transposed
+// (transpose16) into the 16 planes, b·rows values apiece under a mask:
+// with 2 rows, the rows must be b values apart in the planes (yrow = 4·b,
+// whole rows). kh, nblk and ngrp are at least 1; the caller's ngrp is
+// overwritten.
+func dwTapsC16512(g *gen, name string, kw, b, rows int) {
+	g.text(name, "y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int", 72,
+		"AVX-512 depthwise kernel over 16 interleaved channels into 16 planes, %d-column kernels, blocks of %d pixels of %d rows; see dwTapsC16512 in tensor/internal/asmgen.", kw, b, rows)
+	g.i("MOVQ $%d, R15", 1<<(b*rows)-1)
+	g.i("KMOVW R15, K1")
 	g.i("MOVQ y+0(FP), DI")
 	g.i("MOVQ x+8(FP), SI")
-	g.i("MOVQ xrow+56(FP), R10")
-	g.i("MOVQ yrow+64(FP), R11")
-	g.i("MOVQ ngrp+48(FP), R9")
+	g.i("MOVQ xrow+48(FP), R10")
+	g.i("MOVQ plane+56(FP), R8")
+	g.i("LEAQ (R8)(R8*2), R9")
+	g.i("LEAQ (R8)(R8*4), BX")
+	g.i("LEAQ (R9)(R8*4), DX")
 	g.p("%s_grp:", name)
 	g.i("MOVQ SI, R12") // the group's first row
 	g.i("MOVQ DI, R14")
-	g.i("MOVQ nblk+40(FP), DX")
+	g.i("MOVQ nblk+32(FP), R11")
 	g.p("%s_blk:", name)
 	for a := range b * rows {
 		g.i("VPXORD Z%d, Z%d, Z%d", a, a, a)
 	}
-	g.i("MOVQ offs+24(FP), BX")
+	g.i("MOVQ SI, R13")
 	g.i("MOVQ w+16(FP), AX")
-	g.i("MOVQ ntaps+32(FP), CX")
-	g.p("%s_tap:", name)
-	g.i("MOVLQSX (BX), R13")
-	g.i("ADDQ SI, R13")
-	g.i("VMOVUPS (AX), Z31")
-	if rows > 1 {
-		// The second row's pixels from their own base register: Intel
-		// cores split multiply-adds whose memory operand has an index.
-		g.i("LEAQ (R13)(R10*1), R15")
+	g.i("MOVQ kh+24(FP), CX")
+	g.p("%s_row:", name)
+	for q := range kw {
+		g.i("VMOVUPS %d(AX), Z%d", 64*q, 16+q)
 	}
+	g.i("MOVQ R13, R15")
 	for i := range rows {
-		for v := range b {
-			if i == 0 {
-				g.i("VFMADD231PS %d(R13), Z31, Z%d", 64*v, v)
-			} else {
-				g.i("VFMADD231PS %d(R15), Z31, Z%d", 64*v, b+v)
+		if i > 0 {
+			g.i("ADDQ R10, R15")
+		}
+		for k := range b + kw - 1 {
+			x := 24 + k%4
+			g.i("VMOVUPS %d(R15), Z%d", 64*k, x)
+			for q := range kw {
+				if o := k - q; o >= 0 && o < b {
+					g.i("VFMADD231PS Z%d, Z%d, Z%d", x, 16+q, i*b+o)
+				}
 			}
 		}
 	}
-	g.i("ADDQ $4, BX")
-	g.i("ADDQ $64, AX")
+	g.i("ADDQ R10, R13")
+	g.i("ADDQ $%d, AX", 64*kw)
 	g.i("DECQ CX")
-	g.i("JNZ %s_tap", name)
-	for i := range rows {
-		for v := range b {
-			if i == 0 {
-				g.i("VMOVUPS Z%d, %d(DI)", v, 64*v)
-			} else {
-				g.i("VMOVUPS Z%d, %d(DI)(R11*1)", b+v, 64*v)
-			}
+	g.i("JNZ %s_row", name)
+	out := transpose16(g)
+	g.i("LEAQ (DI)(R8*8), R15")
+	idx := [8]string{"", "(R8*1)", "(R8*2)", "(R9*1)", "(R8*4)", "(BX*1)", "(R9*2)", "(DX*1)"}
+	for j := range 16 {
+		base := "DI"
+		if j >= 8 {
+			base = "R15"
 		}
+		g.i("VMOVUPS %s, K1, (%s)%s", out[j], base, idx[j%8])
 	}
 	g.i("ADDQ $%d, SI", 64*b)
-	g.i("ADDQ $%d, DI", 64*b)
-	g.i("DECQ DX")
+	g.i("ADDQ $%d, DI", 4*b)
+	g.i("DECQ R11")
 	g.i("JNZ %s_blk", name)
 	g.i("MOVQ R12, SI")
 	g.i("MOVQ R14, DI")
 	for range rows {
 		g.i("ADDQ R10, SI")
-		g.i("ADDQ R11, DI")
+		g.i("ADDQ yrow+64(FP), DI")
 	}
-	g.i("DECQ R9")
+	g.i("DECQ ngrp+40(FP)")
 	g.i("JNZ %s_grp", name)
 	g.done(name, false)
 }
 
-// unpackC16512 emits
-//
-//	func name(dst, src *float32, plane, n int)
-//
-// which spreads n pixels of 16 lanes back over 16 planes: for k < n, lane
-// l of the pixel at src + 64·k goes to dst + l·plane + 4·k (plane in
-// bytes). It takes 16 pixels at a time through a 16×16 transpose
-// (transpose16); for the last n mod 16 it reads the 16 pixels from the
-// last block's start (src holds ⌈n/16⌉·16 pixels) and stores the first
-// n mod 16 elements of each plane under a mask.
-func unpackC16512(g *gen, name string) {
-	g.text(name, "dst, src *float32, plane, n int", 32,
-		"AVX-512 spreading of pixels of 16 lanes over 16 planes; see unpackC16512 in tensor/internal/asmgen.")
-	dwStepRegs(g, "plane+16(FP)")
-	g.i("MOVQ dst+0(FP), DI")
-	g.i("LEAQ (DI)(R8*8), R12") // planes 8–15
-	g.i("MOVQ src+8(FP), SI")
-	g.i("MOVQ n+24(FP), CX")
-	load := func() [16]string {
-		for k := range 16 {
-			g.i("VMOVUPS %d(SI), Z%d", 64*k, k)
-		}
-		return transpose16(g)
-	}
-	g.p("%s_block:", name)
-	g.i("CMPQ CX, $16")
-	g.i("JLT %s_tail", name)
-	out := load()
-	for k := range 8 {
-		g.i("VMOVUPS %s, %s", out[k], dwIndex("DI", k))
-		g.i("VMOVUPS %s, %s", out[8+k], dwIndex("R12", k))
-	}
-	g.i("ADDQ $1024, SI")
-	g.i("ADDQ $64, DI")
-	g.i("ADDQ $64, R12")
-	g.i("SUBQ $16, CX")
-	g.i("JMP %s_block", name)
-	g.p("%s_tail:", name)
-	g.i("TESTQ CX, CX")
-	g.i("JZ %s_done", name)
-	g.i("MOVQ $1, R14")
-	g.i("SHLQ CL, R14")
-	g.i("DECQ R14")
-	g.i("KMOVW R14, K1")
-	out = load()
-	for k := range 8 {
-		g.i("VMOVUPS %s, K1, %s", out[k], dwIndex("DI", k))
-		g.i("VMOVUPS %s, K1, %s", out[8+k], dwIndex("R12", k))
-	}
-	g.done(name, false)
-}
-
-// c16Kernels emits the kernels of dwTapsC16512 and unpackC16512.
+// c16Kernels emits the kernels of dwTapsC16512.
 func c16Kernels(g *gen) {
-	for rows := 1; rows <= 2; rows++ {
+	for _, kw := range c16Kws {
 		for b := 1; b <= c16MaxBlock; b++ {
-			dwTapsC16512(g, fmt.Sprintf("tapsC16B%dR%dAVX512", b, rows), b, rows)
+			dwTapsC16512(g, fmt.Sprintf("tapsC16K%dB%dR1AVX512", kw, b), kw, b, 1)
+		}
+		for b := 1; b <= c16MaxBlock2; b++ {
+			dwTapsC16512(g, fmt.Sprintf("tapsC16K%dB%dR2AVX512", kw, b), kw, b, 2)
 		}
 	}
-	unpackC16512(g, "unpackC16AVX512")
 }

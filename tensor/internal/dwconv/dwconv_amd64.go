@@ -186,7 +186,7 @@ func variants() []variant {
 			avx512.gradPlane3x3S2, avx512.gradInput3x3S2 = gradPlane3x3S2Asm, gradInput3x3S2Asm
 			avx512.gradFlat, avx512.gradNarrowS2 = gradFlatAsm, gradNarrowS2Asm
 			avx512.packC16, avx512.gradC16 = packC16Asm, gradC16Asm
-			avx512.tapsC16, avx512.unpackC16 = tapsC16Asm, unpackC16Asm
+			avx512.tapsC16 = tapsC16Asm
 			vs = append([]variant{avx512}, vs...)
 		}
 	}
@@ -802,96 +802,241 @@ func gradC16Asm(tot0, tot1 []float64, dy, x []float32, offs []int, g Grid) {
 	gradC16AVX512(&tot0[0], &tot1[0], &dy[0], &x[0], &o[0], g.Vecs, g.Rows, 4*g.XStep, 4*(g.XRow-g.Vecs*g.XStep), 4*(g.YRow-g.Vecs*16))
 }
 
-// The kernels of TapsC16 (see dwTapsC16512 in ../asmgen): blocks of b
-// pixels of 1 or 2 rows, tapsC16AVX512[rows-1][b].
-var tapsC16AVX512 = [2][9]func(y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int){
-	{nil, tapsC16B1R1AVX512, tapsC16B2R1AVX512, tapsC16B3R1AVX512, tapsC16B4R1AVX512,
-		tapsC16B5R1AVX512, tapsC16B6R1AVX512, tapsC16B7R1AVX512, tapsC16B8R1AVX512},
-	{nil, tapsC16B1R2AVX512, tapsC16B2R2AVX512, tapsC16B3R2AVX512, tapsC16B4R2AVX512,
-		tapsC16B5R2AVX512, tapsC16B6R2AVX512, tapsC16B7R2AVX512, tapsC16B8R2AVX512},
+// The kernels of TapsC16 (see dwTapsC16512 in ../asmgen), by kernel
+// width (c16Kw), rows (1 or 2) and block width: tapsC16AVX512[k][rows-1][b].
+var tapsC16AVX512 = [3][2][c16MaxBlock + 1]func(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int){
+	{
+		{nil, tapsC16K3B1R1AVX512, tapsC16K3B2R1AVX512, tapsC16K3B3R1AVX512, tapsC16K3B4R1AVX512, tapsC16K3B5R1AVX512, tapsC16K3B6R1AVX512, tapsC16K3B7R1AVX512, tapsC16K3B8R1AVX512, tapsC16K3B9R1AVX512, tapsC16K3B10R1AVX512, tapsC16K3B11R1AVX512, tapsC16K3B12R1AVX512, tapsC16K3B13R1AVX512, tapsC16K3B14R1AVX512},
+		{nil, tapsC16K3B1R2AVX512, tapsC16K3B2R2AVX512, tapsC16K3B3R2AVX512, tapsC16K3B4R2AVX512, tapsC16K3B5R2AVX512, tapsC16K3B6R2AVX512, tapsC16K3B7R2AVX512, tapsC16K3B8R2AVX512},
+	},
+	{
+		{nil, tapsC16K5B1R1AVX512, tapsC16K5B2R1AVX512, tapsC16K5B3R1AVX512, tapsC16K5B4R1AVX512, tapsC16K5B5R1AVX512, tapsC16K5B6R1AVX512, tapsC16K5B7R1AVX512, tapsC16K5B8R1AVX512, tapsC16K5B9R1AVX512, tapsC16K5B10R1AVX512, tapsC16K5B11R1AVX512, tapsC16K5B12R1AVX512, tapsC16K5B13R1AVX512, tapsC16K5B14R1AVX512},
+		{nil, tapsC16K5B1R2AVX512, tapsC16K5B2R2AVX512, tapsC16K5B3R2AVX512, tapsC16K5B4R2AVX512, tapsC16K5B5R2AVX512, tapsC16K5B6R2AVX512, tapsC16K5B7R2AVX512, tapsC16K5B8R2AVX512},
+	},
+	{
+		{nil, tapsC16K7B1R1AVX512, tapsC16K7B2R1AVX512, tapsC16K7B3R1AVX512, tapsC16K7B4R1AVX512, tapsC16K7B5R1AVX512, tapsC16K7B6R1AVX512, tapsC16K7B7R1AVX512, tapsC16K7B8R1AVX512, tapsC16K7B9R1AVX512, tapsC16K7B10R1AVX512, tapsC16K7B11R1AVX512, tapsC16K7B12R1AVX512, tapsC16K7B13R1AVX512, tapsC16K7B14R1AVX512},
+		{nil, tapsC16K7B1R2AVX512, tapsC16K7B2R2AVX512, tapsC16K7B3R2AVX512, tapsC16K7B4R2AVX512, tapsC16K7B5R2AVX512, tapsC16K7B6R2AVX512, tapsC16K7B7R2AVX512, tapsC16K7B8R2AVX512},
+	},
 }
 
 //go:noescape
-func tapsC16B1R1AVX512(y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int)
+func tapsC16K3B1R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
 
 //go:noescape
-func tapsC16B2R1AVX512(y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int)
+func tapsC16K3B2R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
 
 //go:noescape
-func tapsC16B3R1AVX512(y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int)
+func tapsC16K3B3R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
 
 //go:noescape
-func tapsC16B4R1AVX512(y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int)
+func tapsC16K3B4R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
 
 //go:noescape
-func tapsC16B5R1AVX512(y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int)
+func tapsC16K3B5R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
 
 //go:noescape
-func tapsC16B6R1AVX512(y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int)
+func tapsC16K3B6R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
 
 //go:noescape
-func tapsC16B7R1AVX512(y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int)
+func tapsC16K3B7R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
 
 //go:noescape
-func tapsC16B8R1AVX512(y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int)
+func tapsC16K3B8R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
 
 //go:noescape
-func tapsC16B1R2AVX512(y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int)
+func tapsC16K3B9R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
 
 //go:noescape
-func tapsC16B2R2AVX512(y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int)
+func tapsC16K3B10R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
 
 //go:noescape
-func tapsC16B3R2AVX512(y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int)
+func tapsC16K3B11R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
 
 //go:noescape
-func tapsC16B4R2AVX512(y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int)
+func tapsC16K3B12R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
 
 //go:noescape
-func tapsC16B5R2AVX512(y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int)
+func tapsC16K3B13R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
 
 //go:noescape
-func tapsC16B6R2AVX512(y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int)
+func tapsC16K3B14R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
 
 //go:noescape
-func tapsC16B7R2AVX512(y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int)
+func tapsC16K3B1R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
 
 //go:noescape
-func tapsC16B8R2AVX512(y, x, w *float32, offs *int32, ntaps, nblk, ngrp, xrow, yrow int)
+func tapsC16K3B2R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
 
-// unpackC16AVX512 is the kernel of UnpackC16 (see unpackC16512 in
-// ../asmgen).
-//
 //go:noescape
-func unpackC16AVX512(dst, src *float32, plane, n int)
+func tapsC16K3B3R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
 
-// tapsC16Asm runs TapsC16: each row in nblk = ⌈wo/8⌉ blocks of ⌊wo/nblk⌋
-// pixels (7 and 7 for 14, 8 for 56) and a block of the rest, two rows at
-// a time and the last odd row alone.
-func tapsC16Asm(y, x, w []float32, offs []int32, wo, ho, xrow, yrow int) {
-	var o [C16MaxTaps]int32
-	for t, v := range offs {
-		o[t] = 4 * v
-	}
-	nblk := (wo + 7) / 8
-	b := wo / nblk
-	rest := wo - b*nblk
-	run := func(r0, rows, ngrp int) {
-		yr, xr := y[r0*yrow:], x[r0*xrow:]
-		tapsC16AVX512[rows-1][b](&yr[0], &xr[0], &w[0], &o[0], len(offs), nblk, ngrp, 4*xrow, 4*yrow)
-		if rest > 0 {
-			c := 16 * b * nblk
-			tapsC16AVX512[rows-1][rest](&yr[c], &xr[c], &w[0], &o[0], len(offs), 1, ngrp, 4*xrow, 4*yrow)
+//go:noescape
+func tapsC16K3B4R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B5R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B6R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B7R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B8R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B1R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B2R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B3R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B4R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B5R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B6R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B7R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B8R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B9R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B10R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B11R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B12R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B13R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B14R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B1R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B2R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B3R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B4R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B5R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B6R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B7R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B8R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B1R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B2R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B3R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B4R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B5R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B6R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B7R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B8R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B9R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B10R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B11R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B12R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B13R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B14R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B1R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B2R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B3R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B4R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B5R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B6R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B7R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B8R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+// tapsC16Asm runs TapsC16: each row in nblk = ⌈wo/14⌉ blocks of
+// ⌊wo/nblk⌋ pixels (14 for 14, 28 and 56) and blocks of 1 for the rest,
+// or, on rows of up to 8 pixels, two rows at a time and the last odd row
+// alone.
+func tapsC16Asm(y, x, w []float32, kh, kw, wo, ho, xrow, plane int) {
+	k := c16Kw(kw)
+	if wo <= c16MaxBlock2 {
+		if ho >= 2 {
+			tapsC16AVX512[k][1][wo](&y[0], &x[0], &w[0], kh, 1, ho/2, 4*xrow, 4*plane, 4*wo)
 		}
+		if ho%2 == 1 {
+			tapsC16AVX512[k][0][wo](&y[(ho-1)*wo], &x[(ho-1)*xrow], &w[0], kh, 1, 1, 4*xrow, 4*plane, 4*wo)
+		}
+		return
 	}
-	if ho >= 2 {
-		run(0, 2, ho/2)
+	nblk := (wo + c16MaxBlock - 1) / c16MaxBlock
+	b := wo / nblk
+	tapsC16AVX512[k][0][b](&y[0], &x[0], &w[0], kh, nblk, ho, 4*xrow, 4*plane, 4*wo)
+	if rest := wo - b*nblk; rest > 0 {
+		c := b * nblk
+		tapsC16AVX512[k][0][1](&y[c], &x[16*c], &w[0], kh, rest, ho, 4*xrow, 4*plane, 4*wo)
 	}
-	if ho%2 == 1 {
-		run(ho-1, 1, 1)
-	}
-}
-
-func unpackC16Asm(dst, src []float32, plane, n int) {
-	unpackC16AVX512(&dst[0], &src[0], 4*plane, n)
 }
