@@ -440,13 +440,35 @@ func plane3x3AVX512(y, x, k []float32, h, w int, acc, stream bool) {
 	}
 	d := [3]int32{-4, 0, 4} // column offsets (bytes) of taps q = 0, 1, 2
 	nvec := w / Lanes
-	for v := 0; v < nvec; v += 8 {
-		n := min(8, nvec-v)
-		m := planeMasks(v, n, nvec, d)
-		z := &zeroRow[Lanes+v*Lanes]
-		kern.call(&y[v*Lanes], &x[v*Lanes], z, z, &k[0], &d[0], &m[0], n, h, 4*w, 4*w, flag(acc))
+	band := h
+	if nvec > 8 { // more than one strip
+		band = plane3x3Band
+	}
+	for r0 := 0; r0 < h; r0 += band {
+		r1 := min(h, r0+band)
+		for v := 0; v < nvec; v += 8 {
+			n := min(8, nvec-v)
+			m := planeMasks(v, n, nvec, d)
+			top, bottom := &zeroRow[Lanes+v*Lanes], &zeroRow[Lanes+v*Lanes]
+			if r0 > 0 {
+				top = &x[(r0-1)*w+v*Lanes]
+			}
+			if r1 < h {
+				bottom = &x[r1*w+v*Lanes]
+			}
+			kern.call(&y[r0*w+v*Lanes], &x[r0*w+v*Lanes], top, bottom, &k[0], &d[0], &m[0], n, r1-r0, 4*w, 4*w, flag(acc))
+		}
 	}
 }
+
+// plane3x3Band is the band of rows plane3x3AVX512 runs strip by strip on
+// planes wider than one strip (8 vectors): the band's input rows stay in
+// L1 from one strip to the next, where the strips of a whole 112×112 plane
+// (50 KiB) read it from L2 (Intel Xeon, one thread, C32 112×112 forward
+// 52.5 → 56.6 GFLOP/s with 32 rows, input gradient 54.5 → 58.1;
+// benchmarks/README.md, dw8). The kernel reads the rows on either side
+// of a band as its top and bottom rows: the sums are the same.
+const plane3x3Band = 32
 
 // gradPlane3x3AVX512 runs GradPlane3x3 with gradTaps3RowsAVX512, reading
 // the planes as plane3x3AVX512 does (w ≥ MinPlaneWidth: at least 3
