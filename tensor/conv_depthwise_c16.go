@@ -15,9 +15,11 @@ import (
 // up to kw outputs it reaches with the row's kw weight vectors held in
 // registers (no shuffle per multiply-add, about 0.3–0.5 loads each), and
 // transposes each block's sums into the planes. The two transposes cost
-// 8 shuffles per 16 outputs, which kernels of 25 taps and more amortize;
-// 3×3 kernels only where the flattened planes waste a quarter of their
-// lanes or more (7×7 maps). The results are FlatPlan.Run's, bit for bit.
+// 8 shuffles per 16 outputs, which kernels of 25 taps and more amortize
+// (on any AVX-512 core: fewer shuffles and loads per multiply-add than
+// FlatPlan); 3×3 kernels only where the flattened planes waste a quarter
+// of their lanes or more (7×7 maps) and on Intel CPUs, the only ones
+// measured. The results are FlatPlan.Run's, bit for bit.
 // Intel Xeon (KVM, AVX-512), one thread, GFLOP/s flat → 16 channels:
 // 5×5 on 7×7 (C576) 50 → 93, 7×7 on 14×14 (C240) 67 → 115, 5×5 on
 // 14×14 (C480) 62 → 89, 5×5 on 56×56 (C144) 69 → 81, 3×3 on 7×7 (C960)
@@ -38,13 +40,14 @@ const dwC16MinTaps = 25
 // width (AVX-512; 3, 5 or 7 columns), one output per input channel,
 // whole groups of 16 channels, and a kernel of dwC16MinTaps taps or more,
 // or one of 9 or more on planes whose last chunk of 16 outputs leaves a
-// quarter of the lanes of the flattened plane empty.
+// quarter of the lanes of the flattened plane empty, on the CPUs where
+// that was measured faster (dwconv.C16SmallKernels: Intel).
 func dwC16(g *convGeom) bool {
 	if !dwC16Enabled || !dwconv.HasTapsC16(g.kw) || g.og != 1 || g.c%16 != 0 || g.kh-1-g.ph < 0 || g.kw-1-g.pw < 0 {
 		return false
 	}
 	hw := g.hw()
-	return g.kk() >= dwC16MinTaps || g.kk() >= 9 && 4*((hw+15)/16*16) >= 5*hw
+	return g.kk() >= dwC16MinTaps || g.kk() >= 9 && 4*((hw+15)/16*16) >= 5*hw && dwconv.C16SmallKernels()
 }
 
 // dwC16Run computes the stride-1 correlation of dwFlat's convolution g

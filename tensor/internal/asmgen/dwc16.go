@@ -104,7 +104,7 @@ func dwTapsC16512(g *gen, name string, kw, b, rows int) {
 	g.done(name, false)
 }
 
-// c16Kernels emits the kernels of dwTapsC16512.
+// c16Kernels emits the kernels of dwTapsC16512 and cpuVendor.
 func c16Kernels(g *gen) {
 	for _, kw := range c16Kws {
 		for b := 1; b <= c16MaxBlock; b++ {
@@ -114,4 +114,22 @@ func c16Kernels(g *gen) {
 			dwTapsC16512(g, fmt.Sprintf("tapsC16K%dB%dR2AVX512", kw, b), kw, b, 2)
 		}
 	}
+	cpuVendor(g, "cpuVendor")
+}
+
+// cpuVendor emits
+//
+//	func name() (ebx, edx, ecx uint32)
+//
+// which returns the vendor string of CPUID leaf 0 ("GenuineIntel" is
+// "Genu", "ineI", "ntel").
+func cpuVendor(g *gen, name string) {
+	g.text(name, ") (ebx, edx, ecx uint32", 12, "CPUID leaf 0: the CPU's vendor string; see cpuVendor in tensor/internal/asmgen.")
+	g.i("XORL AX, AX")
+	g.i("XORL CX, CX")
+	g.i("CPUID")
+	g.i("MOVL BX, ebx+0(FP)")
+	g.i("MOVL DX, edx+4(FP)")
+	g.i("MOVL CX, ecx+8(FP)")
+	g.i("RET")
 }

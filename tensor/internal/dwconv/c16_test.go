@@ -143,3 +143,12 @@ func BenchmarkC16(b *testing.B) {
 		})
 	}
 }
+
+// TestC16SmallKernels checks that C16SmallKernels holds only with
+// TapsC16, and logs it with the CPU's vendor.
+func TestC16SmallKernels(t *testing.T) {
+	if C16SmallKernels() && !HasTapsC16(3) {
+		t.Fatalf("C16SmallKernels without TapsC16 (kernel variant %s)", Kernel())
+	}
+	t.Logf("C16SmallKernels %v with kernel variant %s", C16SmallKernels(), Kernel())
+}
