@@ -9,6 +9,14 @@ const c16MaxBlock, c16MaxBlock2 = 14, 8
 
 var c16Kws = []int{3, 5, 7}
 
+// c16PrefetchBlocks is how many blocks ahead dwTapsC16512 prefetches
+// its output lines: the 16 planes' lines, which a block writes a few
+// values of each, come from L3 or memory otherwise, 16 misses at a time
+// (Intel Xeon, one thread, GFLOP/s without → 1, 2, 4 blocks ahead: 5×5
+// C576 7×7 86 → 87, 87, 87; 5×5 C144 56×56 76 → 78, 79, 77; 3×3 C384
+// 14×14, which stays on FlatPlan, 35 → 40, 44, 38).
+const c16PrefetchBlocks = 2
+
 // dwTapsC16512 emits, for a kernel kw columns wide and blocks of b pixels
 // of rows output rows (b·rows ≤ 16),
 //
@@ -29,7 +37,8 @@ var c16Kws = []int{3, 5, 7}
 // outputs of the block it reaches, in increasing q for each output:
 // b + kw − 1 + kw loads for b·kw multiply-adds, no shuffles. The
 // accumulators are Z0 to Z(b·rows−1); a block's are transposed
-// (transpose16) into the 16 planes, b·rows values apiece under a mask:
+// (transpose16) into the 16 planes, b·rows values apiece under a mask
+// (the planes' lines c16PrefetchBlocks blocks on prefetched meanwhile):
 // with 2 rows, the rows must be b values apart in the planes (yrow = 4·b,
 // whole rows). kh, nblk and ngrp are at least 1; the caller's ngrp is
 // overwritten.
@@ -52,6 +61,20 @@ func dwTapsC16512(g *gen, name string, kw, b, rows int) {
 	g.p("%s_blk:", name)
 	for a := range b * rows {
 		g.i("VPXORD Z%d, Z%d, Z%d", a, a, a)
+	}
+	{
+		// The output lines of the block c16PrefetchBlocks blocks on, in
+		// all 16 planes (the first line of each), before they are written.
+		g.i("LEAQ %d(DI), R15", 4*b*rows*c16PrefetchBlocks)
+		g.i("LEAQ (R15)(R8*8), R13")
+		idx := [8]string{"", "(R8*1)", "(R8*2)", "(R9*1)", "(R8*4)", "(BX*1)", "(R9*2)", "(DX*1)"}
+		for j := range 16 {
+			base := "R15"
+			if j >= 8 {
+				base = "R13"
+			}
+			g.i("PREFETCHT0 (%s)%s", base, idx[j%8])
+		}
 	}
 	g.i("MOVQ SI, R13")
 	g.i("MOVQ w+16(FP), AX")
