@@ -105,6 +105,7 @@ func main() {
 		packC16Flat512(g, "packC16FlatAVX512")
 		dwGradInput3x3S2Data(g)
 		dwGradInput3x3S2512(g, "gradInput3x3S2AVX512")
+		c16Kernels(g)
 	default:
 		log.Fatalf("asmgen: unknown -kind %q", *kind)
 	}

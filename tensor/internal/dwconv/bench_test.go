@@ -159,7 +159,7 @@ func BenchmarkPlaneS2(b *testing.B) {
 // 2·kh·kw per output): 3×3 kernels on 7×7, 14×14 and 28×28 planes, 7×7 on
 // 14×14 and 5×5 on 56×56, whole units of FlatPlanes planes.
 func BenchmarkFlat(b *testing.B) {
-	for _, c := range []struct{ hw, k, np int }{{7, 3, 63}, {14, 3, 33}, {28, 3, 9}, {14, 7, 33}, {56, 5, 3}} {
+	for _, c := range []struct{ hw, k, np int }{{7, 3, 63}, {14, 3, 33}, {28, 3, 9}, {14, 7, 33}, {56, 5, 3}, {7, 5, 63}, {14, 5, 33}} {
 		rng := rand.New(rand.NewPCG(1, 2))
 		n := c.hw * c.hw
 		x, k, y := randSlice(rng, c.np*n), randSlice(rng, c.np*c.k*c.k), make([]float32, c.np*n)

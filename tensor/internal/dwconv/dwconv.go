@@ -24,6 +24,12 @@
 // differ from them only in rounding, since the assembly fuses each
 // multiply-add, and the others are bit-identical.
 //
+// TapsC16, the correlation over pixels of 16 channels (PackC16's
+// layout) that writes its sums back to the channels' planes, exists in the
+// AVX-512 variant only (HasTapsC16; callers take FlatPlan otherwise) and
+// gives FlatPlan.Run's assembly results bit for bit; its pure-Go twin
+// tapsC16Generic is the specification the tests compare it with.
+//
 // The environment variable AUTONL_SIMD set to a variant name (avx512,
 // avx2, generic) that the CPU runs selects it instead of the best one,
 // for benchmarks.
@@ -66,6 +72,8 @@ type variant struct {
 	// kernels of PackC16 and GradC16.
 	packC16 func(dst, src []float32, plane, rows, w, srow, drow int)
 	gradC16 func(tot0, tot1 []float64, dy, x []float32, offs []int, g Grid)
+	// tapsC16, nil in variants without it, is the kernel of TapsC16.
+	tapsC16 func(y, x, w []float32, kh, kw, wo, ho, xrow, plane int)
 	// gradNarrowS2 is GradNarrow3x3S2's kernel, in every variant.
 	gradNarrowS2 func(out, dy, x []float32, h, w, n int)
 	// sumLanes9 is SumLanes' kernel for 3×3 kernels, in every variant.

@@ -186,6 +186,7 @@ func variants() []variant {
 			avx512.gradPlane3x3S2, avx512.gradInput3x3S2 = gradPlane3x3S2Asm, gradInput3x3S2Asm
 			avx512.gradFlat, avx512.gradNarrowS2 = gradFlatAsm, gradNarrowS2Asm
 			avx512.packC16, avx512.gradC16 = packC16Asm, gradC16Asm
+			avx512.tapsC16 = tapsC16Asm
 			vs = append([]variant{avx512}, vs...)
 		}
 	}
@@ -439,13 +440,35 @@ func plane3x3AVX512(y, x, k []float32, h, w int, acc, stream bool) {
 	}
 	d := [3]int32{-4, 0, 4} // column offsets (bytes) of taps q = 0, 1, 2
 	nvec := w / Lanes
-	for v := 0; v < nvec; v += 8 {
-		n := min(8, nvec-v)
-		m := planeMasks(v, n, nvec, d)
-		z := &zeroRow[Lanes+v*Lanes]
-		kern.call(&y[v*Lanes], &x[v*Lanes], z, z, &k[0], &d[0], &m[0], n, h, 4*w, 4*w, flag(acc))
+	band := h
+	if nvec > 8 { // more than one strip
+		band = plane3x3Band
+	}
+	for r0 := 0; r0 < h; r0 += band {
+		r1 := min(h, r0+band)
+		for v := 0; v < nvec; v += 8 {
+			n := min(8, nvec-v)
+			m := planeMasks(v, n, nvec, d)
+			top, bottom := &zeroRow[Lanes+v*Lanes], &zeroRow[Lanes+v*Lanes]
+			if r0 > 0 {
+				top = &x[(r0-1)*w+v*Lanes]
+			}
+			if r1 < h {
+				bottom = &x[r1*w+v*Lanes]
+			}
+			kern.call(&y[r0*w+v*Lanes], &x[r0*w+v*Lanes], top, bottom, &k[0], &d[0], &m[0], n, r1-r0, 4*w, 4*w, flag(acc))
+		}
 	}
 }
+
+// plane3x3Band is the band of rows plane3x3AVX512 runs strip by strip on
+// planes wider than one strip (8 vectors): the band's input rows stay in
+// L1 from one strip to the next, where the strips of a whole 112×112 plane
+// (50 KiB) read it from L2 (Intel Xeon, one thread, C32 112×112 forward
+// 52.5 → 56.6 GFLOP/s with 32 rows, input gradient 54.5 → 58.1;
+// benchmarks/README.md, dw8). The kernel reads the rows on either side
+// of a band as its top and bottom rows: the sums are the same.
+const plane3x3Band = 32
 
 // gradPlane3x3AVX512 runs GradPlane3x3 with gradTaps3RowsAVX512, reading
 // the planes as plane3x3AVX512 does (w ≥ MinPlaneWidth: at least 3
@@ -800,3 +823,260 @@ func gradC16Asm(tot0, tot1 []float64, dy, x []float32, offs []int, g Grid) {
 	}
 	gradC16AVX512(&tot0[0], &tot1[0], &dy[0], &x[0], &o[0], g.Vecs, g.Rows, 4*g.XStep, 4*(g.XRow-g.Vecs*g.XStep), 4*(g.YRow-g.Vecs*16))
 }
+
+// The kernels of TapsC16 (see dwTapsC16512 in ../asmgen), by kernel
+// width (c16Kw), rows (1 or 2) and block width: tapsC16AVX512[k][rows-1][b].
+var tapsC16AVX512 = [3][2][c16MaxBlock + 1]func(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int){
+	{
+		{nil, tapsC16K3B1R1AVX512, tapsC16K3B2R1AVX512, tapsC16K3B3R1AVX512, tapsC16K3B4R1AVX512, tapsC16K3B5R1AVX512, tapsC16K3B6R1AVX512, tapsC16K3B7R1AVX512, tapsC16K3B8R1AVX512, tapsC16K3B9R1AVX512, tapsC16K3B10R1AVX512, tapsC16K3B11R1AVX512, tapsC16K3B12R1AVX512, tapsC16K3B13R1AVX512, tapsC16K3B14R1AVX512},
+		{nil, tapsC16K3B1R2AVX512, tapsC16K3B2R2AVX512, tapsC16K3B3R2AVX512, tapsC16K3B4R2AVX512, tapsC16K3B5R2AVX512, tapsC16K3B6R2AVX512, tapsC16K3B7R2AVX512, tapsC16K3B8R2AVX512},
+	},
+	{
+		{nil, tapsC16K5B1R1AVX512, tapsC16K5B2R1AVX512, tapsC16K5B3R1AVX512, tapsC16K5B4R1AVX512, tapsC16K5B5R1AVX512, tapsC16K5B6R1AVX512, tapsC16K5B7R1AVX512, tapsC16K5B8R1AVX512, tapsC16K5B9R1AVX512, tapsC16K5B10R1AVX512, tapsC16K5B11R1AVX512, tapsC16K5B12R1AVX512, tapsC16K5B13R1AVX512, tapsC16K5B14R1AVX512},
+		{nil, tapsC16K5B1R2AVX512, tapsC16K5B2R2AVX512, tapsC16K5B3R2AVX512, tapsC16K5B4R2AVX512, tapsC16K5B5R2AVX512, tapsC16K5B6R2AVX512, tapsC16K5B7R2AVX512, tapsC16K5B8R2AVX512},
+	},
+	{
+		{nil, tapsC16K7B1R1AVX512, tapsC16K7B2R1AVX512, tapsC16K7B3R1AVX512, tapsC16K7B4R1AVX512, tapsC16K7B5R1AVX512, tapsC16K7B6R1AVX512, tapsC16K7B7R1AVX512, tapsC16K7B8R1AVX512, tapsC16K7B9R1AVX512, tapsC16K7B10R1AVX512, tapsC16K7B11R1AVX512, tapsC16K7B12R1AVX512, tapsC16K7B13R1AVX512, tapsC16K7B14R1AVX512},
+		{nil, tapsC16K7B1R2AVX512, tapsC16K7B2R2AVX512, tapsC16K7B3R2AVX512, tapsC16K7B4R2AVX512, tapsC16K7B5R2AVX512, tapsC16K7B6R2AVX512, tapsC16K7B7R2AVX512, tapsC16K7B8R2AVX512},
+	},
+}
+
+//go:noescape
+func tapsC16K3B1R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B2R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B3R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B4R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B5R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B6R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B7R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B8R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B9R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B10R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B11R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B12R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B13R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B14R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B1R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B2R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B3R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B4R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B5R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B6R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B7R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K3B8R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B1R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B2R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B3R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B4R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B5R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B6R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B7R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B8R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B9R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B10R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B11R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B12R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B13R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B14R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B1R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B2R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B3R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B4R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B5R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B6R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B7R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K5B8R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B1R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B2R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B3R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B4R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B5R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B6R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B7R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B8R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B9R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B10R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B11R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B12R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B13R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B14R1AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B1R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B2R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B3R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B4R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B5R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B6R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B7R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+//go:noescape
+func tapsC16K7B8R2AVX512(y, x, w *float32, kh, nblk, ngrp, xrow, plane, yrow int)
+
+// tapsC16Asm runs TapsC16: each row in nblk = ⌈wo/14⌉ blocks of
+// ⌊wo/nblk⌋ pixels (14 for 14, 28 and 56) and blocks of 1 for the rest,
+// or, on rows of up to 8 pixels, two rows at a time and the last odd row
+// alone.
+func tapsC16Asm(y, x, w []float32, kh, kw, wo, ho, xrow, plane int) {
+	k := c16Kw(kw)
+	if wo <= c16MaxBlock2 {
+		if ho >= 2 {
+			tapsC16AVX512[k][1][wo](&y[0], &x[0], &w[0], kh, 1, ho/2, 4*xrow, 4*plane, 4*wo)
+		}
+		if ho%2 == 1 {
+			tapsC16AVX512[k][0][wo](&y[(ho-1)*wo], &x[(ho-1)*xrow], &w[0], kh, 1, 1, 4*xrow, 4*plane, 4*wo)
+		}
+		return
+	}
+	nblk := (wo + c16MaxBlock - 1) / c16MaxBlock
+	b := wo / nblk
+	tapsC16AVX512[k][0][b](&y[0], &x[0], &w[0], kh, nblk, ho, 4*xrow, 4*plane, 4*wo)
+	if rest := wo - b*nblk; rest > 0 {
+		c := b * nblk
+		tapsC16AVX512[k][0][1](&y[c], &x[16*c], &w[0], kh, rest, ho, 4*xrow, 4*plane, 4*wo)
+	}
+}
+
+// cpuVendor returns the vendor string of CPUID leaf 0 (see cpuVendor in
+// ../asmgen).
+func cpuVendor() (ebx, edx, ecx uint32)
+
+// intel reports whether the CPU is an Intel one ("GenuineIntel").
+var intel = func() bool {
+	b, d, c := cpuVendor()
+	return b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e
+}()
+
+// C16SmallKernels reports whether 3×3 kernels on maps whose flattened
+// planes waste lanes (7×7) are to run with TapsC16 rather than FlatPlan:
+// on Intel CPUs, where FlatPlan's shuffles share a port with the
+// multiply-adds (Xeon, KVM: C960 7×7 forward 39 → 46 GFLOP/s, one
+// thread). Elsewhere (AMD Zen 5, where they have pipes of their own) it
+// is not measured, and FlatPlan stays.
+func C16SmallKernels() bool { return intel && HasTapsC16(3) }

@@ -400,7 +400,7 @@ func TestVariantsBitIdentical(t *testing.T) {
 // count of the kernels' three unrolled steps, widths with every remainder
 // of chunks and strips.
 var (
-	planeHeights = []int{1, 2, 3, 4, 7}
+	planeHeights = []int{1, 2, 3, 4, 7, 33, 70} // 33 and 70: bands of plane3x3Band rows
 	planeWidths  = []int{24, 32, 40, 56, 64, 72, 80, 128, 136, 200}
 )
 
