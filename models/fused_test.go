@@ -13,34 +13,6 @@ import (
 	"github.com/autonl-go/autonl/tensor"
 )
 
-// randomizeBN gives every batch norm of m random affine parameters, so
-// that none is the identity (LightNL's γ starts at 0), and running
-// statistics from a forward pass in training mode over x (momentum 1 for
-// that pass), so that activations keep their scale through the network.
-func randomizeBN(rng *rand.Rand, m nn.Module, x *autograd.Var) {
-	var bns []*nn.BatchNorm2d
-	nn.Walk(m, func(_ string, m nn.Module) {
-		if bn, ok := m.(*nn.BatchNorm2d); ok {
-			bns = append(bns, bn)
-		}
-	})
-	for _, bn := range bns {
-		c := bn.Channels
-		lo, hi := float32(0.5), float32(1.5)
-		if bn.Weight.Value.Data()[0] == 0 { // LightNL's last BN
-			lo, hi = 0.1, 0.5
-		}
-		copy(bn.Weight.Value.Data(), tensor.Uniform(rng, lo, hi, c).Data())
-		copy(bn.Bias.Value.Data(), tensor.Normal(rng, 0, 0.2, c).Data())
-		bn.Momentum = 1
-	}
-	nn.SetTraining(m, true)
-	autograd.NoGrad(func() { m.Forward(x) })
-	for _, bn := range bns {
-		bn.Momentum = 0.1
-	}
-}
-
 // TestFusedInferenceMatchesUnfused checks that inference with the batch
 // norms, activations and residual additions in the convolutions'
 // epilogues (evaluation mode under NoGrad) computes the logits of the
@@ -61,7 +33,7 @@ func TestFusedInferenceMatchesUnfused(t *testing.T) {
 			}
 			net := newZoo(t, name, rng, cfg)
 			x := autograd.Const(tensor.Normal(rng, 0, 1, 4, 3, 96, 96))
-			randomizeBN(rng, net, x)
+			models.RandomizeBN(rng, net, x)
 			nn.SetTraining(net, false)
 			var fused, unfused *tensor.Tensor
 			autograd.NoGrad(func() { fused = net.Forward(x).Value })
@@ -104,7 +76,7 @@ func TestFrozenInferenceMatchesUnfrozen(t *testing.T) {
 			rng := rand.New(rand.NewPCG(7, 8))
 			net := newZoo(t, name, rng, models.Config{Classes: 10})
 			x := autograd.Const(tensor.Normal(rng, 0, 1, 2, 3, 64, 64))
-			randomizeBN(rng, net, x)
+			models.RandomizeBN(rng, net, x)
 			nn.SetTraining(net, false)
 			x1 := autograd.Const(tensor.FromSlice(x.Value.Data()[:3*64*64], 1, 3, 64, 64))
 			logits := func(x *autograd.Var) []float32 {
@@ -150,7 +122,7 @@ func TestFusedSEMatchesLayers(t *testing.T) {
 			require.NoError(t, err)
 			require.NotNil(t, m.SE)
 			x := autograd.Const(tensor.Normal(rng, 0, 1, n, m.Args.In, 20, 20))
-			randomizeBN(rng, m, x)
+			models.RandomizeBN(rng, m, x)
 			nn.SetTraining(m, false)
 			for _, frozen := range []bool{false, true} {
 				if frozen {

@@ -36,7 +36,7 @@ func TestMicroBatchLogits(t *testing.T) {
 			require.NoError(t, err)
 			const nb = 7
 			x := autograd.Const(tensor.Normal(rng, 0, 1, nb, 3, size, size))
-			randomBN(rng, net, x)
+			randomizeBN(rng, net, x)
 			nn.SetTraining(net, false)
 			if frozen {
 				nn.Freeze(net)
@@ -58,29 +58,6 @@ func TestMicroBatchLogits(t *testing.T) {
 				require.Equal(t, before+1, leads, "micro-batches not used")
 			}
 		}
-	}
-}
-
-// randomBN gives every batch norm of m random affine parameters (LightNL's
-// last γ too, which starts at 0) and running statistics from a forward
-// pass in training mode over x, as randomizeBN of the external tests.
-func randomBN(rng *rand.Rand, m nn.Module, x *autograd.Var) {
-	var bns []*nn.BatchNorm2d
-	nn.Walk(m, func(_ string, m nn.Module) {
-		if bn, ok := m.(*nn.BatchNorm2d); ok {
-			bns = append(bns, bn)
-		}
-	})
-	for _, bn := range bns {
-		c := bn.Channels
-		copy(bn.Weight.Value.Data(), tensor.Uniform(rng, 0.1, 1.5, c).Data())
-		copy(bn.Bias.Value.Data(), tensor.Normal(rng, 0, 0.2, c).Data())
-		bn.Momentum = 1
-	}
-	nn.SetTraining(m, true)
-	autograd.NoGrad(func() { m.Forward(x) })
-	for _, bn := range bns {
-		bn.Momentum = 0.1
 	}
 }
 
