@@ -41,7 +41,7 @@ type ConvConfig struct {
 // "bias" (Out).
 type Conv2d struct {
 	Base
-	frozenState // what Freeze keeps
+	frozenState[tensor.FrozenConvWeight] // what Freeze keeps
 	// Weight is the kernel, Out × In/Groups × Kernel × Kernel.
 	Weight *autograd.Var
 	// Bias is the per-channel bias of shape [Out], or nil.

@@ -38,11 +38,11 @@ func Freeze(m Module) {
 	Walk(m, func(_ string, m Module) {
 		if c, ok := m.(*Conv2d); ok && c.Bias == nil {
 			w := c.Weight.Value
-			c.frozen.Store(&frozenConv{src: w, w: tensor.FreezeConvWeight(w, c.Params.Groups)})
+			c.frozen.Store(&frozenCopy[tensor.FrozenConvWeight]{src: w, w: tensor.FreezeConvWeight(w, c.Params.Groups)})
 		}
 		if l, ok := m.(*Linear); ok {
 			w := l.Weight.Value
-			l.frozen.Store(&frozenLinear{src: w, w: tensor.FreezeMatMulWeight(w)})
+			l.frozen.Store(&frozenCopy[tensor.FrozenMatMulWeight]{src: w, w: tensor.FreezeMatMulWeight(w)})
 		}
 	})
 }
@@ -60,56 +60,43 @@ func Unfreeze(m Module) {
 	})
 }
 
-// frozenConv is what Freeze keeps for a Conv2d: its weight tensor at the
-// time (to notice a replacement) and the frozen copy of its values.
-type frozenConv struct {
+// frozenCopy is what Freeze keeps for a layer: its weight tensor at the
+// time (to notice a replacement) and the frozen copy W of its values.
+type frozenCopy[W any] struct {
 	src *tensor.Tensor
-	w   *tensor.FrozenConvWeight
+	w   *W
 }
 
-// frozenState is embedded in Conv2d: the layer's frozenConv, if frozen.
-type frozenState struct {
-	frozen atomic.Pointer[frozenConv]
+// frozenState is embedded in Conv2d and Linear: the layer's frozenCopy, if
+// frozen.
+type frozenState[W any] struct {
+	frozen atomic.Pointer[frozenCopy[W]]
 }
 
-// frozenWeight returns c's frozen weight if c is frozen, the frozen copy
-// is still that of c's weight tensor and gradients are disabled, and
-// otherwise nil; with gradients enabled it drops the copy (a training
-// step may change the weights).
-func (c *Conv2d) frozenWeight() *tensor.FrozenConvWeight {
-	f := c.frozen.Load()
+// load returns the frozen copy if there is one, it is still that of
+// weight, gradients are disabled and usable holds, and otherwise nil;
+// with gradients enabled (a training step may change the weights), or
+// where usable is false, it drops the copy.
+func (s *frozenState[W]) load(weight *tensor.Tensor, usable bool) *W {
+	f := s.frozen.Load()
 	if f == nil {
 		return nil
 	}
-	if autograd.GradEnabled() || c.Bias != nil || f.src != c.Weight.Value {
-		c.frozen.Store(nil)
+	if autograd.GradEnabled() || !usable || f.src != weight {
+		s.frozen.Store(nil)
 		return nil
 	}
 	return f.w
 }
 
-// frozenLinear is what Freeze keeps for a Linear: its weight tensor at
-// the time and the frozen copy of its values.
-type frozenLinear struct {
-	src *tensor.Tensor
-	w   *tensor.FrozenMatMulWeight
-}
-
-// frozenLinearState is embedded in Linear: the layer's frozenLinear, if
-// frozen.
-type frozenLinearState struct {
-	frozen atomic.Pointer[frozenLinear]
+// frozenWeight returns c's frozen weight if c is frozen, the frozen copy
+// is still that of c's weight tensor, c has no bias and gradients are
+// disabled, and otherwise nil.
+func (c *Conv2d) frozenWeight() *tensor.FrozenConvWeight {
+	return c.load(c.Weight.Value, c.Bias == nil)
 }
 
 // frozenWeight returns l's frozen weight as Conv2d.frozenWeight does.
 func (l *Linear) frozenWeight() *tensor.FrozenMatMulWeight {
-	f := l.frozen.Load()
-	if f == nil {
-		return nil
-	}
-	if autograd.GradEnabled() || f.src != l.Weight.Value {
-		l.frozen.Store(nil)
-		return nil
-	}
-	return f.w
+	return l.load(l.Weight.Value, true)
 }

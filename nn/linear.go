@@ -16,7 +16,7 @@ import (
 // Its parameters are "weight" (Out×In) and, with a bias, "bias" (Out).
 type Linear struct {
 	Base
-	frozenLinearState
+	frozenState[tensor.FrozenMatMulWeight] // what Freeze keeps
 	// Weight is the Out×In matrix W.
 	Weight *autograd.Var
 	// Bias is b of shape [Out], or nil.
