@@ -94,7 +94,6 @@ func TestParseBlockValid(t *testing.T) {
 }
 
 func TestParseBlockErrors(t *testing.T) {
-	const maxStr = "2147483647"
 	for _, tc := range []struct {
 		in   string
 		kind error

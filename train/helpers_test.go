@@ -30,15 +30,14 @@ func tinyNet(rng *rand.Rand, c, classes int) nn.Module {
 
 // setup describes a small training run.
 type setup struct {
-	epochs  int
-	outDir  string
-	ema     bool
-	seed    uint64
-	onStep  func(StepInfo)
-	noTest  bool
-	trainN  int
-	batch   int
-	metaKey string
+	epochs int
+	outDir string
+	ema    bool
+	seed   uint64
+	onStep func(StepInfo)
+	noTest bool
+	trainN int
+	batch  int
 }
 
 // newTrainer builds a fresh model, optimizer and loaders from s and
