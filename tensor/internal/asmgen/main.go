@@ -67,7 +67,6 @@ func main() {
 		packARows(g, 6, "packA6AVX2")
 		packACols(g, 6, "packAT6AVX2")
 		packARows(g, 12, "packA12AVX2")
-		packARows12Lanes(g, "packA12LanesAVX2")
 		packACols(g, 12, "packAT12AVX2")
 		dotSum(g, "dotSumAVX2")
 	case "vec":
@@ -1123,56 +1122,6 @@ func packARows(g *gen, mr int, name string) {
 	g.i("VBROADCASTSS alpha+32(FP), Y15")
 	g.i("ADDQ $32, SI")
 	g.i("ADDQ $%d, DI", 4*8*mr)
-	g.i("DECQ CX")
-	g.i("JNZ %s_block", name)
-	g.done(name, false)
-}
-
-// packARows12Lanes emits packARows's kernel for mr = 12,
-//
-//	func name(dst, src *float32, kc, lda int, alpha float32)
-//
-// with the same result (dst[p·12+i] = alpha·src[i·lda+p], kc a multiple
-// of 8, nothing written past the panel) by 4×8 transposes of the three
-// groups of 4 rows within the 128-bit lanes (two unpacks and two
-// shuffles per pair of registers), each column's 4 elements stored as a
-// 128-bit half, the high halves by VEXTRACTF128 to memory, rather than
-// by 8×8 transposes whose lane crossings (VPERM2F128) and padded fourth
-// group all run on one shuffle port of Intel's cores: 24 shuffles and 24
-// stores per 8 columns where packARows takes 48 and 16. On a Sapphire
-// Rapids-class Xeon it packs a panel held in L1 30% faster.
-func packARows12Lanes(g *gen, name string) {
-	packAHeader(g, 12, "packARows12Lanes", "A", name)
-	g.i("SHRQ $3, CX")
-	g.i("JZ %s_done", name)
-	g.p("%s_block:", name)
-	g.i("MOVQ SI, AX")
-	for grp := range 3 {
-		for i := range 4 {
-			g.i("VMULPS (AX), Y15, Y%d", i)
-			if grp < 2 || i < 3 {
-				g.i("ADDQ R8, AX")
-			}
-		}
-		// Y4, Y5: rows 0 and 1 interleaved (columns 0, 1 | 4, 5 and 2, 3 |
-		// 6, 7); Y6, Y7 the same for rows 2 and 3.
-		g.i("VUNPCKLPS Y1, Y0, Y4")
-		g.i("VUNPCKHPS Y1, Y0, Y5")
-		g.i("VUNPCKLPS Y3, Y2, Y6")
-		g.i("VUNPCKHPS Y3, Y2, Y7")
-		// Y0..Y3: column c of the group's 4 rows in the low lane, column
-		// c+4 in the high lane.
-		g.i("VSHUFPS $0x44, Y6, Y4, Y0")
-		g.i("VSHUFPS $0xee, Y6, Y4, Y1")
-		g.i("VSHUFPS $0x44, Y7, Y5, Y2")
-		g.i("VSHUFPS $0xee, Y7, Y5, Y3")
-		for c := range 4 {
-			g.i("VMOVUPS X%d, %d(DI)", c, 4*(c*12+4*grp))
-			g.i("VEXTRACTF128 $1, Y%d, %d(DI)", c, 4*((c+4)*12+4*grp))
-		}
-	}
-	g.i("ADDQ $32, SI")
-	g.i("ADDQ $%d, DI", 4*8*12)
 	g.i("DECQ CX")
 	g.i("JNZ %s_block", name)
 	g.done(name, false)

@@ -1,7 +1,6 @@
 package gemm
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"sync/atomic"
@@ -91,30 +90,6 @@ func TestNarrowMatchesBlocks(t *testing.T) {
 			return c
 		}
 		require.Equal(t, run(false), run(true), "%s transB", kc.name)
-	}
-}
-
-// TestNarrowPanelsMatchBlocks checks that the tasks of narrow products
-// that pack and multiply A a few panels at a time (narrowPackPanels, as
-// on Intel AVX-512 CPUs) give what packing each block whole gives, bit
-// for bit, with every kernel and register tile: one k block (tasks) and
-// several (runNarrow), heights with and without a last partial panel,
-// last tiles for the edge kernels, transposed A, α and β other than 0
-// and 1, an affine map and an epilogue, and 1 and 2 threads.
-func TestNarrowPanelsMatchBlocks(t *testing.T) {
-	defer func(c kernelConfig, p int) { cfg, narrowPackPanels = c, p }(cfg, narrowPackPanels)
-	rng := rand.New(rand.NewPCG(25, 26))
-	shapes := [][4]int{{100, 49, 160, 1}, {130, 49, 400, 1}, {61, 64, 200, 1}, {40, 12, 300, 1}, {37, 16, 50, 1}, {96, 7, 20, 1}}
-	for _, kc := range testConfigs() {
-		cfg = kc
-		for _, p := range []int{1, 2} {
-			requireDriversAgree(t, rng, fmt.Sprintf("%s, %d panels", kc.name, p), shapes, []float32{0, 1, -0.5}, func(on bool) {
-				narrowPackPanels = 0
-				if on {
-					narrowPackPanels = p
-				}
-			})
-		}
 	}
 }
 

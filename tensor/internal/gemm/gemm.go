@@ -856,24 +856,15 @@ func (g *gemmArgs) runNarrow() {
 		i0, mc := t.rowBlock(u / chunks)
 		j0 := u % chunks * chunk
 		nc := min(chunk, g.n-j0)
-		// The block whole, or a few panels at a time through every k
-		// block (narrowPanels).
-		step := mc
-		if sub := g.narrowPanels(chunks, nc); sub > 0 {
-			step = sub
-		}
-		for r := 0; r < mc; r += step {
-			h := min(step, mc-r)
-			for pc := 0; pc < g.k; pc += g.kc {
-				block(&t, pc)
-				t.store = pc == 0 && g.beta == 0
-				if g.pa != nil {
-					view.a = g.pa.block(pc, t.kcur, i0+r, h)
-				} else {
-					packA(w.a, g.mr, g.transA, g.a, g.lda, i0+r, h, pc, t.kcur, t.kcur, 0, g.alpha)
-				}
-				t.macroKernel(wa, i0+r, h, j0, nc)
+		for pc := 0; pc < g.k; pc += g.kc {
+			block(&t, pc)
+			t.store = pc == 0 && g.beta == 0
+			if g.pa != nil {
+				view.a = g.pa.block(pc, t.kcur, i0, mc)
+			} else {
+				packA(w.a, g.mr, g.transA, g.a, g.lda, i0, mc, pc, t.kcur, t.kcur, 0, g.alpha)
 			}
+			t.macroKernel(wa, i0, mc, j0, nc)
 		}
 		if g.aff != nil || g.ep != nil {
 			t.epilogue(i0, mc, j0, nc)
@@ -1055,51 +1046,25 @@ func (g *gemmArgs) tasks(w *workspace, lo, hi int) {
 	for t := lo; t < hi; t++ {
 		ib, cb := t/chunks, t%chunks
 		i0, mc := g.rowBlock(ib)
+		if g.pa != nil {
+			view.a = g.pa.block(g.pc, g.kcur, i0, mc)
+		} else if ib != packed {
+			if g.segK {
+				split(g.k0, g.pc, g.kcur, func(pk piece) {
+					packA(w.a, g.mr, g.transA, g.a[pk.img*g.strideA:], g.lda, i0, mc, pk.q, pk.n, g.kcur, pk.off, g.alpha)
+				})
+			} else {
+				packA(w.a, g.mr, g.transA, g.a, g.lda, i0, mc, g.pc, g.kcur, g.kcur, 0, g.alpha)
+			}
+			packed = ib
+		}
 		j0 := cb * g.chunk // relative to jc
 		nc := min(g.chunk, g.ncur-j0)
-		// The block whole, packed once for all its chunks, or a few
-		// panels at a time, each packed and multiplied while it is in L1
-		// (narrowPanels).
-		step := mc
-		if sub := g.narrowPanels(chunks, nc); sub > 0 {
-			step, packed = sub, -1
-		}
-		for r := 0; r < mc; r += step {
-			i, h := i0+r, min(step, mc-r)
-			if g.pa != nil {
-				view.a = g.pa.block(g.pc, g.kcur, i, h)
-			} else if ib != packed {
-				if g.segK {
-					split(g.k0, g.pc, g.kcur, func(pk piece) {
-						packA(w.a, g.mr, g.transA, g.a[pk.img*g.strideA:], g.lda, i, h, pk.q, pk.n, g.kcur, pk.off, g.alpha)
-					})
-				} else {
-					packA(w.a, g.mr, g.transA, g.a, g.lda, i, h, g.pc, g.kcur, g.kcur, 0, g.alpha)
-				}
-				if step == mc {
-					packed = ib
-				}
-			}
-			g.macroKernel(wa, i, h, j0, nc)
-		}
+		g.macroKernel(wa, i0, mc, j0, nc)
 		if (g.aff != nil || g.ep != nil) && g.pc+g.kcur == g.k {
 			g.epilogue(i0, mc, g.jc+j0, nc)
 		}
 	}
-}
-
-// narrowPanels returns the number of rows of A (whole panels) that a task
-// of a narrow product packs and multiplies at a time, 0 for its whole
-// block: narrowPackPanels panels (set per CPU) when the task's columns,
-// at most two tiles, are all the product's (chunks = 1), so that no
-// other task reuses its packed block, A is packed by the task (not
-// g.pa) and there is no batched inner dimension. Each element's
-// arithmetic is the same either way.
-func (g *gemmArgs) narrowPanels(chunks, nc int) int {
-	if narrowPackPanels == 0 || chunks != 1 || nc > 2*g.nr || g.pa != nil || g.segK {
-		return 0
-	}
-	return narrowPackPanels * g.mr
 }
 
 // task computes task u of the current block with the workspace w, for

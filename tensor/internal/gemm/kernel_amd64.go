@@ -450,12 +450,6 @@ func packA12AVX2(dst, src *float32, kc, lda int, alpha float32)
 //go:noescape
 func packAT12AVX2(dst, src *float32, kc, lda int, alpha float32)
 
-// packA12LanesAVX2 is packA12AVX2 with fewer lane-crossing shuffles and
-// more stores (packARows12Lanes in ../asmgen), for Intel's cores.
-//
-//go:noescape
-func packA12LanesAVX2(dst, src *float32, kc, lda int, alpha float32)
-
 // packAOver returns the number of elements the assembly packers of A for
 // mr rows write past the panel (and packAT reads past a column's mr).
 func packAOver(mr int) int {
@@ -466,26 +460,6 @@ func packAOver(mr int) int {
 }
 
 var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
-
-// intelAVX512 reports an Intel core of the Golden Cove family or later
-// with AVX-512 (Sapphire Rapids and later Xeons), recognized by AMX,
-// which no AMD core has: one port takes the 512-bit and lane-crossing
-// shuffles there, and the kernels were not tuned on it (they were on
-// AMD Zen 5). It selects packA12LanesAVX2 and narrowPackPanels.
-var intelAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAMXTile
-
-// packA12 is the assembly packer of 12-row panels of a non-transposed A.
-var packA12 = packA12AVX2
-
-// narrowPackPanels is the number of panels of A that the tasks of narrow
-// products pack at a time (narrowPanels); 0 packs each block whole.
-var narrowPackPanels = 0
-
-func init() {
-	if intelAVX512 {
-		packA12, narrowPackPanels = packA12LanesAVX2, 1
-	}
-}
 
 // packBAsm packs the leading rows of a full panel of op(B) (cols = nr)
 // with assembly where there is a kernel for it, as packBPanel would, and
@@ -574,7 +548,7 @@ func packAAsm(panel []float32, mr int, a []float32, lda, kc int, alpha float32, 
 	if mr == 6 {
 		packA6AVX2(&panel[0], &a[0], k8, lda, alpha)
 	} else {
-		packA12(&panel[0], &a[0], k8, lda, alpha)
+		packA12AVX2(&panel[0], &a[0], k8, lda, alpha)
 	}
 	return k8
 }

@@ -28,7 +28,3 @@ func dotSumAsm(x, y []float32) (float32, bool) { return 0, false }
 func packATAsm(panel []float32, mr int, a []float32, lda, kc int, alpha float32, room int) int {
 	return 0
 }
-
-// narrowPackPanels is 0: the tasks of narrow products pack each block of
-// A whole (narrowPanels).
-var narrowPackPanels = 0
