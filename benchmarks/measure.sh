@@ -35,10 +35,9 @@ if ! $py -c 'import torch, torchvision, numpy, threadpoolctl' 2>/dev/null ||
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		python3-torch python3-torchvision python3-numpy python3-threadpoolctl libopenblas0-pthread >/dev/null
 fi
-# The peak of one core (the widest FMA loop of BenchmarkPeak), GFLOP/s;
-# reference.py gets it times the threads.
-peak1=$(GOMAXPROCS=1 go test ./benchmarks -run '^$' -bench 'Peak/fma' -benchtime 0.2s | grep -o '[0-9.]* GFLOP/s' | sort -n | tail -1 | cut -d' ' -f1)
-peak() { awk -v p="$peak1" -v t="$1" 'BEGIN { printf "%.1f", p * t }'; }
+# The peak of t threads, GFLOP/s: the widest FMA loop of BenchmarkPeak
+# run on t goroutines at once (fma_*_all), as table.py takes it.
+peak() { GOMAXPROCS=$1 go test ./benchmarks -run '^$' -bench 'Peak/fma_.*_all' -benchtime 0.2s | grep -o '[0-9.]* GFLOP/s' | sort -n | tail -1 | cut -d' ' -f1; }
 OUT=${OUT:-benchmarks/results/$(date +%Y%m%d-%H%M)}
 mkdir -p "$OUT"
 md="$OUT/tables.md"

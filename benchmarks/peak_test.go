@@ -1,15 +1,20 @@
 package benchmarks
 
 import (
+	"runtime"
 	"sort"
+	"sync"
 	"testing"
 )
 
-// BenchmarkPeak measures the machine's limits on one goroutine: the clock
-// (a chain of dependent integer additions, one per cycle) in GHz, and the
-// rate of independent fused multiply-adds, in GFLOP/s, for each vector
-// width the CPU runs. Share of peak in benchmarks/README.md is relative
-// to these.
+// BenchmarkPeak measures the machine's limits: the clock of one core (a
+// chain of dependent register-register integer additions, one per cycle)
+// in GHz; the rate of independent fused multiply-adds of one goroutine,
+// in GFLOP/s, for each vector width the CPU runs (fma_avx2, fma_avx512);
+// and the same loops run by GOMAXPROCS goroutines at once (fma_*_all,
+// their summed rate), since a core's clock may drop when all cores run
+// wide vectors. Share of peak in benchmarks/README.md (table.py) is
+// relative to the widest fma_*_all rate at the table's thread count.
 func BenchmarkPeak(b *testing.B) {
 	fma, flop, clock, cycles := peakLoops()
 	if clock == nil {
@@ -33,6 +38,19 @@ func BenchmarkPeak(b *testing.B) {
 				fma[n](iters)
 			}
 			reportGFLOPS(b, flop[n]*iters)
+		})
+	}
+	for _, n := range names {
+		b.Run("fma_"+n+"_all", func(b *testing.B) {
+			procs := runtime.GOMAXPROCS(0)
+			for b.Loop() {
+				var wg sync.WaitGroup
+				for range procs {
+					wg.Go(func() { fma[n](iters) })
+				}
+				wg.Wait()
+			}
+			reportGFLOPS(b, flop[n]*iters*float64(procs))
 		})
 	}
 }

@@ -21,8 +21,8 @@ prints which BLAS and kernel numpy and PyTorch run (threadpoolctl,
 torch.__config__.show(), and oneDNN's instruction set), and measures a
 1024² GEMM first. If the best of OpenBLAS and PyTorch there is below
 --min-share (default 0.3) of the machine's peak, --peak GFLOP/s for all
-threads (measure.sh passes BenchmarkPeak's widest FMA rate × threads;
-without it the script runs that benchmark itself), it prints no table
+threads (measure.sh passes the widest FMA rate of BenchmarkPeak run on that
+many threads at once, fma_*_all; without it the script runs that benchmark itself), it prints no table
 and exits with status 3: every "ours / reference" ratio of such a run
 would be meaningless. table.py refuses reference files without the
 "# reference plausible" line.
@@ -103,14 +103,15 @@ def want(name):
 
 
 def measured_peak():
-    """The widest FMA rate of BenchmarkPeak (one goroutine) times --threads."""
+    """The widest FMA rate of BenchmarkPeak run on --threads goroutines at
+    once (fma_*_all)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out = subprocess.run(["go", "test", "./benchmarks", "-run", "^$", "-bench", "Peak/fma", "-benchtime", "0.2s"],
-                         cwd=root, capture_output=True, text=True, env=dict(os.environ, GOMAXPROCS="1")).stdout
+    out = subprocess.run(["go", "test", "./benchmarks", "-run", "^$", "-bench", "Peak/fma_.*_all", "-benchtime", "0.2s"],
+                         cwd=root, capture_output=True, text=True, env=dict(os.environ, GOMAXPROCS=str(args.threads))).stdout
     rates = [float(v) for v in re.findall(r"([\d.]+) GFLOP/s", out)]
     if not rates:
         sys.exit("reference.py: cannot measure the peak with BenchmarkPeak; pass --peak")
-    return max(rates) * args.threads
+    return max(rates)
 
 
 def onednn_isa():
