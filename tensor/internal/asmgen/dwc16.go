@@ -137,7 +137,6 @@ func c16Kernels(g *gen) {
 			dwTapsC16512(g, fmt.Sprintf("tapsC16K%dB%dR2AVX512", kw, b), kw, b, 2)
 		}
 	}
-	cpuVendor(g, "cpuVendor")
 }
 
 // cpuVendor emits

@@ -25,7 +25,7 @@ import (
 )
 
 func main() {
-	kind := flag.String("kind", "", "gemm, dwconv or vec")
+	kind := flag.String("kind", "", "gemm, dwconv, vec or cpuid")
 	out := flag.String("out", "", "output .s file")
 	flag.Parse()
 	g := &gen{}
@@ -71,6 +71,8 @@ func main() {
 		dotSum(g, "dotSumAVX2")
 	case "vec":
 		vecKernels(g)
+	case "cpuid":
+		cpuVendor(g, "cpuVendor")
 	case "dwconv":
 		dwTaps(g, avx2, "tapsAVX2", false, false)
 		dwTaps(g, avx2, "tapsNTAVX2", false, true)

@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/cpu"
+
+	"github.com/autonl-go/autonl/tensor/internal/cpuid"
 )
 
 //go:generate go run ../asmgen -kind dwconv -out kernels_amd64.s
@@ -1063,20 +1065,10 @@ func tapsC16Asm(y, x, w []float32, kh, kw, wo, ho, xrow, plane int) {
 	}
 }
 
-// cpuVendor returns the vendor string of CPUID leaf 0 (see cpuVendor in
-// ../asmgen).
-func cpuVendor() (ebx, edx, ecx uint32)
-
-// intel reports whether the CPU is an Intel one ("GenuineIntel").
-var intel = func() bool {
-	b, d, c := cpuVendor()
-	return b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e
-}()
-
 // C16SmallKernels reports whether 3×3 kernels on maps whose flattened
 // planes waste lanes (7×7) are to run with TapsC16 rather than FlatPlan:
 // on Intel CPUs, where FlatPlan's shuffles share a port with the
 // multiply-adds (Xeon, KVM: C960 7×7 forward 39 → 46 GFLOP/s, one
 // thread). Elsewhere (AMD Zen 5, where they have pipes of their own) it
 // is not measured, and FlatPlan stays.
-func C16SmallKernels() bool { return intel && HasTapsC16(3) }
+func C16SmallKernels() bool { return cpuid.Intel && HasTapsC16(3) }

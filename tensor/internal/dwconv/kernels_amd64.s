@@ -31106,14 +31106,3 @@ tapsC16K7B8R2AVX512_row:
 tapsC16K7B8R2AVX512_done:
 	VZEROUPPER
 	RET
-
-// func cpuVendor() (ebx, edx, ecx uint32)
-// CPUID leaf 0: the CPU's vendor string; see cpuVendor in tensor/internal/asmgen.
-TEXT ·cpuVendor(SB), NOSPLIT, $0-12
-	XORL AX, AX
-	XORL CX, CX
-	CPUID
-	MOVL BX, ebx+0(FP)
-	MOVL DX, edx+4(FP)
-	MOVL CX, ecx+8(FP)
-	RET
