@@ -29,10 +29,16 @@ func TestColsMatchesBlocks(t *testing.T) {
 }
 
 // requireDriversAgree requires that every product of the given shapes
-// (m, n, k, images), with A plain and transposed, each β, 1 and 2
+// (m, n, k, images), α = 1.5, with A plain and transposed, each β, 1 and 2
 // threads, without and with an affine map and an epilogue, comes out the
 // same bit for bit with a driver switched off and on by use.
 func requireDriversAgree(t *testing.T, rng *rand.Rand, name string, shapes [][4]int, betas []float32, use func(bool)) {
+	t.Helper()
+	requireDriversAgreeAlpha(t, rng, name, shapes, 1.5, betas, use)
+}
+
+// requireDriversAgreeAlpha is requireDriversAgree with α given.
+func requireDriversAgreeAlpha(t *testing.T, rng *rand.Rand, name string, shapes [][4]int, alpha float32, betas []float32, use func(bool)) {
 	t.Helper()
 	f := testEpilogue
 	for _, s := range shapes {
@@ -48,9 +54,9 @@ func requireDriversAgree(t *testing.T, rng *rand.Rand, name string, shapes [][4]
 						defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 						c := append([]float32(nil), c0...)
 						if nb == 1 && aff == nil && ep == nil {
-							Sgemm(tA, false, m, n, k, 1.5, a, lda, b, ldb, beta, c, ldc)
+							Sgemm(tA, false, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 						} else {
-							SgemmBatchNEpilogue(tA, m, n, k, 1.5, a, lda, b, ldb, strideB, beta, c, ldc, strideC, nb, aff, ep)
+							SgemmBatchNEpilogue(tA, m, n, k, alpha, a, lda, b, ldb, strideB, beta, c, ldc, strideC, nb, aff, ep)
 						}
 						return c
 					}

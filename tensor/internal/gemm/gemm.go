@@ -48,6 +48,14 @@
 // 14×14 maps of one image then pack nothing but α·op(A), and the tasks
 // start without waiting for a packed B.
 //
+// Products of blocks of C 49 columns wide (the 1×1 convolutions of 7×7
+// maps, one image or a batch) whose A is used as given (α = 1, not
+// transposed, not packed beforehand) go, where the micro-kernel has a
+// direct kernel (AVX-512 on Intel CPUs), to runDirectA, which packs
+// nothing: an 8×49 kernel broadcasts the elements of A from its rows in
+// place and gathers the column of A its 49th column needs, with the sums
+// of the packed kernels bit for bit.
+//
 // A product whose A is shared by many products (a layer's weights at
 // inference) can have α·op(A) packed once (PackA) and reused by every
 // driver (SgemmPacked), with the results of packing it each time, bit for
@@ -605,6 +613,10 @@ func (g *gemmArgs) scaleC() {
 // workers change that arithmetic, so results are bit-for-bit identical
 // whatever GOMAXPROCS is.
 func (g *gemmArgs) run() {
+	if g.useDirectA() {
+		g.runDirectA()
+		return
+	}
 	if g.useImages() {
 		g.runImages()
 		return

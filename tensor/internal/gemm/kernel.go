@@ -46,6 +46,10 @@ type kernelConfig struct {
 	// whose height is not a multiple of mr (the packed panel of A is
 	// zero past them). It writes no other row of C.
 	rows func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, rows int)
+	// direct, if not nil, computes directRows×directCols blocks of C
+	// reading A in place rather than from a packed panel, with the sums
+	// of fn bit for bit (runDirectA).
+	direct directFunc
 }
 
 // genericConfig is the portable kernel, used where no SIMD kernel applies

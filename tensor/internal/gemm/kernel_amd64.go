@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/cpu"
+
+	"github.com/autonl-go/autonl/tensor/internal/cpuid"
 )
 
 //go:generate go run ../asmgen -kind gemm -out kernel_amd64.s
@@ -145,6 +147,32 @@ func sgemmCols12x14AVX512(k int, a, b *float32, ldb int, s *float32)
 
 //go:noescape
 func sgemmCols12x15AVX512(k int, a, b *float32, ldb int, s *float32)
+
+// sgemmDirect8x49AVX512 is the kernel of directFunc with the byte
+// offsets i·lda·4 of the eight rows of A in idx; store is 0 or 1.
+//
+//go:noescape
+func sgemmDirect8x49AVX512(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, idx *int32, store int)
+
+// direct8x49AVX512 is sgemmDirect8x49AVX512 as a directFunc, checking the
+// slice bounds first. It is the direct kernel of avx512Config on Intel
+// CPUs, where it was measured (the 1×1 convolutions of 7×7 maps, Xeon:
+// 960×160×49 114 → 138 GFLOP/s, 1 thread); on AMD Zen 5 its gather is
+// not measured and the packed kernels stay.
+func direct8x49AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, store bool) {
+	_ = a[(directRows-1)*lda+k-1]
+	_ = b[(k-1)*ldb+directCols-1]
+	_ = c[(directRows-1)*ldc+directCols-1]
+	var idx [directRows]int32
+	for i := range idx {
+		idx[i] = int32(4 * i * lda)
+	}
+	st := 0
+	if store {
+		st = 1
+	}
+	sgemmDirect8x49AVX512(k, &a[0], lda, &b[0], ldb, &c[0], ldc, &idx[0], st)
+}
 
 // sgemmRowsRofMxNISA are the kernels of the first R < M rows of an M×N
 // tile whose packed A panel has M rows (zero past the matrix's last row):
@@ -650,7 +678,11 @@ func asmConfig(name string, mr, nr, kc, mc int,
 func simdConfigs() []kernelConfig {
 	var cs []kernelConfig
 	if cpu.X86.HasAVX512F {
-		cs = append(cs, avx512Config)
+		c := avx512Config
+		if cpuid.Intel {
+			c.direct = direct8x49AVX512
+		}
+		cs = append(cs, c)
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		cs = append(cs, avx2Config)
