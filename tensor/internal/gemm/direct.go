@@ -1,6 +1,7 @@
 package gemm
 
 import (
+	"github.com/autonl-go/autonl/internal/parallel"
 	"github.com/autonl-go/autonl/tensor/internal/vec"
 )
 
@@ -86,7 +87,8 @@ func (g *gemmArgs) runDirectA() {
 	}
 	blocks := ceilDiv(g.m, directRows)
 	tasks := 1
-	if g.m*g.n*g.k >= serialWork {
+	if g.m*g.n*g.k >= serialWork && parallel.Workers() > 1 {
+		// Small tasks, so that no core waits long for another's last.
 		tasks = min(blocks, spreadMax)
 	}
 	// Task u computes the blocks of rows [u·blocks/tasks, (u+1)·blocks/tasks).
