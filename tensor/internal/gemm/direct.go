@@ -88,8 +88,7 @@ func (g *gemmArgs) runDirectA() {
 	blocks := ceilDiv(g.m, directRows)
 	tasks := 1
 	if g.m*g.n*g.k >= serialWork && parallel.Workers() > 1 {
-		// Small tasks, so that no core waits long for another's last.
-		tasks = min(blocks, spreadMax)
+		tasks = min(blocks, tasksPerWorker*parallel.Workers(), spreadMax)
 	}
 	// Task u computes the blocks of rows [u·blocks/tasks, (u+1)·blocks/tasks).
 	task := func(w *workspace, u int) {

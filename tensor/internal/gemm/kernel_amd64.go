@@ -148,11 +148,10 @@ func sgemmCols12x14AVX512(k int, a, b *float32, ldb int, s *float32)
 //go:noescape
 func sgemmCols12x15AVX512(k int, a, b *float32, ldb int, s *float32)
 
-// sgemmDirect8x49AVX512 is the kernel of directFunc with the byte
-// offsets i·lda·4 of the eight rows of A in idx; store is 0 or 1.
+// sgemmDirect8x49AVX512 is the kernel of directFunc; store is 0 or 1.
 //
 //go:noescape
-func sgemmDirect8x49AVX512(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, idx *int32, store int)
+func sgemmDirect8x49AVX512(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, store int)
 
 // direct8x49AVX512 is sgemmDirect8x49AVX512 as a directFunc, checking the
 // slice bounds first. It is the direct kernel of avx512Config on Intel
@@ -163,15 +162,11 @@ func direct8x49AVX512(k int, a []float32, lda int, b []float32, ldb int, c []flo
 	_ = a[(directRows-1)*lda+k-1]
 	_ = b[(k-1)*ldb+directCols-1]
 	_ = c[(directRows-1)*ldc+directCols-1]
-	var idx [directRows]int32
-	for i := range idx {
-		idx[i] = int32(4 * i * lda)
-	}
 	st := 0
 	if store {
 		st = 1
 	}
-	sgemmDirect8x49AVX512(k, &a[0], lda, &b[0], ldb, &c[0], ldc, &idx[0], st)
+	sgemmDirect8x49AVX512(k, &a[0], lda, &b[0], ldb, &c[0], ldc, st)
 }
 
 // sgemmRowsRofMxNISA are the kernels of the first R < M rows of an M×N

@@ -3782,9 +3782,19 @@ sgemmPanelsAff12x17AVX512_affine:
 	VZEROUPPER
 	RET
 
-// func sgemmDirect8x49AVX512(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, idx *int32, store int)
+DATA gemmDirectIota<>+0(SB)/4, $0
+DATA gemmDirectIota<>+4(SB)/4, $1
+DATA gemmDirectIota<>+8(SB)/4, $2
+DATA gemmDirectIota<>+12(SB)/4, $3
+DATA gemmDirectIota<>+16(SB)/4, $4
+DATA gemmDirectIota<>+20(SB)/4, $5
+DATA gemmDirectIota<>+24(SB)/4, $6
+DATA gemmDirectIota<>+28(SB)/4, $7
+GLOBL gemmDirectIota<>(SB), RODATA|NOPTR, $32
+
+// func sgemmDirect8x49AVX512(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, store int)
 // AVX-512 8×49 micro-kernel reading A in place; see gemmDirect8x49 in tensor/internal/asmgen.
-TEXT ·sgemmDirect8x49AVX512(SB), NOSPLIT, $32-72
+TEXT ·sgemmDirect8x49AVX512(SB), NOSPLIT, $32-64
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), R8
@@ -3794,8 +3804,8 @@ TEXT ·sgemmDirect8x49AVX512(SB), NOSPLIT, $32-72
 	MOVQ b+24(FP), DX
 	MOVQ ldb+32(FP), R9
 	SHLQ $2, R9
-	MOVQ idx+56(FP), AX
-	VMOVDQU32 (AX), Y29
+	VPBROADCASTD R8, Y29
+	VPMULLD gemmDirectIota<>(SB), Y29, Y29
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -4037,7 +4047,7 @@ sgemmDirect8x49AVX512_store:
 	MOVQ ldc+48(FP), R9
 	SHLQ $2, R9
 	VMOVUPS Y24, (SP)
-	MOVQ store+64(FP), AX
+	MOVQ store+56(FP), AX
 	TESTQ AX, AX
 	JNZ sgemmDirect8x49AVX512_overwrite
 	VADDPS 0(DI), Z0, Z0
