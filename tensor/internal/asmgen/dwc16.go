@@ -67,13 +67,8 @@ func dwTapsC16512(g *gen, name string, kw, b, rows int) {
 		// all 16 planes (the first line of each), before they are written.
 		g.i("LEAQ %d(DI), R15", 4*b*rows*c16PrefetchBlocks)
 		g.i("LEAQ (R15)(R8*8), R13")
-		idx := [8]string{"", "(R8*1)", "(R8*2)", "(R9*1)", "(R8*4)", "(BX*1)", "(R9*2)", "(DX*1)"}
 		for j := range 16 {
-			base := "R15"
-			if j >= 8 {
-				base = "R13"
-			}
-			g.i("PREFETCHT0 (%s)%s", base, idx[j%8])
+			g.i("PREFETCHT0 %s", c16Plane(j, "R15", "R13"))
 		}
 	}
 	g.i("MOVQ SI, R13")
@@ -104,13 +99,8 @@ func dwTapsC16512(g *gen, name string, kw, b, rows int) {
 	g.i("JNZ %s_row", name)
 	out := transpose16(g)
 	g.i("LEAQ (DI)(R8*8), R15")
-	idx := [8]string{"", "(R8*1)", "(R8*2)", "(R9*1)", "(R8*4)", "(BX*1)", "(R9*2)", "(DX*1)"}
 	for j := range 16 {
-		base := "DI"
-		if j >= 8 {
-			base = "R15"
-		}
-		g.i("VMOVUPS %s, K1, (%s)%s", out[j], base, idx[j%8])
+		g.i("VMOVUPS %s, K1, %s", out[j], c16Plane(j, "DI", "R15"))
 	}
 	g.i("ADDQ $%d, SI", 64*b)
 	g.i("ADDQ $%d, DI", 4*b)
@@ -128,6 +118,19 @@ func dwTapsC16512(g *gen, name string, kw, b, rows int) {
 }
 
 // c16Kernels emits the kernels of dwTapsC16512 and cpuVendor.
+// c16Plane returns the address of plane j < 16 of dwTapsC16512's
+// output, planes 0–7 from the register lo and 8–15 from hi (lo plus 8
+// planes), with the plane stride in R8 and 3, 5 and 7 times it in R9, BX
+// and DX.
+func c16Plane(j int, lo, hi string) string {
+	idx := [8]string{"", "(R8*1)", "(R8*2)", "(R9*1)", "(R8*4)", "(BX*1)", "(R9*2)", "(DX*1)"}
+	base := lo
+	if j >= 8 {
+		base = hi
+	}
+	return "(" + base + ")" + idx[j%8]
+}
+
 func c16Kernels(g *gen) {
 	for _, kw := range c16Kws {
 		for b := 1; b <= c16MaxBlock; b++ {
