@@ -43,7 +43,9 @@ func (f *FrozenConvWeight) Shape() []int { return cloneInts(f.w.shape) }
 
 // Conv2DFrozen returns Conv2DFused(x, w, p, ep) (Conv2D(x, w, p) if ep is
 // nil) for the filters w holds, bit for bit, computed with w's packed
-// copy where the convolution is a matrix product. It panics as
+// copy where the convolution is a matrix product that packs its weights
+// (where gemm reads them in place, the 1×1 convolutions of 7×7 maps on
+// Intel AVX-512, from w's plain copy). It panics as
 // Conv2DFused does, and if p's groups differ from those w was made for.
 func Conv2DFrozen(x *Tensor, w *FrozenConvWeight, p Conv2DConfig, ep *ConvEpilogue) *Tensor {
 	g := newConvGeom("Conv2DFrozen", x.shape, w.w.shape, p)

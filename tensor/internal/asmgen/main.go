@@ -46,7 +46,6 @@ func main() {
 		gemmKernel(g, avx512, 12, 12, 16, "sgemmPanelsAff12x16AVX512", true, true)
 		gemmKernelCols(g, avx512, 12, 12, 16, 1, "sgemmPanels12x17AVX512", true, false)
 		gemmKernelCols(g, avx512, 12, 12, 16, 1, "sgemmPanelsAff12x17AVX512", true, true)
-		gemmDirectData(g)
 		gemmDirect8x49(g, "sgemmDirect8x49AVX512")
 		for cols := 1; cols <= gemmColsMax; cols++ {
 			gemmCols12(g, cols, 1, fmt.Sprintf("sgemmCols12x%dAVX512", cols))

@@ -34,11 +34,17 @@ func TestColsMatchesBlocks(t *testing.T) {
 // same bit for bit with a driver switched off and on by use.
 func requireDriversAgree(t *testing.T, rng *rand.Rand, name string, shapes [][4]int, betas []float32, use func(bool)) {
 	t.Helper()
-	requireDriversAgreeAlpha(t, rng, name, shapes, 1.5, betas, use)
+	requireDriversAgreeAlpha(t, rng, name, shapes, 1.5, betas, use, nil)
 }
 
-// requireDriversAgreeAlpha is requireDriversAgree with α given.
-func requireDriversAgreeAlpha(t *testing.T, rng *rand.Rand, name string, shapes [][4]int, alpha float32, betas []float32, use func(bool)) {
+// agreeFunc requires that the product C computed with a driver on (got)
+// agrees with it computed without (want); o holds the operands' layout
+// and n is the width of one image's block of C.
+type agreeFunc func(t *testing.T, want, got []float32, o batchOperands, n int, msgAndArgs ...any)
+
+// requireDriversAgreeAlpha is requireDriversAgree with α given and the
+// comparison done by agree (bit for bit if nil).
+func requireDriversAgreeAlpha(t *testing.T, rng *rand.Rand, name string, shapes [][4]int, alpha float32, betas []float32, use func(bool), agree agreeFunc) {
 	t.Helper()
 	f := testEpilogue
 	for _, s := range shapes {
@@ -64,8 +70,13 @@ func requireDriversAgreeAlpha(t *testing.T, rng *rand.Rand, name string, shapes 
 						aff *Affine
 						f   Epilogue
 					}{{nil, nil}, {aff, nil}, {aff, f}} {
-						require.Equal(t, run(false, e.aff, e.f), run(true, e.aff, e.f),
-							"%s m=%d n=%d k=%d nb=%d tA=%v β=%v procs=%d aff=%v ep=%v", name, m, n, k, nb, tA, beta, procs, e.aff != nil, e.f != nil)
+						want, got := run(false, e.aff, e.f), run(true, e.aff, e.f)
+						msg := []any{"%s m=%d n=%d k=%d nb=%d tA=%v β=%v procs=%d aff=%v ep=%v", name, m, n, k, nb, tA, beta, procs, e.aff != nil, e.f != nil}
+						if agree == nil {
+							require.Equal(t, want, got, msg...)
+						} else {
+							agree(t, want, got, o, n, msg...)
+						}
 					}
 				}
 			}

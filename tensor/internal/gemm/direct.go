@@ -12,25 +12,51 @@ const (
 	directCols = 49
 )
 
-// directFunc is the signature of kernelConfig.direct. It computes, for i
-// < directRows and j < directCols,
+// directFunc is the signature of kernelConfig.direct. Given bc, column
+// directCols−1 of B (bc[p] = b[p·ldb+directCols−1] for p < k), it
+// computes, for i < directRows,
 //
-//	s = Σ_{p<k} a[i·lda+p]·b[p·ldb+j]   (fused multiply-adds, p increasing, from 0)
-//	c[i·ldc+j] = s                      if store
-//	c[i·ldc+j] = c[i·ldc+j] + s         otherwise
+//	s_ij = Σ_{p<k} a[i·lda+p]·b[p·ldb+j]   (j < directCols−1: fused multiply-adds, p increasing, from 0)
+//	s_ij = directDot(k, a[i·lda:], bc)      (j = directCols−1)
+//	c[i·ldc+j] = s_ij                       if store
+//	c[i·ldc+j] = c[i·ldc+j] + s_ij          otherwise
 //
-// for k ≥ 1: kernelGenericFMA's arithmetic with A read in place, rows lda
-// apart, rather than from a packed panel.
-type directFunc func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, store bool)
+// for k ≥ 1: kernelGenericFMA's arithmetic with A read in place, rows
+// lda apart, rather than from a packed panel, except in the last column.
+type directFunc func(k int, a []float32, lda int, b []float32, ldb int, bc, c []float32, ldc int, store bool)
+
+// directLanes is the number of partial sums of directDot.
+const directLanes = 16
+
+// directDot returns Σ_{p<k} x[p]·y[p] as the direct kernels form it:
+// directLanes partial sums r_l of the terms p ≡ l (mod directLanes),
+// each by fused multiply-adds in increasing p from 0, then added in
+// halves, r_l + r_{l+8}, then t_l + t_{l+4}, then (v_0+v_1) + (v_2+v_3).
+func directDot(k int, x, y []float32) float32 {
+	var r [directLanes]float32
+	for p := range k {
+		r[p%directLanes] = vec.FMA32(x[p], y[p], r[p%directLanes])
+	}
+	for half := directLanes / 2; half >= 4; half /= 2 {
+		for l := range half {
+			r[l] += r[l+half]
+		}
+	}
+	return (r[0] + r[1]) + (r[2] + r[3])
+}
 
 // directGeneric is the specification of directFunc and the pure-Go twin
 // of its assembly kernels.
-func directGeneric(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, store bool) {
+func directGeneric(k int, a []float32, lda int, b []float32, ldb int, bc, c []float32, ldc int, store bool) {
 	for i := range directRows {
 		for j := range directCols {
 			var s float32
-			for p := range k {
-				s = vec.FMA32(a[i*lda+p], b[p*ldb+j], s)
+			if j == directCols-1 {
+				s = directDot(k, a[i*lda:], bc)
+			} else {
+				for p := range k {
+					s = vec.FMA32(a[i*lda+p], b[p*ldb+j], s)
+				}
 			}
 			if store {
 				c[i*ldc+j] = s
@@ -73,10 +99,11 @@ func (g *gemmArgs) useDirectA() bool {
 //
 // Each element of C receives the arithmetic of run — β·c (if β ≠ 0, 1),
 // then c ← c + Σ_{p in block} a_ip·b_pj for each k block of kc in
-// order, stored by the first when β = 0, the sums formed by fused
-// multiply-adds in increasing p as the packed kernels form them — and
-// then aff and ep, so the results are those of the other drivers bit
-// for bit, whatever GOMAXPROCS is.
+// order, stored by the first when β = 0 — and then aff and ep. The sums
+// are formed by fused multiply-adds in increasing p, as the packed
+// kernels form them, except in the last column of each block, where
+// they are directDot's; so the results are those of the other drivers
+// bit for bit but in that column, and the same whatever GOMAXPROCS is.
 func (g *gemmArgs) runDirectA() {
 	if g.beta != 0 && g.beta != 1 {
 		g.scaleC()
@@ -84,6 +111,20 @@ func (g *gemmArgs) runDirectA() {
 	nb, strideB, strideC := 1, 0, 0
 	if g.segN {
 		nb, strideB, strideC = g.n/g.n0, g.strideB, g.strideC
+	}
+	// Column directCols−1 of each image's B, contiguous for the kernels'
+	// dot products, in the caller's workspace, which the tasks only read.
+	wc := getWorkspace(g.kernelConfig)
+	defer workspaces.put(wc)
+	if len(wc.b) < nb*g.k {
+		wc.b = make([]float32, nb*g.k)
+	}
+	cols := wc.b[:nb*g.k]
+	for img := range nb {
+		b := g.b[img*strideB+directCols-1:]
+		for p := range g.k {
+			cols[img*g.k+p] = b[p*g.ldb]
+		}
 	}
 	blocks := ceilDiv(g.m, directRows)
 	tasks := 1
@@ -102,10 +143,11 @@ func (g *gemmArgs) runDirectA() {
 					store := pc == 0 && g.beta == 0
 					a := g.a[i0*g.lda+pc:]
 					b := g.b[img*strideB+pc*g.ldb:]
+					bc := cols[img*g.k+pc : img*g.k+pc+kcur]
 					if rows == directRows {
-						g.direct(kcur, a, g.lda, b, g.ldb, c, g.ldc, store)
+						g.direct(kcur, a, g.lda, b, g.ldb, bc, c, g.ldc, store)
 					} else {
-						g.directRowsTail(&w.a, kcur, rows, a, b, c, store)
+						g.directRowsTail(&w.a, kcur, rows, a, b, bc, c, store)
 					}
 				}
 				if g.aff != nil {
@@ -120,9 +162,7 @@ func (g *gemmArgs) runDirectA() {
 		}
 	}
 	if tasks == 1 {
-		w := getWorkspace(g.kernelConfig)
-		task(w, 0)
-		workspaces.put(w)
+		task(wc, 0)
 		return
 	}
 	// By slots, so that each core takes the rows of A and C it had in
@@ -135,7 +175,7 @@ func (g *gemmArgs) runDirectA() {
 // copied above zero rows, and the block of C (copied in unless store)
 // copied back. The zero rows' sums are dropped; the others' are those
 // of a full block.
-func (g *gemmArgs) directRowsTail(buf *[]float32, kcur, rows int, a, b, c []float32, store bool) {
+func (g *gemmArgs) directRowsTail(buf *[]float32, kcur, rows int, a, b, bc, c []float32, store bool) {
 	if need := directRows * (g.kc + directCols); len(*buf) < need {
 		*buf = make([]float32, need)
 	}
@@ -150,7 +190,7 @@ func (g *gemmArgs) directRowsTail(buf *[]float32, kcur, rows int, a, b, c []floa
 			clear(ta[i*kcur : (i+1)*kcur])
 		}
 	}
-	g.direct(kcur, ta, kcur, b, g.ldb, tc, directCols, store)
+	g.direct(kcur, ta, kcur, b, g.ldb, bc, tc, directCols, store)
 	for i := range rows {
 		copy(c[i*g.ldc:i*g.ldc+directCols], tc[i*directCols:])
 	}

@@ -48,7 +48,7 @@ type kernelConfig struct {
 	rows func(k int, a, b []float32, ldb int, c []float32, ldc int, store bool, rows int)
 	// direct, if not nil, computes directRows×directCols blocks of C
 	// reading A in place rather than from a packed panel, with the sums
-	// of fn bit for bit (runDirectA).
+	// of fn bit for bit but in the last column (runDirectA).
 	direct directFunc
 }
 

@@ -151,22 +151,23 @@ func sgemmCols12x15AVX512(k int, a, b *float32, ldb int, s *float32)
 // sgemmDirect8x49AVX512 is the kernel of directFunc; store is 0 or 1.
 //
 //go:noescape
-func sgemmDirect8x49AVX512(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, store int)
+func sgemmDirect8x49AVX512(k int, a *float32, lda int, b *float32, ldb int, bc, c *float32, ldc int, store int)
 
 // direct8x49AVX512 is sgemmDirect8x49AVX512 as a directFunc, checking the
 // slice bounds first. It is the direct kernel of avx512Config on Intel
 // CPUs, where it was measured (the 1×1 convolutions of 7×7 maps, Xeon:
-// 960×160×49 114 → 138 GFLOP/s, 1 thread); on AMD Zen 5 its gather is
-// not measured and the packed kernels stay.
-func direct8x49AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, store bool) {
+// 960×160×49 114 → 138 GFLOP/s, 1 thread); on AMD Zen 5 it is not
+// measured and the packed kernels stay.
+func direct8x49AVX512(k int, a []float32, lda int, b []float32, ldb int, bc, c []float32, ldc int, store bool) {
 	_ = a[(directRows-1)*lda+k-1]
 	_ = b[(k-1)*ldb+directCols-1]
+	_ = bc[k-1]
 	_ = c[(directRows-1)*ldc+directCols-1]
 	st := 0
 	if store {
 		st = 1
 	}
-	sgemmDirect8x49AVX512(k, &a[0], lda, &b[0], ldb, &c[0], ldc, st)
+	sgemmDirect8x49AVX512(k, &a[0], lda, &b[0], ldb, &bc[0], &c[0], ldc, st)
 }
 
 // sgemmRowsRofMxNISA are the kernels of the first R < M rows of an M×N

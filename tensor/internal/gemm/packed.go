@@ -17,6 +17,8 @@ import (
 // once made and safe for concurrent use.
 type PackedA struct {
 	m, k   int
+	alpha  float32
+	transA bool
 	zero   bool   // α = 0
 	kernel string // kernelConfig.name
 	mr, kc int
@@ -38,7 +40,7 @@ func PackA(transA bool, m, k int, alpha float32, a []float32, lda int) *PackedA 
 	checkMatrix("A", ar, ac, a, lda)
 	kc := cfg
 	mp := roundUp(m, kc.mr)
-	pa := &PackedA{m: m, k: k, zero: alpha == 0, kernel: kc.name, mr: kc.mr, kc: kc.kc, data: make([]float32, mp*k)}
+	pa := &PackedA{m: m, k: k, alpha: alpha, transA: transA, zero: alpha == 0, kernel: kc.name, mr: kc.mr, kc: kc.kc, data: make([]float32, mp*k)}
 	mPanels := mp / kc.mr
 	units := ceilDiv(k, kc.kc) * mPanels
 	parallel.For(units, max(1, 1<<14/(kc.mr*kc.kc)), func(lo, hi int) {
@@ -69,9 +71,10 @@ func (pa *PackedA) block(pc, kcur, i0, mc int) []float32 {
 // bit for bit the results of SgemmBatchNEpilogue with the A pa was packed
 // from. It reports false, and computes nothing, when the product does not
 // pack A (a batch of matrix-vector products: nb = 0, n ≤ 1, m ≤ 1, k =
-// 0 or α = 0) or pa belongs to another micro-kernel than the one in use; the
-// caller then calls SgemmBatchNEpilogue with A. It panics as
-// SgemmBatchNEpilogue does.
+// 0 or α = 0), reads it in place (runDirectA: there, on 7×7 maps, reading
+// A in place is faster than reading it packed) or pa belongs to another
+// micro-kernel than the one in use; the caller then calls
+// SgemmBatchNEpilogue with A. It panics as SgemmBatchNEpilogue does.
 func SgemmPacked(pa *PackedA, n int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC, nb int, aff *Affine, ep Epilogue) bool {
 	m, k := pa.m, pa.k
 	if nb < 0 || n < 0 {
@@ -91,6 +94,11 @@ func SgemmPacked(pa *PackedA, n int, b []float32, ldb, strideB int, beta float32
 	g := &gemmArgs{kernelConfig: cfg, m: m, n: nb * n, k: k, alpha: 1, pa: pa,
 		b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
 		segN: true, n0: n, strideB: strideB, strideC: strideC, aff: aff, ep: ep}
+	plain := *g
+	plain.pa, plain.alpha, plain.transA, plain.lda = nil, pa.alpha, pa.transA, pa.k
+	if plain.useDirectA() {
+		return false
+	}
 	g.run()
 	return true
 }
