@@ -1,6 +1,7 @@
 package gemm
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -76,4 +77,31 @@ func TestPackedDeclines(t *testing.T) {
 	}
 	require.Panics(t, func() { SgemmPacked(pa, 8, b[:30], 8, 0, 0, c, 8, 0, 1, nil, nil) })
 	require.Panics(t, func() { PackA(false, 6, 5, 1, a[:20], 5) })
+}
+
+// BenchmarkSgemmPacked compares products with A packed beforehand
+// (SgemmPacked, a frozen layer's weights) and with A as it is
+// (SgemmBatchNEpilogue): the 1×1 convolutions of 7×7 and 14×14 maps,
+// one image and eight.
+func BenchmarkSgemmPacked(b *testing.B) {
+	for _, s := range [][4]int{{960, 49, 160, 1}, {960, 49, 160, 8}, {1280, 49, 320, 1}, {576, 196, 96, 1}} {
+		m, n, k, nb := s[0], s[1], s[2], s[3]
+		rng := rand.New(rand.NewPCG(1, 1))
+		a, x, y := randSlice(rng, m*k), randSlice(rng, nb*k*n), make([]float32, nb*m*n)
+		pa := PackA(false, m, k, 1, a, k)
+		for _, packed := range []bool{false, true} {
+			name := "plain"
+			if packed {
+				name = "packed"
+			}
+			b.Run(fmt.Sprintf("%dx%dx%d/b%d/%s", m, n, k, nb, name), func(b *testing.B) {
+				for b.Loop() {
+					if !packed || !SgemmPacked(pa, n, x, n, k*n, 0, y, n, m*n, nb, nil, nil) {
+						SgemmBatchNEpilogue(false, m, n, k, 1, a, k, x, n, k*n, 0, y, n, m*n, nb, nil, nil)
+					}
+				}
+				b.ReportMetric(2*float64(m*n*k*nb)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
 }
