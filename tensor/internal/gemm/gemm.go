@@ -53,21 +53,23 @@
 // transposed, not packed beforehand) go, where the micro-kernel has a
 // direct kernel (AVX-512 on Intel CPUs), to runDirectA, which packs
 // nothing: an 8×49 kernel broadcasts the elements of A from its rows in
-// place and gathers the column of A its 49th column needs, with the sums
-// of the packed kernels bit for bit.
+// place, with the sums of the packed kernels bit for bit in the first 48
+// columns, and forms the 49th as a dot product of each row of A with
+// column 48 of B (directDot, in 16 lanes: another order of the same sum).
 //
 // A product whose A is shared by many products (a layer's weights at
 // inference) can have α·op(A) packed once (PackA) and reused by every
 // driver (SgemmPacked), with the results of packing it each time, bit for
-// bit.
+// bit; SgemmPacked leaves the products of runDirectA to A in place.
 //
 // Products with m = 1 or n = 1 skip packing and run as matrix-vector
 // loops split into fixed ranges of outputs.
 //
 // Every element of C is computed by a single goroutine in an order fixed by
 // m, n, k and the micro-kernel alone (β·c, then c + Σ_{p in block}
-// (α·a_ip)·b_pj for each k block in order, p increasing), so results are
-// bit-for-bit identical whatever GOMAXPROCS is.
+// (α·a_ip)·b_pj for each k block in order, p increasing, or directDot's
+// order in runDirectA's last column), so results are bit-for-bit
+// identical whatever GOMAXPROCS is.
 package gemm
 
 import (
