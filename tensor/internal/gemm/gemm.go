@@ -514,7 +514,7 @@ func (g *gemmArgs) nSeg() int {
 type workspace struct {
 	a    []float32 // an mc×kc block of A
 	edge []float32 // an mr×nr block for partial tiles at the edges of C
-	b    []float32 // a chunk of op(B), every k block (runCols)
+	b    []float32 // a chunk of op(B), every k block (runCols); column 48 of each B (runDirectA)
 	view gemmArgs  // a task's view of the product (runCols)
 }
 
