@@ -21,7 +21,7 @@ const (
 // i < 8,
 //
 //	s_ij = Σ_{p<k} a[i·lda+p]·b[p·ldb+j]   for j < 48: fused multiply-adds, p increasing, from 0
-//	s_i48 = ((v0+v1) + (v2+v3))            v_l = (t_l + t_{l+4}), t_l = (r_l + r_{l+8})
+//	s_i48 = ((v0+v2) + (v1+v3))            v_l = (t_l + t_{l+4}), t_l = (r_l + r_{l+8})
 //	r_l = Σ_{p<k, p ≡ l mod 16} a[i·lda+p]·bc[p]   (fused multiply-adds, p increasing, from 0)
 //	c[i·ldc+j] = s_ij            if store != 0
 //	c[i·ldc+j] = c[i·ldc+j]+s_ij otherwise
@@ -168,10 +168,10 @@ func gemmDirect8x49(g *gen, name string) {
 	for i := range directRows {
 		g.i("VFMADD231PS %s, Z8, K1, Z%d", row(i, 0), i)
 	}
-	// Sum each row's 16 lanes, all rows at once: halves of 8 lanes
-	// (rows in pairs), then quarters of 4 (rows in fours), then pairs of
-	// lanes within each 128-bit quarter, twice. Quarter q of Z0 ends
-	// with row q's sum in lane 0 and row q+4's in lane 1.
+	// Sum each row's 16 lanes pairwise as sumLanes does, all rows at
+	// once: lanes l and l+8 (rows in pairs), l and l+4 (rows in fours),
+	// then within each 128-bit quarter l and l+2, and l and l+1. Quarter
+	// q of Z0 ends with row q's sum in lane 0 and row q+4's in lane 1.
 	g.p("%s_reduce:", name)
 	for i := 0; i < directRows; i += 2 {
 		g.i("VSHUFF32X4 $0x44, Z%d, Z%d, Z8", i+1, i)
@@ -183,8 +183,8 @@ func gemmDirect8x49(g *gen, name string) {
 		g.i("VSHUFF32X4 $0xDD, Z%d, Z%d, Z9", i+2, i)
 		g.i("VADDPS Z9, Z8, Z%d", i)
 	}
-	g.i("VSHUFPS $0x88, Z4, Z0, Z8")
-	g.i("VSHUFPS $0xDD, Z4, Z0, Z9")
+	g.i("VSHUFPS $0x44, Z4, Z0, Z8")
+	g.i("VSHUFPS $0xEE, Z4, Z0, Z9")
 	g.i("VADDPS Z9, Z8, Z0")
 	g.i("VSHUFPS $0x88, Z0, Z0, Z8")
 	g.i("VSHUFPS $0xDD, Z0, Z0, Z9")

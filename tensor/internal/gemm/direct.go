@@ -29,20 +29,15 @@ type directFunc func(k int, a []float32, lda int, b []float32, ldb int, bc, c []
 const directLanes = 16
 
 // directDot returns Σ_{p<k} x[p]·y[p] as the direct kernels form it:
-// directLanes partial sums r_l of the terms p ≡ l (mod directLanes),
-// each by fused multiply-adds in increasing p from 0, then added in
-// halves, r_l + r_{l+8}, then t_l + t_{l+4}, then (v_0+v_1) + (v_2+v_3).
+// directLanes partial sums of the terms p ≡ l (mod directLanes), each by
+// fused multiply-adds in increasing p from 0, then their pairwise sum
+// (sumLanes).
 func directDot(k int, x, y []float32) float32 {
 	var r [directLanes]float32
 	for p := range k {
 		r[p%directLanes] = vec.FMA32(x[p], y[p], r[p%directLanes])
 	}
-	for half := directLanes / 2; half >= 4; half /= 2 {
-		for l := range half {
-			r[l] += r[l+half]
-		}
-	}
-	return (r[0] + r[1]) + (r[2] + r[3])
+	return sumLanes(r[:])
 }
 
 // directGeneric is the specification of directFunc and the pure-Go twin

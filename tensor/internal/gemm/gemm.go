@@ -1450,7 +1450,7 @@ func dot(x, y []float32) float32 {
 	if !ok {
 		var acc [dotLanes]float32
 		dotAccGeneric(&acc, x[:n], y[:n])
-		s = sumLanes(&acc)
+		s = sumLanes(acc[:])
 	}
 	for i := n; i < len(x); i++ {
 		s += float32(x[i] * y[i])
@@ -1458,11 +1458,12 @@ func dot(x, y []float32) float32 {
 	return s
 }
 
-// sumLanes returns the pairwise sum of dot's partial sums: acc[l] +=
-// acc[l+w] for l < w, w = 16, 8, 4, 2, 1 in turn, then acc[0] (the
-// specification of dotSumAsm's sum).
-func sumLanes(acc *[dotLanes]float32) float32 {
-	for w := dotLanes / 2; w > 0; w /= 2 {
+// sumLanes returns the pairwise sum of partial sums, len(acc) a power of
+// two: acc[l] += acc[l+w] for l < w, w = len(acc)/2, …, 2, 1 in turn,
+// then acc[0] (the specification of dotSumAsm's sum and of the direct
+// kernels' last column). It overwrites acc.
+func sumLanes(acc []float32) float32 {
+	for w := len(acc) / 2; w > 0; w /= 2 {
 		for l := range w {
 			acc[l] += acc[l+w]
 		}

@@ -19,7 +19,6 @@ type PackedA struct {
 	m, k   int
 	alpha  float32
 	transA bool
-	zero   bool   // α = 0
 	kernel string // kernelConfig.name
 	mr, kc int
 	data   []float32
@@ -40,7 +39,7 @@ func PackA(transA bool, m, k int, alpha float32, a []float32, lda int) *PackedA 
 	checkMatrix("A", ar, ac, a, lda)
 	kc := cfg
 	mp := roundUp(m, kc.mr)
-	pa := &PackedA{m: m, k: k, alpha: alpha, transA: transA, zero: alpha == 0, kernel: kc.name, mr: kc.mr, kc: kc.kc, data: make([]float32, mp*k)}
+	pa := &PackedA{m: m, k: k, alpha: alpha, transA: transA, kernel: kc.name, mr: kc.mr, kc: kc.kc, data: make([]float32, mp*k)}
 	mPanels := mp / kc.mr
 	units := ceilDiv(k, kc.kc) * mPanels
 	parallel.For(units, max(1, 1<<14/(kc.mr*kc.kc)), func(lo, hi int) {
@@ -88,17 +87,17 @@ func SgemmPacked(pa *PackedA, n int, b []float32, ldb, strideB int, beta float32
 	if aff != nil {
 		aff.check(m)
 	}
-	if n <= 1 || m <= 1 || k == 0 || pa.zero || pa.kernel != cfg.name || pa.mr != cfg.mr || pa.kc != cfg.kc {
+	if n <= 1 || m <= 1 || k == 0 || pa.alpha == 0 || pa.kernel != cfg.name || pa.mr != cfg.mr || pa.kc != cfg.kc {
+		return false
+	}
+	// The product as the caller computes it from A when this declines.
+	plain := gemmArgs{kernelConfig: cfg, m: m, n: nb * n, k: k, alpha: pa.alpha, transA: pa.transA, lda: k, segN: true, n0: n}
+	if plain.useDirectA() {
 		return false
 	}
 	g := &gemmArgs{kernelConfig: cfg, m: m, n: nb * n, k: k, alpha: 1, pa: pa,
 		b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
 		segN: true, n0: n, strideB: strideB, strideC: strideC, aff: aff, ep: ep}
-	plain := *g
-	plain.pa, plain.alpha, plain.transA, plain.lda = nil, pa.alpha, pa.transA, pa.k
-	if plain.useDirectA() {
-		return false
-	}
 	g.run()
 	return true
 }
